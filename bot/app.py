@@ -1,0 +1,81 @@
+"""Assembly: the Dispatcher with its storage, middlewares and routers; the Bot of each channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.i18n import build_i18n
+from handlers import build_router
+from handlers.middlewares import DatabaseMiddleware, MemberLocaleMiddleware
+from scheduler.clock import Clock, SystemClock
+from storage.database import SessionFactory, create_engine, create_session_factory
+from storage.fsm import DatabaseStorage
+
+
+@dataclass(slots=True)
+class Runtime:
+    """What lives for the whole process: settings, database, clock."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: SessionFactory
+    clock: Clock
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        engine = create_engine(settings.database_url)
+        return cls(settings, engine, create_session_factory(engine), clock or SystemClock())
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
+    """Redis when configured (shared by several processes), else the project database."""
+    url = runtime.settings.redis_url
+    if url:
+        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+
+        storage = RedisStorage.from_url(
+            url, key_builder=DefaultKeyBuilder(prefix="gopy", with_bot_id=True, with_destiny=True)
+        )
+        return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
+    return DatabaseStorage(runtime.sessions, runtime.clock.now), SimpleEventIsolation()
+
+
+def build_dispatcher(runtime: Runtime) -> Dispatcher:
+    storage, isolation = build_fsm(runtime)
+    dp = Dispatcher(
+        storage=storage,
+        events_isolation=isolation,
+        session_factory=runtime.sessions,
+        clock=runtime.clock,
+        default_locale=runtime.settings.locale,
+    )
+    dp.update.outer_middleware(DatabaseMiddleware(runtime.sessions, runtime.clock))
+    router = build_router()
+    MemberLocaleMiddleware(build_i18n(runtime.settings.locale)).setup(router)
+    dp.include_router(router)
+    return dp
+
+
+def bot_properties() -> DefaultBotProperties:
+    return DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
+
+
+def build_telegram_bot(settings: Settings) -> Bot:
+    """The Telegram bot; ``GOPY_TELEGRAM_API_URL`` may point at a local Bot API server."""
+    token = settings.telegram.token
+    assert token is not None
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_url))
+    return Bot(token.get_secret_value(), session=session, default=bot_properties())

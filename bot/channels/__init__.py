@@ -1,0 +1,1 @@
+"""Channels are aiogram sessions: Telegram (stock), the local simulator, later Zalo."""

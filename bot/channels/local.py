@@ -1,0 +1,196 @@
+"""The local simulator channel: an aiogram session that keeps chats in memory for a web page.
+
+Bot API calls the handlers make (sendMessage, editMessageText, answerCallbackQuery, …) are
+recorded per chat instead of being sent anywhere, so the real Dispatcher and handlers run with
+no token and no network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Message, User
+
+from scheduler.clock import Clock
+
+if TYPE_CHECKING:
+    from aiogram import Bot
+
+BOT_ID = 1
+BOT_USERNAME = "gopy_local_bot"
+
+
+@dataclass(slots=True)
+class ChatMessage:
+    id: int
+    sender: str  # "bot" or "user"
+    text: str
+    buttons: list[list[dict[str, str]]] = field(default_factory=list)
+    version: int = 1
+    seq: int = 0
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "from": self.sender,
+            "text": self.text,
+            "buttons": self.buttons,
+            "version": self.version,
+        }
+
+
+@dataclass(slots=True)
+class ChatLog:
+    messages: dict[int, ChatMessage] = field(default_factory=dict)
+    keyboard: list[list[str]] | None = None
+
+
+class Hub:
+    """Chats of the simulator: what the bot said, what each persona typed, and change signals."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.chats: dict[int, ChatLog] = {}
+        self._message_ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self._changed = asyncio.Condition()
+
+    def chat(self, chat_id: int) -> ChatLog:
+        return self.chats.setdefault(chat_id, ChatLog())
+
+    def next_message_id(self) -> int:
+        return next(self._message_ids)
+
+    async def record(self, chat_id: int, message: ChatMessage) -> None:
+        message.seq = next(self._seq)
+        self.chat(chat_id).messages[message.id] = message
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def since(self, chat_id: int, after: int, wait: float) -> tuple[list[ChatMessage], int]:
+        """Messages of a chat changed after sequence ``after``, waiting up to ``wait`` seconds."""
+        async def ready() -> list[ChatMessage]:
+            return [m for m in self.chat(chat_id).messages.values() if m.seq > after]
+
+        found = await ready()
+        if not found and wait > 0:
+            async with self._changed:
+                try:
+                    await asyncio.wait_for(
+                        self._changed.wait_for(lambda: any(
+                            m.seq > after for m in self.chat(chat_id).messages.values()
+                        )),
+                        timeout=wait,
+                    )
+                except TimeoutError:
+                    pass
+            found = await ready()
+        found.sort(key=lambda m: m.seq)
+        return found, max([after, *(m.seq for m in found)])
+
+    def bot_user(self) -> User:
+        return User(id=BOT_ID, is_bot=True, first_name="gopy", username=BOT_USERNAME)
+
+
+class LocalSession(BaseSession):
+    channel = "local"
+
+    def __init__(self, hub: Hub) -> None:
+        super().__init__()
+        self.hub = hub
+
+    async def close(self) -> None:
+        """Nothing to close: no connection is ever opened."""
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError("the simulator stores no files")
+        yield b""  # pragma: no cover
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        params = {
+            key: self.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+            for key, value in method.model_dump(warnings=False).items()
+        }
+        params = {key: value for key, value in params.items() if value is not None}
+        result = await self._handle(method.__api_method__, params)
+        if isinstance(result, Message):
+            return result.as_(bot)  # type: ignore[return-value]
+        return result  # type: ignore[no-any-return]
+
+    async def _handle(self, name: str, params: dict[str, Any]) -> Any:
+        if name == "getMe":
+            return self.hub.bot_user()
+        if name == "sendMessage":
+            return await self._send(params)
+        if name in ("editMessageText", "editMessageReplyMarkup"):
+            return await self._edit(params)
+        if name == "answerCallbackQuery":
+            if params.get("text"):
+                chat_id = int(params.get("callback_query_id", "0").split(":")[0] or 0)
+                if chat_id:
+                    await self._note(chat_id, f"<i>{params['text']}</i>")
+            return True
+        return True  # sendChatAction, deleteMessage, setMyCommands…: nothing to show
+
+    async def _send(self, params: dict[str, Any]) -> Message:
+        chat_id = int(params["chat_id"])
+        markup = params.get("reply_markup") or {}
+        chat = self.hub.chat(chat_id)
+        if "keyboard" in markup:
+            chat.keyboard = [[key["text"] for key in row] for row in markup["keyboard"]]
+        elif markup.get("remove_keyboard"):
+            chat.keyboard = None
+        message_id = self.hub.next_message_id()
+        await self.hub.record(
+            chat_id,
+            ChatMessage(message_id, "bot", params["text"], _inline_buttons(markup)),
+        )
+        return self._message(chat_id, message_id, params["text"])
+
+    async def _edit(self, params: dict[str, Any]) -> Message | bool:
+        chat_id = int(params["chat_id"])
+        message = self.hub.chat(chat_id).messages.get(int(params["message_id"]))
+        if message is None:
+            return True
+        if "text" in params:
+            message.text = params["text"]
+        message.buttons = _inline_buttons(params.get("reply_markup") or {})
+        message.version += 1
+        await self.hub.record(chat_id, message)
+        return self._message(chat_id, message.id, message.text)
+
+    async def _note(self, chat_id: int, text: str) -> None:
+        await self.hub.record(chat_id, ChatMessage(self.hub.next_message_id(), "bot", text))
+
+    def _message(self, chat_id: int, message_id: int, text: str) -> Message:
+        return Message(
+            message_id=message_id,
+            date=self.hub.clock.now(),
+            chat=Chat(id=chat_id, type="private"),
+            from_user=self.hub.bot_user(),
+            text=text,
+        )
+
+
+def _inline_buttons(markup: dict[str, Any]) -> list[list[dict[str, str]]]:
+    rows = markup.get("inline_keyboard") or []
+    return [
+        [{"text": b["text"], "data": b.get("callback_data", "")} for b in row] for row in rows
+    ]
+

@@ -1,0 +1,210 @@
+"""The ``gopy`` command line. Heavy imports happen inside commands so ``--help`` stays fast."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.config import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="gopy — chatbot góp ý dự thảo văn kiện (Telegram, Zalo).", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+org_app = typer.Typer(help="Units: city → ward → cell.", no_args_is_help=True)
+campaign_app = typer.Typer(help="Campaigns, deadlines, forms, documents.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(org_app, name="org")
+app.add_typer(campaign_app, name="campaign")
+
+
+def _settings() -> Settings:
+    from bot.config import Settings
+
+    return Settings()
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    return typer.Exit(code=1)
+
+
+async def _with_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``fn`` in one transaction on a migrated database; commit only if it succeeds."""
+    from storage.database import create_engine, create_session_factory
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            result = await fn(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def run() -> None:
+    """Start the bot: Telegram with a token, else the local simulator on http://127.0.0.1:8080/."""
+    from bot.runner import run as run_bot
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(run_bot(_settings()))
+    except KeyboardInterrupt:
+        typer.echo("Đã dừng.")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (safe to run again)."""
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    asyncio.run(upgrade(settings.database_url))
+    typer.echo("Cơ sở dữ liệu đã được cập nhật.")
+
+
+@app.command()
+def demo() -> None:
+    """Load a demo ward with 12 cells and a campaign; print the invite codes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.demo import DemoData, load_demo
+    from scheduler.clock import SystemClock
+
+    settings = _settings()
+
+    async def load(session: AsyncSession) -> DemoData:
+        return await load_demo(
+            session=session, now=SystemClock().now(), ttl=timedelta(days=settings.invite_ttl_days)
+        )
+
+    data = asyncio.run(_with_session(load))
+    username = _bot_username(settings)
+    table = Table(title=f"{data.ward.name} — {data.campaign.title}")
+    table.add_column("Chi bộ")
+    table.add_column("Mã mời")
+    table.add_column("Liên kết")
+    for cell, code in data.secretary_invites:
+        table.add_row(cell.name, _pretty(code), _link(username, code))
+    table.add_row("[bold]Cán bộ phường[/bold]", _pretty(data.official_invite),
+                  _link(username, data.official_invite))
+    Console().print(table)
+    typer.echo("Trình mô phỏng (make run) đã có sẵn những người dùng này.")
+
+
+@org_app.command("import")
+def org_import(file: Annotated[Path, typer.Argument(help="YAML file of units")]) -> None:
+    """Import or update units from a YAML file."""
+    from bot.importers.org import import_org
+    from bot.importers.yaml_lines import ImportProblem
+
+    try:
+        summary = asyncio.run(_with_session(lambda s: import_org(session=s, path=file)))
+    except ImportProblem as problem:
+        raise _fail(str(problem)) from None
+    typer.echo(f"Đã nhập: {summary}")
+
+
+@campaign_app.command("import")
+def campaign_import(file: Annotated[Path, typer.Argument(help="YAML file of a campaign")]) -> None:
+    """Import or update a campaign from a YAML file."""
+    from bot.importers.campaign import import_campaign
+    from bot.importers.yaml_lines import ImportProblem
+
+    try:
+        campaign = asyncio.run(_with_session(lambda s: import_campaign(session=s, path=file)))
+    except ImportProblem as problem:
+        raise _fail(str(problem)) from None
+    typer.echo(f"Đã nhập đợt: {campaign.code} — {campaign.title}")
+
+
+@app.command()
+def invite(
+    unit_code: Annotated[str, typer.Argument(help="Code of the unit, e.g. NGOCHA-CB01")],
+    role: Annotated[str, typer.Option(help="secretary or official")] = "secretary",
+    count: Annotated[int, typer.Option(min=1, max=500)] = 1,
+    replace: Annotated[
+        bool, typer.Option(help="The new holder replaces the current ones instead of joining them")
+    ] = False,
+    days: Annotated[int | None, typer.Option(min=1, max=365, help="Days until expiry")] = None,
+) -> None:
+    """Print single-use invites (deep link and code to type) for a unit."""
+    from storage.invites import create_invites
+    from storage.models import InviteMode, RoleKind
+    from storage.units import get_unit
+
+    try:
+        kind = RoleKind(role)
+    except ValueError:
+        raise _fail("--role phải là secretary hoặc official.") from None
+    settings = _settings()
+    ttl = timedelta(days=days or settings.invite_ttl_days)
+
+    async def make(session: AsyncSession) -> list[str] | None:
+        from scheduler.clock import SystemClock
+
+        unit = await get_unit(session=session, code=unit_code)
+        if unit is None:
+            return None
+        return await create_invites(
+            session=session, unit=unit, role=kind, now=SystemClock().now(), count=count,
+            mode=InviteMode.REPLACE if replace else InviteMode.ADD, ttl=ttl,
+        )
+
+    codes = asyncio.run(_with_session(make))
+    if codes is None:
+        raise _fail(f"Không tìm thấy đơn vị có mã {unit_code}.")
+    username = _bot_username(settings)
+    for code in codes:
+        typer.echo(f"{_pretty(code)}\t{_link(username, code)}")
+    typer.echo(f"Hết hạn sau {ttl.days} ngày; mỗi mã dùng được một lần.", err=True)
+
+
+def _pretty(code: str) -> str:
+    from storage.codes import pretty_code
+
+    return pretty_code(code)
+
+
+def _link(username: str | None, code: str) -> str:
+    if not username:
+        return "(đặt GOPY_TELEGRAM_BOT_USERNAME để in liên kết)"
+    return f"https://t.me/{username}?start=i-{code}"
+
+
+def _bot_username(settings: Settings) -> str | None:
+    if settings.telegram.bot_username:
+        return settings.telegram.bot_username.lstrip("@")
+    if settings.telegram.token is None:
+        return None
+    from bot.app import build_telegram_bot
+
+    async def ask() -> str | None:
+        bot = build_telegram_bot(settings)
+        try:
+            return (await bot.get_me()).username
+        except Exception:  # offline or a wrong token: print codes without links
+            return None
+        finally:
+            await bot.session.close()
+
+    return asyncio.run(ask())
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,110 @@
+"""Running the bot: the local simulator, Telegram long polling, or a Telegram webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+from rich.console import Console
+from sqlalchemy import func, select
+
+from bot.app import Runtime, bot_properties, build_dispatcher, build_telegram_bot
+from bot.config import Settings
+from bot.web.app import build_web_app
+from storage.migrate import upgrade
+from storage.models import Unit
+
+log = logging.getLogger(__name__)
+console = Console()
+
+
+async def run(settings: Settings) -> None:
+    await upgrade(settings.database_url)
+    runtime = Runtime.create(settings)
+    dp = build_dispatcher(runtime)
+    try:
+        if settings.simulator:
+            await _run_simulator(runtime, dp)
+        elif settings.webhook.url:
+            await _run_webhook(runtime, dp)
+        else:
+            await _run_polling(runtime, dp)
+    finally:
+        await dp.storage.close()
+        await runtime.close()
+
+
+async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    return runner
+
+
+async def _forever() -> None:
+    await asyncio.Event().wait()
+
+
+async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
+    from bot.channels.local import Hub, LocalSession
+    from bot.demo import load_demo
+    from bot.web.simulator import Simulator, routes
+
+    async with runtime.sessions() as session:
+        units = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
+        if not units:
+            await load_demo(session=session, now=runtime.clock.now(), ttl=timedelta(days=14))
+            await session.commit()
+            console.print("[green]Đã nạp dữ liệu mẫu (gopy demo).[/green]")
+    hub = Hub(runtime.clock)
+    bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
+    runner = await _serve(build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))),
+                          runtime.settings)
+    url = f"http://{runtime.settings.web_host}:{runtime.settings.web_port}/"
+    console.print(f"[bold]gopy simulator:[/bold] mở [link={url}]{url}[/link] trong trình duyệt "
+                  "(Ctrl+C để dừng).")
+    try:
+        await dp.emit_startup(bot=bot)
+        await _forever()
+    finally:
+        await dp.emit_shutdown(bot=bot)
+        await runner.cleanup()
+
+
+async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
+    bot = build_telegram_bot(runtime.settings)
+    runner = await _serve(build_web_app([]), runtime.settings)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        me = await bot.get_me()
+        console.print(f"[bold]gopy[/bold] đang chạy trên Telegram: @{me.username} (long polling)")
+        await dp.start_polling(bot, handle_signals=False, allowed_updates=dp.resolve_used_update_types())
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
+
+
+async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
+    from bot.web.telegram import webhook_path, webhook_route
+
+    settings = runtime.settings
+    secret = settings.webhook.secret
+    if secret is None:
+        raise SystemExit("GOPY_WEBHOOK_SECRET is required with GOPY_WEBHOOK_URL")
+    bot: Bot = build_telegram_bot(settings)
+    plain = secret.get_secret_value()
+    runner = await _serve(build_web_app([webhook_route(dp, bot, plain)]), settings)
+    url = settings.webhook.url.rstrip("/") + webhook_path(plain) if settings.webhook.url else ""
+    try:
+        await bot.set_webhook(url, secret_token=plain,
+                              allowed_updates=dp.resolve_used_update_types())
+        console.print(f"[bold]gopy[/bold] webhook: {settings.webhook.url.rstrip('/') if settings.webhook.url else ''}/tg/…")
+        await dp.emit_startup(bot=bot)
+        await _forever()
+    finally:
+        await dp.emit_shutdown(bot=bot)
+        await runner.cleanup()
+        await bot.session.close()

@@ -1,0 +1,220 @@
+"""The simulator's JSON API: personas, typing, pressing buttons, and long-polling the chat."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import Message
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.channels import updates
+from bot.channels.local import ChatMessage, Hub
+from storage.database import SessionFactory
+from storage.forms import MAX_TEXT
+from storage.invites import create_invites
+from storage.models import Person, Role, RoleKind, Unit, UnitLevel
+
+NAMES = (
+    "Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Cường", "Phạm Thu Dung", "Hoàng Quốc Duy",
+    "Vũ Thị Hà", "Đặng Văn Hải", "Bùi Thị Hạnh", "Đỗ Minh Khoa", "Ngô Thị Lan",
+    "Dương Văn Long", "Lý Thị Mai",
+)  # fmt: skip
+SECRETARY_BASE = 1001
+OFFICIAL_ID = 2001
+CITIZEN_ID = 3001
+MAX_WAIT = 25.0
+
+
+@dataclass(frozen=True, slots=True)
+class Persona:
+    id: int
+    name: str
+    role: str
+    unit: Unit | None
+
+
+class Simulator:
+    """Turns page actions into real ``Update``s fed to the Dispatcher."""
+
+    def __init__(self, dp: Dispatcher, bot: Bot, hub: Hub, sessions: SessionFactory) -> None:
+        self.dp, self.bot, self.hub, self.sessions = dp, bot, hub, sessions
+        self._update_ids = itertools.count(1)
+
+    async def personas(self) -> list[Persona]:
+        async with self.sessions() as session:
+            cells = (await session.execute(
+                select(Unit).where(Unit.level == UnitLevel.CELL).order_by(Unit.code).limit(12)
+            )).scalars().all()
+            ward = (await session.execute(
+                select(Unit).where(Unit.level == UnitLevel.WARD).order_by(Unit.code).limit(1)
+            )).scalar_one_or_none()
+        found = [
+            Persona(SECRETARY_BASE + i, NAMES[i], RoleKind.SECRETARY.value, cell)
+            for i, cell in enumerate(cells)
+        ]
+        found.append(Persona(OFFICIAL_ID, "Trịnh Văn Sơn", RoleKind.OFFICIAL.value, ward))
+        found.append(Persona(CITIZEN_ID, "Mai Thị Thảo", "citizen", None))
+        return found
+
+    async def persona(self, persona_id: int) -> Persona | None:
+        return next((p for p in await self.personas() if p.id == persona_id), None)
+
+    async def joined(self, persona: Persona) -> bool:
+        if persona.unit is None:
+            return True
+        async with self.sessions() as session:
+            role = (await session.execute(
+                select(Role.id)
+                .join(Person, Person.id == Role.person_id)  # type: ignore[arg-type]
+                .where(
+                    Person.channel == "local",
+                    Person.external_id == str(persona.id),
+                    Role.unit_id == persona.unit.id,
+                    Role.active.is_(True),  # type: ignore[attr-defined]
+                )
+            )).first()
+        return role is not None
+
+    async def join(self, persona: Persona) -> None:
+        """Play the real invite flow: an official issues a code, the persona sends it."""
+        assert persona.unit is not None
+        async with self.sessions() as session:
+            (code,) = await create_invites(
+                session=session,
+                unit=persona.unit,
+                role=RoleKind(persona.role),
+                now=self.hub.clock.now(),
+            )
+            await session.commit()
+        await self.say(persona, f"/start i-{code}")
+
+    async def say(self, persona: Persona, text: str) -> None:
+        sender = updates.user(persona.id, persona.name)
+        message_id = self.hub.next_message_id()
+        await self.hub.record(persona.id, ChatMessage(message_id, "user", text))
+        update = updates.text_update(
+            update_id=next(self._update_ids), sender=sender, text=text,
+            message_id=message_id, date=self.hub.clock.now(),
+        )
+        await self.dp.feed_update(self.bot, update)
+
+    async def press(self, persona: Persona, message_id: int, data: str) -> bool:
+        shown = self.hub.chat(persona.id).messages.get(message_id)
+        if shown is None or shown.sender != "bot":
+            return False
+        sender = updates.user(persona.id, persona.name)
+        message = Message(
+            message_id=message_id, date=self.hub.clock.now(), chat=updates.private_chat(persona.id),
+            from_user=self.hub.bot_user(), text=shown.text,
+        )
+        update_id = next(self._update_ids)
+        await self.dp.feed_update(self.bot, updates.callback_update(
+            update_id=update_id, sender=sender, data=data, message=message,
+            callback_id=f"{persona.id}:{update_id}",
+        ))
+        return True
+
+
+def _error(status: int, text: str) -> web.Response:
+    return web.json_response({"error": text}, status=status)
+
+
+async def _body(request: web.Request) -> dict[str, Any] | None:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def routes(sim: Simulator) -> list[web.RouteDef]:
+    async def page(_request: web.Request) -> web.Response:
+        html = resources.files("bot.web").joinpath("simulator.html").read_text("utf-8")
+        return web.Response(text=html, content_type="text/html")
+
+    async def personas(_request: web.Request) -> web.Response:
+        out = []
+        for p in await sim.personas():
+            out.append({
+                "id": p.id, "name": p.name, "role": p.role,
+                "unit": p.unit.name if p.unit else None, "joined": await sim.joined(p),
+            })
+        return web.json_response({"personas": out})
+
+    async def persona_of(value: Any) -> Any:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return None
+        return await sim.persona(value)
+
+    async def join(request: web.Request) -> web.Response:
+        raw = request.match_info["persona"]
+        persona = await persona_of(int(raw)) if raw.isdigit() else None
+        if persona is None or persona.unit is None:
+            return _error(404, "unknown persona")
+        await sim.join(persona)
+        return web.json_response({"ok": True})
+
+    async def send(request: web.Request) -> web.Response:
+        body = await _body(request)
+        if body is None:
+            return _error(400, "expected a JSON object")
+        persona = await persona_of(body.get("persona"))
+        text = body.get("text")
+        if persona is None:
+            return _error(404, "unknown persona")
+        # Telegram itself refuses empty and over-long messages; the simulator mirrors it, with
+        # a margin so the bot's own "too long" answer can still be tried from the page.
+        if not isinstance(text, str) or not text.strip() or len(text) > 2 * MAX_TEXT:
+            return _error(400, "text must be 1–8000 characters")
+        await sim.say(persona, text)
+        return web.json_response({"ok": True})
+
+    async def press(request: web.Request) -> web.Response:
+        body = await _body(request)
+        if body is None:
+            return _error(400, "expected a JSON object")
+        persona = await persona_of(body.get("persona"))
+        message_id, data = body.get("message_id"), body.get("data")
+        if persona is None:
+            return _error(404, "unknown persona")
+        if not isinstance(message_id, int) or not isinstance(data, str) or len(data) > 64:
+            return _error(400, "message_id and data are required")
+        if not await sim.press(persona, message_id, data):
+            return _error(404, "unknown message")
+        return web.json_response({"ok": True})
+
+    async def messages(request: web.Request) -> web.Response:
+        try:
+            persona_id = int(request.query.get("persona", ""))
+            after = max(0, int(request.query.get("after", "0")))
+            wait = min(MAX_WAIT, max(0.0, float(request.query.get("wait", MAX_WAIT))))
+        except ValueError:
+            return _error(400, "persona, after and wait must be numbers")
+        if await sim.persona(persona_id) is None:
+            return _error(404, "unknown persona")
+        found, last = await sim.hub.since(persona_id, after, wait)
+        chat = sim.hub.chat(persona_id)
+        keyboard = chat.keyboard
+        return web.json_response({
+            "messages": [
+                {**m.public(), "keyboard": keyboard if m.sender == "bot" else None}
+                for m in found
+            ],
+            "keyboard": chat.keyboard,
+            "last": last,
+        })
+
+    return [
+        web.get("/", page),
+        web.get("/api/personas", personas),
+        web.post("/api/personas/{persona}/join", join),
+        web.post("/api/send", send),
+        web.post("/api/press", press),
+        web.get("/api/messages", messages),
+    ]

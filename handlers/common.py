@@ -1,0 +1,73 @@
+"""Help, language, and the polite fallback for anything no other handler took."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from handlers import keyboards
+from handlers.callbacks import SetLocale
+from handlers.replies import reply_target
+from storage.people import Member, set_locale
+
+
+def build_router() -> Router:
+    router = Router(name="common")
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_help, F.text == keyboards.MENU_HELP)
+    router.message.register(choose_language, Command("lang", "language"))
+    router.callback_query.register(change_language, SetLocale.filter())
+    router.message.register(cancel_outside_form, Command("cancel", "back", "skip"))
+    router.message.register(fallback)
+    router.callback_query.register(unknown_button)
+    return router
+
+
+async def show_help(message: Message, member: Member) -> None:
+    await message.answer(
+        _(
+            "/report files or changes this week's report; /myreports shows the weeks sent.\n"
+            "In a form: /back goes to the previous question, /cancel stops. /lang changes language."
+        ),
+        reply_markup=keyboards.main_menu(member),
+    )
+
+
+async def choose_language(message: Message) -> None:
+    await message.answer(_("Choose a language:"), reply_markup=keyboards.languages())
+
+
+async def change_language(
+    callback: CallbackQuery,
+    callback_data: SetLocale,
+    session: AsyncSession,
+    member: Member,
+    i18n: I18n,
+) -> None:
+    await callback.answer()
+    if callback_data.locale not in ("vi", "en"):
+        return
+    await set_locale(session=session, person=member.person, locale=callback_data.locale)
+    with i18n.use_locale(callback_data.locale):
+        await reply_target(callback).answer(
+            _("Language changed."), reply_markup=keyboards.main_menu(member)
+        )
+
+
+async def cancel_outside_form(message: Message, member: Member) -> None:
+    await message.answer(_("There is nothing to cancel."), reply_markup=keyboards.main_menu(member))
+
+
+async def fallback(message: Message, member: Member) -> None:
+    await message.answer(
+        _("Sorry, I did not understand that. Send /help to see what I can do."),
+        reply_markup=keyboards.main_menu(member),
+    )
+
+
+async def unknown_button(callback: CallbackQuery) -> None:
+    await callback.answer(_("This button is no longer active."))

@@ -1,0 +1,74 @@
+"""Keyboards: the main menu and the inline buttons of the report form."""
+
+from __future__ import annotations
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
+
+from handlers.callbacks import EditField, FormNav, Nav, SetLocale, ToggleChoice
+from handlers.draft import ReportDraft
+from storage.forms import FieldKind, FieldSpec, FormSpec
+from storage.models import RoleKind
+from storage.people import Member
+
+MENU_REPORT = __("📝 Weekly report")
+MENU_HISTORY = __("📋 My reports")
+MENU_HELP = __("❓ Help")
+
+
+def main_menu(member: Member | None) -> ReplyKeyboardMarkup:
+    builder = ReplyKeyboardBuilder()
+    if member is not None and member.has(RoleKind.SECRETARY):
+        builder.button(text=str(MENU_REPORT))
+        builder.button(text=str(MENU_HISTORY))
+    builder.button(text=str(MENU_HELP))
+    builder.adjust(2)
+    return builder.as_markup(resize_keyboard=True, is_persistent=True)
+
+
+def question(spec: FieldSpec, draft: ReportDraft, locale: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    rows: list[int] = []
+    if spec.kind is FieldKind.CHOICES:
+        for index, choice in enumerate(spec.choices):
+            ticked = "✅" if choice.key in draft.selected else "▫️"
+            label = choice.label.get(locale) or choice.label["vi"]
+            builder.button(text=f"{ticked} {label}", callback_data=ToggleChoice(index=index))
+        builder.button(text=_("Done ✔️"), callback_data=FormNav(action=Nav.DONE))
+        rows += [1] * (len(spec.choices) + 1)
+    nav: list[InlineKeyboardButton] = []
+    if draft.index > 0 and not draft.editing_one:
+        nav.append(_button(_("« Back"), Nav.BACK))
+    if spec.optional:
+        nav.append(_button(_("Skip »"), Nav.SKIP))
+    nav.append(_button(_("Cancel"), Nav.CANCEL))
+    if rows:
+        builder.adjust(*rows)
+    builder.row(*nav)
+    return builder.as_markup()
+
+
+def review(form: FormSpec, locale: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, spec in enumerate(form.fields):
+        builder.button(
+            text=f"✏️ {index + 1}. {spec.text('label', locale)}",
+            callback_data=EditField(index=index),
+        )
+    builder.adjust(1)
+    builder.row(_button(_("✅ Submit report"), Nav.SUBMIT))
+    builder.row(_button(_("Cancel"), Nav.CANCEL))
+    return builder.as_markup()
+
+
+def languages() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text="Tiếng Việt", callback_data=SetLocale(locale="vi"))
+    builder.button(text="English", callback_data=SetLocale(locale="en"))
+    return builder.as_markup()
+
+
+def _button(text: str, action: Nav) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=FormNav(action=action).pack())

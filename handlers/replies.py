@@ -1,0 +1,19 @@
+"""Where to answer a button press: the message it sits on, or the person's private chat."""
+
+from __future__ import annotations
+
+from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
+
+Answerable = Message | InaccessibleMessage
+
+
+def reply_target(callback: CallbackQuery) -> Answerable:
+    """The message under the button; a stub in the sender's chat when Telegram gives none.
+
+    Telegram omits or strips the message for buttons older than 48 hours; answering in the
+    person's private chat is still right, since gopy only talks in private chats.
+    """
+    if callback.message is not None:
+        return callback.message
+    stub = InaccessibleMessage(chat=Chat(id=callback.from_user.id, type="private"), message_id=0)
+    return stub.as_(callback.bot) if callback.bot is not None else stub

@@ -1,0 +1,64 @@
+"""Campaigns: their deadlines, forms and documents, and which campaigns a unit takes part in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.forms import FormSpec, form_from_rows
+from storage.models import Campaign, Deadline, Document, ReportForm, Section, Unit, UnitLevel
+from storage.units import ancestors
+
+
+async def get_campaign(*, session: AsyncSession, code: str) -> Campaign | None:
+    result = await session.execute(select(Campaign).where(Campaign.code == code))
+    return result.scalar_one_or_none()
+
+
+async def campaigns_for_unit(
+    *, session: AsyncSession, unit: Unit, now: datetime
+) -> list[Campaign]:
+    """Campaigns run by ``unit`` or a unit above it that are open at ``now``."""
+    ids = [unit.id] + [u.id for u in await ancestors(session=session, unit=unit)]
+    result = await session.execute(
+        select(Campaign)
+        .where(
+            Campaign.unit_id.in_(ids),  # type: ignore[attr-defined]
+            Campaign.starts_at <= now,
+            Campaign.ends_at >= now,
+        )
+        .order_by(Campaign.starts_at)
+    )
+    return list(result.scalars().all())
+
+
+async def deadline_for(
+    *, session: AsyncSession, campaign: Campaign, level: UnitLevel
+) -> Deadline | None:
+    result = await session.execute(
+        select(Deadline).where(Deadline.campaign_id == campaign.id, Deadline.level == level)
+    )
+    return result.scalar_one_or_none()
+
+
+async def form_of(*, session: AsyncSession, campaign: Campaign) -> FormSpec:
+    form = await session.get(ReportForm, campaign.form_id)
+    assert form is not None
+    return form_from_rows(form.fields)
+
+
+async def documents_of(
+    *, session: AsyncSession, campaign: Campaign
+) -> list[tuple[Document, list[Section]]]:
+    docs = await session.execute(
+        select(Document).where(Document.campaign_id == campaign.id).order_by(Document.position)
+    )
+    out: list[tuple[Document, list[Section]]] = []
+    for doc in docs.scalars().all():
+        sections = await session.execute(
+            select(Section).where(Section.document_id == doc.id).order_by(Section.position)
+        )
+        out.append((doc, list(sections.scalars().all())))
+    return out

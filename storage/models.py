@@ -1,0 +1,209 @@
+"""SQLModel tables: units, people and roles, invites, campaigns and forms, periods, reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+class UnitLevel(StrEnum):
+    """Level of a unit in the party hierarchy: a city reports up nothing, a cell reports to a ward."""
+
+    CITY = "city"
+    WARD = "ward"
+    CELL = "cell"
+
+
+class RoleKind(StrEnum):
+    SECRETARY = "secretary"
+    OFFICIAL = "official"
+
+
+class InviteMode(StrEnum):
+    """What redeeming an invite does to the unit's current holders of the same role."""
+
+    ADD = "add"
+    REPLACE = "replace"
+
+
+def _enum(enum: type[StrEnum], **kwargs: Any) -> Any:
+    """Stored as the member's value in a VARCHAR: new members need no database type change."""
+    column = SAEnum(
+        enum, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+    )
+    return Field(sa_type=column, **kwargs)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+class Unit(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=255)
+    level: UnitLevel = _enum(UnitLevel)
+    parent_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("unit.id"), index=True)
+    )
+    # The place name printed on letters ("Ngọc Hà, ngày …"); defaults to the name.
+    place: str | None = Field(default=None, max_length=128)
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    full_name: str = Field(default="", max_length=255)
+    locale: str | None = Field(default=None, max_length=8)
+    created_at: datetime = _ts()
+
+
+class Role(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "unit_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    kind: RoleKind = _enum(RoleKind)
+    active: bool = True
+    granted_at: datetime = _ts()
+    invite_id: int | None = Field(default=None, foreign_key="invite.id")
+
+
+class Invite(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # sha256 of the normalised code: a leaked database does not leak usable invites.
+    code_hash: str = Field(max_length=64, unique=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: RoleKind = _enum(RoleKind)
+    mode: InviteMode = _enum(InviteMode, default=InviteMode.ADD)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)
+    used_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ReportForm(SQLModel, table=True):
+    """A report form is data: a list of field specs (see ``storage.forms.FieldSpec``)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=128)
+    fields: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=64, unique=True)
+    title: str = Field(max_length=255)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    form_id: int = Field(foreign_key="reportform.id")
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=64)
+    starts_at: datetime = _ts()
+    ends_at: datetime = _ts()
+
+
+class Deadline(SQLModel, table=True):
+    """Weekly deadline of one level of a campaign: units of ``level`` report by weekday/time."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "level"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    level: UnitLevel = _enum(UnitLevel)
+    weekday: int = Field(ge=0, le=6)  # Monday is 0, as in datetime.weekday()
+    time: str = Field(max_length=5)  # "HH:MM", local to the campaign's time zone
+
+
+class Document(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("campaign_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    code: str = Field(max_length=64)
+    title: str = Field(max_length=255)
+    url: str | None = Field(default=None, max_length=1024)
+    position: int = 0
+
+
+class Section(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: str = Field(max_length=16)
+    heading: str = Field(max_length=255)
+    summary: str = Field(default="", max_length=1024)
+    position: int = 0
+
+
+class Period(SQLModel, table=True):
+    """The reporting week of one level of a campaign, ending at its deadline."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "level", "deadline_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    level: UnitLevel = _enum(UnitLevel)
+    starts_at: datetime = _ts()
+    deadline_at: datetime = _ts()
+
+
+class Report(SQLModel, table=True):
+    """One unit's report for one period. Its values live in its revisions; none is overwritten."""
+
+    __table_args__ = (UniqueConstraint("period_id", "unit_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    period_id: int = Field(foreign_key="period.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    receipt: str = Field(max_length=16, unique=True)
+    first_submitted_at: datetime = _ts()
+    last_submitted_at: datetime = _ts()
+    on_time: bool
+    revisions: int = 1
+
+
+class ReportRevision(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("report_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="report.id", index=True)
+    number: int
+    values: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    submitted_by_id: int = Field(foreign_key="person.id")
+    submitted_at: datetime = _ts()
+    # True when this revision arrived after the period's deadline (a flagged late revision).
+    late: bool = False
+    channel: str = Field(default="", max_length=16)
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Incoming updates already handled; Telegram re-delivers after a slow or failed webhook."""
+
+    __tablename__ = "processed_update"
+    __table_args__ = (Index("ix_processed_update_received", "received_at"),)
+
+    channel: str = Field(max_length=16, primary_key=True)
+    update_key: str = Field(max_length=64, primary_key=True)
+    received_at: datetime = _ts()
+
+
+class FsmRecord(SQLModel, table=True):
+    """aiogram FSM state and data of one chat/user key, so a half-filled form survives restarts."""
+
+    __tablename__ = "fsm_state"
+
+    key: str = Field(max_length=255, primary_key=True)
+    state: str | None = Field(default=None, max_length=255)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = _ts()

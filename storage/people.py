@@ -1,0 +1,118 @@
+"""People and their roles: who is writing, and what they may do in which unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.dialect import insert_ignore
+
+from storage.models import Person, Role, RoleKind, Unit
+
+
+@dataclass(slots=True)
+class Member:
+    """A person with their active roles, as handlers see them (loaded once per update)."""
+
+    person: Person
+    roles: list[tuple[Role, Unit]] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        assert self.person.id is not None
+        return self.person.id
+
+    def units(self, kind: RoleKind) -> list[Unit]:
+        return [unit for role, unit in self.roles if role.kind is kind]
+
+    def has(self, kind: RoleKind) -> bool:
+        return any(role.kind is kind for role, _ in self.roles)
+
+
+async def get_or_create_person(
+    *, session: AsyncSession, channel: str, external_id: str, full_name: str, now: datetime
+) -> Person:
+    """The person behind a chat account, created on first contact (one row even under races)."""
+    found = await _find(session, channel, external_id)
+    if found is not None:
+        return found
+    await session.execute(
+        insert_ignore(
+            session,
+            Person,
+            channel=channel,
+            external_id=external_id,
+            full_name=full_name[:255],
+            created_at=now,
+        )
+    )
+    person = await _find(session, channel, external_id)
+    assert person is not None
+    return person
+
+
+async def _find(session: AsyncSession, channel: str, external_id: str) -> Person | None:
+    result = await session.execute(
+        select(Person).where(Person.channel == channel, Person.external_id == external_id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def load_member(*, session: AsyncSession, person: Person) -> Member:
+    result = await session.execute(
+        select(Role, Unit)
+        .join(Unit, Unit.id == Role.unit_id)  # type: ignore[arg-type]
+        .where(Role.person_id == person.id, Role.active.is_(True))  # type: ignore[attr-defined]
+        .order_by(Role.id)  # type: ignore[arg-type]
+    )
+    return Member(person=person, roles=[(row[0], row[1]) for row in result.all()])
+
+
+async def grant_role(
+    *,
+    session: AsyncSession,
+    person: Person,
+    unit: Unit,
+    kind: RoleKind,
+    now: datetime,
+    invite_id: int | None = None,
+    replace_others: bool = False,
+) -> Role:
+    """Give ``person`` the role in ``unit``; with ``replace_others`` the previous holders lose it."""
+    if replace_others:
+        await session.execute(
+            update(Role)
+            .where(Role.unit_id == unit.id, Role.kind == kind, Role.person_id != person.id)  # type: ignore[arg-type]
+            .values(active=False)
+        )
+    result = await session.execute(
+        select(Role).where(Role.person_id == person.id, Role.unit_id == unit.id, Role.kind == kind)
+    )
+    role = result.scalar_one_or_none()
+    if role is None:
+        assert person.id is not None and unit.id is not None
+        role = Role(person_id=person.id, unit_id=unit.id, kind=kind, granted_at=now)
+        session.add(role)
+    role.active = True
+    role.invite_id = invite_id
+    await session.flush()
+    return role
+
+
+async def set_locale(*, session: AsyncSession, person: Person, locale: str) -> None:
+    person.locale = locale
+    session.add(person)
+    await session.flush()
+
+
+async def holders(*, session: AsyncSession, unit: Unit, kind: RoleKind) -> list[Person]:
+    result = await session.execute(
+        select(Person)
+        .join(Role, Role.person_id == Person.id)  # type: ignore[arg-type]
+        .where(Role.unit_id == unit.id, Role.kind == kind, Role.active.is_(True))  # type: ignore[attr-defined]
+        .order_by(Role.id)  # type: ignore[arg-type]
+    )
+    return list(result.scalars().all())

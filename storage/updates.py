@@ -1,0 +1,31 @@
+"""Deduplication of incoming updates: each (channel, update key) is handled once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.dialect import insert_ignore
+
+from storage.models import ProcessedUpdate
+
+
+async def first_time(*, session: AsyncSession, channel: str, key: str, now: datetime) -> bool:
+    """Record the update; True if it had not been seen before (the caller handles it then)."""
+    result = await session.execute(
+        insert_ignore(session, ProcessedUpdate, channel=channel, update_key=key, received_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_older_than(*, session: AsyncSession, moment: datetime) -> int:
+    """Prune old keys: Telegram stops re-delivering an update after 24 hours."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < moment)  # type: ignore[arg-type]
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+KEEP_FOR = timedelta(days=2)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import tempfile
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -16,24 +17,29 @@ from babel.messages.pofile import read_po
 
 LOCALES = Path(__file__).resolve().parents[1] / "locales"
 DOMAIN = "messages"
-SUPPORTED = ("vi", "en")
 
 
-class PoI18n(I18n):
-    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
-        translations: dict[str, gettext.GNUTranslations] = {}
-        for folder in sorted(self.path.iterdir()):
-            po_path = folder / "LC_MESSAGES" / f"{self.domain}.po"
-            if not po_path.is_file():
-                continue
-            with po_path.open("rb") as source:
-                catalog = read_po(source, locale=folder.name)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            buffer.seek(0)
-            translations[folder.name] = gettext.GNUTranslations(buffer)
-        return translations
+def compile_catalogues(path: Path, domain: str = DOMAIN) -> dict[str, gettext.GNUTranslations]:
+    translations: dict[str, gettext.GNUTranslations] = {}
+    for folder in sorted(path.iterdir()):
+        po_path = folder / "LC_MESSAGES" / f"{domain}.po"
+        if not po_path.is_file():
+            continue
+        with po_path.open("rb") as source:
+            catalog = read_po(source, locale=folder.name)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        translations[folder.name] = gettext.GNUTranslations(buffer)
+    return translations
 
 
-def build_i18n(default_locale: str = "vi") -> PoI18n:
-    return PoI18n(path=LOCALES, default_locale=default_locale, domain=DOMAIN)
+def build_i18n(default_locale: str = "vi") -> I18n:
+    # aiogram's I18n only loads compiled .mo files; build it on an empty folder, then hand it
+    # the catalogues compiled here. (A subclass would not do: aiogram's context lookup is keyed
+    # on the exact I18n class.)
+    with tempfile.TemporaryDirectory() as empty:
+        i18n = I18n(path=empty, default_locale=default_locale, domain=DOMAIN)
+    i18n.path = LOCALES
+    i18n.locales = compile_catalogues(LOCALES)
+    return i18n

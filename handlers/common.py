@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
 from handlers.callbacks import SetLocale
@@ -18,7 +18,7 @@ from storage.people import Member, set_locale
 def build_router() -> Router:
     router = Router(name="common")
     router.message.register(show_help, Command("help"))
-    router.message.register(show_help, F.text == keyboards.MENU_HELP)
+    router.message.register(show_help, keyboards.MenuButton(keyboards.MENU_HELP))
     router.message.register(choose_language, Command("lang", "language"))
     router.callback_query.register(change_language, SetLocale.filter())
     router.message.register(cancel_outside_form, Command("cancel", "back", "skip"))

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
 from handlers.callbacks import AmendReport
@@ -22,7 +22,7 @@ from storage.people import Member
 def build_router() -> Router:
     router = Router(name="history")
     router.message.register(my_reports, Command("myreports"))
-    router.message.register(my_reports, F.text == keyboards.MENU_HISTORY)
+    router.message.register(my_reports, keyboards.MenuButton(keyboards.MENU_HISTORY))
     return router
 
 

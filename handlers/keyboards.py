@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from aiogram.filters import Filter
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder, ReplyKeyboardBuilder
 
 from handlers.callbacks import EditField, FormNav, Nav, SetLocale, ToggleChoice
@@ -13,17 +14,35 @@ from storage.forms import FieldKind, FieldSpec, FormSpec
 from storage.models import RoleKind
 from storage.people import Member
 
-MENU_REPORT = __("📝 Weekly report")
-MENU_HISTORY = __("📋 My reports")
-MENU_HELP = __("❓ Help")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction"
+    return message
+
+
+MENU_REPORT = N_("📝 Weekly report")
+MENU_HISTORY = N_("📋 My reports")
+MENU_HELP = N_("❓ Help")
+
+
+class MenuButton(Filter):
+    """A press of a reply-keyboard button, in whichever language the keyboard was shown."""
+
+    def __init__(self, msgid: str) -> None:
+        self.msgid = msgid
+
+    async def __call__(self, message: Message, i18n: I18n) -> bool:
+        return message.text in {
+            i18n.gettext(self.msgid, locale=locale) for locale in i18n.available_locales
+        } | {self.msgid}
 
 
 def main_menu(member: Member | None) -> ReplyKeyboardMarkup:
     builder = ReplyKeyboardBuilder()
     if member is not None and member.has(RoleKind.SECRETARY):
-        builder.button(text=str(MENU_REPORT))
-        builder.button(text=str(MENU_HISTORY))
-    builder.button(text=str(MENU_HELP))
+        builder.button(text=_(MENU_REPORT))
+        builder.button(text=_(MENU_HISTORY))
+    builder.button(text=_(MENU_HELP))
     builder.adjust(2)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)
 

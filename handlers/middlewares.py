@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from scheduler.clock import Clock
 from storage.database import SessionFactory
+from storage.fsm import update_session
 from storage.people import get_or_create_person, load_member
 from storage.updates import first_time
 
@@ -58,15 +59,20 @@ class DatabaseMiddleware(BaseMiddleware):
                 )
                 await session.commit()
                 data["member"] = await load_member(session=session, person=person)
+                # Kept as a plain value: the error handler runs after this session is closed.
+                data["locale"] = person.locale
             else:
                 await session.commit()
             data["session"] = session
             data["channel"] = channel
+            token = update_session.set(session)
             try:
                 result = await handler(event, data)
             except Exception:
                 await session.rollback()
                 raise
+            finally:
+                update_session.reset(token)
             await session.commit()
             return result
 
@@ -78,8 +84,7 @@ class MemberLocaleMiddleware(I18nMiddleware):
         super().__init__(i18n=i18n)
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
-        member = data.get("member")
-        locale = member.person.locale if member is not None else None
+        locale = data.get("locale")
         if locale in self.i18n.available_locales:
             return str(locale)
         return self.i18n.default_locale

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards, texts
 from handlers.callbacks import AmendReport, EditField, FormNav, Nav, PickPeriod, PickTarget, ToggleChoice
@@ -36,10 +36,10 @@ def build_router() -> Router:
     # A second /start or /report in the middle of the form must not lose the answers.
     router.message.register(interrupted, in_form, CommandStart())
     router.message.register(interrupted, in_form, Command("report"))
-    router.message.register(interrupted, in_form, F.text == keyboards.MENU_REPORT)
+    router.message.register(interrupted, in_form, keyboards.MenuButton(keyboards.MENU_REPORT))
 
     router.message.register(open_report, Command("report"))
-    router.message.register(open_report, F.text == keyboards.MENU_REPORT)
+    router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_REPORT))
     router.message.register(open_report, CommandStart(deep_link=True, magic=F.args == "report"))
     router.callback_query.register(pick_target, PickTarget.filter())
     router.callback_query.register(pick_period, ReportFlow.choosing_period, PickPeriod.filter())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forms import FormSpec, form_from_rows
 from storage.models import Campaign, Deadline, Document, ReportForm, Section, Unit, UnitLevel

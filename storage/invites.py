@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.codes import INVITE_LENGTH, hash_code, random_code
 from storage.models import Invite, InviteMode, Person, RoleKind, Unit

@@ -1,0 +1,1 @@
+"""Fakes of external services, served on loopback for tests and benchmarks."""

@@ -1,0 +1,101 @@
+"""A fake Telegram Bot API on loopback: records every call, answers like Telegram would."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import socket
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_USER = {"id": 42, "is_bot": True, "first_name": "gopy", "username": "gopy_test_bot"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+
+    @property
+    def chat_id(self) -> int | None:
+        raw = self.params.get("chat_id")
+        return int(raw) if raw is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text", ""))
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        markup = self.params.get("reply_markup") or {}
+        return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+@dataclass
+class FakeTelegram:
+    """Answers ``/bot<token>/<method>``; ``calls`` keeps them in order."""
+
+    calls: list[Call] = field(default_factory=list)
+    record: bool = True
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        if self.record:
+            self.calls.append(Call(method, params))
+        return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto",
+                      "sendDocument"):
+            chat_id = int(params.get("chat_id", 0))
+            message_id = int(params.get("message_id") or next(self._ids))
+            return {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text", ""),
+            }
+        return True
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/bot{token}/{method}", self.handle)
+        return app
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    if request.content_type == "application/json":
+        data: dict[str, Any] = await request.json()
+        return data
+    form = await request.post()
+    out: dict[str, Any] = {}
+    for key, value in form.items():
+        text = value if isinstance(value, str) else ""
+        if key in ("reply_markup", "allowed_updates", "entities"):
+            out[key] = json.loads(text)
+        else:
+            out[key] = text
+    return out
+
+
+async def serve(fake: FakeTelegram) -> tuple[web.AppRunner, str]:
+    """Start ``fake`` on a free loopback port; returns the runner and the base URL."""
+    return await serve_app(fake.app())
+
+
+async def serve_app(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve an aiohttp app on a free loopback port."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
+    return runner, f"http://127.0.0.1:{sock.getsockname()[1]}"

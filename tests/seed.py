@@ -1,0 +1,63 @@
+"""A small ward for tests: two cells, one campaign with the default form, Wednesday 17:00."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.forms import default_form
+from storage.invites import create_invites
+from storage.models import Campaign, Deadline, InviteMode, ReportForm, RoleKind, Unit, UnitLevel
+from tests.chat import at
+
+
+@dataclass
+class Seed:
+    ward: Unit
+    cells: list[Unit]
+    campaign: Campaign
+
+
+async def seed_ward(session: AsyncSession) -> Seed:
+    city = Unit(code="HN", name="Đảng bộ Thành phố Hà Nội", level=UnitLevel.CITY)
+    session.add(city)
+    await session.flush()
+    ward = Unit(code="NGOCHA", name="Đảng ủy phường Ngọc Hà", level=UnitLevel.WARD,
+                parent_id=city.id, place="Ngọc Hà")
+    session.add(ward)
+    await session.flush()
+    cells = [
+        Unit(code=f"NGOCHA-CB0{i}", name=f"Chi bộ Tổ dân phố số {i}", level=UnitLevel.CELL,
+             parent_id=ward.id)
+        for i in (1, 2)
+    ]
+    session.add_all(cells)
+    form = ReportForm(name="default", fields=default_form().dump())
+    session.add(form)
+    await session.flush()
+    assert ward.id is not None and form.id is not None
+    campaign = Campaign(
+        code="dh14", title="Góp ý dự thảo văn kiện Đại hội XIV", unit_id=ward.id,
+        form_id=form.id, starts_at=at("2025-10-15 00:00"), ends_at=at("2025-12-31 17:00"),
+    )
+    session.add(campaign)
+    await session.flush()
+    assert campaign.id is not None
+    session.add(Deadline(campaign_id=campaign.id, level=UnitLevel.CELL, weekday=2, time="17:00"))
+    await session.flush()
+    return Seed(ward, cells, campaign)
+
+
+async def invite(
+    session: AsyncSession, unit: Unit, *, role: RoleKind = RoleKind.SECRETARY,
+    mode: InviteMode = InviteMode.ADD, now=None,
+) -> str:
+    from datetime import UTC, datetime
+
+    (code,) = await create_invites(
+        session=session, unit=unit, role=role, now=now or datetime(2025, 11, 1, tzinfo=UTC),
+        mode=mode,
+    )
+    await session.commit()
+    return code

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from storage.models import Report, ReportRevision
@@ -25,6 +27,14 @@ async def join(app: BotApp, chat: Chat, unit_index: int = 0) -> None:
     async with app.runtime.sessions() as session:
         code = await invite(session, app.seed.cells[unit_index])
     await chat.say(f"/start i-{code}")
+
+
+async def start_report(chat: Chat) -> str:
+    """Open /report and pick this week if the bot asks (last week is unfiled in the seed)."""
+    said = texts(await chat.say("/report"))
+    if "Tuần này" in str([b["text"] for c in chat.sent()[-1:] for b in c.buttons]):
+        said += texts(await chat.press("Tuần này"))
+    return said
 
 
 async def fill_form(chat: Chat) -> None:
@@ -60,3 +70,114 @@ async def test_secretary_files_report_on_time(app: BotApp) -> None:
     assert revision.values["participants_count"] == 1200
     assert revision.values["propaganda"] == ["meetings", "social"]
     assert revision.values["difficulties"] is None
+
+
+async def test_amend_before_deadline_keeps_history(app: BotApp) -> None:
+    chat = app.chat(502)
+    await join(app, chat)
+    await start_report(chat)
+    await fill_form(chat)
+    await chat.press("Gửi báo cáo")
+
+    app.clock.advance(timedelta(hours=5))
+    opened = await chat.say("/report")
+    assert "có thể sửa đến 17:00 thứ Tư, 12/11" in texts(opened)
+    await chat.press("3. Số tin")
+    await chat.say("15")
+    replies = await chat.press("Gửi báo cáo")
+
+    assert "lần gửi thứ 2" in texts(replies) and "đúng hạn" in texts(replies)
+    async with app.runtime.sessions() as session:
+        revisions = (await session.execute(
+            select(ReportRevision).order_by(ReportRevision.number)
+        )).scalars().all()
+        report = (await session.execute(select(Report))).scalar_one()
+    assert [r.values["news_count"] for r in revisions] == [12, 15]
+    assert not any(r.late for r in revisions)
+    assert report.on_time and report.revisions == 2
+
+
+async def test_change_after_deadline_is_a_flagged_late_revision(app: BotApp) -> None:
+    chat = app.chat(503)
+    await join(app, chat)
+    await start_report(chat)
+    await fill_form(chat)
+    await chat.press("Gửi báo cáo")
+
+    app.clock.set(at("2025-11-13 08:00"))  # the morning after the deadline
+    listing = await chat.say("/myreports")
+    assert "đúng hạn" in texts(listing)
+    opened = await chat.press("Sửa báo cáo tuần 05/11–12/11")
+    assert "bản sửa trễ hạn" in texts(opened)
+    await chat.press("4. Số hội nghị")
+    await chat.say("4")
+    replies = await chat.press("Gửi báo cáo")
+
+    assert "bản sửa trễ hạn" in texts(replies)
+    async with app.runtime.sessions() as session:
+        report = (await session.execute(select(Report))).scalar_one()
+        revisions = (await session.execute(
+            select(ReportRevision).order_by(ReportRevision.number)
+        )).scalars().all()
+    assert report.on_time, "the first, on-time submission decides the status"
+    assert [r.late for r in revisions] == [False, True]
+    assert revisions[0].values["meetings_count"] == 3, "history is never overwritten"
+    assert revisions[1].values["meetings_count"] == 4
+
+
+async def test_first_filing_after_deadline_is_late(app: BotApp) -> None:
+    chat = app.chat(504)
+    await join(app, chat)
+    app.clock.set(at("2025-11-13 08:00"))
+    await chat.say("/report")
+    await chat.press("Tuần trước, nộp bù")
+    await fill_form(chat)
+    replies = await chat.press("Gửi báo cáo")
+    assert "trễ hạn" in texts(replies)
+    assert "17:00 thứ Tư, 12/11" in texts(replies)
+    async with app.runtime.sessions() as session:
+        report = (await session.execute(select(Report))).scalar_one()
+    assert not report.on_time
+
+
+async def test_back_and_cancel(app: BotApp) -> None:
+    chat = app.chat(505)
+    await join(app, chat)
+    await start_report(chat)
+    await chat.say("Lãnh đạo tốt")
+    back = await chat.say("/back")
+    assert "Câu 1/9" in texts(back)
+    first = await chat.say("/back")
+    assert "Đây là câu đầu tiên" in texts(first)
+    cancelled = await chat.say("/cancel")
+    assert "Chưa có gì được gửi" in texts(cancelled)
+    async with app.runtime.sessions() as session:
+        assert (await session.execute(select(Report))).first() is None
+    assert "Không có việc gì" in texts(await chat.say("/cancel"))
+
+
+async def test_half_filled_form_survives_restart(make_app) -> None:
+    first = await make_app()
+    chat = first.chat(506)
+    await join(first, chat)
+    await start_report(chat)
+    await chat.say("Lãnh đạo tốt")
+
+    restarted = await make_app()  # a new Dispatcher and Bot on the same database
+    chat = restarted.chat(506)
+    resumed = await chat.say("Tuyên truyền")
+    assert "Mời trả lời câu này bằng các nút" in texts(resumed)
+    assert "Câu 2/9" in texts(resumed)
+
+
+async def test_half_filled_form_survives_restart_with_redis(make_app, redis_url: str) -> None:
+    first = await make_app(redis=redis_url)
+    chat = first.chat(507)
+    await join(first, chat)
+    await start_report(chat)
+    await chat.say("Lãnh đạo tốt")
+
+    restarted = await make_app(redis=redis_url)
+    chat = restarted.chat(507)
+    resumed = await chat.say("Tuyên truyền")
+    assert "Câu 2/9" in texts(resumed)

@@ -1,0 +1,90 @@
+"""Joining with invites: deep link or typed code; reused, expired, forged and raced codes."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from storage.invites import RedeemOutcome, redeem_invite
+from storage.models import InviteMode, Person, Role, RoleKind
+from storage.people import get_or_create_person
+from tests.chat import texts
+from tests.conftest import BotApp
+from tests.seed import invite
+
+
+async def new_code(app: BotApp, **kwargs) -> str:
+    async with app.runtime.sessions() as session:
+        return await invite(session, app.seed.cells[0], now=app.clock.now(), **kwargs)
+
+
+async def test_typed_code_with_spaces_and_lowercase_joins(app: BotApp) -> None:
+    code = await new_code(app)
+    chat = app.chat(701)
+    typed = f"{code[:5].lower()} {code[5:].lower()}"
+    assert "bí thư Chi bộ Tổ dân phố số 1" in texts(await chat.say(typed))
+
+
+async def test_reused_code_is_refused(app: BotApp) -> None:
+    code = await new_code(app)
+    await app.chat(702).say(f"/start i-{code}")
+    assert "đã được dùng" in texts(await app.chat(703).say(f"/start i-{code}"))
+
+
+async def test_expired_code_is_refused(app: BotApp) -> None:
+    code = await new_code(app)
+    app.clock.advance(timedelta(days=15))
+    assert "đã hết hạn" in texts(await app.chat(704).say(f"/start i-{code}"))
+
+
+async def test_forged_and_unknown_payloads(app: BotApp) -> None:
+    chat = app.chat(705)
+    assert "không hợp lệ" in texts(await chat.say("/start ../../etc/passwd"))
+    assert "không hợp lệ" in texts(await chat.say("/start " + "A" * 64))
+    assert "Mã mời không đúng" in texts(await chat.say("/start i-ABCDEFGHJK"))
+    async with app.runtime.sessions() as session:
+        assert (await session.execute(select(Role))).first() is None
+
+
+async def test_replace_invite_removes_the_previous_secretary(app: BotApp) -> None:
+    await app.chat(706).say(f"/start i-{await new_code(app)}")
+    await app.chat(707).say(f"/start i-{await new_code(app, mode=InviteMode.REPLACE)}")
+    assert "bí thư chi bộ" in texts(await app.chat(706).say("/report"))  # refused now
+    async with app.runtime.sessions() as session:
+        roles = (await session.execute(select(Role).order_by(Role.id))).scalars().all()
+    assert [r.active for r in roles] == [False, True]
+
+
+async def test_add_invite_keeps_both_secretaries(app: BotApp) -> None:
+    await app.chat(708).say(f"/start i-{await new_code(app)}")
+    await app.chat(709).say(f"/start i-{await new_code(app)}")
+    async with app.runtime.sessions() as session:
+        roles = (await session.execute(select(Role))).scalars().all()
+    assert len(roles) == 2 and all(r.active and r.kind is RoleKind.SECRETARY for r in roles)
+
+
+async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> None:
+    code = await new_code(app)
+    people: list[Person] = []
+    async with app.runtime.sessions() as session:
+        for n in range(8):
+            people.append(await get_or_create_person(
+                session=session, channel="telegram", external_id=f"race{n}", full_name="",
+                now=app.clock.now(),
+            ))
+        await session.commit()
+
+    async def attempt(person: Person) -> RedeemOutcome:
+        async with app.runtime.sessions() as session:
+            result = await redeem_invite(session=session, code=code, person=person,
+                                         now=app.clock.now())
+            await session.commit()
+            return result.outcome
+
+    outcomes = await asyncio.gather(*(attempt(p) for p in people))
+    assert outcomes.count(RedeemOutcome.OK) == 1
+    assert outcomes.count(RedeemOutcome.USED) == len(people) - 1
+    async with app.runtime.sessions() as session:
+        assert len((await session.execute(select(Role))).scalars().all()) == 1

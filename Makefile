@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench setup clean demo
+.PHONY: run test lint typecheck unit bench setup clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,3 +39,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) *.egg-info .mypy_cache .ruff_cache
+
+# Refresh the catalogues after changing user-facing strings; then translate the new entries.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --no-wrap -k _ -k N_ -o locales/messages.pot handlers bot
+	$(BIN)/pybabel update --no-location --no-wrap --no-fuzzy-matching -D messages -i locales/messages.pot -d locales
+	rm locales/messages.pot

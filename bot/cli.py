@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from sqlmodel.ext.asyncio.session import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.config import Settings
 
 T = TypeVar("T")
 
-app = typer.Typer(help="gopy — chatbot góp ý dự thảo văn kiện (Telegram, Zalo).", no_args_is_help=True)
+app = typer.Typer(
+    help="gopy — chatbot góp ý dự thảo văn kiện (Telegram, Zalo).", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 org_app = typer.Typer(help="Units: city → ward → cell.", no_args_is_help=True)
 campaign_app = typer.Typer(help="Campaigns, deadlines, forms, documents.", no_args_is_help=True)
@@ -60,7 +62,9 @@ def run() -> None:
     """Start the bot: Telegram with a token, else the local simulator on http://127.0.0.1:8080/."""
     from bot.runner import run as run_bot
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         asyncio.run(run_bot(_settings()))
     except KeyboardInterrupt:
@@ -101,8 +105,11 @@ def demo() -> None:
     table.add_column("Liên kết")
     for cell, code in data.secretary_invites:
         table.add_row(cell.name, _pretty(code), _link(username, code))
-    table.add_row("[bold]Cán bộ phường[/bold]", _pretty(data.official_invite),
-                  _link(username, data.official_invite))
+    table.add_row(
+        "[bold]Cán bộ phường[/bold]",
+        _pretty(data.official_invite),
+        _link(username, data.official_invite),
+    )
     Console().print(table)
     typer.echo("Trình mô phỏng (make run) đã có sẵn những người dùng này.")
 
@@ -162,8 +169,13 @@ def invite(
         if unit is None:
             return None
         return await create_invites(
-            session=session, unit=unit, role=kind, now=SystemClock().now(), count=count,
-            mode=InviteMode.REPLACE if replace else InviteMode.ADD, ttl=ttl,
+            session=session,
+            unit=unit,
+            role=kind,
+            now=SystemClock().now(),
+            count=count,
+            mode=InviteMode.REPLACE if replace else InviteMode.ADD,
+            ttl=ttl,
         )
 
     codes = asyncio.run(_with_session(make))

@@ -61,11 +61,14 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
             console.print("[green]Đã nạp dữ liệu mẫu (gopy demo).[/green]")
     hub = Hub(runtime.clock)
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    runner = await _serve(build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))),
-                          runtime.settings)
+    runner = await _serve(
+        build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))), runtime.settings
+    )
     url = f"http://{runtime.settings.web_host}:{runtime.settings.web_port}/"
-    console.print(f"[bold]gopy simulator:[/bold] mở [link={url}]{url}[/link] trong trình duyệt "
-                  "(Ctrl+C để dừng).")
+    console.print(
+        f"[bold]gopy simulator:[/bold] mở [link={url}]{url}[/link] trong trình duyệt "
+        "(Ctrl+C để dừng)."
+    )
     try:
         await dp.emit_startup(bot=bot)
         await _forever()
@@ -81,7 +84,9 @@ async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
         me = await bot.get_me()
         console.print(f"[bold]gopy[/bold] đang chạy trên Telegram: @{me.username} (long polling)")
-        await dp.start_polling(bot, handle_signals=False, allowed_updates=dp.resolve_used_update_types())
+        await dp.start_polling(
+            bot, handle_signals=False, allowed_updates=dp.resolve_used_update_types()
+        )
     finally:
         await runner.cleanup()
         await bot.session.close()
@@ -99,9 +104,10 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
     runner = await _serve(build_web_app([webhook_route(dp, bot, plain)]), settings)
     url = settings.webhook.url.rstrip("/") + webhook_path(plain) if settings.webhook.url else ""
     try:
-        await bot.set_webhook(url, secret_token=plain,
-                              allowed_updates=dp.resolve_used_update_types())
-        console.print(f"[bold]gopy[/bold] webhook: {settings.webhook.url.rstrip('/') if settings.webhook.url else ''}/tg/…")
+        await bot.set_webhook(
+            url, secret_token=plain, allowed_updates=dp.resolve_used_update_types()
+        )
+        console.print(f"[bold]gopy[/bold] webhook tại {settings.webhook.url}")
         await dp.emit_startup(bot=bot)
         await _forever()
     finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
@@ -31,7 +31,8 @@ async def show_help(message: Message, member: Member) -> None:
     await message.answer(
         _(
             "/report files or changes this week's report; /myreports shows the weeks sent.\n"
-            "In a form: /back goes to the previous question, /cancel stops. /lang changes language."
+            "In a form: /back goes to the previous question, /cancel stops. "
+            "/lang changes language."
         ),
         reply_markup=keyboards.main_menu(member),
     )
@@ -59,7 +60,9 @@ async def change_language(
 
 
 async def cancel_outside_form(message: Message, member: Member) -> None:
-    await message.answer(_("There is nothing to cancel."), reply_markup=keyboards.main_menu(member))
+    await message.answer(
+        _("There is nothing to cancel."), reply_markup=keyboards.main_menu(member)
+    )
 
 
 async def fallback(message: Message, member: Member) -> None:

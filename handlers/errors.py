@@ -27,8 +27,10 @@ async def on_error(event: ErrorEvent) -> bool:
             await update.callback_query.answer()
         if message is not None:
             await message.answer(
-                _("Sorry, something went wrong on our side. Please try again in a moment; "
-                  "what you already sent is kept.")
+                _(
+                    "Sorry, something went wrong on our side. Please try again in a moment; "
+                    "what you already sent is kept."
+                )
             )
     except Exception:  # the apology is best effort; the original error is already logged
         log.warning("could not apologise for update %s", update.update_id)

@@ -15,8 +15,7 @@ from storage.models import RoleKind
 from storage.people import Member
 
 
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction"
+def N_(message: str) -> str:
     return message
 
 

@@ -14,7 +14,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards, texts
-from handlers.callbacks import AmendReport, EditField, FormNav, Nav, PickPeriod, PickTarget, ToggleChoice
+from handlers.callbacks import (
+    AmendReport,
+    EditField,
+    FormNav,
+    Nav,
+    PickPeriod,
+    PickTarget,
+    ToggleChoice,
+)
 from handlers.draft import ReportDraft
 from handlers.format import moment
 from handlers.replies import Answerable, reply_target
@@ -45,16 +53,27 @@ def build_router() -> Router:
     router.callback_query.register(pick_period, ReportFlow.choosing_period, PickPeriod.filter())
     router.callback_query.register(amend_report, AmendReport.filter())
     router.message.register(back, ReportFlow.filling, Command("back"))
-    router.callback_query.register(back_button, ReportFlow.filling, FormNav.filter(F.action == Nav.BACK))
+    router.callback_query.register(
+        back_button, ReportFlow.filling, FormNav.filter(F.action == Nav.BACK)
+    )
     router.message.register(skip, ReportFlow.filling, Command("skip"))
-    router.callback_query.register(skip_button, ReportFlow.filling, FormNav.filter(F.action == Nav.SKIP))
+    router.callback_query.register(
+        skip_button, ReportFlow.filling, FormNav.filter(F.action == Nav.SKIP)
+    )
     router.callback_query.register(toggle, ReportFlow.filling, ToggleChoice.filter())
-    router.callback_query.register(choices_done, ReportFlow.filling, FormNav.filter(F.action == Nav.DONE))
+    router.callback_query.register(
+        choices_done, ReportFlow.filling, FormNav.filter(F.action == Nav.DONE)
+    )
     router.message.register(answer, ReportFlow.filling, F.text)
     router.message.register(not_text, ReportFlow.filling)
     router.callback_query.register(edit_field, ReportFlow.reviewing, EditField.filter())
-    router.callback_query.register(submit, ReportFlow.reviewing, FormNav.filter(F.action == Nav.SUBMIT))
-    router.message.register(use_buttons, StateFilter(ReportFlow.reviewing, ReportFlow.choosing_period, ReportFlow.choosing_target))
+    router.callback_query.register(
+        submit, ReportFlow.reviewing, FormNav.filter(F.action == Nav.SUBMIT)
+    )
+    router.message.register(
+        use_buttons,
+        StateFilter(ReportFlow.reviewing, ReportFlow.choosing_period, ReportFlow.choosing_target),
+    )
     router.callback_query.register(stale_button, FormNav.filter())
     router.callback_query.register(stale_button, ToggleChoice.filter())
     router.callback_query.register(stale_button, EditField.filter())
@@ -73,10 +92,12 @@ async def open_report(
     message: Message, state: FSMContext, session: AsyncSession, member: Member, clock: Clock
 ) -> None:
     if not member.has(RoleKind.SECRETARY):
-        await message.answer(_(
-            "Weekly reports are filed by party cell secretaries. If you are one, "
-            "send the invite code your ward gave you."
-        ))
+        await message.answer(
+            _(
+                "Weekly reports are filed by party cell secretaries. If you are one, "
+                "send the invite code your ward gave you."
+            )
+        )
         return
     if await state.get_state() is not None:
         await state.clear()
@@ -109,8 +130,11 @@ async def pick_target(
 ) -> None:
     await callback.answer()
     found = await assignments(session=session, member=member, now=clock.now())
-    chosen = [a for a in found if a.unit.id == callback_data.unit_id
-              and a.campaign.id == callback_data.campaign_id]
+    chosen = [
+        a
+        for a in found
+        if a.unit.id == callback_data.unit_id and a.campaign.id == callback_data.campaign_id
+    ]
     if not chosen:  # forged or stale: the person is not (or no longer) secretary there
         await reply_target(callback).answer(_("This choice is no longer available."))
         return
@@ -123,8 +147,11 @@ async def _open(
     current = await target(session=session, assignment=item, now=now)
     if current is None:
         await state.clear()
-        await message.answer(_("The campaign «{title}» is not open for reports now.").format(
-            title=texts.escape(item.campaign.title)))
+        await message.answer(
+            _("The campaign «{title}» is not open for reports now.").format(
+                title=texts.escape(item.campaign.title)
+            )
+        )
         return
     assert current.period.id is not None
     if current.missed is not None and current.report is None:
@@ -136,12 +163,14 @@ async def _open(
         builder = InlineKeyboardBuilder()
         builder.button(
             text=_("This week (deadline {deadline})").format(
-                deadline=moment(current.period.deadline_at, tz)),
+                deadline=moment(current.period.deadline_at, tz)
+            ),
             callback_data=PickPeriod(period_id=current.period.id),
         )
         builder.button(
             text=_("Last week, late (deadline {deadline})").format(
-                deadline=moment(current.missed.deadline_at, tz)),
+                deadline=moment(current.missed.deadline_at, tz)
+            ),
             callback_data=PickPeriod(period_id=current.missed.id),
         )
         builder.adjust(1)
@@ -170,8 +199,13 @@ async def pick_period(
     draft = await ReportDraft.load(state)
     period = await session.get(Period, callback_data.period_id)
     item = await _assignment(session, member, draft)
-    if draft is None or item is None or period is None or period.campaign_id != draft.campaign_id \
-            or period.level != item.unit.level:
+    if (
+        draft is None
+        or item is None
+        or period is None
+        or period.campaign_id != draft.campaign_id
+        or period.level != item.unit.level
+    ):
         await state.clear()
         await reply_target(callback).answer(_("This choice is no longer available."))
         return
@@ -230,11 +264,16 @@ async def _begin(
     if report is None:
         await draft.save(state)
         await state.set_state(ReportFlow.filling)
-        await message.answer(_(
-            "Report of {unit} for the week with deadline {deadline}. {count} questions; "
-            "/back returns to the previous one, /cancel stops."
-        ).format(unit=texts.escape(item.unit.name), deadline=moment(period.deadline_at, tz),
-                 count=len(form.fields)))
+        await message.answer(
+            _(
+                "Report of {unit} for the week with deadline {deadline}. {count} questions; "
+                "/back returns to the previous one, /cancel stops."
+            ).format(
+                unit=texts.escape(item.unit.name),
+                deadline=moment(period.deadline_at, tz),
+                count=len(form.fields),
+            )
+        )
         await _ask(message, draft, form)
         return
     draft.values = await latest_values(session=session, report=report)
@@ -305,7 +344,9 @@ async def _prepare_choices(draft: ReportDraft, form: FormSpec) -> None:
         draft.selected = list(draft.values.get(spec.key) or [])
 
 
-async def _current(state: FSMContext, session: AsyncSession) -> tuple[ReportDraft, FormSpec] | None:
+async def _current(
+    state: FSMContext, session: AsyncSession
+) -> tuple[ReportDraft, FormSpec] | None:
     draft = await ReportDraft.load(state)
     if draft is None:
         await state.clear()
@@ -352,8 +393,11 @@ async def toggle(
         await callback.answer(_("This button belongs to another question."))
         return
     key = spec.choices[callback_data.index].key
-    draft.selected = [k for k in draft.selected if k != key] if key in draft.selected \
+    draft.selected = (
+        [k for k in draft.selected if k != key]
+        if key in draft.selected
         else [*draft.selected, key]
+    )
     await draft.save(state)
     await callback.answer()
     if callback.message is not None and isinstance(callback.message, Message):
@@ -448,10 +492,12 @@ async def cancel_button(callback: CallbackQuery, state: FSMContext, member: Memb
 
 async def interrupted(message: Message, state: FSMContext, session: AsyncSession) -> None:
     """``/start`` (with any payload) in the middle of the form: keep the form, say how to leave."""
-    await message.answer(_(
-        "You are in the middle of a report; your answers are kept. "
-        "Finish it, or send /cancel first."
-    ))
+    await message.answer(
+        _(
+            "You are in the middle of a report; your answers are kept. "
+            "Finish it, or send /cancel first."
+        )
+    )
     await _resume(message, state, session)
 
 
@@ -523,7 +569,9 @@ async def submit(
     await callback.answer(_("Sent"))
     message = reply_target(callback)
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(reply_markup=InlineKeyboardMarkup(inline_keyboard=[]))
+        await callback.message.edit_reply_markup(
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+        )
     await message.answer(
         texts.receipt(filed, item.unit, item.campaign), reply_markup=keyboards.main_menu(member)
     )

@@ -49,9 +49,9 @@ async def start_with_payload(
 ) -> None:
     code = invite_from_text(command.args or "")
     if code is None:
-        await message.answer(_(
-            "This link or code is not valid. Please check it, or ask your ward for a new one."
-        ))
+        await message.answer(
+            _("This link or code is not valid. Please check it, or ask your ward for a new one.")
+        )
         await start(message, member)
         return
     await _redeem(message, code, session, member, clock)
@@ -68,18 +68,22 @@ async def _redeem(
 ) -> None:
     result = await redeem_invite(session=session, code=code, person=member.person, now=clock.now())
     if result.outcome is RedeemOutcome.UNKNOWN:
-        await message.answer(_(
-            "This invite code is not valid. Please check it, or ask your ward for a new one."
-        ))
+        await message.answer(
+            _("This invite code is not valid. Please check it, or ask your ward for a new one.")
+        )
         return
     if result.outcome is RedeemOutcome.EXPIRED:
-        await message.answer(_("This invite code has expired. Please ask your ward for a new one."))
+        await message.answer(
+            _("This invite code has expired. Please ask your ward for a new one.")
+        )
         return
     if result.outcome is RedeemOutcome.USED:
-        await message.answer(_(
-            "This invite code has already been used. Each code works once; "
-            "please ask your ward for a new one."
-        ))
+        await message.answer(
+            _(
+                "This invite code has already been used. Each code works once; "
+                "please ask your ward for a new one."
+            )
+        )
         return
     await session.commit()
     assert result.unit is not None

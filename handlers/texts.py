@@ -15,8 +15,10 @@ SUMMARY_CUT = 300
 
 
 def question(spec: FieldSpec, number: int, total: int, locale: str) -> str:
-    lines = [_("Question {number}/{total}").format(number=number, total=total),
-             f"<b>{spec.text('prompt', locale)}</b>"]
+    lines = [
+        _("Question {number}/{total}").format(number=number, total=total),
+        f"<b>{spec.text('prompt', locale)}</b>",
+    ]
     if spec.kind is FieldKind.COUNT:
         lines.append(_("Type a number, for example 12."))
     if spec.optional:
@@ -36,8 +38,9 @@ def hint(error: InvalidValue) -> str:
         "not_a_number": _("I could not read that number. Please type digits, e.g. 12 or 1.200."),
         "too_big": _("That number is unusually large (over 1.000.000). Please check it."),
         "use_buttons": _("Please answer this question with the buttons below."),
-        "not_text": _("This question needs a text or number answer; photos and stickers "
-                      "cannot be used here."),
+        "not_text": _(
+            "This question needs a text or number answer; photos and stickers cannot be used here."
+        ),
     }
     return hints[error.reason].format(**{k: _number(v) for k, v in details.items()})
 
@@ -48,7 +51,7 @@ def _number(value: Any) -> Any:
 
 
 def render_value(spec: FieldSpec, value: Any, locale: str) -> str:
-    if value is None or value == "" or value == []:
+    if value is None or value in ("", []):
         return "—"
     if spec.kind is FieldKind.COUNT:
         return str(_number(int(value)))
@@ -74,9 +77,8 @@ def summary(
         "",
     ]
     for index, spec in enumerate(form.fields, start=1):
-        lines.append(
-            f"{index}. {spec.text('label', locale)}: {render_value(spec, values.get(spec.key), locale)}"
-        )
+        value = render_value(spec, values.get(spec.key), locale)
+        lines.append(f"{index}. {spec.text('label', locale)}: {value}")
     lines += ["", _("Check the answers, then press «Submit report» or a line to change it.")]
     return "\n".join(lines)
 
@@ -102,8 +104,10 @@ def receipt(filed: Filed, unit: Unit, campaign: Campaign) -> str:
     ]
     if filed.late_revision:
         lines.append(
-            _("This change came after the deadline, so it is kept as a late revision; "
-              "the report filed before the deadline stays on record.")
+            _(
+                "This change came after the deadline, so it is kept as a late revision; "
+                "the report filed before the deadline stays on record."
+            )
         )
     elif report.on_time:
         lines.append(

@@ -1,1 +1,1 @@
-"""Time: the calendar of reporting periods and deadlines, and (later) sweeps and outbox delivery."""
+"""Time: the calendar of reporting periods and deadlines; later, sweeps and outbox delivery."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period, period_before
 from storage.campaigns import campaigns_for_unit, deadline_for
@@ -63,9 +63,7 @@ async def rule_for(*, session: AsyncSession, assignment: Assignment) -> WeeklyRu
     return WeeklyRule.parse(deadline.weekday, deadline.time, assignment.campaign.timezone)
 
 
-async def _stored(
-    session: AsyncSession, assignment: Assignment, window: PeriodWindow
-) -> Period:
+async def _stored(session: AsyncSession, assignment: Assignment, window: PeriodWindow) -> Period:
     return await ensure_period(
         session=session,
         campaign=assignment.campaign,

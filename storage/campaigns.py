@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.forms import FormSpec, form_from_rows
 from storage.models import Campaign, Deadline, Document, ReportForm, Section, Unit, UnitLevel
@@ -25,11 +25,11 @@ async def campaigns_for_unit(
     result = await session.execute(
         select(Campaign)
         .where(
-            Campaign.unit_id.in_(ids),  # type: ignore[attr-defined]
+            col(Campaign.unit_id).in_(ids),
             Campaign.starts_at <= now,
             Campaign.ends_at >= now,
         )
-        .order_by(Campaign.starts_at)
+        .order_by(col(Campaign.starts_at))
     )
     return list(result.scalars().all())
 
@@ -53,12 +53,14 @@ async def documents_of(
     *, session: AsyncSession, campaign: Campaign
 ) -> list[tuple[Document, list[Section]]]:
     docs = await session.execute(
-        select(Document).where(Document.campaign_id == campaign.id).order_by(Document.position)
+        select(Document)
+        .where(Document.campaign_id == campaign.id)
+        .order_by(col(Document.position))
     )
     out: list[tuple[Document, list[Section]]] = []
     for doc in docs.scalars().all():
         sections = await session.execute(
-            select(Section).where(Section.document_id == doc.id).order_by(Section.position)
+            select(Section).where(Section.document_id == doc.id).order_by(col(Section.position))
         )
         out.append((doc, list(sections.scalars().all())))
     return out

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import CursorResult, Result
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows changed by an INSERT/UPDATE/DELETE (the result of ``session.execute`` of DML)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)
 
 
 def dialect_insert(session: AsyncSession) -> Any:

@@ -119,7 +119,7 @@ _DIGITS = re.compile(r"^\d{1,3}(?:([.,\s])\d{3})?(?:\1\d{3})*$|^\d+$")
 
 
 def _words_to_int(words: list[str]) -> int | None:
-    """Vietnamese number words up to the millions: "mười hai", "hai mươi lăm", "một trăm linh năm"."""
+    """Vietnamese number words up to millions: "mười hai", "hai mươi lăm", "một trăm linh năm"."""
     total = 0
     current = 0
     seen = False

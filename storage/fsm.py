@@ -9,14 +9,20 @@ from datetime import datetime
 from typing import Any
 
 from aiogram.fsm.state import State
-from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
-from sqlalchemy import delete, select
+from aiogram.fsm.storage.base import (
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StateType,
+    StorageKey,
+)
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.database import SessionFactory
 from storage.dialect import dialect_insert
 from storage.models import FsmRecord
-
 
 # The session of the update being handled. FSM writes join it, so they commit together with
 # the handler's own writes and never wait on the write lock that session already holds.
@@ -95,7 +101,7 @@ class DatabaseStorage(BaseStorage):
     async def _delete(self, key: StorageKey) -> None:
         async with self._session() as session:
             await session.execute(
-                delete(FsmRecord).where(FsmRecord.key == self.key_builder.build(key))  # type: ignore[arg-type]
+                delete(FsmRecord).where(col(FsmRecord.key) == self.key_builder.build(key))
             )
 
     async def close(self) -> None:

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.codes import INVITE_LENGTH, hash_code, random_code
+from storage.dialect import rowcount
 from storage.models import Invite, InviteMode, Person, RoleKind, Unit
 from storage.people import grant_role
 
@@ -78,11 +80,11 @@ async def redeem_invite(
         return Redeemed(RedeemOutcome.EXPIRED, unit, invite.role)
     claimed = await session.execute(
         update(Invite)
-        .where(Invite.id == invite.id, Invite.used_at.is_(None))  # type: ignore[union-attr]
+        .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
         .values(used_at=now, used_by_id=person.id)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(claimed) != 1:
         return Redeemed(RedeemOutcome.USED, unit, invite.role)
     await grant_role(
         session=session,

@@ -14,7 +14,7 @@ from storage.types import UTCDateTime
 
 
 class UnitLevel(StrEnum):
-    """Level of a unit in the party hierarchy: a city reports up nothing, a cell reports to a ward."""
+    """Level of a unit in the party hierarchy: cells report to a ward, wards to a city."""
 
     CITY = "city"
     WARD = "ward"

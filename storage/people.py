@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.dialect import insert_ignore
-
 from storage.models import Person, Role, RoleKind, Unit
 
 
@@ -64,9 +64,9 @@ async def _find(session: AsyncSession, channel: str, external_id: str) -> Person
 async def load_member(*, session: AsyncSession, person: Person) -> Member:
     result = await session.execute(
         select(Role, Unit)
-        .join(Unit, Unit.id == Role.unit_id)  # type: ignore[arg-type]
-        .where(Role.person_id == person.id, Role.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(Role.id)  # type: ignore[arg-type]
+        .join(Unit, col(Unit.id) == Role.unit_id)
+        .where(Role.person_id == person.id, col(Role.active).is_(True))
+        .order_by(col(Role.id))
     )
     return Member(person=person, roles=[(row[0], row[1]) for row in result.all()])
 
@@ -81,11 +81,15 @@ async def grant_role(
     invite_id: int | None = None,
     replace_others: bool = False,
 ) -> Role:
-    """Give ``person`` the role in ``unit``; with ``replace_others`` the previous holders lose it."""
+    """Give ``person`` the role in ``unit``; ``replace_others`` takes it from previous holders."""
     if replace_others:
         await session.execute(
             update(Role)
-            .where(Role.unit_id == unit.id, Role.kind == kind, Role.person_id != person.id)  # type: ignore[arg-type]
+            .where(
+                col(Role.unit_id) == unit.id,
+                col(Role.kind) == kind,
+                col(Role.person_id) != person.id,
+            )
             .values(active=False)
         )
     result = await session.execute(
@@ -111,8 +115,8 @@ async def set_locale(*, session: AsyncSession, person: Person, locale: str) -> N
 async def holders(*, session: AsyncSession, unit: Unit, kind: RoleKind) -> list[Person]:
     result = await session.execute(
         select(Person)
-        .join(Role, Role.person_id == Person.id)  # type: ignore[arg-type]
-        .where(Role.unit_id == unit.id, Role.kind == kind, Role.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(Role.id)  # type: ignore[arg-type]
+        .join(Role, col(Role.person_id) == Person.id)
+        .where(Role.unit_id == unit.id, Role.kind == kind, col(Role.active).is_(True))
+        .order_by(col(Role.id))
     )
     return list(result.scalars().all())

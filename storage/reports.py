@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from storage.dialect import insert_ignore
+from sqlmodel import col, select
 
 from storage.codes import RECEIPT_LENGTH, random_code
+from storage.dialect import insert_ignore
 from storage.models import Campaign, Period, Person, Report, ReportRevision, Unit, UnitLevel
 
 RECEIPT_PREFIX = "BC-"
@@ -92,7 +91,7 @@ async def latest_values(*, session: AsyncSession, report: Report) -> dict[str, A
     result = await session.execute(
         select(ReportRevision)
         .where(ReportRevision.report_id == report.id)
-        .order_by(ReportRevision.number.desc())  # type: ignore[attr-defined]
+        .order_by(col(ReportRevision.number).desc())
         .limit(1)
     )
     revision = result.scalar_one()
@@ -103,7 +102,7 @@ async def revisions_of(*, session: AsyncSession, report: Report) -> list[ReportR
     result = await session.execute(
         select(ReportRevision)
         .where(ReportRevision.report_id == report.id)
-        .order_by(ReportRevision.number)  # type: ignore[arg-type]
+        .order_by(col(ReportRevision.number))
     )
     return list(result.scalars().all())
 
@@ -135,8 +134,11 @@ async def file_report(
             report = await get_report(session=session, period=period, unit=unit)
             assert report is not None
         else:
-            return Filed(report, await _add_revision(session, report, 1, values, person, now,
-                                                     period, channel), period)
+            return Filed(
+                report,
+                await _add_revision(session, report, 1, values, person, now, period, channel),
+                period,
+            )
     report.revisions += 1
     report.last_submitted_at = now
     session.add(report)
@@ -189,7 +191,7 @@ async def unit_reports(
     """The unit's reports in ``campaign``, by period id."""
     result = await session.execute(
         select(Report)
-        .join(Period, Period.id == Report.period_id)  # type: ignore[arg-type]
+        .join(Period, col(Period.id) == Report.period_id)
         .where(Report.unit_id == unit.id, Period.campaign_id == campaign.id)
     )
     return {r.period_id: r for r in result.scalars().all()}
@@ -201,6 +203,6 @@ async def periods_of(
     result = await session.execute(
         select(Period)
         .where(Period.campaign_id == campaign.id, Period.level == level)
-        .order_by(Period.deadline_at.desc())  # type: ignore[attr-defined]
+        .order_by(col(Period.deadline_at).desc())
     )
     return list(result.scalars().all())

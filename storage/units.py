@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
 
 from storage.models import Unit, UnitLevel
 
@@ -42,7 +42,7 @@ async def descendants(*, session: AsyncSession, unit: Unit, level: UnitLevel) ->
     while frontier:
         ids = [u.id for u in frontier]
         result = await session.execute(
-            select(Unit).where(Unit.parent_id.in_(ids)).order_by(Unit.code)  # type: ignore[union-attr]
+            select(Unit).where(col(Unit.parent_id).in_(ids)).order_by(Unit.code)
         )
         frontier = list(result.scalars().all())
         found.extend(u for u in frontier if u.level is level)

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from storage.dialect import insert_ignore
-
+from storage.dialect import insert_ignore, rowcount
 from storage.models import ProcessedUpdate
 
 
@@ -17,15 +17,15 @@ async def first_time(*, session: AsyncSession, channel: str, key: str, now: date
     result = await session.execute(
         insert_ignore(session, ProcessedUpdate, channel=channel, update_key=key, received_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(rowcount(result))
 
 
 async def forget_older_than(*, session: AsyncSession, moment: datetime) -> int:
     """Prune old keys: Telegram stops re-delivering an update after 24 hours."""
     result = await session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.received_at < moment)  # type: ignore[arg-type]
+        delete(ProcessedUpdate).where(col(ProcessedUpdate.received_at) < moment)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rowcount(result)
 
 
 KEEP_FOR = timedelta(days=2)

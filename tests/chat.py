@@ -55,13 +55,24 @@ class Chat:
         return await self.feed(update)
 
     async def send_sticker(self) -> list[Call]:
-        sticker = Sticker(file_id="s1", file_unique_id="u1", type="regular", width=512,
-                          height=512, is_animated=False, is_video=False)
-        return await self.feed(Update(update_id=next(_update_ids), message=self._message(sticker=sticker)))
+        sticker = Sticker(
+            file_id="s1",
+            file_unique_id="u1",
+            type="regular",
+            width=512,
+            height=512,
+            is_animated=False,
+            is_video=False,
+        )
+        return await self.feed(
+            Update(update_id=next(_update_ids), message=self._message(sticker=sticker))
+        )
 
     async def send_photo(self) -> list[Call]:
         photo = [PhotoSize(file_id="p1", file_unique_id="pu1", width=90, height=90)]
-        return await self.feed(Update(update_id=next(_update_ids), message=self._message(photo=photo)))
+        return await self.feed(
+            Update(update_id=next(_update_ids), message=self._message(photo=photo))
+        )
 
     def sent(self) -> list[Call]:
         return [c for c in self.api.calls if c.chat_id == self.user_id]

@@ -1,12 +1,12 @@
-"""Shared fixtures: real SQLite files and PostgreSQL, a fake Bot API on loopback, a frozen clock."""
+"""Shared fixtures: SQLite files and PostgreSQL, a fake Bot API on loopback, a frozen clock."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,7 +64,7 @@ def postgres_ready() -> str:
 
     try:
         _in_thread(lambda: asyncio.run(reset()))
-    except Exception as error:  # noqa: BLE001 - any connection failure
+    except Exception as error:
         _unavailable("PostgreSQL", error)
     _in_thread(lambda: upgrade_sync(PG_URL))
     return PG_URL
@@ -74,10 +74,12 @@ async def _truncate(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            rows = await conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'alembic_version'"
-            ))
+            rows = await conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
             tables = ", ".join(f'"{r[0]}"' for r in rows)
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
@@ -111,7 +113,7 @@ async def redis_url() -> AsyncIterator[str]:
     client = Redis.from_url(REDIS_URL)
     try:
         await client.flushdb()
-    except Exception as error:  # noqa: BLE001 - any connection failure
+    except Exception as error:
         await client.aclose()
         _unavailable("Redis", error)
     yield REDIS_URL
@@ -171,8 +173,14 @@ async def make_app(
             async with runtime.sessions() as session:
                 seeded.append(await seed_ward(session))
                 await session.commit()
-        app = BotApp(runtime, build_dispatcher(runtime), build_telegram_bot(settings), fake,
-                     clock, seeded[0])
+        app = BotApp(
+            runtime,
+            build_dispatcher(runtime),
+            build_telegram_bot(settings),
+            fake,
+            clock,
+            seeded[0],
+        )
         built.append(app)
         return app
 

@@ -10,7 +10,10 @@ from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, U
 def user(user_id: int, name: str = "", language_code: str | None = "vi") -> User:
     first, _, last = (name or f"User {user_id}").partition(" ")
     return User(
-        id=user_id, is_bot=False, first_name=first, last_name=last or None,
+        id=user_id,
+        is_bot=False,
+        first_name=first,
+        last_name=last or None,
         language_code=language_code,
     )
 
@@ -19,9 +22,7 @@ def private_chat(user_id: int) -> Chat:
     return Chat(id=user_id, type="private")
 
 
-def text_message(
-    *, sender: User, text: str, message_id: int, date: datetime
-) -> Message:
+def text_message(*, sender: User, text: str, message_id: int, date: datetime) -> Message:
     entities = None
     if text.startswith("/"):
         command = text.split(maxsplit=1)[0]

@@ -11,7 +11,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import Message
 from aiohttp import web
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from bot.channels import updates
 from bot.channels.local import ChatMessage, Hub
@@ -48,12 +48,23 @@ class Simulator:
 
     async def personas(self) -> list[Persona]:
         async with self.sessions() as session:
-            cells = (await session.execute(
-                select(Unit).where(Unit.level == UnitLevel.CELL).order_by(Unit.code).limit(12)
-            )).scalars().all()
-            ward = (await session.execute(
-                select(Unit).where(Unit.level == UnitLevel.WARD).order_by(Unit.code).limit(1)
-            )).scalar_one_or_none()
+            cells = (
+                (
+                    await session.execute(
+                        select(Unit)
+                        .where(Unit.level == UnitLevel.CELL)
+                        .order_by(Unit.code)
+                        .limit(12)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            ward = (
+                await session.execute(
+                    select(Unit).where(Unit.level == UnitLevel.WARD).order_by(Unit.code).limit(1)
+                )
+            ).scalar_one_or_none()
         found = [
             Persona(SECRETARY_BASE + i, NAMES[i], RoleKind.SECRETARY.value, cell)
             for i, cell in enumerate(cells)
@@ -69,16 +80,18 @@ class Simulator:
         if persona.unit is None:
             return True
         async with self.sessions() as session:
-            role = (await session.execute(
-                select(Role.id)
-                .join(Person, Person.id == Role.person_id)  # type: ignore[arg-type]
-                .where(
-                    Person.channel == "local",
-                    Person.external_id == str(persona.id),
-                    Role.unit_id == persona.unit.id,
-                    Role.active.is_(True),  # type: ignore[attr-defined]
+            role = (
+                await session.execute(
+                    select(Role.id)
+                    .join(Person, col(Person.id) == Role.person_id)
+                    .where(
+                        Person.channel == "local",
+                        Person.external_id == str(persona.id),
+                        Role.unit_id == persona.unit.id,
+                        col(Role.active).is_(True),
+                    )
                 )
-            )).first()
+            ).first()
         return role is not None
 
     async def join(self, persona: Persona) -> None:
@@ -99,8 +112,11 @@ class Simulator:
         message_id = self.hub.next_message_id()
         await self.hub.record(persona.id, ChatMessage(message_id, "user", text))
         update = updates.text_update(
-            update_id=next(self._update_ids), sender=sender, text=text,
-            message_id=message_id, date=self.hub.clock.now(),
+            update_id=next(self._update_ids),
+            sender=sender,
+            text=text,
+            message_id=message_id,
+            date=self.hub.clock.now(),
         )
         await self.dp.feed_update(self.bot, update)
 
@@ -110,14 +126,23 @@ class Simulator:
             return False
         sender = updates.user(persona.id, persona.name)
         message = Message(
-            message_id=message_id, date=self.hub.clock.now(), chat=updates.private_chat(persona.id),
-            from_user=self.hub.bot_user(), text=shown.text,
+            message_id=message_id,
+            date=self.hub.clock.now(),
+            chat=updates.private_chat(persona.id),
+            from_user=self.hub.bot_user(),
+            text=shown.text,
         )
         update_id = next(self._update_ids)
-        await self.dp.feed_update(self.bot, updates.callback_update(
-            update_id=update_id, sender=sender, data=data, message=message,
-            callback_id=f"{persona.id}:{update_id}",
-        ))
+        await self.dp.feed_update(
+            self.bot,
+            updates.callback_update(
+                update_id=update_id,
+                sender=sender,
+                data=data,
+                message=message,
+                callback_id=f"{persona.id}:{update_id}",
+            ),
+        )
         return True
 
 
@@ -141,10 +166,15 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
     async def personas(_request: web.Request) -> web.Response:
         out = []
         for p in await sim.personas():
-            out.append({
-                "id": p.id, "name": p.name, "role": p.role,
-                "unit": p.unit.name if p.unit else None, "joined": await sim.joined(p),
-            })
+            out.append(
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "role": p.role,
+                    "unit": p.unit.name if p.unit else None,
+                    "joined": await sim.joined(p),
+                }
+            )
         return web.json_response({"personas": out})
 
     async def persona_of(value: Any) -> Any:
@@ -201,14 +231,16 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         found, last = await sim.hub.since(persona_id, after, wait)
         chat = sim.hub.chat(persona_id)
         keyboard = chat.keyboard
-        return web.json_response({
-            "messages": [
-                {**m.public(), "keyboard": keyboard if m.sender == "bot" else None}
-                for m in found
-            ],
-            "keyboard": chat.keyboard,
-            "last": last,
-        })
+        return web.json_response(
+            {
+                "messages": [
+                    {**m.public(), "keyboard": keyboard if m.sender == "bot" else None}
+                    for m in found
+                ],
+                "keyboard": chat.keyboard,
+                "last": last,
+            }
+        )
 
     return [
         web.get("/", page),

@@ -52,8 +52,13 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendPhoto",
-                      "sendDocument"):
+        if method in (
+            "sendMessage",
+            "editMessageText",
+            "editMessageReplyMarkup",
+            "sendPhoto",
+            "sendDocument",
+        ):
             chat_id = int(params.get("chat_id", 0))
             message_id = int(params.get("message_id") or next(self._ids))
             return {

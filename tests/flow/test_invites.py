@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from storage.invites import RedeemOutcome, redeem_invite
 from storage.models import InviteMode, Person, Role, RoleKind
@@ -53,7 +53,7 @@ async def test_replace_invite_removes_the_previous_secretary(app: BotApp) -> Non
     await app.chat(707).say(f"/start i-{await new_code(app, mode=InviteMode.REPLACE)}")
     assert "bí thư chi bộ" in texts(await app.chat(706).say("/report"))  # refused now
     async with app.runtime.sessions() as session:
-        roles = (await session.execute(select(Role).order_by(Role.id))).scalars().all()
+        roles = (await session.execute(select(Role).order_by(col(Role.id)))).scalars().all()
     assert [r.active for r in roles] == [False, True]
 
 
@@ -70,16 +70,22 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
     people: list[Person] = []
     async with app.runtime.sessions() as session:
         for n in range(8):
-            people.append(await get_or_create_person(
-                session=session, channel="telegram", external_id=f"race{n}", full_name="",
-                now=app.clock.now(),
-            ))
+            people.append(
+                await get_or_create_person(
+                    session=session,
+                    channel="telegram",
+                    external_id=f"race{n}",
+                    full_name="",
+                    now=app.clock.now(),
+                )
+            )
         await session.commit()
 
     async def attempt(person: Person) -> RedeemOutcome:
         async with app.runtime.sessions() as session:
-            result = await redeem_invite(session=session, code=code, person=person,
-                                         now=app.clock.now())
+            result = await redeem_invite(
+                session=session, code=code, person=person, now=app.clock.now()
+            )
             await session.commit()
             return result.outcome
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from sqlalchemy import select
+from sqlmodel import select
 
 from storage.models import ReportRevision
 from tests.chat import Chat, texts
 from tests.conftest import BotApp
-from tests.flow.test_report_flow import ANSWERS, join, start_report
+from tests.flow.test_report_flow import ANSWERS, FIRST_ANSWER, join, start_report
 
 
 async def at_count_question(app: BotApp, user_id: int) -> Chat:
@@ -18,7 +18,7 @@ async def at_count_question(app: BotApp, user_id: int) -> Chat:
     chat = app.chat(user_id)
     await join(app, chat)
     await start_report(chat)
-    await chat.say(ANSWERS[0])
+    await chat.say(FIRST_ANSWER)
     await chat.press("Hội nghị")
     await chat.press("Xong")
     assert "Câu 3/9" in chat.last_text()
@@ -110,10 +110,12 @@ async def test_choices_need_at_least_one(app: BotApp) -> None:
     chat = app.chat(609)
     await join(app, chat)
     await start_report(chat)
-    await chat.say(ANSWERS[0])
+    await chat.say(FIRST_ANSWER)
     alert = await chat.press("Xong")
-    assert any(c.method == "answerCallbackQuery" and "ít nhất một" in c.params.get("text", "")
-               for c in alert)
+    assert any(
+        c.method == "answerCallbackQuery" and "ít nhất một" in c.params.get("text", "")
+        for c in alert
+    )
 
 
 async def test_report_from_a_person_without_the_role(app: BotApp) -> None:
@@ -128,7 +130,7 @@ async def test_forged_buttons_are_refused(app: BotApp) -> None:
     other = app.chat(612)
     await join(app, other, unit_index=1)
     await start_report(other)
-    await other.say(ANSWERS[0])
+    await other.say(FIRST_ANSWER)
     await other.press("Hội nghị")
     await other.press("Xong")
     for _ in range(6):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlmodel import col, select
 
 from storage.models import Report, ReportRevision
 from tests.chat import Chat, at, texts
 from tests.conftest import BotApp
 from tests.seed import invite
 
-ANSWERS = [
-    "Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ.",
+FIRST_ANSWER = "Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ."
+ANSWERS: list[str | None] = [
+    FIRST_ANSWER,
     None,  # propaganda: buttons
     "12",
     "3",
@@ -88,9 +89,11 @@ async def test_amend_before_deadline_keeps_history(app: BotApp) -> None:
 
     assert "lần gửi thứ 2" in texts(replies) and "đúng hạn" in texts(replies)
     async with app.runtime.sessions() as session:
-        revisions = (await session.execute(
-            select(ReportRevision).order_by(ReportRevision.number)
-        )).scalars().all()
+        revisions = (
+            (await session.execute(select(ReportRevision).order_by(col(ReportRevision.number))))
+            .scalars()
+            .all()
+        )
         report = (await session.execute(select(Report))).scalar_one()
     assert [r.values["news_count"] for r in revisions] == [12, 15]
     assert not any(r.late for r in revisions)
@@ -116,9 +119,11 @@ async def test_change_after_deadline_is_a_flagged_late_revision(app: BotApp) -> 
     assert "bản sửa trễ hạn" in texts(replies)
     async with app.runtime.sessions() as session:
         report = (await session.execute(select(Report))).scalar_one()
-        revisions = (await session.execute(
-            select(ReportRevision).order_by(ReportRevision.number)
-        )).scalars().all()
+        revisions = (
+            (await session.execute(select(ReportRevision).order_by(col(ReportRevision.number))))
+            .scalars()
+            .all()
+        )
     assert report.on_time, "the first, on-time submission decides the status"
     assert [r.late for r in revisions] == [False, True]
     assert revisions[0].values["meetings_count"] == 3, "history is never overwritten"

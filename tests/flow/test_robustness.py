@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.channels import updates
 from storage.models import Person
@@ -15,8 +16,13 @@ from tests.conftest import BotApp
 
 async def test_redelivered_update_is_handled_once(app: BotApp) -> None:
     chat = app.chat(801)
-    update = updates.text_update(update_id=990001, sender=updates.user(801), text="/help",
-                                 message_id=1, date=app.clock.now())
+    update = updates.text_update(
+        update_id=990001,
+        sender=updates.user(801),
+        text="/help",
+        message_id=1,
+        date=app.clock.now(),
+    )
     first = await chat.feed(update)
     again = await chat.feed(update)
     assert len(first) == 1 and again == []
@@ -25,12 +31,12 @@ async def test_redelivered_update_is_handled_once(app: BotApp) -> None:
 async def test_handler_error_gets_an_apology_and_the_bot_goes_on(
     app: BotApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from handlers import common
+    from handlers import keyboards
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(common.keyboards, "main_menu", broken)
+    monkeypatch.setattr(keyboards, "main_menu", broken)
     chat = app.chat(802)
     with caplog.at_level(logging.ERROR):
         replies = texts(await chat.say("/help"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -223,7 +224,10 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
         try:
             persona_id = int(request.query.get("persona", ""))
             after = max(0, int(request.query.get("after", "0")))
-            wait = min(MAX_WAIT, max(0.0, float(request.query.get("wait", MAX_WAIT))))
+            wait = float(request.query.get("wait", MAX_WAIT))
+            if not math.isfinite(wait):
+                raise ValueError("wait")
+            wait = min(MAX_WAIT, max(0.0, wait))
         except ValueError:
             return _error(400, "persona, after and wait must be numbers")
         if await sim.persona(persona_id) is None:

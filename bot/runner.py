@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.web.app import build_web_app
 from storage.migrate import upgrade
 from storage.models import Unit
+from storage.updates import KEEP_FOR, forget_older_than
 
 log = logging.getLogger(__name__)
 console = Console()
@@ -24,6 +25,10 @@ console = Console()
 async def run(settings: Settings) -> None:
     await upgrade(settings.database_url)
     runtime = Runtime.create(settings)
+    async with runtime.sessions() as session:
+        # Telegram re-delivers for a day at most; older dedupe keys are dead weight.
+        await forget_older_than(session=session, moment=runtime.clock.now() - KEEP_FOR)
+        await session.commit()
     dp = build_dispatcher(runtime)
     try:
         if settings.simulator:

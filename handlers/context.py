@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
@@ -12,7 +13,14 @@ from storage.people import Member
 
 
 class Injected(TypedDict):
-    """``Dispatcher(**workflow_data)`` gives the first three; ``DatabaseMiddleware`` the rest."""
+    """What a handler may declare by name, and who provides it.
+
+    ``Dispatcher(**workflow_data)`` (bot/app.py): ``session_factory``, ``clock``,
+    ``default_locale``. ``DatabaseMiddleware``: ``session`` (one per update, committed when the
+    handler returns), ``member`` (the sender and their active roles), ``channel``, ``locale``.
+    aiogram itself: ``bot``, ``state``, ``i18n``, ``event_from_user``, ``command``,
+    ``callback_data``.
+    """
 
     session_factory: SessionFactory
     clock: Clock
@@ -20,3 +28,5 @@ class Injected(TypedDict):
     session: AsyncSession
     member: Member
     channel: str
+    locale: str | None
+    i18n: I18n

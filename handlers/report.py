@@ -33,7 +33,7 @@ from storage.campaigns import form_of
 from storage.forms import FieldKind, FormSpec, InvalidValue, parse_value
 from storage.models import Campaign, Period, Report, RoleKind, Unit
 from storage.people import Member
-from storage.reports import file_report, is_late, latest_values
+from storage.reports import file_report, get_report, is_late, latest_values
 
 
 def build_router() -> Router:
@@ -209,8 +209,6 @@ async def pick_period(
         await state.clear()
         await reply_target(callback).answer(_("This choice is no longer available."))
         return
-    from storage.reports import get_report
-
     report = await get_report(session=session, period=period, unit=item.unit)
     await _begin(reply_target(callback), state, session, item, period, report, clock.now())
 

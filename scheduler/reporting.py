@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -107,7 +106,3 @@ async def history(
         out.append(PeriodStatus(period, reports.get(period.id)))
         window = period_before(rule, window, starts_at=campaign.starts_at)
     return out
-
-
-def local(moment: datetime, tz: str) -> datetime:
-    return moment.astimezone(ZoneInfo(tz))

@@ -23,13 +23,22 @@ async def seed_ward(session: AsyncSession) -> Seed:
     city = Unit(code="HN", name="Đảng bộ Thành phố Hà Nội", level=UnitLevel.CITY)
     session.add(city)
     await session.flush()
-    ward = Unit(code="NGOCHA", name="Đảng ủy phường Ngọc Hà", level=UnitLevel.WARD,
-                parent_id=city.id, place="Ngọc Hà")
+    ward = Unit(
+        code="NGOCHA",
+        name="Đảng ủy phường Ngọc Hà",
+        level=UnitLevel.WARD,
+        parent_id=city.id,
+        place="Ngọc Hà",
+    )
     session.add(ward)
     await session.flush()
     cells = [
-        Unit(code=f"NGOCHA-CB0{i}", name=f"Chi bộ Tổ dân phố số {i}", level=UnitLevel.CELL,
-             parent_id=ward.id)
+        Unit(
+            code=f"NGOCHA-CB0{i}",
+            name=f"Chi bộ Tổ dân phố số {i}",
+            level=UnitLevel.CELL,
+            parent_id=ward.id,
+        )
         for i in (1, 2)
     ]
     session.add_all(cells)
@@ -38,8 +47,12 @@ async def seed_ward(session: AsyncSession) -> Seed:
     await session.flush()
     assert ward.id is not None and form.id is not None
     campaign = Campaign(
-        code="dh14", title="Góp ý dự thảo văn kiện Đại hội XIV", unit_id=ward.id,
-        form_id=form.id, starts_at=at("2025-10-15 00:00"), ends_at=at("2025-12-31 17:00"),
+        code="dh14",
+        title="Góp ý dự thảo văn kiện Đại hội XIV",
+        unit_id=ward.id,
+        form_id=form.id,
+        starts_at=at("2025-10-15 00:00"),
+        ends_at=at("2025-12-31 17:00"),
     )
     session.add(campaign)
     await session.flush()
@@ -50,13 +63,20 @@ async def seed_ward(session: AsyncSession) -> Seed:
 
 
 async def invite(
-    session: AsyncSession, unit: Unit, *, role: RoleKind = RoleKind.SECRETARY,
-    mode: InviteMode = InviteMode.ADD, now=None,
+    session: AsyncSession,
+    unit: Unit,
+    *,
+    role: RoleKind = RoleKind.SECRETARY,
+    mode: InviteMode = InviteMode.ADD,
+    now=None,
 ) -> str:
     from datetime import UTC, datetime
 
     (code,) = await create_invites(
-        session=session, unit=unit, role=role, now=now or datetime(2025, 11, 1, tzinfo=UTC),
+        session=session,
+        unit=unit,
+        role=role,
+        now=now or datetime(2025, 11, 1, tzinfo=UTC),
         mode=mode,
     )
     await session.commit()

@@ -85,7 +85,6 @@ def db_upgrade() -> None:
 def demo() -> None:
     """Load a demo ward with 12 cells and a campaign; print the invite codes."""
     from rich.console import Console
-    from rich.table import Table
 
     from bot.demo import DemoData, load_demo
     from scheduler.clock import SystemClock
@@ -99,18 +98,14 @@ def demo() -> None:
 
     data = asyncio.run(_with_session(load))
     username = _bot_username(settings)
-    table = Table(title=f"{data.ward.name} — {data.campaign.title}")
-    table.add_column("Chi bộ")
-    table.add_column("Mã mời")
-    table.add_column("Liên kết")
-    for cell, code in data.secretary_invites:
-        table.add_row(cell.name, _pretty(code), _link(username, code))
-    table.add_row(
-        "[bold]Cán bộ phường[/bold]",
-        _pretty(data.official_invite),
-        _link(username, data.official_invite),
-    )
-    Console().print(table)
+    console = Console()
+    console.print(f"[bold]{data.ward.name} — {data.campaign.title}[/bold]")
+    # Plain lines, not a table: a link cut to the terminal's width cannot be copied.
+    rows = [*data.secretary_invites, (data.ward, data.official_invite)]
+    for unit, code in rows:
+        who = "Cán bộ phường" if unit is data.ward else unit.name
+        console.print(f"{who}: [bold]{_pretty(code)}[/bold]", highlight=False)
+        console.print(f"  {_link(username, code)}", soft_wrap=True, highlight=False)
     typer.echo("Trình mô phỏng (make run) đã có sẵn những người dùng này.")
 
 

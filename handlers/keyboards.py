@@ -51,7 +51,7 @@ def question(spec: FieldSpec, draft: ReportDraft, locale: str) -> InlineKeyboard
     rows: list[int] = []
     if spec.kind is FieldKind.CHOICES:
         for index, choice in enumerate(spec.choices):
-            ticked = "✅" if choice.key in draft.selected else "▫️"
+            ticked = "✅" if choice.key in draft.selected else "⬜"
             label = choice.label.get(locale) or choice.label["vi"]
             builder.button(text=f"{ticked} {label}", callback_data=ToggleChoice(index=index))
         builder.button(text=_("Done ✔️"), callback_data=FormNav(action=Nav.DONE))

@@ -14,11 +14,12 @@ import pytest
 from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Runtime, build_dispatcher, build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from scheduler.clock import FrozenClock
-from storage.database import create_engine
+from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_sync
 from tests.chat import Chat, at
 from tests.fakes.telegram import FakeTelegram, serve
@@ -97,6 +98,17 @@ async def database_url(
     url: str = request.getfixturevalue("postgres_ready")
     await _truncate(url)
     return url
+
+
+@pytest.fixture
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    """A session on a migrated, empty database (SQLite file, and PostgreSQL)."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as db:
+            yield db
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

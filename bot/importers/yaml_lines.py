@@ -69,7 +69,7 @@ class LineLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ComposerError(
                 None, None, "aliases (*name) are not supported; repeat the text", event.start_mark
             )
@@ -83,14 +83,18 @@ def _construct_map(loader: LineLoader, node: MappingNode) -> LineDict:
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, Hashable):
             raise ConstructorError(
-                "while reading a mapping", node.start_mark, "a key cannot be a list or a mapping",
+                "while reading a mapping",
+                node.start_mark,
+                "a key cannot be a list or a mapping",
                 key_node.start_mark,
-            )  # fmt: skip
+            )
         if key in data:
             raise ConstructorError(
-                None, None, f"the key '{key}' appears twice in the same mapping",
+                None,
+                None,
+                f"the key '{key}' appears twice in the same mapping",
                 key_node.start_mark,
-            )  # fmt: skip
+            )
         data[key] = loader.construct_object(value_node, deep=True)
         data.lines[key] = _line(key_node)
     return data
@@ -127,16 +131,16 @@ def _yaml_message(error: yaml.MarkedYAMLError) -> str:
 
 
 def parse_yaml(raw: bytes | str, *, source: str = "<data>") -> LineDict:
-    """Parse one YAML document whose top level must be a mapping; every problem is ImportProblem."""
+    """Parse one YAML document with a mapping at the top; every problem is an ImportProblem."""
     if len(raw) > MAX_BYTES:
         raise ImportProblem("the file is larger than 5 MB", source=source)
     if isinstance(raw, bytes):
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            line = raw.count(b"\n", 0, error.start) + 1
+            bad_line = raw.count(b"\n", 0, error.start) + 1
             raise ImportProblem(
-                "the file is not UTF-8 text; save it as UTF-8", line=line, source=source
+                "the file is not UTF-8 text; save it as UTF-8", line=bad_line, source=source
             ) from None
     else:
         text = raw
@@ -214,7 +218,12 @@ def locate(data: object, loc: Loc) -> tuple[int | None, str | None]:
             if isinstance(current, LineList) and part < len(current.lines):
                 line = current.lines[part]
             current = current[part]
-        elif isinstance(current, Mapping) and isinstance(part, str) and i == len(loc) - 1:
+        elif (
+            isinstance(current, Mapping)
+            and isinstance(part, str)
+            and part.isidentifier()
+            and i == len(loc) - 1
+        ):
             label = part
     return line, label
 
@@ -240,9 +249,7 @@ def _message(error: Mapping[str, Any]) -> str:
     return message
 
 
-def validate(
-    model: type[M], data: object, *, source: str, root: object = None, at: Loc = ()
-) -> M:
+def validate(model: type[M], data: object, *, source: str, root: object = None, at: Loc = ()) -> M:
     """Validate ``data`` as ``model``; the first error (by line) becomes an ImportProblem.
 
     ``root`` and ``at`` say where ``data`` sits when it is a part of a larger file.

@@ -83,7 +83,9 @@ async def test_secretary_joins_and_starts_a_report(page: Page) -> None:
     choice = asked[-1]
     this_week = next(b for row in choice["buttons"] for b in row if "Tuần này" in b["text"])
     status, _ = await page.call(
-        "POST", "/api/press", {"persona": me, "message_id": choice["id"], "data": this_week["data"]}
+        "POST",
+        "/api/press",
+        {"persona": me, "message_id": choice["id"], "data": this_week["data"]},
     )
     assert status == 200
     assert "Câu 1/9" in (await page.news(me))[-1]["text"]
@@ -104,6 +106,8 @@ async def test_secretary_joins_and_starts_a_report(page: Page) -> None:
         ("GET", "/api/messages?persona=1001&wait=nan", None, 400),
     ],
 )
-async def test_garbage_gets_4xx(page: Page, method: str, path: str, body: Any, status: int) -> None:
+async def test_garbage_gets_4xx(
+    page: Page, method: str, path: str, body: Any, status: int
+) -> None:
     got, payload = await page.call(method, path, body)
     assert got == status and "error" in payload

@@ -1,0 +1,60 @@
+"""A ready-to-use demo: the Ngọc Hà ward, its twelve cells, the dh14 campaign and fresh invites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.importers.campaign import DEFAULT_TIMEZONE, import_campaign_data
+from bot.importers.org import import_org
+from bot.importers.yaml_lines import load_yaml
+from storage.invites import create_invites
+from storage.models import Campaign, RoleKind, Unit, UnitLevel
+
+DATA = Path(__file__).with_name("data")
+ORG_FILE = DATA / "demo_org.yaml"
+CAMPAIGN_FILE = DATA / "demo_campaign.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoData:
+    ward: Unit
+    cells: list[Unit]
+    campaign: Campaign
+    secretary_invites: list[tuple[Unit, str]]
+    official_invite: str
+
+
+async def load_demo(*, session: AsyncSession, now: datetime, ttl: timedelta) -> DemoData:
+    """Import the demo units and campaign (upserting) and create one invite per cell and the ward.
+
+    The campaign is moved to start three weeks before ``now`` and end in sixty days, so a demo
+    run on any day has past periods and an open one. The caller commits.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    org = await import_org(session=session, path=ORG_FILE)
+
+    data = load_yaml(CAMPAIGN_FILE)
+    zone = ZoneInfo(str(data.get("timezone") or DEFAULT_TIMEZONE))
+    first_day = (now.astimezone(zone) - timedelta(days=21)).date()
+    data["starts"] = datetime.combine(first_day, time(), tzinfo=zone)
+    data["ends"] = now + timedelta(days=60)
+    campaign = await import_campaign_data(session=session, data=data, source=CAMPAIGN_FILE.name)
+
+    ward = next(u for u in org.units if u.id == campaign.unit_id)
+    cells = [u for u in org.units if u.level is UnitLevel.CELL and u.parent_id == ward.id]
+    secretary_invites: list[tuple[Unit, str]] = []
+    for cell in cells:
+        codes = await create_invites(
+            session=session, unit=cell, role=RoleKind.SECRETARY, now=now, ttl=ttl
+        )
+        secretary_invites.append((cell, codes[0]))
+    official = await create_invites(
+        session=session, unit=ward, role=RoleKind.OFFICIAL, now=now, ttl=ttl
+    )
+    return DemoData(ward, cells, campaign, secretary_invites, official[0])

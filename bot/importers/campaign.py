@@ -1,0 +1,357 @@
+"""Import a campaign (dates, weekly deadlines, form, draft documents) from YAML; upsert by code."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.importers.org import RANK, Code
+from bot.importers.yaml_lines import Loc, load_yaml, locate, problem_at, validate
+from storage.campaigns import get_campaign
+from storage.forms import FormSpec, default_form
+from storage.models import (
+    Campaign,
+    Deadline,
+    Document,
+    Period,
+    Report,
+    ReportForm,
+    Section,
+    Unit,
+    UnitLevel,
+)
+from storage.units import get_unit
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+_ENGLISH = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_VIETNAMESE = ("thu hai", "thu ba", "thu tu", "thu nam", "thu sau", "thu bay", "chu nhat")
+_WEEKDAYS: dict[str, int] = {
+    **{name: i for i, name in enumerate(_ENGLISH)},
+    **{name: i for i, name in enumerate(_VIETNAMESE)},
+    # "thứ 2" … "thứ 7", "T2" … "T7", "2" … "7": Monday is thứ Hai, the second day.
+    **{f"thu {n}": n - 2 for n in range(2, 8)},
+    **{f"t{n}": n - 2 for n in range(2, 8)},
+    **{str(n): n - 2 for n in range(2, 8)},
+    "cn": 6,
+}
+WEEKDAY_HINT = "use monday…sunday, thứ hai…chủ nhật, 2…7 (thứ Hai…thứ Bảy) or CN"
+
+
+def _fold(text: str) -> str:
+    """Lower case without diacritics: "Thứ  Tư" and "thu tu" are the same day."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.lower().split())
+
+
+def parse_weekday(value: object) -> int:
+    """Monday=0 … Sunday=6 from an English or Vietnamese day name, or 2…7 for thứ Hai…thứ Bảy."""
+    if isinstance(value, bool):
+        raise ValueError(WEEKDAY_HINT)
+    key = str(value) if isinstance(value, int) else _fold(value) if isinstance(value, str) else ""
+    if key not in _WEEKDAYS:
+        raise ValueError(f"'{value}' is not a day of the week; {WEEKDAY_HINT}")
+    return _WEEKDAYS[key]
+
+
+_TIME = re.compile(r"^(\d{1,2})(?:[:hg](\d{2})|h|g)$", re.IGNORECASE | re.ASCII)
+
+
+def parse_time(value: object) -> str:
+    """ "HH:MM" from "17:00", "7:30", "17h", "17h30" or "17g30" (giờ, as letters write it)."""
+    match = _TIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"'{value}' is not a time; write it as HH:MM, for example \"17:00\"")
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"'{value}' is not a time of day; use 00:00 to 23:59")
+    return f"{hour:02d}:{minute:02d}"
+
+
+_VN_DATE = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]+(\d{1,2})[:hg](\d{2}))?$", re.IGNORECASE | re.ASCII
+)
+
+
+def parse_moment(value: object) -> datetime:
+    """A local date or date and time: naive means "in the campaign's time zone".
+
+    Accepts ISO ("2025-10-15", "2025-10-15 08:00", with an offset if wanted) and the
+    Vietnamese day-first form of official letters ("15/10/2025", "15/10/2025 08:00").
+    A bare date means 00:00 of that day.
+    """
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)  # noqa: DTZ001 - local, zoned later
+    if not isinstance(value, str):
+        raise ValueError('write a date as 2025-10-15 or a date and time as "2025-10-15 08:00"')
+    try:
+        vn = _VN_DATE.match(value)
+        if vn is not None:
+            day, month, year, hour, minute = (int(part or 0) for part in vn.groups())
+            return datetime(year, month, day, hour, minute)  # noqa: DTZ001 - local, zoned later
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"'{value}' is not a date; write 2025-10-15 or \"2025-10-15 08:00\""
+        ) from None
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone '{name}'; use a name such as Asia/Ho_Chi_Minh"
+        ) from None
+    return name
+
+
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+
+
+def _check_url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError("use a web address starting with https:// or http://")
+    return value
+
+
+class DeadlineSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: Annotated[int, BeforeValidator(parse_weekday)]
+    time: Annotated[str, BeforeValidator(parse_time)]
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    number: str = Field(min_length=1, max_length=16)
+    heading: str = Field(min_length=1, max_length=255)
+    summary: str = Field(default="", max_length=1024)
+
+
+class DocumentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    code: Code
+    title: str = Field(min_length=1, max_length=255)
+    url: Annotated[str, AfterValidator(_check_url)] | None = Field(default=None, max_length=1024)
+    sections: list[SectionSpec] = Field(default_factory=list)
+
+
+class CampaignFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+    code: Code
+    title: str = Field(min_length=1, max_length=255)
+    unit: Code
+    timezone: Annotated[str, AfterValidator(_check_zone)] = DEFAULT_TIMEZONE
+    starts: Annotated[datetime, BeforeValidator(parse_moment)]
+    ends: Annotated[datetime, BeforeValidator(parse_moment)]
+    deadlines: dict[UnitLevel, DeadlineSpec] = Field(min_length=1)
+    # "default" or a list of field specs; checked apart so its errors point into the list.
+    form: Any = "default"
+    documents: list[DocumentSpec] = Field(default_factory=list)
+
+
+def _utc(moment: datetime, zone: ZoneInfo) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(UTC)
+
+
+def _form(value: Any, raw: Mapping[str, Any], source: str) -> FormSpec:
+    if value == "default":
+        return default_form()
+    if isinstance(value, list):
+        return validate(FormSpec, {"fields": value}, source=source, root=raw, at=("form",))
+    if isinstance(value, Mapping):
+        return validate(FormSpec, value, source=source, root=raw, at=("form",))
+    raise problem_at(raw, ("form",), "use 'default' or a list of fields", source=source)
+
+
+def _check_unique(
+    raw: Mapping[str, Any], items: Sequence[tuple[str, Loc]], what: str, source: str
+) -> None:
+    seen: dict[str, Loc] = {}
+    for key, loc in items:
+        if key in seen:
+            first, _ = locate(raw, seen[key])
+            where = f" (first on line {first})" if first is not None else ""
+            raise problem_at(raw, loc, f"{what} '{key}' appears twice{where}", source=source)
+        seen[key] = loc
+
+
+async def _checked(
+    session: AsyncSession, spec: CampaignFile, raw: Mapping[str, Any], source: str
+) -> tuple[Unit, FormSpec, datetime, datetime]:
+    """Every rule beyond the schema, checked before anything is written."""
+    zone = ZoneInfo(spec.timezone)
+    starts, ends = _utc(spec.starts, zone), _utc(spec.ends, zone)
+    if ends <= starts:
+        local = starts.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        raise problem_at(raw, ("ends",), f"must be after starts ({local})", source=source)
+    unit = await get_unit(session=session, code=spec.unit)
+    if unit is None:
+        raise problem_at(
+            raw, ("unit",), f"unknown unit '{spec.unit}'; import the units first", source=source
+        )
+    for level in spec.deadlines:
+        if RANK[level] < RANK[unit.level]:
+            raise problem_at(
+                raw,
+                ("deadlines", level.value),
+                f"a campaign of a {unit.level.value} cannot set a deadline for a {level.value}",
+                source=source,
+            )
+    form = _form(spec.form, raw, source)
+    docs = [(d.code, ("documents", i, "code")) for i, d in enumerate(spec.documents)]
+    _check_unique(raw, docs, "document", source)
+    for i, doc in enumerate(spec.documents):
+        numbers = [
+            (s.number, ("documents", i, "sections", j, "number"))
+            for j, s in enumerate(doc.sections)
+        ]
+        _check_unique(raw, numbers, "section", source)
+    return unit, form, starts, ends
+
+
+async def _has_reports(session: AsyncSession, campaign: Campaign) -> bool:
+    result = await session.execute(
+        select(col(Report.id))
+        .join(Period, col(Report.period_id) == col(Period.id))
+        .where(Period.campaign_id == campaign.id)
+        .limit(1)
+    )
+    return result.first() is not None
+
+
+async def _form_shared(session: AsyncSession, campaign: Campaign) -> bool:
+    result = await session.execute(
+        select(col(Campaign.id))
+        .where(Campaign.form_id == campaign.form_id, Campaign.id != campaign.id)
+        .limit(1)
+    )
+    return result.first() is not None
+
+
+async def _store_form(
+    session: AsyncSession, campaign: Campaign | None, code: str, rows: list[dict[str, Any]]
+) -> int:
+    """The id of the form row holding ``rows``: the campaign's own if it can be edited."""
+    if campaign is not None:
+        current = await session.get(ReportForm, campaign.form_id)
+        if current is not None and current.fields == rows:
+            return campaign.form_id
+        # Stored reports were filed against the old form; their values must stay readable.
+        if (
+            current is not None
+            and not await _has_reports(session, campaign)
+            and not await _form_shared(session, campaign)
+        ):
+            current.name, current.fields = code, rows
+            session.add(current)
+            return campaign.form_id
+    form = ReportForm(name=code, fields=rows)
+    session.add(form)
+    await session.flush()
+    assert form.id is not None
+    return form.id
+
+
+async def _store_deadlines(session: AsyncSession, campaign: Campaign, spec: CampaignFile) -> None:
+    result = await session.execute(select(Deadline).where(Deadline.campaign_id == campaign.id))
+    stored = {d.level: d for d in result.scalars().all()}
+    assert campaign.id is not None
+    for level, wanted in spec.deadlines.items():
+        deadline = stored.pop(level, None) or Deadline(
+            campaign_id=campaign.id, level=level, weekday=wanted.weekday, time=wanted.time
+        )
+        deadline.weekday, deadline.time = wanted.weekday, wanted.time
+        session.add(deadline)
+    for gone in stored.values():
+        await session.delete(gone)
+
+
+async def _store_documents(session: AsyncSession, campaign: Campaign, spec: CampaignFile) -> None:
+    """Upsert documents by code and sections by number, so their ids stay stable; drop the rest."""
+    assert campaign.id is not None
+    result = await session.execute(select(Document).where(Document.campaign_id == campaign.id))
+    stored = {d.code: d for d in result.scalars().all()}
+    kept: list[tuple[Document, DocumentSpec]] = []
+    for position, wanted in enumerate(spec.documents):
+        doc = stored.pop(wanted.code, None) or Document(
+            campaign_id=campaign.id, code=wanted.code, title=wanted.title
+        )
+        doc.title, doc.url, doc.position = wanted.title, wanted.url, position
+        session.add(doc)
+        kept.append((doc, wanted))
+    gone_ids = [d.id for d in stored.values()]
+    if gone_ids:
+        await session.execute(delete(Section).where(col(Section.document_id).in_(gone_ids)))
+        await session.execute(delete(Document).where(col(Document.id).in_(gone_ids)))
+    await session.flush()
+    for doc, wanted in kept:
+        assert doc.id is not None
+        rows = await session.execute(select(Section).where(Section.document_id == doc.id))
+        sections = {s.number: s for s in rows.scalars().all()}
+        for position, item in enumerate(wanted.sections):
+            section = sections.pop(item.number, None) or Section(
+                document_id=doc.id, number=item.number, heading=item.heading
+            )
+            section.heading, section.summary = item.heading, item.summary
+            section.position = position
+            session.add(section)
+        for gone in sections.values():
+            await session.delete(gone)
+    await session.flush()
+
+
+async def import_campaign_data(
+    *, session: AsyncSession, data: Mapping[str, Any], source: str = "<data>"
+) -> Campaign:
+    """Create or update the campaign described by ``data`` (as read by ``load_yaml``).
+
+    Nothing is written if any problem is found; the caller commits.
+    """
+    spec = validate(CampaignFile, data, source=source)
+    unit, form, starts, ends = await _checked(session, spec, data, source)
+    campaign = await get_campaign(session=session, code=spec.code)
+    form_id = await _store_form(session, campaign, spec.code, form.dump())
+    assert unit.id is not None
+    if campaign is None:
+        campaign = Campaign(
+            code=spec.code,
+            title=spec.title,
+            unit_id=unit.id,
+            form_id=form_id,
+            timezone=spec.timezone,
+            starts_at=starts,
+            ends_at=ends,
+        )
+    else:
+        campaign.title, campaign.unit_id, campaign.form_id = spec.title, unit.id, form_id
+        campaign.timezone, campaign.starts_at, campaign.ends_at = spec.timezone, starts, ends
+    session.add(campaign)
+    await session.flush()
+    await _store_deadlines(session, campaign, spec)
+    await _store_documents(session, campaign, spec)
+    return campaign
+
+
+async def import_campaign(*, session: AsyncSession, path: Path) -> Campaign:
+    """Create or update the campaign of a YAML file; problems name the file and line."""
+    return await import_campaign_data(session=session, data=load_yaml(path), source=path.name)

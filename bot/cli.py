@@ -109,16 +109,22 @@ def demo() -> None:
     typer.echo("Trình mô phỏng (make run) đã có sẵn những người dùng này.")
 
 
+def _import(load: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run an importer in one transaction; a bad file is a message with its line, not a trace."""
+    from bot.importers.yaml_lines import ImportProblem
+
+    try:
+        return asyncio.run(_with_session(load))
+    except ImportProblem as problem:
+        raise _fail(str(problem)) from None
+
+
 @org_app.command("import")
 def org_import(file: Annotated[Path, typer.Argument(help="YAML file of units")]) -> None:
     """Import or update units from a YAML file."""
     from bot.importers.org import import_org
-    from bot.importers.yaml_lines import ImportProblem
 
-    try:
-        summary = asyncio.run(_with_session(lambda s: import_org(session=s, path=file)))
-    except ImportProblem as problem:
-        raise _fail(str(problem)) from None
+    summary = _import(lambda s: import_org(session=s, path=file))
     typer.echo(f"Đã nhập: {summary}")
 
 
@@ -126,12 +132,8 @@ def org_import(file: Annotated[Path, typer.Argument(help="YAML file of units")])
 def campaign_import(file: Annotated[Path, typer.Argument(help="YAML file of a campaign")]) -> None:
     """Import or update a campaign from a YAML file."""
     from bot.importers.campaign import import_campaign
-    from bot.importers.yaml_lines import ImportProblem
 
-    try:
-        campaign = asyncio.run(_with_session(lambda s: import_campaign(session=s, path=file)))
-    except ImportProblem as problem:
-        raise _fail(str(problem)) from None
+    campaign = _import(lambda s: import_campaign(session=s, path=file))
     typer.echo(f"Đã nhập đợt: {campaign.code} — {campaign.title}")
 
 

@@ -7,6 +7,14 @@ from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
 Answerable = Message | InaccessibleMessage
 
 
+async def acknowledge(event: Message | CallbackQuery) -> Answerable:
+    """Where to answer a command or a button with the same meaning (/back and «« Back»)."""
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+        return reply_target(event)
+    return event
+
+
 def reply_target(callback: CallbackQuery) -> Answerable:
     """The message under the button; a stub in the sender's chat when Telegram gives none.
 

@@ -25,7 +25,7 @@ from handlers.callbacks import (
 )
 from handlers.draft import ReportDraft
 from handlers.format import moment
-from handlers.replies import Answerable, reply_target
+from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
 from scheduler.reporting import Assignment, assignments, target
@@ -40,7 +40,7 @@ def build_router() -> Router:
     router = Router(name="report")
     in_form = StateFilter(ReportFlow)
     router.message.register(cancel, in_form, Command("cancel"))
-    router.callback_query.register(cancel_button, in_form, FormNav.filter(F.action == Nav.CANCEL))
+    router.callback_query.register(cancel, in_form, FormNav.filter(F.action == Nav.CANCEL))
     # A second /start or /report in the middle of the form must not lose the answers.
     router.message.register(interrupted, in_form, CommandStart())
     router.message.register(interrupted, in_form, Command("report"))
@@ -53,13 +53,9 @@ def build_router() -> Router:
     router.callback_query.register(pick_period, ReportFlow.choosing_period, PickPeriod.filter())
     router.callback_query.register(amend_report, AmendReport.filter())
     router.message.register(back, ReportFlow.filling, Command("back"))
-    router.callback_query.register(
-        back_button, ReportFlow.filling, FormNav.filter(F.action == Nav.BACK)
-    )
+    router.callback_query.register(back, ReportFlow.filling, FormNav.filter(F.action == Nav.BACK))
     router.message.register(skip, ReportFlow.filling, Command("skip"))
-    router.callback_query.register(
-        skip_button, ReportFlow.filling, FormNav.filter(F.action == Nav.SKIP)
-    )
+    router.callback_query.register(skip, ReportFlow.filling, FormNav.filter(F.action == Nav.SKIP))
     router.callback_query.register(toggle, ReportFlow.filling, ToggleChoice.filter())
     router.callback_query.register(
         choices_done, ReportFlow.filling, FormNav.filter(F.action == Nav.DONE)
@@ -437,13 +433,8 @@ async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession
     await _ask(message, draft, form)
 
 
-async def back(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    await _go_back(message, state, session)
-
-
-async def back_button(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await callback.answer()
-    await _go_back(reply_target(callback), state, session)
+async def back(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    await _go_back(await acknowledge(event), state, session)
 
 
 async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
@@ -460,13 +451,8 @@ async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -
     await _advance(message, state, session, draft)
 
 
-async def skip(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    await _skip(message, state, session)
-
-
-async def skip_button(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await callback.answer()
-    await _skip(reply_target(callback), state, session)
+async def skip(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    await _skip(await acknowledge(event), state, session)
 
 
 async def _cancel(message: Answerable, state: FSMContext, member: Member) -> None:
@@ -479,13 +465,8 @@ async def _cancel(message: Answerable, state: FSMContext, member: Member) -> Non
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 
-async def cancel(message: Message, state: FSMContext, member: Member) -> None:
-    await _cancel(message, state, member)
-
-
-async def cancel_button(callback: CallbackQuery, state: FSMContext, member: Member) -> None:
-    await callback.answer()
-    await _cancel(reply_target(callback), state, member)
+async def cancel(event: Message | CallbackQuery, state: FSMContext, member: Member) -> None:
+    await _cancel(await acknowledge(event), state, member)
 
 
 async def interrupted(message: Message, state: FSMContext, session: AsyncSession) -> None:

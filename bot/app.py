@@ -1,14 +1,10 @@
-"""Assembly: the Dispatcher with its storage, middlewares and routers; the Bot of each channel."""
+"""Assembly: the process runtime and the Dispatcher with its storage, middlewares, routers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
+from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.i18n import build_i18n
 from handlers import build_router
-from handlers.middlewares import DatabaseMiddleware, MemberLocaleMiddleware
+from handlers.middlewares import MemberLocaleMiddleware, install
 from scheduler.clock import Clock, SystemClock
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
@@ -62,20 +58,8 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         clock=runtime.clock,
         default_locale=runtime.settings.locale,
     )
-    dp.update.outer_middleware(DatabaseMiddleware(runtime.sessions, runtime.clock))
+    install(dp, runtime.sessions, runtime.clock)
     router = build_router()
     MemberLocaleMiddleware(build_i18n(runtime.settings.locale)).setup(router)
     dp.include_router(router)
     return dp
-
-
-def bot_properties() -> DefaultBotProperties:
-    return DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True)
-
-
-def build_telegram_bot(settings: Settings) -> Bot:
-    """The Telegram bot; ``GOPY_TELEGRAM_API_URL`` may point at a local Bot API server."""
-    token = settings.telegram.token
-    assert token is not None
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_url))
-    return Bot(token.get_secret_value(), session=session, default=bot_properties())

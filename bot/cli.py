@@ -201,7 +201,7 @@ def _bot_username(settings: Settings) -> str | None:
         return settings.telegram.bot_username.lstrip("@")
     if settings.telegram.token is None:
         return None
-    from bot.app import build_telegram_bot
+    from bot.channels.telegram import build_telegram_bot
 
     async def ask() -> str | None:
         bot = build_telegram_bot(settings)

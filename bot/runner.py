@@ -11,7 +11,8 @@ from aiohttp import web
 from rich.console import Console
 from sqlalchemy import func, select
 
-from bot.app import Runtime, bot_properties, build_dispatcher, build_telegram_bot
+from bot.app import Runtime, build_dispatcher
+from bot.channels.telegram import bot_properties, build_telegram_bot
 from bot.config import Settings
 from bot.web.app import build_web_app
 from storage.migrate import upgrade

@@ -1,4 +1,14 @@
-"""Per-update plumbing: deduplication, the database session, the person, their language."""
+"""Per-update plumbing: deduplication, the database session, the person, their language.
+
+Two middlewares around aiogram's FSM middleware (which holds the per-chat lock):
+
+    UpdateSession (outer) → aiogram FSM: lock, read state → Commit (inner) → handler
+
+``UpdateSession`` opens the session, drops re-delivered updates and loads the sender, so that
+aiogram's state read already uses this session. ``Commit`` runs inside the per-chat lock: after
+the handler it writes the FSM changes and the dedupe mark and commits, so the next update of
+the same chat always sees them.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +16,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from scheduler.clock import Clock
 from storage.database import SessionFactory
-from storage.fsm import update_session
-from storage.people import get_or_create_person, load_member
-from storage.updates import first_time
+from storage.fsm import DatabaseStorage, FsmScope, current_scope
+from storage.people import Member, find_member, get_or_create_person
+from storage.updates import mark_seen, seen
 
 log = logging.getLogger(__name__)
 
@@ -26,55 +37,101 @@ def channel_of(bot: Bot) -> str:
     return str(getattr(bot.session, "channel", "telegram"))
 
 
-class DatabaseMiddleware(BaseMiddleware):
-    """Skip re-delivered updates, open one session per update, load the sender as ``member``.
-
-    The dedupe mark and a new person are committed at once so the write lock is not held
-    while the handler talks to the network; the handler's own work commits when it returns.
-    """
+class UpdateSession(BaseMiddleware):
+    """Open the update's session, skip re-delivered updates, load the sender as ``member``."""
 
     def __init__(self, session_factory: SessionFactory, clock: Clock) -> None:
         self.sessions = session_factory
         self.clock = clock
+        # Keys being handled right now: a re-delivery racing the first delivery is dropped
+        # without waiting for the database.
+        self._in_flight: set[str] = set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
         bot: Bot = data["bot"]
         channel = channel_of(bot)
-        user: User | None = data.get("event_from_user")
-        async with self.sessions() as session:
-            now = self.clock.now()
-            if not await first_time(
-                session=session, channel=channel, key=f"{bot.id}:{event.update_id}", now=now
-            ):
-                log.info("skipping re-delivered update %s on %s", event.update_id, channel)
-                return None
-            if user is not None:
-                person = await get_or_create_person(
-                    session=session,
-                    channel=channel,
-                    external_id=str(user.id),
-                    full_name=user.full_name,
-                    now=now,
-                )
-                await session.commit()
-                data["member"] = await load_member(session=session, person=person)
-                # Kept as a plain value: the error handler runs after this session is closed.
-                data["locale"] = person.locale
-            else:
-                await session.commit()
-            data["session"] = session
-            data["channel"] = channel
-            token = update_session.set(session)
-            try:
-                result = await handler(event, data)
-            except Exception:
-                await session.rollback()
-                raise
-            finally:
-                update_session.reset(token)
-            await session.commit()
-            return result
+        key = f"{bot.id}:{event.update_id}"
+        if key in self._in_flight:
+            return None
+        self._in_flight.add(key)
+        try:
+            async with self.sessions() as session:
+                if await seen(session=session, channel=channel, key=key):
+                    log.info("skipping re-delivered update %s on %s", event.update_id, channel)
+                    return None
+                user: User | None = data.get("event_from_user")
+                if user is not None:
+                    member = await self._member(session, channel, user)
+                    data["member"] = member
+                    # A plain value: the error handler runs after this session is closed.
+                    data["locale"] = member.person.locale
+                data.update(session=session, channel=channel, update_key=key)
+                token = current_scope.set(FsmScope(session))
+                try:
+                    return await handler(event, data)
+                finally:
+                    current_scope.reset(token)
+        finally:
+            self._in_flight.discard(key)
+
+    async def _member(self, session: Any, channel: str, user: User) -> Member:
+        found = await find_member(session=session, channel=channel, external_id=str(user.id))
+        if found is not None:
+            return found
+        person = await get_or_create_person(
+            session=session,
+            channel=channel,
+            external_id=str(user.id),
+            full_name=user.full_name,
+            now=self.clock.now(),
+        )
+        await session.commit()
+        return Member(person)
+
+
+class Commit(BaseMiddleware):
+    """Inside the per-chat lock: run the handler, then write state and dedupe mark, commit."""
+
+    def __init__(self, storage: BaseStorage, clock: Clock) -> None:
+        self.storage = storage
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        scope = current_scope.get()
+        if scope is None or "session" not in data:
+            return await handler(event, data)
+        session = scope.session
+        try:
+            result = await handler(event, data)
+        except Exception:
+            await session.rollback()
+            scope.rows.clear()
+            scope.dirty.clear()
+            await self._finish(scope, data)  # handled, with an apology: not to be re-run
+            raise
+        await self._finish(scope, data)
+        return result
+
+    async def _finish(self, scope: FsmScope, data: dict[str, Any]) -> None:
+        if isinstance(self.storage, DatabaseStorage):
+            await self.storage.flush(scope)
+        await mark_seen(
+            session=scope.session,
+            channel=data["channel"],
+            key=data["update_key"],
+            now=self.clock.now(),
+        )
+        await scope.session.commit()
+
+
+def install(dp: Dispatcher, sessions: SessionFactory, clock: Clock) -> None:
+    """Place the two middlewares around aiogram's FSM middleware (see the module docstring)."""
+    outer = dp.update.outer_middleware
+    outer.unregister(dp.fsm)
+    outer.register(UpdateSession(sessions, clock))
+    outer.register(dp.fsm)
+    outer.register(Commit(dp.storage, clock))
 
 
 class MemberLocaleMiddleware(I18nMiddleware):

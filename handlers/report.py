@@ -24,6 +24,7 @@ from handlers.callbacks import (
     ToggleChoice,
 )
 from handlers.draft import ReportDraft
+from handlers.filters import has_text
 from handlers.format import moment
 from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.states import ReportFlow
@@ -60,7 +61,7 @@ def build_router() -> Router:
     router.callback_query.register(
         choices_done, ReportFlow.filling, FormNav.filter(F.action == Nav.DONE)
     )
-    router.message.register(answer, ReportFlow.filling, F.text)
+    router.message.register(answer, ReportFlow.filling, has_text)
     router.message.register(not_text, ReportFlow.filling)
     router.callback_query.register(edit_field, ReportFlow.reviewing, EditField.filter())
     router.callback_query.register(

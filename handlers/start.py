@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -10,6 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
+from handlers.filters import typed_invite
 from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import invite_from_text
@@ -23,7 +24,7 @@ def build_router() -> Router:
     router.message.register(start_with_payload, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     # Those who cannot open a deep link type the bare code printed under the QR.
-    router.message.register(typed_code, F.text.func(invite_from_text).as_("code"))
+    router.message.register(typed_code, typed_invite)
     return router
 
 

@@ -61,6 +61,24 @@ async def _find(session: AsyncSession, channel: str, external_id: str) -> Person
     return result.scalar_one_or_none()
 
 
+async def find_member(*, session: AsyncSession, channel: str, external_id: str) -> Member | None:
+    """The person behind a chat account with their active roles, in one query; None if new."""
+    result = await session.execute(
+        select(Person, Role, Unit)
+        .outerjoin(Role, (col(Role.person_id) == Person.id) & col(Role.active).is_(True))
+        .outerjoin(Unit, col(Unit.id) == Role.unit_id)
+        .where(Person.channel == channel, Person.external_id == external_id)
+        .order_by(col(Role.id))
+    )
+    rows = result.all()
+    if not rows:
+        return None
+    return Member(
+        person=rows[0][0],
+        roles=[(role, unit) for _person, role, unit in rows if role is not None],
+    )
+
+
 async def load_member(*, session: AsyncSession, person: Person) -> Member:
     result = await session.execute(
         select(Role, Unit)

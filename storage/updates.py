@@ -6,14 +6,24 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel import col, select
 
 from storage.dialect import insert_ignore, rowcount
 from storage.models import ProcessedUpdate
 
 
-async def first_time(*, session: AsyncSession, channel: str, key: str, now: datetime) -> bool:
-    """Record the update; True if it had not been seen before (the caller handles it then)."""
+async def seen(*, session: AsyncSession, channel: str, key: str) -> bool:
+    """Whether the update was already handled (and committed) before."""
+    result = await session.execute(
+        select(col(ProcessedUpdate.update_key)).where(
+            ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == key
+        )
+    )
+    return result.first() is not None
+
+
+async def mark_seen(*, session: AsyncSession, channel: str, key: str, now: datetime) -> bool:
+    """Record the update in the caller's transaction; False if another process got there first."""
     result = await session.execute(
         insert_ignore(session, ProcessedUpdate, channel=channel, update_key=key, received_at=now)
     )

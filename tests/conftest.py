@@ -16,7 +16,8 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Runtime, build_dispatcher, build_telegram_bot
+from bot.app import Runtime, build_dispatcher
+from bot.channels.telegram import build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from scheduler.clock import FrozenClock
 from storage.database import create_engine, create_session_factory

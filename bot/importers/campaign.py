@@ -23,8 +23,6 @@ from storage.models import (
     Campaign,
     Deadline,
     Document,
-    Period,
-    Report,
     ReportForm,
     Section,
     Unit,
@@ -229,41 +227,17 @@ async def _checked(
     return unit, form, starts, ends
 
 
-async def _has_reports(session: AsyncSession, campaign: Campaign) -> bool:
-    result = await session.execute(
-        select(col(Report.id))
-        .join(Period, col(Report.period_id) == col(Period.id))
-        .where(Period.campaign_id == campaign.id)
-        .limit(1)
-    )
-    return result.first() is not None
-
-
-async def _form_shared(session: AsyncSession, campaign: Campaign) -> bool:
-    result = await session.execute(
-        select(col(Campaign.id))
-        .where(Campaign.form_id == campaign.form_id, Campaign.id != campaign.id)
-        .limit(1)
-    )
-    return result.first() is not None
-
-
 async def _store_form(
     session: AsyncSession, campaign: Campaign | None, code: str, rows: list[dict[str, Any]]
 ) -> int:
-    """The id of the form row holding ``rows``: the campaign's own if it can be edited."""
+    """The id of the form row holding ``rows``; a changed form is always a new row.
+
+    Form rows are immutable: reports filed against the old form stay readable, and the bot
+    may cache a parsed form by its id for as long as the process lives.
+    """
     if campaign is not None:
         current = await session.get(ReportForm, campaign.form_id)
         if current is not None and current.fields == rows:
-            return campaign.form_id
-        # Stored reports were filed against the old form; their values must stay readable.
-        if (
-            current is not None
-            and not await _has_reports(session, campaign)
-            and not await _form_shared(session, campaign)
-        ):
-            current.name, current.fields = code, rows
-            session.add(current)
             return campaign.form_id
     form = ReportForm(name=code, fields=rows)
     session.add(form)

@@ -64,3 +64,45 @@ async def test_language_switch_to_english(app: BotApp) -> None:
     await chat.say("/lang")
     await chat.press("English")
     assert "Sorry, I did not understand" in texts(await chat.say("hello"))
+
+
+async def test_failed_update_leaves_the_form_where_it_was(
+    app: BotApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from handlers import texts as handler_texts
+    from tests.flow.test_report_flow import FIRST_ANSWER, join, start_report
+
+    chat = app.chat(806)
+    await join(app, chat)
+    await start_report(chat)
+    await chat.say(FIRST_ANSWER)
+    await chat.press("Hội nghị")
+    await chat.press("Xong")  # now at question 3
+
+    real_question = handler_texts.question
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(handler_texts, "question", broken)
+    assert "hệ thống vừa gặp sự cố" in texts(await chat.say("12"))
+    monkeypatch.setattr(handler_texts, "question", real_question)
+
+    # The failed answer was rolled back with its state change: question 3 is asked again.
+    assert "Câu 3/9" in texts(await chat.say("/report"))
+    assert "Câu 4/9" in texts(await chat.say("12"))
+
+
+async def test_fsm_storage_outside_an_update_writes_through(app: BotApp) -> None:
+    from aiogram.fsm.storage.base import StorageKey
+
+    storage = app.dp.storage
+    key = StorageKey(bot_id=42, chat_id=1, user_id=1)
+    await storage.set_state(key, "ReportFlow:filling")
+    await storage.set_data(key, {"a": 1})
+    rebuilt = type(storage)(app.runtime.sessions, app.clock.now)  # type: ignore[call-arg]
+    assert await rebuilt.get_state(key) == "ReportFlow:filling"
+    assert await rebuilt.get_data(key) == {"a": 1}
+    await storage.set_state(key, None)
+    await storage.set_data(key, {})
+    assert await rebuilt.get_state(key) is None and await rebuilt.get_data(key) == {}

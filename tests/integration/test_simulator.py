@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 from aiogram import Bot
 
-from bot.app import Runtime, bot_properties, build_dispatcher
+from bot.app import Runtime, build_dispatcher
 from bot.channels.local import Hub, LocalSession
+from bot.channels.telegram import bot_properties
 from bot.config import Settings
 from bot.web.app import build_web_app
 from bot.web.simulator import SECRETARY_BASE, Simulator, routes

@@ -456,7 +456,7 @@ async def test_campaign_reimport_keeps_the_id_and_replaces_the_rest(
     )
     third = await import_campaign(session=session, path=write(tmp_path, "campaign.yaml", changed))
     assert third.id == first.id
-    assert third.form_id == form_id  # no reports yet: the form row is edited in place
+    assert third.form_id != form_id  # form rows are immutable: a change is a new row
     assert [f.key for f in (await form_of(session=session, campaign=third)).fields] == ["note"]
     assert await count(session, Deadline) == 1
     docs = await documents_of(session=session, campaign=third)

@@ -1,0 +1,23 @@
+"""Filters written as coroutines.
+
+aiogram runs a synchronous filter (a magic ``F.text`` filter too) in a thread pool, one thread
+hop per check and per update; these checks are trivial, so they are written async.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import Message
+
+from storage.codes import invite_from_text
+
+
+async def has_text(message: Message) -> bool:
+    return message.text is not None
+
+
+async def typed_invite(message: Message) -> dict[str, Any] | bool:
+    """A message that is nothing but an invite code; gives the handler ``code``."""
+    code = invite_from_text(message.text) if message.text else None
+    return {"code": code} if code else False

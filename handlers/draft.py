@@ -14,6 +14,7 @@ class ReportDraft(BaseModel):
     unit_id: int
     campaign_id: int
     period_id: int
+    form_id: int
     index: int = 0
     values: dict[str, Any] = Field(default_factory=dict)
     # Buttons ticked so far on a multiple-choice question.

@@ -30,7 +30,7 @@ from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
 from scheduler.reporting import Assignment, assignments, target
-from storage.campaigns import form_of
+from storage.campaigns import form_by_id, form_of
 from storage.forms import FieldKind, FormSpec, InvalidValue, parse_value
 from storage.models import Campaign, Period, Report, RoleKind, Unit
 from storage.people import Member
@@ -181,7 +181,12 @@ async def _open(
 
 def _new_draft(item: Assignment, period: Period) -> ReportDraft:
     assert item.unit.id is not None and item.campaign.id is not None and period.id is not None
-    return ReportDraft(unit_id=item.unit.id, campaign_id=item.campaign.id, period_id=period.id)
+    return ReportDraft(
+        unit_id=item.unit.id,
+        campaign_id=item.campaign.id,
+        period_id=period.id,
+        form_id=item.campaign.form_id,
+    )
 
 
 async def pick_period(
@@ -280,20 +285,10 @@ async def _begin(
     else:
         note = _("You already filed this week's report. You can change it until {deadline}.")
     await message.answer(note.format(deadline=moment(period.deadline_at, tz)))
-    await _review(message, draft, form, item.unit, period, tz)
+    await _review(message, draft, form, session)
 
 
 # --- the form ---------------------------------------------------------------------------------
-
-
-async def _context(
-    session: AsyncSession, draft: ReportDraft
-) -> tuple[FormSpec, Unit, Period, Campaign]:
-    campaign = await session.get(Campaign, draft.campaign_id)
-    unit = await session.get(Unit, draft.unit_id)
-    period = await session.get(Period, draft.period_id)
-    assert campaign is not None and unit is not None and period is not None
-    return await form_of(session=session, campaign=campaign), unit, period, campaign
 
 
 async def _ask(message: Answerable, draft: ReportDraft, form: FormSpec) -> None:
@@ -306,26 +301,33 @@ async def _ask(message: Answerable, draft: ReportDraft, form: FormSpec) -> None:
 
 
 async def _review(
-    message: Answerable, draft: ReportDraft, form: FormSpec, unit: Unit, period: Period, tz: str
+    message: Answerable, draft: ReportDraft, form: FormSpec, session: AsyncSession
 ) -> None:
+    campaign = await session.get(Campaign, draft.campaign_id)
+    unit = await session.get(Unit, draft.unit_id)
+    period = await session.get(Period, draft.period_id)
+    assert campaign is not None and unit is not None and period is not None
     locale = _locale()
     await message.answer(
-        texts.summary(form, draft.values, unit, period, tz, locale),
+        texts.summary(form, draft.values, unit, period, campaign.timezone, locale),
         reply_markup=keyboards.review(form, locale),
     )
 
 
 async def _advance(
-    message: Answerable, state: FSMContext, session: AsyncSession, draft: ReportDraft
+    message: Answerable,
+    state: FSMContext,
+    session: AsyncSession,
+    draft: ReportDraft,
+    form: FormSpec,
 ) -> None:
     """Go to the next question, or to the summary after the last one (or after an edit)."""
-    form, unit, period, campaign = await _context(session, draft)
     draft.selected = []
     if draft.editing_one or draft.index + 1 >= len(form.fields):
         draft.editing_one = False
         await draft.save(state)
         await state.set_state(ReportFlow.reviewing)
-        await _review(message, draft, form, unit, period, campaign.timezone)
+        await _review(message, draft, form, session)
         return
     draft.index += 1
     await _prepare_choices(draft, form)
@@ -346,8 +348,7 @@ async def _current(
     if draft is None:
         await state.clear()
         return None
-    form, *_rest = await _context(session, draft)
-    return draft, form
+    return draft, await form_by_id(session=session, form_id=draft.form_id)
 
 
 async def answer(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -363,7 +364,7 @@ async def answer(message: Message, state: FSMContext, session: AsyncSession) -> 
         await _ask(message, draft, form)
         return
     draft.values[spec.key] = value
-    await _advance(message, state, session, draft)
+    await _advance(message, state, session, draft, form)
 
 
 async def not_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -417,7 +418,7 @@ async def choices_done(callback: CallbackQuery, state: FSMContext, session: Asyn
     await callback.answer()
     order = [c.key for c in spec.choices]
     draft.values[spec.key] = sorted(draft.selected, key=order.index)
-    await _advance(reply_target(callback), state, session, draft)
+    await _advance(reply_target(callback), state, session, draft, form)
 
 
 async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
@@ -449,7 +450,7 @@ async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -
         await _ask(message, draft, form)
         return
     draft.values[spec.key] = [] if spec.kind is FieldKind.CHOICES else None
-    await _advance(message, state, session, draft)
+    await _advance(message, state, session, draft, form)
 
 
 async def skip(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
@@ -495,8 +496,7 @@ async def _resume(message: Answerable, state: FSMContext, session: AsyncSession)
     if await state.get_state() == ReportFlow.filling.state:
         await _ask(message, draft, form)
     elif await state.get_state() == ReportFlow.reviewing.state:
-        _form, unit, period, campaign = await _context(session, draft)
-        await _review(message, draft, form, unit, period, campaign.timezone)
+        await _review(message, draft, form, session)
 
 
 async def edit_field(

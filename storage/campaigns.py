@@ -43,10 +43,27 @@ async def deadline_for(
     return result.scalar_one_or_none()
 
 
+# Form rows are never edited (a changed form is a new row), so a parsed form stays valid for
+# the life of the process; the cap only bounds memory if someone imports thousands.
+_FORMS: dict[int, FormSpec] = {}
+_FORMS_MAX = 256
+
+
+async def form_by_id(*, session: AsyncSession, form_id: int) -> FormSpec:
+    cached = _FORMS.get(form_id)
+    if cached is not None:
+        return cached
+    row = await session.get(ReportForm, form_id)
+    assert row is not None
+    form = form_from_rows(row.fields)
+    if len(_FORMS) >= _FORMS_MAX:
+        _FORMS.clear()
+    _FORMS[form_id] = form
+    return form
+
+
 async def form_of(*, session: AsyncSession, campaign: Campaign) -> FormSpec:
-    form = await session.get(ReportForm, campaign.form_id)
-    assert form is not None
-    return form_from_rows(form.fields)
+    return await form_by_id(session=session, form_id=campaign.form_id)
 
 
 async def documents_of(

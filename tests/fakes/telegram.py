@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import socket
@@ -40,14 +41,29 @@ class FakeTelegram:
 
     calls: list[Call] = field(default_factory=list)
     record: bool = True
+    # Updates waiting for ``getUpdates`` (long polling), oldest first.
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    sent: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await _params(request)
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._updates(params)})
         if self.record:
             self.calls.append(Call(method, params))
+        if method == "sendMessage":
+            self.sent.set()
         return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    async def _updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Like Telegram: updates from ``offset`` on; an idle poll waits a little, then ``[]``."""
+        offset = int(params.get("offset") or 0)
+        self.pending = [u for u in self.pending if u["update_id"] >= offset]
+        if not self.pending:
+            await asyncio.sleep(0.05)  # a real long poll would wait up to ``timeout`` seconds
+        return list(self.pending)
 
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

@@ -44,7 +44,8 @@ async def run(settings: Settings) -> None:
 
 
 async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
-    runner = web.AppRunner(app)
+    # No access log: a webhook path is derived from its secret, and the simulator long-polls.
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     return runner

@@ -23,6 +23,7 @@ from scheduler.clock import FrozenClock
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_sync
 from tests.chat import Chat, at
+from tests.databases import truncate_postgres
 from tests.fakes.telegram import FakeTelegram, serve
 from tests.seed import Seed, seed_ward
 
@@ -72,22 +73,6 @@ def postgres_ready() -> str:
     return PG_URL
 
 
-async def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            tables = ", ".join(f'"{r[0]}"' for r in rows)
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database_url(
     request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
@@ -97,7 +82,7 @@ async def database_url(
         shutil.copy(sqlite_template, path)
         return f"sqlite+aiosqlite:///{path}"
     url: str = request.getfixturevalue("postgres_ready")
-    await _truncate(url)
+    await truncate_postgres(url)
     return url
 
 

@@ -51,7 +51,9 @@ from storage.invites import create_invites
 from storage.migrate import upgrade
 from storage.models import Report, RoleKind, Unit, UnitLevel
 from tests.chat import at
-from tests.fakes.telegram import Call, FakeTelegram, _params, serve
+from tests.databases import truncate_postgres
+from tests.fakes.telegram import Call, FakeTelegram, read_params, serve
+from tests.flow.test_report_flow import ANSWERS
 from tests.seed import seed_ward
 
 TOKEN = "42:TEST"
@@ -59,17 +61,6 @@ TARGET_RATIO = 0.40
 TARGET_UPDATES_PER_SECOND = 1000.0
 PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 PG_DATABASE = "gopy_bench"
-# As in tests/flow/test_report_flow.py; None is the multiple-choice question (buttons).
-ANSWERS: list[str | None] = [
-    "Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ.",
-    None,
-    "12",
-    "3",
-    "1.200",
-    "45",
-    "Nhiều ý kiến về phòng, chống tham nhũng, lãng phí.",
-    "Mong dự thảo nói rõ hơn về chuyển đổi số.",
-]
 # /report, "Tuần này", 7 typed answers, 3 presses (two choices and Done), skip, submit.
 UPDATES_PER_CONVERSATION = 14
 # The echo bot is fast: a longer run keeps its figure steady.
@@ -96,7 +87,7 @@ class BenchTelegram(FakeTelegram):
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = await _params(request)
+        params = await read_params(request)
         self.served += 1
         call = Call(method, params)
         chat_id = call.chat_id
@@ -306,22 +297,6 @@ async def ensure_postgres() -> str:
     url = f"{PG_SERVER}/{PG_DATABASE}"
     await upgrade(url)
     return url
-
-
-async def truncate_postgres(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-            tables = ", ".join(f'"{r[0]}"' for r in rows)
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    finally:
-        await engine.dispose()
 
 
 async def build_gopy(url: str, api: BenchTelegram, api_url: str, secretaries: int) -> Gopy:

@@ -48,7 +48,7 @@ class FakeTelegram:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        params = await _params(request)
+        params = await read_params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._updates(params)})
         if self.record:
@@ -92,7 +92,7 @@ class FakeTelegram:
         return app
 
 
-async def _params(request: web.Request) -> dict[str, Any]:
+async def read_params(request: web.Request) -> dict[str, Any]:
     if request.content_type == "application/json":
         data: dict[str, Any] = await request.json()
         return data

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
 from storage.codes import RECEIPT_LENGTH, random_code
@@ -121,43 +122,63 @@ async def file_report(
 
     The first submission decides on time or late for good; later ones are appended as revisions
     (flagged late after the deadline). Two secretaries of one cell filing at once both land:
-    the loser of the insert race becomes revision 2.
+    the report row is created with INSERT … ON CONFLICT DO NOTHING (the loser waits for the
+    winner's commit and then amends), and revision numbers come from an atomic increment.
     """
     report = await get_report(session=session, period=period, unit=unit)
     if report is None:
-        try:
-            async with session.begin_nested():
-                report = _new_report(period, unit, now)
-                session.add(report)
-                await session.flush()
-        except IntegrityError:
-            report = await get_report(session=session, period=period, unit=unit)
-            assert report is not None
-        else:
-            return Filed(
-                report,
-                await _add_revision(session, report, 1, values, person, now, period, channel),
-                period,
+        report = await _create_report(session, period, unit, now)
+        if report is not None:
+            revision = await _add_revision(
+                session, report, 1, values, person, now, period, channel
             )
-    report.revisions += 1
-    report.last_submitted_at = now
-    session.add(report)
-    revision = await _add_revision(
-        session, report, report.revisions, values, person, now, period, channel
-    )
+            return Filed(report, revision, period)
+        report = await get_report(session=session, period=period, unit=unit)
+        assert report is not None
+    number = await _next_revision(session, report, now)
+    revision = await _add_revision(session, report, number, values, person, now, period, channel)
     return Filed(report, revision, period)
 
 
-def _new_report(period: Period, unit: Unit, now: datetime) -> Report:
-    assert period.id is not None and unit.id is not None
-    return Report(
-        period_id=period.id,
-        unit_id=unit.id,
-        receipt=RECEIPT_PREFIX + random_code(RECEIPT_LENGTH),
-        first_submitted_at=now,
-        last_submitted_at=now,
-        on_time=not is_late(now, period),
+async def _create_report(
+    session: AsyncSession, period: Period, unit: Unit, now: datetime
+) -> Report | None:
+    """The new report row, or None if another submission created the unit's report first."""
+    for _attempt in range(5):
+        receipt = RECEIPT_PREFIX + random_code(RECEIPT_LENGTH)
+        await session.execute(
+            insert_ignore(
+                session,
+                Report,
+                period_id=period.id,
+                unit_id=unit.id,
+                receipt=receipt,
+                first_submitted_at=now,
+                last_submitted_at=now,
+                on_time=not is_late(now, period),
+                revisions=1,
+            )
+        )
+        found = await get_report(session=session, period=period, unit=unit)
+        if found is not None:
+            return found if found.receipt == receipt else None
+        # Nothing inserted and no report for the unit: the receipt code was taken. Retry.
+    raise RuntimeError("could not draw a free receipt code")
+
+
+async def _next_revision(session: AsyncSession, report: Report, now: datetime) -> int:
+    """Atomically count one more revision; concurrent amendments get distinct numbers."""
+    result = await session.execute(
+        update(Report)
+        .where(col(Report.id) == report.id)
+        .values(revisions=col(Report.revisions) + 1, last_submitted_at=now)
+        .returning(col(Report.revisions))
+        .execution_options(synchronize_session=False)
     )
+    number = int(result.scalar_one())
+    set_committed_value(report, "revisions", number)
+    set_committed_value(report, "last_submitted_at", now)
+    return number
 
 
 async def _add_revision(

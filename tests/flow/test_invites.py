@@ -94,3 +94,55 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
     assert outcomes.count(RedeemOutcome.USED) == len(people) - 1
     async with app.runtime.sessions() as session:
         assert len((await session.execute(select(Role))).scalars().all()) == 1
+
+
+async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
+    """Regression: concurrent first filings and amendments used to collide on numbers."""
+    from scheduler.reporting import assignments, target
+    from storage.people import load_member
+    from storage.reports import file_report
+
+    people: list[Person] = []
+    async with app.runtime.sessions() as session:
+        for n in range(4):
+            people.append(
+                await get_or_create_person(
+                    session=session,
+                    channel="telegram",
+                    external_id=f"sec{n}",
+                    full_name="",
+                    now=app.clock.now(),
+                )
+            )
+        await session.commit()
+    for person in people:
+        code = await new_code(app)
+        async with app.runtime.sessions() as session:
+            await redeem_invite(session=session, code=code, person=person, now=app.clock.now())
+            await session.commit()
+
+    async def submit(person: Person, value: int) -> int:
+        async with app.runtime.sessions() as session:
+            member = await load_member(session=session, person=person)
+            (item,) = await assignments(session=session, member=member, now=app.clock.now())
+            goal = await target(session=session, assignment=item, now=app.clock.now())
+            assert goal is not None
+            filed = await file_report(
+                session=session,
+                period=goal.period,
+                unit=item.unit,
+                values={"n": value},
+                person=person,
+                now=app.clock.now(),
+            )
+            await session.commit()
+            return filed.revision.number
+
+    numbers = await asyncio.gather(*(submit(p, i) for i, p in enumerate(people)))
+    assert sorted(numbers) == [1, 2, 3, 4]
+    async with app.runtime.sessions() as session:
+        from storage.models import Report, ReportRevision
+
+        (report,) = (await session.execute(select(Report))).scalars().all()
+        revisions = (await session.execute(select(ReportRevision))).scalars().all()
+    assert report.revisions == 4 and len(revisions) == 4

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Ids as a forged button could carry them: out of range they fail to parse and the button is
+# treated as unknown, instead of reaching the database as an overflowing integer.
+RowId = Annotated[int, Field(ge=1, lt=2**31)]
+Index = Annotated[int, Field(ge=0, lt=100)]
 
 
 class Nav(StrEnum):
@@ -16,12 +23,12 @@ class Nav(StrEnum):
 
 
 class PickTarget(CallbackData, prefix="tg"):
-    unit_id: int
-    campaign_id: int
+    unit_id: RowId
+    campaign_id: RowId
 
 
 class PickPeriod(CallbackData, prefix="pd"):
-    period_id: int
+    period_id: RowId
 
 
 class FormNav(CallbackData, prefix="fn"):
@@ -29,15 +36,15 @@ class FormNav(CallbackData, prefix="fn"):
 
 
 class ToggleChoice(CallbackData, prefix="tc"):
-    index: int
+    index: Index
 
 
 class EditField(CallbackData, prefix="ef"):
-    index: int
+    index: Index
 
 
 class AmendReport(CallbackData, prefix="am"):
-    report_id: int
+    report_id: RowId
 
 
 class SetLocale(CallbackData, prefix="lc"):

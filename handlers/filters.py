@@ -21,3 +21,8 @@ async def typed_invite(message: Message) -> dict[str, Any] | bool:
     """A message that is nothing but an invite code; gives the handler ``code``."""
     code = invite_from_text(message.text) if message.text else None
     return {"code": code} if code else False
+
+
+async def is_command(message: Message) -> bool:
+    """A bot command such as ``/help`` (Telegram marks it as an entity at the start)."""
+    return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())

@@ -57,7 +57,7 @@ def question(spec: FieldSpec, draft: ReportDraft, locale: str) -> InlineKeyboard
         builder.button(text=_("Done ✔️"), callback_data=FormNav(action=Nav.DONE))
         rows += [1] * (len(spec.choices) + 1)
     nav: list[InlineKeyboardButton] = []
-    if draft.index > 0 and not draft.editing_one:
+    if draft.index > 0 or draft.editing_one:
         nav.append(_button(_("« Back"), Nav.BACK))
     if spec.optional:
         nav.append(_button(_("Skip »"), Nav.SKIP))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, CommandStart, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -24,7 +26,7 @@ from handlers.callbacks import (
     ToggleChoice,
 )
 from handlers.draft import ReportDraft
-from handlers.filters import has_text
+from handlers.filters import has_text, is_command
 from handlers.format import moment
 from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.states import ReportFlow
@@ -32,6 +34,7 @@ from scheduler.clock import Clock
 from scheduler.reporting import Assignment, assignments, target
 from storage.campaigns import form_by_id, form_of
 from storage.forms import FieldKind, FormSpec, InvalidValue, parse_value
+from storage.fsm import commit_now
 from storage.models import Campaign, Period, Report, RoleKind, Unit
 from storage.people import Member
 from storage.reports import file_report, get_report, is_late, latest_values
@@ -42,10 +45,18 @@ def build_router() -> Router:
     in_form = StateFilter(ReportFlow)
     router.message.register(cancel, in_form, Command("cancel"))
     router.callback_query.register(cancel, in_form, FormNav.filter(F.action == Nav.CANCEL))
-    # A second /start or /report in the middle of the form must not lose the answers.
-    router.message.register(interrupted, in_form, CommandStart())
-    router.message.register(interrupted, in_form, Command("report"))
-    router.message.register(interrupted, in_form, keyboards.MenuButton(keyboards.MENU_REPORT))
+    router.message.register(back, ReportFlow.filling, Command("back"))
+    router.callback_query.register(back, ReportFlow.filling, FormNav.filter(F.action == Nav.BACK))
+    router.message.register(skip, ReportFlow.filling, Command("skip"))
+    router.callback_query.register(skip, ReportFlow.filling, FormNav.filter(F.action == Nav.SKIP))
+    # Any other command, a menu key or an old button in the middle of the form must neither
+    # be stored as an answer nor throw the answers away.
+    router.message.register(interrupted, in_form, is_command)
+    for key in (keyboards.MENU_REPORT, keyboards.MENU_HISTORY, keyboards.MENU_HELP):
+        router.message.register(interrupted, in_form, keyboards.MenuButton(key))
+    router.callback_query.register(interrupted, in_form, AmendReport.filter())
+    busy = StateFilter(ReportFlow.filling, ReportFlow.reviewing, ReportFlow.choosing_period)
+    router.callback_query.register(interrupted, busy, PickTarget.filter())
 
     router.message.register(open_report, Command("report"))
     router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_REPORT))
@@ -53,10 +64,6 @@ def build_router() -> Router:
     router.callback_query.register(pick_target, PickTarget.filter())
     router.callback_query.register(pick_period, ReportFlow.choosing_period, PickPeriod.filter())
     router.callback_query.register(amend_report, AmendReport.filter())
-    router.message.register(back, ReportFlow.filling, Command("back"))
-    router.callback_query.register(back, ReportFlow.filling, FormNav.filter(F.action == Nav.BACK))
-    router.message.register(skip, ReportFlow.filling, Command("skip"))
-    router.callback_query.register(skip, ReportFlow.filling, FormNav.filter(F.action == Nav.SKIP))
     router.callback_query.register(toggle, ReportFlow.filling, ToggleChoice.filter())
     router.callback_query.register(
         choices_done, ReportFlow.filling, FormNav.filter(F.action == Nav.DONE)
@@ -426,7 +433,13 @@ async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession
     if current is None:
         return
     draft, form = current
-    if draft.index == 0 or draft.editing_one:
+    if draft.editing_one:  # came from the summary to change one answer: back to the summary
+        draft.editing_one = False
+        await draft.save(state)
+        await state.set_state(ReportFlow.reviewing)
+        await _review(message, draft, form, session)
+        return
+    if draft.index == 0:
         await message.answer(_("This is the first question."))
     else:
         draft.index -= 1
@@ -471,8 +484,11 @@ async def cancel(event: Message | CallbackQuery, state: FSMContext, member: Memb
     await _cancel(await acknowledge(event), state, member)
 
 
-async def interrupted(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    """``/start`` (with any payload) in the middle of the form: keep the form, say how to leave."""
+async def interrupted(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession
+) -> None:
+    """Something else in the middle of the form: keep the form, say how to leave it."""
+    message = await acknowledge(event)
     await message.answer(
         _(
             "You are in the middle of a report; your answers are kept. "
@@ -534,6 +550,7 @@ async def submit(
         return
     period = await session.get(Period, draft.period_id)
     assert period is not None
+    await callback.answer(_("Sent"))
     filed = await file_report(
         session=session,
         period=period,
@@ -543,15 +560,18 @@ async def submit(
         now=clock.now(),
         channel=channel,
     )
-    # The receipt promises the report is stored: commit before saying so.
-    await session.commit()
     await state.clear()
-    await callback.answer(_("Sent"))
+    # The receipt promises the report is stored: commit it, and the closed form, before saying
+    # so; a failed send after this point cannot undo either.
+    await commit_now(session)
     message = reply_target(callback)
     if isinstance(callback.message, Message):
-        await callback.message.edit_reply_markup(
-            reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
-        )
+        # Removing the old buttons is cosmetic (and fails on messages older than 48 hours);
+        # the receipt must go out regardless.
+        with contextlib.suppress(TelegramBadRequest):
+            await callback.message.edit_reply_markup(
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+            )
     await message.answer(
         texts.receipt(filed, item.unit, item.campaign), reply_markup=keyboards.main_menu(member)
     )

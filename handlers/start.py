@@ -14,6 +14,7 @@ from handlers.filters import typed_invite
 from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import invite_from_text
+from storage.fsm import commit_now
 from storage.invites import RedeemOutcome, redeem_invite
 from storage.models import RoleKind
 from storage.people import Member, load_member
@@ -86,7 +87,7 @@ async def _redeem(
             )
         )
         return
-    await session.commit()
+    await commit_now(session)
     assert result.unit is not None
     member = await load_member(session=session, person=member.person)
     name = escape(result.unit.name)

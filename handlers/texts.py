@@ -102,7 +102,7 @@ def receipt(filed: Filed, unit: Unit, campaign: Campaign) -> str:
         _("Sent at: {time}").format(time=moment(revision.submitted_at, tz)),
         _("Status: {status}").format(status=status),
     ]
-    if filed.late_revision:
+    if filed.late_revision and report.on_time:
         lines.append(
             _(
                 "This change came after the deadline, so it is kept as a late revision; "

@@ -46,6 +46,7 @@ class FsmScope:
     session: AsyncSession
     rows: dict[str, FsmRow] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
+    storage: DatabaseStorage | None = None
 
 
 current_scope: ContextVar[FsmScope | None] = ContextVar("fsm_scope", default=None)
@@ -96,6 +97,7 @@ class DatabaseStorage(BaseStorage):
             return
         scope.rows[built] = row
         scope.dirty.add(built)
+        scope.storage = self
 
     async def _write(self, session: AsyncSession, key: str, row: FsmRow) -> None:
         if row.state is None and not row.data:
@@ -133,3 +135,15 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         """The engine belongs to the application, which disposes of it."""
+
+
+async def commit_now(session: AsyncSession) -> None:
+    """Commit the update's work so far, its conversation state included.
+
+    For a handler that must not lose what it stored if a later network call fails: after this,
+    a failure rolls back nothing the person was told about.
+    """
+    scope = current_scope.get()
+    if scope is not None and scope.storage is not None and scope.session is session:
+        await scope.storage.flush(scope)
+    await session.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import time
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -45,7 +46,9 @@ class Simulator:
 
     def __init__(self, dp: Dispatcher, bot: Bot, hub: Hub, sessions: SessionFactory) -> None:
         self.dp, self.bot, self.hub, self.sessions = dp, bot, hub, sessions
-        self._update_ids = itertools.count(1)
+        # Update ids must not repeat across restarts: re-used ones would be dropped as
+        # re-deliveries by the dedupe table.
+        self._update_ids = itertools.count(time.time_ns() // 1000)
 
     async def personas(self) -> list[Persona]:
         async with self.sessions() as session:
@@ -185,7 +188,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
 
     async def join(request: web.Request) -> web.Response:
         raw = request.match_info["persona"]
-        persona = await persona_of(int(raw)) if raw.isdigit() else None
+        persona = await persona_of(int(raw)) if raw.isascii() and raw.isdigit() else None
         if persona is None or persona.unit is None:
             return _error(404, "unknown persona")
         await sim.join(persona)

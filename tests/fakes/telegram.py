@@ -43,6 +43,8 @@ class FakeTelegram:
     record: bool = True
     # Updates waiting for ``getUpdates`` (long polling), oldest first.
     pending: list[dict[str, Any]] = field(default_factory=list)
+    # Methods to refuse as Telegram does with a 400, e.g. {"editMessageReplyMarkup"}.
+    refuse: set[str] = field(default_factory=set)
     sent: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
@@ -53,6 +55,11 @@ class FakeTelegram:
             return web.json_response({"ok": True, "result": await self._updates(params)})
         if self.record:
             self.calls.append(Call(method, params))
+        if method in self.refuse:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: query is too old"},
+                status=400,
+            )
         if method == "sendMessage":
             self.sent.set()
         return web.json_response({"ok": True, "result": self._result(method, params)})

@@ -148,3 +148,79 @@ async def test_forged_buttons_are_refused(app: BotApp) -> None:
     assert any("đã đóng" in c.params.get("text", "") for c in stale)
     garbage = await chat.press_data("zz:1:2:3")
     assert any("không còn dùng được" in c.params.get("text", "") for c in garbage)
+
+
+@pytest.mark.parametrize("intruder", ["❓ Hướng dẫn", "📋 Báo cáo đã gửi", "/myreports", "/lang"])
+async def test_menu_keys_and_commands_mid_form_are_not_answers(app: BotApp, intruder: str) -> None:
+    chat = app.chat(620)
+    await join(app, chat)
+    await start_report(chat)
+    replies = texts(await chat.say(intruder))
+    assert "đang điền báo cáo dở" in replies and "Câu 1/9" in replies
+    assert "Câu 2/9" in texts(await chat.say(FIRST_ANSWER))
+
+
+async def test_old_amend_button_mid_form_keeps_the_draft(app: BotApp) -> None:
+    chat = app.chat(621)
+    await join(app, chat)
+    await start_report(chat)
+    await chat.say(FIRST_ANSWER)
+    replies = texts(await chat.press_data("am:1"))
+    assert "đang điền báo cáo dở" in replies and "Câu 2/9" in replies
+
+
+async def test_back_from_a_single_edit_returns_to_the_summary(app: BotApp) -> None:
+    chat = app.chat(622)
+    await join(app, chat)
+    await start_report(chat)
+    await chat.say(FIRST_ANSWER)
+    await chat.press("Hội nghị")
+    await chat.press("Xong")
+    for _ in range(6):
+        await chat.say("1")
+    await chat.press("Bỏ qua")
+    await chat.press("3. Số tin")
+    assert "Mời kiểm tra lại" in texts(await chat.say("/back"))
+
+
+@pytest.mark.parametrize("data", ["am:99999999999999999999999", "tg:0:1", "ef:-1", "pd:abc"])
+async def test_forged_out_of_range_ids(app: BotApp, data: str) -> None:
+    chat = app.chat(623)
+    await join(app, chat)
+    replies = await chat.press_data(data)
+    assert any("không còn dùng được" in c.params.get("text", "") for c in replies)
+
+
+async def test_receipt_send_failure_loses_nothing_and_files_once(app: BotApp) -> None:
+    chat = app.chat(624)
+    await join(app, chat)
+    await start_report(chat)
+    await chat.say(FIRST_ANSWER)
+    await chat.press("Hội nghị")
+    await chat.press("Xong")
+    for _ in range(6):
+        await chat.say("1")
+    await chat.press("Bỏ qua")
+    app.api.refuse.add("editMessageReplyMarkup")
+    app.api.refuse.add("sendMessage")  # the receipt cannot be delivered
+    await chat.press("Gửi báo cáo")
+    app.api.refuse.clear()
+    again = await chat.press("Gửi báo cáo")  # the person presses once more
+    assert any("đã đóng" in c.params.get("text", "") for c in again)
+    async with app.runtime.sessions() as session:
+        revisions = (await session.execute(select(ReportRevision))).scalars().all()
+    assert len(revisions) == 1
+
+
+async def test_a_failed_cosmetic_edit_does_not_hold_back_the_receipt(app: BotApp) -> None:
+    chat = app.chat(625)
+    await join(app, chat)
+    await start_report(chat)
+    await chat.say(FIRST_ANSWER)
+    await chat.press("Hội nghị")
+    await chat.press("Xong")
+    for _ in range(6):
+        await chat.say("1")
+    await chat.press("Bỏ qua")
+    app.api.refuse.add("editMessageReplyMarkup")
+    assert "BC-" in texts(await chat.press("Gửi báo cáo"))

@@ -186,3 +186,19 @@ async def test_half_filled_form_survives_restart_with_redis(make_app, redis_url:
     chat = restarted.chat(507)
     resumed = await chat.say("Tuyên truyền")
     assert "Câu 2/9" in texts(resumed)
+
+
+async def test_amending_a_late_report_does_not_claim_it_was_on_time(app: BotApp) -> None:
+    chat = app.chat(510)
+    await join(app, chat)
+    app.clock.set(at("2025-11-13 08:00"))
+    await chat.say("/report")
+    await chat.press("Tuần trước, nộp bù")
+    await fill_form(chat)
+    await chat.press("Gửi báo cáo")
+    await chat.say("/myreports")
+    await chat.press("Sửa báo cáo tuần 05/11–12/11")
+    await chat.press("4. Số hội nghị")
+    await chat.say("9")
+    receipt = texts(await chat.press("Gửi báo cáo"))
+    assert "trễ hạn" in receipt and "trước hạn" not in receipt

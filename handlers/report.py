@@ -271,6 +271,12 @@ async def _begin(
     if report is None:
         await draft.save(state)
         await state.set_state(ReportFlow.filling)
+        if is_late(now, period):
+            await message.answer(
+                _("The deadline {deadline} has passed: this report will be marked late.").format(
+                    deadline=moment(period.deadline_at, tz)
+                )
+            )
         await message.answer(
             _(
                 "Report of {unit} for the week with deadline {deadline}. {count} questions; "

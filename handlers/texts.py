@@ -17,7 +17,7 @@ SUMMARY_CUT = 300
 def question(spec: FieldSpec, number: int, total: int, locale: str) -> str:
     lines = [
         _("Question {number}/{total}").format(number=number, total=total),
-        f"<b>{spec.text('prompt', locale)}</b>",
+        f"<b>{escape(spec.text('prompt', locale))}</b>",
     ]
     if spec.kind is FieldKind.COUNT:
         lines.append(_("Type a number, for example 12."))
@@ -57,7 +57,7 @@ def render_value(spec: FieldSpec, value: Any, locale: str) -> str:
         return str(_number(int(value)))
     if spec.kind is FieldKind.CHOICES:
         labels = {c.key: c.label.get(locale) or c.label["vi"] for c in spec.choices}
-        return ", ".join(labels.get(key, key) for key in value)
+        return escape(", ".join(labels.get(key, key) for key in value))
     text = str(value)
     return escape(text if len(text) <= SUMMARY_CUT else text[:SUMMARY_CUT] + "…")
 
@@ -78,7 +78,7 @@ def summary(
     ]
     for index, spec in enumerate(form.fields, start=1):
         value = render_value(spec, values.get(spec.key), locale)
-        lines.append(f"{index}. {spec.text('label', locale)}: {value}")
+        lines.append(f"{index}. {escape(spec.text('label', locale))}: {value}")
     lines += ["", _("Check the answers, then press «Submit report» or a line to change it.")]
     return "\n".join(lines)
 

@@ -73,12 +73,24 @@ async def _stored(session: AsyncSession, assignment: Assignment, window: PeriodW
 
 
 async def target(*, session: AsyncSession, assignment: Assignment, now: datetime) -> Target | None:
-    """The open period at ``now`` with its report if any; None when the campaign is closed."""
+    """The open period at ``now`` with its report if any; None when the campaign is closed.
+
+    After the campaign's end the target is its last week (to be filed or amended late).
+    """
     rule = await rule_for(session=session, assignment=assignment)
     campaign = assignment.campaign
-    window = open_period(rule, now, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
+    moment = min(now, campaign.ends_at)
+    window = open_period(rule, moment, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
     if window is None:
         return None
+    if now > campaign.ends_at:
+        last = await _stored(session, assignment, window)
+        return Target(
+            assignment,
+            last,
+            await get_report(session=session, period=last, unit=assignment.unit),
+            None,
+        )
     period = await _stored(session, assignment, window)
     report = await get_report(session=session, period=period, unit=assignment.unit)
     missed: Period | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -17,17 +17,22 @@ async def get_campaign(*, session: AsyncSession, code: str) -> Campaign | None:
     return result.scalar_one_or_none()
 
 
+# After a campaign ends its last week may still be filed, late, as any other week can be the
+# week after; past this grace the campaign is closed for good.
+LATE_GRACE = timedelta(days=7)
+
+
 async def campaigns_for_unit(
     *, session: AsyncSession, unit: Unit, now: datetime
 ) -> list[Campaign]:
-    """Campaigns run by ``unit`` or a unit above it that are open at ``now``."""
+    """Campaigns run by ``unit`` or a unit above it that take reports at ``now``."""
     ids = [unit.id] + [u.id for u in await ancestors(session=session, unit=unit)]
     result = await session.execute(
         select(Campaign)
         .where(
             col(Campaign.unit_id).in_(ids),
             Campaign.starts_at <= now,
-            Campaign.ends_at >= now,
+            Campaign.ends_at >= now - LATE_GRACE,
         )
         .order_by(col(Campaign.starts_at))
     )

@@ -120,8 +120,8 @@ async def test_choices_need_at_least_one(app: BotApp) -> None:
 
 async def test_report_from_a_person_without_the_role(app: BotApp) -> None:
     stranger = app.chat(610)
-    assert "Báo cáo tuần do bí thư chi bộ gửi" in texts(await stranger.say("/report"))
-    assert "Báo cáo tuần do bí thư chi bộ gửi" in texts(await stranger.say("/myreports"))
+    assert "Chỉ bí thư chi bộ mới gửi báo cáo tuần" in texts(await stranger.say("/report"))
+    assert "Chỉ bí thư chi bộ mới gửi báo cáo tuần" in texts(await stranger.say("/myreports"))
 
 
 async def test_forged_buttons_are_refused(app: BotApp) -> None:

@@ -202,3 +202,17 @@ async def test_amending_a_late_report_does_not_claim_it_was_on_time(app: BotApp)
     await chat.say("9")
     receipt = texts(await chat.press("Gửi báo cáo"))
     assert "trễ hạn" in receipt and "trước hạn" not in receipt
+
+
+async def test_last_week_can_be_filed_late_after_the_campaign_ends(app: BotApp) -> None:
+    chat = app.chat(511)
+    await join(app, chat)
+    app.clock.set(at("2026-01-02 09:00"))  # the campaign ended 31/12 at 17:00
+    opened = texts(await chat.say("/report"))
+    assert "31/12" in opened and "Câu 1/9" in opened
+    await fill_form(chat)
+    receipt = texts(await chat.press("Gửi báo cáo"))
+    assert "trễ hạn" in receipt and "17:00 thứ Tư, 31/12" in receipt
+
+    app.clock.set(at("2026-01-08 09:00"))  # a week later the campaign is closed for good
+    assert "chưa có đợt lấy ý kiến" in texts(await chat.say("/report"))

@@ -113,3 +113,27 @@ def test_default_form_matches_the_letters() -> None:
         "difficulties",
     ]
     assert [f.optional for f in default_form().fields].count(True) == 1
+
+
+def test_form_text_from_a_campaign_is_escaped_for_telegram_html() -> None:
+    """Regression: a label such as "Hội nghị & tọa đàm" made Telegram refuse the message."""
+    from aiogram.utils.i18n import I18n
+
+    from bot.i18n import build_i18n
+    from handlers.texts import question, render_value
+    from storage.forms import FieldSpec
+
+    spec = FieldSpec.model_validate(
+        {
+            "key": "forms",
+            "kind": "choices",
+            "label": {"vi": "Hội nghị & <tọa đàm>"},
+            "prompt": {"vi": "Chọn <b>hình thức</b> & bấm Xong"},
+            "choices": [{"key": "a", "label": {"vi": "A & B"}}],
+        }
+    )
+    i18n: I18n = build_i18n("vi")
+    with i18n.context(), i18n.use_locale("vi"):
+        asked = question(spec, 1, 1, "vi")
+    assert "&amp; bấm Xong" in asked and "&lt;b&gt;hình thức&lt;/b&gt;" in asked
+    assert render_value(spec, ["a"], "vi") == "A &amp; B"

@@ -43,5 +43,5 @@ clean:
 # Refresh the catalogues after changing user-facing strings; then translate the new entries.
 messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --no-wrap -k _ -k N_ -o locales/messages.pot handlers bot
-	$(BIN)/pybabel update --no-location --no-wrap --no-fuzzy-matching -D messages -i locales/messages.pot -d locales
+	$(BIN)/pybabel update --width 99 --no-fuzzy-matching --ignore-obsolete -D messages -i locales/messages.pot -d locales
 	rm locales/messages.pot

@@ -15,6 +15,22 @@ from tests.conftest import BotApp
 from tests.seed import invite
 
 
+async def make_people(app: BotApp, prefix: str, count: int) -> list[Person]:
+    async with app.runtime.sessions() as session:
+        people = [
+            await get_or_create_person(
+                session=session,
+                channel="telegram",
+                external_id=f"{prefix}{n}",
+                full_name="",
+                now=app.clock.now(),
+            )
+            for n in range(count)
+        ]
+        await session.commit()
+    return people
+
+
 async def new_code(app: BotApp, **kwargs) -> str:
     async with app.runtime.sessions() as session:
         return await invite(session, app.seed.cells[0], now=app.clock.now(), **kwargs)
@@ -67,19 +83,7 @@ async def test_add_invite_keeps_both_secretaries(app: BotApp) -> None:
 
 async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> None:
     code = await new_code(app)
-    people: list[Person] = []
-    async with app.runtime.sessions() as session:
-        for n in range(8):
-            people.append(
-                await get_or_create_person(
-                    session=session,
-                    channel="telegram",
-                    external_id=f"race{n}",
-                    full_name="",
-                    now=app.clock.now(),
-                )
-            )
-        await session.commit()
+    people = await make_people(app, "race", 8)
 
     async def attempt(person: Person) -> RedeemOutcome:
         async with app.runtime.sessions() as session:
@@ -102,19 +106,7 @@ async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
     from storage.people import load_member
     from storage.reports import file_report
 
-    people: list[Person] = []
-    async with app.runtime.sessions() as session:
-        for n in range(4):
-            people.append(
-                await get_or_create_person(
-                    session=session,
-                    channel="telegram",
-                    external_id=f"sec{n}",
-                    full_name="",
-                    now=app.clock.now(),
-                )
-            )
-        await session.commit()
+    people = await make_people(app, "sec", 4)
     for person in people:
         code = await new_code(app)
         async with app.runtime.sessions() as session:

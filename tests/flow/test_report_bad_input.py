@@ -25,6 +25,21 @@ async def at_count_question(app: BotApp, user_id: int) -> Chat:
     return chat
 
 
+async def at_summary(app: BotApp, user_id: int, unit_index: int = 0) -> Chat:
+    """A secretary whose form is filled in, looking at the summary."""
+    chat = app.chat(user_id)
+    await join(app, chat, unit_index)
+    await start_report(chat)
+    await chat.say(FIRST_ANSWER)
+    await chat.press("Hội nghị")
+    await chat.press("Xong")
+    for _ in range(6):
+        await chat.say("1")
+    await chat.press("Bỏ qua")
+    assert "Mời kiểm tra lại" in chat.last_text()
+    return chat
+
+
 @pytest.mark.parametrize(
     ("typed", "hint"),
     [
@@ -127,15 +142,7 @@ async def test_report_from_a_person_without_the_role(app: BotApp) -> None:
 async def test_forged_buttons_are_refused(app: BotApp) -> None:
     chat = app.chat(611)
     await join(app, chat)
-    other = app.chat(612)
-    await join(app, other, unit_index=1)
-    await start_report(other)
-    await other.say(FIRST_ANSWER)
-    await other.press("Hội nghị")
-    await other.press("Xong")
-    for _ in range(6):
-        await other.say("1")
-    await other.press("Bỏ qua")
+    other = await at_summary(app, 612, unit_index=1)
     await other.press("Gửi báo cáo")
     async with app.runtime.sessions() as session:
         from storage.models import Report
@@ -170,15 +177,7 @@ async def test_old_amend_button_mid_form_keeps_the_draft(app: BotApp) -> None:
 
 
 async def test_back_from_a_single_edit_returns_to_the_summary(app: BotApp) -> None:
-    chat = app.chat(622)
-    await join(app, chat)
-    await start_report(chat)
-    await chat.say(FIRST_ANSWER)
-    await chat.press("Hội nghị")
-    await chat.press("Xong")
-    for _ in range(6):
-        await chat.say("1")
-    await chat.press("Bỏ qua")
+    chat = await at_summary(app, 622)
     await chat.press("3. Số tin")
     assert "Mời kiểm tra lại" in texts(await chat.say("/back"))
 
@@ -192,15 +191,7 @@ async def test_forged_out_of_range_ids(app: BotApp, data: str) -> None:
 
 
 async def test_receipt_send_failure_loses_nothing_and_files_once(app: BotApp) -> None:
-    chat = app.chat(624)
-    await join(app, chat)
-    await start_report(chat)
-    await chat.say(FIRST_ANSWER)
-    await chat.press("Hội nghị")
-    await chat.press("Xong")
-    for _ in range(6):
-        await chat.say("1")
-    await chat.press("Bỏ qua")
+    chat = await at_summary(app, 624)
     app.api.refuse.add("editMessageReplyMarkup")
     app.api.refuse.add("sendMessage")  # the receipt cannot be delivered
     await chat.press("Gửi báo cáo")
@@ -213,14 +204,6 @@ async def test_receipt_send_failure_loses_nothing_and_files_once(app: BotApp) ->
 
 
 async def test_a_failed_cosmetic_edit_does_not_hold_back_the_receipt(app: BotApp) -> None:
-    chat = app.chat(625)
-    await join(app, chat)
-    await start_report(chat)
-    await chat.say(FIRST_ANSWER)
-    await chat.press("Hội nghị")
-    await chat.press("Xong")
-    for _ in range(6):
-        await chat.say("1")
-    await chat.press("Bỏ qua")
+    chat = await at_summary(app, 625)
     app.api.refuse.add("editMessageReplyMarkup")
     assert "BC-" in texts(await chat.press("Gửi báo cáo"))

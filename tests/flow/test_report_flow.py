@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
+from scheduler.clock import FrozenClock
 from storage.models import Report, ReportRevision
 from tests.chat import Chat, at, texts
 from tests.conftest import BotApp
+from tests.fakes.telegram import Call
 from tests.seed import invite
 
 FIRST_ANSWER = "Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ."
@@ -130,14 +132,19 @@ async def test_change_after_deadline_is_a_flagged_late_revision(app: BotApp) -> 
     assert revisions[1].values["meetings_count"] == 4
 
 
-async def test_first_filing_after_deadline_is_late(app: BotApp) -> None:
-    chat = app.chat(504)
-    await join(app, chat)
-    app.clock.set(at("2025-11-13 08:00"))
+async def file_last_week_late(chat: Chat, clock: FrozenClock) -> list[Call]:
+    """The morning after the deadline, file the week that just ended; the bot's replies."""
+    clock.set(at("2025-11-13 08:00"))
     await chat.say("/report")
     await chat.press("Tuần trước, nộp bù")
     await fill_form(chat)
-    replies = await chat.press("Gửi báo cáo")
+    return await chat.press("Gửi báo cáo")
+
+
+async def test_first_filing_after_deadline_is_late(app: BotApp) -> None:
+    chat = app.chat(504)
+    await join(app, chat)
+    replies = await file_last_week_late(chat, app.clock)
     assert "trễ hạn" in texts(replies)
     assert "17:00 thứ Tư, 12/11" in texts(replies)
     async with app.runtime.sessions() as session:
@@ -191,11 +198,7 @@ async def test_half_filled_form_survives_restart_with_redis(make_app, redis_url:
 async def test_amending_a_late_report_does_not_claim_it_was_on_time(app: BotApp) -> None:
     chat = app.chat(510)
     await join(app, chat)
-    app.clock.set(at("2025-11-13 08:00"))
-    await chat.say("/report")
-    await chat.press("Tuần trước, nộp bù")
-    await fill_form(chat)
-    await chat.press("Gửi báo cáo")
+    await file_last_week_late(chat, app.clock)
     await chat.say("/myreports")
     await chat.press("Sửa báo cáo tuần 05/11–12/11")
     await chat.press("4. Số hội nghị")

@@ -1,0 +1,136 @@
+"""``gopy run`` as a whole: the simulator, a Telegram webhook and long polling, over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.config import Settings, TelegramSettings, WebhookSettings
+from bot.runner import run
+from bot.web.telegram import SECRET_HEADER, webhook_path
+from tests.fakes.telegram import FakeTelegram, serve
+
+SECRET = "runner-secret_1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[str]:
+    task = asyncio.create_task(run(settings))
+    base = f"http://127.0.0.1:{settings.web_port}"
+    up = False
+    # Bounded polling for the server to come up; every other wait is on an event.
+
+    async with aiohttp.ClientSession() as http:
+        for _ in range(400):
+            if task.done():
+                task.result()  # the runner failed: show why
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(base + "/health") as response:
+                    up = response.status == 200
+            if up:
+                break
+            await asyncio.sleep(0.025)
+    assert up, "the web app did not come up"
+    try:
+        yield base
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@pytest.fixture
+async def fake_api() -> AsyncIterator[tuple[FakeTelegram, str]]:
+    fake = FakeTelegram()
+    runner, url = await serve(fake)
+    yield fake, url
+    await runner.cleanup()
+
+
+async def test_simulator_mode_migrates_loads_the_demo_and_serves_the_page(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}", web_port=free_port()
+    )
+    async with running(settings) as base, aiohttp.ClientSession() as http:
+        async with http.get(base + "/") as page:
+            assert page.status == 200 and "trình mô phỏng" in await page.text()
+        async with http.get(base + "/api/personas") as response:
+            personas = (await response.json())["personas"]
+    assert len([p for p in personas if p["role"] == "secretary"]) == 12
+
+
+async def test_webhook_mode_registers_and_answers(
+    tmp_path: Path, fake_api: tuple[FakeTelegram, str]
+) -> None:
+    fake, api_url = fake_api
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}",
+        web_port=free_port(),
+        telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
+        webhook=WebhookSettings(url="https://bot.example.org", secret=SecretStr(SECRET)),
+    )
+    async with running(settings) as base:
+        (registered,) = [c for c in fake.calls if c.method == "setWebhook"]
+        assert registered.params["url"] == "https://bot.example.org" + webhook_path(SECRET)
+        assert registered.params["secret_token"] == SECRET
+        update = {
+            "update_id": 7,
+            "message": {
+                "message_id": 1,
+                "date": 1762740000,
+                "text": "/help",
+                "chat": {"id": 960, "type": "private"},
+                "from": {"id": 960, "is_bot": False, "first_name": "Cường"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                base + webhook_path(SECRET), json=update, headers={SECRET_HEADER: SECRET}
+            ) as response,
+        ):
+            assert response.status == 200
+    assert any(c.method == "sendMessage" and c.chat_id == 960 for c in fake.calls)
+
+
+async def test_polling_mode_drops_the_webhook_and_answers(
+    tmp_path: Path, fake_api: tuple[FakeTelegram, str]
+) -> None:
+    fake, api_url = fake_api
+    fake.pending.append(
+        {
+            "update_id": 9,
+            "message": {
+                "message_id": 1,
+                "date": 1762740000,
+                "text": "/help",
+                "chat": {"id": 970, "type": "private"},
+                "from": {"id": 970, "is_bot": False, "first_name": "Dung"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            },
+        }
+    )
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}",
+        web_port=free_port(),
+        telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
+    )
+    async with running(settings):
+        await asyncio.wait_for(fake.sent.wait(), timeout=10)
+    methods = [c.method for c in fake.calls]
+    assert "deleteWebhook" in methods and "getMe" in methods
+    assert any(c.method == "sendMessage" and c.chat_id == 970 for c in fake.calls)

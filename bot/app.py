@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from aiogram import Dispatcher
@@ -58,7 +59,8 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         clock=runtime.clock,
         default_locale=runtime.settings.locale,
     )
-    install(dp, runtime.sessions, runtime.clock)
+    sqlite = runtime.engine.dialect.name == "sqlite"
+    install(dp, runtime.sessions, runtime.clock, asyncio.Lock() if sqlite else None)
     router = build_router()
     MemberLocaleMiddleware(build_i18n(runtime.settings.locale)).setup(router)
     dp.include_router(router)

@@ -12,6 +12,7 @@ the same chat always sees them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +23,7 @@ from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from scheduler.clock import Clock
-from storage.database import SessionFactory
+from storage.database import SessionFactory, holds_write_lock
 from storage.fsm import DatabaseStorage, FsmScope, current_scope
 from storage.people import Member, find_member, get_or_create_person
 from storage.updates import mark_seen, seen
@@ -93,9 +94,15 @@ class UpdateSession(BaseMiddleware):
 class Commit(BaseMiddleware):
     """Inside the per-chat lock: run the handler, then write state and dedupe mark, commit."""
 
-    def __init__(self, storage: BaseStorage, clock: Clock) -> None:
+    def __init__(
+        self, storage: BaseStorage, clock: Clock, write_lock: asyncio.Lock | None
+    ) -> None:
         self.storage = storage
         self.clock = clock
+        # SQLite: updates queue here for their final write instead of in SQLite's busy handler,
+        # whose sleeps of up to 100 ms made the slowest updates slow. A session that already
+        # holds the write lock (it wrote mid-handler) must not wait behind one that waits for it.
+        self.write_lock = write_lock
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         scope = current_scope.get()
@@ -114,6 +121,13 @@ class Commit(BaseMiddleware):
         return result
 
     async def _finish(self, scope: FsmScope, data: dict[str, Any]) -> None:
+        if self.write_lock is None or await holds_write_lock(scope.session):
+            await self._write(scope, data)
+            return
+        async with self.write_lock:
+            await self._write(scope, data)
+
+    async def _write(self, scope: FsmScope, data: dict[str, Any]) -> None:
         if isinstance(self.storage, DatabaseStorage):
             await self.storage.flush(scope)
         await mark_seen(
@@ -125,13 +139,15 @@ class Commit(BaseMiddleware):
         await scope.session.commit()
 
 
-def install(dp: Dispatcher, sessions: SessionFactory, clock: Clock) -> None:
+def install(
+    dp: Dispatcher, sessions: SessionFactory, clock: Clock, write_lock: asyncio.Lock | None
+) -> None:
     """Place the two middlewares around aiogram's FSM middleware (see the module docstring)."""
     outer = dp.update.outer_middleware
     outer.unregister(dp.fsm)
     outer.register(UpdateSession(sessions, clock))
     outer.register(dp.fsm)
-    outer.register(Commit(dp.storage, clock))
+    outer.register(Commit(dp.storage, clock, write_lock))
 
 
 class MemberLocaleMiddleware(I18nMiddleware):

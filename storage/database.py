@@ -34,9 +34,25 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        # Track which connections hold SQLite's write lock (see holds_write_lock).
+        event.listen(engine.sync_engine, "before_cursor_execute", _mark_write)
+        event.listen(engine.sync_engine, "commit", _clear_write)
+        event.listen(engine.sync_engine, "rollback", _clear_write)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+WROTE = "gopy_wrote"
+
+
+def _mark_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+        conn.info[WROTE] = True
+
+
+def _clear_write(conn: Any) -> None:
+    conn.info.pop(WROTE, None)
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:
@@ -46,3 +62,13 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 def sync_url(url: str) -> str:
     """The synchronous driver URL for Alembic's offline tooling."""
     return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+async def holds_write_lock(session: AsyncSession) -> bool:
+    """Whether the session has written in its open transaction (SQLite: holds the write lock)."""
+    if not session.in_transaction():
+        return False
+    connection = await session.connection()
+    return bool(
+        connection.sync_connection is not None and connection.sync_connection.info.get(WROTE)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -10,7 +11,7 @@ from sqlmodel import select
 
 from bot.channels import updates
 from storage.models import Person
-from tests.chat import texts
+from tests.chat import Chat, texts
 from tests.conftest import BotApp
 
 
@@ -106,3 +107,35 @@ async def test_fsm_storage_outside_an_update_writes_through(app: BotApp) -> None
     await storage.set_state(key, None)
     await storage.set_data(key, {})
     assert await rebuilt.get_state(key) is None and await rebuilt.get_data(key) == {}
+
+
+async def test_concurrent_writers_mid_update_and_at_commit_do_not_block_each_other(
+    app: BotApp,
+) -> None:
+    """Regression guard for the SQLite commit queue: a handler that writes mid-update
+    (/lang stores the language, then sends a message) must not wait behind updates
+    queued for their final write, which themselves wait for its lock."""
+    from tests.flow.test_report_flow import join, start_report
+
+    switchers = [app.chat(830 + n) for n in range(4)]
+    writers = [app.chat(840 + n) for n in range(4)]
+    for chat in switchers:
+        await chat.say("/lang")
+    for n, chat in enumerate(writers):
+        await join(app, chat, unit_index=n % 2)
+        await start_report(chat)
+
+    async def switch(chat: Chat) -> None:
+        await chat.press("English")
+
+    async def answer(chat: Chat) -> None:
+        await chat.say("Lãnh đạo tốt")
+
+    await asyncio.wait_for(
+        asyncio.gather(*(switch(c) for c in switchers), *(answer(c) for c in writers)),
+        timeout=20,
+    )
+    for chat in writers:
+        assert "Câu 2/9" in chat.last_text()
+    for chat in switchers:
+        assert "Language changed." in chat.last_text()

@@ -15,6 +15,21 @@ from aiohttp import web
 BOT_USER = {"id": 42, "is_bot": True, "first_name": "gopy", "username": "gopy_test_bot"}
 
 
+def command_update(update_id: int, chat_id: int, command: str = "/help") -> dict[str, Any]:
+    """A private-chat command as Telegram sends it (the JSON of an ``Update``)."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1762740000,
+            "text": command,
+            "chat": {"id": chat_id, "type": "private"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "An"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+        },
+    }
+
+
 @dataclass
 class Call:
     method: str

@@ -6,22 +6,11 @@ import asyncio
 import contextlib
 
 from tests.conftest import BotApp
+from tests.fakes.telegram import command_update
 
 
 async def test_polling_answers_through_the_configured_api_server(app: BotApp) -> None:
-    app.api.pending.append(
-        {
-            "update_id": 500,
-            "message": {
-                "message_id": 1,
-                "date": 1762740000,
-                "text": "/help",
-                "chat": {"id": 950, "type": "private"},
-                "from": {"id": 950, "is_bot": False, "first_name": "Bình"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            },
-        }
-    )
+    app.api.pending.append(command_update(500, 950))
     polling = asyncio.create_task(
         app.dp.start_polling(
             app.bot, handle_signals=False, close_bot_session=False, polling_timeout=1

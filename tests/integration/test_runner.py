@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings, TelegramSettings, WebhookSettings
 from bot.runner import run
 from bot.web.telegram import SECRET_HEADER, webhook_path
-from tests.fakes.telegram import FakeTelegram, serve
+from tests.fakes.telegram import FakeTelegram, command_update
 
 SECRET = "runner-secret_1"
 
@@ -52,14 +51,6 @@ async def running(settings: Settings) -> AsyncIterator[str]:
             await task
 
 
-@pytest.fixture
-async def fake_api() -> AsyncIterator[tuple[FakeTelegram, str]]:
-    fake = FakeTelegram()
-    runner, url = await serve(fake)
-    yield fake, url
-    await runner.cleanup()
-
-
 async def test_simulator_mode_migrates_loads_the_demo_and_serves_the_page(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}", web_port=free_port()
@@ -73,9 +64,9 @@ async def test_simulator_mode_migrates_loads_the_demo_and_serves_the_page(tmp_pa
 
 
 async def test_webhook_mode_registers_and_answers(
-    tmp_path: Path, fake_api: tuple[FakeTelegram, str]
+    tmp_path: Path, telegram_api: tuple[FakeTelegram, str]
 ) -> None:
-    fake, api_url = fake_api
+    fake, api_url = telegram_api
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}",
         web_port=free_port(),
@@ -86,17 +77,7 @@ async def test_webhook_mode_registers_and_answers(
         (registered,) = [c for c in fake.calls if c.method == "setWebhook"]
         assert registered.params["url"] == "https://bot.example.org" + webhook_path(SECRET)
         assert registered.params["secret_token"] == SECRET
-        update = {
-            "update_id": 7,
-            "message": {
-                "message_id": 1,
-                "date": 1762740000,
-                "text": "/help",
-                "chat": {"id": 960, "type": "private"},
-                "from": {"id": 960, "is_bot": False, "first_name": "Cường"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            },
-        }
+        update = command_update(7, 960)
         async with (
             aiohttp.ClientSession() as http,
             http.post(
@@ -108,22 +89,10 @@ async def test_webhook_mode_registers_and_answers(
 
 
 async def test_polling_mode_drops_the_webhook_and_answers(
-    tmp_path: Path, fake_api: tuple[FakeTelegram, str]
+    tmp_path: Path, telegram_api: tuple[FakeTelegram, str]
 ) -> None:
-    fake, api_url = fake_api
-    fake.pending.append(
-        {
-            "update_id": 9,
-            "message": {
-                "message_id": 1,
-                "date": 1762740000,
-                "text": "/help",
-                "chat": {"id": 970, "type": "private"},
-                "from": {"id": 970, "is_bot": False, "first_name": "Dung"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
-            },
-        }
-    )
+    fake, api_url = telegram_api
+    fake.pending.append(command_update(9, 970))
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}",
         web_port=free_port(),

@@ -11,7 +11,7 @@ import pytest
 from bot.web.app import build_web_app
 from bot.web.telegram import SECRET_HEADER, webhook_path, webhook_route
 from tests.conftest import BotApp
-from tests.fakes.telegram import serve_app
+from tests.fakes.telegram import command_update, serve_app
 
 SECRET = "s3cret-token_ABC"
 
@@ -24,20 +24,8 @@ async def webhook(app: BotApp) -> AsyncIterator[str]:
     await runner.cleanup()
 
 
-def update_json(update_id: int, text: str = "/help") -> bytes:
-    return json.dumps(
-        {
-            "update_id": update_id,
-            "message": {
-                "message_id": 1,
-                "date": 1762740000,
-                "text": text,
-                "chat": {"id": 901, "type": "private"},
-                "from": {"id": 901, "is_bot": False, "first_name": "An"},
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-            },
-        }
-    ).encode()
+def update_json(update_id: int) -> bytes:
+    return json.dumps(command_update(update_id, 901)).encode()
 
 
 async def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> int:

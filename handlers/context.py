@@ -16,7 +16,7 @@ class Injected(TypedDict):
     """What a handler may declare by name, and who provides it.
 
     ``Dispatcher(**workflow_data)`` (bot/app.py): ``session_factory``, ``clock``,
-    ``default_locale``. ``DatabaseMiddleware``: ``session`` (one per update, committed when the
+    ``default_locale``. ``UpdateSession``: ``session`` (one per update, committed when the
     handler returns), ``member`` (the sender and their active roles), ``channel``, ``locale``.
     aiogram itself: ``bot``, ``state``, ``i18n``, ``event_from_user``, ``command``,
     ``callback_data``.

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.i18n import build_i18n
 from handlers import build_router
+from handlers.commands import register_menu
 from handlers.middlewares import MemberLocaleMiddleware, install
 from scheduler.clock import Clock, SystemClock
 from storage.database import SessionFactory, create_engine, create_session_factory
@@ -62,6 +63,8 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
     sqlite = runtime.engine.dialect.name == "sqlite"
     install(dp, runtime.sessions, runtime.clock, asyncio.Lock() if sqlite else None)
     router = build_router()
-    MemberLocaleMiddleware(build_i18n(runtime.settings.locale)).setup(router)
+    i18n = build_i18n(runtime.settings.locale)
+    MemberLocaleMiddleware(i18n).setup(router)
     dp.include_router(router)
+    register_menu(dp, i18n)
     return dp

@@ -122,7 +122,7 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in form.items():
         text = value if isinstance(value, str) else ""
-        if key in ("reply_markup", "allowed_updates", "entities"):
+        if key in ("reply_markup", "allowed_updates", "entities", "commands"):
             out[key] = json.loads(text)
         else:
             out[key] = text

@@ -102,4 +102,12 @@ async def test_polling_mode_drops_the_webhook_and_answers(
         await asyncio.wait_for(fake.sent.wait(), timeout=10)
     methods = [c.method for c in fake.calls]
     assert "deleteWebhook" in methods and "getMe" in methods
+    menus = {
+        c.params.get("language_code"): c.params["commands"]
+        for c in fake.calls
+        if c.method == "setMyCommands"
+    }
+    assert set(menus) == {None, "en"}
+    assert menus[None][0] == {"command": "report", "description": "Gửi hoặc sửa báo cáo tuần này"}
+    assert menus["en"][0]["description"] == "File or change this week's report"
     assert any(c.method == "sendMessage" and c.chat_id == 970 for c in fake.calls)

@@ -1,0 +1,45 @@
+"""The command menu Telegram shows next to the input box, in each language."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand
+from aiogram.utils.i18n import I18n
+
+from handlers.keyboards import N_
+
+log = logging.getLogger(__name__)
+
+COMMANDS = (
+    ("report", N_("File or change this week's report")),
+    ("myreports", N_("Reports sent, week by week")),
+    ("help", N_("How to use the bot")),
+    ("cancel", N_("Stop what you are doing")),
+    ("lang", N_("Change language")),
+)
+
+
+def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=i18n.gettext(text, locale=locale))
+        for name, text in COMMANDS
+    ]
+
+
+def register_menu(dp: Dispatcher, i18n: I18n) -> None:
+    """Publish the menu when the bot starts: the default language, then each other one."""
+
+    async def publish(bot: Bot) -> None:
+        try:
+            await bot.set_my_commands(bot_commands(i18n, i18n.default_locale))
+            for locale in i18n.available_locales:
+                if locale != i18n.default_locale:
+                    await bot.set_my_commands(bot_commands(i18n, locale), language_code=locale)
+        except TelegramAPIError:
+            # A missing menu is cosmetic; the bot must start all the same.
+            log.warning("could not publish the command menu")
+
+    dp.startup.register(publish)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from storage.codes import invite_from_text
 
@@ -26,3 +26,8 @@ async def typed_invite(message: Message) -> dict[str, Any] | bool:
 async def is_command(message: Message) -> bool:
     """A bot command such as ``/help`` (Telegram marks it as an entity at the start)."""
     return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())
+
+
+async def in_private_chat(event: Message | CallbackQuery) -> bool:
+    message = event.message if isinstance(event, CallbackQuery) else event
+    return message is not None and message.chat.type == "private"

@@ -139,3 +139,30 @@ async def test_concurrent_writers_mid_update_and_at_commit_do_not_block_each_oth
         assert "Câu 2/9" in chat.last_text()
     for chat in switchers:
         assert "Language changed." in chat.last_text()
+
+
+async def test_group_chats_get_no_report_flow(app: BotApp) -> None:
+    from aiogram.types import Chat as TgChat
+    from aiogram.types import Message, MessageEntity, Update
+
+    from bot.channels import updates
+
+    def in_group(update_id: int, text: str) -> Update:
+        entities = [MessageEntity(type="bot_command", offset=0, length=len(text))]
+        return Update(
+            update_id=update_id,
+            message=Message(
+                message_id=1,
+                date=app.clock.now(),
+                text=text,
+                chat=TgChat(id=-100123, type="supergroup"),
+                from_user=updates.user(850),
+                entities=entities if text.startswith("/") else None,
+            ),
+        )
+
+    await app.dp.feed_update(app.bot, in_group(880001, "/report"))
+    await app.dp.feed_update(app.bot, in_group(880002, "xin chào cả nhóm"))
+    said = [c for c in app.api.calls if c.method == "sendMessage"]
+    assert len(said) == 1 and said[0].chat_id == -100123
+    assert "nhắn tin riêng" in said[0].text

@@ -80,13 +80,12 @@ async def find_member(*, session: AsyncSession, channel: str, external_id: str) 
 
 
 async def load_member(*, session: AsyncSession, person: Person) -> Member:
-    result = await session.execute(
-        select(Role, Unit)
-        .join(Unit, col(Unit.id) == Role.unit_id)
-        .where(Role.person_id == person.id, col(Role.active).is_(True))
-        .order_by(col(Role.id))
+    """``find_member`` for a person already loaded (after a role change, say)."""
+    member = await find_member(
+        session=session, channel=person.channel, external_id=person.external_id
     )
-    return Member(person=person, roles=[(row[0], row[1]) for row in result.all()])
+    assert member is not None
+    return member
 
 
 async def grant_role(
@@ -128,13 +127,3 @@ async def set_locale(*, session: AsyncSession, person: Person, locale: str) -> N
     person.locale = locale
     session.add(person)
     await session.flush()
-
-
-async def holders(*, session: AsyncSession, unit: Unit, kind: RoleKind) -> list[Person]:
-    result = await session.execute(
-        select(Person)
-        .join(Role, col(Role.person_id) == Person.id)
-        .where(Role.unit_id == unit.id, Role.kind == kind, col(Role.active).is_(True))
-        .order_by(col(Role.id))
-    )
-    return list(result.scalars().all())

@@ -99,15 +99,6 @@ async def latest_values(*, session: AsyncSession, report: Report) -> dict[str, A
     return dict(revision.values)
 
 
-async def revisions_of(*, session: AsyncSession, report: Report) -> list[ReportRevision]:
-    result = await session.execute(
-        select(ReportRevision)
-        .where(ReportRevision.report_id == report.id)
-        .order_by(col(ReportRevision.number))
-    )
-    return list(result.scalars().all())
-
-
 async def file_report(
     *,
     session: AsyncSession,
@@ -216,14 +207,3 @@ async def unit_reports(
         .where(Report.unit_id == unit.id, Period.campaign_id == campaign.id)
     )
     return {r.period_id: r for r in result.scalars().all()}
-
-
-async def periods_of(
-    *, session: AsyncSession, campaign: Campaign, level: UnitLevel
-) -> list[Period]:
-    result = await session.execute(
-        select(Period)
-        .where(Period.campaign_id == campaign.id, Period.level == level)
-        .order_by(col(Period.deadline_at).desc())
-    )
-    return list(result.scalars().all())

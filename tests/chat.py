@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import Chat as TgChat
 from aiogram.types import Message, PhotoSize, Sticker, Update
 
 from bot.channels import updates
@@ -39,7 +38,7 @@ class Chat:
         return Message(
             message_id=next(_message_ids),
             date=self.clock.now(),
-            chat=TgChat(id=self.user_id, type="private"),
+            chat=updates.private_chat(self.user_id),
             from_user=updates.user(self.user_id, self.name),
             **content,  # type: ignore[arg-type]
         )
@@ -97,7 +96,7 @@ class Chat:
         message = Message(
             message_id=next(_message_ids),
             date=self.clock.now(),
-            chat=TgChat(id=self.user_id, type="private"),
+            chat=updates.private_chat(self.user_id),
             text=message_text or "…",
         )
         update = updates.callback_update(

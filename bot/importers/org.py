@@ -101,6 +101,20 @@ def _below(child: UnitLevel, parent: UnitLevel) -> bool:
     return RANK[child] > RANK[parent]
 
 
+def _check_below(
+    entry: _Entry, parent_level: UnitLevel, parent_code: str, raw: LineDict, source: str
+) -> None:
+    """A unit must sit below its parent: city > ward > cell."""
+    if not _below(entry.spec.level, parent_level):
+        raise problem_at(
+            raw,
+            (*entry.loc, "level"),
+            f"a {entry.spec.level.value} cannot belong to a {parent_level.value} "
+            f"('{parent_code}'); the order is city > ward > cell",
+            source=source,
+        )
+
+
 async def _check(
     session: AsyncSession, entries: list[_Entry], raw: LineDict, source: str
 ) -> dict[str, Unit]:
@@ -133,14 +147,7 @@ async def _check(
             raise problem_at(
                 raw, (*entry.loc, "parent"), f"unknown unit '{entry.parent}'", source=source
             )
-        if not _below(entry.spec.level, parent_level):
-            raise problem_at(
-                raw,
-                (*entry.loc, "level"),
-                f"a {entry.spec.level.value} cannot belong to a {parent_level.value} "
-                f"('{entry.parent}'); the order is city > ward > cell",
-                source=source,
-            )
+        _check_below(entry, parent_level, str(entry.parent), raw, source)
     await _check_stored_links(session, entries, stored, raw, source)
     return stored
 
@@ -172,14 +179,7 @@ async def _check_stored_links(
             if parent is None:
                 continue
             parent_level = levels.get(parent.code, parent.level)
-            if not _below(entry.spec.level, parent_level):
-                raise problem_at(
-                    raw,
-                    (*entry.loc, "level"),
-                    f"a {entry.spec.level.value} cannot belong to a {parent_level.value} "
-                    f"('{parent.code}'); the order is city > ward > cell",
-                    source=source,
-                )
+            _check_below(entry, parent_level, parent.code, raw, source)
     changed = {
         stored[e.spec.code].id: e
         for e in entries

@@ -15,7 +15,11 @@ from bot.i18n import build_i18n
 from handlers import build_router
 from handlers.commands import register_menu
 from handlers.middlewares import MemberLocaleMiddleware, install
+from handlers.notices import NoticeRenderer
 from scheduler.clock import Clock, SystemClock
+from scheduler.delivery import Limits
+from scheduler.oversight import Outreach
+from scheduler.sweeps import Defaults
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
 
@@ -28,11 +32,15 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Clock
+    # SQLite takes one writer at a time: writers of this process queue here rather than in
+    # SQLite's busy handler (see handlers.middlewares.Commit). None on PostgreSQL.
+    write_lock: asyncio.Lock | None = None
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         engine = create_engine(settings.database_url)
-        return cls(settings, engine, create_session_factory(engine), clock or SystemClock())
+        lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        return cls(settings, engine, create_session_factory(engine), clock or SystemClock(), lock)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -51,19 +59,38 @@ def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
     return DatabaseStorage(runtime.sessions, runtime.clock.now), SimpleEventIsolation()
 
 
+def defaults_of(settings: Settings) -> Defaults:
+    return Defaults(
+        reminders=settings.scheduler.reminders,
+        quiet_hours=settings.scheduler.quiet_hours,
+        digest=settings.scheduler.digest,
+    )
+
+
+def limits_of(settings: Settings) -> Limits:
+    outbox = settings.outbox
+    return Limits(
+        rate=outbox.rate,
+        per_chat_seconds=outbox.per_chat_seconds,
+        max_attempts=outbox.max_attempts,
+        concurrency=outbox.concurrency,
+        lease=outbox.lease,
+    )
+
+
 def build_dispatcher(runtime: Runtime) -> Dispatcher:
     storage, isolation = build_fsm(runtime)
+    i18n = build_i18n(runtime.settings.locale)
     dp = Dispatcher(
         storage=storage,
         events_isolation=isolation,
         session_factory=runtime.sessions,
         clock=runtime.clock,
         default_locale=runtime.settings.locale,
+        outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
     )
-    sqlite = runtime.engine.dialect.name == "sqlite"
-    install(dp, runtime.sessions, runtime.clock, asyncio.Lock() if sqlite else None)
+    install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()
-    i18n = build_i18n(runtime.settings.locale)
     MemberLocaleMiddleware(i18n).setup(router)
     dp.include_router(router)
     register_menu(dp, i18n)

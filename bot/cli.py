@@ -215,5 +215,58 @@ def _bot_username(settings: Settings) -> str | None:
     return asyncio.run(ask())
 
 
+@app.command()
+def scheduler() -> None:
+    """Run reminders, escalations and digests in their own process (see README)."""
+    from bot.runner import run_scheduler
+
+    settings = _settings()
+    if settings.telegram.token is None:
+        raise _fail(
+            "gopy scheduler gửi tin qua Telegram: hãy đặt GOPY_TELEGRAM_TOKEN. "
+            "Trong trình mô phỏng, lịch nhắc chạy sẵn trong gopy run."
+        )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(run_scheduler(settings))
+    except KeyboardInterrupt:
+        typer.echo("Đã dừng.")
+
+
+@app.command()
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show who would be messaged, and why; send nothing")
+    ] = False,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            help='With --dry-run: as if it were this local time, e.g. "2025-11-12 15:00"'
+        ),
+    ] = None,
+) -> None:
+    """Run the sweeps that are due now (reminders, escalations, digests), or show them."""
+    from bot.commands_scheduler import print_outcomes, run_sweeps
+
+    settings = _settings()
+    if at is not None and not dry_run:
+        raise _fail("--at chỉ dùng cùng --dry-run (không gửi tin theo một giờ giả định).")
+    try:
+        outcomes = asyncio.run(run_sweeps(settings, at=at, dry_run=dry_run))
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    print_outcomes(outcomes, dry_run=dry_run)
+
+
+@app.command()
+def outbox() -> None:
+    """Queued messages: pending, sent, failed and skipped, and the latest failures."""
+    from bot.commands_scheduler import print_outbox
+
+    asyncio.run(print_outbox(_settings()))
+
+
 def main() -> None:
     app()

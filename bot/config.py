@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from datetime import timedelta
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PUBLIC_BOT_API = "https://api.telegram.org"
@@ -30,6 +32,63 @@ class WebhookSettings(BaseSettings):
     secret: SecretStr | None = None
 
 
+class SchedulerSettings(BaseSettings):
+    """Reminders, escalations and digests (``gopy scheduler``, or inside ``gopy run``)."""
+
+    model_config = _config("GOPY_SCHEDULER_")
+
+    # Off when a separate ``gopy scheduler`` process does this job.
+    enabled: bool = True
+    # Before each deadline, to those who have not filed; a campaign may set its own.
+    reminders: str = "24h,2h"
+    quiet_hours: str = "21:00-07:00"
+    # The officials' weekly digest, local time of each campaign.
+    digest: str = "mon 08:00"
+
+    @field_validator("reminders")
+    @classmethod
+    def _reminders(cls, value: str) -> str:
+        from scheduler.plan import parse_offsets
+
+        parse_offsets(value)
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        from scheduler.quiet import QuietHours
+
+        QuietHours.parse(value)
+        return value
+
+    @field_validator("digest")
+    @classmethod
+    def _digest(cls, value: str) -> str:
+        from scheduler.plan import parse_weekly
+
+        parse_weekly(value, "UTC")
+        return value
+
+
+class OutboxSettings(BaseSettings):
+    """Delivery of queued messages within the messenger's limits."""
+
+    model_config = _config("GOPY_OUTBOX_")
+
+    # Telegram allows about 30 messages a second in all and one a second per chat.
+    rate: float = Field(default=25.0, gt=0, le=1000)
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    max_attempts: int = Field(default=6, ge=1, le=100)
+    # Messages sent at once; a crash may repeat at most these (they were on their way).
+    concurrency: int = Field(default=4, ge=1, le=64)
+    # How long a sender holds a message; after a crash it is sent again once this passes.
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.lease_seconds)
+
+
 class Settings(BaseSettings):
     model_config = _config("GOPY_")
 
@@ -42,6 +101,8 @@ class Settings(BaseSettings):
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    outbox: OutboxSettings = Field(default_factory=OutboxSettings)
 
     @property
     def simulator(self) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
@@ -11,10 +13,14 @@ from aiohttp import web
 from rich.console import Console
 from sqlalchemy import func, select
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, build_dispatcher, limits_of
 from bot.channels.telegram import bot_properties, build_telegram_bot
 from bot.config import Settings
 from bot.web.app import build_web_app
+from handlers.middlewares import channel_of
+from scheduler.delivery import Delivery
+from scheduler.oversight import Outreach
+from scheduler.service import SchedulerService, Sweeper
 from storage.migrate import upgrade
 from storage.models import Unit
 from storage.updates import KEEP_FOR, forget_older_than
@@ -39,6 +45,61 @@ async def run(settings: Settings) -> None:
         else:
             await _run_polling(runtime, dp)
     finally:
+        await dp.storage.close()
+        await runtime.close()
+
+
+def build_scheduler(runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]) -> SchedulerService:
+    """Sweeps and the delivery loop for this process, sending through ``bots`` by channel."""
+    outreach: Outreach = dp["outreach"]
+    delivery = Delivery(
+        sessions=runtime.sessions,
+        bots=bots,
+        clock=runtime.clock,
+        limits=limits_of(runtime.settings),
+        write_lock=runtime.write_lock,
+    )
+    outreach.wake = delivery.wake
+    sweeper = Sweeper(
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        render=outreach.render,
+        defaults=outreach.defaults,
+        write_lock=runtime.write_lock,
+    )
+    return SchedulerService(sweeper, delivery)
+
+
+@asynccontextmanager
+async def scheduling(
+    runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]
+) -> AsyncIterator[None]:
+    """Run the scheduler beside the bot unless another process does (GOPY_SCHEDULER_ENABLED)."""
+    if not runtime.settings.scheduler.enabled:
+        yield
+        return
+    service = build_scheduler(runtime, dp, bots)
+    await service.start()
+    try:
+        yield
+    finally:
+        await service.stop()
+
+
+async def run_scheduler(settings: Settings) -> None:
+    """``gopy scheduler``: sweeps and delivery without taking updates."""
+    await upgrade(settings.database_url)
+    runtime = Runtime.create(settings)
+    dp = build_dispatcher(runtime)
+    bot = build_telegram_bot(settings)
+    service = build_scheduler(runtime, dp, {channel_of(bot): bot})
+    try:
+        await service.start()
+        console.print("[bold]gopy scheduler[/bold] đang chạy (Ctrl+C để dừng).")
+        await _forever()
+    finally:
+        await service.stop()
+        await bot.session.close()
         await dp.storage.close()
         await runtime.close()
 
@@ -78,7 +139,8 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     )
     try:
         await dp.emit_startup(bot=bot)
-        await _forever()
+        async with scheduling(runtime, dp, {channel_of(bot): bot}):
+            await _forever()
     finally:
         await dp.emit_shutdown(bot=bot)
         await runner.cleanup()
@@ -91,9 +153,10 @@ async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
         me = await bot.get_me()
         console.print(f"[bold]gopy[/bold] đang chạy trên Telegram: @{me.username} (long polling)")
-        await dp.start_polling(
-            bot, handle_signals=False, allowed_updates=dp.resolve_used_update_types()
-        )
+        async with scheduling(runtime, dp, {channel_of(bot): bot}):
+            await dp.start_polling(
+                bot, handle_signals=False, allowed_updates=dp.resolve_used_update_types()
+            )
     finally:
         await runner.cleanup()
         await bot.session.close()
@@ -116,7 +179,8 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
         )
         console.print(f"[bold]gopy[/bold] webhook tại {settings.webhook.url}")
         await dp.emit_startup(bot=bot)
-        await _forever()
+        async with scheduling(runtime, dp, {channel_of(bot): bot}):
+            await _forever()
     finally:
         await dp.emit_shutdown(bot=bot)
         await runner.cleanup()

@@ -7,7 +7,7 @@ from aiogram import Router
 
 def build_router() -> Router:
     """All routers in the order they must see updates (specific flows before fallbacks)."""
-    from handlers import common, errors, filters, groups, history, report, start
+    from handlers import common, errors, filters, groups, history, officials, report, start
 
     # Reports and invites are personal: the flows run only in private chats, so nothing a
     # secretary types or receives is shown to a group the bot was added to.
@@ -18,6 +18,7 @@ def build_router() -> Router:
         report.build_router(),
         start.build_router(),
         history.build_router(),
+        officials.build_router(),
         common.build_router(),
     )
     root = Router(name="gopy")

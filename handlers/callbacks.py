@@ -49,3 +49,10 @@ class AmendReport(CallbackData, prefix="am"):
 
 class SetLocale(CallbackData, prefix="lc"):
     locale: str
+
+
+class UnitStatus(CallbackData, prefix="us"):
+    """The live completeness of an official's unit for one period."""
+
+    unit_id: RowId
+    period_id: RowId

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards
 from handlers.callbacks import SetLocale
 from handlers.replies import reply_target
+from storage.models import RoleKind
 from storage.people import Member, set_locale
 
 
@@ -28,14 +29,16 @@ def build_router() -> Router:
 
 
 async def show_help(message: Message, member: Member) -> None:
-    await message.answer(
-        _(
-            "/report files or changes this week's report; /myreports shows the weeks sent.\n"
-            "In a form: /back goes to the previous question, /cancel stops. "
-            "/lang changes language."
-        ),
-        reply_markup=keyboards.main_menu(member),
+    text = _(
+        "/report files or changes this week's report; /myreports shows the weeks sent.\n"
+        "In a form: /back goes to the previous question, /cancel stops. "
+        "/lang changes language."
     )
+    if member.has(RoleKind.OFFICIAL):
+        text += "\n" + _(
+            "Officials: /status shows who has filed this week; /remind reminds those who have not."
+        )
+    await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 
 async def choose_language(message: Message) -> None:

@@ -8,6 +8,7 @@ from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
+from scheduler.oversight import Outreach
 from storage.database import SessionFactory
 from storage.people import Member
 
@@ -16,8 +17,9 @@ class Injected(TypedDict):
     """What a handler may declare by name, and who provides it.
 
     ``Dispatcher(**workflow_data)`` (bot/app.py): ``session_factory``, ``clock``,
-    ``default_locale``. ``UpdateSession``: ``session`` (one per update, committed when the
-    handler returns), ``member`` (the sender and their active roles), ``channel``, ``locale``.
+    ``default_locale``, ``outreach`` (queueing messages from a handler: /remind).
+    ``UpdateSession``: ``session`` (one per update, committed when the handler returns),
+    ``member`` (the sender and their active roles), ``channel``, ``locale``.
     aiogram itself: ``bot``, ``state``, ``i18n``, ``event_from_user``, ``command``,
     ``callback_data``.
     """
@@ -25,6 +27,7 @@ class Injected(TypedDict):
     session_factory: SessionFactory
     clock: Clock
     default_locale: str
+    outreach: Outreach
     session: AsyncSession
     member: Member
     channel: str

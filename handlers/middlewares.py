@@ -25,6 +25,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from scheduler.clock import Clock
 from storage.database import SessionFactory, holds_write_lock
 from storage.fsm import DatabaseStorage, FsmScope, current_scope
+from storage.outbox import mark_reachable
 from storage.people import Member, find_member, get_or_create_person
 from storage.updates import mark_seen, seen
 
@@ -79,6 +80,10 @@ class UpdateSession(BaseMiddleware):
     async def _member(self, session: Any, channel: str, user: User) -> Member:
         found = await find_member(session=session, channel=channel, external_id=str(user.id))
         if found is not None:
+            if found.person.unreachable_since is not None:
+                # They wrote to the bot, so they no longer block it.
+                await mark_reachable(session=session, person=found.person)
+                await session.commit()
             return found
         person = await get_or_create_person(
             session=session,

@@ -86,3 +86,40 @@ async def documents_of(
         )
         out.append((doc, list(sections.scalars().all())))
     return out
+
+
+async def campaigns_over(*, session: AsyncSession, unit: Unit, now: datetime) -> list[Campaign]:
+    """Campaigns an official of ``unit`` oversees: those run by it or above it, and those run
+    by the units just below it."""
+    children = select(col(Unit.id)).where(col(Unit.parent_id) == unit.id)
+    result = await session.execute(
+        select(Campaign)
+        .where(
+            col(Campaign.unit_id).in_(children),
+            Campaign.starts_at <= now,
+            Campaign.ends_at >= now - LATE_GRACE,
+        )
+        .order_by(col(Campaign.starts_at))
+    )
+    above = await campaigns_for_unit(session=session, unit=unit, now=now)
+    return above + [c for c in result.scalars().all() if c not in above]
+
+
+async def deadlines_of(*, session: AsyncSession, campaign: Campaign) -> list[Deadline]:
+    result = await session.execute(
+        select(Deadline).where(Deadline.campaign_id == campaign.id).order_by(col(Deadline.id))
+    )
+    return list(result.scalars().all())
+
+
+async def campaigns_live(
+    *, session: AsyncSession, since: datetime, until: datetime
+) -> list[Campaign]:
+    """Campaigns with anything to schedule between ``since`` and ``until`` (their closing
+    summary comes ``LATE_GRACE`` after their end)."""
+    result = await session.execute(
+        select(Campaign)
+        .where(Campaign.starts_at <= until, Campaign.ends_at >= since - LATE_GRACE)
+        .order_by(col(Campaign.id))
+    )
+    return list(result.scalars().all())

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -52,7 +53,10 @@ def _mark_write(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
 
 
 def _clear_write(conn: Any) -> None:
-    conn.info.pop(WROTE, None)
+    # A connection whose task was cancelled mid-query is invalid; it holds no lock any more,
+    # and raising here would hide the cancellation from the task.
+    with contextlib.suppress(exc.SQLAlchemyError):
+        conn.info.pop(WROTE, None)
 
 
 def create_session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -66,6 +66,9 @@ class Person(SQLModel, table=True):
     full_name: str = Field(default="", max_length=255)
     locale: str | None = Field(default=None, max_length=8)
     created_at: datetime = _ts()
+    # Set when the messenger refused delivery (the person blocked the bot); cleared when they
+    # write again. Reminders skip them and escalations say so.
+    unreachable_since: datetime | None = _ts(nullable=True)
 
 
 class Role(SQLModel, table=True):
@@ -110,6 +113,9 @@ class Campaign(SQLModel, table=True):
     timezone: str = Field(default="Asia/Ho_Chi_Minh", max_length=64)
     starts_at: datetime = _ts()
     ends_at: datetime = _ts()
+    # Overrides of the process-wide settings: "21:00-07:00" (or "off"), "24h,2h".
+    quiet_hours: str | None = Field(default=None, max_length=16)
+    reminders: str | None = Field(default=None, max_length=64)
 
 
 class Deadline(SQLModel, table=True):
@@ -207,3 +213,60 @@ class FsmRecord(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=255)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = _ts()
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up: blocked, refused, or out of attempts (see ``last_error``)
+    SKIPPED = "skipped"  # no longer useful: the cell filed, or the deadline passed
+
+
+class Purpose(StrEnum):
+    REMINDER = "reminder"
+    MANUAL = "manual"  # a reminder an official asked for with /remind
+    ESCALATION = "escalation"
+    DIGEST = "digest"
+    FINAL = "final"
+
+
+class Outbox(SQLModel, table=True):
+    """A message to send, written by a sweep and drained by the delivery loop.
+
+    ``key`` names (purpose, period, recipient): a sweep that runs twice, or two processes that
+    run it at once, queue the message once.
+    """
+
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    purpose: Purpose = _enum(Purpose)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64)
+    text: str
+    markup: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # What makes a reminder pointless once it is filed: the unit and the period.
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    period_id: int | None = Field(default=None, foreign_key="period.id")
+    created_at: datetime = _ts()
+    not_before: datetime = _ts()
+    expires_at: datetime | None = _ts(nullable=True)
+    status: OutboxStatus = _enum(OutboxStatus, default=OutboxStatus.PENDING)
+    attempts: int = 0
+    # A sender holds a row while the message is on its way; a crash leaves the lease to expire.
+    lease_until: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=255)
+
+
+class SweepRun(SQLModel, table=True):
+    """A scheduled sweep that has run (or was skipped as pointless): it never runs again."""
+
+    __tablename__ = "sweep_run"
+
+    key: str = Field(max_length=160, primary_key=True)
+    ran_at: datetime = _ts()
+    queued: int = 0
+    skipped: bool = False

@@ -61,6 +61,10 @@ class FakeTelegram:
     # Methods to refuse as Telegram does with a 400, e.g. {"editMessageReplyMarkup"}.
     refuse: set[str] = field(default_factory=set)
     sent: asyncio.Event = field(default_factory=asyncio.Event)
+    # Scripted failures of sendMessage per chat, used in turn: (HTTP status, description,
+    # retry_after or None), e.g. {7: [(429, "Too Many Requests", 3)], 8: [(403, "Forbidden:
+    # bot was blocked by the user", None)] * 99}.
+    failures: dict[int, list[tuple[int, str, int | None]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -76,6 +80,17 @@ class FakeTelegram:
                 status=400,
             )
         if method == "sendMessage":
+            scripted = self.failures.get(int(params.get("chat_id", 0)))
+            if scripted:
+                status, description, retry_after = scripted.pop(0)
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": status,
+                    "description": description,
+                }
+                if retry_after is not None:
+                    body["parameters"] = {"retry_after": retry_after}
+                return web.json_response(body, status=status)
             self.sent.set()
         return web.json_response({"ok": True, "result": self._result(method, params)})
 

@@ -1,0 +1,154 @@
+"""The words of the scheduler's messages: reminders, escalations, digests, closing summaries.
+
+``NoticeRenderer`` is the ``scheduler.notices.Renderer`` the scheduler is given: it renders a
+notice in the recipient's language with the same catalogue and helpers as the handlers.
+"""
+
+from __future__ import annotations
+
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from handlers.callbacks import PickTarget, UnitStatus
+from handlers.format import moment
+from handlers.texts import escape
+from scheduler.notices import Completeness, Named, Notice, Reminder, Rendered, Tally
+from storage.models import Purpose, UnitLevel
+
+# Long lists are cut: a city's escalation must fit one message (Telegram: 4,096 characters).
+MAX_LISTED = 25
+MAX_TEXT = 3900
+
+
+class NoticeRenderer:
+    def __init__(self, i18n: I18n) -> None:
+        self.i18n = i18n
+
+    def __call__(self, notice: Notice, locale: str | None) -> Rendered:
+        chosen = locale if locale in self.i18n.available_locales else self.i18n.default_locale
+        with self.i18n.context(), self.i18n.use_locale(chosen):
+            if isinstance(notice, Reminder):
+                return reminder(notice)
+            return completeness(notice)
+
+
+def reminder(notice: Reminder) -> Rendered:
+    values = {
+        "unit": escape(notice.unit_name),
+        "campaign": escape(notice.campaign_title),
+        "deadline": moment(notice.deadline_at, notice.tz),
+    }
+    if notice.manual:
+        text = _(
+            "📣 Your ward asks you to file the weekly report of {unit} "
+            "(«{campaign}»). Deadline: <b>{deadline}</b>."
+        )
+    else:
+        text = _(
+            "⏰ Reminder: {unit} has not filed its weekly report yet (campaign «{campaign}»). "
+            "Deadline: <b>{deadline}</b>."
+        )
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📝 File the report"),
+        callback_data=PickTarget(unit_id=notice.unit_id, campaign_id=notice.campaign_id),
+    )
+    return Rendered(text.format(**values), builder.as_markup().model_dump(exclude_none=True))
+
+
+def noun(level: UnitLevel) -> str:
+    return _("cells") if level is UnitLevel.CELL else _("wards")
+
+
+def tally_line(tally: Tally, level: UnitLevel) -> str:
+    return _(
+        "{on_time}/{expected} {noun} reported on time, {late} late, {missing} not filed."
+    ).format(
+        on_time=tally.on_time,
+        expected=tally.expected,
+        noun=noun(level),
+        late=tally.late,
+        missing=tally.missing,
+    )
+
+
+def short_tally(tally: Tally) -> str:
+    return _("{on_time}/{expected} on time, {late} late, {missing} not filed").format(
+        on_time=tally.on_time, expected=tally.expected, late=tally.late, missing=tally.missing
+    )
+
+
+def who(unit: Named) -> str:
+    if not unit.holders:
+        return _("{unit} (no secretary on gopy yet)").format(unit=escape(unit.name))
+    people = ", ".join(
+        _("comrade {name} — blocked the bot, got no reminder").format(name=escape(p.name))
+        if p.unreachable
+        else _("comrade {name}").format(name=escape(p.name))
+        for p in unit.holders
+    )
+    return f"{escape(unit.name)} ({people})"
+
+
+def bullets(items: list[str]) -> list[str]:
+    shown = [f"• {item}" for item in items[:MAX_LISTED]]
+    if len(items) > MAX_LISTED:
+        shown.append(_("… and {count} more").format(count=len(items) - MAX_LISTED))
+    return shown
+
+
+def headline(notice: Completeness) -> str:
+    values = {
+        "unit": escape(notice.unit_name),
+        "campaign": escape(notice.campaign_title),
+        "deadline": moment(notice.deadline_at, notice.tz) if notice.deadline_at else "",
+        "weeks": notice.periods,
+    }
+    if notice.live:
+        text = _("📊 <b>{unit}</b> — reports due {deadline}, so far («{campaign}»)")
+    elif notice.purpose is Purpose.ESCALATION:
+        text = _("🔔 <b>{unit}</b> — the deadline {deadline} has passed («{campaign}»)")
+    elif notice.purpose is Purpose.DIGEST:
+        text = _("🗓 <b>{unit}</b> — weekly digest, reports due {deadline} («{campaign}»)")
+    else:
+        text = _("🏁 <b>{unit}</b> — the campaign «{campaign}» is closed ({weeks} weeks)")
+    return text.format(**values)
+
+
+def completeness(notice: Completeness) -> Rendered:
+    lines = [headline(notice)]
+    if notice.purpose is Purpose.FINAL:
+        lines.append(
+            _(
+                "Weekly reports: {on_time}/{expected} on time, {late} late, {missing} missed."
+            ).format(
+                on_time=notice.tally.on_time,
+                expected=notice.tally.expected,
+                late=notice.tally.late,
+                missing=notice.tally.missing,
+            )
+        )
+    else:
+        lines.append(tally_line(notice.tally, notice.level))
+    if notice.missing:
+        lines.append(_("Not filed:"))
+        lines += bullets([who(unit) for unit in notice.missing])
+    if notice.late and notice.purpose is not Purpose.ESCALATION:
+        lines.append(_("Filed late:"))
+        lines += bullets([escape(unit.name) for unit in notice.late])
+    if notice.groups:
+        lines.append(_("By unit:"))
+        lines += bullets([f"{escape(name)}: {short_tally(t)}" for name, t in notice.groups])
+    text = "\n".join(lines)
+    if len(text) > MAX_TEXT:
+        text = text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n…"
+    markup = None
+    if notice.period_id is not None and not notice.live:
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=_("📋 See the details"),
+            callback_data=UnitStatus(unit_id=notice.unit_id, period_id=notice.period_id),
+        )
+        markup = builder.as_markup().model_dump(exclude_none=True)
+    return Rendered(text, markup)

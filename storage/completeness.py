@@ -1,0 +1,201 @@
+"""Who has filed for a period: the units of one level under a unit, their reports, their people.
+
+Set-based on purpose: a sweep over a city of 100,000 cells is a handful of queries, not one
+per cell.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CTE, and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.models import Period, Person, Report, Role, RoleKind, Unit, UnitLevel
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """A person holding a role, with what it takes to message them."""
+
+    person_id: int
+    name: str
+    channel: str
+    chat_id: str
+    locale: str | None
+    unreachable: bool
+
+
+@dataclass(slots=True)
+class UnitState:
+    """One reporting unit in one period: filed on time, late, or not at all."""
+
+    unit_id: int
+    name: str
+    parent_id: int | None
+    on_time: bool | None  # None: not filed
+    holders: list[Holder] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.on_time is None:
+            return "missing"
+        return "on_time" if self.on_time else "late"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    id: int
+    name: str
+    parent_id: int | None
+    level: UnitLevel
+
+
+def subtree(root_id: int) -> CTE:
+    """The ids of ``root_id`` and every unit below it (a recursive CTE; both databases)."""
+    tree = select(col(Unit.id).label("id")).where(col(Unit.id) == root_id).cte(recursive=True)
+    return tree.union_all(select(col(Unit.id)).where(col(Unit.parent_id) == tree.c.id))
+
+
+def _holder(row: Any) -> Holder:
+    return Holder(
+        person_id=row.person_id,
+        name=row.full_name,
+        channel=row.channel,
+        chat_id=row.external_id,
+        locale=row.locale,
+        unreachable=row.unreachable_since is not None,
+    )
+
+
+def _people_columns() -> list[Any]:
+    return [
+        col(Person.id).label("person_id"),
+        col(Person.full_name),
+        col(Person.channel),
+        col(Person.external_id),
+        col(Person.locale),
+        col(Person.unreachable_since),
+    ]
+
+
+async def unit_states(
+    *,
+    session: AsyncSession,
+    root_id: int,
+    level: UnitLevel,
+    period_id: int | None,
+    parent_id: int | None = None,
+) -> list[UnitState]:
+    """Every unit of ``level`` under ``root_id`` (optionally: only children of ``parent_id``)
+    with its report for the period (None: no period, all unfiled) and its active secretaries,
+    ordered by unit code."""
+    tree = subtree(root_id)
+    where = [col(Unit.level) == level]
+    if parent_id is not None:
+        where.append(col(Unit.parent_id) == parent_id)
+    units = await session.execute(
+        select(col(Unit.id), col(Unit.name), col(Unit.parent_id), col(Report.on_time))
+        .join(tree, tree.c.id == col(Unit.id))
+        .outerjoin(
+            Report,
+            and_(col(Report.unit_id) == col(Unit.id), col(Report.period_id) == (period_id or -1)),
+        )
+        .where(*where)
+        .order_by(col(Unit.code))
+    )
+    states = {
+        row.id: UnitState(row.id, row.name, row.parent_id, row.on_time) for row in units.all()
+    }
+    people = await session.execute(
+        select(col(Role.unit_id), *_people_columns())
+        .join(Person, col(Person.id) == col(Role.person_id))
+        .join(Unit, col(Unit.id) == col(Role.unit_id))
+        .join(tree, tree.c.id == col(Unit.id))
+        .where(col(Role.kind) == RoleKind.SECRETARY, col(Role.active).is_(True), *where)
+        .order_by(col(Role.id))
+    )
+    for row in people.all():
+        state = states.get(row.unit_id)
+        if state is not None:
+            state.holders.append(_holder(row))
+    return list(states.values())
+
+
+async def officials_of(
+    *, session: AsyncSession, unit_ids: Iterable[int]
+) -> dict[int, list[Holder]]:
+    """Active officials of each unit (units without any are absent)."""
+    ids = list(unit_ids)
+    if not ids:
+        return {}
+    result = await session.execute(
+        select(col(Role.unit_id), *_people_columns())
+        .join(Person, col(Person.id) == col(Role.person_id))
+        .where(
+            col(Role.kind) == RoleKind.OFFICIAL,
+            col(Role.active).is_(True),
+            col(Role.unit_id).in_(ids),
+        )
+        .order_by(col(Role.id))
+    )
+    found: dict[int, list[Holder]] = defaultdict(list)
+    for row in result.all():
+        found[row.unit_id].append(_holder(row))
+    return dict(found)
+
+
+async def units_above(
+    *, session: AsyncSession, root_id: int, level: UnitLevel
+) -> dict[int, UnitRef]:
+    """Units that oversee units of ``level`` under ``root_id``: the root's ancestors and the
+    units of other levels in its subtree (wards and the city, not the 100,000 cells)."""
+    tree = subtree(root_id)
+    result = await session.execute(
+        select(col(Unit.id), col(Unit.name), col(Unit.parent_id), col(Unit.level))
+        .join(tree, tree.c.id == col(Unit.id))
+        .where(col(Unit.level) != level)
+    )
+    found = {row.id: UnitRef(row.id, row.name, row.parent_id, row.level) for row in result.all()}
+    root = await session.get(Unit, root_id)
+    current = root.parent_id if root is not None else None
+    while current is not None and current not in found and len(found) < 10_000:
+        unit = await session.get(Unit, current)
+        if unit is None or unit.id is None:
+            break
+        found[unit.id] = UnitRef(unit.id, unit.name, unit.parent_id, unit.level)
+        current = unit.parent_id
+    if root is not None and root.id is not None and root.level is not level:
+        found[root.id] = UnitRef(root.id, root.name, root.parent_id, root.level)
+    return found
+
+
+async def filed_counts(
+    *, session: AsyncSession, root_id: int, level: UnitLevel, campaign_id: int, until: datetime
+) -> dict[int, tuple[int, int]]:
+    """Per unit of ``level`` under ``root_id``: (on time, late) reports over the campaign's
+    periods with a deadline up to ``until``."""
+    tree = subtree(root_id)
+    on_time = func.sum(case((col(Report.on_time).is_(True), 1), else_=0))
+    result = await session.execute(
+        select(col(Report.unit_id), on_time.label("on_time"), func.count().label("filed"))
+        .join(Period, col(Period.id) == col(Report.period_id))
+        .join(Unit, col(Unit.id) == col(Report.unit_id))
+        .join(tree, tree.c.id == col(Unit.id))
+        .where(
+            col(Period.campaign_id) == campaign_id,
+            col(Period.level) == level,
+            col(Period.deadline_at) <= until,
+            col(Unit.level) == level,
+        )
+        .group_by(col(Report.unit_id))
+    )
+    return {
+        row.unit_id: (int(row.on_time or 0), int(row.filed) - int(row.on_time or 0))
+        for row in result.all()
+    }

@@ -1,0 +1,241 @@
+"""The outbox: messages queued by sweeps (and /remind), drained by the delivery loop.
+
+Every state change is one short statement: the delivery loop commits after each so that a
+crash loses nothing and repeats at most the messages that were on their way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.dialect import dialect_insert, rowcount
+from storage.models import Outbox, OutboxStatus, Person, Purpose, Report
+
+REMINDERS = (Purpose.REMINDER, Purpose.MANUAL)
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """A message to queue: recipient, words, and what would make it pointless."""
+
+    key: str
+    purpose: Purpose
+    person_id: int
+    channel: str
+    chat_id: str
+    text: str
+    markup: dict[str, Any] | None
+    not_before: datetime
+    unit_id: int | None = None
+    period_id: int | None = None
+    expires_at: datetime | None = None
+    # For people reading a dry run; not stored.
+    recipient: str = ""
+    about: str = ""
+
+
+async def enqueue(*, session: AsyncSession, letters: Sequence[Letter], now: datetime) -> int:
+    """Queue the letters whose key is new; returns how many were queued."""
+    if not letters:
+        return 0
+    rows = [
+        {
+            "key": letter.key,
+            "purpose": letter.purpose,
+            "person_id": letter.person_id,
+            "channel": letter.channel,
+            "chat_id": letter.chat_id,
+            "text": letter.text,
+            "markup": letter.markup,
+            "unit_id": letter.unit_id,
+            "period_id": letter.period_id,
+            "created_at": now,
+            "not_before": letter.not_before,
+            "expires_at": letter.expires_at,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+        }
+        for letter in letters
+    ]
+    statement = (
+        dialect_insert(session)(Outbox)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(col(Outbox.id))
+    )
+    queued = 0
+    # Chunks keep each statement's parameter list within the drivers' limits.
+    for start in range(0, len(rows), 5000):
+        result = await session.execute(statement, rows[start : start + 5000])
+        queued += len(result.all())
+    return queued
+
+
+async def existing_keys(*, session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    wanted = list(keys)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 5000):
+        result = await session.execute(
+            select(col(Outbox.key)).where(col(Outbox.key).in_(wanted[start : start + 5000]))
+        )
+        found.update(result.scalars().all())
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Parcel:
+    """A queued message as the delivery loop sees it."""
+
+    id: int
+    person_id: int
+    channel: str
+    chat_id: str
+    text: str
+    markup: dict[str, Any] | None
+    attempts: int
+
+
+def _deliverable(now: datetime, channels: Sequence[str]) -> list[Any]:
+    return [
+        col(Outbox.status) == OutboxStatus.PENDING,
+        col(Outbox.not_before) <= now,
+        col(Outbox.channel).in_(channels),
+        or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) <= now),
+    ]
+
+
+async def deliverable(
+    *, session: AsyncSession, now: datetime, channels: Sequence[str], limit: int = 100
+) -> list[Parcel]:
+    """The oldest messages that may go now, not held by a sender."""
+    result = await session.execute(
+        select(Outbox)
+        .where(*_deliverable(now, channels))
+        .order_by(col(Outbox.not_before), col(Outbox.id))
+        .limit(limit)
+    )
+    return [
+        Parcel(row.id, row.person_id, row.channel, row.chat_id, row.text, row.markup, row.attempts)
+        for row in result.scalars().all()
+        if row.id is not None
+    ]
+
+
+async def next_due(
+    *, session: AsyncSession, now: datetime, channels: Sequence[str]
+) -> datetime | None:
+    """When the next pending message may go (``now`` if one already may)."""
+    result = await session.execute(
+        select(func.min(col(Outbox.not_before)), func.min(col(Outbox.lease_until))).where(
+            col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.channel).in_(channels)
+        )
+    )
+    not_before, lease = result.one()
+    candidates = [moment for moment in (not_before, lease) if moment is not None]
+    return max(min(candidates), now) if candidates else None
+
+
+async def void_obsolete(*, session: AsyncSession, now: datetime) -> int:
+    """Skip reminders that no longer help: the unit has filed, or the deadline has passed."""
+    filed = exists().where(
+        col(Report.unit_id) == col(Outbox.unit_id), col(Report.period_id) == col(Outbox.period_id)
+    )
+    pending = [col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.purpose).in_(REMINDERS)]
+    done = await session.execute(
+        update(Outbox)
+        .where(*pending, filed)
+        .values(status=OutboxStatus.SKIPPED, last_error="filed before delivery")
+    )
+    late = await session.execute(
+        update(Outbox)
+        .where(*pending, col(Outbox.expires_at) < now)
+        .values(status=OutboxStatus.SKIPPED, last_error="deadline passed before delivery")
+    )
+    return rowcount(done) + rowcount(late)
+
+
+async def claim(*, session: AsyncSession, parcel_id: int, now: datetime, until: datetime) -> bool:
+    """Hold the message for one sender until ``until``; False if another holds it or it is done."""
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            col(Outbox.id) == parcel_id,
+            col(Outbox.status) == OutboxStatus.PENDING,
+            or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) <= now),
+        )
+        .values(lease_until=until, attempts=col(Outbox.attempts) + 1)
+    )
+    return rowcount(result) == 1
+
+
+async def mark_sent(*, session: AsyncSession, parcel_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == parcel_id)
+        .values(status=OutboxStatus.SENT, sent_at=now, lease_until=None, last_error=None)
+    )
+
+
+async def retry_at(
+    *, session: AsyncSession, parcel_id: int, moment: datetime, error: str, counted: bool = True
+) -> None:
+    """Put the message back in the queue for ``moment``; an uncounted try (429) gives its
+    attempt back."""
+    values: dict[str, Any] = {"not_before": moment, "lease_until": None, "last_error": error[:255]}
+    if not counted:
+        values["attempts"] = col(Outbox.attempts) - 1
+    await session.execute(update(Outbox).where(col(Outbox.id) == parcel_id).values(**values))
+
+
+async def give_up(*, session: AsyncSession, parcel_id: int, error: str) -> None:
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id) == parcel_id)
+        .values(status=OutboxStatus.FAILED, lease_until=None, last_error=error[:255])
+    )
+
+
+async def mark_unreachable(*, session: AsyncSession, person_id: int, now: datetime) -> None:
+    """The messenger refuses to deliver to this person (they blocked the bot)."""
+    await session.execute(
+        update(Person)
+        .where(col(Person.id) == person_id, col(Person.unreachable_since).is_(None))
+        .values(unreachable_since=now)
+    )
+
+
+async def mark_reachable(*, session: AsyncSession, person: Person) -> None:
+    """They wrote to the bot again, so it may write to them."""
+    person.unreachable_since = None
+    session.add(person)
+    await session.flush()
+
+
+async def counts(*, session: AsyncSession) -> dict[tuple[Purpose, OutboxStatus], int]:
+    result = await session.execute(
+        select(col(Outbox.purpose), col(Outbox.status), func.count()).group_by(
+            col(Outbox.purpose), col(Outbox.status)
+        )
+    )
+    return {(Purpose(p), OutboxStatus(s)): int(n) for p, s, n in result.all()}
+
+
+async def recent_failures(*, session: AsyncSession, limit: int = 10) -> list[Outbox]:
+    result = await session.execute(
+        select(Outbox)
+        .where(
+            or_(
+                col(Outbox.status) == OutboxStatus.FAILED,
+                and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.attempts) > 0),
+            )
+        )
+        .order_by(col(Outbox.id).desc())
+        .limit(limit)
+    )
+    return list(result.scalars().all())

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from scheduler.service import SchedulerService
 from storage.models import Deadline, OutboxStatus, Person, Purpose, RoleKind, Unit
+from storage.outbox import Letter, enqueue
 from tests.chat import at, texts
 from tests.conftest import BotApp
 from tests.outreach import Harness, file_for, harness, join_as
@@ -275,3 +276,25 @@ async def test_dry_run_writes_nothing(app: BotApp, moment: str) -> None:
         from storage.models import SweepRun
 
         assert (await session.execute(select(col(SweepRun.key)))).all() == []
+
+
+async def test_two_messages_to_one_chat_are_a_second_apart(app: BotApp) -> None:
+    h = await people(app)
+    now = app.clock.now()
+    async with app.runtime.sessions() as session:
+        person = (
+            await session.execute(select(Person).where(Person.external_id == str(HA)))
+        ).scalar_one()
+        assert person.id is not None
+        letters = [
+            Letter(f"test:{i}", Purpose.DIGEST, person.id, "telegram", str(HA), f"#{i}", None, now)
+            for i in range(3)
+        ]
+        await enqueue(session=session, letters=letters, now=now)
+        await session.commit()
+
+    await h.delivery.drain()
+
+    sent = {row.text: row.sent_at for row in await h.outbox()}
+    assert sent["#1"] - sent["#0"] >= timedelta(seconds=1)  # type: ignore[operator]
+    assert sent["#2"] - sent["#1"] >= timedelta(seconds=1)  # type: ignore[operator]

@@ -57,3 +57,68 @@ def test_bad_org_file_names_the_line(env: Path) -> None:
     result = runner.invoke(app, ["org", "import", str(bad)])
     assert result.exit_code == 1
     assert "line 4" in result.output and "Traceback" not in result.output
+
+
+def _add_secretary(env: Path, unit_code: str, name: str) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from storage.database import create_engine, create_session_factory
+    from storage.models import RoleKind
+    from storage.people import get_or_create_person, grant_role
+    from storage.units import get_unit
+
+    async def add() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{env / 'cli.db'}")
+        async with create_session_factory(engine)() as session:
+            now = datetime.now(UTC)
+            person = await get_or_create_person(
+                session=session, channel="telegram", external_id="901", full_name=name, now=now
+            )
+            unit = await get_unit(session=session, code=unit_code)
+            assert unit is not None
+            await grant_role(
+                session=session, person=person, unit=unit, kind=RoleKind.SECRETARY, now=now
+            )
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(add())
+
+
+def _next_wednesday_1500() -> str:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=1)
+    days = (2 - local.weekday()) % 7
+    return (local + timedelta(days=days)).strftime("%Y-%m-%d 15:00")
+
+
+def test_remind_dry_run_shows_who_and_why_and_sends_nothing(env: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    _add_secretary(env, "NGOCHA-CB03", "Đỗ Thị Lan")
+
+    result = runner.invoke(app, ["remind", "--dry-run", "--at", _next_wednesday_1500()])
+
+    assert result.exit_code == 0, result.output
+    assert "Đỗ Thị Lan" in result.output and "Chi bộ" in result.output
+    assert "chạy thử" in result.output
+    outbox = runner.invoke(app, ["outbox"])
+    assert outbox.exit_code == 0 and "reminder" in outbox.output
+    assert "Đỗ Thị Lan" not in outbox.output
+
+
+def test_remind_at_a_made_up_time_needs_dry_run(env: Path) -> None:
+    result = runner.invoke(app, ["remind", "--at", "2025-11-12 15:00"])
+    assert result.exit_code == 1 and "--dry-run" in result.output
+
+
+def test_remind_with_a_bad_time(env: Path) -> None:
+    result = runner.invoke(app, ["remind", "--dry-run", "--at", "thứ Tư"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_scheduler_alone_needs_a_token(env: Path) -> None:
+    result = runner.invoke(app, ["scheduler"])
+    assert result.exit_code == 1 and "GOPY_TELEGRAM_TOKEN" in result.output

@@ -1,0 +1,138 @@
+"""The planner: when reminders fire, quiet hours, which missed sweeps still run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scheduler.calendar import WeeklyRule
+from scheduler.plan import (
+    CampaignRules,
+    SweepKind,
+    due,
+    parse_offsets,
+    parse_weekly,
+    reminder_time,
+    sweeps,
+)
+from scheduler.quiet import QuietHours
+from tests.chat import at
+
+HCM = ZoneInfo("Asia/Ho_Chi_Minh")
+QUIET = QuietHours(time(21), time(7))
+
+
+def rules(hhmm: str = "17:00", quiet: QuietHours | None = QUIET) -> CampaignRules:
+    return CampaignRules(
+        campaign_id=1,
+        starts_at=at("2025-10-15 00:00"),
+        ends_at=at("2025-12-31 17:00"),
+        tz=HCM,
+        deadlines={"cell": WeeklyRule.parse(2, hhmm, "Asia/Ho_Chi_Minh")},
+        reminders=(timedelta(hours=24), timedelta(hours=2)),
+        quiet=quiet,
+        digest=parse_weekly("mon 08:00", "Asia/Ho_Chi_Minh"),
+    )
+
+
+def test_a_week_of_sweeps() -> None:
+    found = sweeps(rules(), at("2025-11-10 09:00"), at("2025-11-17 09:00"))
+    assert [(s.kind.value, s.label, s.fire_at) for s in found] == [
+        ("reminder", "24h", at("2025-11-11 17:00")),
+        ("reminder", "2h", at("2025-11-12 15:00")),
+        ("escalation", "", at("2025-11-12 17:01")),
+        ("digest", "", at("2025-11-17 08:00")),
+    ]
+    assert len({s.key for s in found}) == len(found)
+
+
+def test_the_last_week_ends_with_the_campaign_and_the_closing_follows() -> None:
+    found = sweeps(rules(), at("2025-12-30 00:00"), at("2026-01-08 00:00"))
+    assert [(s.kind, s.fire_at) for s in found if s.kind is not SweepKind.REMINDER] == [
+        (SweepKind.ESCALATION, at("2025-12-31 17:01")),
+        (SweepKind.CLOSING, at("2026-01-07 17:00")),
+    ]
+
+
+def test_a_reminder_in_quiet_hours_moves_to_the_morning_if_that_still_helps() -> None:
+    # Deadline 11:30: the 24 h reminder would be 11:30 the day before (fine), a 6 h one 05:30.
+    assert reminder_time(at("2025-11-13 11:30"), timedelta(hours=6), rules()) == at(
+        "2025-11-13 07:00"
+    )
+
+
+def test_a_reminder_in_quiet_hours_moves_to_the_evening_before_if_morning_is_too_late() -> None:
+    # Deadline 07:30: 2 h before is 05:30, and 07:00 leaves only half an hour.
+    assert reminder_time(at("2025-11-13 07:30"), timedelta(hours=2), rules()) == at(
+        "2025-11-12 20:59"
+    )
+
+
+@given(
+    deadline=st.datetimes(
+        min_value=datetime(2025, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ),
+    hours=st.integers(min_value=1, max_value=72),
+)
+def test_reminders_never_fire_in_quiet_hours_nor_after_the_deadline(
+    deadline: datetime, hours: int
+) -> None:
+    fire = reminder_time(deadline, timedelta(hours=hours), rules())
+    assert fire < deadline
+    assert not QUIET.contains(fire, HCM)
+
+
+def test_missed_sweeps_run_once_and_only_the_latest_of_a_kind() -> None:
+    planned = sweeps(rules(), at("2025-11-10 09:00"), at("2025-11-17 09:00"))
+    run, dropped = due(planned, at("2025-11-12 15:10"), done=set())
+    assert [(s.kind.value, s.label) for s in run] == [("reminder", "2h")]
+    assert [(s.kind.value, s.label) for s in dropped] == [("reminder", "24h")]
+    run, dropped = due(planned, at("2025-11-12 15:10"), done={s.key for s in run + dropped})
+    assert run == [] and dropped == []
+
+
+def test_after_the_deadline_reminders_are_dropped_and_the_escalation_runs() -> None:
+    planned = sweeps(rules(), at("2025-11-10 09:00"), at("2025-11-17 09:00"))
+    run, dropped = due(planned, at("2025-11-12 17:10"), done=set())
+    assert [s.kind for s in run] == [SweepKind.ESCALATION]
+    assert {s.label for s in dropped} == {"24h", "2h"}
+
+
+def test_an_escalation_missed_for_three_days_is_no_longer_sent() -> None:
+    planned = sweeps(rules(), at("2025-11-10 09:00"), at("2025-11-17 09:00"))
+    run, _ = due(planned, at("2025-11-15 18:00"), done=set())
+    assert run == []
+
+
+@pytest.mark.parametrize(
+    ("text", "offsets"),
+    [("24h,2h", (24, 2)), ("2h, 24h, 2h", (24, 2)), ("1d,30m", (24, 0.5)), ("off", ())],
+)
+def test_offsets(text: str, offsets: tuple[float, ...]) -> None:
+    assert parse_offsets(text) == tuple(timedelta(hours=h) for h in offsets)
+
+
+@pytest.mark.parametrize("text", ["24", "2x", "0h", "8d", "h"])
+def test_bad_offsets(text: str) -> None:
+    with pytest.raises(ValueError, match=text.split(",", maxsplit=1)[0] or "'"):
+        parse_offsets(text)
+
+
+@pytest.mark.parametrize("text", ["21-07", "25:00-07:00", "07:00-07:00", "evening"])
+def test_bad_quiet_hours(text: str) -> None:
+    with pytest.raises(ValueError):
+        QuietHours.parse(text)
+
+
+def test_quiet_hours_across_midnight() -> None:
+    assert QuietHours.parse("21:00-07:00") == QUIET
+    assert QuietHours.parse("off") is None
+    assert QUIET.contains(at("2025-11-12 23:30"), HCM)
+    assert QUIET.contains(at("2025-11-12 06:59"), HCM)
+    assert not QUIET.contains(at("2025-11-12 07:00"), HCM)
+    assert QUIET.release(at("2025-11-12 23:30"), HCM) == at("2025-11-13 07:00")
+    assert QUIET.release(at("2025-11-12 12:00"), HCM) == at("2025-11-12 12:00")

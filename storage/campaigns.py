@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -27,10 +28,15 @@ async def campaigns_for_unit(
 ) -> list[Campaign]:
     """Campaigns run by ``unit`` or a unit above it that take reports at ``now``."""
     ids = [unit.id] + [u.id for u in await ancestors(session=session, unit=unit)]
+    return await _taking_reports(session, ids, now)
+
+
+async def _taking_reports(session: AsyncSession, unit_ids: Any, now: datetime) -> list[Campaign]:
+    """Campaigns run by ``unit_ids`` (a list or a subquery) that take reports at ``now``."""
     result = await session.execute(
         select(Campaign)
         .where(
-            col(Campaign.unit_id).in_(ids),
+            col(Campaign.unit_id).in_(unit_ids),
             Campaign.starts_at <= now,
             Campaign.ends_at >= now - LATE_GRACE,
         )
@@ -92,17 +98,9 @@ async def campaigns_over(*, session: AsyncSession, unit: Unit, now: datetime) ->
     """Campaigns an official of ``unit`` oversees: those run by it or above it, and those run
     by the units just below it."""
     children = select(col(Unit.id)).where(col(Unit.parent_id) == unit.id)
-    result = await session.execute(
-        select(Campaign)
-        .where(
-            col(Campaign.unit_id).in_(children),
-            Campaign.starts_at <= now,
-            Campaign.ends_at >= now - LATE_GRACE,
-        )
-        .order_by(col(Campaign.starts_at))
-    )
     above = await campaigns_for_unit(session=session, unit=unit, now=now)
-    return above + [c for c in result.scalars().all() if c not in above]
+    below = await _taking_reports(session, children, now)
+    return above + [c for c in below if c not in above]
 
 
 async def deadlines_of(*, session: AsyncSession, campaign: Campaign) -> list[Deadline]:

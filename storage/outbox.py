@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -130,15 +130,24 @@ async def deliverable(
 async def next_due(
     *, session: AsyncSession, now: datetime, channels: Sequence[str]
 ) -> datetime | None:
-    """When the next pending message may go (``now`` if one already may)."""
+    """When the next pending message may go (``now`` if one already may): its ``not_before``,
+    or the end of the lease another sender holds on it."""
+    lease = col(Outbox.lease_until)
+    ready = case((lease > col(Outbox.not_before), lease), else_=col(Outbox.not_before))
     result = await session.execute(
-        select(func.min(col(Outbox.not_before)), func.min(col(Outbox.lease_until))).where(
+        select(func.min(ready)).where(
             col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.channel).in_(channels)
         )
     )
-    not_before, lease = result.one()
-    candidates = [moment for moment in (not_before, lease) if moment is not None]
-    return max(min(candidates), now) if candidates else None
+    raw: object = result.scalar_one_or_none()
+    if raw is None:
+        return None
+    # SQLite returns the CASE as text, without the column's type.
+    moment = datetime.fromisoformat(raw) if isinstance(raw, str) else raw
+    assert isinstance(moment, datetime)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(moment, now)
 
 
 async def void_obsolete(*, session: AsyncSession, now: datetime) -> int:

@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from scheduler.service import SchedulerService
 from storage.models import Deadline, OutboxStatus, Person, Purpose, RoleKind, Unit
-from storage.outbox import Letter, enqueue
+from storage.outbox import Letter, claim, enqueue
 from tests.chat import at, texts
 from tests.conftest import BotApp
 from tests.outreach import Harness, file_for, harness, join_as
@@ -278,23 +278,56 @@ async def test_dry_run_writes_nothing(app: BotApp, moment: str) -> None:
         assert (await session.execute(select(col(SweepRun.key)))).all() == []
 
 
-async def test_two_messages_to_one_chat_are_a_second_apart(app: BotApp) -> None:
-    h = await people(app)
+async def queue(app: BotApp, user_id: int, texts: list[str]) -> None:
+    """Queue messages to one person straight into the outbox."""
     now = app.clock.now()
     async with app.runtime.sessions() as session:
         person = (
-            await session.execute(select(Person).where(Person.external_id == str(HA)))
+            await session.execute(select(Person).where(Person.external_id == str(user_id)))
         ).scalar_one()
         assert person.id is not None
         letters = [
-            Letter(f"test:{i}", Purpose.DIGEST, person.id, "telegram", str(HA), f"#{i}", None, now)
-            for i in range(3)
+            Letter(
+                f"test:{text}",
+                Purpose.DIGEST,
+                person.id,
+                "telegram",
+                str(user_id),
+                text,
+                None,
+                now,
+            )
+            for text in texts
         ]
         await enqueue(session=session, letters=letters, now=now)
         await session.commit()
+
+
+async def test_two_messages_to_one_chat_are_a_second_apart(app: BotApp) -> None:
+    h = await people(app)
+    await queue(app, HA, ["#0", "#1", "#2"])
 
     await h.delivery.drain()
 
     sent = {row.text: row.sent_at for row in await h.outbox()}
     assert sent["#1"] - sent["#0"] >= timedelta(seconds=1)  # type: ignore[operator]
     assert sent["#2"] - sent["#1"] >= timedelta(seconds=1)  # type: ignore[operator]
+
+
+async def test_a_message_held_by_a_crashed_sender_goes_once_its_lease_ends(app: BotApp) -> None:
+    h = await people(app)
+    now = app.clock.now()
+    await queue(app, HA, ["x"])
+    async with app.runtime.sessions() as session:
+        (row,) = await h.outbox()
+        assert row.id is not None
+        await claim(session=session, parcel_id=row.id, now=now, until=now + timedelta(minutes=1))
+        await session.commit()  # ...and the process that claimed it died
+
+    await h.delivery.drain()
+    assert await h.delivery.next_wake() == now + timedelta(minutes=1)
+    app.clock.advance(timedelta(minutes=1))
+    await h.delivery.drain()
+
+    (row,) = await h.outbox()
+    assert row.status is OutboxStatus.SENT and row.attempts == 2

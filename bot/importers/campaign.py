@@ -17,6 +17,8 @@ from sqlmodel import col, select
 
 from bot.importers.org import RANK, Code
 from bot.importers.yaml_lines import Loc, load_yaml, locate, problem_at, validate
+from scheduler.plan import offset_label, parse_offsets
+from scheduler.quiet import QuietHours
 from storage.campaigns import get_campaign
 from storage.forms import FormSpec, default_form
 from storage.models import (
@@ -126,6 +128,22 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_quiet(value: str) -> str:
+    return str(QuietHours.parse(value) or "off")
+
+
+def _joined(value: object) -> object:
+    """``[24h, 2h]`` or ``"24h, 2h"``: both mean the same."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return value
+
+
+def _check_reminders(value: str) -> str:
+    offsets = parse_offsets(value)
+    return ",".join(offset_label(o) for o in offsets) or "off"
+
+
 class DeadlineSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -163,6 +181,11 @@ class CampaignFile(BaseModel):
     # "default" or a list of field specs; checked apart so its errors point into the list.
     form: Any = "default"
     documents: list[DocumentSpec] = Field(default_factory=list)
+    # Overrides of GOPY_SCHEDULER_QUIET_HOURS and GOPY_SCHEDULER_REMINDERS for this campaign.
+    quiet_hours: Annotated[str, AfterValidator(_check_quiet)] | None = None
+    reminders: (
+        Annotated[str, BeforeValidator(_joined), AfterValidator(_check_reminders)] | None
+    ) = None
 
 
 def _utc(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -319,6 +342,7 @@ async def import_campaign_data(
     else:
         campaign.title, campaign.unit_id, campaign.form_id = spec.title, unit.id, form_id
         campaign.timezone, campaign.starts_at, campaign.ends_at = spec.timezone, starts, ends
+    campaign.quiet_hours, campaign.reminders = spec.quiet_hours, spec.reminders
     session.add(campaign)
     await session.flush()
     await _store_deadlines(session, campaign, spec)

@@ -436,6 +436,19 @@ async def test_campaign_import_stores_utc_dates_deadlines_form_and_documents(
     assert docs[0][0].url == "https://example.org/bctt.pdf"
 
 
+async def test_campaign_may_set_its_own_quiet_hours_and_reminders(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    await org(session, tmp_path)
+    text = CAMPAIGN.replace(
+        "form: default", "form: default\nquiet_hours: 22:00-6:30\nreminders: [2h, 1d]"
+    )
+    campaign = await import_campaign(session=session, path=write(tmp_path, "c.yaml", text))
+    assert (campaign.quiet_hours, campaign.reminders) == ("22:00-06:30", "24h,2h")
+    plain = await import_campaign(session=session, path=write(tmp_path, "c.yaml", CAMPAIGN))
+    assert (plain.quiet_hours, plain.reminders) == (None, None)  # back to the settings
+
+
 async def test_campaign_reimport_keeps_the_id_and_replaces_the_rest(
     session: AsyncSession, tmp_path: Path
 ) -> None:
@@ -606,6 +619,20 @@ def replace_line(text: str, old: str, new: str) -> str:
             8,
             "town: Input should be 'city', 'ward' or 'cell'",
             id="unknown-level",
+        ),
+        pytest.param(
+            "form: default",
+            "form: default\nquiet_hours: 22h-6h",
+            11,
+            "quiet_hours: '22h-6h' is not a span of hours",
+            id="bad-quiet-hours",
+        ),
+        pytest.param(
+            "form: default",
+            "form: default\nreminders: [24h, soon]",
+            11,
+            "reminders: 'soon' is not a time before the deadline",
+            id="bad-reminders",
         ),
     ],
 )

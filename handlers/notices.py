@@ -113,6 +113,21 @@ def bullets(items: list[str]) -> list[str]:
     return shown
 
 
+def listing(names: list[str]) -> str:
+    """Names on one line, cut like ``bullets``: a city may have hundreds of units to name."""
+    shown = ", ".join(escape(name) for name in names[:MAX_LISTED])
+    if len(names) > MAX_LISTED:
+        shown += " " + _("… and {count} more").format(count=len(names) - MAX_LISTED)
+    return shown
+
+
+def fit(text: str) -> str:
+    """Within one Telegram message, cut at a line."""
+    if len(text) <= MAX_TEXT:
+        return text
+    return text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n…"
+
+
 def headline(notice: Completeness) -> str:
     values = {
         "unit": escape(notice.unit_name),
@@ -155,9 +170,7 @@ def completeness(notice: Completeness) -> Rendered:
     if notice.groups:
         lines.append(_("By unit:"))
         lines += bullets([f"{escape(name)}: {short_tally(t)}" for name, t in notice.groups])
-    text = "\n".join(lines)
-    if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n…"
+    text = fit("\n".join(lines))
     markup = None
     if notice.period_id is not None and not notice.live:
         details = UnitStatus(unit_id=notice.unit_id, period_id=notice.period_id)

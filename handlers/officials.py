@@ -116,20 +116,18 @@ def remind_text(result: Reminded, now: datetime) -> str:
         lines.append(_("Reminders sent: {count}.").format(count=result.queued))
     if result.already:
         lines.append(
-            _("{count} of them were already reminded today; not sent again.").format(
+            _("{count} of them were already reminded this week; not sent again.").format(
                 count=result.already
             )
         )
     if result.nobody:
         lines.append(
-            _("No secretary on gopy yet: {units}.").format(
-                units=", ".join(escape(n) for n in result.nobody)
-            )
+            _("No secretary on gopy yet: {units}.").format(units=notices.listing(result.nobody))
         )
     if result.blocked:
         lines.append(
             _("Their secretaries blocked the bot: {units}.").format(
-                units=", ".join(escape(n) for n in result.blocked)
+                units=notices.listing(result.blocked)
             )
         )
     if result.queued and result.goes_at > now:
@@ -138,4 +136,4 @@ def remind_text(result: Reminded, now: datetime) -> str:
                 time=moment(result.goes_at, tz)
             )
         )
-    return "\n".join(lines)
+    return notices.fit("\n".join(lines))

@@ -43,7 +43,9 @@ def next_deadline(rule: WeeklyRule, moment: datetime) -> datetime:
     days_ahead = (rule.weekday - local.weekday()) % 7
     candidate_day = local.date() + timedelta(days=days_ahead)
     candidate = datetime.combine(candidate_day, rule.at, tzinfo=rule.tz)
-    if candidate < local:
+    # Compared in UTC: aware datetimes of one zone compare by wall clock, and a deadline in a
+    # daylight-saving gap (02:30 on the night clocks skip it) is "after" 03:00 on the wall.
+    if candidate.astimezone(UTC) < moment.astimezone(UTC):
         candidate = datetime.combine(candidate_day + WEEK, rule.at, tzinfo=rule.tz)
     return candidate.astimezone(UTC)
 
@@ -65,6 +67,8 @@ def open_period(
     if moment < starts_at or moment > ends_at:
         return None
     weekly = next_deadline(rule, moment)
+    if weekly <= starts_at:  # a campaign opening on a deadline: its first week is the next one
+        weekly = next_deadline(rule, starts_at + timedelta(seconds=1))
     return PeriodWindow(
         starts_at=max(previous_deadline(rule, weekly), starts_at),
         deadline_at=min(weekly, ends_at),

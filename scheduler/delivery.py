@@ -15,6 +15,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -27,6 +29,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
+from scheduler.quiet import QuietHours
 from storage.database import SessionFactory
 from storage.outbox import (
     Parcel,
@@ -36,6 +39,7 @@ from storage.outbox import (
     mark_sent,
     mark_unreachable,
     next_due,
+    postpone,
     retry_at,
     void_obsolete,
 )
@@ -100,6 +104,22 @@ class Pace:
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing goes out until it allows again."""
         self.next_slot = max(self.next_slot, self.clock.now() + timedelta(seconds=seconds))
+
+
+@lru_cache(maxsize=64)
+def _quiet(text: str) -> QuietHours | None:
+    return QuietHours.parse(text)
+
+
+def quiet_until(parcel: Parcel, now: datetime) -> datetime | None:
+    """When the recipient's quiet hours end, if ``now`` falls in them."""
+    if not parcel.quiet_hours or not parcel.timezone:
+        return None
+    quiet = _quiet(parcel.quiet_hours)
+    tz = ZoneInfo(parcel.timezone)
+    if quiet is None or not quiet.contains(now, tz):
+        return None
+    return quiet.release(now, tz)
 
 
 def chat_id_of(raw: str) -> int | str:
@@ -187,6 +207,10 @@ class Delivery:
 
     async def _deliver_one(self, parcel: Parcel) -> None:
         now = self.clock.now()
+        later = quiet_until(parcel, now)
+        if later is not None:  # a retry or a long queue ran into the night
+            await self._write(lambda s: postpone(session=s, parcel_id=parcel.id, moment=later))
+            return
         async with self.write_lock, self.sessions() as session:
             if not await claim(
                 session=session, parcel_id=parcel.id, now=now, until=now + self.limits.lease

@@ -11,7 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.notices import Completeness, Renderer
-from scheduler.sweeps import Defaults, completeness_of, release, reminder_letters, rules_of
+from scheduler.sweeps import (
+    Defaults,
+    completeness_of,
+    release,
+    reminder_letters,
+    rules_of,
+    with_quiet,
+)
 from storage.campaigns import campaigns_over, deadline_for
 from storage.completeness import unit_states
 from storage.models import Campaign, Period, Purpose, RoleKind, Unit, UnitLevel
@@ -127,7 +134,7 @@ class Reminded:
     item: Overseen
     missing: int
     queued: int
-    already: int  # reminded by hand earlier today
+    already: int  # reminded by hand earlier in this period
     nobody: list[str]  # missing units without a secretary on gopy
     blocked: list[str]  # missing units whose secretaries all blocked the bot
     goes_at: datetime  # later than now in quiet hours
@@ -138,7 +145,8 @@ async def remind_missing(
 ) -> list[Reminded]:
     """Queue a reminder to every unit under the official's that has not filed this week.
 
-    Once a day per unit and period: pressing /remind twice does not ping anyone twice.
+    Once per secretary and period, as every message of the outbox: pressing /remind again
+    pings nobody twice (the automatic reminders still come).
     """
     done: list[Reminded] = []
     for item in await overseen(session=session, member=member, now=now):
@@ -153,10 +161,10 @@ async def remind_missing(
         missing = [s for s in states if s.on_time is None]
         rules = await rules_of(session=session, campaign=item.campaign, defaults=defaults)
         goes_at = release(rules, now)
-        day = now.astimezone(rules.tz).strftime("%Y%m%d")
         letters = reminder_letters(
-            missing, item.campaign, item.period, render, f"manual:{day}", Purpose.MANUAL, goes_at
+            missing, item.campaign, item.period, render, "manual", Purpose.MANUAL, goes_at
         )
+        letters = with_quiet(letters, rules)
         queued = await enqueue(session=session, letters=letters, now=now)
         done.append(
             Reminded(

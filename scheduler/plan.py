@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from scheduler.calendar import WeeklyRule, next_deadline, open_period
+from scheduler.calendar import PeriodWindow, WeeklyRule, next_deadline, open_period
 from scheduler.quiet import QuietHours
 from storage.campaigns import LATE_GRACE
 
@@ -104,7 +104,8 @@ class Sweep:
     @property
     def group(self) -> tuple[object, ...]:
         """Sweeps of one group supersede each other: only the latest missed one is worth it."""
-        if self.kind is SweepKind.REMINDER:
+        if self.kind in (SweepKind.REMINDER, SweepKind.ESCALATION):
+            # Reminders of one week; each week's escalation is news of its own.
             return (self.kind, self.campaign_id, self.level, self.deadline_at)
         return (self.kind, self.campaign_id, self.level)
 
@@ -114,14 +115,14 @@ class Sweep:
         return now <= self.fire_at + STILL_USEFUL[self.kind]
 
 
-def deadlines(rule: WeeklyRule, rules: CampaignRules, since: datetime) -> Iterator[datetime]:
-    """The campaign's period deadlines of one level from ``since`` on (the last may be its end)."""
+def periods(rule: WeeklyRule, rules: CampaignRules, since: datetime) -> Iterator[PeriodWindow]:
+    """The campaign's periods of one level from ``since`` on (the last may end with it)."""
     moment = max(since, rules.starts_at)
     while True:
         window = open_period(rule, moment, starts_at=rules.starts_at, ends_at=rules.ends_at)
         if window is None:
             return
-        yield window.deadline_at
+        yield window
         moment = window.deadline_at + timedelta(seconds=1)
 
 
@@ -143,12 +144,15 @@ def sweeps(rules: CampaignRules, since: datetime, until: datetime) -> list[Sweep
     found: list[Sweep] = []
     for level, rule in rules.deadlines.items():
         # A reminder may fire up to ``longest`` (plus a quiet night) before its deadline.
-        for deadline in deadlines(rule, rules, since - timedelta(days=1)):
+        for window in periods(rule, rules, since - timedelta(days=1)):
+            deadline = window.deadline_at
             if deadline - longest - timedelta(days=1) > until:
                 break
             for offset in rules.reminders:
                 fire = reminder_time(deadline, offset, rules)
-                if fire >= rules.starts_at:
+                # Not before its week opens: until then a secretary files for the week before
+                # (a short last week of a campaign, a first week that starts late).
+                if fire >= window.starts_at:
                     found.append(
                         Sweep(
                             fire,

@@ -88,20 +88,27 @@ class Sweeper:
             to_run, dropped = due([s for s, _, _ in planned], now, done)
             for sweep in to_run:
                 campaign, rules = by_key[sweep.key]
-                letters = await letters_for(
-                    session=session,
-                    sweep=sweep,
-                    campaign=campaign,
-                    rules=rules,
-                    now=now,
-                    render=self.render,
-                )
-                queued = 0
-                if not dry_run:
-                    queued = await enqueue(session=session, letters=letters, now=now)
-                    await record(session=session, key=sweep.key, now=now, queued=queued)
-                    await session.commit()
-                    log.info("sweep %s: %d queued of %d", sweep.key, queued, len(letters))
+                try:
+                    letters = await letters_for(
+                        session=session,
+                        sweep=sweep,
+                        campaign=campaign,
+                        rules=rules,
+                        now=now,
+                        render=self.render,
+                    )
+                    queued = 0
+                    if not dry_run:
+                        queued = await enqueue(session=session, letters=letters, now=now)
+                        await record(session=session, key=sweep.key, now=now, queued=queued)
+                        await session.commit()
+                        log.info("sweep %s: %d queued of %d", sweep.key, queued, len(letters))
+                except Exception:
+                    # One bad campaign must not hold up the others; unrecorded, it is tried
+                    # again at the next tick for as long as it is useful.
+                    await session.rollback()
+                    log.exception("sweep %s failed", sweep.key)
+                    continue
                 outcomes.append(Outcome(sweep, campaign, letters, queued))
             if dry_run:
                 await session.rollback()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period, period_before
 from scheduler.notices import Completeness, Named, Person, Reminder, Renderer, Tally
-from scheduler.plan import CampaignRules, Sweep, SweepKind, deadlines, parse_offsets, parse_weekly
+from scheduler.plan import CampaignRules, Sweep, SweepKind, parse_offsets, parse_weekly, periods
 from scheduler.quiet import QuietHours
 from storage.campaigns import deadlines_of
 from storage.completeness import (
@@ -260,6 +260,14 @@ async def _overseers_letters(
     return out
 
 
+def with_quiet(letters: list[Letter], rules: CampaignRules) -> list[Letter]:
+    """Letters that carry the campaign's quiet hours, for the sender to check again."""
+    if rules.quiet is None:
+        return letters
+    quiet, tz = str(rules.quiet), rules.tz.key
+    return [replace(item, quiet_hours=quiet, timezone=tz) for item in letters]
+
+
 async def letters_for(
     *,
     session: AsyncSession,
@@ -270,6 +278,17 @@ async def letters_for(
     render: Renderer,
 ) -> list[Letter]:
     """The letters a due sweep sends (nothing is queued here)."""
+    return with_quiet(await _letters(session, sweep, campaign, rules, now, render), rules)
+
+
+async def _letters(
+    session: AsyncSession,
+    sweep: Sweep,
+    campaign: Campaign,
+    rules: CampaignRules,
+    now: datetime,
+    render: Renderer,
+) -> list[Letter]:
     not_before = release(rules, now)
     if sweep.kind is SweepKind.REMINDER:
         period = await period_for(
@@ -360,7 +379,7 @@ async def _closing_letters(
     assert campaign.id is not None
     out: list[Letter] = []
     for level, rule in rules.deadlines.items():
-        weeks = sum(1 for _ in deadlines(rule, rules, rules.starts_at))
+        weeks = sum(1 for _ in periods(rule, rules, rules.starts_at))
         states = await unit_states(
             session=session, root_id=campaign.unit_id, level=UnitLevel(level), period_id=None
         )

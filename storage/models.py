@@ -253,6 +253,10 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = _ts()
     not_before: datetime = _ts()
     expires_at: datetime | None = _ts(nullable=True)
+    # The sender's quiet hours ("21:00-07:00") in ``timezone``: checked again when sending, for a
+    # retry or a long queue can run into the night.
+    quiet_hours: str | None = Field(default=None, max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
     status: OutboxStatus = _enum(OutboxStatus, default=OutboxStatus.PENDING)
     attempts: int = 0
     # A sender holds a row while the message is on its way; a crash leaves the lease to expire.

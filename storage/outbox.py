@@ -36,6 +36,8 @@ class Letter:
     unit_id: int | None = None
     period_id: int | None = None
     expires_at: datetime | None = None
+    quiet_hours: str | None = None
+    timezone: str | None = None
     # For people reading a dry run; not stored.
     recipient: str = ""
     about: str = ""
@@ -59,6 +61,8 @@ async def enqueue(*, session: AsyncSession, letters: Sequence[Letter], now: date
             "created_at": now,
             "not_before": letter.not_before,
             "expires_at": letter.expires_at,
+            "quiet_hours": letter.quiet_hours,
+            "timezone": letter.timezone,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
         }
@@ -99,6 +103,8 @@ class Parcel:
     text: str
     markup: dict[str, Any] | None
     attempts: int
+    quiet_hours: str | None = None
+    timezone: str | None = None
 
 
 def _deliverable(now: datetime, channels: Sequence[str]) -> list[Any]:
@@ -121,7 +127,17 @@ async def deliverable(
         .limit(limit)
     )
     return [
-        Parcel(row.id, row.person_id, row.channel, row.chat_id, row.text, row.markup, row.attempts)
+        Parcel(
+            row.id,
+            row.person_id,
+            row.channel,
+            row.chat_id,
+            row.text,
+            row.markup,
+            row.attempts,
+            row.quiet_hours,
+            row.timezone,
+        )
         for row in result.scalars().all()
         if row.id is not None
     ]
@@ -200,6 +216,13 @@ async def retry_at(
     if not counted:
         values["attempts"] = col(Outbox.attempts) - 1
     await session.execute(update(Outbox).where(col(Outbox.id) == parcel_id).values(**values))
+
+
+async def postpone(*, session: AsyncSession, parcel_id: int, moment: datetime) -> None:
+    """Not now (quiet hours): the message waits, without using up a try."""
+    await session.execute(
+        update(Outbox).where(col(Outbox.id) == parcel_id).values(not_before=moment)
+    )
 
 
 async def give_up(*, session: AsyncSession, parcel_id: int, error: str) -> None:

@@ -201,7 +201,7 @@ async def test_official_reminds_by_hand_once_a_day(app: BotApp) -> None:
     again = texts(await official.say("/remind"))
 
     assert "1 chi bộ chưa báo cáo" in reply and "Đã gửi nhắc: 1." in reply
-    assert "đã được nhắc hôm nay" in again
+    assert "đã được nhắc trong tuần này" in again
     reminded = [c for c in app.api.calls if c.method == "sendMessage" and c.chat_id == CUONG]
     assert len(reminded) == 2  # the welcome, then one reminder
     assert "đề nghị" in reminded[-1].text
@@ -278,7 +278,7 @@ async def test_dry_run_writes_nothing(app: BotApp, moment: str) -> None:
         assert (await session.execute(select(col(SweepRun.key)))).all() == []
 
 
-async def queue(app: BotApp, user_id: int, texts: list[str]) -> None:
+async def queue(app: BotApp, user_id: int, texts: list[str], quiet: str | None = None) -> None:
     """Queue messages to one person straight into the outbox."""
     now = app.clock.now()
     async with app.runtime.sessions() as session:
@@ -296,6 +296,8 @@ async def queue(app: BotApp, user_id: int, texts: list[str]) -> None:
                 text,
                 None,
                 now,
+                quiet_hours=quiet,
+                timezone="Asia/Ho_Chi_Minh",
             )
             for text in texts
         ]
@@ -331,3 +333,30 @@ async def test_a_message_held_by_a_crashed_sender_goes_once_its_lease_ends(app: 
 
     (row,) = await h.outbox()
     assert row.status is OutboxStatus.SENT and row.attempts == 2
+
+
+async def test_a_retry_that_runs_into_quiet_hours_waits_for_the_morning(app: BotApp) -> None:
+    h = await people(app)
+    app.clock.set(at("2025-11-12 20:59"))
+    await queue(app, HA, ["late"], quiet="21:00-07:00")
+    app.api.failures[HA] = [(500, "Internal Server Error", None)]
+    await h.delivery.drain()  # fails; tried again 30 s later, at 20:59:30
+    app.clock.set(at("2025-11-12 21:01"))
+    await h.delivery.drain()
+
+    (row,) = await h.outbox()
+    assert row.status is OutboxStatus.PENDING and row.attempts == 1
+    assert row.not_before == at("2025-11-13 07:00")
+    app.clock.set(at("2025-11-13 07:00"))
+    await h.delivery.drain()
+    (row,) = await h.outbox()
+    assert row.status is OutboxStatus.SENT
+
+
+async def test_reminders_carry_the_campaigns_quiet_hours(app: BotApp) -> None:
+    h = await people(app)
+    app.clock.set(at("2025-11-11 17:00"))
+    await h.sweeper.run_due()
+    assert {(r.quiet_hours, r.timezone) for r in await h.outbox()} == {
+        ("21:00-07:00", "Asia/Ho_Chi_Minh")
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.calendar import WeeklyRule
+from scheduler.calendar import WeeklyRule, next_deadline, open_period
 from scheduler.plan import (
     CampaignRules,
     SweepKind,
@@ -136,3 +137,36 @@ def test_quiet_hours_across_midnight() -> None:
     assert not QUIET.contains(at("2025-11-12 07:00"), HCM)
     assert QUIET.release(at("2025-11-12 23:30"), HCM) == at("2025-11-13 07:00")
     assert QUIET.release(at("2025-11-12 12:00"), HCM) == at("2025-11-12 12:00")
+
+
+def test_a_deadline_in_a_daylight_saving_gap_is_one_deadline() -> None:
+    # Berlin skips 02:00-03:00 on 29/03/2026; a "Sunday 02:30" deadline falls in the gap.
+    rule = WeeklyRule.parse(6, "02:30", "Europe/Berlin")
+    deadline = next_deadline(rule, datetime(2026, 3, 28, 12, 0, tzinfo=UTC))
+    assert deadline == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert next_deadline(rule, deadline) == deadline
+    window = open_period(
+        rule,
+        deadline,
+        starts_at=datetime(2026, 3, 1, tzinfo=UTC),
+        ends_at=datetime(2026, 5, 1, tzinfo=UTC),
+    )
+    assert window is not None and window.deadline_at == deadline
+
+
+def test_a_campaign_opening_on_a_deadline_starts_with_a_whole_week() -> None:
+    starts = at("2025-11-12 17:00")  # a Wednesday, 17:00: the cells' deadline itself
+    window = open_period(
+        WeeklyRule.parse(2, "17:00", "Asia/Ho_Chi_Minh"),
+        starts,
+        starts_at=starts,
+        ends_at=at("2025-12-31 17:00"),
+    )
+    assert window is not None and window.deadline_at == at("2025-11-19 17:00")
+
+
+def test_reminders_of_a_short_last_week_wait_for_it_to_open() -> None:
+    short = replace(rules(), ends_at=at("2025-12-31 18:00"))  # one hour after Wednesday 17:00
+    found = sweeps(short, at("2025-12-29 00:00"), at("2025-12-31 19:00"))
+    last = [s for s in found if s.deadline_at == at("2025-12-31 18:00")]
+    assert [s.kind for s in last] == [SweepKind.ESCALATION]  # both reminders would be early

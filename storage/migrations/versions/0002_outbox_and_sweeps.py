@@ -42,6 +42,8 @@ def upgrade() -> None:
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('not_before', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('expires_at', storage.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('quiet_hours', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('timezone', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('status', sa.Enum('pending', 'sent', 'failed', 'skipped', name='outboxstatus', native_enum=False, length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('lease_until', storage.types.UTCDateTime(timezone=True), nullable=True),

@@ -1,0 +1,55 @@
+"""The scheduler's messages in words: lengths stay within one Telegram message."""
+
+from __future__ import annotations
+
+from bot.i18n import build_i18n
+from handlers.notices import NoticeRenderer
+from handlers.officials import remind_text
+from scheduler.notices import Completeness, Named, Person, Tally
+from scheduler.oversight import Overseen, Reminded
+from storage.models import Campaign, Period, Purpose, Unit, UnitLevel
+from tests.chat import at
+
+I18N = build_i18n("vi")
+
+
+def test_a_remind_reply_naming_hundreds_of_units_fits_one_message() -> None:
+    city = Unit(id=1, code="HN", name="Đảng bộ Thành phố Hà Nội", level=UnitLevel.CITY)
+    campaign = Campaign(id=1, code="dh14", title="Góp ý", unit_id=1, form_id=1)
+    period = Period(
+        id=1,
+        campaign_id=1,
+        level=UnitLevel.CELL,
+        starts_at=at("2025-11-05 17:00"),
+        deadline_at=at("2025-11-12 17:00"),
+    )
+    names = [f"Chi bộ Khu dân cư số {i} phường Ngọc Hà" for i in range(160)]
+    result = Reminded(
+        Overseen(city, campaign, UnitLevel.CELL, period, 1),
+        160,
+        0,
+        0,
+        names,
+        [],
+        at("2025-11-12 10:00"),
+    )
+    with I18N.context(), I18N.use_locale("vi"):
+        text = remind_text(result, at("2025-11-12 10:00"))
+    assert len(text) <= 4096
+    assert "… và 135 đơn vị khác" in text
+
+
+def test_an_escalation_of_a_big_city_fits_one_message() -> None:
+    missing = tuple(
+        Named(f"Chi bộ <số {i}>", (Person("Nguyễn Văn A", False), Person("Trần B", True)))
+        for i in range(400)
+    )
+    groups = tuple((f"Phường {i}", Tally(30, 20, 5)) for i in range(200))
+    notice = Completeness(
+        Purpose.ESCALATION, "Góp ý", "Asia/Ho_Chi_Minh", 1, "Hà Nội", UnitLevel.CELL, 1,
+        at("2025-11-12 17:00"), Tally(6400, 5000, 100), missing, (), groups,
+    )  # fmt: skip
+    text, markup = NoticeRenderer(I18N)(notice, "vi")
+    assert len(text) <= 4096
+    assert "&lt;số 1&gt;" in text and "<số" not in text  # names are escaped
+    assert markup is not None

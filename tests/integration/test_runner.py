@@ -111,3 +111,50 @@ async def test_polling_mode_drops_the_webhook_and_answers(
     assert menus[None][0] == {"command": "report", "description": "Gửi hoặc sửa báo cáo tuần này"}
     assert menus["en"][0]["description"] == "File or change this week's report"
     assert any(c.method == "sendMessage" and c.chat_id == 970 for c in fake.calls)
+
+
+async def test_the_running_bot_delivers_what_is_queued(
+    tmp_path: Path, telegram_api: tuple[FakeTelegram, str]
+) -> None:
+    """The scheduler and its delivery loop run inside ``gopy run``: a queued message goes out."""
+    from datetime import UTC, datetime
+
+    from storage.database import create_engine, create_session_factory
+    from storage.migrate import upgrade
+    from storage.models import OutboxStatus, Purpose
+    from storage.outbox import Letter, counts, enqueue
+    from storage.people import get_or_create_person
+
+    fake, api_url = telegram_api
+    url = f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}"
+    await upgrade(url)
+    engine = create_engine(url)
+    sessions = create_session_factory(engine)
+    now = datetime.now(UTC)
+    async with sessions() as session:
+        person = await get_or_create_person(
+            session=session, channel="telegram", external_id="980", full_name="An", now=now
+        )
+        assert person.id is not None
+        letter = Letter(
+            "test:run", Purpose.DIGEST, person.id, "telegram", "980", "Chào", None, now
+        )
+        await enqueue(session=session, letters=[letter], now=now)
+        await session.commit()
+    settings = Settings(
+        database_url=url,
+        web_port=free_port(),
+        telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
+    )
+    sent = (Purpose.DIGEST, OutboxStatus.SENT)
+    async with running(settings):
+        await asyncio.wait_for(fake.sent.wait(), timeout=10)
+        for _ in range(250):  # bounded: the mark is committed right after the send returns
+            async with sessions() as session:
+                if (await counts(session=session)).get(sent):
+                    break
+            await asyncio.sleep(0.02)
+    async with sessions() as session:
+        assert (await counts(session=session))[sent] == 1
+    await engine.dispose()
+    assert any(c.method == "sendMessage" and c.chat_id == 980 for c in fake.calls)

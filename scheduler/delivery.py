@@ -176,11 +176,17 @@ class Delivery:
                 return self.tally
 
     async def _send_batch(self, batch: list[Parcel]) -> bool:
-        """Send what the per-chat gap allows; False when every message had to wait."""
+        """Send what the per-chat gap allows; False when nothing could be done."""
         tasks: list[asyncio.Task[None]] = []
         waiting: list[datetime] = []
         booked: set[tuple[str, str]] = set()
+        postponed = False
         for parcel in batch:
+            later = quiet_until(parcel, self.clock.now())
+            if later is not None:  # a retry or a long queue ran into the night: no slot used
+                await self._postpone(parcel, later)
+                postponed = True
+                continue
             chat = (parcel.channel, parcel.chat_id)
             ready = self.pace.chat_ready_at(chat)
             if chat in booked or (ready is not None and ready > self.clock.now()):
@@ -197,7 +203,10 @@ class Delivery:
             delay = (min(waiting) - self.clock.now()).total_seconds()
             await self.sleep(max(delay, 0.001))
             return True
-        return False
+        return postponed
+
+    async def _postpone(self, parcel: Parcel, moment: datetime) -> None:
+        await self._write(lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment))
 
     async def _deliver(self, parcel: Parcel) -> None:
         try:
@@ -207,10 +216,6 @@ class Delivery:
 
     async def _deliver_one(self, parcel: Parcel) -> None:
         now = self.clock.now()
-        later = quiet_until(parcel, now)
-        if later is not None:  # a retry or a long queue ran into the night
-            await self._write(lambda s: postpone(session=s, parcel_id=parcel.id, moment=later))
-            return
         async with self.write_lock, self.sessions() as session:
             if not await claim(
                 session=session, parcel_id=parcel.id, now=now, until=now + self.limits.lease

@@ -79,8 +79,10 @@ async def scheduling(
         yield
         return
     service = build_scheduler(runtime, dp, bots)
-    await service.start()
     try:
+        # Inside the try: a bot stopped while the scheduler starts must still stop it, or a
+        # sweep outlives the database engine and hangs on its closed connection.
+        await service.start()
         yield
     finally:
         await service.stop()

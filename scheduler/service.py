@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -146,7 +147,7 @@ class SchedulerService:
         # Catch up with what was missed while the bot was down, without holding up its start.
         self.scheduler.add_job(self.tick, id=CATCH_UP_JOB)
         self.scheduler.add_job(
-            self.sync, IntervalTrigger(seconds=RESYNC.total_seconds()), id=RESYNC_JOB
+            self.resync, IntervalTrigger(seconds=RESYNC.total_seconds()), id=RESYNC_JOB
         )
         await self.sync()
         if self.delivery is not None:
@@ -164,25 +165,36 @@ class SchedulerService:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def tick(self) -> None:
+        """Job: run the due sweeps, then wake the delivery loop if anything was queued."""
+        await self._guarded(self._tick)
+
+    async def _tick(self) -> None:
+        outcomes = await self.sweeper.run_due()
+        if self.delivery is not None and any(o.queued for o in outcomes):
+            self.delivery.wake()
+
+    async def resync(self) -> None:
+        """Job: derive the jobs again (a campaign may have changed in another process)."""
+        await self._guarded(self.sync)
+
+    async def _guarded(self, job: Callable[[], Awaitable[object]]) -> None:
+        """Run a job so that stop() can cancel it and its failure only gets logged."""
         if self._stopped:  # a job APScheduler handed out just before shutdown
             return
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            outcomes = await self.sweeper.run_due()
+            await job()
         except asyncio.CancelledError:
-            # Only stop() cancels a sweep; the job ends quietly (a rerun finishes it: its
-            # letters and its record commit together).
+            # Only stop() cancels a job; it ends quietly (a sweep's letters and its record
+            # commit together, so a rerun finishes it).
             return
         except Exception:
-            log.exception("sweeps failed; the next job or resync tries again")
-            return
+            log.exception("scheduler job failed; the next job or resync tries again")
         finally:
             if task is not None:
                 self._running.discard(task)
-        if self.delivery is not None and any(o.queued for o in outcomes):
-            self.delivery.wake()
 
     async def sync(self) -> list[Sweep]:
         """Set one job per sweep in the next ``HORIZON``; drop jobs of sweeps no longer planned."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from storage.database import create_engine
+from storage.migrate import upgrade
 
 
 async def truncate_postgres(url: str) -> None:
@@ -22,3 +23,24 @@ async def truncate_postgres(url: str) -> None:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
+
+
+PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+
+
+async def ensure_postgres(name: str) -> str:
+    """A migrated database ``name`` of our own on the local server (benchmarks keep clear of
+    the test suite's ``test``); created if missing."""
+    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    url = f"{PG_SERVER}/{name}"
+    await upgrade(url)
+    return url

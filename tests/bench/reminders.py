@@ -62,6 +62,7 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
+from tests import databases
 from tests.databases import truncate_postgres
 from tests.fakes.limited import LimitedTelegram
 from tests.fakes.telegram import serve
@@ -70,7 +71,6 @@ from tests.seed import seed_ward
 
 TOKEN = "42:TEST"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 PG_DATABASE = "gopy_bench_reminders"
 FIRST_CHAT = 5_000_000
 CHUNK = 10_000
@@ -464,18 +464,7 @@ def copy_sqlite(source: Path, target: Path) -> None:
 
 
 async def ensure_postgres() -> str:
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            exists = await conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}
-            )
-            if not exists:
-                await conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    finally:
-        await admin.dispose()
-    url = f"{PG_SERVER}/{PG_DATABASE}"
-    await upgrade(url)
+    url = await databases.ensure_postgres(PG_DATABASE)
     await truncate_postgres(url)
     return url
 

@@ -38,7 +38,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import Runtime, build_dispatcher
@@ -46,10 +46,10 @@ from bot.channels import updates
 from bot.channels.telegram import build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from scheduler.clock import FrozenClock
-from storage.database import create_engine
 from storage.invites import create_invites
 from storage.migrate import upgrade
 from storage.models import Report, RoleKind, Unit, UnitLevel
+from tests import databases
 from tests.chat import at
 from tests.databases import truncate_postgres
 from tests.fakes.telegram import Call, FakeTelegram, read_params, serve
@@ -59,7 +59,6 @@ from tests.seed import seed_ward
 TOKEN = "42:TEST"
 TARGET_RATIO = 0.40
 TARGET_UPDATES_PER_SECOND = 1000.0
-PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 PG_DATABASE = "gopy_bench"
 # /report, "Tuần này", 7 typed answers, 3 presses (two choices and Done), skip, submit.
 UPDATES_PER_CONVERSATION = 14
@@ -283,20 +282,7 @@ async def fresh_sqlite(directory: Path, name: str) -> str:
 
 
 async def ensure_postgres() -> str:
-    """A database of our own next to the test suite's, migrated; ``gopy_bench`` by default."""
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            exists = await conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": PG_DATABASE}
-            )
-            if not exists:
-                await conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    finally:
-        await admin.dispose()
-    url = f"{PG_SERVER}/{PG_DATABASE}"
-    await upgrade(url)
-    return url
+    return await databases.ensure_postgres(PG_DATABASE)
 
 
 async def build_gopy(url: str, api: BenchTelegram, api_url: str, secretaries: int) -> Gopy:

@@ -150,6 +150,7 @@ class Delivery:
         self.tally = Tally()
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
+        self._stopping = False
 
     @property
     def channels(self) -> list[str]:
@@ -159,9 +160,16 @@ class Delivery:
         """New messages were queued: look now instead of at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the messages on their way, then return from ``run``. Cancelling instead could
+        cut a database call short, and the driver's clean-up of that connection can outlive
+        the engine."""
+        self._stopping = True
+        self._wake.set()
+
     async def drain(self) -> Tally:
         """Send everything that may go now; return when nothing more may (yet)."""
-        while True:
+        while not self._stopping:
             now = self.clock.now()
             async with self.write_lock, self.sessions() as session:
                 await void_obsolete(session=session, now=now)
@@ -174,6 +182,7 @@ class Delivery:
                 return self.tally
             if not await self._send_batch(batch):
                 return self.tally
+        return self.tally
 
     async def _send_batch(self, batch: list[Parcel]) -> bool:
         """Send what the per-chat gap allows; False when nothing could be done."""
@@ -182,6 +191,8 @@ class Delivery:
         booked: set[tuple[str, str]] = set()
         postponed = False
         for parcel in batch:
+            if self._stopping:
+                break
             later = quiet_until(parcel, self.clock.now())
             if later is not None:  # a retry or a long queue ran into the night: no slot used
                 await self._postpone(parcel, later)
@@ -293,8 +304,8 @@ class Delivery:
             return await next_due(session=session, now=self.clock.now(), channels=self.channels)
 
     async def run(self) -> None:
-        """Drain forever: now, whenever woken, and when the next message comes due."""
-        while True:
+        """Drain until stopped: now, whenever woken, and when the next message comes due."""
+        while not self._stopping:
             try:
                 await self.drain()
                 due = await self.next_wake()

@@ -38,6 +38,8 @@ HORIZON = timedelta(days=2)
 RESYNC = timedelta(minutes=5)
 RESYNC_JOB = "resync"
 CATCH_UP_JOB = "catch-up"
+# How long a stop waits for a sweep or a send to finish before cancelling it.
+STOP_GRACE = timedelta(seconds=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,15 +156,22 @@ class SchedulerService:
             self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox")
 
     async def stop(self) -> None:
+        """Let running jobs and the messages on their way finish (for ``STOP_GRACE`` at most),
+        then cancel what is left."""
         self._stopped = True
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.delivery is not None:
+            self.delivery.stop()
         tasks: list[asyncio.Task[object]] = [*self._running]
         if self._delivery_task is not None:
             tasks.append(self._delivery_task)
-        for task in tasks:
+        if not tasks:
+            return
+        _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE.total_seconds())
+        for task in pending:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*pending, return_exceptions=True)
 
     async def tick(self) -> None:
         """Job: run the due sweeps, then wake the delivery loop if anything was queued."""

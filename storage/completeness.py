@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Period, Person, Report, Role, RoleKind, Unit, UnitLevel
+from storage.units import ancestors
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +164,9 @@ async def units_above(
     )
     found = {row.id: UnitRef(row.id, row.name, row.parent_id, row.level) for row in result.all()}
     root = await session.get(Unit, root_id)
-    current = root.parent_id if root is not None else None
-    while current is not None and current not in found and len(found) < 10_000:
-        unit = await session.get(Unit, current)
-        if unit is None or unit.id is None:
-            break
+    for unit in await ancestors(session=session, unit=root) if root is not None else []:
+        assert unit.id is not None
         found[unit.id] = UnitRef(unit.id, unit.name, unit.parent_id, unit.level)
-        current = unit.parent_id
-    if root is not None and root.id is not None and root.level is not level:
-        found[root.id] = UnitRef(root.id, root.name, root.parent_id, root.level)
     return found
 
 

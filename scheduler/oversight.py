@@ -14,10 +14,9 @@ from scheduler.notices import Completeness, Renderer
 from scheduler.sweeps import (
     Defaults,
     completeness_of,
-    release,
     reminder_letters,
     rules_of,
-    with_quiet,
+    timing,
 )
 from storage.campaigns import campaigns_over, deadline_for
 from storage.completeness import unit_states
@@ -160,11 +159,10 @@ async def remind_missing(
         )
         missing = [s for s in states if s.on_time is None]
         rules = await rules_of(session=session, campaign=item.campaign, defaults=defaults)
-        goes_at = release(rules, now)
+        when = timing(rules, now)
         letters = reminder_letters(
-            missing, item.campaign, item.period, render, "manual", Purpose.MANUAL, goes_at
+            missing, item.campaign, item.period, render, "manual", Purpose.MANUAL, when
         )
-        letters = with_quiet(letters, rules)
         queued = await enqueue(session=session, letters=letters, now=now)
         done.append(
             Reminded(
@@ -176,7 +174,7 @@ async def remind_missing(
                 blocked=[
                     s.name for s in missing if s.holders and all(h.unreachable for h in s.holders)
                 ],
-                goes_at=goes_at,
+                goes_at=when.not_before,
             )
         )
     return done

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -64,9 +64,21 @@ async def rules_of(
     )
 
 
-def release(rules: CampaignRules, now: datetime) -> datetime:
-    """When a message queued at ``now`` may go: now, or the end of quiet hours."""
-    return rules.quiet.release(now, rules.tz) if rules.quiet is not None else now
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When letters queued now may go (now, or the end of quiet hours), and the quiet hours
+    they carry for the sender to check again."""
+
+    not_before: datetime
+    quiet_hours: str | None = None
+    timezone: str | None = None
+
+
+def timing(rules: CampaignRules, now: datetime) -> Timing:
+    quiet = rules.quiet
+    if quiet is None:
+        return Timing(now)
+    return Timing(quiet.release(now, rules.tz), str(quiet), rules.tz.key)
 
 
 @dataclass(slots=True)
@@ -168,7 +180,7 @@ def letter(
     purpose: Purpose,
     notice: Reminder | Completeness,
     render: Renderer,
-    not_before: datetime,
+    when: Timing,
     **extra: object,
 ) -> Letter:
     text, markup = render(notice, holder.locale)
@@ -180,7 +192,9 @@ def letter(
         chat_id=holder.chat_id,
         text=text,
         markup=markup,
-        not_before=not_before,
+        not_before=when.not_before,
+        quiet_hours=when.quiet_hours,
+        timezone=when.timezone,
         recipient=holder.name,
         about=notice.unit_name,
         **extra,  # type: ignore[arg-type]
@@ -194,7 +208,7 @@ def reminder_letters(
     render: Renderer,
     key: str,
     purpose: Purpose,
-    not_before: datetime,
+    when: Timing,
 ) -> list[Letter]:
     """One reminder per reachable secretary of each unit that has not filed."""
     assert campaign.id is not None and period.id is not None
@@ -221,7 +235,7 @@ def reminder_letters(
                     purpose,
                     notice,
                     render,
-                    not_before,
+                    when,
                     unit_id=state.unit_id,
                     period_id=period.id,
                     expires_at=period.deadline_at,
@@ -238,7 +252,7 @@ async def _overseers_letters(
     key: str,
     purpose: Purpose,
     render: Renderer,
-    not_before: datetime,
+    when: Timing,
 ) -> list[Letter]:
     officials = await officials_of(session=session, unit_ids=views)
     out: list[Letter] = []
@@ -254,18 +268,10 @@ async def _overseers_letters(
                     purpose,
                     notice,
                     render,
-                    not_before,
+                    when,
                 )
             )
     return out
-
-
-def with_quiet(letters: list[Letter], rules: CampaignRules) -> list[Letter]:
-    """Letters that carry the campaign's quiet hours, for the sender to check again."""
-    if rules.quiet is None:
-        return letters
-    quiet, tz = str(rules.quiet), rules.tz.key
-    return [replace(item, quiet_hours=quiet, timezone=tz) for item in letters]
 
 
 async def letters_for(
@@ -278,18 +284,7 @@ async def letters_for(
     render: Renderer,
 ) -> list[Letter]:
     """The letters a due sweep sends (nothing is queued here)."""
-    return with_quiet(await _letters(session, sweep, campaign, rules, now, render), rules)
-
-
-async def _letters(
-    session: AsyncSession,
-    sweep: Sweep,
-    campaign: Campaign,
-    rules: CampaignRules,
-    now: datetime,
-    render: Renderer,
-) -> list[Letter]:
-    not_before = release(rules, now)
+    when = timing(rules, now)
     if sweep.kind is SweepKind.REMINDER:
         period = await period_for(
             session, campaign, sweep.level, window_ending(rules, sweep.level, sweep.deadline_at)
@@ -308,12 +303,12 @@ async def _letters(
             render,
             f"reminder:{sweep.label}",
             Purpose.REMINDER,
-            not_before,
+            when,
         )
     if sweep.kind is SweepKind.ESCALATION:
         ended = window_ending(rules, sweep.level, sweep.deadline_at)
         return await _completeness_letters(
-            session, campaign, sweep.level, ended, Purpose.ESCALATION, render, not_before
+            session, campaign, sweep.level, ended, Purpose.ESCALATION, render, when
         )
     if sweep.kind is SweepKind.DIGEST:
         out: list[Letter] = []
@@ -321,10 +316,10 @@ async def _letters(
             closed = last_closed(rule, rules, sweep.fire_at)
             if closed is not None:
                 out += await _completeness_letters(
-                    session, campaign, level, closed, Purpose.DIGEST, render, not_before
+                    session, campaign, level, closed, Purpose.DIGEST, render, when
                 )
         return out
-    return await _closing_letters(session, campaign, rules, render, not_before)
+    return await _closing_letters(session, campaign, rules, render, when)
 
 
 def last_closed(rule: WeeklyRule, rules: CampaignRules, moment: datetime) -> PeriodWindow | None:
@@ -346,7 +341,7 @@ async def _completeness_letters(
     window: PeriodWindow,
     purpose: Purpose,
     render: Renderer,
-    not_before: datetime,
+    when: Timing,
 ) -> list[Letter]:
     period = await period_for(session, campaign, level, window)
     assert period.id is not None
@@ -364,7 +359,7 @@ async def _completeness_letters(
         units=units,
     )
     return await _overseers_letters(
-        session, views, units, make, f"{purpose.value}:{period.id}", purpose, render, not_before
+        session, views, units, make, f"{purpose.value}:{period.id}", purpose, render, when
     )
 
 
@@ -373,7 +368,7 @@ async def _closing_letters(
     campaign: Campaign,
     rules: CampaignRules,
     render: Renderer,
-    not_before: datetime,
+    when: Timing,
 ) -> list[Letter]:
     """The campaign's closing summary: weeks filed on time, late and missed, per unit."""
     assert campaign.id is not None
@@ -413,7 +408,7 @@ async def _closing_letters(
             f"final:{campaign.id}:{level}",
             Purpose.FINAL,
             render,
-            not_before,
+            when,
         )
     return out
 

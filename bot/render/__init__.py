@@ -1,0 +1,1 @@
+"""Files gopy produces: QR codes, posters, tables."""

@@ -1,0 +1,66 @@
+"""QR codes as PNG bytes, or as a crisp image sized for a poster."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from PIL import Image
+from qrcode.constants import ERROR_CORRECT_M
+from qrcode.image.pil import PilImage
+
+# The quiet zone the QR specification asks for, in modules.
+QUIET_ZONE = 4
+
+
+def qr_png(data: str, *, scale: int = 10, border: int = QUIET_ZONE) -> bytes:
+    """PNG bytes (1 bit per pixel) of a QR code of ``data``, ``scale`` pixels per module.
+
+    Raises ``qrcode.exceptions.DataOverflowError`` when ``data`` does not fit a QR code.
+    """
+    if scale < 1:
+        raise ValueError(f"scale must be at least 1, not {scale}")
+    modules = _modules(data, border)
+    image = modules.resize(
+        (modules.width * scale, modules.height * scale), Image.Resampling.NEAREST
+    )
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def qr_image(data: str, *, box_px: int) -> Image.Image:
+    """The code with its quiet zone, centred on a white ``box_px`` square, whole px per module.
+
+    Scaling by a whole number of pixels keeps every module edge sharp for printing and scanning;
+    what is left of the square is white and only widens the quiet zone.
+    """
+    modules = _modules(data, QUIET_ZONE)
+    module_px = box_px // modules.width
+    if module_px < 1:
+        raise ValueError(f"{box_px} px cannot hold {modules.width} modules")
+    side = modules.width * module_px
+    code = modules.resize((side, side), Image.Resampling.NEAREST)
+    square = Image.new("1", (box_px, box_px), 1)
+    offset = (box_px - side) // 2
+    square.paste(code, (offset, offset))
+    return square
+
+
+def _modules(data: str, border: int) -> Image.Image:
+    """One pixel per module, mode "1", with a white border of ``border`` modules."""
+    if border < 0:
+        raise ValueError(f"border must not be negative, not {border}")
+    # Level M restores up to 15 % of the modules: posters on a notice board get scuffed.
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_M,
+        box_size=1,
+        border=border,
+        image_factory=PilImage,
+    )
+    code.add_data(data)
+    code.make(fit=True)
+    # Drawn at one pixel per module and enlarged in C: the factory draws one rectangle per dark
+    # module in Python, which at 10 px per module is most of the time of qrcode.make().
+    image: Image.Image = code.make_image().get_image()
+    return image

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
@@ -11,6 +12,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
+from bot.files import Files
 from bot.i18n import build_i18n
 from handlers import build_router
 from handlers.commands import register_menu
@@ -20,6 +22,7 @@ from scheduler.clock import Clock, SystemClock
 from scheduler.delivery import Limits
 from scheduler.oversight import Outreach
 from scheduler.sweeps import Defaults
+from storage.comments import CommentLimits
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
 
@@ -78,6 +81,14 @@ def limits_of(settings: Settings) -> Limits:
     )
 
 
+def comment_limits_of(settings: Settings) -> CommentLimits:
+    comments = settings.comments
+    return CommentLimits(
+        per_hour=comments.per_hour,
+        duplicate_window=timedelta(minutes=comments.duplicate_minutes),
+    )
+
+
 def build_dispatcher(runtime: Runtime) -> Dispatcher:
     storage, isolation = build_fsm(runtime)
     i18n = build_i18n(runtime.settings.locale)
@@ -88,6 +99,9 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         clock=runtime.clock,
         default_locale=runtime.settings.locale,
         outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
+        comment_limits=comment_limits_of(runtime.settings),
+        media_dir=runtime.settings.comments.media_dir,
+        files=Files(),
     )
     install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -89,6 +90,18 @@ class OutboxSettings(BaseSettings):
         return timedelta(seconds=self.lease_seconds)
 
 
+class CommentSettings(BaseSettings):
+    """Citizens' comments: abuse limits, and where copies of their photos go."""
+
+    model_config = _config("GOPY_COMMENTS_")
+
+    per_hour: int = Field(default=10, ge=1, le=1000)
+    # The same text again within this many minutes is the same comment.
+    duplicate_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    # Photos stay on the messenger's servers (by file_id); set this to keep a copy too.
+    media_dir: Path | None = None
+
+
 class Settings(BaseSettings):
     model_config = _config("GOPY_")
 
@@ -103,6 +116,7 @@ class Settings(BaseSettings):
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
+    comments: CommentSettings = Field(default_factory=CommentSettings)
 
     @property
     def simulator(self) -> bool:

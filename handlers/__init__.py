@@ -7,18 +7,37 @@ from aiogram import Router
 
 def build_router() -> Router:
     """All routers in the order they must see updates (specific flows before fallbacks)."""
-    from handlers import common, errors, filters, groups, history, officials, report, start
+    from handlers import (
+        comment,
+        common,
+        errors,
+        filters,
+        groups,
+        history,
+        moderation,
+        my_comments,
+        officials,
+        qr,
+        report,
+        start,
+    )
 
     # Reports and invites are personal: the flows run only in private chats, so nothing a
     # secretary types or receives is shown to a group the bot was added to.
     private = Router(name="private")
     private.message.filter(filters.in_private_chat)
     private.callback_query.filter(filters.in_private_chat)
+    # Comments first: a comment in progress guards itself against interruptions the way a
+    # report does, and a report in progress is left to the report router.
     private.include_routers(
+        comment.build_router(),
         report.build_router(),
         start.build_router(),
         history.build_router(),
         officials.build_router(),
+        my_comments.build_router(),
+        moderation.build_router(),
+        qr.build_router(),
         common.build_router(),
     )
     root = Router(name="gopy")

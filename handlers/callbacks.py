@@ -56,3 +56,64 @@ class UnitStatus(CallbackData, prefix="us"):
 
     unit_id: RowId
     period_id: RowId
+
+
+# Comments. A zero id means "none": the campaign as a whole, or the document as a whole.
+OptionalId = Annotated[int, Field(ge=0, lt=2**31)]
+
+
+class PickDraft(CallbackData, prefix="cp"):
+    """A campaign, document or section chosen to comment on (or to print a QR code for)."""
+
+    campaign_id: RowId
+    document_id: OptionalId = 0
+    section_id: OptionalId = 0
+    # "comment": pick then write; "qr": an official prints the code of the choice.
+    purpose: str = "comment"
+    # Set when the choice is final (no narrower list to show next).
+    final: bool = False
+
+
+class Step(StrEnum):
+    ANONYMOUS = "anon"
+    NAMED = "named"
+    USE_NAME = "usename"
+    SKIP_PHONE = "nophone"
+    SEND = "send"
+    MORE = "more"
+    CANCEL = "cancel"
+    KEEP = "keep"  # keep writing the comment in progress instead of switching posters
+
+
+class CommentNav(CallbackData, prefix="cn"):
+    step: Step
+
+
+class SwitchEntry(CallbackData, prefix="sw"):
+    """Leave the comment in progress for the poster just scanned."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,8}$")]
+
+
+class WithdrawComment(CallbackData, prefix="wd"):
+    comment_id: RowId
+    confirmed: bool = False
+
+
+class CommentsView(CallbackData, prefix="cv"):
+    """An official's list of comments: a campaign, narrowed to a document or section."""
+
+    campaign_id: RowId
+    document_id: OptionalId = 0
+    section_id: OptionalId = 0
+
+
+class ExportComments(CallbackData, prefix="ce"):
+    campaign_id: RowId
+    fmt: Annotated[str, Field(pattern=r"^(csv|xlsx)$")]
+
+
+class ReportQr(CallbackData, prefix="rq"):
+    """The poster that takes secretaries straight to their weekly report."""
+
+    campaign_id: RowId

@@ -14,6 +14,8 @@ from handlers.keyboards import N_
 log = logging.getLogger(__name__)
 
 COMMANDS = (
+    ("comment", N_("Comment on the draft documents")),
+    ("mycomments", N_("Your comments")),
     ("report", N_("File or change this week's report")),
     ("myreports", N_("Reports sent, week by week")),
     ("help", N_("How to use the bot")),

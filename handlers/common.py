@@ -30,13 +30,21 @@ def build_router() -> Router:
 
 async def show_help(message: Message, member: Member) -> None:
     text = _(
-        "/report files or changes this week's report; /myreports shows the weeks sent.\n"
-        "In a form: /back goes to the previous question, /cancel stops. "
-        "/lang changes language."
+        "/comment sends a comment on the draft documents; /mycomments lists yours. "
+        "/cancel stops what you are doing, /lang changes language."
     )
+    if member.has(RoleKind.SECRETARY):
+        text += "\n" + _(
+            "/report files or changes this week's report; /myreports shows the weeks sent. "
+            "In the form, /back goes to the previous question."
+        )
     if member.has(RoleKind.OFFICIAL):
         text += "\n" + _(
             "Officials: /status shows who has filed this week; /remind reminds those who have not."
+        )
+        text += "\n" + _(
+            "/comments shows citizens' comments (/reply, /hide, /spam by receipt code); "
+            "/qr makes a QR poster."
         )
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 

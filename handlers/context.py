@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TypedDict
 
 from aiogram.utils.i18n import I18n
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.files import FileMaker
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
+from storage.comments import CommentLimits
 from storage.database import SessionFactory
 from storage.people import Member
 
@@ -17,7 +20,9 @@ class Injected(TypedDict):
     """What a handler may declare by name, and who provides it.
 
     ``Dispatcher(**workflow_data)`` (bot/app.py): ``session_factory``, ``clock``,
-    ``default_locale``, ``outreach`` (queueing messages from a handler: /remind).
+    ``default_locale``, ``outreach`` (queueing messages from a handler: /remind, replies),
+    ``comment_limits``, ``media_dir`` (where copies of comment photos go, or None),
+    ``files`` (QR codes, posters, exports: ``handlers.files.FileMaker``).
     ``UpdateSession``: ``session`` (one per update, committed when the handler returns),
     ``member`` (the sender and their active roles), ``channel``, ``locale``.
     aiogram itself: ``bot``, ``state``, ``i18n``, ``event_from_user``, ``command``,
@@ -28,6 +33,9 @@ class Injected(TypedDict):
     clock: Clock
     default_locale: str
     outreach: Outreach
+    comment_limits: CommentLimits
+    media_dir: Path | None
+    files: FileMaker
     session: AsyncSession
     member: Member
     channel: str

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 
-from storage.codes import invite_from_text
+from storage.codes import entry_from_text, invite_from_text
 
 
 async def has_text(message: Message) -> bool:
@@ -31,3 +31,22 @@ async def is_command(message: Message) -> bool:
 async def in_private_chat(event: Message | CallbackQuery) -> bool:
     message = event.message if isinstance(event, CallbackQuery) else event
     return message is not None and message.chat.type == "private"
+
+
+async def typed_entry(message: Message) -> dict[str, Any] | bool:
+    """A message that is nothing but a poster's code (``GY-7K3QM``); gives ``entry_code``."""
+    code = entry_from_text(message.text) if message.text else None
+    return {"entry_code": code} if code else False
+
+
+async def entry_payload(message: Message) -> dict[str, Any] | bool:
+    """``/start gy-7K3QM`` from a poster's QR code; gives ``entry_code``."""
+    text = message.text or ""
+    _command, _, payload = text.partition(" ")
+    code = entry_from_text(payload) if payload else None
+    return {"entry_code": code} if code else False
+
+
+async def has_attachment(message: Message) -> bool:
+    """A photo, a voice note or a file: what a comment may carry besides its text."""
+    return bool(message.photo or message.voice or message.document)

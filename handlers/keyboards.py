@@ -22,6 +22,9 @@ def N_(message: str) -> str:
 MENU_REPORT = N_("📝 Weekly report")
 MENU_HISTORY = N_("📋 My reports")
 MENU_HELP = N_("❓ Help")
+MENU_COMMENT = N_("✍️ Comment on the drafts")
+MENU_MY_COMMENTS = N_("🗂 My comments")
+MENU_KEYS = (MENU_REPORT, MENU_HISTORY, MENU_HELP, MENU_COMMENT, MENU_MY_COMMENTS)
 
 
 class MenuButton(Filter):
@@ -41,6 +44,8 @@ def main_menu(member: Member | None) -> ReplyKeyboardMarkup:
     if member is not None and member.has(RoleKind.SECRETARY):
         builder.button(text=_(MENU_REPORT))
         builder.button(text=_(MENU_HISTORY))
+    builder.button(text=_(MENU_COMMENT))
+    builder.button(text=_(MENU_MY_COMMENTS))
     builder.button(text=_(MENU_HELP))
     builder.adjust(2)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)

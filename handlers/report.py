@@ -65,7 +65,7 @@ def build_router() -> Router:
     # Any other command, a menu key or an old button in the middle of the form must neither
     # be stored as an answer nor throw the answers away.
     router.message.register(interrupted, in_form, is_command)
-    for key in (keyboards.MENU_REPORT, keyboards.MENU_HISTORY, keyboards.MENU_HELP):
+    for key in keyboards.MENU_KEYS:
         router.message.register(interrupted, in_form, keyboards.MenuButton(key))
     router.callback_query.register(interrupted, in_form, AmendReport.filter())
     busy = StateFilter(ReportFlow.filling, ReportFlow.reviewing, ReportFlow.choosing_period)

@@ -35,8 +35,9 @@ async def start(message: Message, member: Member) -> None:
         text = _("Welcome back! You act for: {units}.").format(units=units)
     else:
         text = _(
-            "Hello! This is gopy, the bot for the consultation on the draft documents. "
-            "Secretaries: send the invite code your ward gave you."
+            "Hello! This is gopy, the bot for comments on the draft documents. "
+            "Press «✍️ Comment on the drafts» to send yours. "
+            "Party cell secretaries: send the invite code your ward gave you."
         )
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 

@@ -8,3 +8,11 @@ class ReportFlow(StatesGroup):
     choosing_period = State()
     filling = State()
     reviewing = State()
+
+
+class CommentFlow(StatesGroup):
+    choosing = State()  # campaign → document → section, with buttons
+    writing = State()  # text, photos, a voice note; then anonymous or named
+    naming = State()
+    phone = State()
+    confirming = State()

@@ -85,13 +85,9 @@ async def documents_of(
         .where(Document.campaign_id == campaign.id)
         .order_by(col(Document.position))
     )
-    out: list[tuple[Document, list[Section]]] = []
-    for doc in docs.scalars().all():
-        sections = await session.execute(
-            select(Section).where(Section.document_id == doc.id).order_by(col(Section.position))
-        )
-        out.append((doc, list(sections.scalars().all())))
-    return out
+    return [
+        (doc, await sections_of(session=session, document=doc)) for doc in docs.scalars().all()
+    ]
 
 
 async def campaigns_over(*, session: AsyncSession, unit: Unit, now: datetime) -> list[Campaign]:
@@ -119,5 +115,27 @@ async def campaigns_live(
         select(Campaign)
         .where(Campaign.starts_at <= until, Campaign.ends_at >= since - LATE_GRACE)
         .order_by(col(Campaign.id))
+    )
+    return list(result.scalars().all())
+
+
+async def campaigns_taking_comments(*, session: AsyncSession, now: datetime) -> list[Campaign]:
+    """Open campaigns with at least one draft document, oldest first."""
+    has_documents = select(col(Document.campaign_id)).distinct()
+    result = await session.execute(
+        select(Campaign)
+        .where(
+            col(Campaign.id).in_(has_documents),
+            Campaign.starts_at <= now,
+            Campaign.ends_at >= now,
+        )
+        .order_by(col(Campaign.starts_at), col(Campaign.id))
+    )
+    return list(result.scalars().all())
+
+
+async def sections_of(*, session: AsyncSession, document: Document) -> list[Section]:
+    result = await session.execute(
+        select(Section).where(Section.document_id == document.id).order_by(col(Section.position))
     )
     return list(result.scalars().all())

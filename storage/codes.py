@@ -1,4 +1,4 @@
-"""Short codes people read aloud or type: invites and receipts, from an unambiguous alphabet."""
+"""Short codes people read aloud or type: invites, receipts and the codes under QR posters."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ ALPHABET = "ABCDEFGHJKMNPQRSTWXYZ23456789"
 INVITE_LENGTH = 10
 RECEIPT_LENGTH = 6
 INVITE_PREFIX = "i-"
+# The code printed under a poster's QR: "GY-7K3QM" (góp ý). Not a secret: posters are public.
+ENTRY_PREFIX = "GY"
+ENTRY_LENGTH = 5
 
 
 def random_code(length: int) -> str:
@@ -44,3 +47,28 @@ def pretty_code(code: str) -> str:
     """Group a long code for reading: ``ABCDE-FGHJK``."""
     half = len(code) // 2
     return f"{code[:half]}-{code[half:]}" if len(code) > 6 else code
+
+
+def entry_from_text(raw: str) -> str | None:
+    """The code of a poster in a deep-link payload (``gy-7K3QM``) or a typed message
+    (``GY 7K3QM``, ``gy7k3qm``), or None if it is not one."""
+    text = raw.strip()
+    if len(text) > 3 * (ENTRY_LENGTH + len(ENTRY_PREFIX)):
+        return None
+    code = normalise_code(text)
+    if not code.startswith(ENTRY_PREFIX):
+        return None
+    code = code[len(ENTRY_PREFIX) :]
+    if len(code) == ENTRY_LENGTH and all(ch in ALPHABET for ch in code):
+        return code
+    return None
+
+
+def entry_payload(code: str) -> str:
+    """The deep-link payload of a poster code: ``gy-7K3QM`` (Telegram allows A-Za-z0-9_-)."""
+    return f"{ENTRY_PREFIX.lower()}-{code}"
+
+
+def entry_label(code: str) -> str:
+    """The code as printed and typed: ``GY-7K3QM``."""
+    return f"{ENTRY_PREFIX}-{code}"

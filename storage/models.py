@@ -1,4 +1,5 @@
-"""SQLModel tables: units, people and roles, invites, campaigns and forms, periods, reports."""
+"""SQLModel tables: units, people and roles, invites, campaigns and forms, periods, reports,
+the QR entry points and citizens' comments, the outbox."""
 
 from __future__ import annotations
 
@@ -228,6 +229,7 @@ class Purpose(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     FINAL = "final"
+    REPLY = "reply"  # an official's answer to a citizen's comment
 
 
 class Outbox(SQLModel, table=True):
@@ -274,3 +276,92 @@ class SweepRun(SQLModel, table=True):
     ran_at: datetime = _ts()
     queued: int = 0
     skipped: bool = False
+
+
+class EntryKind(StrEnum):
+    """Where a QR code (or the short code printed under it) takes the person who scans it."""
+
+    COMMENT = "comment"  # comment on a campaign, one of its documents, or one section
+
+
+class EntryPoint(SQLModel, table=True):
+    """An opaque code behind a QR: ``?start=gy-<code>`` or ``GY-<code>`` typed by hand.
+
+    ``target`` spells the campaign, document and section ("c3.d7.s21") so that one target has
+    one code (a unique key over nullable columns would not dedupe NULLs).
+    """
+
+    __tablename__ = "entry_point"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    target: str = Field(max_length=64, unique=True)
+    kind: EntryKind = _enum(EntryKind, default=EntryKind.COMMENT)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    section_id: int | None = Field(default=None, foreign_key="section.id")
+    created_at: datetime = _ts()
+
+
+class CommentStatus(StrEnum):
+    RECEIVED = "received"
+    WITHDRAWN = "withdrawn"  # by its author, while the campaign was open
+    HIDDEN = "hidden"  # by an official: kept, left out of reports
+    SPAM = "spam"  # by an official: kept, left out of reports and counts
+
+
+class Comment(SQLModel, table=True):
+    """A citizen's comment on a draft. Anonymous ones keep neither name nor phone.
+
+    ``person_id`` is kept even for anonymous comments: it lists the author's own comments and
+    carries an official's reply back to them. Exports never show it.
+    """
+
+    __table_args__ = (Index("ix_comment_author_recent", "person_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    receipt: str = Field(max_length=16, unique=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
+    section_id: int | None = Field(default=None, foreign_key="section.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    text: str = ""
+    anonymous: bool = True
+    author_name: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=16)
+    channel: str = Field(default="", max_length=16)
+    # sha256 of the folded text and attachments: the same comment sent twice is stored once.
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = _ts()
+    status: CommentStatus = _enum(CommentStatus, default=CommentStatus.RECEIVED)
+    status_changed_at: datetime | None = _ts(nullable=True)
+    status_changed_by_id: int | None = Field(default=None, foreign_key="person.id")
+    replied_at: datetime | None = _ts(nullable=True)
+
+
+class CommentAttachment(SQLModel, table=True):
+    """A photo (of a handwritten letter, say) or a voice note sent with a comment."""
+
+    __tablename__ = "comment_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    kind: str = Field(max_length=16)  # "photo", "voice", "document"
+    file_id: str = Field(max_length=255)
+    file_unique_id: str = Field(max_length=64)
+    # Where the copy in GOPY_COMMENTS_MEDIA_DIR is, relative to it; None if not kept.
+    media_path: str | None = Field(default=None, max_length=255)
+    position: int = 0
+
+
+class CommentReply(SQLModel, table=True):
+    """An official's answer to a comment; it reaches the author through the outbox."""
+
+    __tablename__ = "comment_reply"
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    person_id: int = Field(foreign_key="person.id")
+    unit_id: int = Field(foreign_key="unit.id")
+    text: str
+    created_at: datetime = _ts()

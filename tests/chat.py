@@ -67,10 +67,21 @@ class Chat:
             Update(update_id=next(_update_ids), message=self._message(sticker=sticker))
         )
 
-    async def send_photo(self) -> list[Call]:
-        photo = [PhotoSize(file_id="p1", file_unique_id="pu1", width=90, height=90)]
+    async def send_photo(
+        self, unique: str = "pu1", *, caption: str | None = None, album: str | None = None
+    ) -> list[Call]:
+        """A photo as Telegram sends it: several sizes, the largest last."""
+        photo = [
+            PhotoSize(file_id=f"{unique}-s", file_unique_id=f"{unique}s", width=90, height=90),
+            PhotoSize(file_id=f"{unique}-x", file_unique_id=unique, width=1280, height=960),
+        ]
+        message = self._message(photo=photo, caption=caption, media_group_id=album)
+        return await self.feed(Update(update_id=next(_update_ids), message=message))
+
+    async def send(self, **content: object) -> list[Call]:
+        """Any other kind of message: ``voice=Voice(...)``, ``location=Location(...)``."""
         return await self.feed(
-            Update(update_id=next(_update_ids), message=self._message(photo=photo))
+            Update(update_id=next(_update_ids), message=self._message(**content))
         )
 
     def sent(self) -> list[Call]:

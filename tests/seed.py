@@ -1,4 +1,5 @@
-"""A small ward for tests: two cells, one campaign with the default form, Wednesday 17:00."""
+"""A small ward for tests: two cells, one campaign with the default form, Wednesday 17:00,
+and two draft documents to comment on (one with sections and a full-text link)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forms import default_form
 from storage.invites import create_invites
-from storage.models import Campaign, Deadline, InviteMode, ReportForm, RoleKind, Unit, UnitLevel
+from storage.models import (
+    Campaign,
+    Deadline,
+    Document,
+    InviteMode,
+    ReportForm,
+    RoleKind,
+    Section,
+    Unit,
+    UnitLevel,
+)
 from tests.chat import at
 
 
@@ -17,6 +28,8 @@ class Seed:
     ward: Unit
     cells: list[Unit]
     campaign: Campaign
+    documents: list[Document]
+    sections: list[Section]
 
 
 async def seed_ward(session: AsyncSession) -> Seed:
@@ -58,8 +71,37 @@ async def seed_ward(session: AsyncSession) -> Seed:
     await session.flush()
     assert campaign.id is not None
     session.add(Deadline(campaign_id=campaign.id, level=UnitLevel.CELL, weekday=2, time="17:00"))
+    documents = [
+        Document(
+            campaign_id=campaign.id,
+            code="bctt",
+            title="Dự thảo Báo cáo chính trị",
+            url="https://example.org/du-thao/bao-cao-chinh-tri.pdf",
+            position=0,
+        ),
+        Document(campaign_id=campaign.id, code="dl", title="Dự thảo Điều lệ Đảng", position=1),
+    ]
+    session.add_all(documents)
     await session.flush()
-    return Seed(ward, cells, campaign)
+    assert documents[0].id is not None
+    sections = [
+        Section(
+            document_id=documents[0].id,
+            number="I",
+            heading="Kết quả thực hiện Nghị quyết Đại hội XIII",
+            summary="Đánh giá thành tựu nổi bật nhiệm kỳ 2021–2025.",
+            position=0,
+        ),
+        Section(
+            document_id=documents[0].id,
+            number="II",
+            heading="Bối cảnh, mục tiêu và định hướng phát triển",
+            position=1,
+        ),
+    ]
+    session.add_all(sections)
+    await session.flush()
+    return Seed(ward, cells, campaign, documents, sections)
 
 
 async def invite(

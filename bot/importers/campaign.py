@@ -19,7 +19,8 @@ from bot.importers.org import RANK, Code
 from bot.importers.yaml_lines import Loc, load_yaml, locate, problem_at, validate
 from scheduler.plan import offset_label, parse_offsets
 from scheduler.quiet import QuietHours
-from storage.campaigns import get_campaign
+from storage.campaigns import documents_of, get_campaign
+from storage.comments import referenced
 from storage.forms import FormSpec, default_form
 from storage.models import (
     Campaign,
@@ -283,6 +284,38 @@ async def _store_deadlines(session: AsyncSession, campaign: Campaign, spec: Camp
         await session.delete(gone)
 
 
+async def _check_removals(
+    session: AsyncSession,
+    campaign: Campaign,
+    spec: CampaignFile,
+    raw: Mapping[str, Any],
+    source: str,
+) -> None:
+    """A document or section that has comments or a printed QR code cannot leave the file:
+    the comments would lose what they are about, and the posters would stop working."""
+    if campaign.id is None:
+        return
+    wanted = {d.code: {s.number for s in d.sections} for d in spec.documents}
+    for document, sections in await documents_of(session=session, campaign=campaign):
+        gone: list[tuple[str, str, int | None, int | None]]
+        if document.code not in wanted:
+            gone = [("document", document.code, document.id, None)]
+        else:
+            gone = [
+                ("section", f"{document.code}/{s.number}", None, s.id)
+                for s in sections
+                if s.number not in wanted[document.code]
+            ]
+        for what, name, document_id, section_id in gone:
+            if await referenced(session=session, document_id=document_id, section_id=section_id):
+                raise problem_at(
+                    raw,
+                    ("documents",),
+                    f"{what} '{name}' has comments or a QR code; keep it in the file",
+                    source=source,
+                )
+
+
 async def _store_documents(session: AsyncSession, campaign: Campaign, spec: CampaignFile) -> None:
     """Upsert documents by code and sections by number, so their ids stay stable; drop the rest."""
     assert campaign.id is not None
@@ -327,6 +360,8 @@ async def import_campaign_data(
     spec = validate(CampaignFile, data, source=source)
     unit, form, starts, ends = await _checked(session, spec, data, source)
     campaign = await get_campaign(session=session, code=spec.code)
+    if campaign is not None:
+        await _check_removals(session, campaign, spec, data, source)
     form_id = await _store_form(session, campaign, spec.code, form.dump())
     assert unit.id is not None
     if campaign is None:

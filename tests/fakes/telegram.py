@@ -30,6 +30,12 @@ def command_update(update_id: int, chat_id: int, command: str = "/help") -> dict
     }
 
 
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    data: bytes
+
+
 @dataclass
 class Call:
     method: str
@@ -42,7 +48,15 @@ class Call:
 
     @property
     def text(self) -> str:
-        return str(self.params.get("text", ""))
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def upload(self) -> Upload:
+        """The file sent with sendPhoto or sendDocument."""
+        for value in self.params.values():
+            if isinstance(value, Upload):
+                return value
+        raise AssertionError(f"{self.method} carried no file")
 
     @property
     def buttons(self) -> list[dict[str, str]]:
@@ -105,6 +119,13 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
+        if method == "getFile":
+            file_id = str(params.get("file_id", ""))
+            return {
+                "file_id": file_id,
+                "file_unique_id": file_id,
+                "file_path": f"photos/{file_id}.jpg",
+            }
         if method in (
             "sendMessage",
             "editMessageText",
@@ -123,9 +144,14 @@ class FakeTelegram:
             }
         return True
 
+    async def download(self, request: web.Request) -> web.Response:
+        """Files by the path getFile gave: their bytes name them, to be checked."""
+        return web.Response(body=f"file:{request.match_info['path']}".encode())
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self.download)
         return app
 
 
@@ -136,6 +162,10 @@ async def read_params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     out: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):
+            # An upload (sendPhoto, sendDocument): keep the file to look at.
+            out[key] = Upload(value.filename, value.file.read())
+            continue
         text = value if isinstance(value, str) else ""
         if key in ("reply_markup", "allowed_updates", "entities", "commands"):
             out[key] = json.loads(text)

@@ -44,7 +44,7 @@ async def test_handler_error_gets_an_apology_and_the_bot_goes_on(
     assert "hệ thống vừa gặp sự cố" in replies
     assert "update" in caplog.text and "/help" not in caplog.text, "no message text in logs"
     monkeypatch.undo()
-    assert "/report" in texts(await chat.say("/help"))
+    assert "/comment" in texts(await chat.say("/help"))
 
 
 async def test_unknown_text_gets_a_polite_answer(app: BotApp) -> None:

@@ -1,0 +1,93 @@
+"""The files gopy makes, with their words: QR codes, posters, comment exports.
+
+Implements ``handlers.files.FileMaker``. The words go through gettext, so a caller outside a
+handler (the CLI) sets the language first (``with i18n.context(), i18n.use_locale("vi")``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.utils.i18n import gettext as _
+
+from bot.render.comments_export import CommentRow, ExportLabels, export_comments
+from bot.render.poster import PosterText, render_poster
+from bot.render.qr import qr_png
+from handlers.comment_texts import official_label, section_name, target_name
+from handlers.files import Format, PageFormat
+from storage.codes import entry_label
+from storage.comments import CommentView
+from storage.entries import Target
+from storage.phones import display_phone
+
+
+class Files:
+    def qr_png(self, link: str) -> bytes:
+        return qr_png(link)
+
+    def comment_poster(
+        self, *, target: Target, link: str, code: str, handle: str, footer: str, fmt: PageFormat
+    ) -> bytes:
+        words = PosterText(
+            title=target.campaign.title,
+            target=target_name(target) if target.document else _("Comments on the drafts"),
+            call_to_action=_("Scan the QR code to comment"),
+            handle=handle,
+            short_code_line=_("Cannot scan? Send the code {code} to {handle}").format(
+                code=entry_label(code), handle=handle
+            ),
+            full_text_label=_("Scan to read the full draft"),
+            footer=footer,
+        )
+        url = target.document.url if target.document else None
+        return render_poster(words, link=link, full_text_url=url, fmt=fmt)
+
+    def report_poster(self, *, link: str, handle: str, footer: str, fmt: PageFormat) -> bytes:
+        words = PosterText(
+            title=_("Weekly report of party cells"),
+            target=_("For party cell secretaries: file this week's report in a short chat"),
+            call_to_action=_("Scan the QR code to report"),
+            handle=handle,
+            short_code_line=_("Or send /report to {handle}").format(handle=handle),
+            full_text_label="",
+            footer=footer,
+        )
+        return render_poster(words, link=link, full_text_url=None, fmt=fmt)
+
+    def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
+        labels = ExportLabels(
+            sheet=_("Comments"),
+            receipt=_("Receipt"),
+            created_at=_("Sent at"),
+            document=_("Document"),
+            section=_("Section"),
+            text=_("Comment"),
+            author=_("From"),
+            phone=_("Phone"),
+            photos=_("Photos"),
+            status=_("Status"),
+            reply=_("Reply"),
+            channel=_("Channel"),
+            anonymous=_("anonymous"),
+            general=_("General comment"),
+            heading=_("{document} — {section} ({count} comments)"),
+        )
+        return export_comments((_row(view) for view in views), labels, fmt, tz)
+
+
+def _row(view: CommentView) -> CommentRow:
+    comment = view.comment
+    document = view.document.title if view.document else view.campaign.title
+    return CommentRow(
+        document=document,
+        section=section_name(view.section) if view.section else None,
+        receipt=comment.receipt,
+        created_at=comment.created_at,
+        text=comment.text,
+        author=None if comment.anonymous else comment.author_name,
+        phone=display_phone(comment.phone) if comment.phone and not comment.anonymous else None,
+        photos=view.photos,
+        status=official_label(view),
+        reply=view.reply,
+        channel=comment.channel,
+    )

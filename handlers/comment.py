@@ -1,0 +1,244 @@
+"""The citizen's comment: its router, and opening one (a poster's QR, or choosing a draft).
+
+The steps inside a comment (text, photos, name, phone, sending) are in ``comment_form``.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import comment_form, comment_keyboards, keyboards
+from handlers.callbacks import CommentNav, PickDraft, Step, SwitchEntry
+from handlers.comment_draft import CommentDraft
+from handlers.comment_texts import greeting
+from handlers.filters import entry_payload, has_attachment, has_text, is_command, typed_entry
+from handlers.format import moment
+from handlers.pickers import choose_campaign, choose_within
+from handlers.replies import Answerable, acknowledge, reply_target
+from handlers.states import CommentFlow, ReportFlow
+from handlers.texts import escape
+from scheduler.clock import Clock
+from storage.campaigns import campaigns_taking_comments
+from storage.comments import CommentLimits, is_open, rate_limited_until
+from storage.entries import Target, resolve_entry, target_of
+from storage.people import Member
+
+COMMENT = "comment"
+
+
+def build_router() -> Router:
+    router = Router(name="comment")
+    in_comment = StateFilter(CommentFlow)
+    # A report in progress keeps its own rules for interruptions (handlers.report).
+    free = ~StateFilter(ReportFlow)
+    router.message.register(open_entry, free, CommandStart(deep_link=True), entry_payload)
+    router.message.register(open_entry, free, typed_entry)
+    router.callback_query.register(switch_entry, free, SwitchEntry.filter())
+    router.message.register(cancel, in_comment, Command("cancel"))
+    router.callback_query.register(cancel, in_comment, CommentNav.filter(F.step == Step.CANCEL))
+    router.callback_query.register(keep, in_comment, CommentNav.filter(F.step == Step.KEEP))
+    # Other commands and menu keys mid-comment neither become its text nor lose it.
+    router.message.register(interrupted, in_comment, is_command)
+    for key in keyboards.MENU_KEYS:
+        router.message.register(interrupted, in_comment, keyboards.MenuButton(key))
+    router.message.register(open_picker, free, Command("comment"))
+    router.message.register(open_picker, free, keyboards.MenuButton(keyboards.MENU_COMMENT))
+    router.callback_query.register(pick, free, PickDraft.filter(F.purpose == COMMENT))
+
+    form = comment_form
+    router.message.register(form.add_text, CommentFlow.writing, has_text)
+    router.message.register(form.add_file, CommentFlow.writing, has_attachment)
+    router.message.register(form.not_content, CommentFlow.writing)
+    on = CommentNav.filter
+    router.callback_query.register(
+        form.anonymous, CommentFlow.writing, on(F.step == Step.ANONYMOUS)
+    )
+    router.callback_query.register(form.named, CommentFlow.writing, on(F.step == Step.NAMED))
+    router.message.register(form.type_name, CommentFlow.naming, has_text)
+    router.callback_query.register(form.use_name, CommentFlow.naming, on(F.step == Step.USE_NAME))
+    router.message.register(form.type_phone, CommentFlow.phone, has_text)
+    router.callback_query.register(
+        form.skip_phone, CommentFlow.phone, on(F.step == Step.SKIP_PHONE)
+    )
+    router.callback_query.register(form.send, CommentFlow.confirming, on(F.step == Step.SEND))
+    router.callback_query.register(form.more, CommentFlow.confirming, on(F.step == Step.MORE))
+    router.message.register(form.use_buttons, in_comment)
+    router.callback_query.register(form.stale, CommentNav.filter())
+    return router
+
+
+async def open_entry(
+    message: Message,
+    entry_code: str,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    comment_limits: CommentLimits,
+) -> None:
+    target = await resolve_entry(session=session, code=entry_code)
+    if target is None:
+        await message.answer(
+            _(
+                "This QR code is not known, or its poster has been replaced. "
+                "Please check the code, or choose a draft with /comment."
+            ),
+            reply_markup=keyboards.main_menu(member),
+        )
+        return
+    current = await CommentDraft.load(state) if await _in_comment(state) else None
+    if current is not None and not current.empty and not _same(current, target):
+        shown = await target_of(
+            session=session,
+            campaign_id=current.campaign_id,
+            document_id=current.document_id,
+            section_id=current.section_id,
+        )
+        if shown is not None:
+            await message.answer(
+                _("You are writing a comment already; it is kept. What would you like to do?"),
+                reply_markup=comment_keyboards.switch(shown, target, entry_code),
+            )
+            return
+    await begin(message, state, session, member, target, clock, comment_limits)
+
+
+async def switch_entry(
+    callback: CallbackQuery,
+    callback_data: SwitchEntry,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    comment_limits: CommentLimits,
+) -> None:
+    await callback.answer()
+    target = await resolve_entry(session=session, code=callback_data.code)
+    message = reply_target(callback)
+    if target is None:
+        await message.answer(_("This choice is no longer available."))
+        return
+    await begin(message, state, session, member, target, clock, comment_limits)
+
+
+async def open_picker(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    comment_limits: CommentLimits,
+) -> None:
+    campaigns = await campaigns_taking_comments(session=session, now=clock.now())
+    if not campaigns:
+        await message.answer(
+            _("No consultation is taking comments right now. Thank you for your interest."),
+            reply_markup=keyboards.main_menu(member),
+        )
+        return
+    await state.set_state(CommentFlow.choosing)
+    target = await choose_campaign(message, session, campaigns, COMMENT)
+    if target is not None:
+        await begin(message, state, session, member, target, clock, comment_limits)
+
+
+async def pick(
+    callback: CallbackQuery,
+    callback_data: PickDraft,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    comment_limits: CommentLimits,
+) -> None:
+    await callback.answer()
+    message = reply_target(callback)
+    target = await choose_within(message, session, callback_data)
+    if target is not None:
+        await begin(message, state, session, member, target, clock, comment_limits)
+
+
+async def begin(
+    message: Answerable,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    target: Target,
+    clock: Clock,
+    limits: CommentLimits,
+) -> None:
+    """Start a comment on ``target``: say what it is about and ask for the words."""
+    now = clock.now()
+    campaign = target.campaign
+    tz = campaign.timezone
+    if not is_open(campaign, now):
+        await state.clear()
+        title = escape(campaign.title)
+        if now < campaign.starts_at:
+            text = _("The consultation «{title}» opens at {time}. Please come back then.")
+            when = campaign.starts_at
+        else:
+            text = _("The consultation «{title}» ended at {time}. Thank you for your interest.")
+            when = campaign.ends_at
+        await message.answer(
+            text.format(title=title, time=moment(when, tz)),
+            reply_markup=keyboards.main_menu(member),
+        )
+        return
+    frees_at = await rate_limited_until(
+        session=session, person=member.person, now=now, limits=limits
+    )
+    if frees_at is not None:
+        await state.clear()
+        await message.answer(comment_form.too_many(limits, frees_at, tz))
+        return
+    assert campaign.id is not None
+    draft = CommentDraft(
+        campaign_id=campaign.id,
+        document_id=target.document.id if target.document else None,
+        section_id=target.section.id if target.section else None,
+    )
+    await state.set_state(CommentFlow.writing)
+    await draft.save(state)
+    await message.answer(greeting(target), reply_markup=comment_keyboards.writing(target))
+
+
+def _same(draft: CommentDraft, target: Target) -> bool:
+    return (
+        draft.campaign_id == target.campaign.id
+        and draft.document_id == (target.document.id if target.document else None)
+        and draft.section_id == (target.section.id if target.section else None)
+    )
+
+
+async def _in_comment(state: FSMContext) -> bool:
+    current = await state.get_state()
+    return current is not None and current.startswith(f"{CommentFlow.__full_group_name__}:")
+
+
+async def cancel(event: Message | CallbackQuery, state: FSMContext, member: Member) -> None:
+    message = await acknowledge(event)
+    await state.clear()
+    await message.answer(
+        _("Cancelled. Nothing was sent."), reply_markup=keyboards.main_menu(member)
+    )
+
+
+async def keep(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    await callback.answer()
+    await comment_form.resume(reply_target(callback), state, session)
+
+
+async def interrupted(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    await message.answer(
+        _(
+            "You are in the middle of a comment; what you wrote is kept. "
+            "Go on, or send /cancel first."
+        )
+    )
+    await comment_form.resume(message, state, session)

@@ -1,0 +1,54 @@
+"""The typed FSM data of a comment being written."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from pydantic import BaseModel, Field
+
+from storage.comments import Attachment, Identity
+
+KEY = "comment_draft"
+MAX_ATTACHMENTS = 10
+
+
+class DraftFile(BaseModel):
+    kind: str
+    file_id: str
+    file_unique_id: str
+
+
+class CommentDraft(BaseModel):
+    campaign_id: int
+    document_id: int | None = None
+    section_id: int | None = None
+    text: str = ""
+    files: list[DraftFile] = Field(default_factory=list)
+    anonymous: bool = True
+    name: str | None = None
+    phone: str | None = None
+    # The album whose first photo was acknowledged: its other photos are taken silently.
+    album: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.text and not self.files
+
+    @property
+    def photos(self) -> int:
+        return sum(1 for f in self.files if f.kind == "photo")
+
+    def attachments(self) -> list[Attachment]:
+        return [Attachment(f.kind, f.file_id, f.file_unique_id) for f in self.files]
+
+    def identity(self) -> Identity:
+        if self.anonymous:
+            return Identity()
+        return Identity(anonymous=False, name=self.name, phone=self.phone)
+
+    @classmethod
+    async def load(cls, state: FSMContext) -> CommentDraft | None:
+        raw = (await state.get_data()).get(KEY)
+        return cls.model_validate(raw) if raw else None
+
+    async def save(self, state: FSMContext) -> None:
+        await state.update_data({KEY: self.model_dump(mode="json")})

@@ -1,0 +1,394 @@
+"""Inside a comment: its text and files, anonymous or named, the phone number, sending."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import (
+    CallbackQuery,
+    Document,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Voice,
+)
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import comment_keyboards, comment_texts, keyboards
+from handlers.comment_draft import MAX_ATTACHMENTS, CommentDraft, DraftFile
+from handlers.format import moment
+from handlers.media import keep_copies
+from handlers.replies import Answerable, reply_target
+from handlers.states import CommentFlow
+from handlers.texts import hint
+from scheduler.clock import Clock
+from storage.comments import CommentLimits, Outcome, submit_comment
+from storage.entries import Target, target_of
+from storage.forms import MAX_TEXT, InvalidValue, clean_text
+from storage.fsm import commit_now
+from storage.people import Member
+from storage.phones import InvalidPhone, parse_phone
+
+MAX_NAME = 100
+
+
+async def _current(state: FSMContext, session: AsyncSession) -> tuple[CommentDraft, Target] | None:
+    draft = await CommentDraft.load(state)
+    target = (
+        await target_of(
+            session=session,
+            campaign_id=draft.campaign_id,
+            document_id=draft.document_id,
+            section_id=draft.section_id,
+        )
+        if draft is not None
+        else None
+    )
+    if draft is None or target is None:
+        await state.clear()
+        return None
+    return draft, target
+
+
+async def resume(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
+    """Ask again what the current step asks."""
+    step = await state.get_state()
+    if step == CommentFlow.choosing.state:
+        await message.answer(_("Please choose with the buttons above, or send /cancel."))
+        return
+    current = await _current(state, session)
+    if current is None:
+        return
+    draft, target = current
+    if step == CommentFlow.writing.state:
+        if draft.empty:
+            await message.answer(
+                comment_texts.greeting(target), reply_markup=comment_keyboards.writing(target)
+            )
+        else:
+            await message.answer(
+                comment_texts.collected(draft), reply_markup=comment_keyboards.identity()
+            )
+    elif step == CommentFlow.naming.state:
+        await message.answer(_("What name should we show with your comment?"))
+    elif step == CommentFlow.phone.state:
+        await _ask_phone(message)
+    elif step == CommentFlow.confirming.state:
+        await _confirm(message, draft, target)
+
+
+async def add_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    current = await _current(state, session)
+    if current is None:
+        return
+    draft, _target = current
+    try:
+        text = clean_text(message.text or "", max_length=MAX_TEXT)
+    except InvalidValue as error:
+        await message.answer(_too_long(error) if error.reason == "too_long" else hint(error))
+        return
+    if not _append(draft, text):
+        await message.answer(
+            _(
+                "Together with what you already wrote this is more than {limit} characters. "
+                "Please send this comment first, then the rest as a new one."
+            ).format(limit=_number(MAX_TEXT)),
+            reply_markup=comment_keyboards.identity(),
+        )
+        return
+    await draft.save(state)
+    await message.answer(comment_texts.collected(draft), reply_markup=comment_keyboards.identity())
+
+
+def _too_long(error: InvalidValue) -> str:
+    return _(
+        "This message has {length} characters; a comment takes at most {limit}. "
+        "Please split it and send the parts as separate comments."
+    ).format(length=_number(error.details["length"]), limit=_number(MAX_TEXT))
+
+
+def _append(draft: CommentDraft, text: str) -> bool:
+    combined = f"{draft.text}\n\n{text}" if draft.text else text
+    if len(combined) > MAX_TEXT:
+        return False
+    draft.text = combined
+    return True
+
+
+async def add_file(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    current = await _current(state, session)
+    if current is None:
+        return
+    draft, _target = current
+    if len(draft.files) >= MAX_ATTACHMENTS:
+        await message.answer(
+            _("A comment can carry at most {count} files.").format(count=MAX_ATTACHMENTS)
+        )
+        return
+    media: PhotoSize | Voice | Document
+    if message.photo:
+        # Telegram sends each photo in several sizes, the largest last.
+        kind, media = "photo", message.photo[-1]
+    elif message.voice:
+        kind, media = "voice", message.voice
+    else:
+        assert message.document is not None
+        kind, media = "document", message.document
+    draft.files.append(
+        DraftFile(kind=kind, file_id=media.file_id, file_unique_id=media.file_unique_id)
+    )
+    caption_fits = True
+    if message.caption:
+        with contextlib.suppress(InvalidValue):
+            caption_fits = _append(draft, clean_text(message.caption, max_length=MAX_TEXT))
+    # An album arrives as one message per photo: acknowledge it once, not once per photo.
+    quiet = message.media_group_id is not None and message.media_group_id == draft.album
+    draft.album = message.media_group_id
+    await draft.save(state)
+    if not caption_fits:
+        await message.answer(_("The caption did not fit the length limit and was left out."))
+    if not quiet:
+        await message.answer(
+            comment_texts.collected(draft), reply_markup=comment_keyboards.identity()
+        )
+
+
+async def not_content(message: Message) -> None:
+    await message.answer(
+        _(
+            "A comment can be text, photos (of a handwritten letter, say), a voice message "
+            "or a file. Stickers, locations and contacts cannot be used. Please type your "
+            "comment."
+        )
+    )
+
+
+async def anonymous(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    current = await _current(state, session)
+    await callback.answer()
+    if current is None:
+        return
+    draft, target = current
+    if draft.empty:
+        await reply_target(callback).answer(_("Please write your comment first."))
+        return
+    draft.anonymous, draft.name, draft.phone = True, None, None
+    await draft.save(state)
+    await state.set_state(CommentFlow.confirming)
+    await _confirm(reply_target(callback), draft, target)
+
+
+async def named(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, member: Member
+) -> None:
+    current = await _current(state, session)
+    await callback.answer()
+    if current is None:
+        return
+    draft, _target = current
+    if draft.empty:
+        await reply_target(callback).answer(_("Please write your comment first."))
+        return
+    await state.set_state(CommentFlow.naming)
+    await reply_target(callback).answer(
+        _("What name should we show with your comment?"),
+        reply_markup=comment_keyboards.name(member.person.full_name),
+    )
+
+
+async def type_name(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    try:
+        name = clean_text(message.text or "", max_length=MAX_NAME)
+    except InvalidValue:
+        name = ""
+    if not any(ch.isalpha() for ch in name):
+        await message.answer(
+            _("Please type your name in letters, at most {limit} characters.").format(
+                limit=MAX_NAME
+            )
+        )
+        return
+    await _set_name(message, state, session, " ".join(name.split()))
+
+
+async def use_name(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, member: Member
+) -> None:
+    await callback.answer()
+    name = " ".join(member.person.full_name.split())[:MAX_NAME]
+    await _set_name(reply_target(callback), state, session, name)
+
+
+async def _set_name(
+    message: Answerable, state: FSMContext, session: AsyncSession, name: str
+) -> None:
+    current = await _current(state, session)
+    if current is None:
+        return
+    draft, _target = current
+    draft.anonymous, draft.name = False, name
+    await draft.save(state)
+    await state.set_state(CommentFlow.phone)
+    await _ask_phone(message)
+
+
+async def _ask_phone(message: Answerable) -> None:
+    await message.answer(
+        _(
+            "Your phone number, if you would like the organisers to be able to call you "
+            "(optional). For example 0912 345 678."
+        ),
+        reply_markup=comment_keyboards.phone(),
+    )
+
+
+async def type_phone(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    try:
+        phone = parse_phone(message.text or "")
+    except InvalidPhone:
+        await message.answer(
+            _(
+                "That does not look like a Vietnamese phone number. Please type it like "
+                "0912 345 678 or +84 912 345 678, or press «Skip»."
+            ),
+            reply_markup=comment_keyboards.phone(),
+        )
+        return
+    await _to_confirm(message, state, session, phone)
+
+
+async def skip_phone(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    await callback.answer()
+    await _to_confirm(reply_target(callback), state, session, None)
+
+
+async def _to_confirm(
+    message: Answerable, state: FSMContext, session: AsyncSession, phone: str | None
+) -> None:
+    current = await _current(state, session)
+    if current is None:
+        return
+    draft, target = current
+    draft.phone = phone
+    await draft.save(state)
+    await state.set_state(CommentFlow.confirming)
+    await _confirm(message, draft, target)
+
+
+async def _confirm(message: Answerable, draft: CommentDraft, target: Target) -> None:
+    await message.answer(
+        comment_texts.summary(draft, target), reply_markup=comment_keyboards.confirm()
+    )
+
+
+async def more(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await state.set_state(CommentFlow.writing)
+    await reply_target(callback).answer(
+        _("Send more text or photos; then choose how to send your comment."),
+        reply_markup=comment_keyboards.identity(),
+    )
+
+
+async def send(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    channel: str,
+    comment_limits: CommentLimits,
+    bot: Bot,
+    media_dir: Path | None,
+) -> None:
+    current = await _current(state, session)
+    message = reply_target(callback)
+    if current is None:
+        await callback.answer()
+        await message.answer(_("This choice is no longer available."))
+        return
+    draft, target = current
+    now = clock.now()
+    tz = target.campaign.timezone
+    attachments = draft.attachments()
+    submitted = await submit_comment(
+        session=session,
+        target=target,
+        person=member.person,
+        text=draft.text,
+        attachments=attachments,
+        identity=draft.identity(),
+        channel=channel,
+        now=now,
+        limits=comment_limits,
+    )
+    await callback.answer()
+    if submitted.outcome is Outcome.RATE_LIMITED:
+        # The draft stays: the same button works once the hour has passed.
+        assert submitted.retry_at is not None
+        await message.answer(too_many(comment_limits, submitted.retry_at, tz))
+        return
+    await state.clear()
+    # The receipt promises the comment is stored: commit before saying so.
+    await commit_now(session)
+    await _close_buttons(callback)
+    menu = keyboards.main_menu(member)
+    if submitted.outcome is Outcome.CLOSED:
+        await message.answer(
+            _("The consultation ended at {time}; your comment could not be sent.").format(
+                time=moment(target.campaign.ends_at, tz)
+            ),
+            reply_markup=menu,
+        )
+        return
+    comment = submitted.comment
+    assert comment is not None
+    if submitted.outcome is Outcome.DUPLICATE:
+        await message.answer(
+            _("You sent this comment already at {time} (receipt {code}); it is kept once.").format(
+                time=moment(comment.created_at, tz), code=comment.receipt
+            ),
+            reply_markup=menu,
+        )
+        return
+    await message.answer(comment_texts.receipt(now, comment.receipt, tz), reply_markup=menu)
+    if media_dir is not None and attachments:
+        await keep_copies(bot=bot, session=session, comment=comment, folder=media_dir)
+
+
+async def _close_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message):
+        # Cosmetic, and refused for messages older than 48 hours: never in the way.
+        with contextlib.suppress(TelegramBadRequest):
+            await callback.message.edit_reply_markup(
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+            )
+
+
+def too_many(limits: CommentLimits, frees_at: datetime, tz: str) -> str:
+    return _(
+        "You have sent {count} comments in the last hour, the most we take. "
+        "You can send again from {time}. Thank you for your patience."
+    ).format(count=limits.per_hour, time=moment(frees_at, tz))
+
+
+async def use_buttons(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    await message.answer(_("Please answer with the buttons below, or send /cancel."))
+    await resume(message, state, session)
+
+
+async def stale(callback: CallbackQuery) -> None:
+    """A button of a comment that was already sent or cancelled."""
+    await callback.answer(
+        _("This comment is closed. Send /comment to write a new one."), show_alert=True
+    )
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")

@@ -1,0 +1,149 @@
+"""Texts of the comment conversation: what a poster points to, the draft, the receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram.utils.i18n import gettext as _
+
+from handlers.comment_draft import CommentDraft
+from handlers.format import moment
+from handlers.texts import escape
+from storage.comments import CommentView
+from storage.entries import Target
+from storage.models import CommentStatus, Document, Section
+from storage.phones import display_phone
+
+PREVIEW = 300
+
+
+def section_name(section: Section) -> str:
+    return f"{section.number}. {section.heading}"
+
+
+def about(document: Document | None, section: Section | None, campaign_title: str) -> str:
+    """One line naming what a comment is about (plain text; escape before HTML)."""
+    if document is None:
+        return campaign_title
+    if section is None:
+        return document.title
+    return f"{document.title} — {section_name(section)}"
+
+
+def target_name(target: Target) -> str:
+    return about(target.document, target.section, target.campaign.title)
+
+
+def greeting(target: Target) -> str:
+    lines = [f"📄 <b>{escape(target.campaign.title)}</b>"]
+    if target.document is not None:
+        lines.append(escape(target.document.title))
+    if target.section is not None:
+        lines.append(f"<b>{escape(section_name(target.section))}</b>")
+        if target.section.summary:
+            lines.append(f"<i>{escape(target.section.summary)}</i>")
+    lines += [
+        "",
+        _(
+            "✍️ Please send your comment: type it, or send a photo of a handwritten letter "
+            "(a caption is welcome). You may send several messages."
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def collected(draft: CommentDraft) -> str:
+    parts = []
+    if draft.text:
+        parts.append(_("{count} characters").format(count=_number(len(draft.text))))
+    if draft.photos:
+        parts.append(_("{count} photo(s)").format(count=draft.photos))
+    others = len(draft.files) - draft.photos
+    if others:
+        parts.append(_("{count} other file(s)").format(count=others))
+    return _(
+        "📝 Noted: {what}. Send more if you like, or choose how to send your comment:"
+    ).format(what=", ".join(parts))
+
+
+def summary(draft: CommentDraft, target: Target) -> str:
+    text = draft.text if len(draft.text) <= PREVIEW else draft.text[:PREVIEW] + "…"
+    if draft.anonymous:
+        author = _("anonymous")
+    else:
+        author = escape(draft.name or "")
+        if draft.phone:
+            author += f", {display_phone(draft.phone)}"
+    lines = [
+        _("<b>Your comment</b>"),
+        _("On: {target}").format(target=escape(target_name(target))),
+    ]
+    if text:
+        lines.append(f"«{escape(text)}»")
+    if draft.files:
+        lines.append(_("Files: {count}").format(count=len(draft.files)))
+    lines += [_("From: {author}").format(author=author), "", _("Send it?")]
+    return "\n".join(lines)
+
+
+def receipt(view_time: datetime, code: str, tz: str) -> str:
+    return "\n".join(
+        [
+            _("✅ Thank you! Your comment was received."),
+            _("Receipt: <b>{code}</b>, {time}").format(code=code, time=moment(view_time, tz)),
+            _("Send /mycomments to see your comments or withdraw one."),
+        ]
+    )
+
+
+def status_label(view: CommentView) -> str:
+    status = view.comment.status
+    if status is CommentStatus.WITHDRAWN:
+        return _("withdrawn")
+    if view.comment.replied_at is not None:
+        return _("answered")
+    return _("received")
+
+
+def official_label(view: CommentView) -> str:
+    """The status as officials see it: their own moderation shows."""
+    if view.comment.status is CommentStatus.HIDDEN:
+        return _("hidden")
+    if view.comment.status is CommentStatus.SPAM:
+        return _("spam")
+    return status_label(view)
+
+
+def author_line(view: CommentView) -> str:
+    """Who sent it, for officials: a name and phone, or «anonymous»; never a messenger id."""
+    comment = view.comment
+    if comment.anonymous or not comment.author_name:
+        return _("anonymous")
+    phone = f", {display_phone(comment.phone)}" if comment.phone else ""
+    return escape(comment.author_name) + phone
+
+
+def official_line(view: CommentView) -> str:
+    comment = view.comment
+    tz = view.campaign.timezone
+    text = comment.text if len(comment.text) <= 160 else comment.text[:160] + "…"
+    head = f"<b>{comment.receipt}</b> · {moment(comment.created_at, tz)} · {author_line(view)}"
+    lines = [head, escape(about(view.document, view.section, view.campaign.title))]
+    if text:
+        lines.append(f"«{escape(text)}»")
+    if view.photos:
+        lines.append(_("📷 {count} photo(s)").format(count=view.photos))
+    return "\n".join(lines)
+
+
+def own_line(view: CommentView) -> str:
+    comment = view.comment
+    tz = view.campaign.timezone
+    text = comment.text if len(comment.text) <= 80 else comment.text[:80] + "…"
+    head = f"<b>{comment.receipt}</b> · {moment(comment.created_at, tz)} · {status_label(view)}"
+    body = escape(about(view.document, view.section, view.campaign.title))
+    return "\n".join(line for line in (head, body, f"«{escape(text)}»" if text else "") if line)
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")

@@ -1,0 +1,36 @@
+"""What handlers need to make files (QR codes, posters, exports), injected as ``files``.
+
+The rendering lives in ``bot.render`` and is wired in by ``bot.app``; handlers know only this
+protocol, so the dependencies keep pointing inwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from storage.comments import CommentView
+from storage.entries import Target
+
+Format = Literal["csv", "xlsx"]
+PageFormat = Literal["png", "pdf"]
+
+
+class FileMaker(Protocol):
+    def qr_png(self, link: str) -> bytes:
+        """A QR code of ``link`` as PNG."""
+        ...
+
+    def comment_poster(
+        self, *, target: Target, link: str, code: str, handle: str, footer: str, fmt: PageFormat
+    ) -> bytes:
+        """An A5 poster inviting comments on ``target``."""
+        ...
+
+    def report_poster(self, *, link: str, handle: str, footer: str, fmt: PageFormat) -> bytes:
+        """An A5 poster that takes secretaries straight to the weekly report."""
+        ...
+
+    def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
+        """The comments as a spreadsheet, grouped by document and section."""
+        ...

@@ -1,0 +1,340 @@
+"""Officials and citizens' comments: ``/comments`` (counts, latest, by section, export),
+``/reply``, ``/hide``, ``/spam`` and ``/restore`` by receipt code."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.callbacks import CommentsView, ExportComments
+from handlers.comment_texts import about, official_line, section_name
+from handlers.files import FileMaker, Format
+from handlers.format import moment
+from handlers.replies import Answerable, reply_target
+from handlers.reply_letter import reply_letter
+from handlers.texts import escape
+from scheduler.clock import Clock
+from scheduler.oversight import Outreach
+from storage.campaigns import documents_of
+from storage.comments import (
+    CommentView,
+    Moderation,
+    add_reply,
+    comment_counts,
+    export_views,
+    find_comment,
+    latest_comments,
+    moderate,
+    overseeing_unit,
+    overseen_campaigns,
+)
+from storage.forms import InvalidValue, clean_text
+from storage.models import Campaign, Comment, CommentStatus, Person, RoleKind, Unit
+from storage.outbox import enqueue
+from storage.people import Member
+
+LATEST = 5
+LISTED = 10
+MAX_REPLY = 3000
+_RECEIPT = re.compile(r"^\s*(YK[-\s]?[A-Z0-9]{6})\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def build_router() -> Router:
+    router = Router(name="moderation")
+    router.message.register(show_comments, Command("comments"))
+    router.callback_query.register(narrow, CommentsView.filter())
+    router.callback_query.register(export, ExportComments.filter())
+    router.message.register(reply, Command("reply"))
+    for action in Moderation:
+        router.message.register(moderate_one, Command(action.value))
+    return router
+
+
+async def _refuse_non_official(message: Message, member: Member) -> bool:
+    if member.has(RoleKind.OFFICIAL):
+        return False
+    await message.answer(
+        _("This is for ward and city officials. Ask your ward for an official's invite.")
+    )
+    return True
+
+
+async def show_comments(message: Message, session: AsyncSession, member: Member) -> None:
+    if await _refuse_non_official(message, member):
+        return
+    campaigns = await overseen_campaigns(session=session, member=member, limit=3)
+    if not campaigns:
+        await message.answer(_("No campaign of your unit has comments to show."))
+        return
+    for campaign in campaigns:
+        await _overview(message, session, campaign)
+
+
+async def _overview(message: Answerable, session: AsyncSession, campaign: Campaign) -> None:
+    counts = {
+        (t.document_id, t.section_id): t
+        for t in await comment_counts(session=session, campaign=campaign)
+    }
+    shown = sum(t.shown for t in counts.values())
+    hidden = sum(t.hidden for t in counts.values())
+    lines = [
+        _("💬 <b>{title}</b>: {count} comments").format(title=escape(campaign.title), count=shown)
+        + (_(" ({count} hidden)").format(count=hidden) if hidden else "")
+    ]
+    builder = InlineKeyboardBuilder()
+    assert campaign.id is not None
+    for document, sections in await documents_of(session=session, campaign=campaign):
+        total = sum(t.shown for (d, _s), t in counts.items() if d == document.id)
+        lines.append(f"📄 {escape(document.title)}: {total}")
+        for section in sections:
+            tally = counts.get((document.id, section.id))
+            if tally is not None and tally.shown:
+                lines.append(f"   • {escape(section_name(section))}: {tally.shown}")
+        assert document.id is not None
+        builder.button(
+            text=f"📄 {document.title} ({total})",
+            callback_data=CommentsView(campaign_id=campaign.id, document_id=document.id),
+        )
+    general = counts.get((None, None))
+    if general is not None and general.shown:
+        lines.append(_("💬 General comments: {count}").format(count=general.shown))
+    latest = await latest_comments(session=session, campaign=campaign, limit=LATEST)
+    if latest:
+        lines += ["", _("<b>Latest</b>")] + [official_line(view) for view in latest]
+    lines += ["", _commands_hint()]
+    builder.button(
+        text=_("📥 Excel (XLSX)"),
+        callback_data=ExportComments(campaign_id=campaign.id, fmt="xlsx"),
+    )
+    builder.button(
+        text=_("📥 CSV"), callback_data=ExportComments(campaign_id=campaign.id, fmt="csv")
+    )
+    builder.adjust(1)
+    await message.answer(_fit("\n".join(lines)), reply_markup=builder.as_markup())
+
+
+def _commands_hint() -> str:
+    return _(
+        "Reply: /reply YK-… your answer. Hide: /hide YK-…, spam: /spam YK-…, "
+        "show again: /restore YK-…"
+    )
+
+
+def _fit(text: str, limit: int = 4000) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def narrow(
+    callback: CallbackQuery, callback_data: CommentsView, session: AsyncSession, member: Member
+) -> None:
+    await callback.answer()
+    message = reply_target(callback)
+    campaign = await _overseen(session, member, callback_data.campaign_id)
+    if campaign is None:
+        await message.answer(_("This choice is no longer available."))
+        return
+    document_id = callback_data.document_id or None
+    section_id = callback_data.section_id or None
+    views = await latest_comments(
+        session=session,
+        campaign=campaign,
+        document_id=document_id,
+        section_id=section_id,
+        limit=LISTED,
+    )
+    builder = InlineKeyboardBuilder()
+    title = campaign.title
+    for document, sections in await documents_of(session=session, campaign=campaign):
+        if document.id != document_id:
+            continue
+        title = about(document, None, campaign.title)
+        for section in sections:
+            if section.id == section_id:
+                title = about(document, section, campaign.title)
+            elif section_id is None:
+                assert section.id is not None and campaign.id is not None
+                builder.button(
+                    text=section_name(section),
+                    callback_data=CommentsView(
+                        campaign_id=campaign.id, document_id=document.id, section_id=section.id
+                    ),
+                )
+    builder.adjust(1)
+    head = _("<b>{title}</b>: latest comments").format(title=escape(title))
+    body = [official_line(view) for view in views] or [_("No comments yet.")]
+    await message.answer(_fit("\n\n".join([head, *body])), reply_markup=builder.as_markup())
+
+
+async def _overseen(session: AsyncSession, member: Member, campaign_id: int) -> Campaign | None:
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    unit = await overseeing_unit(session=session, member=member, campaign=campaign)
+    return campaign if unit is not None else None
+
+
+async def export(
+    callback: CallbackQuery,
+    callback_data: ExportComments,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    files: FileMaker,
+) -> None:
+    await callback.answer()
+    message = reply_target(callback)
+    campaign = await _overseen(session, member, callback_data.campaign_id)
+    if campaign is None:
+        await message.answer(_("This choice is no longer available."))
+        return
+    views: list[CommentView] = [v async for v in export_views(session=session, campaign=campaign)]
+    fmt: Format = "csv" if callback_data.fmt == "csv" else "xlsx"
+    data = files.comments(views, fmt=fmt, tz=campaign.timezone)
+    stamp = clock.now().strftime("%Y%m%d-%H%M")
+    name = f"gopy-{campaign.code}-{stamp}.{fmt}"
+    await message.answer_document(
+        BufferedInputFile(data, filename=name),
+        caption=_("Comments of «{title}»: {count}.").format(
+            title=escape(campaign.title), count=len(views)
+        ),
+    )
+
+
+async def _comment_for(
+    message: Message, session: AsyncSession, member: Member, code: str
+) -> tuple[Comment, Campaign, Unit] | None:
+    """The comment with receipt ``code`` if the official oversees it; else say why not."""
+    comment = await find_comment(session=session, receipt=code.upper())
+    campaign = await session.get(Campaign, comment.campaign_id) if comment else None
+    unit = (
+        await overseeing_unit(session=session, member=member, campaign=campaign)
+        if campaign is not None
+        else None
+    )
+    if comment is None or campaign is None or unit is None:
+        await message.answer(
+            _("No comment {code} among those you oversee. Please check the code.").format(
+                code=escape(code.upper())
+            )
+        )
+        return None
+    return comment, campaign, unit
+
+
+def _receipt_and_rest(args: str | None) -> tuple[str, str] | None:
+    match = _RECEIPT.match(args or "")
+    if match is None:
+        return None
+    code = re.sub(r"[-\s]", "", match[1]).upper()
+    return f"{code[:2]}-{code[2:]}", match[2]
+
+
+async def reply(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    outreach: Outreach,
+    i18n: I18n,
+) -> None:
+    if await _refuse_non_official(message, member):
+        return
+    parsed = _receipt_and_rest(command.args)
+    if parsed is None:
+        await message.answer(_("Please write: /reply YK-7K3QMA your answer"))
+        return
+    code, rest = parsed
+    try:
+        text = clean_text(rest, max_length=MAX_REPLY)
+    except InvalidValue as error:
+        if error.reason == "too_long":
+            await message.answer(
+                _("An answer can have at most {limit} characters.").format(limit=MAX_REPLY)
+            )
+        else:
+            await message.answer(_("Please write: /reply YK-7K3QMA your answer"))
+        return
+    found = await _comment_for(message, session, member, code)
+    if found is None:
+        return
+    comment, campaign, unit = found
+    if comment.status is CommentStatus.WITHDRAWN:
+        await message.answer(
+            _("Comment {code} was withdrawn by its author.").format(code=comment.receipt)
+        )
+        return
+    author = await session.get(Person, comment.person_id)
+    assert author is not None
+    now = clock.now()
+    answer = await add_reply(
+        session=session, comment=comment, official=member.person, unit=unit, text=text, now=now
+    )
+    letter = await reply_letter(
+        session=session,
+        i18n=i18n,
+        comment=comment,
+        campaign=campaign,
+        reply=answer,
+        author=author,
+        unit=unit,
+        defaults=outreach.defaults,
+        now=now,
+    )
+    await enqueue(session=session, letters=[letter], now=now)
+    # Queued rows must be committed before the delivery loop looks for them.
+    await session.commit()
+    outreach.wake()
+    await message.answer(_sent_text(comment, letter.not_before, now, campaign.timezone))
+
+
+def _sent_text(comment: Comment, goes_at: datetime, now: datetime, tz: str) -> str:
+    text = _("✅ Your answer to {code} is on its way to its author.").format(code=comment.receipt)
+    if goes_at > now:
+        text += "\n" + _("It is quiet hours now: it goes at {time}.").format(
+            time=moment(goes_at, tz)
+        )
+    return text
+
+
+async def moderate_one(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+) -> None:
+    if await _refuse_non_official(message, member):
+        return
+    action = Moderation(command.command.lower())
+    parsed = _receipt_and_rest(command.args)
+    if parsed is None:
+        await message.answer(_("Please write: /{command} YK-7K3QMA").format(command=action.value))
+        return
+    found = await _comment_for(message, session, member, parsed[0])
+    if found is None:
+        return
+    comment = found[0]
+    if not await moderate(
+        session=session, comment=comment, action=action, by=member.person, now=clock.now()
+    ):
+        await message.answer(
+            _("Comment {code} was withdrawn by its author.").format(code=comment.receipt)
+        )
+        return
+    done = {
+        Moderation.HIDE: _(
+            "Comment {code} is hidden: kept on record, left out of lists and reports."
+        ),
+        Moderation.SPAM: _("Comment {code} is marked as spam: kept on record, not counted."),
+        Moderation.RESTORE: _("Comment {code} is shown again."),
+    }
+    await message.answer(done[action].format(code=comment.receipt))

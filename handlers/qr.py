@@ -1,0 +1,171 @@
+"""``/qr`` for officials: the QR code and A5 poster of a draft, a section, or the quick report.
+
+The poster comes as a PDF (print it as it is); the QR code alone as a photo, for a group chat
+or a slide.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.deep_linking import create_deep_link
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.callbacks import PickDraft, ReportQr
+from handlers.comment_texts import target_name
+from handlers.files import FileMaker
+from handlers.pickers import choose_campaign, choose_within
+from handlers.replies import Answerable, reply_target
+from handlers.texts import escape
+from scheduler.clock import Clock
+from storage.codes import entry_label, entry_payload
+from storage.comments import overseeing_unit, overseen_campaigns
+from storage.entries import Target, entry_for
+from storage.fsm import commit_now
+from storage.models import Campaign, RoleKind, Unit
+from storage.people import Member
+
+QR = "qr"
+REPORT_PAYLOAD = "report"
+
+
+def build_router() -> Router:
+    router = Router(name="qr")
+    router.message.register(ask_qr, Command("qr"))
+    router.callback_query.register(pick_qr, PickDraft.filter(F.purpose == QR))
+    router.callback_query.register(report_qr, ReportQr.filter())
+    return router
+
+
+async def ask_qr(
+    message: Message, session: AsyncSession, member: Member, clock: Clock, files: FileMaker
+) -> None:
+    if not member.has(RoleKind.OFFICIAL):
+        await message.answer(
+            _("This is for ward and city officials. Ask your ward for an official's invite.")
+        )
+        return
+    campaigns = await overseen_campaigns(session=session, member=member, limit=10)
+    if not campaigns:
+        await message.answer(_("No campaign of your unit to print a QR code for."))
+        return
+    assert campaigns[0].id is not None
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📝 Quick report poster for secretaries"),
+        callback_data=ReportQr(campaign_id=campaigns[0].id),
+    )
+    await message.answer(
+        _("Which QR code? Choose a draft below, or the quick report poster:"),
+        reply_markup=builder.as_markup(),
+    )
+    target = await choose_campaign(message, session, campaigns, QR)
+    if target is not None:
+        await _send_entry(message, session, member, target, clock, files)
+
+
+async def pick_qr(
+    callback: CallbackQuery,
+    callback_data: PickDraft,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    files: FileMaker,
+) -> None:
+    await callback.answer()
+    message = reply_target(callback)
+    if await _overseen(session, member, callback_data.campaign_id) is None:
+        await message.answer(_("This choice is no longer available."))
+        return
+    target = await choose_within(message, session, callback_data)
+    if target is not None:
+        await _send_entry(message, session, member, target, clock, files)
+
+
+async def _overseen(session: AsyncSession, member: Member, campaign_id: int) -> Unit | None:
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    return await overseeing_unit(session=session, member=member, campaign=campaign)
+
+
+async def _send_entry(
+    message: Answerable,
+    session: AsyncSession,
+    member: Member,
+    target: Target,
+    clock: Clock,
+    files: FileMaker,
+) -> None:
+    unit = await overseeing_unit(session=session, member=member, campaign=target.campaign)
+    assert unit is not None
+    entry = await entry_for(session=session, target=target, now=clock.now())
+    # The code must exist before anyone can scan it.
+    await commit_now(session)
+    username = await _username(message)
+    link = create_deep_link(username, "start", entry_payload(entry.code))
+    label = entry_label(entry.code)
+    caption = "\n".join(
+        [
+            f"<b>{escape(target_name(target))}</b>",
+            link,
+            _("Code to type: {code}").format(code=label),
+        ]
+    )
+    await _send_files(
+        message,
+        qr=files.qr_png(link),
+        poster=files.comment_poster(
+            target=target,
+            link=link,
+            code=entry.code,
+            handle=f"@{username}",
+            footer=unit.name,
+            fmt="pdf",
+        ),
+        slug=label.lower(),
+        caption=caption,
+    )
+
+
+async def report_qr(
+    callback: CallbackQuery,
+    callback_data: ReportQr,
+    session: AsyncSession,
+    member: Member,
+    files: FileMaker,
+) -> None:
+    await callback.answer()
+    message = reply_target(callback)
+    unit = await _overseen(session, member, callback_data.campaign_id)
+    if unit is None:
+        await message.answer(_("This choice is no longer available."))
+        return
+    username = await _username(message)
+    link = create_deep_link(username, "start", REPORT_PAYLOAD)
+    poster = files.report_poster(link=link, handle=f"@{username}", footer=unit.name, fmt="pdf")
+    caption = _("Quick report for secretaries: {link}").format(link=link)
+    await _send_files(
+        message, qr=files.qr_png(link), poster=poster, slug="report", caption=caption
+    )
+
+
+async def _send_files(
+    message: Answerable, *, qr: bytes, poster: bytes, slug: str, caption: str
+) -> None:
+    await message.answer_photo(BufferedInputFile(qr, filename=f"{slug}.png"), caption=caption)
+    await message.answer_document(
+        BufferedInputFile(poster, filename=f"poster-{slug}.pdf"),
+        caption=_("A5 poster, ready to print."),
+    )
+
+
+async def _username(message: Answerable) -> str:
+    bot = message.bot
+    assert bot is not None
+    # aiogram keeps getMe's answer for the life of the Bot.
+    me = await bot.me()
+    return me.username or ""

@@ -1,0 +1,487 @@
+"""Citizens' comments: submit (rate-limited, deduplicated), list one's own, withdraw,
+moderate, reply, and count them per document and section."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, func, tuple_, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from storage.codes import RECEIPT_LENGTH, normalise_code, random_code
+from storage.dialect import insert_ignore, rowcount
+from storage.entries import Target
+from storage.models import (
+    Campaign,
+    Comment,
+    CommentAttachment,
+    CommentReply,
+    CommentStatus,
+    Document,
+    EntryPoint,
+    Person,
+    RoleKind,
+    Section,
+    Unit,
+)
+from storage.people import Member
+from storage.units import ancestors
+
+RECEIPT_PREFIX = "YK-"  # ý kiến
+# Counted, listed and exported: withdrawn comments and spam are kept but left out.
+COUNTED = (CommentStatus.RECEIVED, CommentStatus.HIDDEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    kind: str  # "photo", "voice", "document"
+    file_id: str
+    file_unique_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """How the author signs: anonymous keeps neither name nor phone."""
+
+    anonymous: bool = True
+    name: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommentLimits:
+    per_hour: int = 10
+    # The same text again within this window is the same comment (a double tap, a re-send).
+    duplicate_window: timedelta = timedelta(minutes=10)
+
+
+class Outcome(StrEnum):
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    RATE_LIMITED = "rate_limited"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    outcome: Outcome
+    comment: Comment | None = None
+    # RATE_LIMITED: when the oldest comment of the last hour leaves the window.
+    retry_at: datetime | None = None
+
+
+def is_open(campaign: Campaign, now: datetime) -> bool:
+    """The one rule for taking comments: from the campaign's start to its end."""
+    return campaign.starts_at <= now <= campaign.ends_at
+
+
+def fingerprint(text: str, attachments: Sequence[Attachment]) -> str:
+    """Equal for the same words (case and spacing aside) and the same files."""
+    folded = " ".join(text.casefold().split())
+    files = ",".join(sorted(a.file_unique_id for a in attachments))
+    return hashlib.sha256(f"{folded}\x00{files}".encode()).hexdigest()
+
+
+async def rate_limited_until(
+    *, session: AsyncSession, person: Person, now: datetime, limits: CommentLimits
+) -> datetime | None:
+    """When the person may comment again, or None if they may now (``per_hour`` a rolling hour)."""
+    recent = await session.execute(
+        select(col(Comment.created_at))
+        .where(Comment.person_id == person.id, col(Comment.created_at) > now - timedelta(hours=1))
+        .order_by(col(Comment.created_at))
+    )
+    times = list(recent.scalars().all())
+    if len(times) < limits.per_hour:
+        return None
+    # The window frees up when the oldest of the last ``per_hour`` comments is an hour old.
+    return times[-limits.per_hour] + timedelta(hours=1)
+
+
+async def submit_comment(
+    *,
+    session: AsyncSession,
+    target: Target,
+    person: Person,
+    text: str,
+    attachments: Sequence[Attachment],
+    identity: Identity,
+    channel: str,
+    now: datetime,
+    limits: CommentLimits,
+) -> Submitted:
+    """Store a comment, or say why not. The text arrives cleaned (``forms.clean_text``)."""
+    if not is_open(target.campaign, now):
+        return Submitted(Outcome.CLOSED)
+    assert person.id is not None and target.campaign.id is not None
+    print_ = fingerprint(text, attachments)
+    same = await session.execute(
+        select(Comment)
+        .where(
+            Comment.person_id == person.id,
+            Comment.fingerprint == print_,
+            col(Comment.created_at) >= now - limits.duplicate_window,
+        )
+        .limit(1)
+    )
+    duplicate = same.scalar_one_or_none()
+    if duplicate is not None:
+        return Submitted(Outcome.DUPLICATE, duplicate)
+    frees_at = await rate_limited_until(session=session, person=person, now=now, limits=limits)
+    if frees_at is not None:
+        return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
+    comment = await _insert(session, target, person, text, identity, channel, print_, now)
+    assert comment.id is not None
+    session.add_all(
+        CommentAttachment(
+            comment_id=comment.id,
+            kind=a.kind,
+            file_id=a.file_id[:255],
+            file_unique_id=a.file_unique_id[:64],
+            position=i,
+        )
+        for i, a in enumerate(attachments)
+    )
+    await session.flush()
+    return Submitted(Outcome.NEW, comment)
+
+
+async def _insert(
+    session: AsyncSession,
+    target: Target,
+    person: Person,
+    text: str,
+    identity: Identity,
+    channel: str,
+    print_: str,
+    now: datetime,
+) -> Comment:
+    named = not identity.anonymous
+    for _attempt in range(5):
+        receipt = RECEIPT_PREFIX + random_code(RECEIPT_LENGTH)
+        result = await session.execute(
+            insert_ignore(
+                session,
+                Comment,
+                receipt=receipt,
+                campaign_id=target.campaign.id,
+                document_id=target.document.id if target.document else None,
+                section_id=target.section.id if target.section else None,
+                person_id=person.id,
+                text=text,
+                anonymous=not named,
+                author_name=identity.name if named else None,
+                phone=identity.phone if named else None,
+                channel=channel,
+                fingerprint=print_,
+                created_at=now,
+                status=CommentStatus.RECEIVED,
+            )
+        )
+        if rowcount(result):
+            found = await find_comment(session=session, receipt=receipt)
+            assert found is not None
+            return found
+        # The receipt code was taken: draw again.
+    raise RuntimeError("could not draw a free receipt code")
+
+
+def receipt_from_text(raw: str) -> str | None:
+    """``YK-7K3QMA`` from what an official typed (``yk 7k3qma``), or None."""
+    code = normalise_code(raw)
+    bare = RECEIPT_PREFIX.rstrip("-")
+    if code.startswith(bare) and len(code) == len(bare) + RECEIPT_LENGTH:
+        return RECEIPT_PREFIX + code[len(bare) :]
+    return None
+
+
+async def find_comment(*, session: AsyncSession, receipt: str) -> Comment | None:
+    result = await session.execute(select(Comment).where(Comment.receipt == receipt))
+    return result.scalar_one_or_none()
+
+
+@dataclass(frozen=True, slots=True)
+class CommentView:
+    """A comment with what it is about and its files, as lists and exports show it."""
+
+    comment: Comment
+    campaign: Campaign
+    document: Document | None
+    section: Section | None
+    photos: int = 0
+    reply: str | None = None
+
+
+def _photo_count() -> Any:
+    return (
+        select(func.count())
+        .where(CommentAttachment.comment_id == Comment.id, CommentAttachment.kind == "photo")
+        .scalar_subquery()
+    )
+
+
+def _views() -> Select[Comment, Campaign, Document, Section]:
+    return (
+        sa_select(Comment, Campaign, Document, Section)
+        .join(Campaign, col(Campaign.id) == Comment.campaign_id)
+        .outerjoin(Document, col(Document.id) == Comment.document_id)
+        .outerjoin(Section, col(Section.id) == Comment.section_id)
+    )
+
+
+async def own_comments(
+    *, session: AsyncSession, person: Person, limit: int = 10
+) -> list[CommentView]:
+    """The person's latest comments, newest first (spam shows as received to its author)."""
+    result = await session.execute(
+        _views()
+        .where(col(Comment.person_id) == person.id)
+        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+        .limit(limit)
+    )
+    return [CommentView(row[0], row[1], row[2], row[3]) for row in result.all()]
+
+
+class Withdrawal(StrEnum):
+    ALLOWED = "allowed"  # may be withdrawn now
+    DONE = "done"
+    UNKNOWN = "unknown"  # not theirs, or no such comment
+    CLOSED = "closed"  # the campaign has ended: the comment is part of the record
+    ALREADY = "already"
+
+
+async def check_withdrawal(
+    *, session: AsyncSession, person: Person, comment_id: int, now: datetime
+) -> tuple[Withdrawal, Comment | None]:
+    """Whether the author may withdraw the comment now; changes nothing."""
+    comment = await session.get(Comment, comment_id)
+    if comment is None or comment.person_id != person.id:
+        return Withdrawal.UNKNOWN, None
+    if comment.status is CommentStatus.WITHDRAWN:
+        return Withdrawal.ALREADY, comment
+    campaign = await session.get(Campaign, comment.campaign_id)
+    if campaign is None or not is_open(campaign, now):
+        return Withdrawal.CLOSED, comment
+    return Withdrawal.ALLOWED, comment
+
+
+async def withdraw_comment(
+    *, session: AsyncSession, person: Person, comment_id: int, now: datetime
+) -> tuple[Withdrawal, Comment | None]:
+    outcome, comment = await check_withdrawal(
+        session=session, person=person, comment_id=comment_id, now=now
+    )
+    if outcome is not Withdrawal.ALLOWED or comment is None:
+        return outcome, comment
+    await _set_status(session, comment, CommentStatus.WITHDRAWN, person, now)
+    return Withdrawal.DONE, comment
+
+
+async def _set_status(
+    session: AsyncSession, comment: Comment, status: CommentStatus, by: Person, now: datetime
+) -> None:
+    comment.status = status
+    comment.status_changed_at = now
+    comment.status_changed_by_id = by.id
+    session.add(comment)
+    await session.flush()
+
+
+async def overseeing_unit(
+    *, session: AsyncSession, member: Member, campaign: Campaign
+) -> Unit | None:
+    """The official's unit that oversees ``campaign`` (the campaign's unit or one above it)."""
+    mine = {u.id: u for u in member.units(RoleKind.OFFICIAL)}
+    if not mine:
+        return None
+    if campaign.unit_id in mine:
+        return mine[campaign.unit_id]
+    owner = await session.get(Unit, campaign.unit_id)
+    if owner is None:
+        return None
+    for unit in await ancestors(session=session, unit=owner):
+        if unit.id in mine:
+            return mine[unit.id]
+    return None
+
+
+class Moderation(StrEnum):
+    HIDE = "hide"
+    SPAM = "spam"
+    RESTORE = "restore"
+
+
+_MODERATED = {
+    Moderation.HIDE: CommentStatus.HIDDEN,
+    Moderation.SPAM: CommentStatus.SPAM,
+    Moderation.RESTORE: CommentStatus.RECEIVED,
+}
+
+
+async def moderate(
+    *, session: AsyncSession, comment: Comment, action: Moderation, by: Person, now: datetime
+) -> bool:
+    """Hide, mark as spam or restore; nothing is deleted. False for a withdrawn comment."""
+    if comment.status is CommentStatus.WITHDRAWN:
+        return False
+    await _set_status(session, comment, _MODERATED[action], by, now)
+    return True
+
+
+async def add_reply(
+    *,
+    session: AsyncSession,
+    comment: Comment,
+    official: Person,
+    unit: Unit,
+    text: str,
+    now: datetime,
+) -> CommentReply:
+    assert comment.id is not None and official.id is not None and unit.id is not None
+    reply = CommentReply(
+        comment_id=comment.id, person_id=official.id, unit_id=unit.id, text=text, created_at=now
+    )
+    session.add(reply)
+    await session.execute(
+        update(Comment).where(col(Comment.id) == comment.id).values(replied_at=now)
+    )
+    comment.replied_at = now
+    await session.flush()
+    return reply
+
+
+@dataclass(frozen=True, slots=True)
+class Tallied:
+    """Comments on one document and section (None: on the whole document or campaign)."""
+
+    document_id: int | None
+    section_id: int | None
+    shown: int
+    hidden: int
+
+
+async def comment_counts(*, session: AsyncSession, campaign: Campaign) -> list[Tallied]:
+    """How many comments each document and section got (withdrawn and spam left out)."""
+    result = await session.execute(
+        select(
+            col(Comment.document_id),
+            col(Comment.section_id),
+            col(Comment.status),
+            func.count(),
+        )
+        .where(Comment.campaign_id == campaign.id, col(Comment.status).in_(COUNTED))
+        .group_by(col(Comment.document_id), col(Comment.section_id), col(Comment.status))
+    )
+    tally: dict[tuple[int | None, int | None], list[int]] = {}
+    for document_id, section_id, status, count in result.all():
+        pair = tally.setdefault((document_id, section_id), [0, 0])
+        pair[0 if status == CommentStatus.RECEIVED else 1] += int(count)
+    return [Tallied(d, s, shown, hidden) for (d, s), (shown, hidden) in tally.items()]
+
+
+async def latest_comments(
+    *,
+    session: AsyncSession,
+    campaign: Campaign,
+    document_id: int | None = None,
+    section_id: int | None = None,
+    limit: int = 5,
+) -> list[CommentView]:
+    """The newest comments that are shown (not hidden, spam or withdrawn)."""
+    query = _views().where(
+        col(Comment.campaign_id) == campaign.id, col(Comment.status) == CommentStatus.RECEIVED
+    )
+    if section_id is not None:
+        query = query.where(col(Comment.section_id) == section_id)
+    elif document_id is not None:
+        query = query.where(col(Comment.document_id) == document_id)
+    result = await session.execute(
+        query.add_columns(_photo_count())
+        .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
+        .limit(limit)
+    )
+    return [CommentView(row[0], row[1], row[2], row[3], int(row[4])) for row in result.all()]
+
+
+async def export_views(
+    *, session: AsyncSession, campaign: Campaign, batch: int = 2000
+) -> AsyncIterator[CommentView]:
+    """Every counted comment of ``campaign`` in export order: document, section, time.
+
+    Streamed in batches by keyset, so a campaign with a million comments never sits in memory.
+    """
+    photos = _photo_count()
+    reply = (
+        select(col(CommentReply.text))
+        .where(CommentReply.comment_id == Comment.id)
+        .order_by(col(CommentReply.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    doc_pos = func.coalesce(col(Document.position), -1)
+    sec_pos = func.coalesce(col(Section.position), -1)
+    order = (doc_pos, sec_pos, col(Comment.created_at), col(Comment.id))
+    last: tuple[int, int, datetime, int] | None = None
+    while True:
+        query = (
+            sa_select(Comment, Campaign, Document, Section, photos, reply, doc_pos, sec_pos)
+            .join(Campaign, col(Campaign.id) == Comment.campaign_id)
+            .outerjoin(Document, col(Document.id) == Comment.document_id)
+            .outerjoin(Section, col(Section.id) == Comment.section_id)
+            .where(col(Comment.campaign_id) == campaign.id, col(Comment.status).in_(COUNTED))
+        )
+        if last is not None:
+            query = query.where(tuple_(*order) > tuple_(*last))
+        rows = (await session.execute(query.order_by(*order).limit(batch))).all()
+        for comment, camp, document, section, count, text, _d, _s in rows:
+            yield CommentView(comment, camp, document, section, int(count or 0), text)
+        if len(rows) < batch:
+            return
+        tail = rows[-1]
+        last = (tail[6], tail[7], tail[0].created_at, tail[0].id)
+
+
+async def overseen_campaigns(
+    *, session: AsyncSession, member: Member, limit: int = 5
+) -> list[Campaign]:
+    """The latest campaigns whose comments the official may read (run by their unit or below).
+
+    Campaigns are few (a handful a year per ward): filtering them here is cheaper than a
+    recursive query over the unit tree.
+    """
+    if not member.has(RoleKind.OFFICIAL):
+        return []
+    result = await session.execute(
+        select(Campaign).order_by(col(Campaign.starts_at).desc(), col(Campaign.id).desc())
+    )
+    found: list[Campaign] = []
+    for campaign in result.scalars().all():
+        if await overseeing_unit(session=session, member=member, campaign=campaign) is not None:
+            found.append(campaign)
+            if len(found) >= limit:
+                break
+    return found
+
+
+async def referenced(
+    *, session: AsyncSession, document_id: int | None = None, section_id: int | None = None
+) -> bool:
+    """Whether comments or entry points point at the document or section."""
+    checks = []
+    table: type[Comment] | type[EntryPoint]
+    for table in (Comment, EntryPoint):
+        if section_id is not None:
+            checks.append(select(col(table.id)).where(table.section_id == section_id).limit(1))
+        if document_id is not None:
+            checks.append(select(col(table.id)).where(table.document_id == document_id).limit(1))
+    for check in checks:
+        if (await session.execute(check)).first() is not None:
+            return True
+    return False

@@ -1,0 +1,108 @@
+"""Entry points behind QR codes: one opaque code per campaign, document or section."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from storage.codes import ENTRY_LENGTH, random_code
+from storage.dialect import insert_ignore
+from storage.models import Campaign, Document, EntryKind, EntryPoint, Section
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a comment is about: a campaign, optionally one of its documents and a section."""
+
+    campaign: Campaign
+    document: Document | None = None
+    section: Section | None = None
+
+    @property
+    def key(self) -> str:
+        """``c3``, ``c3.d7`` or ``c3.d7.s21``: one entry point per target."""
+        parts = [f"c{self.campaign.id}"]
+        if self.document is not None:
+            parts.append(f"d{self.document.id}")
+        if self.section is not None:
+            parts.append(f"s{self.section.id}")
+        return ".".join(parts)
+
+
+async def entry_for(*, session: AsyncSession, target: Target, now: datetime) -> EntryPoint:
+    """The entry point of ``target``, created on first use; a reprinted poster keeps its code."""
+    found = await _by_target(session, target.key)
+    if found is not None:
+        return found
+    for _attempt in range(8):
+        await session.execute(
+            insert_ignore(
+                session,
+                EntryPoint,
+                code=random_code(ENTRY_LENGTH),
+                target=target.key,
+                kind=EntryKind.COMMENT,
+                campaign_id=target.campaign.id,
+                document_id=target.document.id if target.document else None,
+                section_id=target.section.id if target.section else None,
+                created_at=now,
+            )
+        )
+        found = await _by_target(session, target.key)
+        if found is not None:
+            return found
+        # Nothing inserted and still no entry: the random code was taken. Draw again.
+    raise RuntimeError("could not draw a free entry code")
+
+
+async def _by_target(session: AsyncSession, key: str) -> EntryPoint | None:
+    result = await session.execute(select(EntryPoint).where(EntryPoint.target == key))
+    return result.scalar_one_or_none()
+
+
+async def resolve_entry(*, session: AsyncSession, code: str) -> Target | None:
+    """The target of a poster's code, or None for an unknown code (or a dropped section)."""
+    result = await session.execute(
+        select(EntryPoint, Campaign, Document, Section)
+        .join(Campaign, Campaign.id == EntryPoint.campaign_id)  # type: ignore[arg-type]
+        .outerjoin(Document, Document.id == EntryPoint.document_id)  # type: ignore[arg-type]
+        .outerjoin(Section, Section.id == EntryPoint.section_id)  # type: ignore[arg-type]
+        .where(EntryPoint.code == code)
+    )
+    row = result.first()
+    if row is None:
+        return None
+    entry, campaign = row[0], row[1]
+    # Outer joins: a document or section dropped from the campaign since the poster was printed.
+    document: Document | None = row[2]
+    section: Section | None = row[3]
+    if (entry.document_id is not None and document is None) or (
+        entry.section_id is not None and section is None
+    ):
+        return None
+    return Target(campaign, document, section)
+
+
+async def target_of(
+    *,
+    session: AsyncSession,
+    campaign_id: int,
+    document_id: int | None = None,
+    section_id: int | None = None,
+) -> Target | None:
+    """A target from ids (a button, a draft), checked to belong together; None if not."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    document = await session.get(Document, document_id) if document_id is not None else None
+    if document_id is not None and (document is None or document.campaign_id != campaign.id):
+        return None
+    section = await session.get(Section, section_id) if section_id is not None else None
+    if section_id is not None and (
+        section is None or document is None or section.document_id != document.id
+    ):
+        return None
+    return Target(campaign, document, section)

@@ -12,17 +12,20 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Protocol, cast
+from typing import TYPE_CHECKING, Literal, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
 from openpyxl.worksheet.filters import AutoFilter
+
+if TYPE_CHECKING:
+    # openpyxl names its write-only sheet class in no public module; only its type is used.
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 INT_FORMAT = "#,##0"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.codes import ENTRY_LENGTH, random_code
 from storage.dialect import insert_ignore
@@ -93,16 +93,26 @@ async def target_of(
     document_id: int | None = None,
     section_id: int | None = None,
 ) -> Target | None:
-    """A target from ids (a button, a draft), checked to belong together; None if not."""
-    campaign = await session.get(Campaign, campaign_id)
-    if campaign is None:
+    """A target from ids (a button, a draft), checked to belong together; None if not.
+
+    One query: every update of a comment in progress asks for its target again.
+    """
+    query = select(Campaign, Document, Section).where(Campaign.id == campaign_id)
+    query = query.outerjoin(
+        Document,
+        (col(Document.id) == document_id) & (col(Document.campaign_id) == Campaign.id),
+    ).outerjoin(
+        Section,
+        (col(Section.id) == section_id) & (col(Section.document_id) == Document.id),
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
         return None
-    document = await session.get(Document, document_id) if document_id is not None else None
-    if document_id is not None and (document is None or document.campaign_id != campaign.id):
-        return None
-    section = await session.get(Section, section_id) if section_id is not None else None
-    if section_id is not None and (
-        section is None or document is None or section.document_id != document.id
+    campaign = row[0]
+    document: Document | None = row[1]
+    section: Section | None = row[2]
+    if (document_id is not None and document is None) or (
+        section_id is not None and section is None
     ):
         return None
     return Target(campaign, document, section)

@@ -24,4 +24,4 @@ async def test_polling_answers_through_the_configured_api_server(app: BotApp) ->
             await asyncio.wait_for(polling, timeout=10)
     answers = [c for c in app.api.calls if c.method == "sendMessage"]
     assert len(answers) == 1 and answers[0].chat_id == 950
-    assert "/report" in answers[0].text
+    assert "/comment" in answers[0].text

@@ -108,8 +108,9 @@ async def test_polling_mode_drops_the_webhook_and_answers(
         if c.method == "setMyCommands"
     }
     assert set(menus) == {None, "en"}
-    assert menus[None][0] == {"command": "report", "description": "Gửi hoặc sửa báo cáo tuần này"}
-    assert menus["en"][0]["description"] == "File or change this week's report"
+    assert menus[None][0] == {"command": "comment", "description": "Góp ý dự thảo văn kiện"}
+    assert {"command": "report", "description": "Gửi hoặc sửa báo cáo tuần này"} in menus[None]
+    assert menus["en"][0]["description"] == "Comment on the draft documents"
     assert any(c.method == "sendMessage" and c.chat_id == 970 for c in fake.calls)
 
 

@@ -53,7 +53,7 @@ async def test_valid_update_is_handled_once(app: BotApp, webhook: str) -> None:
     assert await post(webhook, update_json(77), {SECRET_HEADER: SECRET}) == 200
     assert await post(webhook, update_json(77), {SECRET_HEADER: SECRET}) == 200  # re-delivery
     sent = [c for c in app.api.calls if c.method == "sendMessage"]
-    assert len(sent) == 1 and "/report" in sent[0].text
+    assert len(sent) == 1 and "/comment" in sent[0].text
 
 
 async def test_wrong_path_is_404(webhook: str) -> None:

@@ -27,6 +27,8 @@ campaign_app = typer.Typer(help="Campaigns, deadlines, forms, documents.", no_ar
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(campaign_app, name="campaign")
+comments_app = typer.Typer(help="Citizens' comments.", no_args_is_help=True)
+app.add_typer(comments_app, name="comments")
 
 
 def _settings() -> Settings:
@@ -266,6 +268,88 @@ def outbox() -> None:
     from bot.commands_scheduler import print_outbox
 
     asyncio.run(print_outbox(_settings()))
+
+
+@app.command()
+def qr(
+    campaign: Annotated[str, typer.Argument(help="Code of the campaign, e.g. dh14")],
+    document: Annotated[str | None, typer.Option(help="Code of a document, e.g. bctt")] = None,
+    section: Annotated[str | None, typer.Option(help="Number of a section, e.g. I")] = None,
+    report: Annotated[
+        bool, typer.Option("--report", help="The secretaries' quick report instead")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="The QR code as PNG")] = None,
+    poster: Annotated[Path | None, typer.Option(help="An A5 poster, .png or .pdf")] = None,
+) -> None:
+    """Print the deep link of a QR code, and write the code and an A5 poster."""
+    from bot.commands_comments import CommandProblem, Made, make_qr, page_format
+
+    settings = _settings()
+    username = _bot_username(settings)
+    if not username:
+        raise _fail(
+            "Cần tên bot để tạo liên kết: đặt GOPY_TELEGRAM_BOT_USERNAME "
+            "(hoặc GOPY_TELEGRAM_TOKEN)."
+        )
+    try:
+        page = page_format(poster) if poster else None
+    except CommandProblem as problem:
+        raise _fail(str(problem)) from None
+    qr_file = out or (None if poster else Path("qr.png"))
+
+    async def make(session: AsyncSession) -> Made:
+        return await make_qr(
+            session=session,
+            settings=settings,
+            username=username,
+            campaign_code=campaign,
+            document_code=document,
+            section_number=section,
+            report=report,
+            poster=page,
+        )
+
+    try:
+        made = asyncio.run(_with_session(make))
+    except CommandProblem as problem:
+        raise _fail(str(problem)) from None
+    typer.echo(f"{made.what}\n{made.link}")
+    if made.code:
+        typer.echo(f"Mã để nhắn: {made.code}")
+    for path, data in ((qr_file, made.qr), (poster, made.poster)):
+        if path is not None and data is not None:
+            path.write_bytes(data)
+            typer.echo(f"Đã ghi: {path}")
+
+
+@comments_app.command("export")
+def comments_export(
+    campaign: Annotated[str, typer.Argument(help="Code of the campaign, e.g. dh14")],
+    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
+    out: Annotated[Path | None, typer.Option(help="File to write")] = None,
+) -> None:
+    """Write the campaign's comments, grouped by document and section, to XLSX or CSV."""
+    from bot.commands_comments import CommandProblem, export_comments_file
+
+    if fmt not in ("xlsx", "csv"):
+        raise _fail("--format phải là xlsx hoặc csv.")
+    settings = _settings()
+    target = out or Path(f"gopy-{campaign}-comments.{fmt}")
+
+    async def export(session: AsyncSession) -> tuple[int, bytes]:
+        return await export_comments_file(
+            session=session,
+            settings=settings,
+            campaign_code=campaign,
+            fmt="csv" if fmt == "csv" else "xlsx",
+        )
+
+    try:
+        count, data = asyncio.run(_with_session(export))
+    except CommandProblem as problem:
+        raise _fail(str(problem)) from None
+    target.write_bytes(data)
+    typer.echo(f"Đã ghi {count} ý kiến vào {target}")
 
 
 def main() -> None:

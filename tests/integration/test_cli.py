@@ -122,3 +122,69 @@ def test_remind_with_a_bad_time(env: Path) -> None:
 def test_scheduler_alone_needs_a_token(env: Path) -> None:
     result = runner.invoke(app, ["scheduler"])
     assert result.exit_code == 1 and "GOPY_TELEGRAM_TOKEN" in result.output
+
+
+def decode(path: Path) -> str:
+    import zxingcpp
+    from PIL import Image
+
+    (found,) = zxingcpp.read_barcodes(Image.open(path))
+    return str(found.text)
+
+
+def test_qr_and_poster_of_a_section(env: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    args = ["qr", "dh14", "--document", "bctt", "--section", "I"]
+    result = runner.invoke(app, [*args, "--out", "q.png", "--poster", "p.pdf"])
+    assert result.exit_code == 0, result.output
+    link = decode(env / "q.png")
+    assert re.fullmatch(r"https://t\.me/gopy_test_bot\?start=gy-[A-Z0-9]{5}", link)
+    assert link in result.output and "Mã để nhắn: GY-" in result.output
+    assert "Kết quả thực hiện Nghị quyết Đại hội XIII" in result.output
+    assert (env / "p.pdf").read_bytes().startswith(b"%PDF")
+
+    again = runner.invoke(app, [*args, "--poster", "p.png"])
+    assert again.exit_code == 0 and link in again.output, "one code per section, kept"
+    assert (env / "p.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_qr_of_the_quick_report(env: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result = runner.invoke(app, ["qr", "dh14", "--report"])
+    assert result.exit_code == 0, result.output
+    assert decode(env / "qr.png") == "https://t.me/gopy_test_bot?start=report"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["qr", "nope"], "Không tìm thấy đợt"),
+        (["qr", "dh14", "--document", "nope"], "không có văn kiện"),
+        (["qr", "dh14", "--document", "bctt", "--section", "IX"], "không có phần số IX"),
+        (["qr", "dh14", "--section", "I"], "--document"),
+        (["qr", "dh14", "--poster", "p.jpg"], ".png hoặc .pdf"),
+        (["comments", "export", "nope"], "Không tìm thấy đợt"),
+        (["comments", "export", "dh14", "--format", "doc"], "xlsx hoặc csv"),
+    ],
+)
+def test_qr_and_export_mistakes_are_clear(env: Path, args: list[str], message: str) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_qr_needs_the_bot_name(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GOPY_TELEGRAM_BOT_USERNAME")
+    result = runner.invoke(app, ["qr", "dh14"])
+    assert result.exit_code == 1 and "GOPY_TELEGRAM_BOT_USERNAME" in result.output
+
+
+def test_comments_export_of_an_empty_campaign(env: Path) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result = runner.invoke(
+        app, ["comments", "export", "dh14", "--format", "csv", "--out", "c.csv"]
+    )
+    assert result.exit_code == 0 and "Đã ghi 0 ý kiến" in result.output, result.output
+    text = (env / "c.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbf") and "Mã tiếp nhận" in text.decode("utf-8-sig")

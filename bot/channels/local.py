@@ -2,7 +2,8 @@
 
 Bot API calls the handlers make (sendMessage, editMessageText, answerCallbackQuery, …) are
 recorded per chat instead of being sent anywhere, so the real Dispatcher and handlers run with
-no token and no network.
+no token and no network. Files the bot sends (a QR code, a poster, an export) are kept in
+memory and linked from the chat, so the page can open them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import contextlib
 import itertools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import Chat, InputFile, Message, User
 
 from scheduler.clock import Clock
 
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
 
 BOT_ID = 1
 BOT_USERNAME = "gopy_local_bot"
+# Files kept for the page, newest last: a long demo session must not grow without bound.
+MAX_FILES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    name: str
+    data: bytes
 
 
 @dataclass(slots=True)
@@ -62,6 +71,15 @@ class Hub:
         self._message_ids = itertools.count(1)
         self._seq = itertools.count(1)
         self._changed = asyncio.Condition()
+        self.files: dict[int, SentFile] = {}
+        self._file_ids = itertools.count(1)
+
+    def keep_file(self, name: str, data: bytes) -> int:
+        file_id = next(self._file_ids)
+        self.files[file_id] = SentFile(name, data)
+        while len(self.files) > MAX_FILES:
+            self.files.pop(next(iter(self.files)))
+        return file_id
 
     def chat(self, chat_id: int) -> ChatLog:
         return self.chats.setdefault(chat_id, ChatLog())
@@ -120,11 +138,17 @@ class LocalSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - the signature of aiogram's BaseSession
     ) -> TelegramType:
+        files: dict[str, InputFile] = {}
         params = {
-            key: self.prepare_value(value, bot=bot, files={}, _dumps_json=False)
+            key: self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             for key, value in method.model_dump(warnings=False).items()
         }
         params = {key: value for key, value in params.items() if value is not None}
+        if files:
+            (upload,) = files.values()
+            data = b"".join([chunk async for chunk in upload.read(bot)])
+            sent = await self._send_file(params, upload.filename or "file", data, bot)
+            return cast(TelegramType, sent)
         result = await self._handle(method.__api_method__, params)
         if isinstance(result, Message):
             return result.as_(bot)  # type: ignore[return-value]
@@ -160,6 +184,18 @@ class LocalSession(BaseSession):
         )
         return self._message(chat_id, message_id, params["text"])
 
+    async def _send_file(
+        self, params: dict[str, Any], name: str, data: bytes, bot: Bot
+    ) -> Message:
+        chat_id = int(params["chat_id"])
+        file_id = self.hub.keep_file(name, data)
+        caption = params.get("caption") or ""
+        link = f'📎 <a href="/api/files/{file_id}">{_escape(name)}</a>'
+        text = f"{caption}\n{link}" if caption else link
+        message_id = self.hub.next_message_id()
+        await self.hub.record(chat_id, ChatMessage(message_id, "bot", text))
+        return self._message(chat_id, message_id, text).as_(bot)
+
     async def _edit(self, params: dict[str, Any]) -> Message | bool:
         chat_id = int(params["chat_id"])
         message = self.hub.chat(chat_id).messages.get(int(params["message_id"]))
@@ -188,3 +224,9 @@ class LocalSession(BaseSession):
 def _inline_buttons(markup: dict[str, Any]) -> list[list[dict[str, str]]]:
     rows = markup.get("inline_keyboard") or []
     return [[{"text": b["text"], "data": b.get("callback_data", "")} for b in row] for row in rows]
+
+
+def _escape(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

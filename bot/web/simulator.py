@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import mimetypes
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -249,8 +250,23 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             }
         )
 
+    async def sent_file(request: web.Request) -> web.Response:
+        raw = request.match_info["file"]
+        kept = sim.hub.files.get(int(raw)) if raw.isascii() and raw.isdigit() else None
+        if kept is None:
+            return _error(404, "unknown file")
+        kind = mimetypes.guess_type(kept.name)[0] or "application/octet-stream"
+        # Pictures and PDFs open in the tab; spreadsheets download.
+        disposition = "inline" if kind in ("image/png", "application/pdf") else "attachment"
+        return web.Response(
+            body=kept.data,
+            content_type=kind,
+            headers={"Content-Disposition": f'{disposition}; filename="{kept.name}"'},
+        )
+
     return [
         web.get("/", page),
+        web.get("/api/files/{file}", sent_file),
         web.get("/api/personas", personas),
         web.post("/api/personas/{persona}/join", join),
         web.post("/api/send", send),

@@ -14,7 +14,7 @@ from bot.channels.local import Hub, LocalSession
 from bot.channels.telegram import bot_properties
 from bot.config import Settings
 from bot.web.app import build_web_app
-from bot.web.simulator import SECRETARY_BASE, Simulator, routes
+from bot.web.simulator import CITIZEN_ID, OFFICIAL_ID, SECRETARY_BASE, Simulator, routes
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram import serve_app
 from tests.seed import seed_ward
@@ -90,6 +90,60 @@ async def test_secretary_joins_and_starts_a_report(page: Page) -> None:
     )
     assert status == 200
     assert "Câu 1/9" in (await page.news(me))[-1]["text"]
+
+
+async def press(page: Page, persona: int, messages: list[dict[str, Any]], label: str) -> None:
+    for message in reversed(messages):
+        for row in message["buttons"]:
+            for button in row:
+                if label in button["text"]:
+                    body = {
+                        "persona": persona,
+                        "message_id": message["id"],
+                        "data": button["data"],
+                    }
+                    status, _ = await page.call("POST", "/api/press", body)
+                    assert status == 200
+                    return
+    raise AssertionError(f"no button {label!r}")
+
+
+async def test_official_gets_a_qr_code_and_a_poster_to_open(page: Page) -> None:
+    import io
+    import re
+
+    import zxingcpp
+    from PIL import Image
+
+    me = OFFICIAL_ID
+    assert (await page.call("POST", f"/api/personas/{me}/join"))[0] == 200
+    shown = await page.say(me, "/qr")
+    await press(page, me, shown, "Báo cáo chính trị")
+    await press(page, me, await page.news(me), "I. Kết quả")
+    sent = [m["text"] for m in await page.news(me)]
+    links = [re.search(r'href="(/api/files/\d+)"', text) for text in sent]
+    qr_path, poster_path = (m[1] for m in links if m)
+    async with page.http.get(page.base + qr_path) as response:
+        assert response.status == 200 and response.content_type == "image/png"
+        (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(await response.read())))
+    assert code.text.startswith("https://t.me/gopy_local_bot?start=gy-")
+    async with page.http.get(page.base + poster_path) as response:
+        assert response.content_type == "application/pdf"
+        assert (await response.read()).startswith(b"%PDF")
+
+    citizen = CITIZEN_ID
+    greeting = await page.say(citizen, "/start " + code.text.split("start=")[1])
+    assert "Kết quả thực hiện" in greeting[-1]["text"]
+    noted = await page.say(citizen, "Ý kiến gửi từ trình mô phỏng")
+    await press(page, citizen, noted, "Gửi ẩn danh")
+    await press(page, citizen, await page.news(citizen), "Gửi ý kiến")
+    assert "YK-" in (await page.news(citizen))[-1]["text"]
+
+
+@pytest.mark.parametrize("path", ["/api/files/abc", "/api/files/999", "/api/files/-1"])
+async def test_unknown_files_are_404(page: Page, path: str) -> None:
+    async with page.http.get(page.base + path) as response:
+        assert response.status == 404
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.importers.markdown_docs import load_documents
 from bot.importers.org import RANK, Code
 from bot.importers.yaml_lines import Loc, load_yaml, locate, problem_at, validate
 from scheduler.plan import offset_label, parse_offsets
@@ -386,5 +387,13 @@ async def import_campaign_data(
 
 
 async def import_campaign(*, session: AsyncSession, path: Path) -> Campaign:
-    """Create or update the campaign of a YAML file; problems name the file and line."""
-    return await import_campaign_data(session=session, data=load_yaml(path), source=path.name)
+    """Create or update the campaign of a YAML file; problems name the file and line.
+
+    ``documents: drafts.md`` reads the documents from a Markdown file beside it
+    (``bot.importers.markdown_docs``).
+    """
+    data = load_yaml(path)
+    documents = data.get("documents")
+    if isinstance(documents, str):
+        data["documents"] = load_documents(path.parent / documents)
+    return await import_campaign_data(session=session, data=data, source=path.name)

@@ -696,3 +696,96 @@ async def test_vietnamese_day_first_dates(session: AsyncSession, tmp_path: Path)
     campaign = await import_campaign(session=session, path=path)
     assert campaign.starts_at == datetime(2025, 10, 15, 1, 0, tzinfo=UTC)
     assert campaign.ends_at == datetime(2025, 11, 9, 17, 0, tzinfo=UTC)
+
+
+# --- documents in Markdown, and documents that comments point at -------------------------------
+
+DRAFTS_MD = """
+    # Dự thảo Báo cáo chính trị {#bctt}
+    <https://example.org/bctt.pdf>
+
+    ## I. Kết quả nhiệm kỳ
+    Đánh giá thành tựu nổi bật.
+    Chỉ rõ hạn chế.
+
+    ## II) Định hướng giai đoạn 2026–2030
+
+    ## Phụ lục
+
+    # Dự thảo Điều lệ Đảng
+"""
+
+
+async def test_documents_from_markdown(session: AsyncSession, tmp_path: Path) -> None:
+    await org(session, tmp_path)
+    write(tmp_path, "drafts.md", DRAFTS_MD)
+    yaml_text = CAMPAIGN.split("documents:")[0] + "documents: drafts.md\n"
+    campaign = await import_campaign(
+        session=session, path=write(tmp_path, "campaign.yaml", yaml_text)
+    )
+    docs = await documents_of(session=session, campaign=campaign)
+    assert [(d.code, d.title, d.url) for d, _ in docs] == [
+        ("bctt", "Dự thảo Báo cáo chính trị", "https://example.org/bctt.pdf"),
+        ("du-thao-dieu-le-dang", "Dự thảo Điều lệ Đảng", None),
+    ]
+    assert [(s.number, s.heading, s.summary) for s in docs[0][1]] == [
+        ("I", "Kết quả nhiệm kỳ", "Đánh giá thành tựu nổi bật.\nChỉ rõ hạn chế."),
+        ("II", "Định hướng giai đoạn 2026–2030", ""),
+        ("3", "Phụ lục", ""),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "message"),
+    [
+        ("## I. Trước mọi văn kiện\n", "line 1: a section (##) before any document"),
+        ("Chỉ có chữ\n", "no document"),
+        ("# A {#a}\n## I. x\n## I. y\n", "section 'I' appears twice"),
+    ],
+)
+async def test_bad_markdown_documents(
+    session: AsyncSession, tmp_path: Path, markdown: str, message: str
+) -> None:
+    await org(session, tmp_path)
+    write(tmp_path, "drafts.md", markdown)
+    yaml_text = CAMPAIGN.split("documents:")[0] + "documents: drafts.md\n"
+    with pytest.raises(ImportProblem) as problem:
+        await import_campaign(session=session, path=write(tmp_path, "campaign.yaml", yaml_text))
+    assert message in str(problem.value)
+
+
+async def test_a_section_with_comments_cannot_leave_the_file(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    from storage.comments import CommentLimits, Identity, submit_comment
+    from storage.entries import Target
+    from storage.people import get_or_create_person
+
+    await org(session, tmp_path)
+    campaign = await import_campaign(session=session, path=write(tmp_path, "c.yaml", CAMPAIGN))
+    docs = await documents_of(session=session, campaign=campaign)
+    person = await get_or_create_person(
+        session=session,
+        channel="telegram",
+        external_id="1",
+        full_name="An",
+        now=campaign.starts_at,
+    )
+    await submit_comment(
+        session=session,
+        target=Target(campaign, docs[0][0], docs[0][1][1]),
+        person=person,
+        text="Ý kiến",
+        attachments=[],
+        identity=Identity(),
+        channel="telegram",
+        now=campaign.starts_at,
+        limits=CommentLimits(),
+    )
+    without = "".join(line for line in CAMPAIGN.splitlines(True) if "Định hướng" not in line)
+    with pytest.raises(ImportProblem) as problem:
+        await import_campaign(session=session, path=write(tmp_path, "c.yaml", without))
+    assert "section 'bctt/2' has comments or a QR code" in str(problem.value)
+    dropped = CAMPAIGN.split("  - code: dieule")[0]
+    assert await import_campaign(session=session, path=write(tmp_path, "c.yaml", dropped))
+    assert [d.code for d, _ in await documents_of(session=session, campaign=campaign)] == ["bctt"]

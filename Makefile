@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-reminders setup clean demo messages
+.PHONY: run test lint typecheck unit bench bench-comments bench-reminders setup fonts clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -14,7 +14,15 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# Posters are drawn in DejaVu Sans (it covers Vietnamese), installed from Debian, not committed.
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+fonts:
+	@test -f $(FONT) || test -n "$$GOPY_POSTER_FONT_DIR" || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }; } || \
+	  echo "Posters need DejaVu Sans: sudo apt-get install fonts-dejavu-core (or set GOPY_POSTER_FONT_DIR)"
+
+run: $(STAMP) fonts
 	$(BIN)/gopy db upgrade
 	$(BIN)/gopy run
 
@@ -29,13 +37,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot handlers storage scheduler tests
 
-unit: $(STAMP)
+unit: $(STAMP) fonts
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.report_flow
+
+bench-comments: $(STAMP) fonts
+	$(BIN)/python -m tests.bench.comments
+	$(BIN)/python -m tests.bench.render
+	$(BIN)/python -m tests.bench.exports
 
 # 5,000 reminders at 25/s against a fake Bot API enforcing Telegram's limits (≈ 8 min).
 bench-reminders: $(STAMP)

@@ -80,6 +80,8 @@ class BenchTelegram(FakeTelegram):
     served: int = 0
     keyboards: dict[int, deque[list[dict[str, str]]]] = field(default_factory=dict)
     receipts: int = 0
+    # What a receipt message carries: reports' "BC-…", comments' "YK-…".
+    receipt_mark: str = "BC-"
 
     def __post_init__(self) -> None:
         self.record = False
@@ -94,7 +96,7 @@ class BenchTelegram(FakeTelegram):
             buttons = call.buttons
             if buttons:
                 self.keyboards.setdefault(chat_id, deque(maxlen=4)).appendleft(buttons)
-            if method == "sendMessage" and "BC-" in call.text:
+            if method == "sendMessage" and self.receipt_mark in call.text:
                 self.receipts += 1
         return web.json_response({"ok": True, "result": self._result(method, params)})
 

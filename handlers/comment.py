@@ -91,8 +91,12 @@ async def open_entry(
             reply_markup=keyboards.main_menu(member),
         )
         return
-    current = await CommentDraft.load(state) if await _in_comment(state) else None
-    if current is not None and not current.empty and not _same(current, target):
+    current = await _draft_in_progress(state)
+    if current is not None and _same(current, target):
+        # The same poster scanned again: carry on with what is written.
+        await comment_form.resume(message, state, session)
+        return
+    if current is not None:
         shown = await target_of(
             session=session,
             campaign_id=current.campaign_id,
@@ -158,6 +162,10 @@ async def pick(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
+    if await _draft_in_progress(state) is not None:
+        # An old list's button must not throw away the comment being written.
+        await interrupted(message, state, session)
+        return
     target = await choose_within(message, session, callback_data)
     if target is not None:
         await begin(message, state, session, member, target, clock, comment_limits)
@@ -216,9 +224,13 @@ def _same(draft: CommentDraft, target: Target) -> bool:
     )
 
 
-async def _in_comment(state: FSMContext) -> bool:
+async def _draft_in_progress(state: FSMContext) -> CommentDraft | None:
+    """The comment being written, if anything is written yet."""
     current = await state.get_state()
-    return current is not None and current.startswith(f"{CommentFlow.__full_group_name__}:")
+    if current is None or not current.startswith(f"{CommentFlow.__full_group_name__}:"):
+        return None
+    draft = await CommentDraft.load(state)
+    return draft if draft is not None and not draft.empty else None
 
 
 async def cancel(event: Message | CallbackQuery, state: FSMContext, member: Member) -> None:
@@ -234,7 +246,7 @@ async def keep(callback: CallbackQuery, state: FSMContext, session: AsyncSession
     await comment_form.resume(reply_target(callback), state, session)
 
 
-async def interrupted(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def interrupted(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
     await message.answer(
         _(
             "You are in the middle of a comment; what you wrote is kept. "

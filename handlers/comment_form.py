@@ -26,7 +26,6 @@ from handlers.format import moment
 from handlers.media import keep_copies
 from handlers.replies import Answerable, reply_target
 from handlers.states import CommentFlow
-from handlers.texts import hint
 from scheduler.clock import Clock
 from storage.comments import CommentLimits, Outcome, submit_comment
 from storage.entries import Target, target_of
@@ -91,7 +90,10 @@ async def add_text(message: Message, state: FSMContext, session: AsyncSession) -
     try:
         text = clean_text(message.text or "", max_length=MAX_TEXT)
     except InvalidValue as error:
-        await message.answer(_too_long(error) if error.reason == "too_long" else hint(error))
+        if error.reason == "too_long":
+            await message.answer(_too_long(error))
+        else:
+            await message.answer(_("The message is empty. Please type your comment."))
         return
     if not _append(draft, text):
         await message.answer(

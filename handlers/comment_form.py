@@ -171,15 +171,23 @@ async def not_content(message: Message) -> None:
     )
 
 
-async def anonymous(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def _written(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession
+) -> tuple[CommentDraft, Target] | None:
+    """The draft and its target once something is written; else ask for the words first."""
     current = await _current(state, session)
     await callback.answer()
+    if current is not None and current[0].empty:
+        await reply_target(callback).answer(_("Please write your comment first."))
+        return None
+    return current
+
+
+async def anonymous(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+    current = await _written(callback, state, session)
     if current is None:
         return
     draft, target = current
-    if draft.empty:
-        await reply_target(callback).answer(_("Please write your comment first."))
-        return
     draft.anonymous, draft.name, draft.phone = True, None, None
     await draft.save(state)
     await state.set_state(CommentFlow.confirming)
@@ -189,13 +197,7 @@ async def anonymous(callback: CallbackQuery, state: FSMContext, session: AsyncSe
 async def named(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, member: Member
 ) -> None:
-    current = await _current(state, session)
-    await callback.answer()
-    if current is None:
-        return
-    draft, _target = current
-    if draft.empty:
-        await reply_target(callback).answer(_("Please write your comment first."))
+    if await _written(callback, state, session) is None:
         return
     await state.set_state(CommentFlow.naming)
     await reply_target(callback).answer(

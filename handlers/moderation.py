@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -18,7 +19,7 @@ from handlers.callbacks import CommentsView, ExportComments
 from handlers.comment_texts import about, official_line, section_name
 from handlers.files import FileMaker, Format
 from handlers.format import moment
-from handlers.replies import Answerable, reply_target
+from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.reply_letter import reply_letter
 from handlers.texts import escape
 from scheduler.clock import Clock
@@ -34,10 +35,11 @@ from storage.comments import (
     latest_comments,
     moderate,
     overseeing_unit,
+    overseen_campaign,
     overseen_campaigns,
 )
 from storage.forms import InvalidValue, clean_text
-from storage.models import Campaign, Comment, CommentStatus, Person, RoleKind, Unit
+from storage.models import Campaign, Comment, CommentStatus, Person, Unit
 from storage.outbox import enqueue
 from storage.people import Member
 
@@ -58,17 +60,8 @@ def build_router() -> Router:
     return router
 
 
-async def _refuse_non_official(message: Message, member: Member) -> bool:
-    if member.has(RoleKind.OFFICIAL):
-        return False
-    await message.answer(
-        _("This is for ward and city officials. Ask your ward for an official's invite.")
-    )
-    return True
-
-
 async def show_comments(message: Message, session: AsyncSession, member: Member) -> None:
-    if await _refuse_non_official(message, member):
+    if await refused_unless_official(message, member):
         return
     campaigns = await overseen_campaigns(session=session, member=member, limit=3)
     if not campaigns:
@@ -174,11 +167,8 @@ async def narrow(
 
 
 async def _overseen(session: AsyncSession, member: Member, campaign_id: int) -> Campaign | None:
-    campaign = await session.get(Campaign, campaign_id)
-    if campaign is None:
-        return None
-    unit = await overseeing_unit(session=session, member=member, campaign=campaign)
-    return campaign if unit is not None else None
+    found = await overseen_campaign(session=session, member=member, campaign_id=campaign_id)
+    return found[0] if found is not None else None
 
 
 async def export(
@@ -197,7 +187,8 @@ async def export(
         return
     views: list[CommentView] = [v async for v in export_views(session=session, campaign=campaign)]
     fmt: Format = "csv" if callback_data.fmt == "csv" else "xlsx"
-    data = files.comments(views, fmt=fmt, tz=campaign.timezone)
+    # Writing a large spreadsheet takes seconds of pure Python: not on the event loop.
+    data = await asyncio.to_thread(files.comments, views, fmt=fmt, tz=campaign.timezone)
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     name = f"gopy-{campaign.code}-{stamp}.{fmt}"
     await message.answer_document(
@@ -246,7 +237,7 @@ async def reply(
     outreach: Outreach,
     i18n: I18n,
 ) -> None:
-    if await _refuse_non_official(message, member):
+    if await refused_unless_official(message, member):
         return
     parsed = _receipt_and_rest(command.args)
     if parsed is None:
@@ -312,7 +303,7 @@ async def moderate_one(
     member: Member,
     clock: Clock,
 ) -> None:
-    if await _refuse_non_official(message, member):
+    if await refused_unless_official(message, member):
         return
     action = Moderation(command.command.lower())
     parsed = _receipt_and_rest(command.args)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import notices
 from handlers.callbacks import UnitStatus
 from handlers.format import moment
-from handlers.replies import reply_target
+from handlers.replies import refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.oversight import (
@@ -23,7 +23,6 @@ from scheduler.oversight import (
     status_of_period,
     status_views,
 )
-from storage.models import RoleKind
 from storage.people import Member
 
 
@@ -35,19 +34,10 @@ def build_router() -> Router:
     return router
 
 
-async def _not_official(message: Message, member: Member) -> bool:
-    if member.has(RoleKind.OFFICIAL):
-        return False
-    await message.answer(
-        _("This is for ward and city officials. Ask your ward for an official's invite.")
-    )
-    return True
-
-
 async def show_status(
     message: Message, session: AsyncSession, member: Member, clock: Clock
 ) -> None:
-    if await _not_official(message, member):
+    if await refused_unless_official(message, member):
         return
     views = await status_views(session=session, member=member, now=clock.now())
     if not views:
@@ -76,7 +66,7 @@ async def period_status(
 async def remind(
     message: Message, session: AsyncSession, member: Member, clock: Clock, outreach: Outreach
 ) -> None:
-    if await _not_official(message, member):
+    if await refused_unless_official(message, member):
         return
     now = clock.now()
     results = await remind_missing(

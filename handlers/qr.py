@@ -18,14 +18,13 @@ from handlers.callbacks import PickDraft, ReportQr
 from handlers.comment_texts import target_name
 from handlers.files import FileMaker
 from handlers.pickers import choose_campaign, choose_within
-from handlers.replies import Answerable, reply_target
+from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import entry_label, entry_payload
-from storage.comments import overseeing_unit, overseen_campaigns
+from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
 from storage.entries import Target, entry_for
 from storage.fsm import commit_now
-from storage.models import Campaign, RoleKind, Unit
 from storage.people import Member
 
 QR = "qr"
@@ -43,10 +42,7 @@ def build_router() -> Router:
 async def ask_qr(
     message: Message, session: AsyncSession, member: Member, clock: Clock, files: FileMaker
 ) -> None:
-    if not member.has(RoleKind.OFFICIAL):
-        await message.answer(
-            _("This is for ward and city officials. Ask your ward for an official's invite.")
-        )
+    if await refused_unless_official(message, member):
         return
     campaigns = await overseen_campaigns(session=session, member=member, limit=10)
     if not campaigns:
@@ -77,19 +73,17 @@ async def pick_qr(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    if await _overseen(session, member, callback_data.campaign_id) is None:
+    if (
+        await overseen_campaign(
+            session=session, member=member, campaign_id=callback_data.campaign_id
+        )
+        is None
+    ):
         await message.answer(_("This choice is no longer available."))
         return
     target = await choose_within(message, session, callback_data)
     if target is not None:
         await _send_entry(message, session, member, target, clock, files)
-
-
-async def _overseen(session: AsyncSession, member: Member, campaign_id: int) -> Unit | None:
-    campaign = await session.get(Campaign, campaign_id)
-    if campaign is None:
-        return None
-    return await overseeing_unit(session=session, member=member, campaign=campaign)
 
 
 async def _send_entry(
@@ -140,10 +134,13 @@ async def report_qr(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    unit = await _overseen(session, member, callback_data.campaign_id)
-    if unit is None:
+    found = await overseen_campaign(
+        session=session, member=member, campaign_id=callback_data.campaign_id
+    )
+    if found is None:
         await message.answer(_("This choice is no longer available."))
         return
+    _campaign, unit = found
     username = await _username(message)
     link = create_deep_link(username, "start", REPORT_PAYLOAD)
     poster = files.report_poster(link=link, handle=f"@{username}", footer=unit.name, fmt="pdf")

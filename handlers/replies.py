@@ -1,8 +1,13 @@
-"""Where to answer a button press: the message it sits on, or the person's private chat."""
+"""Where to answer a button press (the message it sits on, or the person's private chat), and
+the one polite refusal of officials' commands to everyone else."""
 
 from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Chat, InaccessibleMessage, Message
+from aiogram.utils.i18n import gettext as _
+
+from storage.models import RoleKind
+from storage.people import Member
 
 Answerable = Message | InaccessibleMessage
 
@@ -25,3 +30,13 @@ def reply_target(callback: CallbackQuery) -> Answerable:
         return callback.message
     stub = InaccessibleMessage(chat=Chat(id=callback.from_user.id, type="private"), message_id=0)
     return stub.as_(callback.bot) if callback.bot is not None else stub
+
+
+async def refused_unless_official(message: Message, member: Member) -> bool:
+    """True (after saying so) when the sender is not an official anywhere."""
+    if member.has(RoleKind.OFFICIAL):
+        return False
+    await message.answer(
+        _("This is for ward and city officials. Ask your ward for an official's invite.")
+    )
+    return True

@@ -312,6 +312,17 @@ async def overseeing_unit(
     return None
 
 
+async def overseen_campaign(
+    *, session: AsyncSession, member: Member, campaign_id: int
+) -> tuple[Campaign, Unit] | None:
+    """The campaign and the official's unit that oversees it, or None (unknown, or not theirs)."""
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    unit = await overseeing_unit(session=session, member=member, campaign=campaign)
+    return (campaign, unit) if unit is not None else None
+
+
 class Moderation(StrEnum):
     HIDE = "hide"
     SPAM = "spam"

@@ -97,7 +97,12 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Control and invisible direction characters, and what no UTF-8 text may hold: lone surrogates
+# (half an emoji in a messenger's JSON) and the non-characters U+FFFE/U+FFFF.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069"
+    "\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def clean_text(raw: str, *, max_length: int = MAX_TEXT) -> str:

@@ -137,3 +137,8 @@ def test_form_text_from_a_campaign_is_escaped_for_telegram_html() -> None:
         asked = question(spec, 1, 1, "vi")
     assert "&amp; bấm Xong" in asked and "&lt;b&gt;hình thức&lt;/b&gt;" in asked
     assert render_value(spec, ["a"], "vi") == "A &amp; B"
+
+
+def test_half_an_emoji_and_non_characters_are_dropped() -> None:
+    # A lone surrogate cannot be stored as UTF-8 (PostgreSQL refuses it).
+    assert clean_text("Ý kiến \ud83d hay\ufffe") == "Ý kiến  hay"

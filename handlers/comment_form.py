@@ -82,11 +82,18 @@ async def resume(message: Answerable, state: FSMContext, session: AsyncSession) 
         await _confirm(message, draft, target)
 
 
-async def add_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    current = await _current(state, session)
-    if current is None:
+async def _draft(state: FSMContext) -> CommentDraft | None:
+    """The draft alone: adding words needs no look at the campaign (sending checks it)."""
+    draft = await CommentDraft.load(state)
+    if draft is None:
+        await state.clear()
+    return draft
+
+
+async def add_text(message: Message, state: FSMContext) -> None:
+    draft = await _draft(state)
+    if draft is None:
         return
-    draft, _target = current
     try:
         text = clean_text(message.text or "", max_length=MAX_TEXT)
     except InvalidValue as error:
@@ -123,11 +130,10 @@ def _append(draft: CommentDraft, text: str) -> bool:
     return True
 
 
-async def add_file(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    current = await _current(state, session)
-    if current is None:
+async def add_file(message: Message, state: FSMContext) -> None:
+    draft = await _draft(state)
+    if draft is None:
         return
-    draft, _target = current
     if len(draft.files) >= MAX_ATTACHMENTS:
         await message.answer(
             _("A comment can carry at most {count} files.").format(count=MAX_ATTACHMENTS)

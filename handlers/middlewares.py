@@ -26,7 +26,7 @@ from scheduler.clock import Clock
 from storage.database import SessionFactory, holds_write_lock
 from storage.fsm import DatabaseStorage, FsmScope, current_scope
 from storage.outbox import mark_reachable
-from storage.people import Member, find_member, get_or_create_person
+from storage.people import Member, create_person, find_member
 from storage.updates import mark_seen, seen
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,8 @@ class UpdateSession(BaseMiddleware):
                 await mark_reachable(session=session, person=found.person)
                 await session.commit()
             return found
-        person = await get_or_create_person(
+        # find_member has just missed: insert straight away.
+        person = await create_person(
             session=session,
             channel=channel,
             external_id=str(user.id),

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.codes import RECEIPT_LENGTH, normalise_code, random_code
-from storage.dialect import insert_ignore, rowcount
+from storage.dialect import insert_ignore
 from storage.entries import Target
 from storage.models import (
     Campaign,
@@ -89,20 +89,33 @@ def fingerprint(text: str, attachments: Sequence[Attachment]) -> str:
     return hashlib.sha256(f"{folded}\x00{files}".encode()).hexdigest()
 
 
+HOUR = timedelta(hours=1)
+
+
+async def _recent(session: AsyncSession, person: Person, since: datetime) -> list[Comment]:
+    """The person's comments after ``since``, oldest first (a handful: the rate limit bounds
+    them)."""
+    result = await session.execute(
+        select(Comment)
+        .where(Comment.person_id == person.id, col(Comment.created_at) > since)
+        .order_by(col(Comment.created_at))
+    )
+    return list(result.scalars().all())
+
+
+def _frees_at(recent: Sequence[Comment], now: datetime, limits: CommentLimits) -> datetime | None:
+    times = [c.created_at for c in recent if c.created_at > now - HOUR]
+    if len(times) < limits.per_hour:
+        return None
+    # The window frees up when the oldest of the last ``per_hour`` comments is an hour old.
+    return times[-limits.per_hour] + HOUR
+
+
 async def rate_limited_until(
     *, session: AsyncSession, person: Person, now: datetime, limits: CommentLimits
 ) -> datetime | None:
     """When the person may comment again, or None if they may now (``per_hour`` a rolling hour)."""
-    recent = await session.execute(
-        select(col(Comment.created_at))
-        .where(Comment.person_id == person.id, col(Comment.created_at) > now - timedelta(hours=1))
-        .order_by(col(Comment.created_at))
-    )
-    times = list(recent.scalars().all())
-    if len(times) < limits.per_hour:
-        return None
-    # The window frees up when the oldest of the last ``per_hour`` comments is an hour old.
-    return times[-limits.per_hour] + timedelta(hours=1)
+    return _frees_at(await _recent(session, person, now - HOUR), now, limits)
 
 
 async def submit_comment(
@@ -122,19 +135,12 @@ async def submit_comment(
         return Submitted(Outcome.CLOSED)
     assert person.id is not None and target.campaign.id is not None
     print_ = fingerprint(text, attachments)
-    same = await session.execute(
-        select(Comment)
-        .where(
-            Comment.person_id == person.id,
-            Comment.fingerprint == print_,
-            col(Comment.created_at) >= now - limits.duplicate_window,
-        )
-        .limit(1)
-    )
-    duplicate = same.scalar_one_or_none()
-    if duplicate is not None:
-        return Submitted(Outcome.DUPLICATE, duplicate)
-    frees_at = await rate_limited_until(session=session, person=person, now=now, limits=limits)
+    # One query answers both questions: the same comment lately, and too many this hour.
+    recent = await _recent(session, person, now - max(HOUR, limits.duplicate_window))
+    for earlier in reversed(recent):
+        if earlier.fingerprint == print_ and earlier.created_at >= now - limits.duplicate_window:
+            return Submitted(Outcome.DUPLICATE, earlier)
+    frees_at = _frees_at(recent, now, limits)
     if frees_at is not None:
         return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
     comment = await _insert(session, target, person, text, identity, channel, print_, now)
@@ -166,30 +172,27 @@ async def _insert(
     named = not identity.anonymous
     for _attempt in range(5):
         receipt = RECEIPT_PREFIX + random_code(RECEIPT_LENGTH)
-        result = await session.execute(
-            insert_ignore(
-                session,
-                Comment,
-                receipt=receipt,
-                campaign_id=target.campaign.id,
-                document_id=target.document.id if target.document else None,
-                section_id=target.section.id if target.section else None,
-                person_id=person.id,
-                text=text,
-                anonymous=not named,
-                author_name=identity.name if named else None,
-                phone=identity.phone if named else None,
-                channel=channel,
-                fingerprint=print_,
-                created_at=now,
-                status=CommentStatus.RECEIVED,
-            )
+        statement = insert_ignore(
+            session,
+            Comment,
+            receipt=receipt,
+            campaign_id=target.campaign.id,
+            document_id=target.document.id if target.document else None,
+            section_id=target.section.id if target.section else None,
+            person_id=person.id,
+            text=text,
+            anonymous=not named,
+            author_name=identity.name if named else None,
+            phone=identity.phone if named else None,
+            channel=channel,
+            fingerprint=print_,
+            created_at=now,
+            status=CommentStatus.RECEIVED,
         )
-        if rowcount(result):
-            found = await find_comment(session=session, receipt=receipt)
-            assert found is not None
-            return found
-        # The receipt code was taken: draw again.
+        # RETURNING hands back the new row, or nothing when the receipt was taken.
+        inserted: Comment | None = (await session.scalars(statement.returning(Comment))).first()
+        if inserted is not None:
+            return inserted
     raise RuntimeError("could not draw a free receipt code")
 
 

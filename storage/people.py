@@ -39,16 +39,26 @@ async def get_or_create_person(
     found = await _find(session, channel, external_id)
     if found is not None:
         return found
-    await session.execute(
-        insert_ignore(
-            session,
-            Person,
-            channel=channel,
-            external_id=external_id,
-            full_name=full_name[:255],
-            created_at=now,
-        )
+    return await create_person(
+        session=session, channel=channel, external_id=external_id, full_name=full_name, now=now
     )
+
+
+async def create_person(
+    *, session: AsyncSession, channel: str, external_id: str, full_name: str, now: datetime
+) -> Person:
+    """A person not found a moment ago: inserted, or read back if another update just did."""
+    statement = insert_ignore(
+        session,
+        Person,
+        channel=channel,
+        external_id=external_id,
+        full_name=full_name[:255],
+        created_at=now,
+    )
+    created: Person | None = (await session.scalars(statement.returning(Person))).first()
+    if created is not None:
+        return created
     person = await _find(session, channel, external_id)
     assert person is not None
     return person

@@ -333,6 +333,27 @@ def test_a_column_of_text_beside_the_names_stays_left_aligned() -> None:
     assert rows[2].cells[1].text == "—"
 
 
+def test_rows_with_line_breaks_or_blank_cells_keep_them_among_copied_rows() -> None:
+    rows: list[list[str | int | None]] = [
+        ["Chi bộ số 1", 1],
+        ["Chi bộ\nsố 2", 2],
+        ["", 3],
+        [" Chi bộ số 4 ", 4],
+        ["Chi bộ số 5", 5],
+    ]
+    document = rendered(one_section(table=CountTable(["Chi bộ", "Số"], rows, None)))
+    cells = [[cell.text for cell in row.cells] for row in count_table(document).rows[1:]]
+    assert cells == [
+        ["Chi bộ số 1", "1"],
+        ["Chi bộ\nsố 2", "2"],
+        ["", "3"],
+        [" Chi bộ số 4 ", "4"],
+        ["Chi bộ số 5", "5"],
+    ]
+    numbers = [row.cells[1].paragraphs[0] for row in count_table(document).rows[1:]]
+    assert {p.style.name for p in numbers if p.style} == {"Letter Table Number"}
+
+
 def test_a_row_of_the_wrong_length_is_refused() -> None:
     table = CountTable(["Chi bộ", "Hội nghị"], [["Chi bộ số 1", 1, 2]], None)
     with pytest.raises(ValueError, match="row 1 has 3 cells"):

@@ -204,17 +204,6 @@ def vietnamese_number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def roman(number: int) -> str:
-    """``number`` (1–3999) in Roman numerals, for the section headings."""
-    if not 0 < number < 4000:
-        raise ValueError(f"no Roman numeral for {number}")
-    digits = []
-    for value, letters in _ROMAN:
-        count, number = divmod(number, value)
-        digits.append(letters * count)
-    return "".join(digits)
-
-
 _ROMAN = (
     (1000, "M"),
     (900, "CM"),
@@ -230,6 +219,17 @@ _ROMAN = (
     (4, "IV"),
     (1, "I"),
 )
+
+
+def roman(number: int) -> str:
+    """``number`` (1–3999) in Roman numerals, for the section headings."""
+    if not 0 < number < 4000:
+        raise ValueError(f"no Roman numeral for {number}")
+    digits = []
+    for value, letters in _ROMAN:
+        count, number = divmod(number, value)
+        digits.append(letters * count)
+    return "".join(digits)
 
 
 # Widths of Times New Roman in thousandths of an em (Liberation Serif has the same metrics), to
@@ -340,9 +340,9 @@ def _hanging(style: ParagraphStyle, size: float) -> ParagraphStyle:
 def _set_default_font(document: DocxDocument, style: LetterStyle) -> ParagraphStyle:
     """The font and language on the document defaults and on Normal, for every script.
 
-    Word picks the East Asian or complex-script font for some Vietnamese letters, and the
-    template's defaults name theme fonts (Calibri), which win over a plain name on the same
-    element: both are replaced by the letter's font.
+    Word takes a character's font from the East Asian or complex-script slot when a run's hint
+    or the character's range says so, and the template's defaults name theme fonts (Calibri),
+    which win over a plain name on the same element: every slot gets the letter's font.
     """
     defaults = document.styles.element.find(qn("w:docDefaults"))
     if defaults is not None:
@@ -564,6 +564,7 @@ class _Writer:
         if data.caption:
             caption = self._paragraph(data.caption, self.style.caption, self.styles.centred)
             caption.paragraph_format.keep_with_next = True
+            caption.paragraph_format.space_after = Pt(self.style.space_after_pt / 2)
         header = [_text(title) for title in data.columns]
         body = [[self._cell_text(value) for value in row] for row in rows]
         total_texts = None if totals is None else [self._cell_text(value) for value in totals]

@@ -381,17 +381,24 @@ class Tallied:
     hidden: int
 
 
-async def comment_counts(*, session: AsyncSession, campaign: Campaign) -> list[Tallied]:
-    """How many comments each document and section got (withdrawn and spam left out)."""
+async def comment_counts(
+    *,
+    session: AsyncSession,
+    campaign: Campaign,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Tallied]:
+    """How many comments each document and section got (withdrawn and spam left out),
+    optionally only those sent in [``since``, ``until``]."""
+    query = select(
+        col(Comment.document_id), col(Comment.section_id), col(Comment.status), func.count()
+    ).where(Comment.campaign_id == campaign.id, col(Comment.status).in_(COUNTED))
+    if since is not None:
+        query = query.where(col(Comment.created_at) >= since)
+    if until is not None:
+        query = query.where(col(Comment.created_at) <= until)
     result = await session.execute(
-        select(
-            col(Comment.document_id),
-            col(Comment.section_id),
-            col(Comment.status),
-            func.count(),
-        )
-        .where(Comment.campaign_id == campaign.id, col(Comment.status).in_(COUNTED))
-        .group_by(col(Comment.document_id), col(Comment.section_id), col(Comment.status))
+        query.group_by(col(Comment.document_id), col(Comment.section_id), col(Comment.status))
     )
     tally: dict[tuple[int | None, int | None], list[int]] = {}
     for document_id, section_id, status, count in result.all():
@@ -406,9 +413,15 @@ async def latest_comments(
     campaign: Campaign,
     document_id: int | None = None,
     section_id: int | None = None,
+    exact: bool = False,
+    until: datetime | None = None,
     limit: int = 5,
 ) -> list[CommentView]:
-    """The newest comments that are shown (not hidden, spam or withdrawn)."""
+    """The newest comments that are shown (not hidden, spam or withdrawn).
+
+    A document without a section means all of its comments, or with ``exact`` only those on
+    the document as a whole (and no ids, with ``exact``: those on the campaign as a whole).
+    """
     query = _views().where(
         col(Comment.campaign_id) == campaign.id, col(Comment.status) == CommentStatus.RECEIVED
     )
@@ -416,6 +429,12 @@ async def latest_comments(
         query = query.where(col(Comment.section_id) == section_id)
     elif document_id is not None:
         query = query.where(col(Comment.document_id) == document_id)
+        if exact:
+            query = query.where(col(Comment.section_id).is_(None))
+    elif exact:
+        query = query.where(col(Comment.document_id).is_(None))
+    if until is not None:
+        query = query.where(col(Comment.created_at) <= until)
     result = await session.execute(
         query.add_columns(_photo_count())
         .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())

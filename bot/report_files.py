@@ -1,0 +1,396 @@
+"""The consolidated report as files: a DOCX letter to forward as it is, an XLSX workbook and a
+CSV table. Every word goes through gettext; the letter's fixed administrative words (ĐẢNG CỘNG
+SẢN VIỆT NAM, Nơi nhận, T/M …) are part of the format (``bot.render.letter_docx``).
+
+Call inside a language (``with i18n.context(), i18n.use_locale("vi")``): an official letter is
+written in the campaign's language, not in the chat language of whoever asked for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, time, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.render.letter_docx import (
+    CountTable,
+    Issuer,
+    LetterSection,
+    Paragraph,
+    ReportLetter,
+    Signature,
+    render_letter,
+)
+from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
+from handlers.comment_texts import about, section_name
+from handlers.format import status_label
+from scheduler.consolidated import Consolidated
+from scheduler.consolidated import Row as TableRow
+from storage.consolidated import Filing
+from storage.forms import FieldKind, FieldSpec
+from storage.models import Unit, UnitLevel
+
+ReportFormat = Literal["docx", "xlsx", "csv"]
+# The issuer's sign in the number line "Số 12-BC/ĐU": a ward's Đảng ủy, a city's Thành ủy.
+# Part of the administrative format, like the words of ``LetterWords``: not translated.
+SIGNS = {UnitLevel.WARD: "ĐU", UnitLevel.CITY: "TU"}
+# A city's letter quotes this many answers per question; the workbook has them all.
+QUOTED = 40
+QUOTE_CUT = 1200
+
+
+def render_report(
+    report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+) -> bytes:
+    if fmt == "docx":
+        return render_letter(letter(report, parent=parent, today=today))
+    if fmt == "xlsx":
+        return write_xlsx(workbook(report), tz=report.campaign.timezone)
+    return write_csv(table_sheet(report), tz=report.campaign.timezone)
+
+
+# --- words shared by the formats --------------------------------------------------------------
+
+
+def _locale() -> str:
+    return get_i18n().current_locale
+
+
+def _label(spec: FieldSpec) -> str:
+    return spec.text("label", _locale())
+
+
+def _day(moment: Any, tz: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(tz)):%d/%m/%Y}"
+
+
+def span(report: Consolidated) -> str:
+    """``từ 06/11 đến 12/11/2025``: a week that starts at last Wednesday's 17:00 is named, as
+    the letters do, from its first whole day."""
+    zone = ZoneInfo(report.campaign.timezone)
+    start = report.starts_at.astimezone(zone)
+    first_day = start.date() if start.time() == time() else start.date() + timedelta(days=1)
+    return _("from {start} to {end}").format(
+        start=f"{first_day:%d/%m}", end=_day(report.ends_at, report.campaign.timezone)
+    )
+
+
+def subject(report: Consolidated) -> str:
+    title = report.campaign.title
+    title = title[:1].lower() + title[1:]
+    if report.final:
+        return _("summary of the campaign «{title}», {span}").format(
+            title=title, span=span(report)
+        )
+    return _("progress of the campaign «{title}», week {span}").format(
+        title=title, span=span(report)
+    )
+
+
+def _noun(report: Consolidated) -> str:
+    return _("cells") if report.level is UnitLevel.CELL else _("units")
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{round(100 * part / whole)}%" if whole else "—"
+
+
+def completeness(report: Consolidated) -> str:
+    """``12/15 chi bộ báo cáo đúng hạn (80%), 1 trễ hạn, 2 chưa báo cáo.``"""
+    text = _(
+        "{on_time}/{expected} {noun} reported on time ({rate}), {late} late, "
+        "{missing} did not report."
+    ).format(
+        on_time=report.on_time,
+        expected=report.expected,
+        noun=_noun(report),
+        rate=_percent(report.on_time, report.expected),
+        late=report.late,
+        missing=report.missing,
+    )
+    if report.final:
+        text += " " + _("(Counted in unit-weeks over {weeks} weeks.)").format(
+            weeks=len(report.periods)
+        )
+    return text
+
+
+def _missing_line(filing: Filing) -> str:
+    who = ", ".join(filing.secretaries) or _("no secretary on gopy")
+    place = f"{filing.group} — " if filing.group else ""
+    return f"{place}{filing.name} ({who})"
+
+
+def _change(now: int, before: int | None) -> str:
+    if before is None:
+        return "—"
+    delta = now - before
+    return f"+{delta:,}".replace(",", ".") if delta > 0 else f"{delta:,}".replace(",", ".")
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def _value_text(spec: FieldSpec, value: Any) -> str:
+    if spec.kind is FieldKind.CHOICES:
+        labels = {c.key: c.label.get(_locale()) or c.label["vi"] for c in spec.choices}
+        return ", ".join(labels.get(key, key) for key in value or [])
+    return str(value or "")
+
+
+def _quote_name(report: Consolidated, filing: Filing) -> str:
+    name = filing.name
+    if report.unit.level is UnitLevel.CITY and filing.group:
+        name = f"{filing.group} — {name}"
+    if filing.revised_late:
+        name += " " + _("(changed after the deadline)")
+    return name
+
+
+def _answers(report: Consolidated, spec: FieldSpec) -> list[tuple[Filing, str]]:
+    found = []
+    for filing in report.filings:
+        text = _value_text(spec, filing.values.get(spec.key)).strip()
+        if text:
+            found.append((filing, text))
+    return found
+
+
+# --- the DOCX letter --------------------------------------------------------------------------
+
+
+def letter(report: Consolidated, *, parent: Unit | None, today: date) -> ReportLetter:
+    unit = report.unit
+    issuer = Issuer(
+        parent=parent.name if parent else "",
+        name=unit.name,
+        short=SIGNS.get(unit.level, "ĐU"),
+        place=unit.place or unit.name,
+    )
+    return ReportLetter(
+        issuer=issuer,
+        number=None,
+        date=today,
+        subject=subject(report),
+        sections=[
+            _completeness_section(report),
+            _counts_section(report),
+            *_answer_sections(report),
+            _comments_section(report),
+        ],
+        recipients=[parent.name] if parent else [],
+        signature=Signature(),
+    )
+
+
+def _completeness_section(report: Consolidated) -> LetterSection:
+    paragraphs = [Paragraph(completeness(report))]
+    missing = report.missing_filings()
+    if missing:
+        names = "; ".join(_missing_line(f) for f in missing[:QUOTED])
+        more = len(missing) - QUOTED
+        if more > 0:
+            names += "; " + _("and {count} more (see the workbook)").format(count=more)
+        paragraphs.append(Paragraph(_("Not reported: {names}.").format(names=names)))
+    late = [f for f in report.filings if f.revised_late]
+    if late:
+        paragraphs.append(
+            Paragraph(
+                _("Changed after the deadline (kept as late revisions): {names}.").format(
+                    names="; ".join(f.name for f in late[:QUOTED])
+                )
+            )
+        )
+    return LetterSection(_("Reporting"), paragraphs)
+
+
+def count_table(report: Consolidated) -> CountTable:
+    specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
+    first = _("Ward") if report.unit.level is UnitLevel.CITY else _("Party cell")
+    rows: list[list[str | int | None]] = []
+    for row in report.rows:
+        filed = row.on_time + row.late
+        rows.append([row.name, *(row.counts[s.key] if filed else None for s in specs)])
+    totals: list[str | int | None] = [_("Total"), *(report.totals[s.key] for s in specs)]
+    return CountTable(
+        columns=[first, *(_label(s) for s in specs)],
+        rows=rows,
+        totals=totals,
+        caption=_("Figures reported, {span}").format(span=span(report)),
+    )
+
+
+def _counts_section(report: Consolidated) -> LetterSection:
+    specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
+    lines = []
+    for spec in specs:
+        now = report.totals[spec.key]
+        before = report.previous.get(spec.key) if report.previous is not None else None
+        line = f"{_label(spec)}: {_number(now)}"
+        if before is not None:
+            line += " " + _("(last week {before}, {change})").format(
+                before=_number(before), change=_change(now, before)
+            )
+        lines.append(Paragraph(line + "."))
+    return LetterSection(_("Results"), lines, table=count_table(report))
+
+
+def _answer_sections(report: Consolidated) -> list[LetterSection]:
+    specs = [f for f in report.form.fields if f.kind is not FieldKind.COUNT]
+    parts = []
+    for spec in specs:
+        answers = _answers(report, spec)
+        paragraphs = [
+            Paragraph(_cut(text), quote_from=_quote_name(report, filing))
+            for filing, text in answers[:QUOTED]
+        ]
+        if len(answers) > QUOTED:
+            paragraphs.append(
+                Paragraph(
+                    _("… and {count} more answers (see the workbook).").format(
+                        count=len(answers) - QUOTED
+                    )
+                )
+            )
+        if not paragraphs:
+            paragraphs = [Paragraph(_("No answers."))]
+        parts.append(LetterSection(_label(spec), paragraphs))
+    return parts
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= QUOTE_CUT else text[: QUOTE_CUT - 1] + "…"
+
+
+def _comments_section(report: Consolidated) -> LetterSection:
+    if not report.comments_total:
+        return LetterSection(
+            _("Citizens' comments"), [Paragraph(_("No comments were received in this period."))]
+        )
+    paragraphs = [
+        Paragraph(
+            _("{count} comments were received through gopy.").format(
+                count=_number(report.comments_total)
+            )
+        )
+    ]
+    for group in report.comments:
+        target = about(group.document, group.section, _("the campaign as a whole"))
+        paragraphs.append(
+            Paragraph(_("{target}: {count} comments.").format(target=target, count=group.count))
+        )
+        for view in group.latest:
+            if view.comment.text:
+                paragraphs.append(
+                    Paragraph(_cut(view.comment.text), quote_from=view.comment.receipt)
+                )
+    return LetterSection(_("Citizens' comments"), paragraphs)
+
+
+# --- the workbook and the CSV -----------------------------------------------------------------
+
+
+def table_sheet(report: Consolidated) -> Sheet:
+    """Reporting units × counts, with status, and the totals (the CSV is this sheet)."""
+    specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
+    first = _("Ward") if report.unit.level is UnitLevel.CITY else _("Party cell")
+    columns = [
+        Column(first, 34),
+        Column(_("Expected"), 10, "int"),
+        Column(_("On time"), 10, "int"),
+        Column(_("Late"), 10, "int"),
+        Column(_("Not reported"), 12, "int"),
+        *(Column(_label(s), 16, "int") for s in specs),
+    ]
+    rows: list[Row] = [_table_row(row, specs) for row in report.rows]
+    totals: list[object] = [
+        _("Total"),
+        report.expected,
+        report.on_time,
+        report.late,
+        report.missing,
+        *(report.totals[s.key] for s in specs),
+    ]
+    return Sheet(title=_("Summary"), columns=columns, rows=rows, totals=totals)
+
+
+def _table_row(row: TableRow, specs: Sequence[FieldSpec]) -> list[object]:
+    filed = row.on_time + row.late
+    return [
+        row.name,
+        row.expected,
+        row.on_time,
+        row.late,
+        row.missing,
+        *(row.counts[s.key] if filed else None for s in specs),
+    ]
+
+
+def answers_sheet(report: Consolidated) -> Sheet:
+    """Every filing: unit, week, status, time, and each answer."""
+    specs = list(report.form.fields)
+    columns = [
+        Column(_("Ward"), 26),
+        Column(_("Party cell"), 30),
+        Column(_("Week"), 12),
+        Column(_("Status"), 12),
+        Column(_("Sent at"), 17, "datetime"),
+        *(
+            Column(
+                _label(s),
+                14 if s.kind is FieldKind.COUNT else 40,
+                "int" if s.kind is FieldKind.COUNT else "wrap",
+            )
+            for s in specs
+        ),
+    ]
+    weeks = {p.id: _day(p.deadline_at, report.campaign.timezone) for p in report.periods}
+
+    def rows() -> Iterator[Row]:
+        for filing in report.filings:
+            status = status_label(filing.status)
+            if filing.revised_late:
+                status += " " + _("(changed after the deadline)")
+            yield [
+                filing.group or "",
+                filing.name,
+                weeks.get(filing.period_id, ""),
+                status,
+                filing.submitted_at,
+                *(
+                    filing.values.get(s.key)
+                    if s.kind is FieldKind.COUNT
+                    else _value_text(s, filing.values.get(s.key))
+                    for s in specs
+                ),
+            ]
+
+    return Sheet(title=_("Answers"), columns=columns, rows=rows())
+
+
+def comments_sheet(report: Consolidated) -> Sheet:
+    columns = [
+        Column(_("Document"), 40),
+        Column(_("Section"), 40),
+        Column(_("Comments"), 12, "int"),
+        Column(_("Receipt"), 12),
+        Column(_("Comment"), 70, "wrap"),
+    ]
+    rows: list[Row] = [
+        GroupHeading(_("{count} comments in all").format(count=report.comments_total))
+    ]
+    for group in report.comments:
+        document = group.document.title if group.document else _("the campaign as a whole")
+        section = section_name(group.section) if group.section else ""
+        rows.append([document, section, group.count, "", ""])
+        rows += [["", "", None, v.comment.receipt, v.comment.text] for v in group.latest]
+    return Sheet(title=_("Comments"), columns=columns, rows=rows)
+
+
+def workbook(report: Consolidated) -> list[Sheet]:
+    return [table_sheet(report), answers_sheet(report), comments_sheet(report)]

@@ -1,0 +1,288 @@
+"""The consolidated report of a unit: its reporting units' answers for a week (or the whole
+campaign), as of a moment, rolled up, with completeness and citizens' comments.
+
+Calendar meets storage here, as in ``scheduler.reporting``: which weeks a report covers comes
+from the campaign's deadline rule; what was filed comes from ``storage.consolidated``. The
+result is data; ``bot.report_files`` puts it into words and files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
+from scheduler.oversight import root_for
+from storage.campaigns import deadline_for, documents_of, form_of
+from storage.comments import CommentView, comment_counts, latest_comments
+from storage.consolidated import Filing, filings_as_of
+from storage.forms import FieldKind, FormSpec
+from storage.models import Campaign, Document, Period, Section, Unit, UnitLevel
+from storage.reports import ensure_period
+from storage.units import levels_below
+
+REPRESENTATIVE = 3
+
+
+class NothingToReport(ValueError):
+    """The unit takes no reports in this campaign, or the week is outside it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """A line of the table: a reporting unit, or (for a city) a ward with its cells summed."""
+
+    unit_id: int
+    name: str
+    counts: dict[str, int]
+    expected: int
+    on_time: int
+    late: int
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.on_time - self.late
+
+
+@dataclass(frozen=True, slots=True)
+class SectionComments:
+    document: Document | None
+    section: Section | None
+    count: int
+    latest: list[CommentView]
+
+
+@dataclass(slots=True)
+class Consolidated:
+    unit: Unit
+    campaign: Campaign
+    level: UnitLevel  # of the reporting units (cells)
+    form: FormSpec
+    periods: list[Period]  # one for a weekly report, every week for the campaign
+    final: bool
+    as_of: datetime
+    filings: list[Filing]  # one per reporting unit and period
+    rows: list[Row]
+    totals: dict[str, int]
+    previous: dict[str, int] | None  # the week before, for a weekly report
+    comments_total: int = 0
+    comments: list[SectionComments] = field(default_factory=list)
+
+    @property
+    def expected(self) -> int:
+        return sum(r.expected for r in self.rows)
+
+    @property
+    def on_time(self) -> int:
+        return sum(r.on_time for r in self.rows)
+
+    @property
+    def late(self) -> int:
+        return sum(r.late for r in self.rows)
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.on_time - self.late
+
+    @property
+    def count_keys(self) -> list[str]:
+        return [f.key for f in self.form.fields if f.kind is FieldKind.COUNT]
+
+    def missing_filings(self) -> list[Filing]:
+        return [f for f in self.filings if f.status == "missing"]
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.periods[0].starts_at
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.periods[-1].deadline_at
+
+
+def iso_week(text: str) -> date:
+    """The Monday of ``2025-W46`` (ISO week), or ValueError."""
+    try:
+        year, week = text.upper().split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except (ValueError, AttributeError):
+        raise ValueError(f"'{text}' is not a week; write it as 2025-W46") from None
+
+
+async def _rule(session: AsyncSession, campaign: Campaign, level: UnitLevel) -> WeeklyRule:
+    deadline = await deadline_for(session=session, campaign=campaign, level=level)
+    if deadline is None:
+        raise NothingToReport(f"the campaign sets no deadline for {level.value} reports")
+    return WeeklyRule.parse(deadline.weekday, deadline.time, campaign.timezone)
+
+
+def _windows(rule: WeeklyRule, campaign: Campaign) -> list[PeriodWindow]:
+    """Every reporting week of the campaign, first to last."""
+    found: list[PeriodWindow] = []
+    moment = campaign.starts_at
+    while (
+        window := open_period(rule, moment, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
+    ) is not None:
+        found.append(window)
+        if window.deadline_at >= campaign.ends_at:
+            break
+        moment = window.deadline_at + timedelta(seconds=1)
+    return found
+
+
+def reporting_level(unit: Unit) -> UnitLevel:
+    """Cells report; a ward's report is its cells', a city's its wards' cells'."""
+    below = levels_below(unit.level)
+    if not below:
+        raise NothingToReport("a party cell has no units below it to consolidate")
+    return below[-1]
+
+
+async def weeks_of(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> list[PeriodWindow]:
+    rule = await _rule(session, campaign, reporting_level(unit))
+    return _windows(rule, campaign)
+
+
+async def consolidate(
+    *,
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    week: date | None,
+    as_of: datetime,
+) -> Consolidated:
+    """The report of ``unit`` for the week holding ``week`` (a day of it), or for the whole
+    campaign when ``week`` is None, with what had been filed by ``as_of``."""
+    level = reporting_level(unit)
+    windows = _windows(await _rule(session, campaign, level), campaign)
+    if week is not None:
+        chosen = [w for w in windows if _in_week(w, week, campaign.timezone)]
+        if not chosen:
+            raise NothingToReport("that week is outside the campaign")
+        index = windows.index(chosen[-1])
+        before = windows[index - 1] if index > 0 else None
+        windows = chosen[-1:]
+    else:
+        before = None
+    periods = [await _period(session, campaign, level, w) for w in windows]
+    root = await root_for(session=session, unit=unit, campaign=campaign)
+    filings = [
+        f
+        for period in periods
+        for f in await filings_as_of(
+            session=session, root_id=root, level=level, period=period, as_of=as_of
+        )
+    ]
+    form = await form_of(session=session, campaign=campaign)
+    keys = [f.key for f in form.fields if f.kind is FieldKind.COUNT]
+    rows = _rows(filings, unit, keys)
+    previous = None
+    if before is not None:
+        prior = await _period(session, campaign, level, before)
+        earlier = await filings_as_of(
+            session=session, root_id=root, level=level, period=prior, as_of=as_of
+        )
+        previous = _sum(earlier, keys)
+    report = Consolidated(
+        unit=unit,
+        campaign=campaign,
+        level=level,
+        form=form,
+        periods=periods,
+        final=week is None,
+        as_of=as_of,
+        filings=filings,
+        rows=rows,
+        totals=_sum(filings, keys),
+        previous=previous,
+    )
+    await _add_comments(session, report)
+    return report
+
+
+def _in_week(window: PeriodWindow, monday: date, tz: str) -> bool:
+    """Whether the week's deadline falls in the ISO week starting ``monday`` (local dates)."""
+    day = window.deadline_at.astimezone(ZoneInfo(tz)).date()
+    start = monday - timedelta(days=monday.weekday())
+    return start <= day < start + timedelta(days=7)
+
+
+async def _period(
+    session: AsyncSession, campaign: Campaign, level: UnitLevel, window: PeriodWindow
+) -> Period:
+    return await ensure_period(
+        session=session,
+        campaign=campaign,
+        level=level,
+        starts_at=window.starts_at,
+        deadline_at=window.deadline_at,
+    )
+
+
+def _sum(filings: list[Filing], keys: list[str]) -> dict[str, int]:
+    totals = dict.fromkeys(keys, 0)
+    for filing in filings:
+        for key in keys:
+            value = filing.values.get(key)
+            if isinstance(value, int):
+                totals[key] += value
+    return totals
+
+
+def _rows(filings: list[Filing], unit: Unit, keys: list[str]) -> list[Row]:
+    """One row per reporting unit for a ward; per ward (its cells summed) for a city."""
+    groups: dict[int, list[Filing]] = {}
+    names: dict[int, str] = {}
+    for filing in filings:
+        if unit.level is UnitLevel.CITY and filing.group_id is not None:
+            key, name = filing.group_id, filing.group or filing.name
+        else:
+            key, name = filing.unit_id, filing.name
+        groups.setdefault(key, []).append(filing)
+        names[key] = name
+    return [
+        Row(
+            unit_id=key,
+            name=names[key],
+            counts=_sum(members, keys),
+            expected=len(members),
+            on_time=sum(1 for f in members if f.status == "on_time"),
+            late=sum(1 for f in members if f.status == "late"),
+        )
+        for key, members in groups.items()
+    ]
+
+
+async def _add_comments(session: AsyncSession, report: Consolidated) -> None:
+    """Counts per document and section, and the latest few shown ones of each."""
+    counts = {
+        (t.document_id, t.section_id): t.shown
+        for t in await comment_counts(
+            session=session,
+            campaign=report.campaign,
+            since=report.starts_at,
+            until=report.as_of if report.final else min(report.ends_at, report.as_of),
+        )
+    }
+    report.comments_total = sum(counts.values())
+    targets: list[tuple[Document | None, Section | None]] = [(None, None)]
+    for each, sections in await documents_of(session=session, campaign=report.campaign):
+        targets.append((each, None))
+        targets += [(each, s) for s in sections]
+    for document, section in targets:
+        count = counts.get((document.id if document else None, section.id if section else None))
+        if not count:
+            continue
+        latest = await latest_comments(
+            session=session,
+            campaign=report.campaign,
+            document_id=document.id if document else None,
+            section_id=section.id if section else None,
+            exact=True,
+            until=report.as_of,
+            limit=REPRESENTATIVE,
+        )
+        report.comments.append(SectionComments(document, section, count, latest))

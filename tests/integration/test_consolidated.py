@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import build_i18n
-from bot.report_files import render_report
+from bot.report_files import ReportFormat, render_report
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, iso_week
 from storage.comments import CommentLimits, Identity, submit_comment
 from storage.entries import Target
@@ -123,7 +123,8 @@ async def test_an_empty_week_is_zero_of_n_not_an_error(session: AsyncSession) ->
     report = await ward_report(session, seed, "2025-11-12 18:00")
     assert (report.expected, report.on_time, report.missing) == (2, 0, 2)
     assert all(value == 0 for value in report.totals.values())
-    for fmt in ("docx", "xlsx", "csv"):
+    formats: tuple[ReportFormat, ...] = ("docx", "xlsx", "csv")
+    for fmt in formats:
         assert render(report, fmt)
 
 
@@ -164,7 +165,7 @@ async def test_the_whole_campaign_for_the_final_report(session: AsyncSession) ->
     assert report.totals["news_count"] == 27
 
 
-def render(report: Consolidated, fmt: str) -> bytes:
+def render(report: Consolidated, fmt: ReportFormat) -> bytes:
     i18n = build_i18n("vi")
     with i18n.context(), i18n.use_locale("vi"):
         return render_report(

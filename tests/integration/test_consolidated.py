@@ -168,12 +168,7 @@ async def test_the_whole_campaign_for_the_final_report(session: AsyncSession) ->
 def render(report: Consolidated, fmt: ReportFormat) -> bytes:
     i18n = build_i18n("vi")
     with i18n.context(), i18n.use_locale("vi"):
-        return render_report(
-            report,
-            fmt,
-            parent=None,
-            today=date(2025, 11, 12),  # type: ignore[arg-type]
-        )
+        return render_report(report, fmt, parent=None, today=date(2025, 11, 12))
 
 
 async def test_the_docx_letter(session: AsyncSession) -> None:

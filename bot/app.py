@@ -101,7 +101,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
         comment_limits=comment_limits_of(runtime.settings),
         media_dir=runtime.settings.comments.media_dir,
-        files=Files(),
+        files=Files(i18n, runtime.settings.locale),
     )
     install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from bot.config import Settings
+    from handlers.files import ReportFormat
 
 T = TypeVar("T")
 
@@ -320,6 +321,50 @@ def qr(
         if path is not None and data is not None:
             path.write_bytes(data)
             typer.echo(f"Đã ghi: {path}")
+
+
+@app.command("export")
+def export_report(
+    unit: Annotated[str, typer.Option(help="Code of the ward or city, e.g. NGOCHA")],
+    week: Annotated[
+        str | None, typer.Option(help="ISO week, e.g. 2025-W46 (default: the last closed)")
+    ] = None,
+    campaign: Annotated[
+        bool, typer.Option("--campaign", help="The whole campaign (the final report)")
+    ] = False,
+    of: Annotated[str | None, typer.Option(help="Code of the campaign, if several")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="docx, xlsx or csv")] = "docx",
+    out: Annotated[Path | None, typer.Option(help="File to write")] = None,
+) -> None:
+    """Write the consolidated report of a unit: a letter (DOCX), a workbook (XLSX) or CSV."""
+    from bot.commands_comments import CommandProblem
+    from bot.commands_report import export_report as export
+
+    if fmt not in ("docx", "xlsx", "csv"):
+        raise _fail("--format phải là docx, xlsx hoặc csv.")
+    if week and campaign:
+        raise _fail("Chọn --week hoặc --campaign, không cả hai.")
+    settings = _settings()
+    target = out or Path(f"bao-cao-{unit.lower()}.{fmt}")
+    kind: ReportFormat = "csv" if fmt == "csv" else ("xlsx" if fmt == "xlsx" else "docx")
+
+    async def make(session: AsyncSession) -> tuple[str, bytes]:
+        return await export(
+            session=session,
+            settings=settings,
+            unit_code=unit,
+            campaign_code=of,
+            week=week,
+            whole=campaign,
+            fmt=kind,
+        )
+
+    try:
+        caption, data = asyncio.run(_with_session(make))
+    except CommandProblem as problem:
+        raise _fail(str(problem)) from None
+    target.write_bytes(data)
+    typer.echo(f"{caption}\nĐã ghi: {target}")
 
 
 @comments_app.command("export")

@@ -6,22 +6,54 @@ handler (the CLI) sets the language first (``with i18n.context(), i18n.use_local
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date
 
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
+from bot.report_files import completeness, render_report, span
 from handlers.comment_texts import official_label, section_name, target_name
-from handlers.files import Format, PageFormat
+from handlers.files import Format, PageFormat, ReportFormat
+from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
 from storage.comments import CommentView
 from storage.entries import Target
+from storage.models import Unit
 from storage.phones import display_phone
 
 
 class Files:
+    def __init__(self, i18n: I18n | None = None, locale: str = "vi") -> None:
+        # The consolidated report is an official letter: in the campaign's language (the
+        # process default), whoever asked for it.
+        self.i18n, self.locale = i18n, locale
+
+    def report(
+        self, report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+    ) -> bytes:
+        with self._official():
+            return render_report(report, fmt, parent=parent, today=today)
+
+    def report_caption(self, report: Consolidated) -> str:
+        with self._official():
+            head = _("Consolidated report of {unit}, {span}").format(
+                unit=report.unit.name, span=span(report)
+            )
+            return f"{head}: {completeness(report)}"
+
+    @contextmanager
+    def _official(self) -> Iterator[None]:
+        if self.i18n is None:
+            yield
+            return
+        with self.i18n.context(), self.i18n.use_locale(self.locale):
+            yield
+
     def qr_png(self, link: str) -> bytes:
         return qr_png(link)
 

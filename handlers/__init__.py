@@ -11,6 +11,7 @@ def build_router() -> Router:
         comment,
         common,
         errors,
+        export,
         filters,
         groups,
         history,
@@ -38,6 +39,7 @@ def build_router() -> Router:
         my_comments.build_router(),
         moderation.build_router(),
         qr.build_router(),
+        export.build_router(),
         common.build_router(),
     )
     root = Router(name="gopy")

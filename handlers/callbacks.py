@@ -117,3 +117,13 @@ class ReportQr(CallbackData, prefix="rq"):
     """The poster that takes secretaries straight to their weekly report."""
 
     campaign_id: RowId
+
+
+class ExportReport(CallbackData, prefix="er"):
+    """The consolidated report of an official's unit: a week (a period) or the whole campaign
+    (``period_id`` 0); no format yet means "ask which"."""
+
+    unit_id: RowId
+    campaign_id: RowId
+    period_id: OptionalId = 0
+    fmt: Annotated[str, Field(pattern=r"^(|docx|xlsx|csv)$")] = ""

@@ -46,6 +46,7 @@ async def show_help(message: Message, member: Member) -> None:
             "/comments shows citizens' comments (/reply, /hide, /spam by receipt code); "
             "/qr makes a QR poster."
         )
+        text += "\n" + _("/export makes the consolidated report of your unit (DOCX, XLSX, CSV).")
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 

@@ -7,13 +7,17 @@ protocol, so the dependencies keep pointing inwards.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Literal, Protocol
 
+from scheduler.consolidated import Consolidated
 from storage.comments import CommentView
 from storage.entries import Target
+from storage.models import Unit
 
 Format = Literal["csv", "xlsx"]
 PageFormat = Literal["png", "pdf"]
+ReportFormat = Literal["docx", "xlsx", "csv"]
 
 
 class FileMaker(Protocol):
@@ -33,4 +37,14 @@ class FileMaker(Protocol):
 
     def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
         """The comments as a spreadsheet, grouped by document and section."""
+        ...
+
+    def report(
+        self, report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+    ) -> bytes:
+        """The consolidated report as a letter, a workbook or a table."""
+        ...
+
+    def report_caption(self, report: Consolidated) -> str:
+        """One line to send with the file: what it covers and how complete it is."""
         ...

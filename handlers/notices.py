@@ -13,7 +13,7 @@ from typing import Any
 from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
-from handlers.callbacks import PickTarget, UnitStatus
+from handlers.callbacks import ExportReport, PickTarget, UnitStatus
 from handlers.format import moment
 from handlers.texts import escape
 from scheduler.notices import Completeness, Named, Notice, Reminder, Rendered, Tally
@@ -59,7 +59,11 @@ def reminder(notice: Reminder) -> Rendered:
 def one_button(text: str, data: str) -> dict[str, Any]:
     """An inline keyboard as the Bot API takes it; a sweep builds 100,000 of these, and a plain
     dict costs a fifth of aiogram's builder."""
-    return {"inline_keyboard": [[{"text": text, "callback_data": data}]]}
+    return {"inline_keyboard": [[_button(text, data)]]}
+
+
+def _button(text: str, data: str) -> dict[str, str]:
+    return {"text": text, "callback_data": data}
 
 
 @lru_cache(maxsize=256)
@@ -171,8 +175,16 @@ def completeness(notice: Completeness) -> Rendered:
         lines.append(_("By unit:"))
         lines += bullets([f"{escape(name)}: {short_tally(t)}" for name, t in notice.groups])
     text = fit("\n".join(lines))
-    markup = None
+    rows: list[list[dict[str, str]]] = []
     if notice.period_id is not None and not notice.live:
         details = UnitStatus(unit_id=notice.unit_id, period_id=notice.period_id)
-        markup = one_button(_("📋 See the details"), details.pack())
-    return Rendered(text, markup)
+        rows.append([_button(_("📋 See the details"), details.pack())])
+    if notice.campaign_id is not None and not notice.live:
+        report = ExportReport(
+            unit_id=notice.unit_id,
+            campaign_id=notice.campaign_id,
+            period_id=notice.period_id or 0,
+            fmt="docx",
+        )
+        rows.append([_button(_("📥 Consolidated report (DOCX)"), report.pack())])
+    return Rendered(text, {"inline_keyboard": rows} if rows else None)

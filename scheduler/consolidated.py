@@ -22,13 +22,18 @@ from storage.consolidated import Filing, filings_as_of
 from storage.forms import FieldKind, FormSpec
 from storage.models import Campaign, Document, Period, Section, Unit, UnitLevel
 from storage.reports import ensure_period
-from storage.units import levels_below
+from storage.units import is_within, levels_below
 
 REPRESENTATIVE = 3
 
 
 class NothingToReport(ValueError):
-    """The unit takes no reports in this campaign, or the week is outside it."""
+    """The unit takes no reports in this campaign, or the week is outside it; ``reason`` is
+    one of ``no_deadline``, ``cell``, ``unrelated``, ``outside`` (for the caller's words)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,10 @@ class Consolidated:
         return [f for f in self.filings if f.status == "missing"]
 
     @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.campaign.timezone)
+
+    @property
     def starts_at(self) -> datetime:
         return self.periods[0].starts_at
 
@@ -115,7 +124,7 @@ def iso_week(text: str) -> date:
 async def _rule(session: AsyncSession, campaign: Campaign, level: UnitLevel) -> WeeklyRule:
     deadline = await deadline_for(session=session, campaign=campaign, level=level)
     if deadline is None:
-        raise NothingToReport(f"the campaign sets no deadline for {level.value} reports")
+        raise NothingToReport("no_deadline")
     return WeeklyRule.parse(deadline.weekday, deadline.time, campaign.timezone)
 
 
@@ -137,13 +146,49 @@ def reporting_level(unit: Unit) -> UnitLevel:
     """Cells report; a ward's report is its cells', a city's its wards' cells'."""
     below = levels_below(unit.level)
     if not below:
-        raise NothingToReport("a party cell has no units below it to consolidate")
+        raise NothingToReport("cell")
     return below[-1]
+
+
+async def related(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> bool:
+    """The unit is in the campaign's tree, or the campaign's unit is in the unit's."""
+    assert unit.id is not None
+    if await is_within(session=session, unit=unit, root_id=campaign.unit_id):
+        return True
+    owner = await session.get(Unit, campaign.unit_id)
+    return owner is not None and await is_within(session=session, unit=owner, root_id=unit.id)
+
+
+def closed_or_open(windows: list[PeriodWindow], now: datetime) -> list[PeriodWindow]:
+    """The weeks that have begun by ``now``, the open one last."""
+    return [w for w in windows if w.starts_at <= now]
+
+
+def latest_closed(windows: list[PeriodWindow], now: datetime) -> PeriodWindow | None:
+    """The week a weekly report is usually about: the last one whose deadline has passed
+    (before the first deadline: the open one)."""
+    begun = closed_or_open(windows, now)
+    closed = [w for w in begun if w.deadline_at <= now]
+    return closed[-1] if closed else (begun[-1] if begun else None)
 
 
 async def weeks_of(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> list[PeriodWindow]:
     rule = await _rule(session, campaign, reporting_level(unit))
     return _windows(rule, campaign)
+
+
+async def begun_weeks(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, now: datetime
+) -> list[Period]:
+    """The weeks of the campaign that have begun by ``now``, as stored periods, newest last."""
+    level = reporting_level(unit)
+    windows = closed_or_open(await weeks_of(session=session, unit=unit, campaign=campaign), now)
+    return [await _period(session, campaign, level, w) for w in windows]
+
+
+def week_of(period: Period, tz: str) -> date:
+    """The day that names a period's week for ``consolidate``: its deadline's local date."""
+    return period.deadline_at.astimezone(ZoneInfo(tz)).date()
 
 
 async def consolidate(
@@ -157,11 +202,13 @@ async def consolidate(
     """The report of ``unit`` for the week holding ``week`` (a day of it), or for the whole
     campaign when ``week`` is None, with what had been filed by ``as_of``."""
     level = reporting_level(unit)
+    if not await related(session=session, unit=unit, campaign=campaign):
+        raise NothingToReport("unrelated")
     windows = _windows(await _rule(session, campaign, level), campaign)
     if week is not None:
         chosen = [w for w in windows if _in_week(w, week, campaign.timezone)]
         if not chosen:
-            raise NothingToReport("that week is outside the campaign")
+            raise NothingToReport("outside")
         index = windows.index(chosen[-1])
         before = windows[index - 1] if index > 0 else None
         windows = chosen[-1:]

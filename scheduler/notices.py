@@ -76,6 +76,7 @@ class Completeness:
     groups: tuple[tuple[str, Tally], ...] = ()
     periods: int = 1  # weeks counted (FINAL: the whole campaign)
     live: bool = False  # the /status view: "so far", not "at the deadline"
+    campaign_id: int | None = None  # for the consolidated report's button
 
 
 Notice = Reminder | Completeness

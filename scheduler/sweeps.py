@@ -151,6 +151,7 @@ def notice_of(
         late=tuple(_named(s) for s in view.direct if s.on_time is False),
         groups=tuple(groups),
         periods=periods,
+        campaign_id=campaign.id,
     )
 
 

@@ -188,3 +188,37 @@ def test_comments_export_of_an_empty_campaign(env: Path) -> None:
     assert result.exit_code == 0 and "Đã ghi 0 ý kiến" in result.output, result.output
     text = (env / "c.csv").read_bytes()
     assert text.startswith(b"\xef\xbb\xbf") and "Mã tiếp nhận" in text.decode("utf-8-sig")
+
+
+def test_export_the_consolidated_report(env: Path) -> None:
+    from docx import Document as open_docx
+
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result = runner.invoke(app, ["export", "--unit", "NGOCHA", "--out", "r.docx"])
+    assert result.exit_code == 0, result.output
+    assert "chi bộ báo cáo đúng hạn" in result.output and "Đã ghi: r.docx" in result.output
+    text = "\n".join(p.text for p in open_docx(str(env / "r.docx")).paragraphs)
+    assert "BÁO CÁO" in text and "0/12 chi bộ báo cáo đúng hạn" in text
+
+    city = runner.invoke(app, ["export", "--unit", "HN", "--campaign", "--format", "xlsx"])
+    assert city.exit_code == 0, city.output
+    assert (env / "bao-cao-hn.xlsx").read_bytes().startswith(b"PK")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export", "--unit", "NOPE"], "Không tìm thấy đơn vị"),
+        (["export", "--unit", "NGOCHA-CB01"], "Chi bộ không có đơn vị cấp dưới"),
+        (["export", "--unit", "NGOCHA", "--week", "2099-W01"], "nằm ngoài thời gian"),
+        (["export", "--unit", "NGOCHA", "--week", "46"], "Tuần không hợp lệ"),
+        (["export", "--unit", "NGOCHA", "--of", "nope"], "Không tìm thấy đợt"),
+        (["export", "--unit", "NGOCHA", "--format", "pdf"], "docx, xlsx hoặc csv"),
+        (["export", "--unit", "NGOCHA", "--week", "2025-W46", "--campaign"], "không cả hai"),
+    ],
+)
+def test_export_mistakes_are_clear(env: Path, args: list[str], message: str) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert "Traceback" not in result.output

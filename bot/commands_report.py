@@ -1,0 +1,99 @@
+"""``gopy export``: the consolidated report of a unit, for a week or the whole campaign."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from bot.commands_comments import CommandProblem
+from bot.config import Settings
+from bot.files import Files
+from bot.i18n import build_i18n
+from handlers.files import ReportFormat
+from scheduler.clock import SystemClock
+from scheduler.consolidated import (
+    NothingToReport,
+    consolidate,
+    iso_week,
+    latest_closed,
+    related,
+    weeks_of,
+)
+from storage.campaigns import get_campaign
+from storage.models import Campaign, Unit
+from storage.units import get_unit
+
+REASONS = {
+    "no_deadline": "Đợt này không đặt hạn báo cáo cho cấp dưới của đơn vị.",
+    "cell": "Chi bộ không có đơn vị cấp dưới để tổng hợp; hãy chọn phường hoặc thành phố.",
+    "unrelated": "Đơn vị không tham gia đợt này.",
+    "outside": "Tuần này nằm ngoài thời gian của đợt.",
+}
+
+
+async def _campaign_of(session: AsyncSession, unit: Unit, code: str | None) -> Campaign:
+    if code is not None:
+        campaign = await get_campaign(session=session, code=code)
+        if campaign is None:
+            raise CommandProblem(f"Không tìm thấy đợt có mã {code}.")
+        return campaign
+    result = await session.execute(select(Campaign).order_by(col(Campaign.starts_at).desc()))
+    found = [
+        c for c in result.scalars().all() if await related(session=session, unit=unit, campaign=c)
+    ]
+    if not found:
+        raise CommandProblem(f"{unit.code} không tham gia đợt nào.")
+    if len(found) > 1:
+        codes = ", ".join(c.code for c in found)
+        raise CommandProblem(f"{unit.code} tham gia nhiều đợt ({codes}): chọn một bằng --of.")
+    return found[0]
+
+
+async def export_report(
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    unit_code: str,
+    campaign_code: str | None,
+    week: str | None,
+    whole: bool,
+    fmt: ReportFormat,
+) -> tuple[str, bytes]:
+    """The file's bytes and a one-line summary of what it covers."""
+    unit = await get_unit(session=session, code=unit_code)
+    if unit is None:
+        raise CommandProblem(f"Không tìm thấy đơn vị có mã {unit_code}.")
+    campaign = await _campaign_of(session, unit, campaign_code)
+    now = SystemClock().now()
+    try:
+        day: date | None = None
+        if week is not None:
+            day = iso_week(week)
+        elif not whole:
+            weeks = await weeks_of(session=session, unit=unit, campaign=campaign)
+            chosen = latest_closed(weeks, now)
+            if chosen is None:
+                raise CommandProblem(f"Đợt {campaign.code} chưa bắt đầu.")
+            day = chosen.deadline_at.astimezone(ZoneInfo(campaign.timezone)).date()
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+        ) as progress:
+            step = progress.add_task("Đang tổng hợp báo cáo…", total=None)
+            report = await consolidate(
+                session=session, unit=unit, campaign=campaign, week=day, as_of=now
+            )
+            progress.update(step, description=f"Đang ghi tệp {fmt.upper()}…")
+            parent = await session.get(Unit, unit.parent_id) if unit.parent_id else None
+            files = Files(build_i18n(settings.locale), settings.locale)
+            today = now.astimezone(report.zone).date()
+            data = files.report(report, fmt, parent=parent, today=today)
+            caption = files.report_caption(report)
+    except NothingToReport as problem:
+        raise CommandProblem(REASONS[problem.reason]) from None
+    except ValueError as problem:  # a week typed wrong
+        raise CommandProblem(f"Tuần không hợp lệ: {problem}") from None
+    return caption, data

@@ -1,0 +1,139 @@
+"""``/export`` for officials: the consolidated report of their unit for a week or the whole
+campaign, as DOCX, XLSX or CSV; the escalation's «📥» button lands here too."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.callbacks import ExportReport
+from handlers.files import FileMaker, ReportFormat
+from handlers.format import period_span
+from handlers.replies import Answerable, refused_unless_official, reply_target
+from handlers.texts import escape
+from scheduler.clock import Clock
+from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
+from storage.comments import overseeing_unit, overseen_campaigns
+from storage.models import Campaign, Period, RoleKind, Unit
+from storage.people import Member
+
+WEEKS_SHOWN = 4
+FORMATS: tuple[tuple[ReportFormat, str], ...] = (
+    ("docx", "📄 Word (DOCX)"),
+    ("xlsx", "📊 Excel (XLSX)"),
+    ("csv", "🧾 CSV"),
+)
+
+
+def build_router() -> Router:
+    router = Router(name="export")
+    router.message.register(ask_export, Command("export"))
+    router.callback_query.register(export_report, ExportReport.filter())
+    return router
+
+
+async def ask_export(
+    message: Message, session: AsyncSession, member: Member, clock: Clock
+) -> None:
+    if await refused_unless_official(message, member):
+        return
+    asked = 0
+    for campaign in await overseen_campaigns(session=session, member=member, limit=3):
+        unit = await overseeing_unit(session=session, member=member, campaign=campaign)
+        if unit is not None:
+            asked += await _ask_week(message, session, unit, campaign, clock)
+    if not asked:
+        await message.answer(_("No campaign of your unit has reports to consolidate."))
+
+
+async def _ask_week(
+    message: Answerable, session: AsyncSession, unit: Unit, campaign: Campaign, clock: Clock
+) -> int:
+    try:
+        periods = await begun_weeks(session=session, unit=unit, campaign=campaign, now=clock.now())
+    except NothingToReport:
+        return 0
+    assert unit.id is not None and campaign.id is not None
+    builder = InlineKeyboardBuilder()
+    for period in periods[-WEEKS_SHOWN:][::-1]:
+        assert period.id is not None
+        builder.button(
+            text=_("Week {span}").format(span=period_span(period, campaign.timezone)),
+            callback_data=ExportReport(
+                unit_id=unit.id, campaign_id=campaign.id, period_id=period.id
+            ),
+        )
+    builder.button(
+        text=_("📚 The whole campaign"),
+        callback_data=ExportReport(unit_id=unit.id, campaign_id=campaign.id),
+    )
+    builder.adjust(1)
+    await message.answer(
+        _("Consolidated report of {unit}, «{campaign}»: which week?").format(
+            unit=escape(unit.name), campaign=escape(campaign.title)
+        ),
+        reply_markup=builder.as_markup(),
+    )
+    return 1
+
+
+async def export_report(
+    callback: CallbackQuery,
+    callback_data: ExportReport,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    files: FileMaker,
+) -> None:
+    await callback.answer()
+    message = reply_target(callback)
+    units = {u.id: u for u in member.units(RoleKind.OFFICIAL)}
+    unit = units.get(callback_data.unit_id)
+    campaign = await session.get(Campaign, callback_data.campaign_id)
+    period = (
+        await session.get(Period, callback_data.period_id) if callback_data.period_id else None
+    )
+    if (
+        unit is None
+        or campaign is None
+        or (callback_data.period_id and (period is None or period.campaign_id != campaign.id))
+    ):
+        await message.answer(_("This choice is no longer available."))
+        return
+    if not callback_data.fmt:
+        builder = InlineKeyboardBuilder()
+        for choice, label in FORMATS:
+            builder.button(
+                text=label, callback_data=callback_data.model_copy(update={"fmt": choice})
+            )
+        builder.adjust(3)
+        await message.answer(_("Which format?"), reply_markup=builder.as_markup())
+        return
+    week = week_of(period, campaign.timezone) if period is not None else None
+    try:
+        report = await consolidate(
+            session=session, unit=unit, campaign=campaign, week=week, as_of=clock.now()
+        )
+    except NothingToReport:
+        await message.answer(_("This choice is no longer available."))
+        return
+    parent = await session.get(Unit, unit.parent_id) if unit.parent_id else None
+    fmt: ReportFormat = (
+        "csv"
+        if callback_data.fmt == "csv"
+        else ("xlsx" if callback_data.fmt == "xlsx" else "docx")
+    )
+    today = clock.now().astimezone(report.zone).date()
+    # A city's workbook takes seconds to write: not on the event loop.
+    data = await asyncio.to_thread(files.report, report, fmt, parent=parent, today=today)
+    stamp = clock.now().astimezone(report.zone).strftime("%Y%m%d-%H%M")
+    name = f"bao-cao-{unit.code}-{stamp}.{fmt}".lower()
+    await message.answer_document(
+        BufferedInputFile(data, filename=name), caption=files.report_caption(report)
+    )

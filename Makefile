@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-comments bench-reminders setup fonts clean demo messages
+.PHONY: run test lint typecheck unit bench bench-comments bench-report bench-reminders setup fonts clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-comments: $(STAMP) fonts
 	$(BIN)/python -m tests.bench.comments
 	$(BIN)/python -m tests.bench.render
 	$(BIN)/python -m tests.bench.exports
+
+# The letter alone, then 10,000 cells × 5 weeks and 1,000,000 comments (SQLite, PostgreSQL).
+bench-report: $(STAMP)
+	$(BIN)/python -m tests.bench.letter
+	$(BIN)/python -m tests.bench.consolidated --postgres
 
 # 5,000 reminders at 25/s against a fake Bot API enforcing Telegram's limits (≈ 8 min).
 bench-reminders: $(STAMP)

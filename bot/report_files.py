@@ -119,9 +119,9 @@ def completeness(report: Consolidated) -> str:
     return text
 
 
-def _missing_line(filing: Filing) -> str:
+def _missing_line(report: Consolidated, filing: Filing) -> str:
     who = ", ".join(filing.secretaries) or _("no secretary on gopy")
-    place = f"{filing.group} — " if filing.group else ""
+    place = f"{filing.group} — " if filing.group and report.unit.level is UnitLevel.CITY else ""
     return f"{place}{filing.name} ({who})"
 
 
@@ -192,7 +192,7 @@ def _completeness_section(report: Consolidated) -> LetterSection:
     paragraphs = [Paragraph(completeness(report))]
     missing = report.missing_filings()
     if missing:
-        names = "; ".join(_missing_line(f) for f in missing[:QUOTED])
+        names = "; ".join(_missing_line(report, f) for f in missing[:QUOTED])
         more = len(missing) - QUOTED
         if more > 0:
             names += "; " + _("and {count} more (see the workbook)").format(count=more)

@@ -97,9 +97,10 @@ async def test_escalation_tells_the_ward_who_is_missing_and_the_city_per_ward(
     assert "1/2 chi bộ đã báo cáo đúng hạn, 0 trễ hạn, 1 chưa báo cáo." in ward
     assert "Chi bộ Tổ dân phố số 2 (đ/c Lê Văn Cường)" in ward
     assert "Đảng ủy phường Ngọc Hà: 1/2 đúng hạn, 0 trễ hạn, 1 chưa báo cáo" in sent[MINH].text
-    (button,) = sent[HA].buttons
+    button, report = sent[HA].buttons
     details = texts(await app.chat(HA).press_data(button["callback_data"]))
     assert "Chi bộ Tổ dân phố số 2" in details
+    assert report["text"] == "📥 Báo cáo tổng hợp (DOCX)"
 
 
 async def test_restart_ten_minutes_after_a_missed_reminder_sends_it_once(app: BotApp) -> None:

@@ -365,3 +365,19 @@ class CommentReply(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id")
     text: str
     created_at: datetime = _ts()
+
+
+class ChannelId(SQLModel, table=True):
+    """A messenger's own id (Zalo's 80-bit hex strings) and the integer gopy and aiogram use.
+
+    aiogram's ``User.id`` and ``Chat.id`` are integers, and a Zalo id does not fit in a BIGINT;
+    the row id is the integer. Kept forever: the integer is someone's ``Person.external_id``.
+    """
+
+    __tablename__ = "channel_id"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    created_at: datetime = _ts()

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PUBLIC_BOT_API = "https://api.telegram.org"
+ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
 
 
 def _config(prefix: str) -> SettingsConfigDict:
@@ -24,6 +25,15 @@ class TelegramSettings(BaseSettings):
     api_url: str = PUBLIC_BOT_API
     # Used for deep links when the CLI cannot ask getMe (no token, no network).
     bot_username: str | None = None
+
+
+class ZaloSettings(BaseSettings):
+    """The Zalo Bot Platform (``<bot id>:<secret>`` from Zalo Bot Creator)."""
+
+    model_config = _config("GOPY_ZALO_")
+
+    token: SecretStr | None = None
+    api_url: str = ZALO_BOT_API
 
 
 class WebhookSettings(BaseSettings):
@@ -113,6 +123,7 @@ class Settings(BaseSettings):
     locale: str = "vi"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    zalo: ZaloSettings = Field(default_factory=ZaloSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
@@ -121,4 +132,4 @@ class Settings(BaseSettings):
     @property
     def simulator(self) -> bool:
         """No token at all: run the local web simulator instead of a messenger."""
-        return self.telegram.token is None
+        return self.telegram.token is None and self.zalo.token is None

@@ -25,9 +25,7 @@ async def local_id(*, session: AsyncSession, channel: str, external_id: str, now
     if found is not None:
         return found
     await session.execute(
-        insert_ignore(
-            session, ChannelId, channel=channel, external_id=external_id, created_at=now
-        )
+        insert_ignore(session, ChannelId, channel=channel, external_id=external_id, created_at=now)
     )
     found = await _find(session, channel, external_id)
     assert found is not None

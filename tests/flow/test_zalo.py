@@ -1,0 +1,290 @@
+"""The same bot on Zalo: the secretary's report, a citizen's comment and a reminder, end to end
+through the Dispatcher and the ZaloSession against a fake Zalo Bot API on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from aiogram import Bot, Dispatcher
+from pydantic import SecretStr
+from sqlmodel import col, select
+
+from bot.app import Runtime, build_dispatcher
+from bot.channels.zalo import build_zalo_bot
+from bot.config import Settings, ZaloSettings
+from bot.web.shelf import Shelf
+from scheduler.clock import FrozenClock
+from scheduler.delivery import Delivery, Limits
+from scheduler.oversight import Outreach
+from scheduler.service import Sweeper
+from storage.models import Comment, Outbox, OutboxStatus, Person, Report, ReportRevision
+from tests.chat import at
+from tests.fakes.telegram import serve_app
+from tests.fakes.zalo import TOKEN, FakeZalo, hex_id
+from tests.outreach import FakeSleep
+from tests.seed import Seed, invite, seed_ward
+from tests.zalo_chat import ZaloChat, texts
+
+OPINION = "Đề nghị làm rõ hơn giải pháp phát triển kinh tế số ở cơ sở."
+
+
+@dataclass
+class ZaloApp:
+    runtime: Runtime
+    dp: Dispatcher
+    bot: Bot
+    api: FakeZalo
+    clock: FrozenClock
+    seed: Seed
+    shelf: Shelf
+
+    def chat(self, name: str = "Nguyễn Văn An") -> ZaloChat:
+        return ZaloChat(self.dp, self.bot, self.api, hex_id(), name)
+
+
+@pytest.fixture
+async def zalo_api() -> AsyncIterator[tuple[FakeZalo, str]]:
+    fake = FakeZalo()
+    runner, url = await serve_app(fake.app())
+    yield fake, url
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def zapp(
+    database_url: str, clock: FrozenClock, zalo_api: tuple[FakeZalo, str]
+) -> AsyncIterator[ZaloApp]:
+    fake, url = zalo_api
+    settings = Settings(
+        database_url=database_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url)
+    )
+    runtime = Runtime.create(settings, clock)
+    async with runtime.sessions() as session:
+        seed = await seed_ward(session)
+        await session.commit()
+    dp = build_dispatcher(runtime)
+    shelf = Shelf(clock, base_url="https://gopy.example")
+    bot = build_zalo_bot(
+        settings,
+        sessions=runtime.sessions,
+        clock=clock,
+        shelf=shelf,
+        write_lock=runtime.write_lock,
+        poll_floor=0,
+    )
+    yield ZaloApp(runtime, dp, bot, fake, clock, seed, shelf)
+    await dp.storage.close()
+    await bot.session.close()
+    await runtime.close()
+
+
+async def join(app: ZaloApp, chat: ZaloChat, unit_index: int = 0) -> None:
+    async with app.runtime.sessions() as session:
+        code = await invite(session, app.seed.cells[unit_index])
+    # No deep links on Zalo: the invite code is typed after /start, as the poster says.
+    await chat.say(f"/start i-{code}")
+
+
+async def test_secretary_files_the_weekly_report_by_typing_numbers(zapp: ZaloApp) -> None:
+    chat = zapp.chat("Trần Thị Bình")
+    await join(zapp, chat)
+    assert "bí thư" in chat.last_text().lower()
+    assert "<b>" not in chat.last_text() and "&amp;" not in chat.last_text()
+
+    asked = texts(await chat.say("/report"))
+    assert "chưa gửi báo cáo tuần trước" in asked
+    question = texts(await chat.press("Tuần này"))
+    assert "Câu 1/9" in question and ": /cancel" in question
+    await chat.say("Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ.")
+    await chat.press("Hội nghị")
+    await chat.press("Zalo")
+    counts = texts(await chat.press("Xong"))
+    assert "Câu 3/9" in counts
+    assert "1. " not in counts, "a count question has no numbered menu"
+    await chat.say("3")  # news_count: a number, not the third button
+    await chat.say("3")
+    await chat.say("1.200")
+    await chat.say("45")
+    await chat.say("Nhiều ý kiến về phòng, chống tham nhũng, lãng phí.")
+    await chat.say("Mong dự thảo nói rõ hơn về chuyển đổi số.")
+    review = texts(await chat.say("/skip"))
+    assert "Mời kiểm tra lại" in review
+    receipt = texts(await chat.press("Gửi báo cáo"))
+
+    assert "BC-" in receipt and "đúng hạn" in receipt
+    async with zapp.runtime.sessions() as session:
+        report = (await session.execute(select(Report))).scalar_one()
+        revision = (await session.execute(select(ReportRevision))).scalar_one()
+        person = (await session.execute(select(Person))).scalar_one()
+    assert report.on_time and report.receipt in receipt
+    assert revision.values["news_count"] == 3 and revision.values["meetings_count"] == 3
+    assert revision.values["participants_count"] == 1200
+    assert revision.values["propaganda"] == ["meetings", "social"]
+    assert person.channel == "zalo" and person.external_id == str(await chat.local_id())
+    assert all(len(c.text) <= 2000 for c in zapp.api.calls)
+
+
+async def test_a_number_outside_the_menu_is_text_and_the_back_button_is_a_command(
+    zapp: ZaloApp,
+) -> None:
+    chat = zapp.chat()
+    await join(zapp, chat)
+    await chat.say("/report")
+    await chat.press("Tuần này")
+    await chat.say("Lãnh đạo tốt")
+    assert chat.choice("Quay lại") == "/back"
+    hint = texts(await chat.say("12"))  # the propaganda menu has fewer options
+    assert "Câu 2/9" in hint or "nút" in hint
+    back = texts(await chat.press("Quay lại"))
+    assert "Câu 1/9" in back
+
+
+async def test_citizen_comments_from_a_typed_poster_code(zapp: ZaloApp) -> None:
+    from storage.entries import Target, entry_for
+
+    seed = zapp.seed
+    async with zapp.runtime.sessions() as session:
+        entry = await entry_for(
+            session=session,
+            target=Target(seed.campaign, seed.documents[0], seed.sections[0]),
+            now=zapp.clock.now(),
+        )
+        await session.commit()
+    chat = zapp.chat("Lê Thị Cúc")
+
+    greeting = texts(await chat.say(f"GY-{entry.code}"))
+    assert "Kết quả thực hiện Nghị quyết Đại hội XIII" in greeting
+    assert "https://example.org/du-thao/bao-cao-chinh-tri.pdf" in greeting, "a URL button"
+    noted = texts(await chat.say(OPINION))
+    assert f"{len(OPINION)} ký tự" in noted
+    summary = texts(await chat.press("Gửi ẩn danh"))
+    assert OPINION in summary and "ẩn danh" in summary
+    receipt = texts(await chat.press("Gửi ý kiến"))
+
+    assert "Cảm ơn bạn" in receipt
+    async with zapp.runtime.sessions() as session:
+        (comment,) = (await session.execute(select(Comment))).scalars().all()
+    assert comment.receipt in receipt and comment.channel == "zalo" and comment.anonymous
+
+
+async def test_photos_stickers_and_unsupported_messages_get_answers(zapp: ZaloApp) -> None:
+    chat = zapp.chat()
+    answered = texts(await chat.send_sticker())
+    assert answered, "a sticker gets the polite fallback"
+    unsupported = {
+        "ok": True,
+        "result": {
+            "event_name": "message.unsupported.received",
+            "message": {
+                "from": {"id": chat.user, "display_name": "Ted", "is_bot": False},
+                "chat": {"id": chat.user, "chat_type": "PRIVATE"},
+                "message_id": hex_id(),
+                "date": 1750316131602,
+            },
+        },
+    }
+    assert texts(await chat.feed(unsupported))
+    assert await chat.feed({"ok": True, "result": {"event_name": UNSUPPORTED}}) == []
+
+
+UNSUPPORTED = "message.unsupported.received"
+
+
+async def test_a_replayed_message_is_handled_once(zapp: ZaloApp) -> None:
+    from tests.fakes.zalo import text_event
+
+    chat = zapp.chat()
+    event = text_event(chat.user, "/help", message_id="2d758cb5e222177a4e35")
+    first = await chat.feed(event)
+    assert first
+    assert await chat.feed(event) == []
+    # A new process (an empty in-memory memo) still drops it: the dedupe key is in the database.
+    again = build_zalo_bot(
+        Settings(
+            zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zapp.bot.session.api.base))
+        ),
+        sessions=zapp.runtime.sessions,
+        clock=zapp.clock,
+    )
+    try:
+        update = await again.session.to_update(event)  # type: ignore[attr-defined]
+        assert update is not None
+        before = len(zapp.api.calls)
+        await zapp.dp.feed_update(again, update)
+        assert len(zapp.api.calls) == before
+    finally:
+        await again.session.close()
+
+
+async def test_a_reminder_reaches_a_zalo_secretary_through_the_outbox(zapp: ZaloApp) -> None:
+    binh, cuong = zapp.chat("Trần Thị Bình"), zapp.chat("Lê Văn Cường")
+    await join(zapp, binh, 0)
+    await join(zapp, cuong, 1)
+    zapp.api.failures[cuong.user] = [(429, "Quota exceeded")]
+    outreach: Outreach = zapp.dp["outreach"]
+    sleep = FakeSleep(zapp.clock)
+    delivery = Delivery(
+        sessions=zapp.runtime.sessions,
+        bots={"zalo": zapp.bot},
+        clock=zapp.clock,
+        limits=Limits(),
+        sleep=sleep,
+        write_lock=zapp.runtime.write_lock,
+    )
+    sweeper = Sweeper(
+        sessions=zapp.runtime.sessions,
+        clock=zapp.clock,
+        render=outreach.render,
+        defaults=outreach.defaults,
+        write_lock=zapp.runtime.write_lock,
+    )
+    zapp.clock.set(at("2025-11-11 17:00"))  # 24 hours before Wednesday 17:00
+    start = len(zapp.api.calls)
+    await sweeper.run_due()
+    await delivery.drain()
+    assert delivery.tally.throttled == 1, "Zalo's 429 is aiogram's TelegramRetryAfter"
+    zapp.clock.advance(timedelta(seconds=31))  # Zalo gives no hint: the default wait
+    await delivery.drain()
+
+    sent = [c for c in zapp.api.calls[start:] if c.method == "sendMessage"]
+    assert sorted(c.chat for c in sent) == sorted([binh.user, cuong.user])
+    reminder = next(c.text for c in sent if c.chat == cuong.user)
+    assert "Chi bộ Tổ dân phố số 2" in reminder and "17:00 thứ Tư, 12/11" in reminder
+    assert "1. 📝 Báo cáo ngay" in reminder
+    opened = texts(await cuong.press("Báo cáo ngay"))
+    assert "Tuần này" in opened or "Câu 1" in opened
+    async with zapp.runtime.sessions() as session:
+        rows = (await session.execute(select(Outbox).order_by(col(Outbox.id)))).scalars().all()
+    assert {r.status for r in rows} == {OutboxStatus.SENT}
+
+
+async def test_a_blocked_zalo_user_is_marked_unreachable(zapp: ZaloApp) -> None:
+    binh = zapp.chat("Trần Thị Bình")
+    await join(zapp, binh, 0)
+    zapp.api.failures[binh.user] = [(403, "Forbidden")] * 3
+    outreach: Outreach = zapp.dp["outreach"]
+    delivery = Delivery(
+        sessions=zapp.runtime.sessions,
+        bots={"zalo": zapp.bot},
+        clock=zapp.clock,
+        limits=Limits(),
+        sleep=FakeSleep(zapp.clock),
+        write_lock=zapp.runtime.write_lock,
+    )
+    sweeper = Sweeper(
+        sessions=zapp.runtime.sessions,
+        clock=zapp.clock,
+        render=outreach.render,
+        defaults=outreach.defaults,
+        write_lock=zapp.runtime.write_lock,
+    )
+    zapp.clock.set(at("2025-11-11 17:00"))
+    await sweeper.run_due()
+    await delivery.drain()
+    assert delivery.tally.unreachable == 1
+    async with zapp.runtime.sessions() as session:
+        person = (await session.execute(select(Person))).scalar_one()
+    assert person.unreachable_since is not None

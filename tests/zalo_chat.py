@@ -1,0 +1,76 @@
+"""Conversations over Zalo for tests: events in, numbered menus answered by typing numbers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+
+from bot.channels.zalo import ZaloSession
+from tests.fakes.zalo import FakeZalo, ZaloCall, image_event, sticker_event, text_event
+
+_NUMBERED = re.compile(r"^(\d+)\. (.+)$")
+_COMMAND = re.compile(r"^(.+): (/[a-z]+)$")
+
+
+@dataclass
+class ZaloChat:
+    """One Zalo user talking to the bot; ``user`` is their hex id."""
+
+    dp: Dispatcher
+    bot: Bot
+    api: FakeZalo
+    user: str
+    name: str = "Nguyễn Văn An"
+
+    @property
+    def session(self) -> ZaloSession:
+        assert isinstance(self.bot.session, ZaloSession)
+        return self.bot.session
+
+    async def feed(self, event: dict[str, object]) -> list[ZaloCall]:
+        start = len(self.api.calls)
+        update = await self.session.to_update(event)
+        if update is not None:
+            await self.dp.feed_update(self.bot, update)
+        return [c for c in self.api.calls[start:] if c.chat == self.user]
+
+    async def say(self, text: str) -> list[ZaloCall]:
+        return await self.feed(text_event(self.user, text, name=self.name))
+
+    async def send_photo(self, url: str, caption: str | None = None) -> list[ZaloCall]:
+        return await self.feed(image_event(self.user, url, caption))
+
+    async def send_sticker(self) -> list[ZaloCall]:
+        return await self.feed(sticker_event(self.user))
+
+    def sent(self) -> list[ZaloCall]:
+        return self.api.to(self.user)
+
+    def last_text(self) -> str:
+        texts = [c.text for c in self.sent() if c.method == "sendMessage"]
+        return texts[-1] if texts else ""
+
+    def choice(self, label: str) -> str:
+        """What to type for a button: its number in the newest menu that has it, or its
+        command (Back, Skip, Cancel)."""
+        for call in reversed(self.sent()):
+            for line in call.text.splitlines():
+                numbered = _NUMBERED.match(line)
+                if numbered and label in numbered[2]:
+                    return numbered[1]
+                command = _COMMAND.match(line)
+                if command and label in command[1]:
+                    return command[2]
+        raise AssertionError(f"no choice {label!r}; last message: {self.last_text()!r}")
+
+    async def press(self, label: str) -> list[ZaloCall]:
+        return await self.say(self.choice(label))
+
+    async def local_id(self) -> int:
+        return await self.session.local(self.user)
+
+
+def texts(calls: list[ZaloCall]) -> str:
+    return "\n".join(c.text for c in calls if c.text)

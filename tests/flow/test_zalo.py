@@ -3,10 +3,12 @@ through the Dispatcher and the ZaloSession against a fake Zalo Bot API on loopba
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
@@ -15,19 +17,23 @@ from sqlmodel import col, select
 from bot.app import Runtime, build_dispatcher
 from bot.channels.zalo import build_zalo_bot
 from bot.config import Settings, ZaloSettings
+from bot.web.app import build_web_app
 from bot.web.shelf import Shelf
+from bot.web.zalo import SECRET_HEADER, webhook_path, webhook_route
 from scheduler.clock import FrozenClock
 from scheduler.delivery import Delivery, Limits
 from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
+from storage.entries import Target, entry_for
 from storage.models import Comment, Outbox, OutboxStatus, Person, Report, ReportRevision
 from tests.chat import at
 from tests.fakes.telegram import serve_app
-from tests.fakes.zalo import TOKEN, FakeZalo, hex_id
+from tests.fakes.zalo import TOKEN, FakeZalo, hex_id, text_event
 from tests.outreach import FakeSleep
 from tests.seed import Seed, invite, seed_ward
 from tests.zalo_chat import ZaloChat, texts
 
+UNSUPPORTED = "message.unsupported.received"
 OPINION = "Đề nghị làm rõ hơn giải pháp phát triển kinh tế số ở cơ sở."
 
 
@@ -143,8 +149,6 @@ async def test_a_number_outside_the_menu_is_text_and_the_back_button_is_a_comman
 
 
 async def test_citizen_comments_from_a_typed_poster_code(zapp: ZaloApp) -> None:
-    from storage.entries import Target, entry_for
-
     seed = zapp.seed
     async with zapp.runtime.sessions() as session:
         entry = await entry_for(
@@ -190,12 +194,7 @@ async def test_photos_stickers_and_unsupported_messages_get_answers(zapp: ZaloAp
     assert await chat.feed({"ok": True, "result": {"event_name": UNSUPPORTED}}) == []
 
 
-UNSUPPORTED = "message.unsupported.received"
-
-
 async def test_a_replayed_message_is_handled_once(zapp: ZaloApp) -> None:
-    from tests.fakes.zalo import text_event
-
     chat = zapp.chat()
     event = text_event(chat.user, "/help", message_id="2d758cb5e222177a4e35")
     first = await chat.feed(event)
@@ -288,3 +287,58 @@ async def test_a_blocked_zalo_user_is_marked_unreachable(zapp: ZaloApp) -> None:
     async with zapp.runtime.sessions() as session:
         person = (await session.execute(select(Person))).scalar_one()
     assert person.unreachable_since is not None
+
+
+SECRET = "zalo-webhook-secret_0123"
+
+
+@pytest.fixture
+async def zalo_webhook(zapp: ZaloApp) -> AsyncIterator[str]:
+    runner, url = await serve_app(build_web_app([webhook_route(zapp.dp, zapp.bot, SECRET)]))
+    yield url + webhook_path(SECRET)
+    await runner.cleanup()
+
+
+async def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> int:
+    async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+        return r.status
+
+
+async def test_webhook_with_the_right_secret_is_handled_once(
+    zapp: ZaloApp, zalo_webhook: str
+) -> None:
+    user = hex_id()
+    body = json.dumps(text_event(user, "/help", message_id="2d758cb5e222177a4e35")).encode()
+    assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET}) == 200
+    assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET}) == 200  # a replay
+    bare = json.dumps(text_event(user, "/help", wrapped=False)).encode()
+    assert await post(zalo_webhook, bare, {SECRET_HEADER: SECRET}) == 200
+    sent = zapp.api.to(user)
+    assert len(sent) == 2 and all("/comment" in c.text for c in sent)
+
+
+async def test_webhook_without_the_secret_is_401(zapp: ZaloApp, zalo_webhook: str) -> None:
+    body = json.dumps(text_event(hex_id(), "/help")).encode()
+    assert await post(zalo_webhook, body) == 401
+    assert await post(zalo_webhook, body, {SECRET_HEADER: "wrong"}) == 401
+    assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET + "x"}) == 401
+    assert await post(zalo_webhook, body, {"X-Telegram-Bot-Api-Secret-Token": SECRET}) == 401
+    assert zapp.api.calls == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"not json", b"[]", b'{"ok": true, "result": {}}', b"\xff\xfe", b'{"event_name": 5}'],
+)
+async def test_webhook_garbage_is_400(zapp: ZaloApp, zalo_webhook: str, body: bytes) -> None:
+    assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET}) == 400
+    assert zapp.api.calls == []
+
+
+async def test_webhook_too_large_is_413(zalo_webhook: str) -> None:
+    assert await post(zalo_webhook, b"x" * (2 << 20), {SECRET_HEADER: SECRET}) == 413
+
+
+def test_a_short_webhook_secret_is_refused(zapp: ZaloApp) -> None:
+    with pytest.raises(ValueError, match="8 to 256"):
+        webhook_route(zapp.dp, zapp.bot, "short")

@@ -62,7 +62,7 @@ async def _with_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 @app.command()
 def run() -> None:
-    """Start the bot: Telegram with a token, else the local simulator on http://127.0.0.1:8080/."""
+    """Start the bot: Telegram and/or Zalo with a token, else the simulator on :8080."""
     from bot.runner import run as run_bot
 
     logging.basicConfig(
@@ -224,9 +224,10 @@ def scheduler() -> None:
     from bot.runner import run_scheduler
 
     settings = _settings()
-    if settings.telegram.token is None:
+    if settings.simulator:
         raise _fail(
-            "gopy scheduler gửi tin qua Telegram: hãy đặt GOPY_TELEGRAM_TOKEN. "
+            "gopy scheduler gửi tin qua Telegram hoặc Zalo: hãy đặt GOPY_TELEGRAM_TOKEN "
+            "hoặc GOPY_ZALO_TOKEN. "
             "Trong trình mô phỏng, lịch nhắc chạy sẵn trong gopy run."
         )
     logging.basicConfig(

@@ -1,4 +1,7 @@
-"""Running the bot: the local simulator, Telegram long polling, or a Telegram webhook."""
+"""Running the bot: the local simulator, or Telegram and/or Zalo by long polling or webhook.
+
+With both tokens one process serves both channels: one Dispatcher, two Bots, one outbox.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,9 @@ from sqlalchemy import func, select
 from bot.app import Runtime, build_dispatcher, limits_of
 from bot.channels.telegram import bot_properties, build_telegram_bot
 from bot.config import Settings
+from bot.i18n import build_i18n
 from bot.web.app import build_web_app
+from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
 from scheduler.delivery import Delivery
 from scheduler.oversight import Outreach
@@ -93,17 +98,59 @@ async def run_scheduler(settings: Settings) -> None:
     await upgrade(settings.database_url)
     runtime = Runtime.create(settings)
     dp = build_dispatcher(runtime)
-    bot = build_telegram_bot(settings)
-    service = build_scheduler(runtime, dp, {channel_of(bot): bot})
+    bots = build_bots(runtime, _shelf(runtime))
+    service = build_scheduler(runtime, dp, {channel_of(bot): bot for bot in bots})
     try:
         await service.start()
         console.print("[bold]gopy scheduler[/bold] đang chạy (Ctrl+C để dừng).")
         await _forever()
     finally:
         await service.stop()
-        await bot.session.close()
+        for bot in bots:
+            await bot.session.close()
         await dp.storage.close()
         await runtime.close()
+
+
+def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
+    """The messengers with a token: Zalo first, Telegram last. aiogram hands the startup hooks
+    the last bot, and the command menu is worth publishing on Telegram only."""
+    from bot.channels.zalo import build_zalo_bot
+
+    settings = runtime.settings
+    bots: list[Bot] = []
+    if settings.zalo.token is not None:
+        bots.append(
+            build_zalo_bot(
+                settings,
+                sessions=runtime.sessions,
+                clock=runtime.clock,
+                shelf=shelf,
+                i18n=build_i18n(settings.locale),
+                write_lock=runtime.write_lock,
+            )
+        )
+    if settings.telegram.token is not None:
+        bots.append(build_telegram_bot(settings))
+    return bots
+
+
+def _shelf(runtime: Runtime) -> Shelf:
+    """Files for Zalo (which cannot send any) as links to this web app. Without a public
+    address (GOPY_WEBHOOK_URL) the links point at the local one: good for a trial only."""
+    settings = runtime.settings
+    base = settings.webhook.url or f"http://{settings.web_host}:{settings.web_port}"
+    return Shelf(runtime.clock, base_url=base)
+
+
+def _zalo_secret(settings: Settings) -> str:
+    from bot.web.zalo import MAX_SECRET, MIN_SECRET
+
+    secret = settings.webhook.secret
+    plain = secret.get_secret_value() if secret is not None else ""
+    if not MIN_SECRET <= len(plain) <= MAX_SECRET:
+        raise SystemExit("GOPY_WEBHOOK_SECRET must be 8 to 256 characters for Zalo")
+    return plain
 
 
 async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
@@ -149,41 +196,70 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
 
 
 async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
-    bot = build_telegram_bot(runtime.settings)
-    runner = await _serve(build_web_app([]), runtime.settings)
+    shelf = _shelf(runtime)
+    bots = build_bots(runtime, shelf)
+    runner = await _serve(build_web_app([shelf.route()]), runtime.settings)
     try:
-        await bot.delete_webhook(drop_pending_updates=False)
-        me = await bot.get_me()
-        console.print(f"[bold]gopy[/bold] đang chạy trên Telegram: @{me.username} (long polling)")
-        async with scheduling(runtime, dp, {channel_of(bot): bot}):
+        for bot in bots:
+            if channel_of(bot) == "zalo":
+                # Polling and a webhook exclude each other on Zalo; someone's webhook is not
+                # removed behind their back.
+                hook = await bot.get_webhook_info()
+                if hook.url:
+                    raise SystemExit(
+                        "A Zalo webhook is set, so polling gets nothing: set GOPY_WEBHOOK_URL, "
+                        "or remove the webhook in Zalo Bot Creator (deleteWebhook)."
+                    )
+            else:
+                await bot.delete_webhook(drop_pending_updates=False)
+            me = await bot.get_me()
+            console.print(
+                f"[bold]gopy[/bold] đang chạy trên {channel_of(bot)}: {me.username} (long polling)"
+            )
+        async with scheduling(runtime, dp, {channel_of(bot): bot for bot in bots}):
             await dp.start_polling(
-                bot, handle_signals=False, allowed_updates=dp.resolve_used_update_types()
+                *bots, handle_signals=False, allowed_updates=dp.resolve_used_update_types()
             )
     finally:
         await runner.cleanup()
-        await bot.session.close()
+        for bot in bots:
+            await bot.session.close()
 
 
 async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
-    from bot.web.telegram import webhook_path, webhook_route
+    from bot.web import telegram, zalo
 
     settings = runtime.settings
     secret = settings.webhook.secret
     if secret is None:
         raise SystemExit("GOPY_WEBHOOK_SECRET is required with GOPY_WEBHOOK_URL")
-    bot: Bot = build_telegram_bot(settings)
     plain = secret.get_secret_value()
-    runner = await _serve(build_web_app([webhook_route(dp, bot, plain)]), settings)
-    url = settings.webhook.url.rstrip("/") + webhook_path(plain) if settings.webhook.url else ""
+    shelf = _shelf(runtime)
+    bots = build_bots(runtime, shelf)
+    base = (settings.webhook.url or "").rstrip("/")
+    routes, hooks = [shelf.route()], []
+    for bot in bots:
+        if channel_of(bot) == "zalo":
+            zalo_secret = _zalo_secret(settings)
+            routes.append(zalo.webhook_route(dp, bot, zalo_secret))
+            hooks.append((bot, base + zalo.webhook_path(zalo_secret)))
+        else:
+            routes.append(telegram.webhook_route(dp, bot, plain))
+            hooks.append((bot, base + telegram.webhook_path(plain)))
+    runner = await _serve(build_web_app(routes), settings)
     try:
-        await bot.set_webhook(
-            url, secret_token=plain, allowed_updates=dp.resolve_used_update_types()
-        )
-        console.print(f"[bold]gopy[/bold] webhook tại {settings.webhook.url}")
-        await dp.emit_startup(bot=bot)
-        async with scheduling(runtime, dp, {channel_of(bot): bot}):
+        for bot, url in hooks:
+            await bot.set_webhook(
+                url, secret_token=plain, allowed_updates=dp.resolve_used_update_types()
+            )
+            console.print(
+                f"[bold]gopy[/bold] webhook {channel_of(bot)} tại {settings.webhook.url}"
+            )
+        await dp.emit_startup(bot=bots[-1], bots=bots)
+        async with scheduling(runtime, dp, {channel_of(bot): bot for bot in bots}):
             await _forever()
     finally:
-        await dp.emit_shutdown(bot=bot)
+        await dp.emit_shutdown(bot=bots[-1], bots=bots)
         await runner.cleanup()
-        await bot.session.close()
+        for bot in bots:
+            await bot.session.close()

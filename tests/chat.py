@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Message, PhotoSize, Sticker, Update
@@ -12,6 +14,9 @@ from aiogram.types import Message, PhotoSize, Sticker, Update
 from bot.channels import updates
 from scheduler.clock import Clock
 from tests.fakes.telegram import Call, FakeTelegram
+from tests.fakes.zalo import ZaloCall
+
+AnyCall = Call | ZaloCall
 
 _update_ids = itertools.count(1)
 _message_ids = itertools.count(1)
@@ -119,7 +124,21 @@ class Chat:
         return await self.feed(update)
 
 
-def texts(calls: list[Call]) -> str:
+class Talk(Protocol):
+    """A conversation on any channel: ``Chat`` (Telegram) or ``tests.zalo_chat.ZaloChat``."""
+
+    async def say(self, text: str) -> Sequence[AnyCall]: ...
+
+    async def press(self, label: str) -> Sequence[AnyCall]: ...
+
+    def sent(self) -> Sequence[AnyCall]: ...
+
+    def last_text(self) -> str: ...
+
+    def button(self, label: str) -> tuple[AnyCall, dict[str, str]]: ...
+
+
+def texts(calls: Sequence[AnyCall]) -> str:
     """Everything the bot said (messages and button alerts), joined for ``in`` checks."""
     parts = [c.text or str(c.params.get("text", "")) for c in calls]
     return "\n".join(p for p in parts if p)

@@ -24,8 +24,10 @@ from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_sync
 from tests.chat import Chat, at
 from tests.databases import truncate_postgres
-from tests.fakes.telegram import FakeTelegram, serve
+from tests.fakes.telegram import FakeTelegram, serve, serve_app
+from tests.fakes.zalo import FakeZalo
 from tests.seed import Seed, seed_ward
+from tests.zalo_chat import ZaloApp
 
 PG_URL = os.environ.get("GOPY_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("GOPY_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -192,6 +194,58 @@ async def make_app(
 @pytest.fixture
 async def app(make_app: AppFactory) -> BotApp:
     return await make_app()
+
+
+@pytest.fixture
+async def zalo_api() -> AsyncIterator[tuple[FakeZalo, str]]:
+    fake = FakeZalo()
+    runner, url = await serve_app(fake.app())
+    yield fake, url
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def zalo_app(
+    database_url: str, clock: FrozenClock, zalo_api: tuple[FakeZalo, str]
+) -> AsyncIterator[ZaloApp]:
+    """gopy on Zalo (a ZaloSession against the fake Zalo Bot API), on a seeded database."""
+    from bot.channels.zalo import build_zalo_bot
+    from bot.config import ZaloSettings
+    from bot.web.shelf import Shelf
+    from tests.fakes.zalo import TOKEN
+
+    fake, url = zalo_api
+    settings = Settings(
+        database_url=database_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url)
+    )
+    runtime = Runtime.create(settings, clock)
+    async with runtime.sessions() as session:
+        seed = await seed_ward(session)
+        await session.commit()
+    dp = build_dispatcher(runtime)
+    shelf = Shelf(clock, base_url="https://gopy.example")
+    bot = build_zalo_bot(
+        settings,
+        sessions=runtime.sessions,
+        clock=clock,
+        shelf=shelf,
+        write_lock=runtime.write_lock,
+        poll_floor=0,
+    )
+    yield ZaloApp(runtime, dp, bot, fake, clock, seed, shelf)
+    await dp.storage.close()
+    await bot.session.close()
+    await runtime.close()
+
+
+@pytest.fixture(params=["telegram", "zalo"])
+def any_app(request: pytest.FixtureRequest, database_url: str) -> BotApp | ZaloApp:
+    """The same conversation test once per channel (and database: ``database_url`` is named
+    here so that its parameters are known before the app is looked up by name)."""
+    found: BotApp | ZaloApp = request.getfixturevalue(
+        "app" if request.param == "telegram" else "zalo_app"
+    )
+    return found
 
 
 @pytest.fixture(autouse=True)

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
 
+from bot.app import Runtime
 from bot.channels.zalo import ZaloSession
+from bot.web.shelf import Shelf
+from scheduler.clock import FrozenClock
 from tests.fakes.zalo import FakeZalo, ZaloCall, image_event, sticker_event, text_event
+from tests.seed import Seed
 
-_NUMBERED = re.compile(r"^(\d+)\. (.+)$")
-_COMMAND = re.compile(r"^(.+): (/[a-z]+)$")
+
+@dataclass
+class ZaloApp:
+    """A running gopy on Zalo, pointed at the fake Zalo Bot API (as ``BotApp`` for Telegram)."""
+
+    runtime: Runtime
+    dp: Dispatcher
+    bot: Bot
+    api: FakeZalo
+    clock: FrozenClock
+    seed: Seed
+    shelf: Shelf
+
+    def chat(self, user_id: int, name: str = "Nguyễn Văn An") -> ZaloChat:
+        """The person ``user_id`` of a Telegram test, with a Zalo-looking hex id."""
+        return ZaloChat(self.dp, self.bot, self.api, f"{user_id:020x}", name)
 
 
 @dataclass
@@ -52,18 +69,17 @@ class ZaloChat:
         texts = [c.text for c in self.sent() if c.method == "sendMessage"]
         return texts[-1] if texts else ""
 
-    def choice(self, label: str) -> str:
-        """What to type for a button: its number in the newest menu that has it, or its
-        command (Back, Skip, Cancel)."""
+    def button(self, label: str) -> tuple[ZaloCall, dict[str, str]]:
+        """The newest bot message offering ``label``, and the button as ``{"text": …}``."""
         for call in reversed(self.sent()):
-            for line in call.text.splitlines():
-                numbered = _NUMBERED.match(line)
-                if numbered and label in numbered[2]:
-                    return numbered[1]
-                command = _COMMAND.match(line)
-                if command and label in command[1]:
-                    return command[2]
-        raise AssertionError(f"no choice {label!r}; last message: {self.last_text()!r}")
+            for button in call.buttons:
+                if label in button["text"]:
+                    return call, button
+        raise AssertionError(f"no button {label!r}; last message: {self.last_text()!r}")
+
+    def choice(self, label: str) -> str:
+        """What to type for a button: its number, or its command (Back, Skip, Cancel)."""
+        return self.button(label)[1]["choice"]
 
     async def press(self, label: str) -> list[ZaloCall]:
         return await self.say(self.choice(label))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ BOT_INFO = {
     "account_type": "BASIC",
     "can_join_groups": False,
 }
+_NUMBERED = re.compile(r"^(\d+)\. (.+)$")
+_COMMAND = re.compile(r"^(.+): (/[a-z]+)$")
+_LINK = re.compile(r"^(.+): (https?://\S+)$")
 _hex = itertools.count(0x6EDE9AFA66B88FE6D600)
 
 
@@ -81,6 +85,22 @@ class ZaloCall:
     @property
     def text(self) -> str:
         return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[dict[str, str]]:
+        """The numbered choices, the command lines and the links of a menu, as buttons."""
+        found = []
+        for line in self.text.splitlines():
+            numbered = _NUMBERED.match(line)
+            command = _COMMAND.match(line)
+            link = _LINK.match(line)
+            if numbered:
+                found.append({"text": numbered[2], "choice": numbered[1]})
+            elif command:
+                found.append({"text": command[1], "choice": command[2]})
+            elif link:
+                found.append({"text": link[1], "url": link[2]})
+        return found
 
 
 @dataclass

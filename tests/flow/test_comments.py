@@ -10,13 +10,16 @@ from sqlmodel import col, select
 from storage.comments import CommentLimits, Identity, Outcome, submit_comment
 from storage.entries import Target, entry_for
 from storage.models import Comment, CommentAttachment, CommentStatus, Person
-from tests.chat import Chat, at, texts
+from tests.chat import Chat, Talk, at, texts
 from tests.conftest import BotApp
+from tests.zalo_chat import ZaloApp
 
 OPINION = "Đề nghị làm rõ hơn giải pháp phát triển kinh tế số ở cơ sở."
 
 
-async def poster(app: BotApp, *, document: int | None = 0, section: int | None = 0) -> str:
+async def poster(
+    app: BotApp | ZaloApp, *, document: int | None = 0, section: int | None = 0
+) -> str:
     """The code of a poster for a document (and section) of the seed's campaign."""
     seed = app.seed
     doc = seed.documents[document] if document is not None else None
@@ -29,7 +32,7 @@ async def poster(app: BotApp, *, document: int | None = 0, section: int | None =
     return entry.code
 
 
-async def comments(app: BotApp) -> list[Comment]:
+async def comments(app: BotApp | ZaloApp) -> list[Comment]:
     async with app.runtime.sessions() as session:
         rows = await session.execute(select(Comment).order_by(col(Comment.id)))
         return list(rows.scalars().all())
@@ -64,8 +67,12 @@ async def write_anonymously(chat: Chat, code: str, text: str = OPINION) -> str:
     return texts(await chat.press("Gửi ý kiến"))
 
 
-async def test_citizen_comments_on_a_section_from_its_qr_code(app: BotApp) -> None:
-    chat = app.chat(7001, "Trần Thị Bình")
+async def test_citizen_comments_on_a_section_from_its_qr_code(
+    any_app: BotApp | ZaloApp,
+) -> None:
+    """On Telegram with buttons, on Zalo by typing the numbers of the menus."""
+    app = any_app
+    chat: Talk = app.chat(7001, "Trần Thị Bình")
     code = await poster(app)
 
     greeting = texts(await chat.say(f"/start gy-{code}"))

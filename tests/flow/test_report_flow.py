@@ -8,10 +8,11 @@ from sqlmodel import col, select
 
 from scheduler.clock import FrozenClock
 from storage.models import Report, ReportRevision
-from tests.chat import Chat, at, texts
+from tests.chat import Chat, Talk, at, texts
 from tests.conftest import BotApp
 from tests.fakes.telegram import Call
 from tests.seed import invite
+from tests.zalo_chat import ZaloApp
 
 FIRST_ANSWER = "Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ."
 ANSWERS: list[str | None] = [
@@ -26,13 +27,13 @@ ANSWERS: list[str | None] = [
 ]
 
 
-async def join(app: BotApp, chat: Chat, unit_index: int = 0) -> None:
+async def join(app: BotApp | ZaloApp, chat: Talk, unit_index: int = 0) -> None:
     async with app.runtime.sessions() as session:
         code = await invite(session, app.seed.cells[unit_index])
     await chat.say(f"/start i-{code}")
 
 
-async def start_report(chat: Chat) -> str:
+async def start_report(chat: Talk) -> str:
     """Open /report and pick this week if the bot asks (last week is unfiled in the seed)."""
     said = texts(await chat.say("/report"))
     if "Tuần này" in str([b["text"] for c in chat.sent()[-1:] for b in c.buttons]):
@@ -40,7 +41,7 @@ async def start_report(chat: Chat) -> str:
     return said
 
 
-async def fill_form(chat: Chat) -> None:
+async def fill_form(chat: Talk) -> None:
     for answer in ANSWERS:
         if answer is None:
             await chat.press("Hội nghị")
@@ -51,7 +52,9 @@ async def fill_form(chat: Chat) -> None:
     await chat.press("Bỏ qua")
 
 
-async def test_secretary_files_report_on_time(app: BotApp) -> None:
+async def test_secretary_files_report_on_time(any_app: BotApp | ZaloApp) -> None:
+    """On Telegram with buttons, on Zalo by typing the numbers of the menus."""
+    app = any_app
     chat = app.chat(501)
     await join(app, chat)
     assert "bí thư" in chat.last_text().lower()

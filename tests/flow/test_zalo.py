@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 
 import aiohttp
 import pytest
-from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 from sqlmodel import col, select
 
-from bot.app import Runtime, build_dispatcher
 from bot.channels.zalo import build_zalo_bot
 from bot.config import Settings, ZaloSettings
 from bot.web.app import build_web_app
-from bot.web.shelf import Shelf
 from bot.web.zalo import SECRET_HEADER, webhook_path, webhook_route
-from scheduler.clock import FrozenClock
 from scheduler.delivery import Delivery, Limits
 from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
@@ -28,63 +23,17 @@ from storage.entries import Target, entry_for
 from storage.models import Comment, Outbox, OutboxStatus, Person, Report, ReportRevision
 from tests.chat import at
 from tests.fakes.telegram import serve_app
-from tests.fakes.zalo import TOKEN, FakeZalo, hex_id, text_event
+from tests.fakes.zalo import TOKEN, hex_id, text_event
 from tests.outreach import FakeSleep
-from tests.seed import Seed, invite, seed_ward
-from tests.zalo_chat import ZaloChat, texts
+from tests.seed import invite
+from tests.zalo_chat import ZaloApp, ZaloChat, texts
 
 UNSUPPORTED = "message.unsupported.received"
 OPINION = "Đề nghị làm rõ hơn giải pháp phát triển kinh tế số ở cơ sở."
 
 
-@dataclass
-class ZaloApp:
-    runtime: Runtime
-    dp: Dispatcher
-    bot: Bot
-    api: FakeZalo
-    clock: FrozenClock
-    seed: Seed
-    shelf: Shelf
-
-    def chat(self, name: str = "Nguyễn Văn An") -> ZaloChat:
-        return ZaloChat(self.dp, self.bot, self.api, hex_id(), name)
-
-
-@pytest.fixture
-async def zalo_api() -> AsyncIterator[tuple[FakeZalo, str]]:
-    fake = FakeZalo()
-    runner, url = await serve_app(fake.app())
-    yield fake, url
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def zapp(
-    database_url: str, clock: FrozenClock, zalo_api: tuple[FakeZalo, str]
-) -> AsyncIterator[ZaloApp]:
-    fake, url = zalo_api
-    settings = Settings(
-        database_url=database_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url)
-    )
-    runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
-        seed = await seed_ward(session)
-        await session.commit()
-    dp = build_dispatcher(runtime)
-    shelf = Shelf(clock, base_url="https://gopy.example")
-    bot = build_zalo_bot(
-        settings,
-        sessions=runtime.sessions,
-        clock=clock,
-        shelf=shelf,
-        write_lock=runtime.write_lock,
-        poll_floor=0,
-    )
-    yield ZaloApp(runtime, dp, bot, fake, clock, seed, shelf)
-    await dp.storage.close()
-    await bot.session.close()
-    await runtime.close()
+def chat_in(app: ZaloApp, name: str = "Nguyễn Văn An") -> ZaloChat:
+    return ZaloChat(app.dp, app.bot, app.api, hex_id(), name)
 
 
 async def join(app: ZaloApp, chat: ZaloChat, unit_index: int = 0) -> None:
@@ -94,9 +43,9 @@ async def join(app: ZaloApp, chat: ZaloChat, unit_index: int = 0) -> None:
     await chat.say(f"/start i-{code}")
 
 
-async def test_secretary_files_the_weekly_report_by_typing_numbers(zapp: ZaloApp) -> None:
-    chat = zapp.chat("Trần Thị Bình")
-    await join(zapp, chat)
+async def test_secretary_files_the_weekly_report_by_typing_numbers(zalo_app: ZaloApp) -> None:
+    chat = chat_in(zalo_app, "Trần Thị Bình")
+    await join(zalo_app, chat)
     assert "bí thư" in chat.last_text().lower()
     assert "<b>" not in chat.last_text() and "&amp;" not in chat.last_text()
 
@@ -121,7 +70,7 @@ async def test_secretary_files_the_weekly_report_by_typing_numbers(zapp: ZaloApp
     receipt = texts(await chat.press("Gửi báo cáo"))
 
     assert "BC-" in receipt and "đúng hạn" in receipt
-    async with zapp.runtime.sessions() as session:
+    async with zalo_app.runtime.sessions() as session:
         report = (await session.execute(select(Report))).scalar_one()
         revision = (await session.execute(select(ReportRevision))).scalar_one()
         person = (await session.execute(select(Person))).scalar_one()
@@ -130,14 +79,16 @@ async def test_secretary_files_the_weekly_report_by_typing_numbers(zapp: ZaloApp
     assert revision.values["participants_count"] == 1200
     assert revision.values["propaganda"] == ["meetings", "social"]
     assert person.channel == "zalo" and person.external_id == str(await chat.local_id())
-    assert all(len(c.text) <= 2000 for c in zapp.api.calls)
+    assert all(len(c.text) <= 2000 for c in zalo_app.api.calls)
 
 
 async def test_a_number_outside_the_menu_is_text_and_the_back_button_is_a_command(
-    zapp: ZaloApp,
+    zalo_app: ZaloApp,
 ) -> None:
-    chat = zapp.chat()
-    await join(zapp, chat)
+    chat = chat_in(
+        zalo_app,
+    )
+    await join(zalo_app, chat)
     await chat.say("/report")
     await chat.press("Tuần này")
     await chat.say("Lãnh đạo tốt")
@@ -148,16 +99,16 @@ async def test_a_number_outside_the_menu_is_text_and_the_back_button_is_a_comman
     assert "Câu 1/9" in back
 
 
-async def test_citizen_comments_from_a_typed_poster_code(zapp: ZaloApp) -> None:
-    seed = zapp.seed
-    async with zapp.runtime.sessions() as session:
+async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> None:
+    seed = zalo_app.seed
+    async with zalo_app.runtime.sessions() as session:
         entry = await entry_for(
             session=session,
             target=Target(seed.campaign, seed.documents[0], seed.sections[0]),
-            now=zapp.clock.now(),
+            now=zalo_app.clock.now(),
         )
         await session.commit()
-    chat = zapp.chat("Lê Thị Cúc")
+    chat = chat_in(zalo_app, "Lê Thị Cúc")
 
     greeting = texts(await chat.say(f"GY-{entry.code}"))
     assert "Kết quả thực hiện Nghị quyết Đại hội XIII" in greeting
@@ -169,13 +120,15 @@ async def test_citizen_comments_from_a_typed_poster_code(zapp: ZaloApp) -> None:
     receipt = texts(await chat.press("Gửi ý kiến"))
 
     assert "Cảm ơn bạn" in receipt
-    async with zapp.runtime.sessions() as session:
+    async with zalo_app.runtime.sessions() as session:
         (comment,) = (await session.execute(select(Comment))).scalars().all()
     assert comment.receipt in receipt and comment.channel == "zalo" and comment.anonymous
 
 
-async def test_photos_stickers_and_unsupported_messages_get_answers(zapp: ZaloApp) -> None:
-    chat = zapp.chat()
+async def test_photos_stickers_and_unsupported_messages_get_answers(zalo_app: ZaloApp) -> None:
+    chat = chat_in(
+        zalo_app,
+    )
     answered = texts(await chat.send_sticker())
     assert answered, "a sticker gets the polite fallback"
     unsupported = {
@@ -194,8 +147,10 @@ async def test_photos_stickers_and_unsupported_messages_get_answers(zapp: ZaloAp
     assert await chat.feed({"ok": True, "result": {"event_name": UNSUPPORTED}}) == []
 
 
-async def test_a_replayed_message_is_handled_once(zapp: ZaloApp) -> None:
-    chat = zapp.chat()
+async def test_a_replayed_message_is_handled_once(zalo_app: ZaloApp) -> None:
+    chat = chat_in(
+        zalo_app,
+    )
     event = text_event(chat.user, "/help", message_id="2d758cb5e222177a4e35")
     first = await chat.feed(event)
     assert first
@@ -203,88 +158,88 @@ async def test_a_replayed_message_is_handled_once(zapp: ZaloApp) -> None:
     # A new process (an empty in-memory memo) still drops it: the dedupe key is in the database.
     again = build_zalo_bot(
         Settings(
-            zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zapp.bot.session.api.base))
+            zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zalo_app.bot.session.api.base))
         ),
-        sessions=zapp.runtime.sessions,
-        clock=zapp.clock,
+        sessions=zalo_app.runtime.sessions,
+        clock=zalo_app.clock,
     )
     try:
         update = await again.session.to_update(event)  # type: ignore[attr-defined]
         assert update is not None
-        before = len(zapp.api.calls)
-        await zapp.dp.feed_update(again, update)
-        assert len(zapp.api.calls) == before
+        before = len(zalo_app.api.calls)
+        await zalo_app.dp.feed_update(again, update)
+        assert len(zalo_app.api.calls) == before
     finally:
         await again.session.close()
 
 
-async def test_a_reminder_reaches_a_zalo_secretary_through_the_outbox(zapp: ZaloApp) -> None:
-    binh, cuong = zapp.chat("Trần Thị Bình"), zapp.chat("Lê Văn Cường")
-    await join(zapp, binh, 0)
-    await join(zapp, cuong, 1)
-    zapp.api.failures[cuong.user] = [(429, "Quota exceeded")]
-    outreach: Outreach = zapp.dp["outreach"]
-    sleep = FakeSleep(zapp.clock)
+async def test_a_reminder_reaches_a_zalo_secretary_through_the_outbox(zalo_app: ZaloApp) -> None:
+    binh, cuong = chat_in(zalo_app, "Trần Thị Bình"), chat_in(zalo_app, "Lê Văn Cường")
+    await join(zalo_app, binh, 0)
+    await join(zalo_app, cuong, 1)
+    zalo_app.api.failures[cuong.user] = [(429, "Quota exceeded")]
+    outreach: Outreach = zalo_app.dp["outreach"]
+    sleep = FakeSleep(zalo_app.clock)
     delivery = Delivery(
-        sessions=zapp.runtime.sessions,
-        bots={"zalo": zapp.bot},
-        clock=zapp.clock,
+        sessions=zalo_app.runtime.sessions,
+        bots={"zalo": zalo_app.bot},
+        clock=zalo_app.clock,
         limits=Limits(),
         sleep=sleep,
-        write_lock=zapp.runtime.write_lock,
+        write_lock=zalo_app.runtime.write_lock,
     )
     sweeper = Sweeper(
-        sessions=zapp.runtime.sessions,
-        clock=zapp.clock,
+        sessions=zalo_app.runtime.sessions,
+        clock=zalo_app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=zapp.runtime.write_lock,
+        write_lock=zalo_app.runtime.write_lock,
     )
-    zapp.clock.set(at("2025-11-11 17:00"))  # 24 hours before Wednesday 17:00
-    start = len(zapp.api.calls)
+    zalo_app.clock.set(at("2025-11-11 17:00"))  # 24 hours before Wednesday 17:00
+    start = len(zalo_app.api.calls)
     await sweeper.run_due()
     await delivery.drain()
     assert delivery.tally.throttled == 1, "Zalo's 429 is aiogram's TelegramRetryAfter"
-    zapp.clock.advance(timedelta(seconds=31))  # Zalo gives no hint: the default wait
+    zalo_app.clock.advance(timedelta(seconds=31))  # Zalo gives no hint: the default wait
     await delivery.drain()
 
-    sent = [c for c in zapp.api.calls[start:] if c.method == "sendMessage"]
+    sent = [c for c in zalo_app.api.calls[start:] if c.method == "sendMessage"]
     assert sorted(c.chat for c in sent) == sorted([binh.user, cuong.user])
     reminder = next(c.text for c in sent if c.chat == cuong.user)
     assert "Chi bộ Tổ dân phố số 2" in reminder and "17:00 thứ Tư, 12/11" in reminder
     assert "1. 📝 Báo cáo ngay" in reminder
     opened = texts(await cuong.press("Báo cáo ngay"))
     assert "Tuần này" in opened or "Câu 1" in opened
-    async with zapp.runtime.sessions() as session:
+    async with zalo_app.runtime.sessions() as session:
         rows = (await session.execute(select(Outbox).order_by(col(Outbox.id)))).scalars().all()
     assert {r.status for r in rows} == {OutboxStatus.SENT}
 
 
-async def test_a_blocked_zalo_user_is_marked_unreachable(zapp: ZaloApp) -> None:
-    binh = zapp.chat("Trần Thị Bình")
-    await join(zapp, binh, 0)
-    zapp.api.failures[binh.user] = [(403, "Forbidden")] * 3
-    outreach: Outreach = zapp.dp["outreach"]
+async def test_a_blocked_zalo_user_is_marked_unreachable(zalo_app: ZaloApp) -> None:
+    binh = chat_in(zalo_app, "Trần Thị Bình")
+    await join(zalo_app, binh, 0)
+    zalo_app.api.failures[binh.user] = [(403, "Forbidden")] * 3
+    outreach: Outreach = zalo_app.dp["outreach"]
     delivery = Delivery(
-        sessions=zapp.runtime.sessions,
-        bots={"zalo": zapp.bot},
-        clock=zapp.clock,
+        sessions=zalo_app.runtime.sessions,
+        bots={"zalo": zalo_app.bot},
+        clock=zalo_app.clock,
         limits=Limits(),
-        sleep=FakeSleep(zapp.clock),
-        write_lock=zapp.runtime.write_lock,
+        sleep=FakeSleep(zalo_app.clock),
+        write_lock=zalo_app.runtime.write_lock,
     )
     sweeper = Sweeper(
-        sessions=zapp.runtime.sessions,
-        clock=zapp.clock,
+        sessions=zalo_app.runtime.sessions,
+        clock=zalo_app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=zapp.runtime.write_lock,
+        write_lock=zalo_app.runtime.write_lock,
     )
-    zapp.clock.set(at("2025-11-11 17:00"))
+    zalo_app.clock.set(at("2025-11-11 17:00"))
     await sweeper.run_due()
     await delivery.drain()
     assert delivery.tally.unreachable == 1
-    async with zapp.runtime.sessions() as session:
+    async with zalo_app.runtime.sessions() as session:
         person = (await session.execute(select(Person))).scalar_one()
     assert person.unreachable_since is not None
 
@@ -293,8 +248,10 @@ SECRET = "zalo-webhook-secret_0123"
 
 
 @pytest.fixture
-async def zalo_webhook(zapp: ZaloApp) -> AsyncIterator[str]:
-    runner, url = await serve_app(build_web_app([webhook_route(zapp.dp, zapp.bot, SECRET)]))
+async def zalo_webhook(zalo_app: ZaloApp) -> AsyncIterator[str]:
+    runner, url = await serve_app(
+        build_web_app([webhook_route(zalo_app.dp, zalo_app.bot, SECRET)])
+    )
     yield url + webhook_path(SECRET)
     await runner.cleanup()
 
@@ -305,7 +262,7 @@ async def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> 
 
 
 async def test_webhook_with_the_right_secret_is_handled_once(
-    zapp: ZaloApp, zalo_webhook: str
+    zalo_app: ZaloApp, zalo_webhook: str
 ) -> None:
     user = hex_id()
     body = json.dumps(text_event(user, "/help", message_id="2d758cb5e222177a4e35")).encode()
@@ -313,32 +270,32 @@ async def test_webhook_with_the_right_secret_is_handled_once(
     assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET}) == 200  # a replay
     bare = json.dumps(text_event(user, "/help", wrapped=False)).encode()
     assert await post(zalo_webhook, bare, {SECRET_HEADER: SECRET}) == 200
-    sent = zapp.api.to(user)
+    sent = zalo_app.api.to(user)
     assert len(sent) == 2 and all("/comment" in c.text for c in sent)
 
 
-async def test_webhook_without_the_secret_is_401(zapp: ZaloApp, zalo_webhook: str) -> None:
+async def test_webhook_without_the_secret_is_401(zalo_app: ZaloApp, zalo_webhook: str) -> None:
     body = json.dumps(text_event(hex_id(), "/help")).encode()
     assert await post(zalo_webhook, body) == 401
     assert await post(zalo_webhook, body, {SECRET_HEADER: "wrong"}) == 401
     assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET + "x"}) == 401
     assert await post(zalo_webhook, body, {"X-Telegram-Bot-Api-Secret-Token": SECRET}) == 401
-    assert zapp.api.calls == []
+    assert zalo_app.api.calls == []
 
 
 @pytest.mark.parametrize(
     "body",
     [b"", b"not json", b"[]", b'{"ok": true, "result": {}}', b"\xff\xfe", b'{"event_name": 5}'],
 )
-async def test_webhook_garbage_is_400(zapp: ZaloApp, zalo_webhook: str, body: bytes) -> None:
+async def test_webhook_garbage_is_400(zalo_app: ZaloApp, zalo_webhook: str, body: bytes) -> None:
     assert await post(zalo_webhook, body, {SECRET_HEADER: SECRET}) == 400
-    assert zapp.api.calls == []
+    assert zalo_app.api.calls == []
 
 
 async def test_webhook_too_large_is_413(zalo_webhook: str) -> None:
     assert await post(zalo_webhook, b"x" * (2 << 20), {SECRET_HEADER: SECRET}) == 413
 
 
-def test_a_short_webhook_secret_is_refused(zapp: ZaloApp) -> None:
+def test_a_short_webhook_secret_is_refused(zalo_app: ZaloApp) -> None:
     with pytest.raises(ValueError, match="8 to 256"):
-        webhook_route(zapp.dp, zapp.bot, "short")
+        webhook_route(zalo_app.dp, zalo_app.bot, "short")

@@ -183,7 +183,12 @@ class FakeZalo:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self.handle)
+        app.router.add_get("/cdn/{name}", self.cdn)
         return app
+
+    async def cdn(self, request: web.Request) -> web.Response:
+        """Zalo's image CDN: an inbound photo's URL; its bytes name it, to be checked."""
+        return web.Response(body=f"image:{request.match_info['name']}".encode())
 
     def to(self, chat: str) -> list[ZaloCall]:
         return [c for c in self.calls if c.chat == chat]

@@ -20,7 +20,15 @@ from scheduler.delivery import Delivery, Limits
 from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
 from storage.entries import Target, entry_for
-from storage.models import Comment, Outbox, OutboxStatus, Person, Report, ReportRevision
+from storage.models import (
+    Comment,
+    CommentAttachment,
+    Outbox,
+    OutboxStatus,
+    Person,
+    Report,
+    ReportRevision,
+)
 from tests.chat import at
 from tests.fakes.telegram import serve_app
 from tests.fakes.zalo import TOKEN, hex_id, text_event
@@ -123,6 +131,33 @@ async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> N
     async with zalo_app.runtime.sessions() as session:
         (comment,) = (await session.execute(select(Comment))).scalars().all()
     assert comment.receipt in receipt and comment.channel == "zalo" and comment.anonymous
+
+
+async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: ZaloApp) -> None:
+    seed = zalo_app.seed
+    async with zalo_app.runtime.sessions() as session:
+        entry = await entry_for(
+            session=session,
+            target=Target(seed.campaign, seed.documents[0]),
+            now=zalo_app.clock.now(),
+        )
+        await session.commit()
+    chat = chat_in(zalo_app)
+    await chat.say(f"/start gy-{entry.code}")
+    cdn = str(zalo_app.bot.session.api.base).split("/bot", 1)[0] + "/cdn/letter1.jpg"
+    assert "1 ảnh" in texts(await chat.send_photo(cdn, caption="Thư góp ý của tổ dân phố"))
+    await chat.press("Gửi ẩn danh")
+    await chat.press("Gửi ý kiến")
+
+    async with zalo_app.runtime.sessions() as session:
+        (comment,) = (await session.execute(select(Comment))).scalars().all()
+        (photo,) = (await session.execute(select(CommentAttachment))).scalars().all()
+    assert comment.text == "Thư góp ý của tổ dân phố"
+    assert photo.kind == "photo" and photo.file_id == cdn
+    file = await zalo_app.bot.get_file(photo.file_id)
+    assert file.file_path is not None
+    copy = await zalo_app.bot.download_file(file.file_path)
+    assert copy is not None and copy.read() == b"image:letter1.jpg", "media copies work"
 
 
 async def test_photos_stickers_and_unsupported_messages_get_answers(zalo_app: ZaloApp) -> None:

@@ -108,15 +108,14 @@ COMMAND_BUTTONS = {
     FormNav(action=Nav.SKIP).pack(): "/skip",
     FormNav(action=Nav.CANCEL).pack(): "/cancel",
 }
-MENU_PROMPT = "Reply with the number of your choice:"
 
 
-def _(message: str) -> str:
-    """Mark a message for extraction; translated in ``ZaloSession._prompt``."""
+def N_(message: str) -> str:
+    """Mark a message for extraction (``make messages``); translated in ``ZaloSession._prompt``."""
     return message
 
 
-_(MENU_PROMPT)
+MENU_PROMPT = N_("Reply with the number of your choice:")
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ async def test_secretary_files_the_weekly_report_by_typing_numbers(zalo_app: Zal
 
     asked = texts(await chat.say("/report"))
     assert "chưa gửi báo cáo tuần trước" in asked
+    assert "Trả lời bằng số bạn chọn:\n1. Tuần này" in asked, "the prompt in the person's language"
     question = texts(await chat.press("Tuần này"))
     assert "Câu 1/9" in question and ": /cancel" in question
     await chat.say("Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ.")

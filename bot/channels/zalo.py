@@ -208,7 +208,7 @@ class ZaloSession(BaseSession):
         self._seen: OrderedDict[str, None] = OrderedDict()
         # Photo URLs longer than a file_id column holds, by the short id given instead.
         self._long_urls: OrderedDict[str, str] = OrderedDict()
-        self._last_poll = 0.0
+        self._quiet_until = 0.0
         self._callbacks = 0
 
     # -- transport --------------------------------------------------------------------------
@@ -558,11 +558,14 @@ class ZaloSession(BaseSession):
         return True
 
     async def _get_updates(self, bot: Bot, method: GetUpdates) -> list[Update]:
+        # Zalo answers at once while it serves consumed events again (§12.4): after a poll
+        # that brought nothing new, wait ``poll_floor``. A fresh event is followed at once, or
+        # a busy bot would take one message a second.
         loop = asyncio.get_running_loop()
-        wait = self._last_poll + self.poll_floor - loop.time()
+        wait = self._quiet_until - loop.time()
         if wait > 0:
             await asyncio.sleep(wait)
-        self._last_poll = loop.time()
+        self._quiet_until = loop.time() + self.poll_floor
         seconds = method.timeout if method.timeout is not None else 30
         # aiogram's ``offset`` means nothing to Zalo: it has no update ids (§2).
         reply = await self._request(
@@ -573,7 +576,10 @@ class ZaloSession(BaseSession):
                 return []  # the idle poll: HTTP 200 or 408, both seen (§12.3)
             raise self._error(method, reply)
         update = await self.to_update(reply.result)
-        return [update] if update is not None else []
+        if update is None:
+            return []
+        self._quiet_until = 0.0
+        return [update]
 
     async def _get_me(self, bot: Bot, method: GetMe) -> User:
         result = await self._call(bot, method, "getMe", {})

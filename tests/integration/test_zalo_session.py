@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -192,3 +193,48 @@ def test_html_to_plain() -> None:
         "x đọc (https://a.b/?c=1&d=2) 1 < 2"
     )
     assert html_to_plain('<a href="https://a.b">https://a.b</a>') == "https://a.b"
+
+
+async def test_polls_wait_only_after_nothing_new(
+    sqlite_url: str, clock: FrozenClock, zalo: tuple[Bot, FakeZalo]
+) -> None:
+    _bot, fake = zalo
+    engine = create_engine(sqlite_url)
+    settings = Settings(zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(zalo[0])))
+    bot = build_zalo_bot(
+        settings, sessions=create_session_factory(engine), clock=clock, poll_floor=0.3
+    )
+    try:
+        fake.pending += [text_event(USER, f"m{n}") for n in range(3)]
+        began = asyncio.get_running_loop().time()
+        for _ in range(3):
+            got = await bot(GetUpdates(timeout=1))
+            assert len(got) == 1
+        assert asyncio.get_running_loop().time() - began < 0.3, "fresh events at once"
+        replay = text_event(USER, "again", message_id="0e078a2fb66a5f34067b")
+        fake.pending += [replay, replay]
+        await bot(GetUpdates(timeout=1))
+        await bot(GetUpdates(timeout=1))  # the replay: nothing new
+        began = asyncio.get_running_loop().time()
+        assert await bot(GetUpdates(timeout=1)) == []
+        assert asyncio.get_running_loop().time() - began >= 0.25, "then the floor"
+    finally:
+        await bot.session.close()
+        await engine.dispose()
+
+
+async def test_a_new_text_is_a_new_message_and_typing_is_sent(
+    zalo: tuple[Bot, FakeZalo],
+) -> None:
+    bot, fake = zalo
+    chat = await chat_of(bot)
+    await bot.edit_message_text("Đã sửa", chat_id=chat, message_id=3)
+    await bot.send_chat_action(chat, "upload_photo")
+    assert [(c.method, c.params.get("text") or c.params.get("action")) for c in fake.calls] == [
+        ("sendMessage", "Đã sửa"),
+        ("sendChatAction", "typing"),
+    ]
+
+
+def _base(bot: Bot) -> str:
+    return str(bot.session.api.base).split("/bot", 1)[0]

@@ -6,8 +6,9 @@ aiogram-max); this session maps each Bot API call to Zalo's (docs/zalo-bot-platf
 - ``sendMessage``: HTML made plain (Zalo has no formatting), the inline keyboard appended as a
   numbered menu, cut at 2,000 characters on line breaks. Reply keyboards (the main menu) are
   dropped: each of their buttons is also a command (/report, /comment…) that /help lists.
-- ``edit*``: Zalo cannot edit. A new keyboard only replaces the chat's live menu (a ticked
-  choice keeps its number); a new text is sent as a new message, or the person would miss it.
+- ``edit*``: Zalo cannot edit. A changed keyboard of the chat's live menu (a ticked choice) is
+  sent again as the new live menu, or the typed number would seem to do nothing; a removed
+  keyboard just ends the menu, silently; a new text is sent as a new message.
 - ``answerCallbackQuery``: a message only for an alert (``show_alert``); toasts are dropped.
 - ``sendPhoto``/``sendDocument`` with a file: the file goes on the Shelf (signed, expiring
   links); an image is sent with ``sendPhoto`` when the link is public HTTPS, else as a link.
@@ -160,6 +161,13 @@ class MenuBoard:
             del self._chats[chat_id]
         else:
             pending.menu = menu
+
+    def live(self, chat_id: int, message_id: int) -> Menu | None:
+        """The live menu of a chat, if it belongs to that message."""
+        pending = self._chats.get(chat_id)
+        if pending is None or pending.message.message_id != message_id:
+            return None
+        return pending.menu
 
     def choose(self, chat_id: int, text: str) -> tuple[str, Message] | None:
         """The callback data and menu message a typed number stands for, if any."""
@@ -418,7 +426,7 @@ class ZaloSession(BaseSession):
         if isinstance(method, SendPhoto | SendDocument):
             return await self._send_file(bot, method, params, files)
         if isinstance(method, EditMessageReplyMarkup):
-            return self._edit_markup(bot, params)
+            return await self._edit_markup(bot, method, params)
         if isinstance(method, AnswerCallbackQuery):
             return await self._answer_callback(bot, method, params)
         if isinstance(method, GetUpdates):
@@ -534,12 +542,29 @@ class ZaloSession(BaseSession):
                 )
         return self._message(bot, chat_local, result, caption)
 
-    def _edit_markup(self, bot: Bot, params: dict[str, Any]) -> Message | bool:
+    async def _edit_markup(
+        self, bot: Bot, method: TelegramMethod[Any], params: dict[str, Any]
+    ) -> Message | bool:
         if "chat_id" not in params or "message_id" not in params:
             return True  # an inline message: gopy sends none
         chat_local, message_id = int(params["chat_id"]), int(params["message_id"])
         markup = params.get("reply_markup") or {}
-        self.menus.edited(chat_local, message_id, self._menu(markup) if markup else None)
+        menu = self._menu(markup) if markup else None
+        live = self.menus.live(chat_local, message_id)
+        if live is not None and menu is not None and menu.options and menu.text != live.text:
+            # Zalo cannot edit: the changed menu of the question at hand (a ticked choice) is
+            # shown again, or the person would see no effect of the number they typed, type
+            # it again and untick it.
+            chat = await self.zalo_id(method, chat_local)
+            result: Any = None
+            for part in split_text(menu.text, MAX_TEXT):
+                result = await self._call(
+                    bot, method, "sendMessage", {"chat_id": chat, "text": part}
+                )
+            message = self._message(bot, chat_local, result, menu.text)
+            self.menus.shown(chat_local, message, menu, keyboard=True)
+            return message
+        self.menus.edited(chat_local, message_id, menu)
         return Message(
             message_id=message_id,
             date=self.clock.now(),

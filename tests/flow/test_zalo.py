@@ -63,7 +63,9 @@ async def test_secretary_files_the_weekly_report_by_typing_numbers(zalo_app: Zal
     question = texts(await chat.press("Tuần này"))
     assert "Câu 1/9" in question and ": /cancel" in question
     await chat.say("Chi ủy họp triển khai, phân công đảng viên phụ trách từng tổ.")
-    await chat.press("Hội nghị")
+    ticked = texts(await chat.press("Hội nghị"))
+    assert "1. ✅ Hội nghị, họp" in ticked, "no editing on Zalo: the ticked menu comes again"
+    assert "Câu 2/9" not in ticked, "the menu only, not the question again"
     await chat.press("Zalo")
     counts = texts(await chat.press("Xong"))
     assert "Câu 3/9" in counts

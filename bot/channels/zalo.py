@@ -359,13 +359,16 @@ class ZaloSession(BaseSession):
             return None
         if event.sender_is_bot or event.key in self._seen:
             return None
-        self._seen[event.key] = None
-        while len(self._seen) > MAX_SEEN:
-            self._seen.popitem(last=False)
         sender_id = await self.local(event.sender_id)
         chat_id = sender_id
         if event.chat_id != event.sender_id:
             chat_id = await self.local(event.chat_id)
+        # A quick memo of replays (Zalo may serve an event again at once); the lasting dedupe
+        # is the database's, by update id, in handlers.middlewares. Noted once the ids are
+        # known: a failed lookup leaves the event to a re-delivery.
+        self._seen[event.key] = None
+        while len(self._seen) > MAX_SEEN:
+            self._seen.popitem(last=False)
         sender = updates.user(sender_id, event.sender_name or "Zalo")
         update_id = stable_int(f"{CHANNEL}:{event.key}")
         if event.kind == "message.text.received" and event.text is not None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -381,3 +381,21 @@ class ChannelId(SQLModel, table=True):
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     created_at: datetime = _ts()
+
+
+class ChannelMenu(SQLModel, table=True):
+    """The live numbered menu of a chat on a messenger without buttons (Zalo): the bot's latest
+    message with choices, so that a typed "2" is that message's second button, after a restart
+    too and whichever process (the bot, ``gopy scheduler``) sent it."""
+
+    __tablename__ = "channel_menu"
+
+    channel: str = Field(max_length=16, primary_key=True)
+    chat_id: int = Field(
+        primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
+    # The bot's message as aiogram's ``Message`` JSON: the callback's ``message``.
+    message: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    text: str
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    shown_at: datetime = _ts()

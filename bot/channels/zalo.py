@@ -23,19 +23,20 @@ toast) leaves the question's menu live. A number is never ambiguous with a typed
 report form's navigation buttons (Back, Skip, Cancel) sit under questions that expect text or a
 count, so they are shown as their commands ("« Quay lại: /back"), never as numbers. A count
 question then has no numbered menu, and "12" or "3" is the answer. A question whose answer *is*
-a choice (the propaganda forms, the review) numbers its buttons. Menus live in memory: after a
-restart a typed number is plain text again and the handler asks again.
+a choice (the propaganda forms, the review) numbers its buttons. Menus are kept in the database
+(one row per chat), so a restart or a reminder from ``gopy scheduler`` keeps them answerable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import logging
 import re
 import unicodedata
 from collections import OrderedDict
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -76,6 +77,7 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, File, InputFile, Message, Update, User, WebhookInfo
 from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import updates
 from bot.channels.menus import Menu, numbered_menu, split_text
@@ -86,7 +88,9 @@ from bot.web.shelf import Shelf
 from handlers.callbacks import FormNav, Nav
 from scheduler.clock import Clock
 from storage.channel_ids import external_id, local_id
+from storage.channel_menus import drop_menu, get_menu, put_menu
 from storage.database import SessionFactory
+from storage.fsm import current_scope
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -101,7 +105,8 @@ RETRY_AFTER = 30
 # Consumed events may be served again at once (§12.4): never poll faster than this.
 POLL_FLOOR = 1.0
 MENU_TTL = timedelta(hours=24)
-MAX_MENUS = 20_000
+# A typed choice as bot.channels.menus reads it; anything else skips the menu lookup.
+_LOOKS_LIKE_CHOICE = re.compile(r"^\s*#?\s*\d{1,3}\s*[.)]?\s*$")
 MAX_SEEN = 10_000
 # Buttons that are commands the form also understands; shown as such, never as a number.
 COMMAND_BUTTONS = {
@@ -127,58 +132,93 @@ class _Reply:
     description: str
 
 
-@dataclass(slots=True)
-class _Pending:
-    message: Message
-    menu: Menu
-    shown_at: datetime
-
-
 class MenuBoard:
-    """The live menu of each chat: the latest bot message's numbered buttons."""
+    """The live menu of each chat: the latest bot message's numbered buttons, in the database
+    (storage.channel_menus), so that it survives a restart and a reminder sent by another
+    process can be answered. Inside a handler the write joins the update's transaction
+    (committed with it, and never waiting on SQLite's lock that transaction may hold)."""
 
-    def __init__(self, clock: Clock, ttl: timedelta = MENU_TTL) -> None:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        clock: Clock,
+        write_lock: asyncio.Lock | None = None,
+        ttl: timedelta = MENU_TTL,
+    ) -> None:
+        self.sessions = sessions
         self.clock = clock
+        self.write_lock = write_lock
         self.ttl = ttl
-        self._chats: OrderedDict[int, _Pending] = OrderedDict()
 
-    def shown(self, chat_id: int, message: Message, menu: Menu | None, keyboard: bool) -> None:
+    async def shown(
+        self, chat_id: int, message: Message, menu: Menu | None, keyboard: bool
+    ) -> None:
         """A bot message went out; one with an inline keyboard replaces the chat's menu."""
         if not keyboard:
             return
-        self._chats.pop(chat_id, None)
-        if menu is not None and menu.options:
-            self._chats[chat_id] = _Pending(message, menu, self.clock.now())
-            while len(self._chats) > MAX_MENUS:
-                self._chats.popitem(last=False)
-
-    def edited(self, chat_id: int, message_id: int, menu: Menu | None) -> None:
-        """The keyboard of a message changed (a ticked choice): keep its numbers current."""
-        pending = self._chats.get(chat_id)
-        if pending is None or pending.message.message_id != message_id:
-            return
         if menu is None or not menu.options:
-            del self._chats[chat_id]
-        else:
-            pending.menu = menu
+            await self._write(lambda s: drop_menu(session=s, channel=CHANNEL, chat_id=chat_id))
+            return
+        dump = message.model_dump(mode="json", exclude_none=True)
+        await self._write(
+            lambda s: put_menu(
+                session=s,
+                channel=CHANNEL,
+                chat_id=chat_id,
+                message=dump,
+                text=menu.text,
+                options=list(menu.options),
+                now=self.clock.now(),
+            )
+        )
 
-    def live(self, chat_id: int, message_id: int) -> Menu | None:
+    async def edited(self, chat_id: int, message_id: int, menu: Menu | None) -> None:
+        """The keyboard of the live menu's message was removed: the menu ends."""
+        if menu is None or not menu.options:
+            live = await self._read(chat_id)
+            if live is not None and live[0].message_id == message_id:
+                await self._write(lambda s: drop_menu(session=s, channel=CHANNEL, chat_id=chat_id))
+
+    async def live(self, chat_id: int, message_id: int) -> Menu | None:
         """The live menu of a chat, if it belongs to that message."""
-        pending = self._chats.get(chat_id)
-        if pending is None or pending.message.message_id != message_id:
+        found = await self._read(chat_id)
+        if found is None or found[0].message_id != message_id:
             return None
-        return pending.menu
+        return found[1]
 
-    def choose(self, chat_id: int, text: str) -> tuple[str, Message] | None:
+    async def choose(self, chat_id: int, text: str) -> tuple[str, Message] | None:
         """The callback data and menu message a typed number stands for, if any."""
-        pending = self._chats.get(chat_id)
-        if pending is None:
+        if not _LOOKS_LIKE_CHOICE.match(unicodedata.normalize("NFKC", text)):
+            return None  # most messages: no database read
+        found = await self._read(chat_id)
+        if found is None:
             return None
-        if self.clock.now() - pending.shown_at > self.ttl:
-            del self._chats[chat_id]
+        message, menu = found
+        data = menu.choose(text)
+        return (data, message) if data is not None else None
+
+    async def _read(self, chat_id: int) -> tuple[Message, Menu] | None:
+        scope = current_scope.get()
+        if scope is not None:
+            row = await get_menu(session=scope.session, channel=CHANNEL, chat_id=chat_id)
+        else:
+            async with self.sessions() as session:
+                row = await get_menu(session=session, channel=CHANNEL, chat_id=chat_id)
+        if row is None or self.clock.now() - row.shown_at > self.ttl:
             return None
-        data = pending.menu.choose(text)
-        return (data, pending.message) if data is not None else None
+        return Message.model_validate(row.message), Menu(row.text, tuple(row.options))
+
+    async def _write(self, change: Callable[[AsyncSession], Awaitable[None]]) -> None:
+        scope = current_scope.get()
+        if scope is not None:
+            await change(scope.session)
+            return
+        async with contextlib.AsyncExitStack() as stack:
+            if self.write_lock is not None:
+                await stack.enter_async_context(self.write_lock)
+            session = await stack.enter_async_context(self.sessions())
+            await change(session)
+            await session.commit()
 
 
 class ZaloSession(BaseSession):
@@ -209,7 +249,7 @@ class ZaloSession(BaseSession):
         self.retry_after = retry_after
         self.poll_floor = poll_floor
         self.write_lock = write_lock
-        self.menus = MenuBoard(clock)
+        self.menus = MenuBoard(sessions, clock, write_lock)
         self._http: aiohttp.ClientSession | None = None
         self._to_local: dict[str, int] = {}
         self._to_zalo: dict[int, str] = {}
@@ -372,7 +412,7 @@ class ZaloSession(BaseSession):
         sender = updates.user(sender_id, event.sender_name or "Zalo")
         update_id = stable_int(f"{CHANNEL}:{event.key}")
         if event.kind == "message.text.received" and event.text is not None:
-            choice = self.menus.choose(chat_id, event.text)
+            choice = await self.menus.choose(chat_id, event.text)
             if choice is not None:
                 data, menu_message = choice
                 return updates.callback_update(
@@ -475,7 +515,7 @@ class ZaloSession(BaseSession):
                     bot, method, "sendMessage", {"chat_id": chat, "text": part}
                 )
         message = self._message(bot, chat_local, result, text)
-        self.menus.shown(chat_local, message, menu, keyboard)
+        await self.menus.shown(chat_local, message, menu, keyboard)
         return message
 
     def _menu(self, markup: dict[str, Any]) -> Menu | None:
@@ -553,7 +593,7 @@ class ZaloSession(BaseSession):
         chat_local, message_id = int(params["chat_id"]), int(params["message_id"])
         markup = params.get("reply_markup") or {}
         menu = self._menu(markup) if markup else None
-        live = self.menus.live(chat_local, message_id)
+        live = await self.menus.live(chat_local, message_id)
         if live is not None and menu is not None and menu.options and menu.text != live.text:
             # Zalo cannot edit: the changed menu of the question at hand (a ticked choice) is
             # shown again, or the person would see no effect of the number they typed, type
@@ -565,9 +605,9 @@ class ZaloSession(BaseSession):
                     bot, method, "sendMessage", {"chat_id": chat, "text": part}
                 )
             message = self._message(bot, chat_local, result, menu.text)
-            self.menus.shown(chat_local, message, menu, keyboard=True)
+            await self.menus.shown(chat_local, message, menu, keyboard=True)
             return message
-        self.menus.edited(chat_local, message_id, menu)
+        await self.menus.edited(chat_local, message_id, menu)
         return Message(
             message_id=message_id,
             date=self.clock.now(),

@@ -238,3 +238,26 @@ async def test_a_new_text_is_a_new_message_and_typing_is_sent(
 
 def _base(bot: Bot) -> str:
     return str(bot.session.api.base).split("/bot", 1)[0]
+
+
+async def test_a_menu_survives_a_restart(
+    sqlite_url: str, clock: FrozenClock, zalo: tuple[Bot, FakeZalo]
+) -> None:
+    bot, _fake = zalo
+    chat = await chat_of(bot)
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Báo cáo ngay", callback_data="rp:now")]]
+    )
+    await bot.send_message(chat, "Nhắc báo cáo", reply_markup=markup)
+    engine = create_engine(sqlite_url)
+    settings = Settings(zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(bot)))
+    again = build_zalo_bot(settings, sessions=create_session_factory(engine), clock=clock)
+    try:
+        update = await session_of(again).to_update(text_event(USER, "１"))  # full-width
+        assert update is not None and update.callback_query is not None
+        assert update.callback_query.data == "rp:now"
+        assert update.callback_query.message is not None
+        assert update.callback_query.message.chat.id == chat
+    finally:
+        await again.session.close()
+        await engine.dispose()

@@ -1,0 +1,48 @@
+"""The live menu of a chat: one per chat, replaced, dropped; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.channel_menus import drop_menu, get_menu, put_menu
+from tests.chat import at
+
+NOW = at("2025-11-10 09:00")
+
+
+async def test_one_live_menu_per_chat(session: AsyncSession) -> None:
+    await put_menu(
+        session=session,
+        channel="zalo",
+        chat_id=7,
+        message={"message_id": 1},
+        text="1. A",
+        options=["a"],
+        now=NOW,
+    )
+    await put_menu(
+        session=session,
+        channel="zalo",
+        chat_id=7,
+        message={"message_id": 2},
+        text="1. B\n2. C",
+        options=["b", "c"],
+        now=NOW,
+    )
+    await put_menu(
+        session=session,
+        channel="zalo",
+        chat_id=8,
+        message={"message_id": 3},
+        text="1. D",
+        options=["d"],
+        now=NOW,
+    )
+    await session.commit()
+    menu = await get_menu(session=session, channel="zalo", chat_id=7)
+    assert menu is not None and menu.options == ["b", "c"] and menu.message["message_id"] == 2
+    await drop_menu(session=session, channel="zalo", chat_id=7)
+    await session.commit()
+    assert await get_menu(session=session, channel="zalo", chat_id=7) is None
+    assert await get_menu(session=session, channel="zalo", chat_id=8) is not None
+    assert await get_menu(session=session, channel="other", chat_id=8) is None

@@ -25,6 +25,13 @@ count, so they are shown as their commands ("« Quay lại: /back"), never as nu
 question then has no numbered menu, and "12" or "3" is the answer. A question whose answer *is*
 a choice (the propaganda forms, the review) numbers its buttons. Menus are kept in the database
 (one row per chat), so a restart or a reminder from ``gopy scheduler`` keeps them answerable.
+The one place a bare number may be meant as text is a citizen adding to a comment under its
+send menu; a comment of just "2" is taken as the choice, which the summary then shows.
+
+**Ids.** Zalo's hex user and chat ids (80 bits, too big for aiogram's ints) become integers
+through storage.channel_ids; ``Person.external_id`` holds that integer as for Telegram, so the
+handlers and the outbox are unchanged. An update id is a stable hash of Zalo's message id, so
+the database dedupe of handlers.middlewares holds across restarts and processes.
 """
 
 from __future__ import annotations

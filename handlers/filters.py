@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 
-from storage.codes import entry_from_text, invite_from_text
+from storage.codes import entry_from_payload, entry_from_text, invite_from_text
 
 
 async def has_text(message: Message) -> bool:
@@ -43,7 +43,7 @@ async def entry_payload(message: Message) -> dict[str, Any] | bool:
     """``/start gy-7K3QM`` from a poster's QR code; gives ``entry_code``."""
     text = message.text or ""
     _command, _, payload = text.partition(" ")
-    code = entry_from_text(payload) if payload else None
+    code = entry_from_payload(payload) if payload else None
     return {"entry_code": code} if code else False
 
 

@@ -64,6 +64,16 @@ def entry_from_text(raw: str) -> str | None:
     return None
 
 
+def entry_from_payload(raw: str) -> str | None:
+    """The poster code after ``/start``: ``gy-7K3QM``, or the bare ``7K3QM`` typed where no
+    deep link carries it (Zalo); a bare code is never taken from an ordinary message."""
+    code = entry_from_text(raw)
+    if code is not None or len(raw) > 3 * ENTRY_LENGTH:
+        return code
+    bare = normalise_code(raw)
+    return bare if len(bare) == ENTRY_LENGTH and all(ch in ALPHABET for ch in bare) else None
+
+
 def entry_payload(code: str) -> str:
     """The deep-link payload of a poster code: ``gy-7K3QM`` (Telegram allows A-Za-z0-9_-)."""
     return f"{ENTRY_PREFIX.lower()}-{code}"

@@ -235,6 +235,8 @@ async def test_typed_poster_code_works_like_the_qr(app: BotApp) -> None:
     chat = app.chat(7011)
     code = await poster(app)
     assert "Kết quả thực hiện" in texts(await chat.say(f"gy - {code.lower()}"))
+    await chat.say("/cancel")
+    assert "Kết quả thực hiện" in texts(await chat.say(f"/start {code}")), "as Zalo users type it"
 
 
 async def test_poster_of_a_closed_consultation(app: BotApp) -> None:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from storage.codes import (
     ALPHABET,
     ENTRY_LENGTH,
+    entry_from_payload,
     entry_from_text,
     entry_label,
     entry_payload,
@@ -36,6 +37,14 @@ def test_a_poster_code_as_people_type_it(code: str) -> None:
         assert entry_from_text(typed) == code, typed
     payload = entry_payload(code)
     assert len(payload) <= 64 and all(ch.isalnum() or ch in "-_" for ch in payload)
+
+
+@given(codes)
+def test_after_start_the_bare_code_works_too(code: str) -> None:
+    assert entry_from_payload(code) == code
+    assert entry_from_payload(f" {code.lower()} ") == code
+    assert entry_from_payload(entry_payload(code)) == code
+    assert entry_from_text(code) is None, "in an ordinary message only GY-… is a code"
 
 
 @given(codes)

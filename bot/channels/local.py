@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, cast
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InputFile, Message, User
+from aiogram.types import Chat, Message, User
 
+from bot.channels.params import plain_params
 from scheduler.clock import Clock
 
 if TYPE_CHECKING:
@@ -138,12 +139,7 @@ class LocalSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - the signature of aiogram's BaseSession
     ) -> TelegramType:
-        files: dict[str, InputFile] = {}
-        params = {
-            key: self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            for key, value in method.model_dump(warnings=False).items()
-        }
-        params = {key: value for key, value in params.items() if value is not None}
+        params, files = plain_params(self, bot, method)
         if files:
             (upload,) = files.values()
             data = b"".join([chunk async for chunk in upload.read(bot)])

@@ -88,6 +88,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels import updates
 from bot.channels.menus import Menu, numbered_menu, split_text
+from bot.channels.params import plain_params
 from bot.channels.telegram import bot_properties
 from bot.channels.zalo_events import Incoming, parse_event, stable_int, to_message
 from bot.config import ZALO_BOT_API, Settings
@@ -453,12 +454,7 @@ class ZaloSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - the signature of aiogram's BaseSession
     ) -> TelegramType:
-        files: dict[str, InputFile] = {}
-        params = {
-            key: self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            for key, value in method.model_dump(warnings=False).items()
-        }
-        params = {key: value for key, value in params.items() if value is not None}
+        params, files = plain_params(self, bot, method)
         result = await self._handle(bot, method, params, files)
         if isinstance(result, Message):
             return cast(TelegramType, result.as_(bot))

@@ -63,6 +63,8 @@ async def filings_as_of(
             func.max(col(ReportRevision.number)).label("number"),
         )
         .join(Report, col(Report.id) == col(ReportRevision.report_id))
+        # Only the tree's reports: a ward's report must not read a whole city's JSON values.
+        .join(tree, tree.c.id == col(Report.unit_id))
         .where(col(Report.period_id) == period.id, col(ReportRevision.submitted_at) <= as_of)
         .group_by(col(ReportRevision.report_id))
         .subquery()

@@ -19,14 +19,13 @@ from bot.files import Files
 from bot.i18n import build_i18n
 from handlers.comment_texts import target_name
 from handlers.files import Format, PageFormat
+from handlers.report import REPORT_PAYLOAD
 from scheduler.clock import SystemClock
 from storage.campaigns import get_campaign
 from storage.codes import entry_label, entry_payload
 from storage.comments import COUNTED, CommentView, export_views
 from storage.entries import Target, entry_for
 from storage.models import Comment, Document, Section, Unit
-
-REPORT_PAYLOAD = "report"
 
 
 class CommandProblem(ValueError):

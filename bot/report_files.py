@@ -24,6 +24,7 @@ from bot.render.letter_docx import (
     ReportLetter,
     Signature,
     render_letter,
+    vietnamese_number,
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
 from handlers.comment_texts import about, section_name
@@ -129,11 +130,7 @@ def _change(now: int, before: int | None) -> str:
     if before is None:
         return "—"
     delta = now - before
-    return f"+{delta:,}".replace(",", ".") if delta > 0 else f"{delta:,}".replace(",", ".")
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return f"+{vietnamese_number(delta)}" if delta > 0 else vietnamese_number(delta)
 
 
 def _value_text(spec: FieldSpec, value: Any) -> str:
@@ -231,10 +228,10 @@ def _counts_section(report: Consolidated) -> LetterSection:
     for spec in specs:
         now = report.totals[spec.key]
         before = report.previous.get(spec.key) if report.previous is not None else None
-        line = f"{_label(spec)}: {_number(now)}"
+        line = f"{_label(spec)}: {vietnamese_number(now)}"
         if before is not None:
             line += " " + _("(last week {before}, {change})").format(
-                before=_number(before), change=_change(now, before)
+                before=vietnamese_number(before), change=_change(now, before)
             )
         lines.append(Paragraph(line + "."))
     return LetterSection(_("Results"), lines, table=count_table(report))
@@ -275,7 +272,7 @@ def _comments_section(report: Consolidated) -> LetterSection:
     paragraphs = [
         Paragraph(
             _("{count} comments were received through gopy.").format(
-                count=_number(report.comments_total)
+                count=vietnamese_number(report.comments_total)
             )
         )
     ]

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import comment_keyboards, comment_texts, keyboards
 from handlers.comment_draft import MAX_ATTACHMENTS, CommentDraft, DraftFile
-from handlers.format import moment
+from handlers.format import moment, thousands
 from handlers.media import keep_copies
 from handlers.replies import Answerable, reply_target
 from handlers.states import CommentFlow
@@ -107,7 +107,7 @@ async def add_text(message: Message, state: FSMContext) -> None:
             _(
                 "Together with what you already wrote this is more than {limit} characters. "
                 "Please send this comment first, then the rest as a new one."
-            ).format(limit=_number(MAX_TEXT)),
+            ).format(limit=thousands(MAX_TEXT)),
             reply_markup=comment_keyboards.identity(),
         )
         return
@@ -119,7 +119,7 @@ def _too_long(error: InvalidValue) -> str:
     return _(
         "This message has {length} characters; a comment takes at most {limit}. "
         "Please split it and send the parts as separate comments."
-    ).format(length=_number(error.details["length"]), limit=_number(MAX_TEXT))
+    ).format(length=thousands(error.details["length"]), limit=thousands(MAX_TEXT))
 
 
 def _append(draft: CommentDraft, text: str) -> bool:
@@ -398,7 +398,3 @@ async def stale(callback: CallbackQuery) -> None:
     await callback.answer(
         _("This comment is closed. Send /comment to write a new one."), show_alert=True
     )
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")

@@ -7,7 +7,7 @@ from datetime import datetime
 from aiogram.utils.i18n import gettext as _
 
 from handlers.comment_draft import CommentDraft
-from handlers.format import moment
+from handlers.format import moment, thousands
 from handlers.texts import escape
 from storage.comments import CommentView
 from storage.entries import Target
@@ -55,7 +55,7 @@ def greeting(target: Target) -> str:
 def collected(draft: CommentDraft) -> str:
     parts = []
     if draft.text:
-        parts.append(_("{count} characters").format(count=_number(len(draft.text))))
+        parts.append(_("{count} characters").format(count=thousands(len(draft.text))))
     if draft.photos:
         parts.append(_("{count} photo(s)").format(count=draft.photos))
     others = len(draft.files) - draft.photos
@@ -143,7 +143,3 @@ def own_line(view: CommentView) -> str:
     head = f"<b>{comment.receipt}</b> · {moment(comment.created_at, tz)} · {status_label(view)}"
     body = escape(about(view.document, view.section, view.campaign.title))
     return "\n".join(line for line in (head, body, f"«{escape(text)}»" if text else "") if line)
-
-
-def _number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")

@@ -10,6 +10,11 @@ from aiogram.utils.i18n import gettext as _
 from storage.models import Period
 
 
+def thousands(value: int) -> str:
+    """``1.200``: Vietnamese groups thousands with a dot."""
+    return f"{value:,}".replace(",", ".")
+
+
 def weekday_name(index: int) -> str:
     names = (
         _("Monday"),

@@ -19,6 +19,7 @@ from handlers.comment_texts import target_name
 from handlers.files import FileMaker
 from handlers.pickers import choose_campaign, choose_within
 from handlers.replies import Answerable, refused_unless_official, reply_target
+from handlers.report import REPORT_PAYLOAD
 from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import entry_label, entry_payload
@@ -28,7 +29,6 @@ from storage.fsm import commit_now
 from storage.people import Member
 
 QR = "qr"
-REPORT_PAYLOAD = "report"
 
 
 def build_router() -> Router:

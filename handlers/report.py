@@ -52,6 +52,9 @@ from storage.models import Campaign, Period, Report, RoleKind
 from storage.people import Member
 from storage.reports import get_report
 
+# ``/start report``: the secretaries' quick-report poster (``gopy qr --report``, ``/qr``).
+REPORT_PAYLOAD = "report"
+
 
 def build_router() -> Router:
     router = Router(name="report")
@@ -73,7 +76,9 @@ def build_router() -> Router:
 
     router.message.register(open_report, Command("report"))
     router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_REPORT))
-    router.message.register(open_report, CommandStart(deep_link=True, magic=F.args == "report"))
+    router.message.register(
+        open_report, CommandStart(deep_link=True, magic=F.args == REPORT_PAYLOAD)
+    )
     router.callback_query.register(pick_target, PickTarget.filter())
     router.callback_query.register(pick_period, ReportFlow.choosing_period, PickPeriod.filter())
     router.callback_query.register(amend_report, AmendReport.filter())

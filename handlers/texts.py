@@ -6,7 +6,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.format import moment, period_span
+from handlers.format import moment, period_span, thousands
 from storage.forms import FieldKind, FieldSpec, FormSpec, InvalidValue
 from storage.models import Campaign, Period, Unit
 from storage.reports import Filed
@@ -47,7 +47,7 @@ def hint(error: InvalidValue) -> str:
 
 def _number(value: Any) -> Any:
     # Vietnamese groups thousands with a dot: 1.000.000
-    return f"{value:,}".replace(",", ".") if isinstance(value, int) else value
+    return thousands(value) if isinstance(value, int) else value
 
 
 def render_value(spec: FieldSpec, value: Any, locale: str) -> str:

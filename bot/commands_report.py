@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +20,7 @@ from scheduler.consolidated import (
     iso_week,
     latest_closed,
     related,
+    week_of,
     weeks_of,
 )
 from storage.campaigns import get_campaign
@@ -78,7 +78,7 @@ async def export_report(
             chosen = latest_closed(weeks, now)
             if chosen is None:
                 raise CommandProblem(f"Đợt {campaign.code} chưa bắt đầu.")
-            day = chosen.deadline_at.astimezone(ZoneInfo(campaign.timezone)).date()
+            day = week_of(chosen, campaign.timezone)
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
         ) as progress:

@@ -186,8 +186,8 @@ async def begun_weeks(
     return [await _period(session, campaign, level, w) for w in windows]
 
 
-def week_of(period: Period, tz: str) -> date:
-    """The day that names a period's week for ``consolidate``: its deadline's local date."""
+def week_of(period: Period | PeriodWindow, tz: str) -> date:
+    """The day that names a week for ``consolidate``: its deadline's local date."""
     return period.deadline_at.astimezone(ZoneInfo(tz)).date()
 
 

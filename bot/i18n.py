@@ -1,7 +1,8 @@
-"""Translations: gettext catalogues in ``locales/``, read straight from the ``.po`` sources.
+"""Translations: gettext catalogues in ``bot/locales/``, read straight from the ``.po`` sources.
 
 Compiling ``.po`` to ``.mo`` in memory at start-up removes a build step a newcomer could forget;
-it takes a few milliseconds for catalogues of this size.
+it takes a few milliseconds for catalogues of this size. The catalogues are package data, found
+with ``importlib.resources`` so an installed wheel reads its own copy, never the checkout's.
 """
 
 from __future__ import annotations
@@ -9,20 +10,24 @@ from __future__ import annotations
 import gettext
 import io
 import tempfile
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-LOCALES = Path(__file__).resolve().parents[1] / "locales"
+LOCALES: Traversable = files("bot") / "locales"
 DOMAIN = "messages"
 
 
-def compile_catalogues(path: Path, domain: str = DOMAIN) -> dict[str, gettext.GNUTranslations]:
+def compile_catalogues(
+    path: Traversable, domain: str = DOMAIN
+) -> dict[str, gettext.GNUTranslations]:
     translations: dict[str, gettext.GNUTranslations] = {}
-    for folder in sorted(path.iterdir()):
-        po_path = folder / "LC_MESSAGES" / f"{domain}.po"
+    for folder in sorted(path.iterdir(), key=lambda entry: entry.name):
+        po_path = folder.joinpath("LC_MESSAGES", f"{domain}.po")
         if not po_path.is_file():
             continue
         with po_path.open("rb") as source:
@@ -40,6 +45,6 @@ def build_i18n(default_locale: str = "vi") -> I18n:
     # on the exact I18n class.)
     with tempfile.TemporaryDirectory() as empty:
         i18n = I18n(path=empty, default_locale=default_locale, domain=DOMAIN)
-    i18n.path = LOCALES
+    i18n.path = Path(str(LOCALES))
     i18n.locales = compile_catalogues(LOCALES)
     return i18n

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-comments bench-report bench-reminders setup fonts clean demo messages
+.PHONY: run test lint typecheck unit wheel-smoke bench bench-comments bench-report bench-reminders setup fonts clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -40,7 +40,13 @@ typecheck: $(STAMP)
 unit: $(STAMP) fonts
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# The smoke runs before the suite so pytest's summary stays the last line of `make test`.
+test: lint typecheck wheel-smoke unit
+
+# Build the wheel, install it in a fresh venv outside the checkout and run gopy from there
+# (migrations, demo, reminders, a DOCX letter, QR and poster, one update answered in Vietnamese).
+wheel-smoke: $(STAMP) fonts
+	$(BIN)/python -m tests.smoke.wheel_smoke
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.report_flow

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from pathlib import Path
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +16,8 @@ from bot.importers.yaml_lines import load_yaml
 from storage.invites import create_invites
 from storage.models import Campaign, RoleKind, Unit, UnitLevel
 
-DATA = Path(__file__).with_name("data")
+# Package data, found through importlib.resources: an installed wheel reads its own copy.
+DATA: Traversable = files("bot") / "data"
 ORG_FILE = DATA / "demo_org.yaml"
 CAMPAIGN_FILE = DATA / "demo_campaign.yaml"
 
@@ -37,9 +39,10 @@ async def load_demo(*, session: AsyncSession, now: datetime, ttl: timedelta) -> 
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    org = await import_org(session=session, path=ORG_FILE)
-
-    data = load_yaml(CAMPAIGN_FILE)
+    with as_file(ORG_FILE) as org_file:
+        org = await import_org(session=session, path=org_file)
+    with as_file(CAMPAIGN_FILE) as campaign_file:
+        data = load_yaml(campaign_file)
     zone = ZoneInfo(str(data.get("timezone") or DEFAULT_TIMEZONE))
     first_day = (now.astimezone(zone) - timedelta(days=21)).date()
     data["starts"] = datetime.combine(first_day, time(), tzinfo=zone)

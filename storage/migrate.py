@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from importlib.resources import as_file, files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from alembic import command
@@ -11,12 +13,14 @@ from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
 
-MIGRATIONS = Path(__file__).with_name("migrations")
+# Package data, found through importlib.resources so an installed wheel runs its own copy.
+# Alembic reads a real folder: ``as_file`` gives the installed one (a wheel is unpacked).
+MIGRATIONS: Traversable = files("storage") / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, script_location: Path) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(script_location))
     config.set_main_option("sqlalchemy.url", url)
     return config
 
@@ -30,8 +34,9 @@ async def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision``; safe to call on an up-to-date database."""
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, alembic_config(url), revision)
+        with as_file(MIGRATIONS) as folder:
+            async with engine.begin() as connection:
+                await connection.run_sync(_upgrade, alembic_config(url, folder), revision)
     finally:
         await engine.dispose()
 

@@ -11,6 +11,8 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from bot.web.body import Broken, TooLarge, read_body
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20  # Telegram updates are a few KB; a megabyte is already abuse.
@@ -29,12 +31,14 @@ def webhook_route(dp: Dispatcher, bot: Bot, secret: str) -> web.RouteDef:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return web.json_response({"error": "unauthorized"}, status=401)
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.json_response({"error": "too large"}, status=413)
         try:
-            body = await request.content.read(MAX_BODY + 1)
-            if len(body) > MAX_BODY:
-                return web.json_response({"error": "too large"}, status=413)
+            body = await read_body(request, MAX_BODY)
+        except TooLarge:
+            return web.json_response({"error": "too large"}, status=413)
+        except Broken:
+            return web.json_response({"error": "incomplete body"}, status=400)
+        try:
+            # pydantic's parser refuses lone surrogates and nesting past its own limit.
             update = Update.model_validate_json(body, context={"bot": bot})
         except (ValidationError, ValueError):
             return web.json_response({"error": "not an update"}, status=400)

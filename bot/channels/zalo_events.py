@@ -117,11 +117,16 @@ def _id(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    return value if 0 < len(value) <= MAX_ID else None
+    # isprintable: no control characters, and no lone surrogate (a "\ud800" escape), which
+    # could be neither stored nor hashed.
+    return value if 0 < len(value) <= MAX_ID and value.isprintable() else None
 
 
 def _text(value: Any) -> str | None:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    # A lone surrogate becomes "?": the text can then be stored.
+    return unicodedata.normalize("NFC", value.encode("utf-8", "replace").decode())
 
 
 def _clean(text: str) -> str:

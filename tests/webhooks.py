@@ -68,27 +68,30 @@ class Webhooks:
         pieces: Sequence[bytes],
         *,
         method: str = "POST",
-        secret: str | None = SECRET,
+        secret: str | bytes | None = SECRET,
         chunked: bool = False,
         length: int | None = None,
         path: str | None = None,
-        extra: str = "",
+        extra: bytes = b"",
     ) -> int | None:
         """One request, its body written piece by piece; ``length`` overrides the
-        ``Content-Length`` (a lie, for truncated bodies: the write side is then shut)."""
-        head = [f"{method} {path or self.paths[channel]} HTTP/1.1", f"Host: {self.host}"]
-        head.append("Content-Type: application/json")
+        ``Content-Length`` (a lie, for truncated bodies: the write side is then shut).
+        ``secret`` and ``extra`` (more header lines) may be any bytes."""
+        target = path or self.paths[channel]
+        head = [f"{method} {target} HTTP/1.1".encode(), f"Host: {self.host}".encode()]
+        head.append(b"Content-Type: application/json")
         if secret is not None:
-            head.append(f"{self.headers[channel]}: {secret}")
+            value = secret if isinstance(secret, bytes) else secret.encode()
+            head.append(self.headers[channel].encode() + b": " + value)
         body_size = sum(len(p) for p in pieces)
         if chunked:
-            head.append("Transfer-Encoding: chunked")
+            head.append(b"Transfer-Encoding: chunked")
         else:
-            head.append(f"Content-Length: {body_size if length is None else length}")
-        head.append("Connection: close")
+            head.append(b"Content-Length: %d" % (body_size if length is None else length))
+        head.append(b"Connection: close")
         if extra:
             head.append(extra)
-        writes = [("\r\n".join(head) + "\r\n\r\n").encode()]
+        writes = [b"\r\n".join(head) + b"\r\n\r\n"]
         for piece in pieces:
             writes.append(b"%x\r\n%b\r\n" % (len(piece), piece) if chunked else piece)
         if chunked:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -11,7 +10,7 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.web.body import Broken, TooLarge, read_body
+from bot.web.intake import Broken, TooLarge, read_body, secret_matches
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +27,7 @@ def webhook_route(dp: Dispatcher, bot: Bot, secret: str) -> web.RouteDef:
     expected = secret.encode()
 
     async def handle(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not secret_matches(request, SECRET_HEADER, expected):
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
             body = await read_body(request, MAX_BODY)

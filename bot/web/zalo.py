@@ -9,7 +9,6 @@ to either is undocumented). Both envelopes are accepted: ``{ok, result}`` and a 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -17,7 +16,7 @@ from aiohttp import web
 
 from bot.channels.zalo import ZaloSession
 from bot.channels.zalo_events import parse_event
-from bot.web.body import Broken, TooLarge, load_json, read_body
+from bot.web.intake import Broken, TooLarge, load_json, read_body, secret_matches
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +39,7 @@ def webhook_route(dp: Dispatcher, bot: Bot, secret: str) -> web.RouteDef:
     expected = secret.encode()
 
     async def handle(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not secret_matches(request, SECRET_HEADER, expected):
             return web.json_response({"message": "Unauthorized"}, status=401)
         try:
             raw = await read_body(request, MAX_BODY)

@@ -15,7 +15,7 @@ from bot.web import telegram, zalo
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram import command_update
 from tests.fakes.zalo import hex_id, text_event
-from tests.webhooks import Webhooks, split, telegram_help, webhooks, zalo_help
+from tests.webhooks import SECRET, Webhooks, split, telegram_help, webhooks, zalo_help
 
 CHANNELS = ["telegram", "zalo"]
 _chats = itertools.count(7_000_001)
@@ -67,10 +67,23 @@ async def test_a_body_over_the_limit_is_413(hooks: Webhooks, channel: str) -> No
 
 
 @pytest.mark.parametrize("channel", CHANNELS)
-async def test_a_body_cut_short_is_not_a_500(hooks: Webhooks, channel: str) -> None:
+async def test_a_body_cut_short_is_bad_input(
+    hooks: Webhooks, channel: str, caplog: pytest.LogCaptureFixture
+) -> None:
     body, chat = help_update(channel, 100)
     status = await hooks.send(channel, [body[:50]], length=len(body))
     assert status in (400, None)  # the client hung up: it gets 400 if it still listens
+    assert hooks.replies(channel, chat) == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("secret", [b"\xff\xfe-not-utf8", SECRET.encode() + b"\xc3", b"\x80"])
+async def test_a_secret_header_of_raw_bytes_is_401(
+    hooks: Webhooks, channel: str, secret: bytes
+) -> None:
+    body, chat = help_update(channel, 0)
+    assert await hooks.send(channel, [body], secret=secret) == 401
     assert hooks.replies(channel, chat) == 0
 
 

@@ -1,4 +1,5 @@
-"""A webhook's request body: read whole, up to a limit, however it arrives; and its JSON.
+"""What both webhook routes do with a request before the update: check the secret header, read
+the body whole (up to a limit, however it arrives) and, for Zalo, its JSON.
 
 ``request.content.read(n)`` returns what has arrived so far: an update sent in several TCP
 segments was cut short and refused. Here the body is read to its end (a ``Content-Length``
@@ -7,11 +8,20 @@ body or a chunked one), and refused as soon as it is known to be over the limit.
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+
+
+def secret_matches(request: web.Request, header: str, expected: bytes) -> bool:
+    """Whether the header holds the secret; compared in constant time."""
+    # aiohttp decodes header bytes as UTF-8 with surrogateescape: encode them back the same
+    # way, or a header of non-UTF-8 bytes raises (a 500) instead of failing to match (401).
+    given = request.headers.get(header, "").encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, expected)
 
 
 class TooLarge(Exception):
@@ -33,7 +43,7 @@ async def read_body(request: web.Request, limit: int) -> bytes:
             body += chunk
             if len(body) > limit:
                 raise TooLarge
-    except HttpProcessingError as error:  # the client hung up early, or a bad chunk size
+    except (HttpProcessingError, ConnectionError) as error:  # a bad chunk; the client hung up
         raise Broken from error
     return bytes(body)
 

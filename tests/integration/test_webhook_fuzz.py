@@ -92,8 +92,10 @@ class Cases:
     def dump(self, value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=self.rng.random() < 0.5).encode()
 
-    def pieces(self, body: bytes) -> list[bytes]:
-        return split(body, self.rng.randint(2, 8)) if body else [body]
+    def pieces(self, body: bytes, least: int = 1) -> list[bytes]:
+        """``body`` in ``least`` to 8 writes: bad input in one write too, so that each fault
+        shows on its own and not only behind a body cut short."""
+        return split(body, self.rng.randint(least, 8)) if body else [body]
 
     def noise(self, size: int) -> bytes:
         return self.rng.randbytes(size)
@@ -113,7 +115,8 @@ class Cases:
 
     def valid_split(self, channel: str) -> Case:
         update, chat = self.update(channel)
-        case = Case("valid, 2-8 writes", channel, self.pieces(self.dump(update)), OK, chat=chat)
+        pieces = self.pieces(self.dump(update), least=2)
+        case = Case("valid, 2-8 writes", channel, pieces, OK, chat=chat)
         self._expect_one(case)
         return case
 

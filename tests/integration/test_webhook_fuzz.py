@@ -184,7 +184,7 @@ class Cases:
             if isinstance(inner, dict) and inner and self.rng.random() < 0.7:
                 node = inner
                 continue
-            node[key] = self.rng.choice(WRONG_VALUES)
+            node[key] = copy.deepcopy(self.rng.choice(WRONG_VALUES))  # never shared
             return
 
     def secret(self, channel: str) -> Case:

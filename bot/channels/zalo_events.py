@@ -147,9 +147,10 @@ def _photo(message: dict[str, Any]) -> str | None:
 
 def _date(value: Any) -> datetime | None:
     """Zalo dates are epoch milliseconds (the docs and every sample)."""
+    # ASCII and short: "²" is a digit to isdigit() but not to int(), which also refuses more
+    # than 4,300 digits.
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 16:
-        value = int(value)  # ASCII and short: "²" is a digit to isdigit(), and int() refuses
-        # strings of more than 4,300 digits
+        value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         return None
     try:

@@ -51,6 +51,11 @@ class UpdateSession(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            # A channel post, or a message with no sender: nobody to answer or to file for.
+            log.debug("update %s has no sender: ignored", event.update_id)
+            return None
         bot: Bot = data["bot"]
         channel = channel_of(bot)
         key = f"{bot.id}:{event.update_id}"
@@ -62,12 +67,10 @@ class UpdateSession(BaseMiddleware):
                 if await seen(session=session, channel=channel, key=key):
                     log.info("skipping re-delivered update %s on %s", event.update_id, channel)
                     return None
-                user: User | None = data.get("event_from_user")
-                if user is not None:
-                    member = await self._member(session, channel, user)
-                    data["member"] = member
-                    # A plain value: the error handler runs after this session is closed.
-                    data["locale"] = member.person.locale
+                member = await self._member(session, channel, user)
+                data["member"] = member
+                # A plain value: the error handler runs after this session is closed.
+                data["locale"] = member.person.locale
                 data.update(session=session, channel=channel, update_key=key)
                 token = current_scope.set(FsmScope(session))
                 try:

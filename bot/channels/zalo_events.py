@@ -117,11 +117,16 @@ def _id(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     value = value.strip()
-    return value if 0 < len(value) <= MAX_ID else None
+    # isprintable: no control characters, and no lone surrogate (a "\ud800" escape), which
+    # could be neither stored nor hashed.
+    return value if 0 < len(value) <= MAX_ID and value.isprintable() else None
 
 
 def _text(value: Any) -> str | None:
-    return unicodedata.normalize("NFC", value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    # A lone surrogate becomes "?": the text can then be stored.
+    return unicodedata.normalize("NFC", value.encode("utf-8", "replace").decode())
 
 
 def _clean(text: str) -> str:
@@ -142,7 +147,9 @@ def _photo(message: dict[str, Any]) -> str | None:
 
 def _date(value: Any) -> datetime | None:
     """Zalo dates are epoch milliseconds (the docs and every sample)."""
-    if isinstance(value, str) and value.isdigit():
+    # ASCII and short: "²" is a digit to isdigit() but not to int(), which also refuses more
+    # than 4,300 digits.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 16:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         return None

@@ -9,11 +9,11 @@ acceptable for a download meant for the next few minutes.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import itertools
 import mimetypes
+import re
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -26,6 +26,10 @@ from scheduler.clock import Clock
 DEFAULT_TTL = timedelta(hours=24)
 MAX_FILES = 200
 MAX_BYTES = 200 << 20
+MAC_CHARS = 32  # 128 bits of HMAC-SHA256, in hex
+# file id . expiry (epoch seconds) . MAC. [0-9]: str.isdigit() takes "²" (int() then fails)
+# and \d takes "٣"; the lengths keep int() far from its 4,300-digit limit.
+_TOKEN = re.compile(rf"([0-9]{{1,18}})\.([0-9]{{1,12}})\.([0-9a-f]{{{MAC_CHARS}}})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +64,17 @@ class Shelf:
 
     def _token(self, file_id: int, expires: datetime) -> str:
         body = f"{file_id}.{int(expires.timestamp())}"
-        mac = hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:16]
-        return f"{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+        # Lowercase hex: one spelling per MAC, every character significant (unpadded base64
+        # let two spellings of the last character decode alike).
+        mac = hmac.new(self._key, body.encode(), hashlib.sha256).hexdigest()[:MAC_CHARS]
+        return f"{body}.{mac}"
 
     def get(self, token: str) -> Kept | None:
         """The file behind a token, or None if it is forged, expired or gone."""
-        parts = token.split(".")
-        if len(parts) != 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+        parsed = _TOKEN.fullmatch(token)
+        if parsed is None:  # not ASCII digits, too long, not a MAC: nothing to look up
             return None
-        file_id, stamp = int(parts[0]), int(parts[1])
+        file_id, stamp = int(parsed[1]), int(parsed[2])
         kept = self._files.get(file_id)
         if kept is None:
             return None

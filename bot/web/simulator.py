@@ -155,6 +155,12 @@ def _error(status: int, text: str) -> web.Response:
     return web.json_response({"error": text}, status=status)
 
 
+def _number(raw: str) -> int | None:
+    """A number in a URL, or None: ASCII digits only ("²" is a digit to isdigit(), and int()
+    fails on it) and few of them (int() refuses more than 4,300 digits)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
 async def _body(request: web.Request) -> dict[str, Any] | None:
     try:
         body = await request.json()
@@ -189,7 +195,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
 
     async def join(request: web.Request) -> web.Response:
         raw = request.match_info["persona"]
-        persona = await persona_of(int(raw)) if raw.isascii() and raw.isdigit() else None
+        persona = await persona_of(_number(raw))
         if persona is None or persona.unit is None:
             return _error(404, "unknown persona")
         await sim.join(persona)
@@ -252,7 +258,8 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
 
     async def sent_file(request: web.Request) -> web.Response:
         raw = request.match_info["file"]
-        kept = sim.hub.files.get(int(raw)) if raw.isascii() and raw.isdigit() else None
+        number = _number(raw)
+        kept = sim.hub.files.get(number) if number is not None else None
         if kept is None:
             return _error(404, "unknown file")
         kind = mimetypes.guess_type(kept.name)[0] or "application/octet-stream"

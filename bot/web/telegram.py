@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
+
+from bot.web.intake import Broken, TooLarge, read_body, secret_matches
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,16 @@ def webhook_route(dp: Dispatcher, bot: Bot, secret: str) -> web.RouteDef:
     expected = secret.encode()
 
     async def handle(request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, expected):
+        if not secret_matches(request, SECRET_HEADER, expected):
             return web.json_response({"error": "unauthorized"}, status=401)
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return web.json_response({"error": "too large"}, status=413)
         try:
-            body = await request.content.read(MAX_BODY + 1)
-            if len(body) > MAX_BODY:
-                return web.json_response({"error": "too large"}, status=413)
+            body = await read_body(request, MAX_BODY)
+        except TooLarge:
+            return web.json_response({"error": "too large"}, status=413)
+        except Broken:
+            return web.json_response({"error": "incomplete body"}, status=400)
+        try:
+            # pydantic's parser refuses lone surrogates and nesting past its own limit.
             update = Update.model_validate_json(body, context={"bot": bot})
         except (ValidationError, ValueError):
             return web.json_response({"error": "not an update"}, status=400)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import string
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -19,7 +21,7 @@ from tests.fakes.telegram import serve_app
 
 @pytest.fixture
 async def served(clock: FrozenClock) -> AsyncIterator[tuple[Shelf, str, aiohttp.ClientSession]]:
-    shelf = Shelf(clock)
+    shelf = Shelf(clock, secret=b"test-shelf-key-0123456789abcdef!")  # the same MACs every run
     runner, url = await serve_app(build_web_app([shelf.route()]))
     shelf.base_url = url
     async with aiohttp.ClientSession() as http:
@@ -45,11 +47,14 @@ async def test_forged_links_are_404(served: tuple[Shelf, str, aiohttp.ClientSess
     link = shelf.put("poster.pdf", b"%PDF")
     token = link.split("/f/")[1].split("/")[0]
     file_id, stamp, mac = token.split(".")
+    flipped = "0" if mac[-1] != "0" else "1"
     forged = [
         f"{int(file_id) + 1}.{stamp}.{mac}",
         f"{file_id}.{int(stamp) + 3600}.{mac}",
-        # The last character of 16 bytes in base64 is one of A, Q, g, w: change it for sure.
-        f"{file_id}.{stamp}.{mac[:-1]}{'Q' if mac[-1] == 'A' else 'A'}",
+        f"{file_id}.{stamp}.{mac[:-1]}{flipped}",
+        f"{file_id}.{stamp}.{mac.upper()}",
+        f"{file_id}.{stamp}.{mac}0",
+        f"{file_id}.{stamp}.{mac[:-1]}",
         "garbage",
         "1.2",
         "../../etc/passwd",
@@ -58,6 +63,50 @@ async def test_forged_links_are_404(served: tuple[Shelf, str, aiohttp.ClientSess
     for token in forged:
         async with http.get(f"{url}/f/{token}/poster.pdf") as response:
             assert response.status == 404, token
+    async with http.get(link) as response:
+        assert response.status == 200, "the real link still works"
+
+
+# Every character a URL path segment may carry, and a few look-alike digits.
+ALPHABET = string.ascii_letters + string.digits + "-._~=+/%²³¹٣０"
+
+
+def test_every_changed_character_invalidates_a_token(clock: FrozenClock) -> None:
+    """Each position of a real token, changed to each other character: never valid.
+    Deterministic (a fixed key; every substitution, not a random one)."""
+    shelf = Shelf(clock, secret=b"k" * 32)
+    token = shelf.put("a.csv", b"1").split("/f/")[1].split("/")[0]
+    assert shelf.get(token) is not None
+    tried = 0
+    for position, original in enumerate(token):
+        for other in ALPHABET:
+            if other != original:
+                assert shelf.get(token[:position] + other + token[position + 1 :]) is None
+                tried += 1
+        assert shelf.get(token[:position] + token[position + 1 :]) is None
+    assert tried >= len(token) * (len(ALPHABET) - 1)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "².1.x",
+        "1.²³.x",
+        "1²." + "0" * 10 + "." + "0" * 32,
+        "٣.1762740000." + "0" * 32,
+        "9" * 5_000 + ".1.x",
+        "1." + "9" * 5_000 + ".x",
+        "1." + "9" * 5_000 + "." + "0" * 32,
+        "1.1." + "f" * 5_000,
+    ],
+)
+async def test_tokens_of_strange_digits_are_404(
+    served: tuple[Shelf, str, aiohttp.ClientSession], token: str
+) -> None:
+    shelf, url, http = served
+    shelf.put("a.csv", b"1")
+    async with http.get(f"{url}/f/{quote(token)}/a.csv") as response:
+        assert response.status == 404, token[:40]
 
 
 async def test_the_shelf_is_bounded(clock: FrozenClock) -> None:

@@ -140,7 +140,16 @@ async def test_official_gets_a_qr_code_and_a_poster_to_open(page: Page) -> None:
     assert "YK-" in (await page.news(citizen))[-1]["text"]
 
 
-@pytest.mark.parametrize("path", ["/api/files/abc", "/api/files/999", "/api/files/-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/files/abc",
+        "/api/files/999",
+        "/api/files/-1",
+        "/api/files/²",
+        "/api/files/" + "9" * 5_000,
+    ],
+)
 async def test_unknown_files_are_404(page: Page, path: str) -> None:
     async with page.http.get(page.base + path) as response:
         assert response.status == 404
@@ -157,6 +166,17 @@ async def test_unknown_files_are_404(page: Page, path: str) -> None:
         ("POST", "/api/press", {"persona": 1001, "message_id": "x", "data": "a"}, 400),
         ("POST", "/api/press", {"persona": 1001, "message_id": 999, "data": "a"}, 404),
         ("POST", "/api/personas/abc/join", None, 404),
+        ("POST", "/api/personas/²/join", None, 404),
+        ("POST", "/api/personas/" + "9" * 5_000 + "/join", None, 404),
+        ("POST", "/api/personas/" + "9" * 30 + "/join", None, 404),
+        ("POST", "/api/send", {"persona": 2**70, "text": "hi"}, 404),
+        ("POST", "/api/send", {"persona": -(2**63) - 1, "text": "hi"}, 404),
+        ("POST", "/api/press", {"persona": 2**64, "message_id": 1, "data": "a"}, 404),
+        ("POST", "/api/press", {"persona": 1001, "message_id": 2**70, "data": "a"}, 404),
+        ("GET", "/api/messages?persona=" + "9" * 30, None, 404),
+        ("GET", "/api/messages?persona=" + "9" * 5_000, None, 400),
+        ("GET", "/api/messages?persona=1001&after=" + "9" * 5_000, None, 400),
+        ("GET", "/api/messages?persona=1001&wait=" + "9" * 5_000, None, 400),
         ("GET", "/api/messages?persona=x", None, 400),
         ("GET", "/api/messages?persona=1001&wait=nan", None, 400),
     ],

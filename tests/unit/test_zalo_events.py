@@ -100,6 +100,25 @@ def test_over_long_ids_and_bad_dates_are_dropped() -> None:
     assert event.key.startswith(TEXT) and len(event.key) <= 64
 
 
+@pytest.mark.parametrize("date", ["9" * 5_000, "²", "١٢٣", "1" * 17, 10**400, -5, True])
+def test_strange_dates_are_no_dates(date: Any) -> None:
+    message = {**DOCS_SAMPLE["result"]["message"], "date": date}
+    event = parse_event({"event_name": TEXT, "message": message})
+    assert event is not None and event.date is None
+
+
+@pytest.mark.parametrize("lone", ["\ud800", "\udfff", "a\udc00b"])
+def test_lone_surrogates_make_no_id_and_storable_text(lone: str) -> None:
+    message = {**DOCS_SAMPLE["result"]["message"], "message_id": lone, "text": "ý" + lone}
+    message["from"] = {"id": lone, "display_name": "T" + lone}
+    message["chat"] = {"id": lone}
+    event = parse_event({"event_name": TEXT, "message": message})
+    assert event is not None and event.sender_id is None and event.chat_id is None
+    assert event.text is not None and event.key.isprintable()
+    for value in (event.text, event.key, event.sender_name):
+        value.encode()  # no UnicodeEncodeError: it can be stored and hashed
+
+
 def test_messages_built_from_events() -> None:
     text = parse_event(
         {

@@ -1,0 +1,72 @@
+"""What both webhook routes do with a request before the update: check the secret header, read
+the body whole (up to a limit, however it arrives) and, for Zalo, its JSON.
+
+``request.content.read(n)`` returns what has arrived so far: an update sent in several TCP
+segments was cut short and refused. Here the body is read to its end (a ``Content-Length``
+body or a chunked one), and refused as soon as it is known to be over the limit.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+
+
+def secret_matches(request: web.Request, header: str, expected: bytes) -> bool:
+    """Whether the header holds the secret; compared in constant time."""
+    # aiohttp decodes header bytes as UTF-8 with surrogateescape: encode them back the same
+    # way, or a header of non-UTF-8 bytes raises (a 500) instead of failing to match (401).
+    given = request.headers.get(header, "").encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(given, expected)
+
+
+class TooLarge(Exception):
+    """The body is over the limit (413)."""
+
+
+class Broken(Exception):
+    """The body ended before it was complete, or its chunked framing is wrong (400)."""
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The whole body; ``TooLarge`` past ``limit`` bytes, ``Broken`` if it is cut short."""
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge
+    body = bytearray()
+    try:
+        # readany() returns each piece as it arrives, and b"" only at the end of the body.
+        while chunk := await request.content.readany():
+            body += chunk
+            if len(body) > limit:
+                raise TooLarge
+    except (HttpProcessingError, ConnectionError) as error:  # a bad chunk; the client hung up
+        raise Broken from error
+    return bytes(body)
+
+
+def load_json(raw: bytes, max_depth: int) -> Any:
+    """The JSON value of ``raw``; ``ValueError`` if it is not JSON, is nested deeper than
+    ``max_depth``, or holds a lone surrogate (``"\\ud800"`` is valid JSON but no text: it
+    cannot be stored or hashed)."""
+    try:
+        value = json.loads(raw)
+    except RecursionError as error:  # nesting deeper than Python's stack allows
+        raise ValueError("nested too deep") from error
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:  # a loop, not recursion: the depth is what is being checked
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            item.encode()  # UnicodeEncodeError (a ValueError) on a lone surrogate
+        elif isinstance(item, dict | list):
+            if depth >= max_depth:
+                raise ValueError("nested too deep")
+            pairs = item.items() if isinstance(item, dict) else enumerate(item)
+            for key, inner in pairs:
+                if isinstance(key, str):
+                    key.encode()
+                stack.append((inner, depth + 1))
+    return value

@@ -1,0 +1,161 @@
+"""Webhook bodies as a network delivers them: in pieces, chunked, nested, odd. Both routes
+(Telegram and Zalo) on one loopback server, written to by a raw socket client."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.web import telegram, zalo
+from scheduler.clock import FrozenClock
+from tests.fakes.telegram import command_update
+from tests.fakes.zalo import hex_id, text_event
+from tests.webhooks import SECRET, Webhooks, split, telegram_help, webhooks, zalo_help
+
+CHANNELS = ["telegram", "zalo"]
+_chats = itertools.count(7_000_001)
+
+
+@pytest.fixture
+async def hooks(
+    tmp_path: Path, sqlite_template: Path, clock: FrozenClock
+) -> AsyncIterator[Webhooks]:
+    async with webhooks(tmp_path, sqlite_template, clock) as served:
+        yield served
+
+
+def help_update(channel: str, padding: int) -> tuple[bytes, str]:
+    """A /help of about ``padding`` more characters, from a new person; and their chat."""
+    number = next(_chats)
+    if channel == "telegram":
+        return telegram_help(number, number, padding), str(number)
+    user = hex_id()
+    return zalo_help(user, padding), user
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("size", [12_000, 60_000])
+@pytest.mark.parametrize("pieces", [3, 7])
+async def test_an_update_in_pieces_is_handled_once(
+    hooks: Webhooks, channel: str, size: int, pieces: int
+) -> None:
+    body, chat = help_update(channel, size)
+    assert len(body) >= size
+    assert await hooks.send(channel, split(body, pieces)) == 200
+    assert hooks.replies(channel, chat) == 1
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("size", [12_000, 60_000])
+async def test_a_chunked_update_is_handled_once(hooks: Webhooks, channel: str, size: int) -> None:
+    body, chat = help_update(channel, size)
+    assert await hooks.send(channel, split(body, 5), chunked=True) == 200
+    assert hooks.replies(channel, chat) == 1
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_body_over_the_limit_is_413(hooks: Webhooks, channel: str) -> None:
+    limit = telegram.MAX_BODY if channel == "telegram" else zalo.MAX_BODY
+    huge = [b"x" * (1 << 16)] * (limit // (1 << 16) + 1)
+    assert await hooks.send(channel, huge, chunked=True) == 413, "chunked: no Content-Length"
+    assert await hooks.send(channel, [b"{}"], length=limit + 1) == 413, "Content-Length"
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_a_body_cut_short_is_bad_input(
+    hooks: Webhooks, channel: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    body, chat = help_update(channel, 100)
+    status = await hooks.send(channel, [body[:50]], length=len(body))
+    assert status in (400, None)  # the client hung up: it gets 400 if it still listens
+    assert hooks.replies(channel, chat) == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("secret", [b"\xff\xfe-not-utf8", SECRET.encode() + b"\xc3", b"\x80"])
+async def test_a_secret_header_of_raw_bytes_is_401(
+    hooks: Webhooks, channel: str, secret: bytes
+) -> None:
+    body, chat = help_update(channel, 0)
+    assert await hooks.send(channel, [body], secret=secret) == 401
+    assert hooks.replies(channel, chat) == 0
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("depth", [100, 1_000, 100_000])
+async def test_deeply_nested_json_is_400(
+    hooks: Webhooks, channel: str, depth: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    nested = b"[" * depth + b"]" * depth
+    for body in (nested, b'{"update_id": 1, "message": ' + nested + b"}"):
+        assert await hooks.send(channel, [body]) == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_telegram_updates_without_a_sender_are_ignored_quietly(
+    hooks: Webhooks, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = command_update(8_100_001, 8_100_001)["message"]
+    del message["from"]
+    channel_post = {**message, "chat": {"id": -100_123, "type": "channel", "title": "Tin"}}
+    del channel_post["entities"]
+    bodies = [
+        {"update_id": 8_100_001, "message": message},
+        {"update_id": 8_100_002, "channel_post": channel_post},
+        {"update_id": 8_100_003, "edited_channel_post": channel_post},
+        {"update_id": 8_100_004, "edited_message": message},
+    ]
+    with caplog.at_level(logging.INFO):
+        for body in bodies:
+            assert await hooks.send("telegram", [json.dumps(body).encode()]) == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert hooks.telegram_api.calls == []
+
+
+@pytest.mark.parametrize(
+    "where", ["from.id", "chat.id", "message_id", "text", "display_name", "event_name"]
+)
+async def test_zalo_lone_surrogates_are_bad_input(
+    hooks: Webhooks, where: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = hex_id()
+    event = text_event(user, "/help", name="Ted")
+    message = event["result"]["message"]
+    if where == "from.id":
+        message["from"]["id"] = user[:-1] + "\ud800"
+    elif where == "chat.id":
+        message["chat"]["id"] = "\udfff" + user
+    elif where == "display_name":
+        message["from"]["display_name"] = "T\ud83de"
+    elif where == "event_name":
+        event["result"]["event_name"] = "message.text.received\udc00"
+    else:
+        message[where] = "\ud800" + str(message[where])
+    body = json.dumps(event).encode()  # ASCII: the surrogate travels as a \\ud800 escape
+    assert b"\\ud" in body
+    with caplog.at_level(logging.INFO):
+        assert await hooks.send("zalo", [body]) == 400
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert hooks.zalo_api.calls == []
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_raw_utf8_in_a_body_is_fine(hooks: Webhooks, channel: str) -> None:
+    """Not every client escapes non-ASCII: a body of raw UTF-8 is handled the same."""
+    number = next(_chats)
+    if channel == "telegram":
+        update = command_update(number, number, "/help")
+        update["message"]["from"]["first_name"] = "Nguyễn Thị Hà"
+        body, chat = json.dumps(update, ensure_ascii=False).encode(), str(number)
+    else:
+        chat = hex_id()
+        event = text_event(chat, "/help", name="Nguyễn Thị Hà")
+        body = json.dumps(event, ensure_ascii=False).encode()
+    assert await hooks.send(channel, split(body, 4)) == 200
+    assert hooks.replies(channel, chat) == 1

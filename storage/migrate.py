@@ -10,6 +10,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from storage.database import create_engine
+from storage.keys import ServerKey
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -26,15 +27,21 @@ def _upgrade(connection: Connection, config: Config, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision``; safe to call on an up-to-date database."""
+async def upgrade(url: str, revision: str = "head", *, key: ServerKey | None = None) -> None:
+    """Bring the database at ``url`` to ``revision``; safe to call on an up-to-date database.
+
+    ``key`` is the server secret a data migration may need (0007 hashes anonymous authors);
+    without it, ``GOPY_SECRET_KEY`` or the key file beside the database is used.
+    """
     engine = create_engine(url)
+    config = alembic_config(url)
+    config.attributes["server_key"] = key
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, alembic_config(url), revision)
+            await connection.run_sync(_upgrade, config, revision)
     finally:
         await engine.dispose()
 
 
-def upgrade_sync(url: str, revision: str = "head") -> None:
-    asyncio.run(upgrade(url, revision))
+def upgrade_sync(url: str, revision: str = "head", *, key: ServerKey | None = None) -> None:
+    asyncio.run(upgrade(url, revision, key=key))

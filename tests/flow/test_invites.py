@@ -12,7 +12,7 @@ from storage.models import InviteMode, Person, Role, RoleKind
 from storage.people import get_or_create_person
 from tests.chat import texts
 from tests.conftest import BotApp
-from tests.seed import invite
+from tests.seed import TEST_KEY, invite
 
 
 async def make_people(app: BotApp, prefix: str, count: int) -> list[Person]:
@@ -88,7 +88,7 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
     async def attempt(person: Person) -> RedeemOutcome:
         async with app.runtime.sessions() as session:
             result = await redeem_invite(
-                session=session, code=code, person=person, now=app.clock.now()
+                session=session, code=code, person=person, key=TEST_KEY, now=app.clock.now()
             )
             await session.commit()
             return result.outcome
@@ -110,7 +110,9 @@ async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
     for person in people:
         code = await new_code(app)
         async with app.runtime.sessions() as session:
-            await redeem_invite(session=session, code=code, person=person, now=app.clock.now())
+            await redeem_invite(
+                session=session, code=code, person=person, key=TEST_KEY, now=app.clock.now()
+            )
             await session.commit()
 
     async def submit(person: Person, value: int) -> int:

@@ -14,6 +14,7 @@ import hmac
 import logging
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -30,13 +31,14 @@ DEFAULT_KEY_FILE = Path("gopy-secret.key")
 class ServerKey:
     """Keyed hashes, one sub-key per purpose so one hash never stands in for another."""
 
-    __slots__ = ("_authors", "_invites")
+    __slots__ = ("_authors", "_chats", "_invites")
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET:
             raise ValueError(f"the server secret needs at least {MIN_SECRET} bytes")
         self._authors = _derive(secret, b"gopy:comment-author")
         self._invites = _derive(secret, b"gopy:invite-code")
+        self._chats = _derive(secret, b"gopy:chat")
 
     def author_key(self, *, campaign_id: int, person_id: int) -> str:
         """Who wrote an anonymous comment, as only the server can tell: equal for the same
@@ -44,8 +46,19 @@ class ServerKey:
         message = f"{campaign_id}:{person_id}".encode()
         return hmac.new(self._authors, message, hashlib.sha256).hexdigest()
 
+    def chat_key(self, *, channel: str, chat_id: int) -> int:
+        """A chat as a positive BIGINT that only the server can tie back to the chat."""
+        digest = hmac.new(self._chats, f"{channel}:{chat_id}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
+
     def invite_hash(self, code: str) -> str:
         return hmac.new(self._invites, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def to_the_day(moment: datetime) -> datetime:
+    """A first-contact time kept to the day: to the second, it would point at the anonymous
+    comment a newcomer sends a minute after scanning a poster."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _derive(secret: bytes, label: bytes) -> bytes:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from storage.comments import CommentLimits, Identity, Outcome, submit_comment
 from storage.entries import Target, entry_for
 from storage.models import Comment, CommentAttachment, CommentStatus, Person
-from tests.chat import Chat, Talk, at, texts
+from tests.chat import Talk, at, texts
 from tests.conftest import BotApp
 from tests.seed import TEST_KEY
 from tests.zalo_chat import ZaloApp
@@ -61,7 +61,7 @@ async def comment_directly(app: BotApp, user_id: int, text: str) -> None:
         await session.commit()
 
 
-async def write_anonymously(chat: Chat, code: str, text: str = OPINION) -> str:
+async def write_anonymously(chat: Talk, code: str, text: str = OPINION) -> str:
     """Scan, write, send anonymously; the receipt text."""
     await chat.say(f"/start gy-{code}")
     await chat.say(text)
@@ -69,7 +69,7 @@ async def write_anonymously(chat: Chat, code: str, text: str = OPINION) -> str:
     return texts(await chat.press("Gửi ý kiến"))
 
 
-async def write_named(chat: Chat, code: str, text: str = OPINION) -> str:
+async def write_named(chat: Talk, code: str, text: str = OPINION) -> str:
     """Scan, write, send with the messenger's name and no phone; the receipt text."""
     await chat.say(f"/start gy-{code}")
     await chat.say(text)

@@ -86,6 +86,11 @@ def upgrade() -> None:
                 .values(text='')
             )
 
+    # Live Zalo menus were stored under the chat's id and can name a comment; they are now
+    # kept under a keyed hash of the chat. The old ones are dropped: a typed number after the
+    # upgrade asks the person to open the menu again.
+    op.execute(sa.text('DELETE FROM channel_menu'))
+
     with op.batch_alter_table('invite', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('legacy', sa.Boolean(), nullable=False, server_default=sa.false())

@@ -36,9 +36,21 @@ async def upgrade(url: str, revision: str = "head", *, key: ServerKey | None = N
     engine = create_engine(url)
     config = alembic_config(url)
     config.attributes["server_key"] = key
+    sqlite = engine.dialect.name == "sqlite"
     try:
-        async with engine.begin() as connection:
+        async with engine.connect() as connection:
+            if sqlite:
+                # SQLite alters a column by copying its table; dropping the old copy of a table
+                # that other rows point at would trip the foreign keys (Alembic's advice: off
+                # during the migration, outside any transaction, then every key checked).
+                await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             await connection.run_sync(_upgrade, config, revision)
+            if sqlite:
+                broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    await connection.rollback()
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+            await connection.commit()
     finally:
         await engine.dispose()
 

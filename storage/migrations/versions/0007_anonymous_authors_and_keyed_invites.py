@@ -35,12 +35,14 @@ def _key() -> ServerKey:
 
 
 def upgrade() -> None:
+    # On SQLite the comment table is copied (batch mode): storage.migrate runs migrations with
+    # foreign keys off and checks them all afterwards.
+    bind = op.get_bind()
     with op.batch_alter_table('comment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('author_key', sa.String(length=64), nullable=True))
         batch_op.alter_column('person_id', existing_type=sa.Integer(), nullable=True)
         batch_op.create_index('ix_comment_author_key', ['author_key', 'created_at'], unique=False)
 
-    bind = op.get_bind()
     comment = sa.table(
         'comment',
         sa.column('id', sa.Integer()),

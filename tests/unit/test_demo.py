@@ -11,7 +11,6 @@ from sqlmodel import select
 
 from bot.demo import load_demo
 from storage.campaigns import campaigns_for_unit, deadline_for, documents_of
-from storage.codes import hash_code
 from storage.models import Campaign, Invite, RoleKind, Unit, UnitLevel
 from tests.seed import TEST_KEY
 
@@ -52,7 +51,9 @@ async def test_demo_loads_the_ward_its_cells_the_campaign_and_invites(
     assert await count(session, Invite) == 13
     codes = [code for _, code in demo.secretary_invites] + [demo.official_invite]
     assert len(set(codes)) == 13
-    rows = await session.execute(select(Invite).where(Invite.code_hash == hash_code(codes[-1])))
+    rows = await session.execute(
+        select(Invite).where(Invite.code_hash == TEST_KEY.invite_hash(codes[-1]))
+    )
     official = rows.scalar_one()
     assert official.role is RoleKind.OFFICIAL and official.unit_id == demo.ward.id
     assert official.expires_at == NOW + TTL

@@ -25,6 +25,7 @@ from scheduler.sweeps import Defaults
 from storage.comments import CommentLimits
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
+from storage.keys import ServerKey
 
 
 @dataclass(slots=True)
@@ -35,6 +36,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: SessionFactory
     clock: Clock
+    key: ServerKey
     # SQLite takes one writer at a time: writers of this process queue here rather than in
     # SQLite's busy handler (see handlers.middlewares.Commit). None on PostgreSQL.
     write_lock: asyncio.Lock | None = None
@@ -43,7 +45,14 @@ class Runtime:
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         engine = create_engine(settings.database_url)
         lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        return cls(settings, engine, create_session_factory(engine), clock or SystemClock(), lock)
+        return cls(
+            settings,
+            engine,
+            create_session_factory(engine),
+            clock or SystemClock(),
+            settings.server_key(),
+            lock,
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -102,6 +111,8 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         comment_limits=comment_limits_of(runtime.settings),
         media_dir=runtime.settings.comments.media_dir,
         files=Files(i18n, runtime.settings.locale),
+        server_key=runtime.key,
+        default_timezone=runtime.settings.timezone,
     )
     install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()

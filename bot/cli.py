@@ -49,7 +49,7 @@ async def _with_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
     from storage.migrate import upgrade
 
     settings = _settings()
-    await upgrade(settings.database_url)
+    await upgrade(settings.database_url, key=settings.server_key())
     engine = create_engine(settings.database_url)
     try:
         async with create_session_factory(engine)() as session:
@@ -80,7 +80,7 @@ def db_upgrade() -> None:
     from storage.migrate import upgrade
 
     settings = _settings()
-    asyncio.run(upgrade(settings.database_url))
+    asyncio.run(upgrade(settings.database_url, key=settings.server_key()))
     typer.echo("Cơ sở dữ liệu đã được cập nhật.")
 
 
@@ -96,7 +96,10 @@ def demo() -> None:
 
     async def load(session: AsyncSession) -> DemoData:
         return await load_demo(
-            session=session, now=SystemClock().now(), ttl=timedelta(days=settings.invite_ttl_days)
+            session=session,
+            key=settings.server_key(),
+            now=SystemClock().now(),
+            ttl=timedelta(days=settings.invite_ttl_days),
         )
 
     data = asyncio.run(_with_session(load))
@@ -172,6 +175,7 @@ def invite(
             session=session,
             unit=unit,
             role=kind,
+            key=settings.server_key(),
             now=SystemClock().now(),
             count=count,
             mode=InviteMode.REPLACE if replace else InviteMode.ADD,

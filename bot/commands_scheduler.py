@@ -34,7 +34,7 @@ def parse_local(text: str, tz: str) -> datetime:
 
 
 async def run_sweeps(settings: Settings, *, at: str | None, dry_run: bool) -> list[Outcome]:
-    await upgrade(settings.database_url)
+    await upgrade(settings.database_url, key=settings.server_key())
     engine = create_engine(settings.database_url)
     try:
         sweeper = Sweeper(
@@ -78,7 +78,7 @@ def print_outcomes(outcomes: list[Outcome], *, dry_run: bool) -> None:
 
 
 async def print_outbox(settings: Settings) -> None:
-    await upgrade(settings.database_url)
+    await upgrade(settings.database_url, key=settings.server_key())
     engine = create_engine(settings.database_url)
     try:
         async with create_session_factory(engine)() as session:

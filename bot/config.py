@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.keys import ServerKey, server_key
+
 PUBLIC_BOT_API = "https://api.telegram.org"
 ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
 
@@ -122,12 +124,19 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)
+    # Keys the hashes that stand for anonymous authors and invite codes (storage.keys). Set it
+    # in production; unset, a generated one is kept in a file beside the SQLite database.
+    secret_key: SecretStr | None = Field(default=None, min_length=32)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     zalo: ZaloSettings = Field(default_factory=ZaloSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     comments: CommentSettings = Field(default_factory=CommentSettings)
+
+    def server_key(self) -> ServerKey:
+        configured = self.secret_key.get_secret_value() if self.secret_key else None
+        return server_key(self.database_url, configured)
 
     @property
     def simulator(self) -> bool:

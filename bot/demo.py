@@ -14,6 +14,7 @@ from bot.importers.campaign import DEFAULT_TIMEZONE, import_campaign_data
 from bot.importers.org import import_org
 from bot.importers.yaml_lines import load_yaml
 from storage.invites import create_invites
+from storage.keys import ServerKey
 from storage.models import Campaign, RoleKind, Unit, UnitLevel
 
 # Package data, found through importlib.resources: an installed wheel reads its own copy.
@@ -31,7 +32,9 @@ class DemoData:
     official_invite: str
 
 
-async def load_demo(*, session: AsyncSession, now: datetime, ttl: timedelta) -> DemoData:
+async def load_demo(
+    *, session: AsyncSession, key: ServerKey, now: datetime, ttl: timedelta
+) -> DemoData:
     """Import the demo units and campaign (upserting) and create one invite per cell and the ward.
 
     The campaign is moved to start three weeks before ``now`` and end in sixty days, so a demo
@@ -54,10 +57,10 @@ async def load_demo(*, session: AsyncSession, now: datetime, ttl: timedelta) -> 
     secretary_invites: list[tuple[Unit, str]] = []
     for cell in cells:
         codes = await create_invites(
-            session=session, unit=cell, role=RoleKind.SECRETARY, now=now, ttl=ttl
+            session=session, unit=cell, role=RoleKind.SECRETARY, key=key, now=now, ttl=ttl
         )
         secretary_invites.append((cell, codes[0]))
     official = await create_invites(
-        session=session, unit=ward, role=RoleKind.OFFICIAL, now=now, ttl=ttl
+        session=session, unit=ward, role=RoleKind.OFFICIAL, key=key, now=now, ttl=ttl
     )
     return DemoData(ward, cells, campaign, secretary_invites, official[0])

@@ -35,7 +35,7 @@ console = Console()
 
 
 async def run(settings: Settings) -> None:
-    await upgrade(settings.database_url)
+    await upgrade(settings.database_url, key=settings.server_key())
     runtime = Runtime.create(settings)
     async with runtime.sessions() as session:
         # Telegram re-delivers for a day at most; older dedupe keys are dead weight.
@@ -95,7 +95,7 @@ async def scheduling(
 
 async def run_scheduler(settings: Settings) -> None:
     """``gopy scheduler``: sweeps and delivery without taking updates."""
-    await upgrade(settings.database_url)
+    await upgrade(settings.database_url, key=settings.server_key())
     runtime = Runtime.create(settings)
     dp = build_dispatcher(runtime)
     bots = build_bots(runtime, _shelf(runtime))
@@ -173,7 +173,9 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     async with runtime.sessions() as session:
         units = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
         if not units:
-            await load_demo(session=session, now=runtime.clock.now(), ttl=timedelta(days=14))
+            await load_demo(
+                session=session, key=runtime.key, now=runtime.clock.now(), ttl=timedelta(days=14)
+            )
             await session.commit()
             console.print("[green]Đã nạp dữ liệu mẫu (gopy demo).[/green]")
     hub = Hub(runtime.clock)

@@ -26,6 +26,7 @@ from scheduler.clock import Clock
 from storage.campaigns import campaigns_taking_comments
 from storage.comments import CommentLimits, is_open, rate_limited_until
 from storage.entries import Target, resolve_entry, target_of
+from storage.keys import ServerKey
 from storage.people import Member
 
 COMMENT = "comment"
@@ -80,6 +81,7 @@ async def open_entry(
     member: Member,
     clock: Clock,
     comment_limits: CommentLimits,
+    server_key: ServerKey,
 ) -> None:
     target = await resolve_entry(session=session, code=entry_code)
     if target is None:
@@ -109,7 +111,7 @@ async def open_entry(
                 reply_markup=comment_keyboards.switch(shown, target, entry_code),
             )
             return
-    await begin(message, state, session, member, target, clock, comment_limits)
+    await begin(message, state, session, member, target, clock, comment_limits, server_key)
 
 
 async def switch_entry(
@@ -120,6 +122,7 @@ async def switch_entry(
     member: Member,
     clock: Clock,
     comment_limits: CommentLimits,
+    server_key: ServerKey,
 ) -> None:
     await callback.answer()
     target = await resolve_entry(session=session, code=callback_data.code)
@@ -127,7 +130,7 @@ async def switch_entry(
     if target is None:
         await message.answer(_("This choice is no longer available."))
         return
-    await begin(message, state, session, member, target, clock, comment_limits)
+    await begin(message, state, session, member, target, clock, comment_limits, server_key)
 
 
 async def open_picker(
@@ -137,6 +140,7 @@ async def open_picker(
     member: Member,
     clock: Clock,
     comment_limits: CommentLimits,
+    server_key: ServerKey,
 ) -> None:
     campaigns = await campaigns_taking_comments(session=session, now=clock.now())
     if not campaigns:
@@ -148,7 +152,7 @@ async def open_picker(
     await state.set_state(CommentFlow.choosing)
     target = await choose_campaign(message, session, campaigns, COMMENT)
     if target is not None:
-        await begin(message, state, session, member, target, clock, comment_limits)
+        await begin(message, state, session, member, target, clock, comment_limits, server_key)
 
 
 async def pick(
@@ -159,6 +163,7 @@ async def pick(
     member: Member,
     clock: Clock,
     comment_limits: CommentLimits,
+    server_key: ServerKey,
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
@@ -168,7 +173,7 @@ async def pick(
         return
     target = await choose_within(message, session, callback_data)
     if target is not None:
-        await begin(message, state, session, member, target, clock, comment_limits)
+        await begin(message, state, session, member, target, clock, comment_limits, server_key)
 
 
 async def begin(
@@ -179,6 +184,7 @@ async def begin(
     target: Target,
     clock: Clock,
     limits: CommentLimits,
+    server_key: ServerKey,
 ) -> None:
     """Start a comment on ``target``: say what it is about and ask for the words."""
     now = clock.now()
@@ -199,7 +205,7 @@ async def begin(
         )
         return
     frees_at = await rate_limited_until(
-        session=session, person=member.person, now=now, limits=limits
+        session=session, person=member.person, key=server_key, now=now, limits=limits
     )
     if frees_at is not None:
         await state.clear()

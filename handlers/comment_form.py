@@ -31,6 +31,7 @@ from storage.comments import CommentLimits, Outcome, submit_comment
 from storage.entries import Target, target_of
 from storage.forms import MAX_TEXT, InvalidValue, clean_text
 from storage.fsm import commit_now
+from storage.keys import ServerKey
 from storage.people import Member
 from storage.phones import InvalidPhone, parse_phone
 
@@ -316,6 +317,7 @@ async def send(
     comment_limits: CommentLimits,
     bot: Bot,
     media_dir: Path | None,
+    server_key: ServerKey,
 ) -> None:
     current = await _current(state, session)
     message = reply_target(callback)
@@ -331,6 +333,7 @@ async def send(
         session=session,
         target=target,
         person=member.person,
+        key=server_key,
         text=draft.text,
         attachments=attachments,
         identity=draft.identity(),

@@ -142,4 +142,9 @@ def own_line(view: CommentView) -> str:
     text = comment.text if len(comment.text) <= 80 else comment.text[:80] + "…"
     head = f"<b>{comment.receipt}</b> · {moment(comment.created_at, tz)} · {status_label(view)}"
     body = escape(about(view.document, view.section, view.campaign.title))
-    return "\n".join(line for line in (head, body, f"«{escape(text)}»" if text else "") if line)
+    answer = ""
+    if view.reply:
+        short = view.reply if len(view.reply) <= 300 else view.reply[:300] + "…"
+        answer = _("↪️ Answer: {text}").format(text=escape(short))
+    lines = (head, body, f"«{escape(text)}»" if text else "", answer)
+    return "\n".join(line for line in lines if line)

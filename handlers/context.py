@@ -13,6 +13,7 @@ from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.comments import CommentLimits
 from storage.database import SessionFactory
+from storage.keys import ServerKey
 from storage.people import Member
 
 
@@ -22,7 +23,9 @@ class Injected(TypedDict):
     ``Dispatcher(**workflow_data)`` (bot/app.py): ``session_factory``, ``clock``,
     ``default_locale``, ``outreach`` (queueing messages from a handler: /remind, replies),
     ``comment_limits``, ``media_dir`` (where copies of comment photos go, or None),
-    ``files`` (QR codes, posters, exports: ``handlers.files.FileMaker``).
+    ``files`` (QR codes, posters, exports: ``handlers.files.FileMaker``), ``server_key``
+    (keyed hashes of anonymous authors and invite codes: ``storage.keys.ServerKey``),
+    ``default_timezone`` (``GOPY_TIMEZONE``, for times not tied to a campaign).
     ``UpdateSession``: ``session`` (one per update, committed when the handler returns),
     ``member`` (the sender and their active roles), ``channel``, ``locale``.
     aiogram itself: ``bot``, ``state``, ``i18n``, ``event_from_user``, ``command``,
@@ -36,6 +39,8 @@ class Injected(TypedDict):
     comment_limits: CommentLimits
     media_dir: Path | None
     files: FileMaker
+    server_key: ServerKey
+    default_timezone: str
     session: AsyncSession
     member: Member
     channel: str

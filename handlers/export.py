@@ -19,8 +19,8 @@ from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
-from storage.comments import overseeing_unit, overseen_campaigns
-from storage.models import Campaign, Period, RoleKind, Unit
+from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
+from storage.models import Campaign, Period, Unit
 from storage.people import Member
 
 WEEKS_SHOWN = 4
@@ -93,15 +93,19 @@ async def export_report(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    units = {u.id: u for u in member.units(RoleKind.OFFICIAL)}
-    unit = units.get(callback_data.unit_id)
-    campaign = await session.get(Campaign, callback_data.campaign_id)
+    # The report quotes the campaign's comments: the same rule as /comments decides, and the
+    # button's unit must be the one that oversees the campaign.
+    found = await overseen_campaign(
+        session=session, member=member, campaign_id=callback_data.campaign_id
+    )
+    campaign, unit = found if found is not None else (None, None)
     period = (
         await session.get(Period, callback_data.period_id) if callback_data.period_id else None
     )
     if (
         unit is None
         or campaign is None
+        or unit.id != callback_data.unit_id
         or (callback_data.period_id and (period is None or period.campaign_id != campaign.id))
     ):
         await message.answer(_("This choice is no longer available."))

@@ -263,12 +263,17 @@ async def reply(
             _("Comment {code} was withdrawn by its author.").format(code=comment.receipt)
         )
         return
-    author = await session.get(Person, comment.person_id)
-    assert author is not None
     now = clock.now()
     answer = await add_reply(
         session=session, comment=comment, official=member.person, unit=unit, text=text, now=now
     )
+    if comment.person_id is None:
+        # Anonymous: nothing stored says who wrote it, so nothing can be sent to them; the
+        # author finds the answer under the comment in /mycomments.
+        await message.answer(_anonymous_reply_text(comment))
+        return
+    author = await session.get(Person, comment.person_id)
+    assert author is not None
     letter = await reply_letter(
         session=session,
         i18n=i18n,
@@ -285,6 +290,13 @@ async def reply(
     await session.commit()
     outreach.wake()
     await message.answer(_sent_text(comment, letter.not_before, now, campaign.timezone))
+
+
+def _anonymous_reply_text(comment: Comment) -> str:
+    return _(
+        "✅ Your answer to {code} is saved. The comment was sent anonymously, so the bot "
+        "cannot message its author: they will see your answer in /mycomments."
+    ).format(code=comment.receipt)
 
 
 def _sent_text(comment: Comment, goes_at: datetime, now: datetime, tz: str) -> str:

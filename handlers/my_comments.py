@@ -22,6 +22,7 @@ from storage.comments import (
     own_comments,
     withdraw_comment,
 )
+from storage.keys import ServerKey
 from storage.models import Campaign, CommentStatus
 from storage.people import Member
 
@@ -37,9 +38,9 @@ def build_router() -> Router:
 
 
 async def my_comments(
-    message: Message, session: AsyncSession, member: Member, clock: Clock
+    message: Message, session: AsyncSession, member: Member, clock: Clock, server_key: ServerKey
 ) -> None:
-    views = await own_comments(session=session, person=member.person, limit=LISTED)
+    views = await own_comments(session=session, person=member.person, key=server_key, limit=LISTED)
     if not views:
         await message.answer(
             _("You have not sent any comment yet. Press «✍️ Comment on the drafts» to start."),
@@ -67,12 +68,17 @@ async def withdraw(
     session: AsyncSession,
     member: Member,
     clock: Clock,
+    server_key: ServerKey,
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
     ask = check_withdrawal if not callback_data.confirmed else withdraw_comment
     outcome, comment = await ask(
-        session=session, person=member.person, comment_id=callback_data.comment_id, now=clock.now()
+        session=session,
+        person=member.person,
+        key=server_key,
+        comment_id=callback_data.comment_id,
+        now=clock.now(),
     )
     if comment is None:
         await message.answer(_("This choice is no longer available."))

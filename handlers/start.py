@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -16,6 +18,7 @@ from scheduler.clock import Clock
 from storage.codes import invite_from_text
 from storage.fsm import commit_now
 from storage.invites import RedeemOutcome, redeem_invite
+from storage.keys import ServerKey
 from storage.models import RoleKind
 from storage.people import Member, load_member
 
@@ -49,6 +52,8 @@ async def start_with_payload(
     member: Member,
     clock: Clock,
     state: FSMContext,
+    server_key: ServerKey,
+    default_timezone: str,
 ) -> None:
     code = invite_from_text(command.args or "")
     if code is None:
@@ -57,19 +62,42 @@ async def start_with_payload(
         )
         await start(message, member)
         return
-    await _redeem(message, code, session, member, clock)
+    await _redeem(message, code, session, member, clock, server_key, default_timezone)
 
 
 async def typed_code(
-    message: Message, code: str, session: AsyncSession, member: Member, clock: Clock
+    message: Message,
+    code: str,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    server_key: ServerKey,
+    default_timezone: str,
 ) -> None:
-    await _redeem(message, code, session, member, clock)
+    await _redeem(message, code, session, member, clock, server_key, default_timezone)
 
 
 async def _redeem(
-    message: Message, code: str, session: AsyncSession, member: Member, clock: Clock
+    message: Message,
+    code: str,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    key: ServerKey,
+    tz: str,
 ) -> None:
-    result = await redeem_invite(session=session, code=code, person=member.person, now=clock.now())
+    result = await redeem_invite(
+        session=session, code=code, person=member.person, key=key, now=clock.now()
+    )
+    if result.outcome is RedeemOutcome.THROTTLED:
+        assert result.retry_at is not None
+        when = result.retry_at.astimezone(ZoneInfo(tz)).strftime("%H:%M")
+        await message.answer(
+            _(
+                "You have entered a wrong code too many times. Please try again after {time}."
+            ).format(time=when)
+        )
+        return
     if result.outcome is RedeemOutcome.UNKNOWN:
         await message.answer(
             _("This invite code is not valid. Please check it, or ask your ward for a new one.")

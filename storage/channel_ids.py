@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.dialect import insert_ignore
+from storage.keys import to_the_day
 from storage.models import ChannelId
 
 MAX_EXTERNAL = 64
@@ -25,7 +26,13 @@ async def local_id(*, session: AsyncSession, channel: str, external_id: str, now
     if found is not None:
         return found
     await session.execute(
-        insert_ignore(session, ChannelId, channel=channel, external_id=external_id, created_at=now)
+        insert_ignore(
+            session,
+            ChannelId,
+            channel=channel,
+            external_id=external_id,
+            created_at=to_the_day(now),
+        )
     )
     found = await _find(session, channel, external_id)
     assert found is not None

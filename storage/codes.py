@@ -40,6 +40,8 @@ def invite_from_text(raw: str) -> str | None:
 
 
 def hash_code(code: str) -> str:
+    """The unkeyed sha256 of invites made before migration 0007 (``Invite.legacy``); new
+    invites use ``storage.keys.ServerKey.invite_hash``."""
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
 

@@ -4,13 +4,14 @@ moderate, reply, and count them per document and section."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, func, tuple_, update
+from sqlalchemy import ColumnElement, Select, false, func, or_, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -18,6 +19,7 @@ from sqlmodel import col, select
 from storage.codes import RECEIPT_LENGTH, normalise_code, random_code
 from storage.dialect import insert_ignore
 from storage.entries import Target
+from storage.keys import ServerKey
 from storage.models import (
     Campaign,
     Comment,
@@ -92,12 +94,42 @@ def fingerprint(text: str, attachments: Sequence[Attachment]) -> str:
 HOUR = timedelta(hours=1)
 
 
-async def _recent(session: AsyncSession, person: Person, since: datetime) -> list[Comment]:
+async def _by(
+    session: AsyncSession, person: Person, key: ServerKey, since: datetime | None = None
+) -> ColumnElement[bool]:
+    """Comments of ``person``: named ones by ``person_id``, anonymous ones by the author key of
+    each campaign that took comments after ``since`` (campaigns are a handful a year)."""
+    assert person.id is not None
+    query = select(col(Campaign.id))
+    if since is not None:
+        query = query.where(col(Campaign.ends_at) >= since)
+    keys = [
+        key.author_key(campaign_id=campaign_id, person_id=person.id)
+        for campaign_id in (await session.execute(query)).scalars().all()
+        if campaign_id is not None
+    ]
+    anonymous = col(Comment.author_key).in_(keys) if keys else false()
+    return or_(col(Comment.person_id) == person.id, anonymous)
+
+
+def is_author(comment: Comment, person: Person, key: ServerKey) -> bool:
+    """Whether ``person`` wrote ``comment``, named or anonymous."""
+    if comment.person_id is not None:
+        return comment.person_id == person.id
+    if comment.author_key is None or person.id is None:
+        return False
+    mine = key.author_key(campaign_id=comment.campaign_id, person_id=person.id)
+    return hmac.compare_digest(comment.author_key, mine)
+
+
+async def _recent(
+    session: AsyncSession, person: Person, key: ServerKey, since: datetime
+) -> list[Comment]:
     """The person's comments after ``since``, oldest first (a handful: the rate limit bounds
     them)."""
     result = await session.execute(
         select(Comment)
-        .where(Comment.person_id == person.id, col(Comment.created_at) > since)
+        .where(await _by(session, person, key, since), col(Comment.created_at) > since)
         .order_by(col(Comment.created_at))
     )
     return list(result.scalars().all())
@@ -112,10 +144,15 @@ def _frees_at(recent: Sequence[Comment], now: datetime, limits: CommentLimits) -
 
 
 async def rate_limited_until(
-    *, session: AsyncSession, person: Person, now: datetime, limits: CommentLimits
+    *,
+    session: AsyncSession,
+    person: Person,
+    key: ServerKey,
+    now: datetime,
+    limits: CommentLimits,
 ) -> datetime | None:
     """When the person may comment again, or None if they may now (``per_hour`` a rolling hour)."""
-    return _frees_at(await _recent(session, person, now - HOUR), now, limits)
+    return _frees_at(await _recent(session, person, key, now - HOUR), now, limits)
 
 
 async def submit_comment(
@@ -123,6 +160,7 @@ async def submit_comment(
     session: AsyncSession,
     target: Target,
     person: Person,
+    key: ServerKey,
     text: str,
     attachments: Sequence[Attachment],
     identity: Identity,
@@ -136,14 +174,15 @@ async def submit_comment(
     assert person.id is not None and target.campaign.id is not None
     print_ = fingerprint(text, attachments)
     # One query answers both questions: the same comment lately, and too many this hour.
-    recent = await _recent(session, person, now - max(HOUR, limits.duplicate_window))
+    recent = await _recent(session, person, key, now - max(HOUR, limits.duplicate_window))
     for earlier in reversed(recent):
         if earlier.fingerprint == print_ and earlier.created_at >= now - limits.duplicate_window:
             return Submitted(Outcome.DUPLICATE, earlier)
     frees_at = _frees_at(recent, now, limits)
     if frees_at is not None:
         return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
-    comment = await _insert(session, target, person, text, identity, channel, print_, now)
+    author = key.author_key(campaign_id=target.campaign.id, person_id=person.id)
+    comment = await _insert(session, target, person, author, text, identity, channel, print_, now)
     assert comment.id is not None
     session.add_all(
         CommentAttachment(
@@ -163,6 +202,7 @@ async def _insert(
     session: AsyncSession,
     target: Target,
     person: Person,
+    author_key: str,
     text: str,
     identity: Identity,
     channel: str,
@@ -179,7 +219,9 @@ async def _insert(
             campaign_id=target.campaign.id,
             document_id=target.document.id if target.document else None,
             section_id=target.section.id if target.section else None,
-            person_id=person.id,
+            # Anonymous: no link to the person, only the keyed hash (see ``Comment``).
+            person_id=person.id if named else None,
+            author_key=None if named else author_key,
             text=text,
             anonymous=not named,
             author_name=identity.name if named else None,
@@ -239,17 +281,29 @@ def _views() -> Select[Comment, Campaign, Document, Section]:
     )
 
 
+def _last_reply() -> Any:
+    return (
+        select(col(CommentReply.text))
+        .where(CommentReply.comment_id == Comment.id)
+        .order_by(col(CommentReply.id).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 async def own_comments(
-    *, session: AsyncSession, person: Person, limit: int = 10
+    *, session: AsyncSession, person: Person, key: ServerKey, limit: int = 10
 ) -> list[CommentView]:
-    """The person's latest comments, newest first (spam shows as received to its author)."""
+    """The person's latest comments with the latest answer to each, newest first (spam shows
+    as received to its author). Anonymous authors read officials' answers here."""
     result = await session.execute(
         _views()
-        .where(col(Comment.person_id) == person.id)
+        .add_columns(_last_reply())
+        .where(await _by(session, person, key))
         .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
         .limit(limit)
     )
-    return [CommentView(row[0], row[1], row[2], row[3]) for row in result.all()]
+    return [CommentView(row[0], row[1], row[2], row[3], reply=row[4]) for row in result.all()]
 
 
 class Withdrawal(StrEnum):
@@ -261,11 +315,11 @@ class Withdrawal(StrEnum):
 
 
 async def check_withdrawal(
-    *, session: AsyncSession, person: Person, comment_id: int, now: datetime
+    *, session: AsyncSession, person: Person, key: ServerKey, comment_id: int, now: datetime
 ) -> tuple[Withdrawal, Comment | None]:
     """Whether the author may withdraw the comment now; changes nothing."""
     comment = await session.get(Comment, comment_id)
-    if comment is None or comment.person_id != person.id:
+    if comment is None or not is_author(comment, person, key):
         return Withdrawal.UNKNOWN, None
     if comment.status is CommentStatus.WITHDRAWN:
         return Withdrawal.ALREADY, comment
@@ -276,23 +330,29 @@ async def check_withdrawal(
 
 
 async def withdraw_comment(
-    *, session: AsyncSession, person: Person, comment_id: int, now: datetime
+    *, session: AsyncSession, person: Person, key: ServerKey, comment_id: int, now: datetime
 ) -> tuple[Withdrawal, Comment | None]:
     outcome, comment = await check_withdrawal(
-        session=session, person=person, comment_id=comment_id, now=now
+        session=session, person=person, key=key, comment_id=comment_id, now=now
     )
     if outcome is not Withdrawal.ALLOWED or comment is None:
         return outcome, comment
-    await _set_status(session, comment, CommentStatus.WITHDRAWN, person, now)
+    # Who withdrew an anonymous comment is its author: recording them would name them.
+    by = None if comment.person_id is None else person
+    await _set_status(session, comment, CommentStatus.WITHDRAWN, by, now)
     return Withdrawal.DONE, comment
 
 
 async def _set_status(
-    session: AsyncSession, comment: Comment, status: CommentStatus, by: Person, now: datetime
+    session: AsyncSession,
+    comment: Comment,
+    status: CommentStatus,
+    by: Person | None,
+    now: datetime,
 ) -> None:
     comment.status = status
     comment.status_changed_at = now
-    comment.status_changed_by_id = by.id
+    comment.status_changed_by_id = by.id if by is not None else None
     session.add(comment)
     await session.flush()
 
@@ -318,7 +378,11 @@ async def overseeing_unit(
 async def overseen_campaign(
     *, session: AsyncSession, member: Member, campaign_id: int
 ) -> tuple[Campaign, Unit] | None:
-    """The campaign and the official's unit that oversees it, or None (unknown, or not theirs)."""
+    """The campaign and the official's unit that oversees it, or None (unknown, or not theirs).
+
+    The one rule for who may read a campaign's comments, in /comments, its exports and the
+    consolidated report of /export alike: an official of the campaign's unit or one above it.
+    """
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
@@ -451,13 +515,7 @@ async def export_views(
     Streamed in batches by keyset, so a campaign with a million comments never sits in memory.
     """
     photos = _photo_count()
-    reply = (
-        select(col(CommentReply.text))
-        .where(CommentReply.comment_id == Comment.id)
-        .order_by(col(CommentReply.id).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    reply = _last_reply()
     doc_pos = func.coalesce(col(Document.position), -1)
     sec_pos = func.coalesce(col(Section.position), -1)
     order = (doc_pos, sec_pos, col(Comment.created_at), col(Comment.id))

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.codes import INVITE_LENGTH, hash_code, random_code
 from storage.dialect import rowcount
+from storage.invite_throttle import InviteLimits, record_wrong, throttled_until
+from storage.keys import ServerKey
 from storage.models import Invite, InviteMode, Person, RoleKind, Unit
 from storage.people import grant_role
 
@@ -23,6 +25,8 @@ class RedeemOutcome(StrEnum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED = "used"
+    # Too many wrong codes lately: not even looked up (see ``storage.invite_throttle``).
+    THROTTLED = "throttled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,7 @@ class Redeemed:
     outcome: RedeemOutcome
     unit: Unit | None = None
     role: RoleKind | None = None
+    retry_at: datetime | None = None
 
 
 async def create_invites(
@@ -37,6 +42,7 @@ async def create_invites(
     session: AsyncSession,
     unit: Unit,
     role: RoleKind,
+    key: ServerKey,
     now: datetime,
     count: int = 1,
     mode: InviteMode = InviteMode.ADD,
@@ -48,7 +54,7 @@ async def create_invites(
     for code in codes:
         session.add(
             Invite(
-                code_hash=hash_code(code),
+                code_hash=key.invite_hash(code),
                 unit_id=unit.id,
                 role=role,
                 mode=mode,
@@ -61,16 +67,30 @@ async def create_invites(
 
 
 async def redeem_invite(
-    *, session: AsyncSession, code: str, person: Person, now: datetime
+    *,
+    session: AsyncSession,
+    code: str,
+    person: Person,
+    key: ServerKey,
+    now: datetime,
+    limits: InviteLimits = InviteLimits(),  # noqa: B008  (frozen: shared safely)
 ) -> Redeemed:
     """Use an invite for ``person``. Of two concurrent redemptions exactly one wins.
 
     The win is decided by a conditional UPDATE (``used_at IS NULL``), which both SQLite and
-    PostgreSQL apply atomically; the loser sees zero rows changed.
+    PostgreSQL apply atomically; the loser sees zero rows changed. A wrong code is counted;
+    after ``limits.wrong_per_window`` of them no code is even looked up until the window
+    frees, so the answer tells a guesser nothing.
     """
-    result = await session.execute(select(Invite).where(Invite.code_hash == hash_code(code)))
-    invite = result.scalar_one_or_none()
+    frees_at = await throttled_until(session=session, person=person, now=now, limits=limits)
+    if frees_at is not None:
+        return Redeemed(RedeemOutcome.THROTTLED, retry_at=frees_at)
+    keyed = and_(col(Invite.code_hash) == key.invite_hash(code), col(Invite.legacy).is_(False))
+    legacy = and_(col(Invite.code_hash) == hash_code(code), col(Invite.legacy).is_(True))
+    result = await session.execute(select(Invite).where(or_(keyed, legacy)))
+    invite = result.scalars().first()
     if invite is None:
+        await record_wrong(session=session, person=person, now=now)
         return Redeemed(RedeemOutcome.UNKNOWN)
     unit = await session.get(Unit, invite.unit_id)
     assert unit is not None and invite.id is not None

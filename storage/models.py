@@ -86,8 +86,11 @@ class Role(SQLModel, table=True):
 
 class Invite(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    # sha256 of the normalised code: a leaked database does not leak usable invites.
+    # HMAC of the normalised code with the server secret (storage.keys): a leaked database
+    # neither holds usable invites nor lets anyone test guesses offline.
     code_hash: str = Field(max_length=64, unique=True)
+    # Made before migration 0007: ``code_hash`` is the plain sha256, accepted until it expires.
+    legacy: bool = False
     unit_id: int = Field(foreign_key="unit.id", index=True)
     role: RoleKind = _enum(RoleKind)
     mode: InviteMode = _enum(InviteMode, default=InviteMode.ADD)
@@ -95,6 +98,17 @@ class Invite(SQLModel, table=True):
     expires_at: datetime = _ts()
     used_at: datetime | None = _ts(nullable=True)
     used_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
+class InviteAttempt(SQLModel, table=True):
+    """A wrong invite code someone typed: too many in an hour and they must wait."""
+
+    __tablename__ = "invite_attempt"
+    __table_args__ = (Index("ix_invite_attempt_recent", "person_id", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    attempted_at: datetime = _ts()
 
 
 class ReportForm(SQLModel, table=True):
@@ -311,14 +325,16 @@ class CommentStatus(StrEnum):
 
 
 class Comment(SQLModel, table=True):
-    """A citizen's comment on a draft. Anonymous ones keep neither name nor phone.
-
-    ``person_id`` is kept even for anonymous comments: it lists the author's own comments and
-    carries an official's reply back to them. Exports never show it.
+    """A citizen's comment on a draft. Anonymous ones keep neither name nor phone, nor a link
+    to the person: ``person_id`` is NULL and ``author_key`` (a keyed hash of the campaign and
+    the person, ``storage.keys``) is what the rate limit, duplicates, withdrawal and
+    /mycomments go by. Named comments keep ``person_id`` (and no ``author_key``, which would
+    tie the person to their anonymous comments of the same campaign).
     """
 
     __table_args__ = (
         Index("ix_comment_author_recent", "person_id", "created_at"),
+        Index("ix_comment_author_key", "author_key", "created_at"),
         # Covers a report's counts per document and section over a week, read from the index
         # alone: a million comments must not be read row by row.
         Index(
@@ -336,7 +352,8 @@ class Comment(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
     section_id: int | None = Field(default=None, foreign_key="section.id", index=True)
-    person_id: int = Field(foreign_key="person.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    author_key: str | None = Field(default=None, max_length=64)
     text: str = ""
     anonymous: bool = True
     author_name: str | None = Field(default=None, max_length=255)

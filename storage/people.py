@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.dialect import insert_ignore
+from storage.keys import to_the_day
 from storage.models import Person, Role, RoleKind, Unit
 
 
@@ -54,7 +55,7 @@ async def create_person(
         channel=channel,
         external_id=external_id,
         full_name=full_name[:255],
-        created_at=now,
+        created_at=to_the_day(now),
     )
     created: Person | None = (await session.scalars(statement.returning(Person))).first()
     if created is not None:

@@ -26,7 +26,7 @@ from tests.chat import Chat, at
 from tests.databases import truncate_postgres
 from tests.fakes.telegram import FakeTelegram, serve, serve_app
 from tests.fakes.zalo import FakeZalo
-from tests.seed import Seed, seed_ward
+from tests.seed import TEST_SECRET, Seed, seed_ward
 from tests.zalo_chat import ZaloApp
 
 PG_URL = os.environ.get("GOPY_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -167,6 +167,7 @@ async def make_app(
             database_url=database_url,
             redis_url=redis,
             telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
+            secret_key=SecretStr(TEST_SECRET),
         )
         runtime = Runtime.create(settings, clock)
         if not seeded:
@@ -216,7 +217,9 @@ async def zalo_app(
 
     fake, url = zalo_api
     settings = Settings(
-        database_url=database_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url)
+        database_url=database_url,
+        zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url),
+        secret_key=SecretStr(TEST_SECRET),
     )
     runtime = Runtime.create(settings, clock)
     async with runtime.sessions() as session:

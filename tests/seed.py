@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.forms import default_form
 from storage.invites import create_invites
+from storage.keys import ServerKey
 from storage.models import (
     Campaign,
     Deadline,
@@ -21,6 +22,10 @@ from storage.models import (
     UnitLevel,
 )
 from tests.chat import at
+
+# The server secret of test apps (``GOPY_SECRET_KEY``), and its keyed hashes.
+TEST_SECRET = "test-secret-for-gopy-keyed-hashes-0123456789"
+TEST_KEY = ServerKey(TEST_SECRET.encode())
 
 
 @dataclass
@@ -111,6 +116,7 @@ async def invite(
     role: RoleKind = RoleKind.SECRETARY,
     mode: InviteMode = InviteMode.ADD,
     now=None,
+    key: ServerKey = TEST_KEY,
 ) -> str:
     from datetime import UTC, datetime
 
@@ -118,6 +124,7 @@ async def invite(
         session=session,
         unit=unit,
         role=role,
+        key=key,
         now=now or datetime(2025, 11, 1, tzinfo=UTC),
         mode=mode,
     )

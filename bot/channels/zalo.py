@@ -41,6 +41,7 @@ import contextlib
 import html
 import logging
 import re
+import secrets
 import unicodedata
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
@@ -99,6 +100,7 @@ from storage.channel_ids import external_id, local_id
 from storage.channel_menus import drop_menu, get_menu, put_menu
 from storage.database import SessionFactory
 from storage.fsm import current_scope
+from storage.keys import ServerKey
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -152,7 +154,11 @@ class MenuBoard:
         clock: Clock,
         write_lock: asyncio.Lock | None = None,
         ttl: timedelta = MENU_TTL,
+        key: ServerKey | None = None,
     ) -> None:
+        # Menus are stored under a keyed hash of the chat (storage.channel_menus); without the
+        # server's key (a test's bare session) a key of this process only.
+        self.key = key or ServerKey(secrets.token_bytes(32))
         self.sessions = sessions
         self.clock = clock
         self.write_lock = write_lock
@@ -165,12 +171,15 @@ class MenuBoard:
         if not keyboard:
             return
         if menu is None or not menu.options:
-            await self._write(lambda s: drop_menu(session=s, channel=CHANNEL, chat_id=chat_id))
+            await self._write(
+                lambda s: drop_menu(session=s, key=self.key, channel=CHANNEL, chat_id=chat_id)
+            )
             return
         dump = message.model_dump(mode="json", exclude_none=True)
         await self._write(
             lambda s: put_menu(
                 session=s,
+                key=self.key,
                 channel=CHANNEL,
                 chat_id=chat_id,
                 message=dump,
@@ -185,7 +194,9 @@ class MenuBoard:
         if menu is None or not menu.options:
             live = await self._read(chat_id)
             if live is not None and live[0].message_id == message_id:
-                await self._write(lambda s: drop_menu(session=s, channel=CHANNEL, chat_id=chat_id))
+                await self._write(
+                    lambda s: drop_menu(session=s, key=self.key, channel=CHANNEL, chat_id=chat_id)
+                )
 
     async def live(self, chat_id: int, message_id: int) -> Menu | None:
         """The live menu of a chat, if it belongs to that message."""
@@ -208,10 +219,14 @@ class MenuBoard:
     async def _read(self, chat_id: int) -> tuple[Message, Menu] | None:
         scope = current_scope.get()
         if scope is not None:
-            row = await get_menu(session=scope.session, channel=CHANNEL, chat_id=chat_id)
+            row = await get_menu(
+                session=scope.session, key=self.key, channel=CHANNEL, chat_id=chat_id
+            )
         else:
             async with self.sessions() as session:
-                row = await get_menu(session=session, channel=CHANNEL, chat_id=chat_id)
+                row = await get_menu(
+                    session=session, key=self.key, channel=CHANNEL, chat_id=chat_id
+                )
         if row is None or self.clock.now() - row.shown_at > self.ttl:
             return None
         return Message.model_validate(row.message), Menu(row.text, tuple(row.options))
@@ -243,6 +258,7 @@ class ZaloSession(BaseSession):
         retry_after: int = RETRY_AFTER,
         poll_floor: float = POLL_FLOOR,
         write_lock: asyncio.Lock | None = None,
+        key: ServerKey | None = None,
     ) -> None:
         # ``file="{path}"``: an inbound photo's file path is already its URL (as in aiogram-max).
         super().__init__(
@@ -257,7 +273,7 @@ class ZaloSession(BaseSession):
         self.retry_after = retry_after
         self.poll_floor = poll_floor
         self.write_lock = write_lock
-        self.menus = MenuBoard(sessions, clock, write_lock)
+        self.menus = MenuBoard(sessions, clock, write_lock, key=key)
         self._http: aiohttp.ClientSession | None = None
         self._to_local: dict[str, int] = {}
         self._to_zalo: dict[int, str] = {}
@@ -746,5 +762,6 @@ def build_zalo_bot(
         i18n=i18n,
         write_lock=write_lock,
         poll_floor=poll_floor,
+        key=settings.server_key(),
     )
     return Bot(token.get_secret_value(), session=session, default=bot_properties())

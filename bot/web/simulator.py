@@ -107,6 +107,7 @@ class Simulator:
                 session=session,
                 unit=persona.unit,
                 role=RoleKind(persona.role),
+                key=self.dp["server_key"],
                 now=self.hub.clock.now(),
             )
             await session.commit()

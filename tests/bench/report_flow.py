@@ -318,6 +318,7 @@ async def build_gopy(url: str, api: BenchTelegram, api_url: str, secretaries: in
                 session=session,
                 unit=cell,
                 role=RoleKind.SECRETARY,
+                key=app.runtime.key,
                 now=datetime(2025, 11, 1, tzinfo=UTC),
             )
         await session.commit()

@@ -23,7 +23,13 @@ from storage.models import (
 )
 from tests.chat import at, texts
 from tests.conftest import BotApp
-from tests.flow.test_comments import OPINION, comments, poster, write_anonymously
+from tests.flow.test_comments import (
+    OPINION,
+    comments,
+    poster,
+    write_anonymously,
+    write_named,
+)
 from tests.outreach import harness, join_as
 
 HA, MINH, CITIZEN, OTHER = 7100, 7101, 7102, 7103
@@ -67,7 +73,7 @@ async def test_only_officials_see_comments(app: BotApp) -> None:
 async def test_reply_reaches_the_citizen_with_the_comment_quoted(app: BotApp) -> None:
     await official(app)
     h = harness(app)
-    await write_anonymously(app.chat(CITIZEN), await poster(app))
+    await write_named(app.chat(CITIZEN), await poster(app))
     (comment,) = await comments(app)
 
     said = texts(
@@ -95,7 +101,7 @@ async def test_reply_reaches_the_citizen_with_the_comment_quoted(app: BotApp) ->
 
 async def test_reply_at_night_waits_for_the_morning(app: BotApp) -> None:
     await official(app)
-    await write_anonymously(app.chat(CITIZEN), await poster(app))
+    await write_named(app.chat(CITIZEN), await poster(app))
     (comment,) = await comments(app)
     app.clock.set(at("2025-11-10 22:30"))
     said = texts(await app.chat(HA).say(f"/reply {comment.receipt} Cảm ơn bạn."))
@@ -109,12 +115,33 @@ async def test_reply_in_the_authors_language(app: BotApp) -> None:
     await citizen.press("English")
     await citizen.say(f"/start gy-{await poster(app)}")
     await citizen.say("Please say more about digital transformation.")
-    await citizen.press("Send anonymously")
+    await citizen.press("Send with my name")
+    await citizen.press("Use «")
+    await citizen.press("Skip")
     assert "Receipt" in texts(await citizen.press("Send comment"))
     (comment,) = await comments(app)
     await app.chat(HA).say(f"/reply {comment.receipt} Cảm ơn bạn.")
     await harness(app).delivery.drain()
     assert f"An answer to your comment {comment.receipt}" in citizen.last_text()
+
+
+async def test_reply_to_an_anonymous_author_waits_in_mycomments(app: BotApp) -> None:
+    """Nothing stored links an anonymous comment to its author (fault 4), so the answer
+    cannot be pushed; the author reads it under the comment in /mycomments."""
+    await official(app)
+    h = harness(app)
+    await write_anonymously(app.chat(CITIZEN), await poster(app))
+    (comment,) = await comments(app)
+    said = texts(await app.chat(HA).say(f"/reply {comment.receipt} Cảm ơn bạn, đã ghi nhận."))
+    assert "ẩn danh" in said and "/mycomments" in said
+    await h.delivery.drain()
+    async with app.runtime.sessions() as session:
+        assert (await session.execute(select(Outbox))).first() is None, "nothing to push"
+        reply = (await session.execute(select(CommentReply))).scalar_one()
+    assert reply.text == "Cảm ơn bạn, đã ghi nhận."
+    mine = texts(await app.chat(CITIZEN).say("/mycomments"))
+    assert comment.receipt in mine and "Trả lời: Cảm ơn bạn, đã ghi nhận." in mine
+    assert "Cảm ơn bạn" not in texts(await app.chat(OTHER).say("/mycomments"))
 
 
 async def test_bad_reply_commands(app: BotApp) -> None:

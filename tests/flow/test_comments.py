@@ -10,8 +10,9 @@ from sqlmodel import col, select
 from storage.comments import CommentLimits, Identity, Outcome, submit_comment
 from storage.entries import Target, entry_for
 from storage.models import Comment, CommentAttachment, CommentStatus, Person
-from tests.chat import Chat, Talk, at, texts
+from tests.chat import Talk, at, texts
 from tests.conftest import BotApp
+from tests.seed import TEST_KEY
 from tests.zalo_chat import ZaloApp
 
 OPINION = "Đề nghị làm rõ hơn giải pháp phát triển kinh tế số ở cơ sở."
@@ -48,6 +49,7 @@ async def comment_directly(app: BotApp, user_id: int, text: str) -> None:
             session=session,
             target=Target(app.seed.campaign, app.seed.documents[0]),
             person=person,
+            key=TEST_KEY,
             text=text,
             attachments=[],
             identity=Identity(),
@@ -59,11 +61,21 @@ async def comment_directly(app: BotApp, user_id: int, text: str) -> None:
         await session.commit()
 
 
-async def write_anonymously(chat: Chat, code: str, text: str = OPINION) -> str:
+async def write_anonymously(chat: Talk, code: str, text: str = OPINION) -> str:
     """Scan, write, send anonymously; the receipt text."""
     await chat.say(f"/start gy-{code}")
     await chat.say(text)
     await chat.press("Gửi ẩn danh")
+    return texts(await chat.press("Gửi ý kiến"))
+
+
+async def write_named(chat: Talk, code: str, text: str = OPINION) -> str:
+    """Scan, write, send with the messenger's name and no phone; the receipt text."""
+    await chat.say(f"/start gy-{code}")
+    await chat.say(text)
+    await chat.press("Gửi kèm họ tên")
+    await chat.press("Dùng tên")
+    await chat.press("Bỏ qua")
     return texts(await chat.press("Gửi ý kiến"))
 
 

@@ -7,12 +7,13 @@ import io
 from docx import Document as open_docx
 from openpyxl import load_workbook
 
-from storage.models import RoleKind, Unit
+from storage.models import Campaign, Comment, Deadline, Person, RoleKind, Unit, UnitLevel
 from tests.chat import at, texts
 from tests.conftest import BotApp
 from tests.outreach import file_for, harness, join_as
 
 HA, BINH, CITIZEN, MINH = 7300, 7301, 7302, 7303
+CITY_SECRET = "Ý kiến chỉ Thành ủy được đọc"
 
 
 async def ward_official(app: BotApp) -> None:
@@ -98,3 +99,48 @@ async def test_a_city_official_gets_the_wards_rolled_up(app: BotApp) -> None:
     text = data.decode("utf-8-sig")
     assert name.startswith("bao-cao-hn-") and "Phường" in text.splitlines()[0]
     assert "Đảng ủy phường Ngọc Hà,2,1,0,1" in text
+
+
+async def test_a_ward_official_cannot_export_a_city_campaigns_comments(app: BotApp) -> None:
+    """Fault 7: /comments refused a ward official the city's campaign, but a forged «📥»
+    button of /export gave its consolidated report, comments quoted. One rule now."""
+    await ward_official(app)
+    async with app.runtime.sessions() as session:
+        city = await session.get(Unit, app.seed.ward.parent_id)
+        assert city is not None and city.id is not None
+        campaign = Campaign(
+            code="tp",
+            title="Góp ý của Thành phố",
+            unit_id=city.id,
+            form_id=app.seed.campaign.form_id,
+            starts_at=app.seed.campaign.starts_at,
+            ends_at=app.seed.campaign.ends_at,
+        )
+        session.add(campaign)
+        await session.flush()
+        assert campaign.id is not None
+        session.add(
+            Deadline(campaign_id=campaign.id, level=UnitLevel.CELL, weekday=2, time="17:00")
+        )
+        author = Person(channel="telegram", external_id="7399", created_at=app.clock.now())
+        session.add(author)
+        await session.flush()
+        session.add(
+            Comment(
+                receipt="YK-CITY22",
+                campaign_id=campaign.id,
+                person_id=author.id,
+                text=CITY_SECRET,
+                anonymous=False,
+                author_name="Người Thành Phố",
+                fingerprint="0" * 64,
+                created_at=app.clock.now(),
+            )
+        )
+        await session.commit()
+    ha = app.chat(HA)
+    assert CITY_SECRET not in texts(await ha.say("/comments")), "/comments refuses it"
+    for fmt in ("", "xlsx", "docx"):
+        forged = f"er:{app.seed.ward.id}:{campaign.id}:0:{fmt}"
+        assert "không còn hiệu lực" in texts(await ha.press_data(forged)), fmt
+    assert documents(app) == []

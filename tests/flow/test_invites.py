@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import timedelta
 
 from sqlmodel import col, select
 
+from storage.codes import INVITE_LENGTH, random_code
 from storage.invites import RedeemOutcome, redeem_invite
-from storage.models import InviteMode, Person, Role, RoleKind
+from storage.models import Invite, InviteAttempt, InviteMode, Person, Role, RoleKind
 from storage.people import get_or_create_person
-from tests.chat import texts
-from tests.conftest import BotApp
-from tests.seed import invite
+from tests.chat import at, texts
+from tests.conftest import AppFactory, BotApp
+from tests.seed import TEST_KEY, invite
 
 
 async def make_people(app: BotApp, prefix: str, count: int) -> list[Person]:
@@ -88,7 +90,7 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
     async def attempt(person: Person) -> RedeemOutcome:
         async with app.runtime.sessions() as session:
             result = await redeem_invite(
-                session=session, code=code, person=person, now=app.clock.now()
+                session=session, code=code, person=person, key=TEST_KEY, now=app.clock.now()
             )
             await session.commit()
             return result.outcome
@@ -110,7 +112,9 @@ async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
     for person in people:
         code = await new_code(app)
         async with app.runtime.sessions() as session:
-            await redeem_invite(session=session, code=code, person=person, now=app.clock.now())
+            await redeem_invite(
+                session=session, code=code, person=person, key=TEST_KEY, now=app.clock.now()
+            )
             await session.commit()
 
     async def submit(person: Person, value: int) -> int:
@@ -138,3 +142,47 @@ async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
         (report,) = (await session.execute(select(Report))).scalars().all()
         revisions = (await session.execute(select(ReportRevision))).scalars().all()
     assert report.revisions == 4 and len(revisions) == 4
+
+
+WRONG_TRIES = 300
+
+
+async def test_wrong_codes_are_throttled_and_the_right_one_works_after_the_hour(
+    make_app: AppFactory,
+) -> None:
+    """Fault 9: 300 guesses used to be answered in 2 s. Now the sixth wrong code in an hour
+    waits, counted in the database (a restarted bot still counts), and a right code is not
+    even looked up meanwhile; after the hour it works."""
+    app = await make_app()
+    code = await new_code(app)
+    guesser = app.chat(7401, "Người Đoán Mã")
+    app.clock.set(at("2025-11-10 09:00"))
+    wrong = [random_code(INVITE_LENGTH) for _ in range(WRONG_TRIES)]
+    answers = []
+    for n, guess in enumerate(wrong):
+        if n == WRONG_TRIES // 2:
+            app = await make_app()  # a restart: the count lives in the database
+            guesser = app.chat(7401, "Người Đoán Mã")
+        app.clock.advance(timedelta(seconds=1))
+        answers.append(texts(await guesser.say(f"/start i-{guess}")))
+    assert all("Mã mời không đúng" in a for a in answers[:5])
+    waiting = "Bạn đã nhập sai mã nhiều lần. Vui lòng thử lại sau 10:00."
+    assert all(waiting in a for a in answers[5:]), answers[5]
+    assert waiting in texts(await guesser.say(f"/start i-{code}")), "not even the right code"
+    async with app.runtime.sessions() as session:
+        assert (await session.execute(select(Role))).first() is None
+        assert len((await session.execute(select(InviteAttempt))).all()) == 5
+
+    app.clock.set(at("2025-11-10 10:00") + timedelta(seconds=1))
+    joined = texts(await guesser.say(f"/start i-{code}"))
+    assert "Chào mừng" in joined
+    async with app.runtime.sessions() as session:
+        assert len((await session.execute(select(Role))).all()) == 1
+
+
+async def test_invite_codes_are_kept_as_a_keyed_hash(app: BotApp) -> None:
+    code = await new_code(app)
+    async with app.runtime.sessions() as session:
+        stored = (await session.execute(select(Invite))).scalar_one()
+    assert stored.code_hash != hashlib.sha256(code.encode()).hexdigest(), "not a plain sha256"
+    assert stored.code_hash == TEST_KEY.invite_hash(code) and not stored.legacy

@@ -23,7 +23,7 @@ from storage.entries import Target, entry_for, resolve_entry
 from storage.models import Person
 from storage.people import get_or_create_person
 from tests.chat import at
-from tests.seed import Seed, seed_ward
+from tests.seed import TEST_KEY, Seed, seed_ward
 
 NOW = at("2025-11-10 09:00")
 
@@ -43,6 +43,7 @@ async def send(
         session=session,
         target=target,
         person=person,
+        key=TEST_KEY,
         text=text,
         attachments=[],
         identity=Identity(anonymous=False, name="An", phone="+84912345678"),
@@ -62,7 +63,11 @@ async def test_rate_limit_is_a_rolling_hour(session: AsyncSession) -> None:
     assert await send(session, target, person, "ý 4", 30) is Outcome.RATE_LIMITED
     limits = CommentLimits(per_hour=3)
     frees = await rate_limited_until(
-        session=session, person=person, now=NOW + timedelta(minutes=30), limits=limits
+        session=session,
+        person=person,
+        key=TEST_KEY,
+        now=NOW + timedelta(minutes=30),
+        limits=limits,
     )
     assert frees == NOW + timedelta(hours=1)
     assert await send(session, target, person, "ý 4", 60) is Outcome.NEW, "the first left"
@@ -75,6 +80,7 @@ async def test_duplicates_and_anonymity(session: AsyncSession) -> None:
         session=session,
         target=target,
         person=person,
+        key=TEST_KEY,
         text="Ý kiến",
         attachments=[Attachment("photo", "f1", "u1")],
         identity=Identity(anonymous=True, name="should not be kept", phone="+84912345678"),

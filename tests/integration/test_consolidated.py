@@ -21,7 +21,7 @@ from storage.models import Period, Person, Unit, UnitLevel
 from storage.people import get_or_create_person
 from storage.reports import ensure_period, file_report
 from tests.chat import at
-from tests.seed import Seed, seed_ward
+from tests.seed import TEST_KEY, Seed, seed_ward
 
 WEEK = date(2025, 11, 10)  # the week of the deadline Wednesday 12/11 17:00
 VALUES: dict[str, Any] = {
@@ -177,6 +177,7 @@ async def test_the_docx_letter(session: AsyncSession) -> None:
         session=session,
         target=Target(seed.campaign, seed.documents[0], seed.sections[0]),
         person=person,
+        key=TEST_KEY,
         text="Đề nghị làm rõ hơn giải pháp chuyển đổi số.",
         attachments=[],
         identity=Identity(),

@@ -19,6 +19,7 @@ from storage.models import Unit
 from storage.people import get_or_create_person
 from storage.reports import file_report
 from tests.integration.test_consolidated import VALUES
+from tests.seed import TEST_KEY
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "demo_week.csv"
 NOW = datetime(2025, 11, 13, 2, 0, tzinfo=UTC)  # Thursday 09:00: last Wednesday's week closed
@@ -26,7 +27,7 @@ NFD_ANSWER = unicodedata.normalize("NFD", "Bà con đề nghị giữ ổn đị
 
 
 async def demo_week(session: AsyncSession) -> tuple[bytes, bytes]:
-    demo = await load_demo(session=session, now=NOW, ttl=timedelta(days=7))
+    demo = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=timedelta(days=7))
     person = await get_or_create_person(
         session=session, channel="telegram", external_id="1", full_name="An", now=NOW
     )

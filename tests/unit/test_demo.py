@@ -11,8 +11,8 @@ from sqlmodel import select
 
 from bot.demo import load_demo
 from storage.campaigns import campaigns_for_unit, deadline_for, documents_of
-from storage.codes import hash_code
 from storage.models import Campaign, Invite, RoleKind, Unit, UnitLevel
+from tests.seed import TEST_KEY
 
 NOW = datetime(2025, 11, 10, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
 TTL = timedelta(days=7)
@@ -26,7 +26,7 @@ async def count(session: AsyncSession, model: type) -> int:
 async def test_demo_loads_the_ward_its_cells_the_campaign_and_invites(
     session: AsyncSession,
 ) -> None:
-    demo = await load_demo(session=session, now=NOW, ttl=TTL)
+    demo = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
     await session.commit()
 
     assert demo.ward.code == "NGOCHA" and demo.ward.place == "Ngọc Hà"
@@ -51,14 +51,16 @@ async def test_demo_loads_the_ward_its_cells_the_campaign_and_invites(
     assert await count(session, Invite) == 13
     codes = [code for _, code in demo.secretary_invites] + [demo.official_invite]
     assert len(set(codes)) == 13
-    rows = await session.execute(select(Invite).where(Invite.code_hash == hash_code(codes[-1])))
+    rows = await session.execute(
+        select(Invite).where(Invite.code_hash == TEST_KEY.invite_hash(codes[-1]))
+    )
     official = rows.scalar_one()
     assert official.role is RoleKind.OFFICIAL and official.unit_id == demo.ward.id
     assert official.expires_at == NOW + TTL
 
 
 async def test_demo_campaign_is_open_now_from_a_local_midnight(session: AsyncSession) -> None:
-    demo = await load_demo(session=session, now=NOW, ttl=TTL)
+    demo = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     starts = demo.campaign.starts_at.astimezone(zone)
     assert starts.date() == datetime(2025, 10, 20).date()
@@ -69,10 +71,10 @@ async def test_demo_campaign_is_open_now_from_a_local_midnight(session: AsyncSes
 
 
 async def test_demo_loads_twice(session: AsyncSession) -> None:
-    first = await load_demo(session=session, now=NOW, ttl=TTL)
+    first = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
     await session.commit()
     later = NOW + timedelta(days=3)
-    second = await load_demo(session=session, now=later, ttl=TTL)
+    second = await load_demo(session=session, key=TEST_KEY, now=later, ttl=TTL)
     await session.commit()
 
     assert second.campaign.id == first.campaign.id

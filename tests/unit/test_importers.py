@@ -29,6 +29,7 @@ from storage.models import (
     UnitLevel,
 )
 from storage.units import get_unit
+from tests.seed import TEST_KEY
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -775,6 +776,7 @@ async def test_a_section_with_comments_cannot_leave_the_file(
         session=session,
         target=Target(campaign, docs[0][0], docs[0][1][1]),
         person=person,
+        key=TEST_KEY,
         text="Ý kiến",
         attachments=[],
         identity=Identity(),

@@ -1,0 +1,93 @@
+"""The server secret and the keyed hashes made with it: anonymous authors, invite codes.
+
+A keyed hash (HMAC-SHA256) cannot be recomputed from a database dump alone: whoever holds the
+dump but not the secret can neither tell which person wrote an anonymous comment nor test
+guessed invite codes offline. The secret comes from ``GOPY_SECRET_KEY``; without it (the
+simulator, a developer's machine) one is generated once and kept in a file beside the SQLite
+database, never inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from storage.codes import normalise_code
+
+log = logging.getLogger(__name__)
+
+MIN_SECRET = 32
+# Where the generated secret goes when the database is not a SQLite file.
+DEFAULT_KEY_FILE = Path("gopy-secret.key")
+
+
+class ServerKey:
+    """Keyed hashes, one sub-key per purpose so one hash never stands in for another."""
+
+    __slots__ = ("_authors", "_chats", "_invites")
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < MIN_SECRET:
+            raise ValueError(f"the server secret needs at least {MIN_SECRET} bytes")
+        self._authors = _derive(secret, b"gopy:comment-author")
+        self._invites = _derive(secret, b"gopy:invite-code")
+        self._chats = _derive(secret, b"gopy:chat")
+
+    def author_key(self, *, campaign_id: int, person_id: int) -> str:
+        """Who wrote an anonymous comment, as only the server can tell: equal for the same
+        person in the same campaign, unrelated across campaigns."""
+        message = f"{campaign_id}:{person_id}".encode()
+        return hmac.new(self._authors, message, hashlib.sha256).hexdigest()
+
+    def chat_key(self, *, channel: str, chat_id: int) -> int:
+        """A chat as a positive BIGINT that only the server can tie back to the chat."""
+        digest = hmac.new(self._chats, f"{channel}:{chat_id}".encode(), hashlib.sha256).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
+
+    def invite_hash(self, code: str) -> str:
+        return hmac.new(self._invites, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def to_the_day(moment: datetime) -> datetime:
+    """A first-contact time kept to the day: to the second, it would point at the anonymous
+    comment a newcomer sends a minute after scanning a poster."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _derive(secret: bytes, label: bytes) -> bytes:
+    return hmac.new(secret, label, hashlib.sha256).digest()
+
+
+def key_file_for(database_url: str) -> Path:
+    """``gopy.db`` keeps its generated secret in ``gopy.db.key``; other databases in
+    ``gopy-secret.key`` in the working directory."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database + ".key")
+    return DEFAULT_KEY_FILE
+
+
+def load_or_create(path: Path) -> bytes:
+    """The secret in ``path``, created (readable by its owner only) on first use."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as file:
+        file.write(secrets.token_hex(32).encode())
+    log.warning("generated a server secret in %s: set GOPY_SECRET_KEY in production", path)
+    return path.read_bytes().strip()
+
+
+def server_key(database_url: str, configured: str | None) -> ServerKey:
+    """The configured secret, else the generated one kept beside the database."""
+    if configured:
+        return ServerKey(configured.encode())
+    return ServerKey(load_or_create(key_file_for(database_url)))

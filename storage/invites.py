@@ -96,3 +96,79 @@ async def redeem_invite(
         replace_others=invite.mode is InviteMode.REPLACE,
     )
     return Redeemed(RedeemOutcome.OK, unit, invite.role)
+
+
+# Listing and revoking. An invite keeps no revoked flag (no column for it): revoking makes an
+# unused invite expire now, which is what redeeming it then says, and what listing shows.
+
+
+class InviteState(StrEnum):
+    OPEN = "open"  # unused and not expired: it still works
+    USED = "used"
+    EXPIRED = "expired"  # its time ran out, or it was revoked
+
+
+def invite_state(invite: Invite, now: datetime) -> InviteState:
+    if invite.used_at is not None:
+        return InviteState.USED
+    return InviteState.EXPIRED if invite.expires_at <= now else InviteState.OPEN
+
+
+async def invites_of(*, session: AsyncSession, unit: Unit) -> list[tuple[Invite, Person | None]]:
+    """A unit's invites, the newest first, each with who used it."""
+    result = await session.execute(
+        select(Invite, Person)
+        .outerjoin(Person, col(Person.id) == Invite.used_by_id)
+        .where(Invite.unit_id == unit.id)
+        .order_by(col(Invite.created_at).desc(), col(Invite.id).desc())
+    )
+    return [(invite, person) for invite, person in result.all()]
+
+
+async def find_invite(
+    *, session: AsyncSession, code: str | None = None, invite_id: int | None = None
+) -> Invite | None:
+    """An invite by its plain code (as printed) or by its number (as listed)."""
+    if invite_id is not None:
+        return await session.get(Invite, invite_id)
+    if code is None:
+        return None
+    result = await session.execute(select(Invite).where(Invite.code_hash == hash_code(code)))
+    return result.scalar_one_or_none()
+
+
+async def revoke_invite(*, session: AsyncSession, invite: Invite, now: datetime) -> InviteState:
+    """Make an open invite expire now. Returns its state before: ``OPEN`` means revoked now.
+
+    The UPDATE is conditional, like a redemption's, so an invite used a moment ago stays used.
+    """
+    revoked = await session.execute(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if rowcount(revoked) == 1:
+        await session.refresh(invite)
+        return InviteState.OPEN
+    await session.refresh(invite)
+    return invite_state(invite, now)
+
+
+async def revoke_open_invites(*, session: AsyncSession, unit: Unit, now: datetime) -> int:
+    """Make every open invite of a unit expire now; how many there were."""
+    revoked = await session.execute(
+        update(Invite)
+        .where(
+            col(Invite.unit_id) == unit.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(revoked)

@@ -49,7 +49,7 @@ def _table(*columns: str, title: str | None = None) -> Table:
 def print_units(rows: list[Row], *, tree: bool) -> None:
     console = Console()
     if not rows:
-        console.print(_("No units yet. Import them: gopy org import units.yaml"))
+        console.print(_("No units yet. Import them: gopy org import units.yaml"), soft_wrap=True)
         return
     if tree:
         roots: list[Tree] = []
@@ -82,7 +82,9 @@ def state_label(state: str) -> str:
 def print_campaigns(rows: list[Row]) -> None:
     console = Console()
     if not rows:
-        console.print(_("No campaigns yet. Import one: gopy campaign import campaign.yaml"))
+        console.print(
+            _("No campaigns yet. Import one: gopy campaign import campaign.yaml"), soft_wrap=True
+        )
         return
     table = _table(_("Code"), _("Title"), _("Unit"), _("Starts"), _("Ends"), _("State"))
     for row in rows:
@@ -104,7 +106,7 @@ def _default(value: str, is_default: bool) -> str:
 def print_campaign(data: Row) -> None:
     console = Console(highlight=False)
     console.print(f"[bold]{data['code']} — {data['title']}[/bold]")
-    console.print(_("Run by: {unit}", unit=data["unit"]))
+    console.print(_("Run by: {unit}", unit=data["unit"]), soft_wrap=True)
     console.print(
         _(
             "From {starts} to {ends} ({timezone}), {state}",
@@ -115,9 +117,11 @@ def print_campaign(data: Row) -> None:
         )
     )
     reminders = _default(data["reminders"], data["reminders_default"])
-    console.print(_("Reminders before each deadline: {reminders}", reminders=reminders))
+    console.print(
+        _("Reminders before each deadline: {reminders}", reminders=reminders), soft_wrap=True
+    )
     quiet = _default(data["quiet_hours"], data["quiet_hours_default"])
-    console.print(_("Quiet hours: {hours}", hours=quiet))
+    console.print(_("Quiet hours: {hours}", hours=quiet), soft_wrap=True)
     deadlines = _table(_("Level"), _("Weekly deadline (local time)"), title=_("Deadlines"))
     for row in data["deadlines"]:
         deadlines.add_row(row["level"], f"{weekday_name(row['weekday'])} {row['time']}")
@@ -130,7 +134,9 @@ def print_campaign(data: Row) -> None:
         form.add_row(str(number), row["key"], row["kind"], label)
     console.print(form)
     if not data["documents"]:
-        console.print(_("No draft documents: citizens cannot comment on this campaign."))
+        console.print(
+            _("No draft documents: citizens cannot comment on this campaign."), soft_wrap=True
+        )
     for doc in data["documents"]:
         sections = _table(_("Section"), _("Heading"), title=f"{doc['code']} — {doc['title']}")
         for section in doc["sections"]:
@@ -149,7 +155,9 @@ def print_campaign(data: Row) -> None:
             )
         console.print(codes)
     else:
-        console.print(_("No QR code made yet (gopy qr {code}).", code=data["code"]))
+        console.print(
+            _("No QR code made yet (gopy qr {code}).", code=data["code"]), soft_wrap=True
+        )
 
 
 def invite_state_label(state: str) -> str:
@@ -164,7 +172,9 @@ def invite_state_label(state: str) -> str:
 def print_invites(rows: list[Row], unit: str) -> None:
     console = Console(highlight=False)
     if not rows:
-        console.print(_("{unit} has no invites. Make one: gopy invite {unit}", unit=unit))
+        console.print(
+            _("{unit} has no invites. Make one: gopy invite {unit}", unit=unit), soft_wrap=True
+        )
         return
     table = _table(
         _("No."), _("Role"), _("Created"), _("Expires"), _("State"), _("Used by"), _("Used at")
@@ -185,7 +195,8 @@ def print_invites(rows: list[Row], unit: str) -> None:
         _(
             "Codes are stored hashed and cannot be shown again; revoke one by its number: "
             "gopy invite revoke --id N"
-        )
+        ),
+        soft_wrap=True,
     )
 
 
@@ -193,7 +204,8 @@ def print_people(rows: list[Row], unit: str) -> None:
     console = Console(highlight=False)
     if not rows:
         console.print(
-            _("Nobody holds a role in {unit} yet. Invite someone: gopy invite {unit}", unit=unit)
+            _("Nobody holds a role in {unit} yet. Invite someone: gopy invite {unit}", unit=unit),
+            soft_wrap=True,
         )
         return
     table = _table(_("No."), _("Name"), _("Role"), _("Channel"), _("Joined"), _("Blocked the bot"))

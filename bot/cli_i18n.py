@@ -28,11 +28,19 @@ def N_(message: str) -> str:  # the name extractors look for
 def cli_locale() -> str:
     """``GOPY_LOCALE`` from the environment or ``.env`` (as ``Settings`` reads it), else vi."""
     chosen = os.environ.get("GOPY_LOCALE")
-    if chosen is None and os.path.isfile(".env"):
-        from dotenv import dotenv_values
-
-        chosen = dotenv_values(".env").get("GOPY_LOCALE")
+    if chosen is None:
+        chosen = _dotenv_locale(os.path.abspath(".env"))
     return (chosen or DEFAULT_LOCALE).strip().lower()
+
+
+@cache
+def _dotenv_locale(path: str) -> str | None:
+    """Read once per process: every translated string asks for the language."""
+    if not os.path.isfile(path):
+        return None
+    from dotenv import dotenv_values
+
+    return dotenv_values(path).get("GOPY_LOCALE")
 
 
 @cache

@@ -18,6 +18,7 @@ from bot.cli_support import fail, settings, with_session
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
+    from datetime import datetime
 
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +45,7 @@ def _run(fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         raise fail(str(problem)) from None
 
 
-def _now() -> Any:
+def _now() -> datetime:
     from scheduler.clock import SystemClock
 
     return SystemClock().now()

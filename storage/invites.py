@@ -111,7 +111,8 @@ class InviteState(StrEnum):
 def invite_state(invite: Invite, now: datetime) -> InviteState:
     if invite.used_at is not None:
         return InviteState.USED
-    return InviteState.EXPIRED if invite.expires_at <= now else InviteState.OPEN
+    # As ``redeem_invite`` decides: an invite is still good at the very moment it expires.
+    return InviteState.EXPIRED if invite.expires_at < now else InviteState.OPEN
 
 
 async def invites_of(*, session: AsyncSession, unit: Unit) -> list[tuple[Invite, Person | None]]:
@@ -147,16 +148,13 @@ async def revoke_invite(*, session: AsyncSession, invite: Invite, now: datetime)
         .where(
             col(Invite.id) == invite.id,
             col(Invite.used_at).is_(None),
-            col(Invite.expires_at) > now,
+            col(Invite.expires_at) >= now,
         )
         .values(expires_at=now)
         .execution_options(synchronize_session=False)
     )
-    if rowcount(revoked) == 1:
-        await session.refresh(invite)
-        return InviteState.OPEN
     await session.refresh(invite)
-    return invite_state(invite, now)
+    return InviteState.OPEN if rowcount(revoked) == 1 else invite_state(invite, now)
 
 
 async def revoke_open_invites(*, session: AsyncSession, unit: Unit, now: datetime) -> int:
@@ -166,7 +164,7 @@ async def revoke_open_invites(*, session: AsyncSession, unit: Unit, now: datetim
         .where(
             col(Invite.unit_id) == unit.id,
             col(Invite.used_at).is_(None),
-            col(Invite.expires_at) > now,
+            col(Invite.expires_at) >= now,
         )
         .values(expires_at=now)
         .execution_options(synchronize_session=False)

@@ -336,3 +336,16 @@ def test_help_in_a_real_process_follows_gopy_locale(tmp_path: Path) -> None:
             check=False,
         )
         assert words in done.stdout, done.stdout + done.stderr
+
+
+def test_the_language_may_come_from_dotenv(env: Path) -> None:
+    (env / ".env").write_text("GOPY_LOCALE=en\n", "utf-8")
+    assert "Show the units as a tree" in ok("org", "list", "--help")
+
+
+def test_invite_options_may_come_before_the_unit(env: Path) -> None:
+    ok("demo")
+    assert len(codes_in(ok("invite", "--role", "official", "NGOCHA"))) == 1
+    officials = [i for i in as_json("invite", "list", "NGOCHA") if i["role"] == "official"]
+    assert len(officials) == 2, "the demo's and this one"
+    assert "list" in ok("invite", "--help") and "revoke" in ok("invite", "--help")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -39,6 +40,11 @@ def weekday_name(index: int) -> str:
     return names[index]
 
 
+def _row(table: Table, *cells: str) -> None:
+    """A row of data: names may hold brackets, which rich would read as markup."""
+    table.add_row(*(escape(cell) for cell in cells))
+
+
 def _table(*columns: str, title: str | None = None) -> Table:
     table = Table(title=title, title_justify="left")
     for column in columns:
@@ -55,7 +61,7 @@ def print_units(rows: list[Row], *, tree: bool) -> None:
         roots: list[Tree] = []
         branches: dict[str, Tree] = {}
         for row in rows:
-            label = f"[bold]{row['code']}[/bold] {row['name']} [dim]({row['level']})[/dim]"
+            label = f"[bold]{row['code']}[/bold] {escape(row['name'])} [dim]({row['level']})[/dim]"
             parent = branches.get(row["parent"]) if row["parent"] else None
             node = parent.add(label) if parent is not None else Tree(label)
             if parent is None:
@@ -66,7 +72,7 @@ def print_units(rows: list[Row], *, tree: bool) -> None:
         return
     table = _table(_("Code"), _("Name"), _("Level"), _("Parent"))
     for row in rows:
-        table.add_row(row["code"], row["name"], row["level"], row["parent"] or "")
+        _row(table, row["code"], row["name"], row["level"], row["parent"] or "")
     console.print(table, highlight=False)
 
 
@@ -88,7 +94,8 @@ def print_campaigns(rows: list[Row]) -> None:
         return
     table = _table(_("Code"), _("Title"), _("Unit"), _("Starts"), _("Ends"), _("State"))
     for row in rows:
-        table.add_row(
+        _row(
+            table,
             row["code"],
             row["title"],
             row["unit"],
@@ -105,7 +112,7 @@ def _default(value: str, is_default: bool) -> str:
 
 def print_campaign(data: Row) -> None:
     console = Console(highlight=False)
-    console.print(f"[bold]{data['code']} — {data['title']}[/bold]")
+    console.print(f"[bold]{data['code']} — {escape(data['title'])}[/bold]")
     console.print(_("Run by: {unit}", unit=data["unit"]), soft_wrap=True)
     console.print(
         _(
@@ -124,30 +131,33 @@ def print_campaign(data: Row) -> None:
     console.print(_("Quiet hours: {hours}", hours=quiet), soft_wrap=True)
     deadlines = _table(_("Level"), _("Weekly deadline (local time)"), title=_("Deadlines"))
     for row in data["deadlines"]:
-        deadlines.add_row(row["level"], f"{weekday_name(row['weekday'])} {row['time']}")
+        _row(deadlines, row["level"], f"{weekday_name(row['weekday'])} {row['time']}")
     console.print(deadlines)
     form = _table("#", _("Key"), _("Kind"), _("Question"), title=_("Report form"))
     for number, row in enumerate(data["form"], start=1):
         label = row["label"] + (" " + _("(optional)") if row["optional"] else "")
         if row["choices"]:
             label += "\n  " + "; ".join(row["choices"])
-        form.add_row(str(number), row["key"], row["kind"], label)
+        _row(form, str(number), row["key"], row["kind"], label)
     console.print(form)
     if not data["documents"]:
         console.print(
             _("No draft documents: citizens cannot comment on this campaign."), soft_wrap=True
         )
     for doc in data["documents"]:
-        sections = _table(_("Section"), _("Heading"), title=f"{doc['code']} — {doc['title']}")
+        sections = _table(
+            _("Section"), _("Heading"), title=escape(f"{doc['code']} — {doc['title']}")
+        )
         for section in doc["sections"]:
-            sections.add_row(section["number"], section["heading"])
+            _row(sections, section["number"], section["heading"])
         console.print(sections)
         if doc["url"]:
-            console.print(f"  {doc['url']}", soft_wrap=True)
+            console.print(f"  {escape(doc['url'])}", soft_wrap=True)
     if data["entry_points"]:
         codes = _table(_("Code"), _("Document"), _("Section"), _("Made"), title=_("QR codes made"))
         for entry in data["entry_points"]:
-            codes.add_row(
+            _row(
+                codes,
                 entry["code"],
                 entry["document"] or _("(whole campaign)"),
                 entry["section"] or "",
@@ -181,7 +191,8 @@ def print_invites(rows: list[Row], unit: str) -> None:
     )
     for row in rows:
         who = row["used_by"]
-        table.add_row(
+        _row(
+            table,
             str(row["id"]),
             row["role"],
             when(row["created"]),
@@ -210,7 +221,8 @@ def print_people(rows: list[Row], unit: str) -> None:
         return
     table = _table(_("No."), _("Name"), _("Role"), _("Channel"), _("Joined"), _("Blocked the bot"))
     for row in rows:
-        table.add_row(
+        _row(
+            table,
             str(row["id"]),
             row["name"],
             row["role"],

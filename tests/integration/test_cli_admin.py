@@ -349,3 +349,11 @@ def test_invite_options_may_come_before_the_unit(env: Path) -> None:
     officials = [i for i in as_json("invite", "list", "NGOCHA") if i["role"] == "official"]
     assert len(officials) == 2, "the demo's and this one"
     assert "list" in ok("invite", "--help") and "revoke" in ok("invite", "--help")
+
+
+def test_names_with_brackets_are_shown_as_written(env: Path) -> None:
+    units = env / "units.yaml"
+    units.write_text('units:\n  - {code: W, name: "Phường [mới] [bold]", level: ward}\n', "utf-8")
+    ok("org", "import", str(units))
+    assert "Phường [mới] [bold]" in ok("org", "list")
+    assert "Phường [mới] [bold]" in ok("org", "list", "--tree")

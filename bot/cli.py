@@ -108,7 +108,7 @@ def _import(load: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         return asyncio.run(_with_session(load))
     except ImportProblem as problem:
-        raise _fail(str(problem)) from None
+        raise _fail(_("Nothing was imported: {problem}", problem=problem)) from None
 
 
 @org_app.command(

@@ -357,3 +357,16 @@ def test_names_with_brackets_are_shown_as_written(env: Path) -> None:
     ok("org", "import", str(units))
     assert "Phường [mới] [bold]" in ok("org", "list")
     assert "Phường [mới] [bold]" in ok("org", "list", "--tree")
+
+
+def test_a_bad_file_says_nothing_was_imported(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = env / "units.yaml"
+    bad.write_text("units:\n  - code: HN\n    name: Hà Nội\n    level: planet\n", "utf-8")
+    result = runner.invoke(app, ["org", "import", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.startswith("Tệp có lỗi, chưa nhập gì: units.yaml, line 4: level:")
+    assert as_json("org", "list") == []
+
+    monkeypatch.setenv("GOPY_LOCALE", "en")
+    result = runner.invoke(app, ["org", "import", str(bad)])
+    assert result.output.startswith("Nothing was imported: units.yaml, line 4")

@@ -47,7 +47,6 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(invite_app, name="invite")
 comments_app = typer.Typer(help=N_("Citizens' comments."), no_args_is_help=True)
 app.add_typer(comments_app, name="comments")
-register(app=app, org_app=org_app, campaign_app=campaign_app, invite_app=invite_app)
 
 
 @app.command(
@@ -407,6 +406,10 @@ def comments_export(
         raise _fail(str(problem)) from None
     target.write_bytes(data)
     typer.echo(_("Wrote {count} comments to {path}", count=count, path=target))
+
+
+# After the commands above, so that each group lists them first (import, then list; create…).
+register(app=app, org_app=org_app, campaign_app=campaign_app, invite_app=invite_app)
 
 
 def main() -> None:

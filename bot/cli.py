@@ -11,6 +11,12 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from bot.cli_i18n import N_, Translated, _
+from bot.cli_support import fail as _fail
+from bot.cli_support import settings as _settings
+from bot.cli_support import with_session as _with_session
+from bot.commands_admin import InviteGroup, register
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,50 +25,34 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# Help texts are msgids, translated when the command line runs (bot.cli_i18n).
 app = typer.Typer(
-    help="gopy — chatbot góp ý dự thảo văn kiện (Telegram, Zalo).", no_args_is_help=True
+    cls=Translated,
+    help=N_("gopy — a chatbot for comments on draft documents (Telegram, Zalo)."),
+    no_args_is_help=True,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-org_app = typer.Typer(help="Units: city → ward → cell.", no_args_is_help=True)
-campaign_app = typer.Typer(help="Campaigns, deadlines, forms, documents.", no_args_is_help=True)
+db_app = typer.Typer(help=N_("Database schema."), no_args_is_help=True)
+org_app = typer.Typer(help=N_("Units: city → ward → cell."), no_args_is_help=True)
+campaign_app = typer.Typer(
+    help=N_("Campaigns, deadlines, forms, documents."), no_args_is_help=True
+)
+invite_app = typer.Typer(
+    cls=InviteGroup,
+    help=N_("Invites: make (gopy invite UNIT), list and revoke them."),
+    no_args_is_help=True,
+)
 app.add_typer(db_app, name="db")
 app.add_typer(org_app, name="org")
 app.add_typer(campaign_app, name="campaign")
-comments_app = typer.Typer(help="Citizens' comments.", no_args_is_help=True)
+app.add_typer(invite_app, name="invite")
+comments_app = typer.Typer(help=N_("Citizens' comments."), no_args_is_help=True)
 app.add_typer(comments_app, name="comments")
 
 
-def _settings() -> Settings:
-    from bot.config import Settings
-
-    return Settings()
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.secho(message, fg=typer.colors.RED, err=True)
-    return typer.Exit(code=1)
-
-
-async def _with_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``fn`` in one transaction on a migrated database; commit only if it succeeds."""
-    from storage.database import create_engine, create_session_factory
-    from storage.migrate import upgrade
-
-    settings = _settings()
-    await upgrade(settings.database_url, key=settings.server_key())
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            result = await fn(session)
-            await session.commit()
-            return result
-    finally:
-        await engine.dispose()
-
-
-@app.command()
+@app.command(
+    help=N_("Start the bot: Telegram and/or Zalo with a token, else the simulator on :8080.")
+)
 def run() -> None:
-    """Start the bot: Telegram and/or Zalo with a token, else the simulator on :8080."""
     from bot.runner import run as run_bot
 
     logging.basicConfig(
@@ -71,22 +61,20 @@ def run() -> None:
     try:
         asyncio.run(run_bot(_settings()))
     except KeyboardInterrupt:
-        typer.echo("Đã dừng.")
+        typer.echo(_("Stopped."))
 
 
-@db_app.command("upgrade")
+@db_app.command("upgrade", help=N_("Apply the database migrations (safe to run again)."))
 def db_upgrade() -> None:
-    """Apply the database migrations (safe to run again)."""
     from storage.migrate import upgrade
 
     settings = _settings()
     asyncio.run(upgrade(settings.database_url, key=settings.server_key()))
-    typer.echo("Cơ sở dữ liệu đã được cập nhật.")
+    typer.echo(_("The database is up to date."))
 
 
-@app.command()
+@app.command(help=N_("Load a demo ward with 12 cells and a campaign; print the invite codes."))
 def demo() -> None:
-    """Load a demo ward with 12 cells and a campaign; print the invite codes."""
     from rich.console import Console
 
     from bot.demo import DemoData, load_demo
@@ -109,10 +97,10 @@ def demo() -> None:
     # Plain lines, not a table: a link cut to the terminal's width cannot be copied.
     rows = [*data.secretary_invites, (data.ward, data.official_invite)]
     for unit, code in rows:
-        who = "Cán bộ phường" if unit is data.ward else unit.name
+        who = _("Ward official") if unit is data.ward else unit.name
         console.print(f"{who}: [bold]{_pretty(code)}[/bold]", highlight=False)
         console.print(f"  {_link(username, code)}", soft_wrap=True, highlight=False)
-    typer.echo("Trình mô phỏng (make run) đã có sẵn những người dùng này.")
+    typer.echo(_("The simulator (make run) already has these users."))
 
 
 def _import(load: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -122,55 +110,65 @@ def _import(load: Callable[[AsyncSession], Awaitable[T]]) -> T:
     try:
         return asyncio.run(_with_session(load))
     except ImportProblem as problem:
-        raise _fail(str(problem)) from None
+        raise _fail(_("Nothing was imported: {problem}", problem=problem)) from None
 
 
-@org_app.command("import")
-def org_import(file: Annotated[Path, typer.Argument(help="YAML file of units")]) -> None:
-    """Import or update units from a YAML file."""
+@org_app.command(
+    "import", help=N_("Import or update units from a YAML file (docs/units-yaml.md).")
+)
+def org_import(file: Annotated[Path, typer.Argument(help=N_("YAML file of units"))]) -> None:
     from bot.importers.org import import_org
 
     summary = _import(lambda s: import_org(session=s, path=file))
-    typer.echo(f"Đã nhập: {summary}")
+    typer.echo(
+        _(
+            "Created {created} units, updated {updated}, left {unchanged} unchanged.",
+            created=summary.created,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+        )
+    )
 
 
-@campaign_app.command("import")
-def campaign_import(file: Annotated[Path, typer.Argument(help="YAML file of a campaign")]) -> None:
-    """Import or update a campaign from a YAML file."""
-    from bot.importers.campaign import import_campaign
-
-    campaign = _import(lambda s: import_campaign(session=s, path=file))
-    typer.echo(f"Đã nhập đợt: {campaign.code} — {campaign.title}")
-
-
-@app.command()
-def invite(
-    unit_code: Annotated[str, typer.Argument(help="Code of the unit, e.g. NGOCHA-CB01")],
-    role: Annotated[str, typer.Option(help="secretary or official")] = "secretary",
-    count: Annotated[int, typer.Option(min=1, max=500)] = 1,
-    replace: Annotated[
-        bool, typer.Option(help="The new holder replaces the current ones instead of joining them")
-    ] = False,
-    days: Annotated[int | None, typer.Option(min=1, max=365, help="Days until expiry")] = None,
+@campaign_app.command(
+    "import", help=N_("Import or update a campaign from a YAML file (docs/campaign-yaml.md).")
+)
+def campaign_import(
+    file: Annotated[Path, typer.Argument(help=N_("YAML file of a campaign"))],
 ) -> None:
-    """Print single-use invites (deep link and code to type) for a unit."""
+    from bot.admin_actions import import_campaign_told
+
+    typer.echo(_import(lambda s: import_campaign_told(session=s, path=file)))
+
+
+@invite_app.command(
+    "create", help=N_("Print single-use invites (deep link and code to type) for a unit.")
+)
+def invite(
+    unit_code: Annotated[str, typer.Argument(help=N_("Code of the unit, e.g. NGOCHA-CB01"))],
+    role: Annotated[str, typer.Option(help=N_("secretary or official"))] = "secretary",
+    count: Annotated[int, typer.Option(min=1, max=500, help=N_("How many invites"))] = 1,
+    replace: Annotated[
+        bool,
+        typer.Option(help=N_("The new holder replaces the current ones instead of joining them")),
+    ] = False,
+    days: Annotated[int | None, typer.Option(min=1, max=365, help=N_("Days until expiry"))] = None,
+) -> None:
     from storage.invites import create_invites
     from storage.models import InviteMode, RoleKind
-    from storage.units import get_unit
 
     try:
         kind = RoleKind(role)
     except ValueError:
-        raise _fail("--role phải là secretary hoặc official.") from None
+        raise _fail(_("--role is secretary or official.")) from None
     settings = _settings()
     ttl = timedelta(days=days or settings.invite_ttl_days)
 
-    async def make(session: AsyncSession) -> list[str] | None:
+    async def make(session: AsyncSession) -> list[str]:
+        from bot.admin_views import unit_or_fail
         from scheduler.clock import SystemClock
 
-        unit = await get_unit(session=session, code=unit_code)
-        if unit is None:
-            return None
+        unit = await unit_or_fail(session, unit_code)
         return await create_invites(
             session=session,
             unit=unit,
@@ -182,13 +180,16 @@ def invite(
             ttl=ttl,
         )
 
-    codes = asyncio.run(_with_session(make))
-    if codes is None:
-        raise _fail(f"Không tìm thấy đơn vị có mã {unit_code}.")
+    from bot.admin_views import AdminProblem
+
+    try:
+        codes = asyncio.run(_with_session(make))
+    except AdminProblem as problem:
+        raise _fail(str(problem)) from None
     username = _bot_username(settings)
     for code in codes:
         typer.echo(f"{_pretty(code)}\t{_link(username, code)}")
-    typer.echo(f"Hết hạn sau {ttl.days} ngày; mỗi mã dùng được một lần.", err=True)
+    typer.echo(_("Expires in {days} days; each code works once.", days=ttl.days), err=True)
 
 
 def _pretty(code: str) -> str:
@@ -199,7 +200,7 @@ def _pretty(code: str) -> str:
 
 def _link(username: str | None, code: str) -> str:
     if not username:
-        return "(đặt GOPY_TELEGRAM_BOT_USERNAME để in liên kết)"
+        return _("(set GOPY_TELEGRAM_BOT_USERNAME to print links)")
     return f"https://t.me/{username}?start=i-{code}"
 
 
@@ -222,17 +223,17 @@ def _bot_username(settings: Settings) -> str | None:
     return asyncio.run(ask())
 
 
-@app.command()
+@app.command(help=N_("Run reminders, escalations and digests in their own process (see README)."))
 def scheduler() -> None:
-    """Run reminders, escalations and digests in their own process (see README)."""
     from bot.runner import run_scheduler
 
     settings = _settings()
     if settings.simulator:
         raise _fail(
-            "gopy scheduler gửi tin qua Telegram hoặc Zalo: hãy đặt GOPY_TELEGRAM_TOKEN "
-            "hoặc GOPY_ZALO_TOKEN. "
-            "Trong trình mô phỏng, lịch nhắc chạy sẵn trong gopy run."
+            _(
+                "gopy scheduler sends through Telegram or Zalo: set GOPY_TELEGRAM_TOKEN or "
+                "GOPY_ZALO_TOKEN. In the simulator, reminders already run inside gopy run."
+            )
         )
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -240,27 +241,29 @@ def scheduler() -> None:
     try:
         asyncio.run(run_scheduler(settings))
     except KeyboardInterrupt:
-        typer.echo("Đã dừng.")
+        typer.echo(_("Stopped."))
 
 
-@app.command()
+@app.command(
+    help=N_("Run the sweeps that are due now (reminders, escalations, digests), or show them.")
+)
 def remind(
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Show who would be messaged, and why; send nothing")
+        bool,
+        typer.Option("--dry-run", help=N_("Show who would be messaged, and why; send nothing")),
     ] = False,
     at: Annotated[
         str | None,
         typer.Option(
-            help='With --dry-run: as if it were this local time, e.g. "2025-11-12 15:00"'
+            help=N_('With --dry-run: as if it were this local time, e.g. "2025-11-12 15:00"')
         ),
     ] = None,
 ) -> None:
-    """Run the sweeps that are due now (reminders, escalations, digests), or show them."""
     from bot.commands_scheduler import print_outcomes, run_sweeps
 
     settings = _settings()
     if at is not None and not dry_run:
-        raise _fail("--at chỉ dùng cùng --dry-run (không gửi tin theo một giờ giả định).")
+        raise _fail(_("--at goes with --dry-run only (nothing is sent at a made-up time)."))
     try:
         outcomes = asyncio.run(run_sweeps(settings, at=at, dry_run=dry_run))
     except ValueError as error:
@@ -268,34 +271,36 @@ def remind(
     print_outcomes(outcomes, dry_run=dry_run)
 
 
-@app.command()
+@app.command(
+    help=N_("Queued messages: pending, sent, failed and skipped, and the latest failures.")
+)
 def outbox() -> None:
-    """Queued messages: pending, sent, failed and skipped, and the latest failures."""
     from bot.commands_scheduler import print_outbox
 
     asyncio.run(print_outbox(_settings()))
 
 
-@app.command()
+@app.command(help=N_("Print the deep link of a QR code, and write the code and an A5 poster."))
 def qr(
-    campaign: Annotated[str, typer.Argument(help="Code of the campaign, e.g. dh14")],
-    document: Annotated[str | None, typer.Option(help="Code of a document, e.g. bctt")] = None,
-    section: Annotated[str | None, typer.Option(help="Number of a section, e.g. I")] = None,
+    campaign: Annotated[str, typer.Argument(help=N_("Code of the campaign, e.g. dh14"))],
+    document: Annotated[str | None, typer.Option(help=N_("Code of a document, e.g. bctt"))] = None,
+    section: Annotated[str | None, typer.Option(help=N_("Number of a section, e.g. I"))] = None,
     report: Annotated[
-        bool, typer.Option("--report", help="The secretaries' quick report instead")
+        bool, typer.Option("--report", help=N_("The secretaries' quick report instead"))
     ] = False,
-    out: Annotated[Path | None, typer.Option(help="The QR code as PNG")] = None,
-    poster: Annotated[Path | None, typer.Option(help="An A5 poster, .png or .pdf")] = None,
+    out: Annotated[Path | None, typer.Option(help=N_("The QR code as PNG"))] = None,
+    poster: Annotated[Path | None, typer.Option(help=N_("An A5 poster, .png or .pdf"))] = None,
 ) -> None:
-    """Print the deep link of a QR code, and write the code and an A5 poster."""
     from bot.commands_comments import CommandProblem, Made, make_qr, page_format
 
     settings = _settings()
     username = _bot_username(settings)
     if not username:
         raise _fail(
-            "Cần tên bot để tạo liên kết: đặt GOPY_TELEGRAM_BOT_USERNAME "
-            "(hoặc GOPY_TELEGRAM_TOKEN)."
+            _(
+                "Links need the bot's name: set GOPY_TELEGRAM_BOT_USERNAME "
+                "(or GOPY_TELEGRAM_TOKEN)."
+            )
         )
     try:
         page = page_format(poster) if poster else None
@@ -321,34 +326,36 @@ def qr(
         raise _fail(str(problem)) from None
     typer.echo(f"{made.what}\n{made.link}")
     if made.code:
-        typer.echo(f"Mã để nhắn: {made.code}")
+        typer.echo(_("Code to type: {code}", code=made.code))
     for path, data in ((qr_file, made.qr), (poster, made.poster)):
         if path is not None and data is not None:
             path.write_bytes(data)
-            typer.echo(f"Đã ghi: {path}")
+            typer.echo(_("Written: {path}", path=path))
 
 
-@app.command("export")
+@app.command(
+    "export",
+    help=N_("Write the consolidated report of a unit: a letter (DOCX), a workbook (XLSX) or CSV."),
+)
 def export_report(
-    unit: Annotated[str, typer.Option(help="Code of the ward or city, e.g. NGOCHA")],
+    unit: Annotated[str, typer.Option(help=N_("Code of the ward or city, e.g. NGOCHA"))],
     week: Annotated[
-        str | None, typer.Option(help="ISO week, e.g. 2025-W46 (default: the last closed)")
+        str | None, typer.Option(help=N_("ISO week, e.g. 2025-W46 (default: the last closed)"))
     ] = None,
     campaign: Annotated[
-        bool, typer.Option("--campaign", help="The whole campaign (the final report)")
+        bool, typer.Option("--campaign", help=N_("The whole campaign (the final report)"))
     ] = False,
-    of: Annotated[str | None, typer.Option(help="Code of the campaign, if several")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="docx, xlsx or csv")] = "docx",
-    out: Annotated[Path | None, typer.Option(help="File to write")] = None,
+    of: Annotated[str | None, typer.Option(help=N_("Code of the campaign, if several"))] = None,
+    fmt: Annotated[str, typer.Option("--format", help=N_("docx, xlsx or csv"))] = "docx",
+    out: Annotated[Path | None, typer.Option(help=N_("File to write"))] = None,
 ) -> None:
-    """Write the consolidated report of a unit: a letter (DOCX), a workbook (XLSX) or CSV."""
     from bot.commands_comments import CommandProblem
     from bot.commands_report import export_report as export
 
     if fmt not in ("docx", "xlsx", "csv"):
-        raise _fail("--format phải là docx, xlsx hoặc csv.")
+        raise _fail(_("--format is docx, xlsx or csv."))
     if week and campaign:
-        raise _fail("Chọn --week hoặc --campaign, không cả hai.")
+        raise _fail(_("Choose --week or --campaign, not both."))
     settings = _settings()
     target = out or Path(f"bao-cao-{unit.lower()}.{fmt}")
     kind: ReportFormat = "csv" if fmt == "csv" else ("xlsx" if fmt == "xlsx" else "docx")
@@ -369,20 +376,23 @@ def export_report(
     except CommandProblem as problem:
         raise _fail(str(problem)) from None
     target.write_bytes(data)
-    typer.echo(f"{caption}\nĐã ghi: {target}")
+    typer.echo(caption)
+    typer.echo(_("Written: {path}", path=target))
 
 
-@comments_app.command("export")
+@comments_app.command(
+    "export",
+    help=N_("Write the campaign's comments, grouped by document and section, to XLSX or CSV."),
+)
 def comments_export(
-    campaign: Annotated[str, typer.Argument(help="Code of the campaign, e.g. dh14")],
-    fmt: Annotated[str, typer.Option("--format", help="xlsx or csv")] = "xlsx",
-    out: Annotated[Path | None, typer.Option(help="File to write")] = None,
+    campaign: Annotated[str, typer.Argument(help=N_("Code of the campaign, e.g. dh14"))],
+    fmt: Annotated[str, typer.Option("--format", help=N_("xlsx or csv"))] = "xlsx",
+    out: Annotated[Path | None, typer.Option(help=N_("File to write"))] = None,
 ) -> None:
-    """Write the campaign's comments, grouped by document and section, to XLSX or CSV."""
     from bot.commands_comments import CommandProblem, export_comments_file
 
     if fmt not in ("xlsx", "csv"):
-        raise _fail("--format phải là xlsx hoặc csv.")
+        raise _fail(_("--format is xlsx or csv."))
     settings = _settings()
     target = out or Path(f"gopy-{campaign}-comments.{fmt}")
 
@@ -399,7 +409,11 @@ def comments_export(
     except CommandProblem as problem:
         raise _fail(str(problem)) from None
     target.write_bytes(data)
-    typer.echo(f"Đã ghi {count} ý kiến vào {target}")
+    typer.echo(_("Wrote {count} comments to {path}", count=count, path=target))
+
+
+# After the commands above, so that each group lists them first (import, then list; create…).
+register(app=app, org_app=org_app, campaign_app=campaign_app, invite_app=invite_app)
 
 
 def main() -> None:

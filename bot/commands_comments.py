@@ -14,6 +14,8 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.admin_views import no_campaign
+from bot.cli_i18n import _
 from bot.config import Settings
 from bot.files import Files
 from bot.i18n import build_i18n
@@ -64,7 +66,7 @@ async def make_qr(
     secretaries' quick report; the entry code is created on first use and kept."""
     campaign = await get_campaign(session=session, code=campaign_code)
     if campaign is None:
-        raise CommandProblem(f"Không tìm thấy đợt có mã {campaign_code}.")
+        raise CommandProblem(no_campaign(campaign_code))
     unit = await session.get(Unit, campaign.unit_id)
     assert unit is not None
     files = Files()
@@ -75,7 +77,7 @@ async def make_qr(
             link = create_deep_link(username, "start", REPORT_PAYLOAD)
             if poster is not None:
                 page = files.report_poster(link=link, handle=handle, footer=unit.name, fmt=poster)
-            code, what = None, "Báo cáo nhanh của bí thư chi bộ"
+            code, what = None, _("The cell secretaries' quick report")
         else:
             target = await _target(session, campaign_code, document_code, section_number)
             entry = await entry_for(session=session, target=target, now=SystemClock().now())
@@ -99,7 +101,7 @@ def page_format(path: Path) -> PageFormat:
     suffix = path.suffix.lower()
     if suffix in (".png", ".pdf"):
         return "png" if suffix == ".png" else "pdf"
-    raise CommandProblem("Áp phích phải là tệp .png hoặc .pdf.")
+    raise CommandProblem(_("The poster is a .png or .pdf file."))
 
 
 async def _target(
@@ -109,7 +111,7 @@ async def _target(
     assert campaign is not None
     if document_code is None:
         if number is not None:
-            raise CommandProblem("--section cần đi cùng --document.")
+            raise CommandProblem(_("--section goes with --document."))
         return Target(campaign)
     document = (
         await session.execute(
@@ -119,7 +121,14 @@ async def _target(
         )
     ).scalar_one_or_none()
     if document is None:
-        raise CommandProblem(f"Đợt {campaign_code} không có văn kiện mã {document_code}.")
+        raise CommandProblem(
+            _(
+                "Campaign {campaign} has no document {document}. "
+                "To list them: gopy campaign show {campaign}",
+                campaign=campaign_code,
+                document=document_code,
+            )
+        )
     if number is None:
         return Target(campaign, document)
     section = (
@@ -128,7 +137,15 @@ async def _target(
         )
     ).scalar_one_or_none()
     if section is None:
-        raise CommandProblem(f"Văn kiện {document_code} không có phần số {number}.")
+        raise CommandProblem(
+            _(
+                "Document {document} has no section {number}. "
+                "To list them: gopy campaign show {campaign}",
+                document=document_code,
+                number=number,
+                campaign=campaign_code,
+            )
+        )
     return Target(campaign, document, section)
 
 
@@ -138,7 +155,7 @@ async def export_comments_file(
     """The campaign's comments as a file, and how many they are."""
     campaign = await get_campaign(session=session, code=campaign_code)
     if campaign is None:
-        raise CommandProblem(f"Không tìm thấy đợt có mã {campaign_code}.")
+        raise CommandProblem(no_campaign(campaign_code))
     total = (
         await session.execute(
             select(func.count())
@@ -148,7 +165,7 @@ async def export_comments_file(
     ).scalar_one()
     views: list[CommentView] = []
     with Progress(transient=True) as progress:
-        task = progress.add_task("Đang đọc ý kiến…", total=total)
+        task = progress.add_task(_("Reading comments…"), total=total)
         async for view in export_views(session=session, campaign=campaign):
             views.append(view)
             if len(views) % 1000 == 0:

@@ -8,6 +8,8 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.admin_views import no_campaign, no_unit
+from bot.cli_i18n import N_, _
 from bot.commands_comments import CommandProblem
 from bot.config import Settings
 from bot.files import Files
@@ -28,10 +30,10 @@ from storage.models import Campaign, Unit
 from storage.units import get_unit
 
 REASONS = {
-    "no_deadline": "Đợt này không đặt hạn báo cáo cho cấp dưới của đơn vị.",
-    "cell": "Chi bộ không có đơn vị cấp dưới để tổng hợp; hãy chọn phường hoặc thành phố.",
-    "unrelated": "Đơn vị không tham gia đợt này.",
-    "outside": "Tuần này nằm ngoài thời gian của đợt.",
+    "no_deadline": N_("This campaign sets no deadline for the units below this one."),
+    "cell": N_("A cell has no units below it to consolidate; choose a ward or a city."),
+    "unrelated": N_("The unit takes no part in this campaign."),
+    "outside": N_("This week is outside the campaign's dates."),
 }
 
 
@@ -39,17 +41,23 @@ async def _campaign_of(session: AsyncSession, unit: Unit, code: str | None) -> C
     if code is not None:
         campaign = await get_campaign(session=session, code=code)
         if campaign is None:
-            raise CommandProblem(f"Không tìm thấy đợt có mã {code}.")
+            raise CommandProblem(no_campaign(code))
         return campaign
     result = await session.execute(select(Campaign).order_by(col(Campaign.starts_at).desc()))
     found = [
         c for c in result.scalars().all() if await related(session=session, unit=unit, campaign=c)
     ]
     if not found:
-        raise CommandProblem(f"{unit.code} không tham gia đợt nào.")
+        raise CommandProblem(_("{unit} takes part in no campaign.", unit=unit.code))
     if len(found) > 1:
         codes = ", ".join(c.code for c in found)
-        raise CommandProblem(f"{unit.code} tham gia nhiều đợt ({codes}): chọn một bằng --of.")
+        raise CommandProblem(
+            _(
+                "{unit} takes part in several campaigns ({codes}): choose one with --of.",
+                unit=unit.code,
+                codes=codes,
+            )
+        )
     return found[0]
 
 
@@ -66,7 +74,7 @@ async def export_report(
     """The file's bytes and a one-line summary of what it covers."""
     unit = await get_unit(session=session, code=unit_code)
     if unit is None:
-        raise CommandProblem(f"Không tìm thấy đơn vị có mã {unit_code}.")
+        raise CommandProblem(no_unit(unit_code))
     campaign = await _campaign_of(session, unit, campaign_code)
     now = SystemClock().now()
     try:
@@ -77,23 +85,23 @@ async def export_report(
             weeks = await weeks_of(session=session, unit=unit, campaign=campaign)
             chosen = latest_closed(weeks, now)
             if chosen is None:
-                raise CommandProblem(f"Đợt {campaign.code} chưa bắt đầu.")
+                raise CommandProblem(_("Campaign {code} has not started yet.", code=campaign.code))
             day = week_of(chosen, campaign.timezone)
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
         ) as progress:
-            step = progress.add_task("Đang tổng hợp báo cáo…", total=None)
+            step = progress.add_task(_("Consolidating the report…"), total=None)
             report = await consolidate(
                 session=session, unit=unit, campaign=campaign, week=day, as_of=now
             )
-            progress.update(step, description=f"Đang ghi tệp {fmt.upper()}…")
+            progress.update(step, description=_("Writing the {format} file…", format=fmt.upper()))
             parent = await session.get(Unit, unit.parent_id) if unit.parent_id else None
             files = Files(build_i18n(settings.locale), settings.locale)
             today = now.astimezone(report.zone).date()
             data = files.report(report, fmt, parent=parent, today=today)
             caption = files.report_caption(report)
     except NothingToReport as problem:
-        raise CommandProblem(REASONS[problem.reason]) from None
+        raise CommandProblem(_(REASONS[problem.reason])) from None
     except ValueError as problem:  # a week typed wrong
-        raise CommandProblem(f"Tuần không hợp lệ: {problem}") from None
+        raise CommandProblem(_("Not a valid week: {problem}", problem=problem)) from None
     return caption, data

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app import defaults_of
+from bot.cli_i18n import _
 from bot.config import Settings
 from bot.i18n import build_i18n
 from handlers.notices import NoticeRenderer
@@ -27,7 +28,9 @@ def parse_local(text: str, tz: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"'{text}' is not a time; write it as \"2025-11-12 15:00\"") from None
+        raise ValueError(
+            _('"{text}" is not a time; write it as "2025-11-12 15:00"', text=text)
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(tz))
     return moment
@@ -56,7 +59,7 @@ def first_line(text: str) -> str:
 def print_outcomes(outcomes: list[Outcome], *, dry_run: bool) -> None:
     console = Console()
     if not outcomes:
-        console.print("Không có lượt nhắc nào đến hạn.")
+        console.print(_("No sweep is due."))
         return
     for outcome in outcomes:
         sweep = outcome.sweep
@@ -66,15 +69,26 @@ def print_outcomes(outcomes: list[Outcome], *, dry_run: bool) -> None:
             f"{sweep.kind.value} {sweep.label} · {outcome.campaign.code} · {sweep.level} · {when}"
         )
         table = Table(title=title, title_justify="left")
-        for column in ("Người nhận", "Vì", "Tin nhắn"):
+        for column in (_("Recipient"), _("Why"), _("Message")):
             table.add_column(column)
         for letter in outcome.letters:
             table.add_row(letter.recipient, letter.about, first_line(letter.text))
         console.print(table)
         if dry_run:
-            console.print(f"{len(outcome.letters)} tin sẽ được gửi (chạy thử: chưa gửi gì).")
+            console.print(
+                _(
+                    "{count} messages would be sent (dry run: nothing sent).",
+                    count=len(outcome.letters),
+                )
+            )
         else:
-            console.print(f"Đã xếp hàng {outcome.queued} / {len(outcome.letters)} tin.")
+            console.print(
+                _(
+                    "Queued {queued} of {count} messages.",
+                    queued=outcome.queued,
+                    count=len(outcome.letters),
+                )
+            )
 
 
 async def print_outbox(settings: Settings) -> None:
@@ -87,16 +101,16 @@ async def print_outbox(settings: Settings) -> None:
     finally:
         await engine.dispose()
     console = Console()
-    table = Table(title="Outbox")
-    table.add_column("Loại")
+    table = Table(title=_("Outbox"))
+    table.add_column(_("Kind"))
     for status in OutboxStatus:
         table.add_column(status.value, justify="right")
     for purpose in Purpose:
         table.add_row(purpose.value, *(str(found.get((purpose, s), 0)) for s in OutboxStatus))
     console.print(table)
     if failures:
-        latest = Table(title="Lỗi gần đây")
-        for column in ("id", "loại", "trạng thái", "lần thử", "lý do"):
+        latest = Table(title=_("Recent failures"))
+        for column in (_("No."), _("Kind"), _("State"), _("Attempts"), _("Reason")):
             latest.add_column(column)
         for row in failures:
             latest.add_row(

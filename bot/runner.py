@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from bot.app import Runtime, build_dispatcher, limits_of
 from bot.channels.telegram import bot_properties, build_telegram_bot
+from bot.cli_i18n import _
 from bot.config import Settings
 from bot.i18n import build_i18n
 from bot.web.app import build_web_app
@@ -102,7 +103,7 @@ async def run_scheduler(settings: Settings) -> None:
     service = build_scheduler(runtime, dp, {channel_of(bot): bot for bot in bots})
     try:
         await service.start()
-        console.print("[bold]gopy scheduler[/bold] đang chạy (Ctrl+C để dừng).")
+        console.print(_("{name} is running (Ctrl+C to stop).", name="[bold]gopy scheduler[/bold]"))
         await _forever()
     finally:
         await service.stop()
@@ -149,7 +150,7 @@ def _zalo_secret(settings: Settings) -> str:
     secret = settings.webhook.secret
     plain = secret.get_secret_value() if secret is not None else ""
     if not MIN_SECRET <= len(plain) <= MAX_SECRET:
-        raise SystemExit("GOPY_WEBHOOK_SECRET must be 8 to 256 characters for Zalo")
+        raise SystemExit(_("GOPY_WEBHOOK_SECRET must be 8 to 256 characters for Zalo."))
     return plain
 
 
@@ -177,7 +178,7 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
                 session=session, key=runtime.key, now=runtime.clock.now(), ttl=timedelta(days=14)
             )
             await session.commit()
-            console.print("[green]Đã nạp dữ liệu mẫu (gopy demo).[/green]")
+            console.print(f"[green]{_('Demo data loaded (gopy demo).')}[/green]")
     hub = Hub(runtime.clock)
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
     runner = await _serve(
@@ -185,8 +186,11 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     )
     url = f"http://{runtime.settings.web_host}:{runtime.settings.web_port}/"
     console.print(
-        f"[bold]gopy simulator:[/bold] mở [link={url}]{url}[/link] trong trình duyệt "
-        "(Ctrl+C để dừng)."
+        _(
+            "{name} open {url} in a browser (Ctrl+C to stop).",
+            name="[bold]gopy simulator:[/bold]",
+            url=f"[link={url}]{url}[/link]",
+        )
     )
     try:
         await dp.emit_startup(bot=bot)
@@ -209,14 +213,22 @@ async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
                 hook = await bot.get_webhook_info()
                 if hook.url:
                     raise SystemExit(
-                        "A Zalo webhook is set, so polling gets nothing: set GOPY_WEBHOOK_URL, "
-                        "or remove the webhook in Zalo Bot Creator (deleteWebhook)."
+                        _(
+                            "A Zalo webhook is set, so polling gets nothing: set "
+                            "GOPY_WEBHOOK_URL, or remove the webhook in Zalo Bot Creator "
+                            "(deleteWebhook)."
+                        )
                     )
             else:
                 await bot.delete_webhook(drop_pending_updates=False)
             me = await bot.get_me()
             console.print(
-                f"[bold]gopy[/bold] đang chạy trên {channel_of(bot)}: {me.username} (long polling)"
+                _(
+                    "{name} is running on {channel}: {username} (long polling)",
+                    name="[bold]gopy[/bold]",
+                    channel=channel_of(bot),
+                    username=me.username,
+                )
             )
         async with scheduling(runtime, dp, {channel_of(bot): bot for bot in bots}):
             await dp.start_polling(
@@ -234,7 +246,7 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
     settings = runtime.settings
     secret = settings.webhook.secret
     if secret is None:
-        raise SystemExit("GOPY_WEBHOOK_SECRET is required with GOPY_WEBHOOK_URL")
+        raise SystemExit(_("GOPY_WEBHOOK_SECRET is required with GOPY_WEBHOOK_URL."))
     plain = secret.get_secret_value()
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
@@ -255,7 +267,12 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
                 url, secret_token=plain, allowed_updates=dp.resolve_used_update_types()
             )
             console.print(
-                f"[bold]gopy[/bold] webhook {channel_of(bot)} tại {settings.webhook.url}"
+                _(
+                    "{name} webhook on {channel} at {url}",
+                    name="[bold]gopy[/bold]",
+                    channel=channel_of(bot),
+                    url=settings.webhook.url,
+                )
             )
         await dp.emit_startup(bot=bots[-1], bots=bots)
         async with scheduling(runtime, dp, {channel_of(bot): bot for bot in bots}):

@@ -9,7 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.forms import FormSpec, form_from_rows
-from storage.models import Campaign, Deadline, Document, ReportForm, Section, Unit, UnitLevel
+from storage.models import (
+    Campaign,
+    Deadline,
+    Document,
+    EntryPoint,
+    ReportForm,
+    Section,
+    Unit,
+    UnitLevel,
+)
 from storage.units import ancestors
 
 
@@ -137,5 +146,25 @@ async def campaigns_taking_comments(*, session: AsyncSession, now: datetime) -> 
 async def sections_of(*, session: AsyncSession, document: Document) -> list[Section]:
     result = await session.execute(
         select(Section).where(Section.document_id == document.id).order_by(col(Section.position))
+    )
+    return list(result.scalars().all())
+
+
+async def all_campaigns(*, session: AsyncSession) -> list[tuple[Campaign, Unit]]:
+    """Every campaign with the unit that runs it, the latest first."""
+    result = await session.execute(
+        select(Campaign, Unit)
+        .join(Unit, col(Unit.id) == Campaign.unit_id)
+        .order_by(col(Campaign.starts_at).desc(), col(Campaign.id))
+    )
+    return [(campaign, unit) for campaign, unit in result.all()]
+
+
+async def entry_points_of(*, session: AsyncSession, campaign: Campaign) -> list[EntryPoint]:
+    """The QR codes already made for a campaign, its documents and sections, oldest first."""
+    result = await session.execute(
+        select(EntryPoint)
+        .where(EntryPoint.campaign_id == campaign.id)
+        .order_by(col(EntryPoint.created_at), col(EntryPoint.id))
     )
     return list(result.scalars().all())

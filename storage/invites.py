@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -66,6 +66,14 @@ async def create_invites(
     return codes
 
 
+def _has_code(code: str, key: ServerKey) -> ColumnElement[bool]:
+    """The invite printed as ``code``: keyed hash, or the plain SHA-256 of an invite made
+    before migration 0007 (kept, flagged ``legacy``, until it expires)."""
+    keyed = and_(col(Invite.code_hash) == key.invite_hash(code), col(Invite.legacy).is_(False))
+    legacy = and_(col(Invite.code_hash) == hash_code(code), col(Invite.legacy).is_(True))
+    return or_(keyed, legacy)
+
+
 async def redeem_invite(
     *,
     session: AsyncSession,
@@ -85,9 +93,7 @@ async def redeem_invite(
     frees_at = await throttled_until(session=session, person=person, now=now, limits=limits)
     if frees_at is not None:
         return Redeemed(RedeemOutcome.THROTTLED, retry_at=frees_at)
-    keyed = and_(col(Invite.code_hash) == key.invite_hash(code), col(Invite.legacy).is_(False))
-    legacy = and_(col(Invite.code_hash) == hash_code(code), col(Invite.legacy).is_(True))
-    result = await session.execute(select(Invite).where(or_(keyed, legacy)))
+    result = await session.execute(select(Invite).where(_has_code(code, key)))
     invite = result.scalars().first()
     if invite is None:
         await record_wrong(session=session, person=person, now=now)
@@ -116,3 +122,81 @@ async def redeem_invite(
         replace_others=invite.mode is InviteMode.REPLACE,
     )
     return Redeemed(RedeemOutcome.OK, unit, invite.role)
+
+
+# Listing and revoking. An invite keeps no revoked flag (no column for it): revoking makes an
+# unused invite expire now, which is what redeeming it then says, and what listing shows.
+
+
+class InviteState(StrEnum):
+    OPEN = "open"  # unused and not expired: it still works
+    USED = "used"
+    EXPIRED = "expired"  # its time ran out, or it was revoked
+
+
+def invite_state(invite: Invite, now: datetime) -> InviteState:
+    if invite.used_at is not None:
+        return InviteState.USED
+    # As ``redeem_invite`` decides: an invite is still good at the very moment it expires.
+    return InviteState.EXPIRED if invite.expires_at < now else InviteState.OPEN
+
+
+async def invites_of(*, session: AsyncSession, unit: Unit) -> list[tuple[Invite, Person | None]]:
+    """A unit's invites, the newest first, each with who used it."""
+    result = await session.execute(
+        select(Invite, Person)
+        .outerjoin(Person, col(Person.id) == Invite.used_by_id)
+        .where(Invite.unit_id == unit.id)
+        .order_by(col(Invite.created_at).desc(), col(Invite.id).desc())
+    )
+    return [(invite, person) for invite, person in result.all()]
+
+
+async def find_invite(
+    *,
+    session: AsyncSession,
+    key: ServerKey,
+    code: str | None = None,
+    invite_id: int | None = None,
+) -> Invite | None:
+    """An invite by its plain code (as printed) or by its number (as listed)."""
+    if invite_id is not None:
+        return await session.get(Invite, invite_id)
+    if code is None:
+        return None
+    result = await session.execute(select(Invite).where(_has_code(code, key)))
+    return result.scalars().first()
+
+
+async def revoke_invite(*, session: AsyncSession, invite: Invite, now: datetime) -> InviteState:
+    """Make an open invite expire now. Returns its state before: ``OPEN`` means revoked now.
+
+    The UPDATE is conditional, like a redemption's, so an invite used a moment ago stays used.
+    """
+    revoked = await session.execute(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) >= now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(invite)
+    return InviteState.OPEN if rowcount(revoked) == 1 else invite_state(invite, now)
+
+
+async def revoke_open_invites(*, session: AsyncSession, unit: Unit, now: datetime) -> int:
+    """Make every open invite of a unit expire now; how many there were."""
+    revoked = await session.execute(
+        update(Invite)
+        .where(
+            col(Invite.unit_id) == unit.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.expires_at) >= now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(revoked)

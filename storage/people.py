@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.dialect import insert_ignore
+from storage.dialect import insert_ignore, rowcount
 from storage.keys import to_the_day
 from storage.models import Person, Role, RoleKind, Unit
 
@@ -138,3 +138,32 @@ async def set_locale(*, session: AsyncSession, person: Person, locale: str) -> N
     person.locale = locale
     session.add(person)
     await session.flush()
+
+
+async def people_of(*, session: AsyncSession, unit: Unit) -> list[tuple[Person, Role]]:
+    """The people holding a role in ``unit`` now, by role then by when they joined."""
+    result = await session.execute(
+        select(Person, Role)
+        .join(Role, col(Role.person_id) == Person.id)
+        .where(Role.unit_id == unit.id, col(Role.active).is_(True))
+        .order_by(col(Role.kind), col(Role.granted_at), col(Person.id))
+    )
+    return [(person, role) for person, role in result.all()]
+
+
+async def remove_role(
+    *, session: AsyncSession, person_id: int, unit: Unit, kind: RoleKind
+) -> bool:
+    """Take a role away (it is kept, inactive, as a record); False if they did not hold it."""
+    removed = await session.execute(
+        update(Role)
+        .where(
+            col(Role.person_id) == person_id,
+            col(Role.unit_id) == unit.id,
+            col(Role.kind) == kind,
+            col(Role.active).is_(True),
+        )
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(removed) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.models import Unit, UnitLevel
 
@@ -39,3 +39,29 @@ async def is_within(*, session: AsyncSession, unit: Unit, root_id: int) -> bool:
     return unit.id == root_id or any(
         u.id == root_id for u in await ancestors(session=session, unit=unit)
     )
+
+
+async def all_units(*, session: AsyncSession) -> list[Unit]:
+    """Every unit, in the order they were created (parents before their children)."""
+    result = await session.execute(select(Unit).order_by(col(Unit.id)))
+    return list(result.scalars().all())
+
+
+def in_tree_order(units: list[Unit]) -> list[tuple[Unit, int]]:
+    """``units`` depth first, each with its depth: a parent, then its children by code.
+
+    A unit whose parent is not in ``units`` counts as a root.
+    """
+    ids = {u.id for u in units}
+    children: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        key = unit.parent_id if unit.parent_id in ids else None
+        children.setdefault(key, []).append(unit)
+    ordered: list[tuple[Unit, int]] = []
+    stack = [(u, 0) for u in sorted(children.get(None, []), key=lambda u: u.code, reverse=True)]
+    while stack:
+        unit, depth = stack.pop()
+        ordered.append((unit, depth))
+        below = sorted(children.get(unit.id, []), key=lambda u: u.code, reverse=True)
+        stack.extend((child, depth + 1) for child in below)
+    return ordered

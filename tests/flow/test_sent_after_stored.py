@@ -18,14 +18,16 @@ from sqlmodel import select
 
 import handlers.comment_form
 import handlers.report_form
+import handlers.start
 from bot.channels import updates
 from storage.fsm import commit_now
-from storage.models import Comment, Report, ReportRevision
+from storage.models import Comment, Report, ReportRevision, Role, RoleKind
 from tests.chat import Chat, texts
 from tests.conftest import AppFactory, BotApp
 from tests.fakes.telegram import Call
 from tests.flow.test_comments import OPINION, poster
 from tests.flow.test_report_bad_input import at_summary
+from tests.seed import invite
 
 
 class Crash(BaseException):
@@ -147,3 +149,43 @@ async def test_a_press_redelivered_after_a_crash_gets_the_receipt_of_what_was_st
         (comment,) = await stored_comments(app)
         assert comment.receipt in again
     assert await stored(app, flow) == 1, "stored once"
+
+
+async def test_an_invite_redelivered_after_a_crash_gets_the_welcome(
+    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = await make_app()
+    async with app.runtime.sessions() as session:
+        code = await invite(session, app.seed.cells[0], now=app.clock.now())
+    chat = app.chat(7402)
+    joining = updates.text_update(
+        update_id=990_002,
+        sender=updates.user(chat.user_id, chat.name),
+        text=f"/start i-{code}",
+        message_id=1,
+        date=app.clock.now(),
+    )
+
+    async def commit_then_die(session: AsyncSession) -> None:
+        await commit_now(session)
+        raise Crash
+
+    monkeypatch.setattr(handlers.start, "commit_now", commit_then_die)
+    with pytest.raises(Crash):
+        await app.dp.feed_update(app.bot, joining)
+    monkeypatch.setattr(handlers.start, "commit_now", commit_now)
+
+    restarted = await make_app()
+    again = texts(await restarted.chat(7402).feed(joining))
+    assert "đã được dùng" not in again
+    assert "bí thư Chi bộ Tổ dân phố số 1" in again
+    async with app.runtime.sessions() as session:
+        roles = (await session.execute(select(Role))).scalars().all()
+    assert len([r for r in roles if r.kind is RoleKind.SECRETARY and r.active]) == 1
+
+
+async def test_someone_elses_used_invite_is_still_refused(app: BotApp) -> None:
+    async with app.runtime.sessions() as session:
+        code = await invite(session, app.seed.cells[0], now=app.clock.now())
+    await app.chat(7403).say(f"/start i-{code}")
+    assert "đã được dùng" in texts(await app.chat(7404).say(f"/start i-{code}"))

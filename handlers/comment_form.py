@@ -341,15 +341,18 @@ async def send(
         now=now,
         limits=comment_limits,
     )
-    await callback.answer()
     if submitted.outcome is Outcome.RATE_LIMITED:
         # The draft stays: the same button works once the hour has passed.
         assert submitted.retry_at is not None
+        await callback.answer()
         await message.answer(too_many(comment_limits, submitted.retry_at, tz))
         return
-    await state.clear()
-    # The receipt promises the comment is stored: commit before saying so.
+    # The receipt promises the comment is stored: commit before answering anything. The draft
+    # is dropped only after that: a crash in between leaves it, and the same press (re-delivered)
+    # finds the stored comment (the same words: a duplicate) and resends its receipt.
     await commit_now(session)
+    await state.clear()
+    await callback.answer()
     await _close_buttons(callback)
     menu = keyboards.main_menu(member)
     if submitted.outcome is Outcome.CLOSED:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.callbacks import CommentsView, ExportComments
 from handlers.comment_texts import about, official_line, section_name
 from handlers.files import FileMaker, Format
+from handlers.fit import fit_items
 from handlers.format import moment
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.reply_letter import reply_letter
@@ -78,10 +79,10 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
     }
     shown = sum(t.shown for t in counts.values())
     hidden = sum(t.hidden for t in counts.values())
-    lines = [
-        _("💬 <b>{title}</b>: {count} comments").format(title=escape(campaign.title), count=shown)
-        + (_(" ({count} hidden)").format(count=hidden) if hidden else "")
-    ]
+    head = _("💬 <b>{title}</b>: {count} comments").format(
+        title=escape(campaign.title), count=shown
+    ) + (_(" ({count} hidden)").format(count=hidden) if hidden else "")
+    lines: list[str] = []
     builder = InlineKeyboardBuilder()
     assert campaign.id is not None
     for document, sections in await documents_of(session=session, campaign=campaign):
@@ -99,10 +100,13 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
     general = counts.get((None, None))
     if general is not None and general.shown:
         lines.append(_("💬 General comments: {count}").format(count=general.shown))
-    latest = await latest_comments(session=session, campaign=campaign, limit=LATEST)
+    latest = [
+        official_line(view)
+        for view in await latest_comments(session=session, campaign=campaign, limit=LATEST)
+    ]
     if latest:
-        lines += ["", _("<b>Latest</b>")] + [official_line(view) for view in latest]
-    lines += ["", _commands_hint()]
+        # The heading travels with the first comment: never shown alone.
+        latest[0] = "\n".join(["", _("<b>Latest</b>"), latest[0]])
     builder.button(
         text=_("📥 Excel (XLSX)"),
         callback_data=ExportComments(campaign_id=campaign.id, fmt="xlsx"),
@@ -111,7 +115,12 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
         text=_("📥 CSV"), callback_data=ExportComments(campaign_id=campaign.id, fmt="csv")
     )
     builder.adjust(1)
-    await message.answer(_fit("\n".join(lines)), reply_markup=builder.as_markup())
+    text = fit_items([head], [*lines, *latest], ["", _commands_hint()], more=_more)
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+def _more(count: int) -> str:
+    return _("… and {count} more comments").format(count=count)
 
 
 def _commands_hint() -> str:
@@ -119,10 +128,6 @@ def _commands_hint() -> str:
         "Reply: /reply YK-… your answer. Hide: /hide YK-…, spam: /spam YK-…, "
         "show again: /restore YK-…"
     )
-
-
-def _fit(text: str, limit: int = 4000) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 async def narrow(
@@ -163,7 +168,8 @@ async def narrow(
     builder.adjust(1)
     head = _("<b>{title}</b>: latest comments").format(title=escape(title))
     body = [official_line(view) for view in views] or [_("No comments yet.")]
-    await message.answer(_fit("\n\n".join([head, *body])), reply_markup=builder.as_markup())
+    text = fit_items([head], body, sep="\n\n", more=_more)
+    await message.answer(text, reply_markup=builder.as_markup())
 
 
 async def _overseen(session: AsyncSession, member: Member, campaign_id: int) -> Campaign | None:

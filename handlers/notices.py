@@ -14,6 +14,7 @@ from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.callbacks import ExportReport, PickTarget, UnitStatus
+from handlers.fit import fit_items
 from handlers.format import moment
 from handlers.texts import escape
 from scheduler.notices import Completeness, Named, Notice, Reminder, Rendered, Tally
@@ -125,11 +126,9 @@ def listing(names: list[str]) -> str:
     return shown
 
 
-def fit(text: str) -> str:
-    """Within one Telegram message, cut at a line."""
-    if len(text) <= MAX_TEXT:
-        return text
-    return text[:MAX_TEXT].rsplit("\n", 1)[0] + "\n…"
+def fit(lines: list[str]) -> str:
+    """Within one Telegram message, cut between whole lines (each line is complete HTML)."""
+    return fit_items([], lines, limit=MAX_TEXT)
 
 
 def headline(notice: Completeness) -> str:
@@ -174,7 +173,7 @@ def completeness(notice: Completeness) -> Rendered:
     if notice.groups:
         lines.append(_("By unit:"))
         lines += bullets([f"{escape(name)}: {short_tally(t)}" for name, t in notice.groups])
-    text = fit("\n".join(lines))
+    text = fit(lines)
     rows: list[list[dict[str, str]]] = []
     if notice.period_id is not None and not notice.live:
         details = UnitStatus(unit_id=notice.unit_id, period_id=notice.period_id)

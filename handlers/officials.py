@@ -126,4 +126,4 @@ def remind_text(result: Reminded, now: datetime) -> str:
                 time=moment(result.goes_at, tz)
             )
         )
-    return notices.fit("\n".join(lines))
+    return notices.fit(lines)

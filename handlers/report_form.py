@@ -217,7 +217,6 @@ async def submit(
         return
     period = await session.get(Period, draft.period_id)
     assert period is not None
-    await callback.answer(_("Sent"))
     filed = await file_report(
         session=session,
         period=period,
@@ -227,10 +226,13 @@ async def submit(
         now=clock.now(),
         channel=channel,
     )
-    await state.clear()
-    # The receipt promises the report is stored: commit it, and the closed form, before saying
-    # so; a failed send after this point cannot undo either.
+    # "Sent" promises the report is stored: commit it before saying anything. The form is
+    # closed only after that: a crash in between leaves the draft, and the same press (Telegram
+    # re-delivers it) files the same values again, which stores nothing new and gets the
+    # receipt of what was stored.
     await commit_now(session)
+    await state.clear()
+    await callback.answer(_("Sent"))
     message = reply_target(callback)
     if isinstance(callback.message, Message):
         # Removing the old buttons is cosmetic (and fails on messages older than 48 hours);

@@ -14,7 +14,7 @@ from storage.codes import INVITE_LENGTH, hash_code, random_code
 from storage.dialect import rowcount
 from storage.invite_throttle import InviteLimits, record_wrong, throttled_until
 from storage.keys import ServerKey
-from storage.models import Invite, InviteMode, Person, RoleKind, Unit
+from storage.models import Invite, InviteMode, Person, Role, RoleKind, Unit
 from storage.people import grant_role
 
 DEFAULT_TTL = timedelta(days=14)
@@ -101,7 +101,10 @@ async def redeem_invite(
     unit = await session.get(Unit, invite.unit_id)
     assert unit is not None and invite.id is not None
     if invite.used_at is not None:
-        return Redeemed(RedeemOutcome.USED, unit, invite.role)
+        # Their own code again, its role still held (a message re-delivered after a crash
+        # between the commit and the welcome): the truth is the welcome, not "used".
+        mine = await _holds_role_of(session, invite, person)
+        return Redeemed(RedeemOutcome.OK if mine else RedeemOutcome.USED, unit, invite.role)
     if invite.expires_at < now:
         return Redeemed(RedeemOutcome.EXPIRED, unit, invite.role)
     claimed = await session.execute(
@@ -122,6 +125,15 @@ async def redeem_invite(
         replace_others=invite.mode is InviteMode.REPLACE,
     )
     return Redeemed(RedeemOutcome.OK, unit, invite.role)
+
+
+async def _holds_role_of(session: AsyncSession, invite: Invite, person: Person) -> bool:
+    result = await session.execute(
+        select(Role.id).where(
+            Role.invite_id == invite.id, Role.person_id == person.id, col(Role.active)
+        )
+    )
+    return result.first() is not None
 
 
 # Listing and revoking. An invite keeps no revoked flag (no column for it): revoking makes an

@@ -25,6 +25,8 @@ class Filed:
     report: Report
     revision: ReportRevision
     period: Period
+    # The same values as the latest revision: nothing new was stored (see ``file_report``).
+    repeated: bool = False
 
     @property
     def first(self) -> bool:
@@ -88,15 +90,18 @@ async def get_report(*, session: AsyncSession, period: Period, unit: Unit) -> Re
     return result.scalar_one_or_none()
 
 
-async def latest_values(*, session: AsyncSession, report: Report) -> dict[str, Any]:
+async def latest_revision(*, session: AsyncSession, report: Report) -> ReportRevision:
     result = await session.execute(
         select(ReportRevision)
         .where(ReportRevision.report_id == report.id)
         .order_by(col(ReportRevision.number).desc())
         .limit(1)
     )
-    revision = result.scalar_one()
-    return dict(revision.values)
+    return result.scalar_one()
+
+
+async def latest_values(*, session: AsyncSession, report: Report) -> dict[str, Any]:
+    return dict((await latest_revision(session=session, report=report)).values)
 
 
 async def file_report(
@@ -115,8 +120,16 @@ async def file_report(
     (flagged late after the deadline). Two secretaries of one cell filing at once both land:
     the report row is created with INSERT … ON CONFLICT DO NOTHING (the loser waits for the
     winner's commit and then amends), and revision numbers come from an atomic increment.
+
+    A submission with the same values as the latest revision changes nothing and is not stored
+    again: a press re-delivered after a crash, or sent twice, gets the stored revision back
+    (``repeated``), so its receipt tells what was stored.
     """
     report = await get_report(session=session, period=period, unit=unit)
+    if report is not None:
+        latest = await latest_revision(session=session, report=report)
+        if latest.values == values:
+            return Filed(report, latest, period, repeated=True)
     if report is None:
         report = await _create_report(session, period, unit, now)
         if report is not None:

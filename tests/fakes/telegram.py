@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,91 @@ def command_update(update_id: int, chat_id: int, command: str = "/help") -> dict
             "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
         },
     }
+
+
+# What Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
+TAGS = frozenset(
+    [
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "span",
+        "tg-spoiler",
+        "a",
+        "tg-emoji",
+        "code",
+        "pre",
+        "blockquote",
+    ]
+)
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+def html_error(html: str, limit: int = MAX_TEXT) -> str | None:
+    """Why Telegram would refuse ``html`` in HTML parse mode, or None if it would take it.
+
+    Stricter than Telegram in one way: a ``&`` must start an entity. gopy escapes every ``&``,
+    so a bare one means an entity was cut (``&lt`` at the end of a truncated message).
+    """
+    open_tags: list[str] = []
+    length = 0  # UTF-16 code units of the text after parsing, as Telegram counts
+    i = 0
+    while i < len(html):
+        char = html[i]
+        if char == "<":
+            tag = _TAG.match(html, i)
+            if tag is None:
+                return f"can't parse entities: unclosed start tag at byte offset {i}"
+            closing, name = tag[1] == "/", tag[2].lower()
+            if name not in TAGS:
+                return f'can\'t parse entities: unsupported start tag "{name}"'
+            if closing:
+                if not open_tags or open_tags.pop() != name:
+                    return f'can\'t parse entities: unexpected end tag "{name}"'
+            else:
+                open_tags.append(name)
+            i = tag.end()
+            continue
+        if char == ">":
+            return f"can't parse entities: unexpected '>' at byte offset {i}"
+        if char == "&":
+            entity = _ENTITY.match(html, i)
+            if entity is None:
+                return f"can't parse entities: broken entity at byte offset {i}"
+            length += 1
+            i = entity.end()
+            continue
+        length += 2 if ord(char) > 0xFFFF else 1
+        i += 1
+    if open_tags:
+        return f"can't parse entities: can't find end tag for \"{open_tags[-1]}\""
+    if length > limit:
+        return "message is too long"
+    return None
+
+
+def refusal(method: str, params: dict[str, Any]) -> str | None:
+    """Why Telegram would answer 400 to a message's text or caption, or None."""
+    if method in ("sendMessage", "editMessageText"):
+        text, limit = str(params.get("text") or ""), MAX_TEXT
+    elif method in ("sendPhoto", "sendDocument") and params.get("caption"):
+        text, limit = str(params["caption"]), MAX_CAPTION
+    else:
+        return None
+    if params.get("parse_mode") == "HTML":
+        return html_error(text, limit)
+    if len(text.encode("utf-16-le")) // 2 > limit:
+        return "message is too long"
+    return None
 
 
 @dataclass(frozen=True)
@@ -79,6 +165,9 @@ class FakeTelegram:
     # retry_after or None), e.g. {7: [(429, "Too Many Requests", 3)], 8: [(403, "Forbidden:
     # bot was blocked by the user", None)] * 99}.
     failures: dict[int, list[tuple[int, str, int | None]]] = field(default_factory=dict)
+    # Messages refused as Telegram would (broken HTML, too long): kept apart from ``calls``, so a
+    # test cannot mistake a message Telegram would never show for one it showed.
+    rejected: list[tuple[Call, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     async def handle(self, request: web.Request) -> web.Response:
@@ -86,6 +175,13 @@ class FakeTelegram:
         params = await read_params(request)
         if method == "getUpdates":
             return web.json_response({"ok": True, "result": await self._updates(params)})
+        why = refusal(method, params)
+        if why is not None:
+            self.rejected.append((Call(method, params), why))
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": f"Bad Request: {why}"},
+                status=400,
+            )
         if self.record:
             self.calls.append(Call(method, params))
         if method in self.refuse:

@@ -47,6 +47,13 @@ class AmendReport(CallbackData, prefix="am"):
     report_id: RowId
 
 
+class FileMissed(CallbackData, prefix="fm"):
+    """File, late, a week the unit never reported on (from ``/myreports``)."""
+
+    unit_id: RowId
+    period_id: RowId
+
+
 class SetLocale(CallbackData, prefix="lc"):
     locale: str
 

@@ -85,3 +85,15 @@ async def test_forged_late_filing_button_is_refused(app: BotApp) -> None:
     said = texts(await chat.press_data(FileMissed(unit_id=other.id, period_id=period_id).pack()))
     assert "không còn" in said
     assert await _filed_weeks(app) == []
+
+
+async def test_one_week_label_in_chat(app: BotApp) -> None:
+    """Bug 3: the chat said «05/11–12/11» where the letter says «từ 06/11 đến 12/11/2025»."""
+    chat = app.chat(805)
+    await join(app, chat)
+    await start_report(chat)
+    await fill_form(chat)
+    await chat.press("Gửi báo cáo")
+    listing = texts(await chat.say("/myreports"))
+    assert "Tuần từ 06/11 đến 12/11/2025: đúng hạn" in listing
+    assert "–" not in listing

@@ -276,7 +276,7 @@ def _comments_section(report: Consolidated) -> LetterSection:
         )
     paragraphs = [
         Paragraph(
-            _("{count} comments were received through gopy.").format(
+            _("{count} comments were received.").format(
                 count=vietnamese_number(report.comments_total)
             )
         )

@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import datetime
 
 from docx import Document as open_docx
+from docx.oxml.ns import qn
+from docx.text.paragraph import Paragraph as DocxParagraph
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.files import Files
 from bot.i18n import build_i18n
 from scheduler.consolidated import Consolidated, consolidate
+from storage.comments import CommentLimits, Identity, submit_comment
+from storage.entries import Target
 from storage.models import Unit
+from storage.reports import file_report
 from tests.chat import at
-from tests.integration.test_consolidated import filed, render, ward_report
+from tests.integration.test_consolidated import (
+    VALUES,
+    filed,
+    render,
+    ward_report,
+    week_period,
+)
 from tests.seed import Seed, seed_ward
 
 
@@ -100,3 +112,66 @@ async def test_one_week_label_in_letter_workbook_and_csv(session: AsyncSession) 
 
     table = render(report, "csv").decode("utf-8-sig")
     assert "từ 06/11 đến 12/11/2025" in table, "the missing cell's week, named the same way"
+
+
+async def _letter_with_everything(session: AsyncSession) -> bytes:
+    """A week with a missing cell nobody joined for, a comment, and an answer in paragraphs."""
+    seed, person = await filed(session)
+    this = await week_period(session, seed, "2025-11-12 17:00")
+    await file_report(
+        session=session,
+        period=this,
+        unit=seed.cells[0],
+        values={**VALUES, "highlights": "Đoạn thứ nhất.\n\n  \nĐoạn thứ hai.\nDòng thứ ba."},
+        person=person,
+        now=at("2025-11-11 11:00"),
+    )
+    await submit_comment(
+        session=session,
+        target=Target(seed.campaign, seed.documents[0], seed.sections[0]),
+        person=person,
+        text="Đề nghị làm rõ hơn giải pháp chuyển đổi số.",
+        attachments=[],
+        identity=Identity(),
+        channel="telegram",
+        now=at("2025-11-10 09:00"),
+        limits=CommentLimits(),
+    )
+    report = await ward_report(session, seed, "2025-11-12 18:00")
+    return render(report, "docx")
+
+
+async def test_letter_never_names_the_software(session: AsyncSession) -> None:
+    """Bug 4: «qua gopy», «(chưa có bí thư trên gopy)» in an official letter."""
+    data = await _letter_with_everything(session)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            assert "gopy" not in archive.read(name).decode("utf-8", "replace").lower(), name
+    text = docx_text(data)
+    assert "Chi bộ Tổ dân phố số 2 (chưa có bí thư tham gia)" in text
+    assert "Đã nhận 1 ý kiến góp ý." in text
+
+
+async def test_letter_signature_stays_with_the_last_paragraph(session: AsyncSession) -> None:
+    """Bug 4: the signature block could sit alone on the last page."""
+    document = open_docx(io.BytesIO(await _letter_with_everything(session)))
+    body = document.element.body
+    closing = body.findall(qn("w:tbl"))[-1]
+    before = closing.getprevious()
+    assert before is not None and before.tag == qn("w:p")
+    last = DocxParagraph(before, document._body)
+    assert last.text.strip(), "the last paragraph of the body, not an empty one"
+    assert last.paragraph_format.keep_with_next is True
+    signature = document.tables[-1]
+    texts = [p.text for c in signature.rows[0].cells for p in c.paragraphs]
+    assert "Nơi nhận:" in texts and any(t.startswith("T/M") for t in texts)
+
+
+async def test_letter_answer_with_blank_lines_becomes_paragraphs(session: AsyncSession) -> None:
+    """Bug 4: an answer with blank lines was one justified line stretched by line breaks."""
+    document = open_docx(io.BytesIO(await _letter_with_everything(session)))
+    paragraphs = [p.text for p in document.paragraphs]
+    start = next(i for i, t in enumerate(paragraphs) if t.endswith("Đoạn thứ nhất."))
+    assert paragraphs[start].startswith("- Chi bộ Tổ dân phố số 1")
+    assert paragraphs[start + 1 : start + 3] == ["Đoạn thứ hai.", "Dòng thứ ba."]
+    assert not any("\n" in t for t in paragraphs)

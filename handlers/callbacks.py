@@ -107,6 +107,12 @@ class WithdrawComment(CallbackData, prefix="wd"):
     confirmed: bool = False
 
 
+class KeepComment(CallbackData, prefix="wk"):
+    """«No» to withdrawing a comment."""
+
+    comment_id: RowId
+
+
 class CommentsView(CallbackData, prefix="cv"):
     """An official's list of comments: a campaign, narrowed to a document or section."""
 

@@ -7,10 +7,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from handlers.callbacks import FileMissed
-from storage.models import Period, Report
-from tests.chat import texts
+from storage.models import CommentStatus, Period, Report, RoleKind
+from tests.chat import at, texts
 from tests.conftest import BotApp
+from tests.flow.test_comments import comments, poster, write_anonymously
 from tests.flow.test_report_flow import fill_form, join, start_report
+from tests.outreach import harness, join_as
 from tests.zalo_chat import ZaloApp
 
 
@@ -97,3 +99,45 @@ async def test_one_week_label_in_chat(app: BotApp) -> None:
     listing = texts(await chat.say("/myreports"))
     assert "Tuần từ 06/11 đến 12/11/2025: đúng hạn" in listing
     assert "–" not in listing
+
+
+async def test_mistyped_poster_code_gets_a_hint(any_app: BotApp | ZaloApp) -> None:
+    """Bug 6: «GY-N9E9O» (an O for a 0, a code from a smudged poster) got «tôi chưa hiểu»."""
+    chat = any_app.chat(806)
+    for typed in ("GY-N9E9O", "gy n9e9", "GY-7K3QMX"):
+        said = texts(await chat.say(typed))
+        assert "Không tìm thấy mã" in said and "GY-" in said, typed
+        assert "chưa hiểu" not in said, typed
+    assert "chưa hiểu" in texts(await chat.say("gyros")), "an ordinary word is not a code"
+
+
+async def test_withdraw_confirmation_has_no(app: BotApp) -> None:
+    """Bug 6: the withdraw confirmation had only «Đồng ý rút»."""
+    chat = app.chat(807)
+    await write_anonymously(chat, await poster(app))
+    (comment,) = await comments(app)
+    await chat.say("/mycomments")
+    await chat.press(f"Rút {comment.receipt}")
+    kept = texts(await chat.press("Không"))
+    assert "giữ nguyên" in kept and comment.receipt in kept
+    (comment,) = await comments(app)
+    assert comment.status is CommentStatus.RECEIVED
+
+
+async def test_mycomments_says_answered_only_once_the_answer_is_delivered(app: BotApp) -> None:
+    """Bug 6: a reply held for the morning (quiet hours) already showed as «đã trả lời»."""
+    await join_as(app, 808, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    citizen = app.chat(809)
+    await write_anonymously(citizen, await poster(app))
+    (comment,) = await comments(app)
+    app.clock.set(at("2025-11-10 22:30"))
+    await app.chat(808).say(f"/reply {comment.receipt} Cảm ơn bạn.")
+    h = harness(app)
+    await h.delivery.drain()
+    waiting = texts(await citizen.say("/mycomments"))
+    assert "đã được trả lời" not in waiting and "đã tiếp nhận" in waiting
+
+    app.clock.set(at("2025-11-11 07:30"))
+    await h.delivery.drain()
+    assert "Trả lời ý kiến" in texts(citizen.sent()[-1:])
+    assert "đã được trả lời" in texts(await citizen.say("/mycomments"))

@@ -11,7 +11,7 @@ from storage.models import CommentStatus, Period, Report, RoleKind
 from tests.chat import at, texts
 from tests.conftest import BotApp
 from tests.flow.test_comments import comments, poster, write_anonymously
-from tests.flow.test_report_flow import fill_form, join, start_report
+from tests.flow.test_report_flow import FIRST_ANSWER, fill_form, join, start_report
 from tests.outreach import harness, join_as
 from tests.zalo_chat import ZaloApp
 
@@ -141,3 +141,16 @@ async def test_mycomments_says_answered_only_once_the_answer_is_delivered(app: B
     await h.delivery.drain()
     assert "Trả lời ý kiến" in texts(citizen.sent()[-1:])
     assert "đã được trả lời" in texts(await citizen.say("/mycomments"))
+
+
+async def test_editing_a_summary_line_shows_its_current_value(any_app: BotApp | ZaloApp) -> None:
+    """Bug 8: «3. Số tin» from the summary asked the question as if it had no answer."""
+    chat = any_app.chat(810)
+    await join(any_app, chat)
+    await start_report(chat)
+    await fill_form(chat)
+    asked = texts(await chat.press("3. Số tin"))
+    assert "Câu 3/9" in asked and "Hiện tại: 12" in asked
+    asked = texts(await chat.say("15"))
+    asked = texts(await chat.press("1. "))
+    assert f"Hiện tại: {FIRST_ANSWER}" in asked

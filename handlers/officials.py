@@ -112,7 +112,7 @@ def remind_text(result: Reminded, now: datetime) -> str:
         )
     if result.nobody:
         lines.append(
-            _("No secretary on gopy yet: {units}.").format(units=notices.listing(result.nobody))
+            _("No secretary has joined yet: {units}.").format(units=notices.listing(result.nobody))
         )
     if result.blocked:
         lines.append(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from handlers.callbacks import FileMissed
-from storage.models import CommentStatus, Period, Report, RoleKind
+from storage.models import CommentStatus, Period, Person, Report, RoleKind
 from tests.chat import at, texts
 from tests.conftest import BotApp
 from tests.flow.test_comments import comments, poster, write_anonymously
@@ -154,3 +155,20 @@ async def test_editing_a_summary_line_shows_its_current_value(any_app: BotApp | 
     asked = texts(await chat.say("15"))
     asked = texts(await chat.press("1. "))
     assert f"Hiện tại: {FIRST_ANSWER}" in asked
+
+
+async def test_status_names_why_a_unit_that_has_not_filed_gets_no_reminder(app: BotApp) -> None:
+    """Issue 12: /status said «chưa có bí thư dùng gopy»; the same rule as the dry run."""
+    await join_as(app, 811, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    await join_as(app, 812, app.seed.cells[0], RoleKind.SECRETARY, "Trần Thị Bình")
+    async with app.runtime.sessions() as session:
+        await session.execute(
+            update(Person)
+            .where(col(Person.external_id) == "812")
+            .values(unreachable_since=app.clock.now())
+        )
+        await session.commit()
+    status = texts(await app.chat(811).say("/status"))
+    assert "Chi bộ Tổ dân phố số 2 (chưa có bí thư tham gia)" in status
+    assert "Chi bộ Tổ dân phố số 1 (đ/c Trần Thị Bình — đã chặn bot" in status
+    assert "gopy" not in status

@@ -121,6 +121,19 @@ class CommentsView(CallbackData, prefix="cv"):
     section_id: OptionalId = 0
 
 
+class CommentAction(StrEnum):
+    REPLY = "reply"
+    HIDE = "hide"
+    SPAM = "spam"
+
+
+class ModerateComment(CallbackData, prefix="mc"):
+    """An official's button under a comment: answer it, hide it, or mark it as spam."""
+
+    comment_id: RowId
+    action: CommentAction
+
+
 class ExportComments(CallbackData, prefix="ce"):
     campaign_id: RowId
     fmt: Annotated[str, Field(pattern=r"^(csv|xlsx)$")]

@@ -13,11 +13,11 @@ from handlers.keyboards import N_
 
 log = logging.getLogger(__name__)
 
+# Telegram shows this menu to everyone, citizens first: secretaries and officials find their
+# own commands on their reply keyboard (handlers.keyboards.main_menu) and in /help.
 COMMANDS = (
     ("comment", N_("Comment on the draft documents")),
     ("mycomments", N_("Your comments")),
-    ("report", N_("File or change this week's report")),
-    ("myreports", N_("Reports sent, week by week")),
     ("help", N_("How to use the bot")),
     ("cancel", N_("Stop what you are doing")),
     ("lang", N_("Change language")),

@@ -8,8 +8,9 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from handlers.callbacks import FileMissed
-from storage.models import CommentStatus, Period, Person, Report, RoleKind
-from tests.chat import at, texts
+from handlers.commands import COMMANDS
+from storage.models import CommentReply, CommentStatus, Period, Person, Report, RoleKind
+from tests.chat import Chat, at, texts
 from tests.conftest import BotApp
 from tests.flow.test_comments import comments, poster, write_anonymously
 from tests.flow.test_report_flow import FIRST_ANSWER, fill_form, join, start_report
@@ -172,3 +173,69 @@ async def test_status_names_why_a_unit_that_has_not_filed_gets_no_reminder(app: 
     assert "Chi bộ Tổ dân phố số 2 (chưa có bí thư tham gia)" in status
     assert "Chi bộ Tổ dân phố số 1 (đ/c Trần Thị Bình — đã chặn bot" in status
     assert "gopy" not in status
+
+
+def _keyboard(chat: Chat) -> list[str]:
+    """The reply keyboard the bot showed last in this chat."""
+    for call in reversed(chat.sent()):
+        markup = call.params.get("reply_markup") or {}
+        if isinstance(markup, dict) and "keyboard" in markup:
+            return [b["text"] for row in markup["keyboard"] for b in row]
+    raise AssertionError("no reply keyboard was shown")
+
+
+async def test_officials_get_their_own_keyboard(app: BotApp) -> None:
+    """Bug 5: an official saw the citizen's keyboard («Góp ý dự thảo», «Ý kiến đã gửi»)."""
+    await join_as(app, 813, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    official = app.chat(813)
+    await official.say("/help")
+    keys = _keyboard(official)
+    for key in ("Tình hình", "Ý kiến", "Báo cáo tổng hợp", "Mã QR"):
+        assert any(key in k for k in keys), (key, keys)
+    assert not any("Góp ý dự thảo" in k for k in keys), keys
+    assert "tình hình đến lúc này" in texts(await official.say("📊 Tình hình"))
+    assert "tuần nào" in texts(await official.say("📥 Báo cáo tổng hợp"))
+    qr = texts(await official.say("🔳 Mã QR"))
+    assert "Tạo mã QR cho dự thảo nào" in qr, "worded for an official, not a commenter"
+
+    citizen = app.chat(814)
+    await citizen.say("/help")
+    keys = _keyboard(citizen)
+    assert not any("Báo cáo tuần" in k or "Tình hình" in k for k in keys), keys
+
+
+def test_citizens_are_not_offered_report_commands() -> None:
+    """Bug 5: the command menu everybody sees offered /report and /myreports."""
+    assert {name for name, _text in COMMANDS} >= {"comment", "mycomments", "help"}
+    assert not {name for name, _text in COMMANDS} & {"report", "myreports"}
+
+
+async def test_official_replies_and_moderates_from_buttons(app: BotApp) -> None:
+    """Bug 5: answering or hiding a comment needed its code typed after /reply or /hide."""
+    await join_as(app, 815, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    citizen = app.chat(816)
+    await write_anonymously(citizen, await poster(app), "Ý kiến thứ nhất")
+    await write_anonymously(citizen, await poster(app, section=1), "Ý kiến thứ hai")
+    first, second = await comments(app)
+    official = app.chat(815)
+    await official.say("💬 Ý kiến")
+    asked = texts(await official.press(f"Trả lời {first.receipt}"))
+    assert first.receipt in asked and "viết câu trả lời" in asked
+    sent = texts(await official.say("Cảm ơn bạn, ý kiến đã được ghi nhận."))
+    assert "đang được gửi" in sent
+    async with app.runtime.sessions() as session:
+        (reply,) = (await session.execute(select(CommentReply))).scalars().all()
+    assert reply.comment_id == first.id and reply.text.startswith("Cảm ơn bạn")
+
+    await official.say("/comments")
+    call, button = official.button(f"Trả lời {second.receipt}")
+    row = next(r for r in call.params["reply_markup"]["inline_keyboard"] if button in r)
+    hide = next(b for b in row if "Ẩn" in b["text"])
+    assert "Đã ẩn ý kiến" in texts(await official.press_data(hide["callback_data"]))
+    assert [c.status for c in await comments(app)] == [
+        CommentStatus.RECEIVED,
+        CommentStatus.HIDDEN,
+    ]
+
+    forged = texts(await citizen.press_data(hide["callback_data"]))
+    assert "dành cho cán bộ" in forged

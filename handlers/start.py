@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
+from handlers.commands import publish_for_chat
 from handlers.filters import typed_invite
 from handlers.texts import escape
 from scheduler.clock import Clock
@@ -49,6 +51,7 @@ async def start_with_payload(
     member: Member,
     clock: Clock,
     state: FSMContext,
+    bot: Bot,
 ) -> None:
     code = invite_from_text(command.args or "")
     if code is None:
@@ -57,17 +60,17 @@ async def start_with_payload(
         )
         await start(message, member)
         return
-    await _redeem(message, code, session, member, clock)
+    await _redeem(message, code, session, member, clock, bot)
 
 
 async def typed_code(
-    message: Message, code: str, session: AsyncSession, member: Member, clock: Clock
+    message: Message, code: str, session: AsyncSession, member: Member, clock: Clock, bot: Bot
 ) -> None:
-    await _redeem(message, code, session, member, clock)
+    await _redeem(message, code, session, member, clock, bot)
 
 
 async def _redeem(
-    message: Message, code: str, session: AsyncSession, member: Member, clock: Clock
+    message: Message, code: str, session: AsyncSession, member: Member, clock: Clock, bot: Bot
 ) -> None:
     result = await redeem_invite(session=session, code=code, person=member.person, now=clock.now())
     if result.outcome is RedeemOutcome.UNKNOWN:
@@ -100,3 +103,5 @@ async def _redeem(
     else:
         text = _("Welcome! You are now an official of {unit}.").format(unit=name)
     await message.answer(text, reply_markup=keyboards.main_menu(member))
+    i18n = get_i18n()
+    await publish_for_chat(bot, message.chat.id, member, i18n, i18n.current_locale)

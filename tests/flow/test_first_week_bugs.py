@@ -239,3 +239,18 @@ async def test_official_replies_and_moderates_from_buttons(app: BotApp) -> None:
 
     forged = texts(await citizen.press_data(hide["callback_data"]))
     assert "dành cho cán bộ" in forged
+
+
+async def test_a_role_holders_chat_menu_offers_their_commands(app: BotApp) -> None:
+    """Bug 5: the one menu for everybody; a secretary's and an official's chats get theirs."""
+    await join_as(app, 817, app.seed.cells[0], RoleKind.SECRETARY, "Trần Thị Bình")
+    await join_as(app, 818, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    menus = {
+        str(c.params.get("scope")): str(c.params.get("commands"))
+        for c in app.api.calls
+        if c.method == "setMyCommands" and c.params.get("scope")
+    }
+    (secretary,) = [m for s, m in menus.items() if "817" in s]
+    (official,) = [m for s, m in menus.items() if "818" in s]
+    assert "'report'" in secretary and "'status'" not in secretary
+    assert "'status'" in official and "'export'" in official and "'report'" not in official

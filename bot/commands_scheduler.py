@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.app import defaults_of
-from bot.cli_i18n import _
+from bot.cli_i18n import _, cli_locale
+from bot.commands_unfiled import unfiled_table
 from bot.config import Settings
 from bot.i18n import build_i18n
 from handlers.notices import NoticeRenderer
@@ -74,6 +75,9 @@ def print_outcomes(outcomes: list[Outcome], *, dry_run: bool) -> None:
         for letter in outcome.letters:
             table.add_row(letter.recipient, letter.about, first_line(letter.text))
         console.print(table)
+        unfiled = unfiled_table(outcome, cli_locale())
+        if unfiled is not None:
+            console.print(unfiled)
         if dry_run:
             console.print(
                 _(

@@ -9,9 +9,8 @@ written in the campaign's language, not in the chat language of whoever asked fo
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date, time, timedelta
+from datetime import date
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
@@ -28,8 +27,8 @@ from bot.render.letter_docx import (
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
 from handlers.comment_texts import about, section_name
-from handlers.format import status_label
-from scheduler.consolidated import Consolidated
+from handlers.format import moment, period_span, status_label, week_days, week_label
+from scheduler.consolidated import Consolidated, MissingUnit
 from scheduler.consolidated import Row as TableRow
 from storage.consolidated import Filing
 from storage.forms import FieldKind, FieldSpec
@@ -65,19 +64,9 @@ def _label(spec: FieldSpec) -> str:
     return spec.text("label", _locale())
 
 
-def _day(moment: Any, tz: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(tz)):%d/%m/%Y}"
-
-
 def span(report: Consolidated) -> str:
-    """``từ 06/11 đến 12/11/2025``: a week that starts at last Wednesday's 17:00 is named, as
-    the letters do, from its first whole day."""
-    zone = ZoneInfo(report.campaign.timezone)
-    start = report.starts_at.astimezone(zone)
-    first_day = start.date() if start.time() == time() else start.date() + timedelta(days=1)
-    return _("from {start} to {end}").format(
-        start=f"{first_day:%d/%m}", end=_day(report.ends_at, report.campaign.timezone)
-    )
+    """``từ 06/11 đến 12/11/2025``: the report's week (or weeks), named as everywhere else."""
+    return week_label(report.starts_at, report.ends_at, report.campaign.timezone)
 
 
 def subject(report: Consolidated) -> str:
@@ -117,13 +106,29 @@ def completeness(report: Consolidated) -> str:
         text += " " + _("(Counted in unit-weeks over {weeks} weeks.)").format(
             weeks=len(report.periods)
         )
+        current = report.open_period
+        if current is not None:
+            text += " " + _("The week {span} is still open until {deadline}.").format(
+                span=period_span(current, report.campaign.timezone),
+                deadline=moment(current.deadline_at, report.campaign.timezone),
+            )
     return text
 
 
-def _missing_line(report: Consolidated, filing: Filing) -> str:
-    who = ", ".join(filing.secretaries) or _("no secretary on gopy")
+def _missing_line(report: Consolidated, missing: MissingUnit) -> str:
+    filing = missing.filing
+    who = ", ".join(filing.secretaries) or _("no secretary has joined yet")
     place = f"{filing.group} — " if filing.group and report.unit.level is UnitLevel.CITY else ""
-    return f"{place}{filing.name} ({who})"
+    line = f"{place}{filing.name} ({who})"
+    if report.final:
+        line += ": " + _missed_weeks(report, missing)
+    return line
+
+
+def _missed_weeks(report: Consolidated, missing: MissingUnit) -> str:
+    """``tuần từ 16/10 đến 22/10/2025, tuần từ …``: the weeks a unit did not report."""
+    tz = report.campaign.timezone
+    return ", ".join(_("week {span}").format(span=period_span(p, tz)) for p in missing.periods)
 
 
 def _change(now: int, before: int | None) -> str:
@@ -187,7 +192,7 @@ def letter(report: Consolidated, *, parent: Unit | None, today: date) -> ReportL
 
 def _completeness_section(report: Consolidated) -> LetterSection:
     paragraphs = [Paragraph(completeness(report))]
-    missing = report.missing_filings()
+    missing = report.missing_units()
     if missing:
         names = "; ".join(_missing_line(report, f) for f in missing[:QUOTED])
         more = len(missing) - QUOTED
@@ -271,7 +276,7 @@ def _comments_section(report: Consolidated) -> LetterSection:
         )
     paragraphs = [
         Paragraph(
-            _("{count} comments were received through gopy.").format(
+            _("{count} comments were received.").format(
                 count=vietnamese_number(report.comments_total)
             )
         )
@@ -303,8 +308,17 @@ def table_sheet(report: Consolidated) -> Sheet:
         Column(_("Late"), 10, "int"),
         Column(_("Not reported"), 12, "int"),
         *(Column(_label(s), 16, "int") for s in specs),
+        Column(_("Weeks not reported"), 40, "wrap"),
     ]
-    rows: list[Row] = [_table_row(row, specs) for row in report.rows]
+    # A ward's rows are its cells (one unit each); a city's rows sum a ward's cells.
+    missed = (
+        {m.filing.unit_id: _missed_weeks(report, m) for m in report.missing_units()}
+        if report.unit.level is not UnitLevel.CITY
+        else {}
+    )
+    rows: list[Row] = [
+        [*_table_row(row, specs), missed.get(row.unit_id, "")] for row in report.rows
+    ]
     totals: list[object] = [
         _("Total"),
         report.expected,
@@ -312,6 +326,7 @@ def table_sheet(report: Consolidated) -> Sheet:
         report.late,
         report.missing,
         *(report.totals[s.key] for s in specs),
+        "",
     ]
     return Sheet(title=_("Summary"), columns=columns, rows=rows, totals=totals)
 
@@ -329,12 +344,15 @@ def _table_row(row: TableRow, specs: Sequence[FieldSpec]) -> list[object]:
 
 
 def answers_sheet(report: Consolidated) -> Sheet:
-    """Every filing: unit, week, status, time, and each answer."""
+    """Every report filed: unit, week (its name, first and last day), status, time, and each
+    answer. Units that did not report are in the summary, once, with the weeks they missed."""
     specs = list(report.form.fields)
     columns = [
         Column(_("Ward"), 26),
         Column(_("Party cell"), 30),
-        Column(_("Week"), 12),
+        Column(_("Week"), 26),
+        Column(_("First day"), 11, "date"),
+        Column(_("Last day"), 11, "date"),
         Column(_("Status"), 12),
         Column(_("Sent at"), 17, "datetime"),
         *(
@@ -346,17 +364,23 @@ def answers_sheet(report: Consolidated) -> Sheet:
             for s in specs
         ),
     ]
-    weeks = {p.id: _day(p.deadline_at, report.campaign.timezone) for p in report.periods}
+    tz = report.campaign.timezone
+    weeks = {
+        p.id: (period_span(p, tz), *week_days(p.starts_at, p.deadline_at, tz))
+        for p in report.periods
+    }
 
     def rows() -> Iterator[Row]:
         for filing in report.filings:
+            if filing.status == "missing":
+                continue
             status = status_label(filing.status)
             if filing.revised_late:
                 status += " " + _("(changed after the deadline)")
             yield [
                 filing.group or "",
                 filing.name,
-                weeks.get(filing.period_id, ""),
+                *weeks.get(filing.period_id, ("", None, None)),
                 status,
                 filing.submitted_at,
                 *(

@@ -169,7 +169,7 @@ async def _forever() -> None:
 async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     from bot.channels.local import Hub, LocalSession
     from bot.demo import load_demo
-    from bot.web.simulator import Simulator, routes
+    from bot.web.simulator import Simulator, chats_folder, routes
 
     async with runtime.sessions() as session:
         units = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
@@ -179,7 +179,7 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
             )
             await session.commit()
             console.print(f"[green]{_('Demo data loaded (gopy demo).')}[/green]")
-    hub = Hub(runtime.clock)
+    hub = Hub(runtime.clock, store=chats_folder(runtime.settings.database_url))
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
     runner = await _serve(
         build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))), runtime.settings

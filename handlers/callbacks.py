@@ -47,6 +47,13 @@ class AmendReport(CallbackData, prefix="am"):
     report_id: RowId
 
 
+class FileMissed(CallbackData, prefix="fm"):
+    """File, late, a week the unit never reported on (from ``/myreports``)."""
+
+    unit_id: RowId
+    period_id: RowId
+
+
 class SetLocale(CallbackData, prefix="lc"):
     locale: str
 
@@ -100,12 +107,31 @@ class WithdrawComment(CallbackData, prefix="wd"):
     confirmed: bool = False
 
 
+class KeepComment(CallbackData, prefix="wk"):
+    """«No» to withdrawing a comment."""
+
+    comment_id: RowId
+
+
 class CommentsView(CallbackData, prefix="cv"):
     """An official's list of comments: a campaign, narrowed to a document or section."""
 
     campaign_id: RowId
     document_id: OptionalId = 0
     section_id: OptionalId = 0
+
+
+class CommentAction(StrEnum):
+    REPLY = "reply"
+    HIDE = "hide"
+    SPAM = "spam"
+
+
+class ModerateComment(CallbackData, prefix="mc"):
+    """An official's button under a comment: answer it, hide it, or mark it as spam."""
+
+    comment_id: RowId
+    action: CommentAction
 
 
 class ExportComments(CallbackData, prefix="ce"):

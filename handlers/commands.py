@@ -6,29 +6,65 @@ import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand
+from aiogram.types import BotCommand, BotCommandScopeChat
 from aiogram.utils.i18n import I18n
 
 from handlers.keyboards import N_
+from storage.models import RoleKind
+from storage.people import Member
 
 log = logging.getLogger(__name__)
 
+# Telegram shows this menu to everyone, citizens first: secretaries and officials find their
+# own commands on their reply keyboard (handlers.keyboards.main_menu) and in /help.
 COMMANDS = (
     ("comment", N_("Comment on the draft documents")),
     ("mycomments", N_("Your comments")),
-    ("report", N_("File or change this week's report")),
-    ("myreports", N_("Reports sent, week by week")),
     ("help", N_("How to use the bot")),
     ("cancel", N_("Stop what you are doing")),
     ("lang", N_("Change language")),
 )
 
 
-def bot_commands(i18n: I18n, locale: str) -> list[BotCommand]:
+# A role's own commands, added to the menu of that person's chat when they join.
+ROLE_COMMANDS = {
+    RoleKind.SECRETARY: (
+        ("report", N_("File or change this week's report")),
+        ("myreports", N_("Reports sent, week by week")),
+    ),
+    RoleKind.OFFICIAL: (
+        ("status", N_("Reports so far, unit by unit")),
+        ("comments", N_("Citizens' comments")),
+        ("export", N_("Consolidated report")),
+        ("qr", N_("QR codes and posters")),
+    ),
+}
+
+
+def bot_commands(i18n: I18n, locale: str, member: Member | None = None) -> list[BotCommand]:
+    """The menu of everyone, or of ``member``: their roles' commands first."""
+    own = [
+        item
+        for kind, items in ROLE_COMMANDS.items()
+        if member is not None and member.has(kind)
+        for item in items
+    ]
     return [
         BotCommand(command=name, description=i18n.gettext(text, locale=locale))
-        for name, text in COMMANDS
+        for name, text in (*own, *COMMANDS)
     ]
+
+
+async def publish_for_chat(
+    bot: Bot, chat_id: int, member: Member, i18n: I18n, locale: str
+) -> None:
+    """The menu of one person's private chat, once they hold a role."""
+    try:
+        await bot.set_my_commands(
+            bot_commands(i18n, locale, member), scope=BotCommandScopeChat(chat_id=chat_id)
+        )
+    except TelegramAPIError:
+        log.warning("could not publish a chat's command menu")
 
 
 def register_menu(dp: Dispatcher, i18n: I18n) -> None:

@@ -16,7 +16,14 @@ from handlers import comment_form, comment_keyboards, keyboards
 from handlers.callbacks import CommentNav, PickDraft, Step, SwitchEntry
 from handlers.comment_draft import CommentDraft
 from handlers.comment_texts import greeting
-from handlers.filters import entry_payload, has_attachment, has_text, is_command, typed_entry
+from handlers.filters import (
+    entry_payload,
+    has_attachment,
+    has_text,
+    is_command,
+    mistyped_entry,
+    typed_entry,
+)
 from handlers.format import moment
 from handlers.pickers import choose_campaign, choose_within
 from handlers.replies import Answerable, acknowledge, reply_target
@@ -39,6 +46,8 @@ def build_router() -> Router:
     free = ~StateFilter(ReportFlow)
     router.message.register(open_entry, free, CommandStart(deep_link=True), entry_payload)
     router.message.register(open_entry, free, typed_entry)
+    # A smudged or mistyped code: say so and how codes look, whatever was in progress stays.
+    router.message.register(unknown_entry, free, mistyped_entry)
     router.callback_query.register(switch_entry, free, SwitchEntry.filter())
     router.message.register(cancel, in_comment, Command("cancel"))
     router.callback_query.register(cancel, in_comment, CommentNav.filter(F.step == Step.CANCEL))
@@ -112,6 +121,16 @@ async def open_entry(
             )
             return
     await begin(message, state, session, member, target, clock, comment_limits, server_key)
+
+
+async def unknown_entry(message: Message) -> None:
+    await message.answer(
+        _(
+            "No poster has this code. A poster's code looks like GY-7K3QM: GY and 5 letters or "
+            "digits, with no O, I, L, U, 0 or 1. Please check it, or choose a draft with "
+            "/comment."
+        )
+    )
 
 
 async def switch_entry(

@@ -96,11 +96,13 @@ def receipt(view_time: datetime, code: str, tz: str) -> str:
     )
 
 
-def status_label(view: CommentView) -> str:
+def status_label(view: CommentView, *, answered: bool | None = None) -> str:
+    """``answered`` says whether the answer reached the author (its letter was sent); left
+    out, an answer written counts (what officials see)."""
     status = view.comment.status
     if status is CommentStatus.WITHDRAWN:
         return _("withdrawn")
-    if view.comment.replied_at is not None:
+    if answered if answered is not None else view.comment.replied_at is not None:
         return _("answered")
     return _("received")
 
@@ -136,11 +138,13 @@ def official_line(view: CommentView) -> str:
     return "\n".join(lines)
 
 
-def own_line(view: CommentView) -> str:
+def own_line(view: CommentView, *, answered: bool) -> str:
+    """A line of the author's own list; ``answered``: an answer was delivered to them."""
     comment = view.comment
     tz = view.campaign.timezone
     text = comment.text if len(comment.text) <= 80 else comment.text[:80] + "…"
-    head = f"<b>{comment.receipt}</b> · {moment(comment.created_at, tz)} · {status_label(view)}"
+    status = status_label(view, answered=answered)
+    head = f"<b>{comment.receipt}</b> · {moment(comment.created_at, tz)} · {status}"
     body = escape(about(view.document, view.section, view.campaign.title))
     answer = ""
     if view.reply:

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import keyboards
 from handlers.callbacks import ExportReport
 from handlers.files import FileMaker, ReportFormat
 from handlers.format import period_span
@@ -34,6 +35,7 @@ FORMATS: tuple[tuple[ReportFormat, str], ...] = (
 def build_router() -> Router:
     router = Router(name="export")
     router.message.register(ask_export, Command("export"))
+    router.message.register(ask_export, keyboards.MenuButton(keyboards.MENU_EXPORT))
     router.callback_query.register(export_report, ExportReport.filter())
     return router
 

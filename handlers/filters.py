@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram.types import CallbackQuery, Message
 
-from storage.codes import entry_from_payload, entry_from_text, invite_from_text
+from storage.codes import entry_from_payload, entry_from_text, invite_from_text, looks_like_entry
 
 
 async def has_text(message: Message) -> bool:
@@ -37,6 +37,11 @@ async def typed_entry(message: Message) -> dict[str, Any] | bool:
     """A message that is nothing but a poster's code (``GY-7K3QM``); gives ``entry_code``."""
     code = entry_from_text(message.text) if message.text else None
     return {"entry_code": code} if code else False
+
+
+async def mistyped_entry(message: Message) -> bool:
+    """A message meant as a poster's code that is not a valid one (``GY-N9E9O``)."""
+    return bool(message.text) and looks_like_entry(message.text or "")
 
 
 async def entry_payload(message: Message) -> dict[str, Any] | bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
@@ -34,12 +34,26 @@ def moment(value: datetime, tz: str) -> str:
     return f"{local:%H:%M} {weekday_name(local.weekday())}, {local:%d/%m}"
 
 
-def period_span(period: Period, tz: str) -> str:
-    """``06/11–12/11``: the days a reporting week covers, in local time."""
+def week_days(starts_at: datetime, deadline_at: datetime, tz: str) -> tuple[date, date]:
+    """The first and last local day a reporting week covers. A week that starts at last
+    Wednesday's 17:00 is named, as the letters do, from its first whole day."""
     zone = ZoneInfo(tz)
-    start = period.starts_at.astimezone(zone)
-    end = period.deadline_at.astimezone(zone)
-    return f"{start:%d/%m}–{end:%d/%m}"
+    start = starts_at.astimezone(zone)
+    first = start.date() if start.time() == time() else start.date() + timedelta(days=1)
+    return first, deadline_at.astimezone(zone).date()
+
+
+def week_label(starts_at: datetime, deadline_at: datetime, tz: str) -> str:
+    """``từ 06/11 đến 12/11/2025``: the one way a week (or a run of weeks) is named, in chat,
+    letters, workbooks and CSV alike."""
+    first, last = week_days(starts_at, deadline_at, tz)
+    start = f"{first:%d/%m}" if first.year == last.year else f"{first:%d/%m/%Y}"
+    return _("from {start} to {end}").format(start=start, end=f"{last:%d/%m/%Y}")
+
+
+def period_span(period: Period, tz: str) -> str:
+    """A reporting week's name (``week_label``)."""
+    return week_label(period.starts_at, period.deadline_at, tz)
 
 
 def status_label(status: str) -> str:

@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
-from handlers.callbacks import AmendReport
+from handlers.callbacks import AmendReport, FileMissed
 from handlers.format import moment, period_span, status_label
 from handlers.texts import escape
 from scheduler.clock import Clock
@@ -55,6 +55,12 @@ async def my_reports(
                 builder.button(
                     text=_("✏️ Change week {span}").format(span=period_span(row.period, tz)),
                     callback_data=AmendReport(report_id=row.report.id),
+                )
+            elif row.period.deadline_at <= clock.now():
+                assert row.period.id is not None and item.unit.id is not None
+                builder.button(
+                    text=_("📝 File week {span} late").format(span=period_span(row.period, tz)),
+                    callback_data=FileMissed(unit_id=item.unit.id, period_id=row.period.id),
                 )
             lines.append(line)
         builder.adjust(1)

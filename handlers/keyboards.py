@@ -24,7 +24,19 @@ MENU_HISTORY = N_("📋 My reports")
 MENU_HELP = N_("❓ Help")
 MENU_COMMENT = N_("✍️ Comment on the drafts")
 MENU_MY_COMMENTS = N_("🗂 My comments")
-MENU_KEYS = (MENU_REPORT, MENU_HISTORY, MENU_HELP, MENU_COMMENT, MENU_MY_COMMENTS)
+MENU_STATUS = N_("📊 Status")
+MENU_COMMENTS = N_("💬 Comments")
+MENU_EXPORT = N_("📥 Consolidated report")
+MENU_QR = N_("🔳 QR code")
+OFFICIAL_KEYS = (MENU_STATUS, MENU_COMMENTS, MENU_EXPORT, MENU_QR)
+MENU_KEYS = (
+    MENU_REPORT,
+    MENU_HISTORY,
+    MENU_HELP,
+    MENU_COMMENT,
+    MENU_MY_COMMENTS,
+    *OFFICIAL_KEYS,
+)
 
 
 class MenuButton(Filter):
@@ -40,12 +52,18 @@ class MenuButton(Filter):
 
 
 def main_menu(member: Member | None) -> ReplyKeyboardMarkup:
+    """Each role its own keys: an official's work, a secretary's report, a citizen's comment."""
     builder = ReplyKeyboardBuilder()
+    official = member is not None and member.has(RoleKind.OFFICIAL)
+    if official:
+        for key in OFFICIAL_KEYS:
+            builder.button(text=_(key))
     if member is not None and member.has(RoleKind.SECRETARY):
         builder.button(text=_(MENU_REPORT))
         builder.button(text=_(MENU_HISTORY))
-    builder.button(text=_(MENU_COMMENT))
-    builder.button(text=_(MENU_MY_COMMENTS))
+    if not official:
+        builder.button(text=_(MENU_COMMENT))
+        builder.button(text=_(MENU_MY_COMMENTS))
     builder.button(text=_(MENU_HELP))
     builder.adjust(2)
     return builder.as_markup(resize_keyboard=True, is_persistent=True)

@@ -9,13 +9,14 @@ from datetime import datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.callbacks import CommentsView, ExportComments
+from handlers import keyboards
+from handlers.callbacks import CommentAction, CommentsView, ExportComments, ModerateComment
 from handlers.comment_texts import about, official_line, section_name
 from handlers.files import FileMaker, Format
 from handlers.fit import fit_items
@@ -53,6 +54,7 @@ _RECEIPT = re.compile(r"^\s*(YK[-\s]?[A-Z0-9]{6})\b\s*(.*)$", re.IGNORECASE | re
 def build_router() -> Router:
     router = Router(name="moderation")
     router.message.register(show_comments, Command("comments"))
+    router.message.register(show_comments, keyboards.MenuButton(keyboards.MENU_COMMENTS))
     router.callback_query.register(narrow, CommentsView.filter())
     router.callback_query.register(export, ExportComments.filter())
     router.message.register(reply, Command("reply"))
@@ -100,10 +102,8 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
     general = counts.get((None, None))
     if general is not None and general.shown:
         lines.append(_("💬 General comments: {count}").format(count=general.shown))
-    latest = [
-        official_line(view)
-        for view in await latest_comments(session=session, campaign=campaign, limit=LATEST)
-    ]
+    views = await latest_comments(session=session, campaign=campaign, limit=LATEST)
+    latest = [official_line(view) for view in views]
     if latest:
         # The heading travels with the first comment: never shown alone.
         latest[0] = "\n".join(["", _("<b>Latest</b>"), latest[0]])
@@ -115,12 +115,37 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
         text=_("📥 CSV"), callback_data=ExportComments(campaign_id=campaign.id, fmt="csv")
     )
     builder.adjust(1)
+    builder.attach(comment_buttons(views))
     text = fit_items([head], [*lines, *latest], ["", _commands_hint()], more=_more)
     await message.answer(text, reply_markup=builder.as_markup())
 
 
 def _more(count: int) -> str:
     return _("… and {count} more comments").format(count=count)
+
+
+def comment_buttons(views: list[CommentView]) -> InlineKeyboardBuilder:
+    """A row under the list per comment: answer it, hide it, mark it as spam (no code typed)."""
+    builder = InlineKeyboardBuilder()
+    for view in views:
+        comment = view.comment
+        if comment.id is None or comment.status is CommentStatus.WITHDRAWN:
+            continue
+        row = [
+            (_("↩️ Reply {code}").format(code=comment.receipt), CommentAction.REPLY),
+            (_("🙈 Hide"), CommentAction.HIDE),
+            (_("🚫 Spam"), CommentAction.SPAM),
+        ]
+        builder.row(
+            *(
+                InlineKeyboardButton(
+                    text=text,
+                    callback_data=ModerateComment(comment_id=comment.id, action=action).pack(),
+                )
+                for text, action in row
+            )
+        )
+    return builder
 
 
 def _commands_hint() -> str:
@@ -166,6 +191,7 @@ async def narrow(
                     ),
                 )
     builder.adjust(1)
+    builder.attach(comment_buttons(views))
     head = _("<b>{title}</b>: latest comments").format(title=escape(title))
     body = [official_line(view) for view in views] or [_("No comments yet.")]
     text = fit_items([head], body, sep="\n\n", more=_more)
@@ -205,7 +231,7 @@ async def export(
     )
 
 
-async def _comment_for(
+async def comment_for(
     message: Message, session: AsyncSession, member: Member, code: str
 ) -> tuple[Comment, Campaign, Unit] | None:
     """The comment with receipt ``code`` if the official oversees it; else say why not."""
@@ -249,7 +275,21 @@ async def reply(
     if parsed is None:
         await message.answer(_("Please write: /reply YK-7K3QMA your answer"))
         return
-    code, rest = parsed
+    await send_reply(message, session, member, clock, outreach, i18n, *parsed)
+
+
+async def send_reply(
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    outreach: Outreach,
+    i18n: I18n,
+    code: str,
+    rest: str,
+) -> bool:
+    """Store an official's answer to comment ``code`` and queue its letter; False (after
+    saying why) when nothing was stored. /reply and the «Reply» button both land here."""
     try:
         text = clean_text(rest, max_length=MAX_REPLY)
     except InvalidValue as error:
@@ -259,25 +299,26 @@ async def reply(
             )
         else:
             await message.answer(_("Please write: /reply YK-7K3QMA your answer"))
-        return
-    found = await _comment_for(message, session, member, code)
+        return False
+    found = await comment_for(message, session, member, code)
     if found is None:
-        return
+        return False
     comment, campaign, unit = found
     if comment.status is CommentStatus.WITHDRAWN:
         await message.answer(
             _("Comment {code} was withdrawn by its author.").format(code=comment.receipt)
         )
-        return
+        return False
     now = clock.now()
     answer = await add_reply(
         session=session, comment=comment, official=member.person, unit=unit, text=text, now=now
     )
     if comment.person_id is None:
         # Anonymous: nothing stored says who wrote it, so nothing can be sent to them; the
-        # author finds the answer under the comment in /mycomments.
+        # author finds the answer under the comment in /mycomments. Stored before it is said.
+        await session.commit()
         await message.answer(_anonymous_reply_text(comment))
-        return
+        return True
     author = await session.get(Person, comment.person_id)
     assert author is not None
     letter = await reply_letter(
@@ -296,6 +337,7 @@ async def reply(
     await session.commit()
     outreach.wake()
     await message.answer(_sent_text(comment, letter.not_before, now, campaign.timezone))
+    return True
 
 
 def _anonymous_reply_text(comment: Comment) -> str:
@@ -328,7 +370,19 @@ async def moderate_one(
     if parsed is None:
         await message.answer(_("Please write: /{command} YK-7K3QMA").format(command=action.value))
         return
-    found = await _comment_for(message, session, member, parsed[0])
+    await apply_moderation(message, session, member, clock, action, parsed[0])
+
+
+async def apply_moderation(
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    action: Moderation,
+    code: str,
+) -> None:
+    """Hide, mark as spam or restore comment ``code``: the typed command and the buttons."""
+    found = await comment_for(message, session, member, code)
     if found is None:
         return
     comment = found[0]

@@ -10,7 +10,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
-from handlers.callbacks import WithdrawComment
+from handlers.callbacks import KeepComment, WithdrawComment
 from handlers.comment_texts import own_line
 from handlers.format import moment
 from handlers.replies import reply_target
@@ -25,6 +25,7 @@ from storage.comments import (
 from storage.keys import ServerKey
 from storage.models import Campaign, CommentStatus
 from storage.people import Member
+from storage.replies import delivered_replies
 
 LISTED = 10
 
@@ -34,6 +35,7 @@ def build_router() -> Router:
     router.message.register(my_comments, Command("mycomments"))
     router.message.register(my_comments, keyboards.MenuButton(keyboards.MENU_MY_COMMENTS))
     router.callback_query.register(withdraw, WithdrawComment.filter())
+    router.callback_query.register(keep, KeepComment.filter())
     return router
 
 
@@ -58,7 +60,12 @@ async def my_comments(
                 callback_data=WithdrawComment(comment_id=comment.id),
             )
     builder.adjust(2)
-    lines = [_("<b>Your latest comments</b>")] + [own_line(view) for view in views]
+    answered = await delivered_replies(
+        session=session, comment_ids=[v.comment.id for v in views if v.comment.id is not None]
+    )
+    lines = [_("<b>Your latest comments</b>")] + [
+        own_line(view, answered=view.comment.id in answered) for view in views
+    ]
     await message.answer("\n\n".join(lines), reply_markup=builder.as_markup())
 
 
@@ -88,6 +95,9 @@ async def withdraw(
             text=_("Yes, withdraw {code}").format(code=comment.receipt),
             callback_data=WithdrawComment(comment_id=callback_data.comment_id, confirmed=True),
         )
+        builder.button(
+            text=_("No, keep it"), callback_data=KeepComment(comment_id=callback_data.comment_id)
+        )
         await message.answer(
             _(
                 "Withdraw comment {code}? It stays on record but is no longer counted "
@@ -110,3 +120,27 @@ async def withdraw(
                 "can no longer be withdrawn."
             ).format(time=moment(campaign.ends_at, campaign.timezone), code=comment.receipt)
         )
+
+
+async def keep(
+    callback: CallbackQuery,
+    callback_data: KeepComment,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    server_key: ServerKey,
+) -> None:
+    await callback.answer()
+    _outcome, comment = await check_withdrawal(
+        session=session,
+        person=member.person,
+        key=server_key,
+        comment_id=callback_data.comment_id,
+        now=clock.now(),
+    )
+    if comment is None:
+        await reply_target(callback).answer(_("This choice is no longer available."))
+        return
+    await reply_target(callback).answer(
+        _("Comment {code} is kept as it is.").format(code=comment.receipt)
+    )

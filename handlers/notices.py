@@ -18,6 +18,7 @@ from handlers.fit import fit_items
 from handlers.format import moment
 from handlers.texts import escape
 from scheduler.notices import Completeness, Named, Notice, Reminder, Rendered, Tally
+from storage.completeness import NoReminder
 from storage.models import Purpose, UnitLevel
 
 # Long lists are cut: a city's escalation must fit one message (Telegram: 4,096 characters).
@@ -99,9 +100,18 @@ def short_tally(tally: Tally) -> str:
     )
 
 
+def no_reminder_label(reason: NoReminder | None) -> str:
+    """Why a unit that has not filed gets no reminder, as officials read it."""
+    if reason is NoReminder.NO_SECRETARY:
+        return _("no secretary has joined yet")
+    if reason is NoReminder.BLOCKED:
+        return _("blocked the bot")
+    return _("will be reminded")
+
+
 def who(unit: Named) -> str:
-    if not unit.holders:
-        return _("{unit} (no secretary on gopy yet)").format(unit=escape(unit.name))
+    if unit.reason is NoReminder.NO_SECRETARY:
+        return f"{escape(unit.name)} ({no_reminder_label(unit.reason)})"
     people = ", ".join(
         _("comrade {name} — blocked the bot, got no reminder").format(name=escape(p.name))
         if p.unreachable

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import notices
+from handlers import keyboards, notices
 from handlers.callbacks import UnitStatus
 from handlers.format import moment
 from handlers.replies import refused_unless_official, reply_target
@@ -29,6 +29,7 @@ from storage.people import Member
 def build_router() -> Router:
     router = Router(name="officials")
     router.message.register(show_status, Command("status"))
+    router.message.register(show_status, keyboards.MenuButton(keyboards.MENU_STATUS))
     router.message.register(remind, Command("remind"))
     router.callback_query.register(period_status, UnitStatus.filter())
     return router
@@ -112,7 +113,7 @@ def remind_text(result: Reminded, now: datetime) -> str:
         )
     if result.nobody:
         lines.append(
-            _("No secretary on gopy yet: {units}.").format(units=notices.listing(result.nobody))
+            _("No secretary has joined yet: {units}.").format(units=notices.listing(result.nobody))
         )
     if result.blocked:
         lines.append(

@@ -39,7 +39,8 @@ async def choose_campaign(
             text=campaign.title, callback_data=PickDraft(campaign_id=campaign.id, purpose=purpose)
         )
     builder.adjust(1)
-    await message.answer(_("Which consultation?"), reply_markup=builder.as_markup())
+    question = _("A QR code for which consultation?") if purpose == "qr" else None
+    await message.answer(question or _("Which consultation?"), reply_markup=builder.as_markup())
     return None
 
 
@@ -76,7 +77,11 @@ async def choose_within(
             text=_("💬 The consultation as a whole"),
             callback_data=PickDraft(campaign_id=campaign_id, purpose=pick.purpose, final=True),
         )
-        question = _("Which draft document?")
+        question = (
+            _("A QR code for which draft document? Or one for the whole consultation:")
+            if pick.purpose == "qr"
+            else _("Which draft document?")
+        )
     else:
         sections = await sections_of(session=session, document=target.document)
         if not sections:
@@ -99,7 +104,11 @@ async def choose_within(
                 campaign_id=campaign_id, document_id=document_id, purpose=pick.purpose, final=True
             ),
         )
-        question = _("Which part of «{document}»?").format(document=escape(target.document.title))
+        question = (
+            _("A QR code for which part of «{document}»? Or one for the whole document:")
+            if pick.purpose == "qr"
+            else _("Which part of «{document}»?")
+        ).format(document=escape(target.document.title))
     builder.adjust(1)
     await message.answer(question, reply_markup=builder.as_markup())
     return None

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import keyboards
 from handlers.callbacks import PickDraft, ReportQr
 from handlers.comment_texts import target_name
 from handlers.files import FileMaker
@@ -34,6 +35,7 @@ QR = "qr"
 def build_router() -> Router:
     router = Router(name="qr")
     router.message.register(ask_qr, Command("qr"))
+    router.message.register(ask_qr, keyboards.MenuButton(keyboards.MENU_QR))
     router.callback_query.register(pick_qr, PickDraft.filter(F.purpose == QR))
     router.callback_query.register(report_qr, ReportQr.filter())
     return router

@@ -16,6 +16,7 @@ from handlers.texts import escape
 from scheduler.sweeps import Defaults, rules_of, timing
 from storage.models import Campaign, Comment, CommentReply, Person, Purpose, Unit
 from storage.outbox import Letter
+from storage.replies import reply_key
 
 QUOTED = 300
 
@@ -32,13 +33,13 @@ async def reply_letter(
     defaults: Defaults,
     now: datetime,
 ) -> Letter:
-    assert author.id is not None
+    assert author.id is not None and reply.id is not None
     locale = author.locale if author.locale in i18n.available_locales else i18n.default_locale
     with i18n.use_locale(locale):
         text = reply_text(comment, reply, unit)
     when = timing(await rules_of(session=session, campaign=campaign, defaults=defaults), now)
     return Letter(
-        key=f"reply:{reply.id}",
+        key=reply_key(reply.id),
         purpose=Purpose.REPLY,
         person_id=author.id,
         channel=author.channel,

@@ -16,6 +16,7 @@ from handlers import keyboards, texts
 from handlers.callbacks import (
     AmendReport,
     EditField,
+    FileMissed,
     FormNav,
     Nav,
     PickPeriod,
@@ -71,6 +72,7 @@ def build_router() -> Router:
     for key in keyboards.MENU_KEYS:
         router.message.register(interrupted, in_form, keyboards.MenuButton(key))
     router.callback_query.register(interrupted, in_form, AmendReport.filter())
+    router.callback_query.register(interrupted, in_form, FileMissed.filter())
     busy = StateFilter(ReportFlow.filling, ReportFlow.reviewing, ReportFlow.choosing_period)
     router.callback_query.register(interrupted, busy, PickTarget.filter())
 
@@ -82,6 +84,7 @@ def build_router() -> Router:
     router.callback_query.register(pick_target, PickTarget.filter())
     router.callback_query.register(pick_period, ReportFlow.choosing_period, PickPeriod.filter())
     router.callback_query.register(amend_report, AmendReport.filter())
+    router.callback_query.register(file_missed, FileMissed.filter())
     router.callback_query.register(toggle, ReportFlow.filling, ToggleChoice.filter())
     router.callback_query.register(
         choices_done, ReportFlow.filling, FormNav.filter(F.action == Nav.DONE)
@@ -169,17 +172,21 @@ async def open_target(
         )
         return
     assert current.period.id is not None
-    if current.missed is not None and current.report is None:
+    if current.missed is not None:
+        # Last week is still unfiled: offer it even when this week is filed already.
         assert current.missed.id is not None
         draft = new_draft(item, current.period)
         await draft.save(state)
         await state.set_state(ReportFlow.choosing_period)
         tz = item.campaign.timezone
         builder = InlineKeyboardBuilder()
+        this_week = (
+            _("This week (deadline {deadline})")
+            if current.report is None
+            else _("This week, change the report sent (deadline {deadline})")
+        )
         builder.button(
-            text=_("This week (deadline {deadline})").format(
-                deadline=moment(current.period.deadline_at, tz)
-            ),
+            text=this_week.format(deadline=moment(current.period.deadline_at, tz)),
             callback_data=PickPeriod(period_id=current.period.id),
         )
         builder.button(
@@ -241,4 +248,34 @@ async def amend_report(
         return
     await state.clear()
     item = Assignment(units[report.unit_id], campaign)
+    await begin_report(reply_target(callback), state, session, item, period, report, clock.now())
+
+
+async def file_missed(
+    callback: CallbackQuery,
+    callback_data: FileMissed,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+) -> None:
+    """A week shown as «not filed» in /myreports: file it now (late), or amend it if another
+    secretary of the cell filed it meanwhile."""
+    await callback.answer()
+    period = await session.get(Period, callback_data.period_id)
+    found = await assignments(session=session, member=member, now=clock.now())
+    chosen = [
+        a
+        for a in found
+        if period is not None
+        and a.unit.id == callback_data.unit_id
+        and a.campaign.id == period.campaign_id
+        and a.unit.level == period.level
+    ]
+    if period is None or not chosen:
+        await reply_target(callback).answer(_("This choice is no longer available."))
+        return
+    await state.clear()
+    item = chosen[0]
+    report = await get_report(session=session, period=period, unit=item.unit)
     await begin_report(reply_target(callback), state, session, item, period, report, clock.now())

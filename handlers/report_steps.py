@@ -97,8 +97,10 @@ async def begin_report(
 async def ask_question(message: Answerable, draft: ReportDraft, form: FormSpec) -> None:
     spec = form.fields[draft.index]
     locale = current_locale()
+    # Changing one answer from the summary: show what it says now.
+    current = draft.values.get(spec.key) if draft.editing_one else None
     await message.answer(
-        texts.question(spec, draft.index + 1, len(form.fields), locale),
+        texts.question(spec, draft.index + 1, len(form.fields), locale, current=current),
         reply_markup=keyboards.question(spec, draft, locale),
     )
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
+from handlers.commands import publish_for_chat
 from handlers.filters import typed_invite
 from handlers.texts import escape
 from scheduler.clock import Clock
@@ -54,6 +56,7 @@ async def start_with_payload(
     state: FSMContext,
     server_key: ServerKey,
     default_timezone: str,
+    bot: Bot,
 ) -> None:
     code = invite_from_text(command.args or "")
     if code is None:
@@ -62,7 +65,7 @@ async def start_with_payload(
         )
         await start(message, member)
         return
-    await _redeem(message, code, session, member, clock, server_key, default_timezone)
+    await _redeem(message, code, session, member, clock, bot, server_key, default_timezone)
 
 
 async def typed_code(
@@ -71,10 +74,11 @@ async def typed_code(
     session: AsyncSession,
     member: Member,
     clock: Clock,
+    bot: Bot,
     server_key: ServerKey,
     default_timezone: str,
 ) -> None:
-    await _redeem(message, code, session, member, clock, server_key, default_timezone)
+    await _redeem(message, code, session, member, clock, bot, server_key, default_timezone)
 
 
 async def _redeem(
@@ -83,6 +87,7 @@ async def _redeem(
     session: AsyncSession,
     member: Member,
     clock: Clock,
+    bot: Bot,
     key: ServerKey,
     tz: str,
 ) -> None:
@@ -128,3 +133,5 @@ async def _redeem(
     else:
         text = _("Welcome! You are now an official of {unit}.").format(unit=name)
     await message.answer(text, reply_markup=keyboards.main_menu(member))
+    i18n = get_i18n()
+    await publish_for_chat(bot, message.chat.id, member, i18n, i18n.current_locale)

@@ -10,6 +10,10 @@ class ReportFlow(StatesGroup):
     reviewing = State()
 
 
+class ReplyFlow(StatesGroup):
+    writing = State()  # an official's answer to the comment whose button they pressed
+
+
 class CommentFlow(StatesGroup):
     choosing = State()  # campaign → document → section, with buttons
     writing = State()  # text, photos, a voice note; then anonymous or named

@@ -14,11 +14,14 @@ from storage.reports import Filed
 SUMMARY_CUT = 300
 
 
-def question(spec: FieldSpec, number: int, total: int, locale: str) -> str:
+def question(spec: FieldSpec, number: int, total: int, locale: str, *, current: Any = None) -> str:
+    """A question; ``current``: the answer given before, when it is asked again to change it."""
     lines = [
         _("Question {number}/{total}").format(number=number, total=total),
         f"<b>{escape(spec.text('prompt', locale))}</b>",
     ]
+    if current is not None and current not in ("", []):
+        lines.append(_("Now: {value}").format(value=render_value(spec, current, locale)))
     if spec.kind is FieldKind.COUNT:
         lines.append(_("Type a number, for example 12."))
     if spec.optional:

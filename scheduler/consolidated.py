@@ -60,13 +60,22 @@ class SectionComments:
     latest: list[CommentView]
 
 
+@dataclass(frozen=True, slots=True)
+class MissingUnit:
+    """A reporting unit that did not report, and the weeks it missed."""
+
+    filing: Filing  # its first missed week: name, group, secretaries
+    periods: list[Period]
+
+
 @dataclass(slots=True)
 class Consolidated:
     unit: Unit
     campaign: Campaign
     level: UnitLevel  # of the reporting units (cells)
     form: FormSpec
-    periods: list[Period]  # one for a weekly report, every week for the campaign
+    # One for a weekly report; for the whole campaign, every week begun by ``as_of``.
+    periods: list[Period]
     final: bool
     as_of: datetime
     filings: list[Filing]  # one per reporting unit and period
@@ -98,6 +107,21 @@ class Consolidated:
 
     def missing_filings(self) -> list[Filing]:
         return [f for f in self.filings if f.status == "missing"]
+
+    def missing_units(self) -> list[MissingUnit]:
+        """Each unit that missed a week, once, with the weeks it missed (oldest first)."""
+        periods = {p.id: p for p in self.periods}
+        found: dict[int, MissingUnit] = {}
+        for filing in self.missing_filings():
+            entry = found.setdefault(filing.unit_id, MissingUnit(filing, []))
+            entry.periods.append(periods[filing.period_id])
+        return list(found.values())
+
+    @property
+    def open_period(self) -> Period | None:
+        """The week still open at ``as_of`` (a whole-campaign report counts it so far)."""
+        last = self.periods[-1]
+        return last if last.deadline_at > self.as_of else None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -213,6 +237,8 @@ async def consolidate(
         before = windows[index - 1] if index > 0 else None
         windows = chosen[-1:]
     else:
+        # Weeks that have not begun are no one's fault yet: the campaign counts so far.
+        windows = closed_or_open(windows, as_of) or windows[:1]
         before = None
     periods = [await _period(session, campaign, level, w) for w in windows]
     root = await root_for(session=session, unit=unit, campaign=campaign)

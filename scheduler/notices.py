@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from storage.completeness import NoReminder
 from storage.models import Purpose, UnitLevel
 
 
@@ -55,6 +56,7 @@ class Named:
 
     name: str
     holders: tuple[Person, ...]
+    reason: NoReminder | None = None  # why none of them can be reminded
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,8 +23,9 @@ from scheduler.clock import Clock
 from scheduler.delivery import Delivery
 from scheduler.notices import Renderer
 from scheduler.plan import CampaignRules, Sweep, due, sweeps
-from scheduler.sweeps import Defaults, letters_for, rules_of
+from scheduler.sweeps import Defaults, letters_for, rules_of, unfiled_for
 from storage.campaigns import campaigns_live
+from storage.completeness import UnitState
 from storage.database import SessionFactory
 from storage.models import Campaign
 from storage.outbox import Letter, enqueue
@@ -48,6 +49,8 @@ class Outcome:
     campaign: Campaign
     letters: list[Letter]
     queued: int
+    # A dry run's reminder sweep: every unit that has not filed, reachable or not.
+    unfiled: list[UnitState] = field(default_factory=list)
 
 
 class Sweeper:
@@ -101,6 +104,13 @@ class Sweeper:
                         render=self.render,
                     )
                     queued = 0
+                    unfiled = (
+                        await unfiled_for(
+                            session=session, sweep=sweep, campaign=campaign, rules=rules
+                        )
+                        if dry_run
+                        else []
+                    )
                     if not dry_run:
                         queued = await enqueue(session=session, letters=letters, now=now)
                         await record(session=session, key=sweep.key, now=now, queued=queued)
@@ -112,7 +122,7 @@ class Sweeper:
                     await session.rollback()
                     log.exception("sweep %s failed", sweep.key)
                     continue
-                outcomes.append(Outcome(sweep, campaign, letters, queued))
+                outcomes.append(Outcome(sweep, campaign, letters, queued, unfiled))
             if dry_run:
                 await session.rollback()
                 return outcomes

@@ -26,6 +26,8 @@ from storage.completeness import (
     UnitRef,
     UnitState,
     filed_counts,
+    no_reminder,
+    not_filed,
     officials_of,
     unit_states,
     units_above,
@@ -120,7 +122,8 @@ def _tally(state: UnitState) -> Tally:
 
 
 def _named(state: UnitState) -> Named:
-    return Named(state.name, tuple(Person(h.name, h.unreachable) for h in state.holders))
+    holders = tuple(Person(h.name, h.unreachable) for h in state.holders)
+    return Named(state.name, holders, no_reminder(state))
 
 
 def notice_of(
@@ -214,8 +217,8 @@ def reminder_letters(
     """One reminder per reachable secretary of each unit that has not filed."""
     assert campaign.id is not None and period.id is not None
     out: list[Letter] = []
-    for state in states:
-        if state.on_time is not None:
+    for state in not_filed(states):
+        if no_reminder(state) is not None:
             continue
         notice = Reminder(
             unit_id=state.unit_id,
@@ -287,16 +290,7 @@ async def letters_for(
     """The letters a due sweep sends (nothing is queued here)."""
     when = timing(rules, now)
     if sweep.kind is SweepKind.REMINDER:
-        period = await period_for(
-            session, campaign, sweep.level, window_ending(rules, sweep.level, sweep.deadline_at)
-        )
-        assert period.id is not None
-        states = await unit_states(
-            session=session,
-            root_id=campaign.unit_id,
-            level=UnitLevel(sweep.level),
-            period_id=period.id,
-        )
+        period, states = await _reminded(session, sweep, campaign, rules)
         return reminder_letters(
             states,
             campaign,
@@ -321,6 +315,34 @@ async def letters_for(
                 )
         return out
     return await _closing_letters(session, campaign, rules, render, when)
+
+
+async def _reminded(
+    session: AsyncSession, sweep: Sweep, campaign: Campaign, rules: CampaignRules
+) -> tuple[Period, list[UnitState]]:
+    """The period a reminder sweep is about, and the state of each unit due to report."""
+    period = await period_for(
+        session, campaign, sweep.level, window_ending(rules, sweep.level, sweep.deadline_at)
+    )
+    assert period.id is not None
+    states = await unit_states(
+        session=session,
+        root_id=campaign.unit_id,
+        level=UnitLevel(sweep.level),
+        period_id=period.id,
+    )
+    return period, states
+
+
+async def unfiled_for(
+    *, session: AsyncSession, sweep: Sweep, campaign: Campaign, rules: CampaignRules
+) -> list[UnitState]:
+    """For a reminder sweep, every unit that has not filed, reachable or not (``no_reminder``
+    says why not): what a dry run shows an official. Empty for other sweeps."""
+    if sweep.kind is not SweepKind.REMINDER:
+        return []
+    _period, states = await _reminded(session, sweep, campaign, rules)
+    return not_filed(states)
 
 
 def last_closed(rule: WeeklyRule, rules: CampaignRules, moment: datetime) -> PeriodWindow | None:

@@ -66,6 +66,23 @@ def entry_from_text(raw: str) -> str | None:
     return None
 
 
+def looks_like_entry(raw: str) -> bool:
+    """A message meant as a poster's code but not one (``GY-N9E9O``: an O for a 0, a letter
+    too many): "GY" and a few letters or digits, nothing else."""
+    text = raw.strip()
+    if len(text) > 3 * (ENTRY_LENGTH + len(ENTRY_PREFIX)) or entry_from_text(text) is not None:
+        return False
+    code = normalise_code(text)
+    rest = code[len(ENTRY_PREFIX) :]
+    return (
+        code.startswith(ENTRY_PREFIX)
+        and ENTRY_LENGTH - 1 <= len(rest) <= ENTRY_LENGTH + 2
+        # At least one digit: "gyros" is a word, "GY-N9E9O" a code.
+        and any(ch.isdigit() for ch in rest)
+        and text[: len(ENTRY_PREFIX)].upper() == ENTRY_PREFIX
+    )
+
+
 def entry_from_payload(raw: str) -> str | None:
     """The poster code after ``/start``: ``gy-7K3QM``, or the bare ``7K3QM`` typed where no
     deep link carries it (Zalo); a bare code is never taken from an ordinary message."""

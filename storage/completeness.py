@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CTE, and_, case, func, select
@@ -47,6 +48,28 @@ class UnitState:
         if self.on_time is None:
             return "missing"
         return "on_time" if self.on_time else "late"
+
+
+class NoReminder(StrEnum):
+    """Why a unit that has not filed gets no reminder."""
+
+    NO_SECRETARY = "no_secretary"  # nobody has joined as its secretary yet
+    BLOCKED = "blocked"  # every secretary of it has blocked the bot
+
+
+def no_reminder(state: UnitState) -> NoReminder | None:
+    """The one rule for who can be reminded: None when a reminder reaches a secretary of the
+    unit, else why not (the dry run, /status and the escalation all say it the same way)."""
+    if not state.holders:
+        return NoReminder.NO_SECRETARY
+    if all(holder.unreachable for holder in state.holders):
+        return NoReminder.BLOCKED
+    return None
+
+
+def not_filed(states: Iterable[UnitState]) -> list[UnitState]:
+    """Every unit that has not filed, whether or not anyone can be reminded about it."""
+    return [state for state in states if state.on_time is None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
+import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from aiogram.client.session.base import BaseSession
@@ -30,6 +33,8 @@ BOT_ID = 1
 BOT_USERNAME = "gopy_local_bot"
 # Files kept for the page, newest last: a long demo session must not grow without bound.
 MAX_FILES = 50
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +69,59 @@ class ChatLog:
 
 
 class Hub:
-    """Chats of the simulator: what the bot said, what each persona typed, and change signals."""
+    """Chats of the simulator: what the bot said, what each persona typed, and change signals.
 
-    def __init__(self, clock: Clock) -> None:
+    With ``store``, each chat is also a JSON-lines file in that folder (``<chat id>.jsonl``, one
+    line per message or edit, the last line of an id wins), read back at start: the transcript
+    survives a restart of the simulator, as a messenger's history does.
+    """
+
+    def __init__(self, clock: Clock, store: Path | None = None) -> None:
         self.clock = clock
         self.chats: dict[int, ChatLog] = {}
-        self._message_ids = itertools.count(1)
-        self._seq = itertools.count(1)
+        self.store = store
+        last_id, last_seq = self._load() if store is not None else (0, 0)
+        self._message_ids = itertools.count(last_id + 1)
+        self._seq = itertools.count(last_seq + 1)
         self._changed = asyncio.Condition()
         self.files: dict[int, SentFile] = {}
         self._file_ids = itertools.count(1)
+
+    def _load(self) -> tuple[int, int]:
+        """Read the stored chats back; the highest message id and sequence number seen."""
+        assert self.store is not None
+        last_id = last_seq = 0
+        for path in sorted(self.store.glob("*.jsonl")):
+            if not path.stem.isdigit():
+                continue
+            chat = self.chat(int(path.stem))
+            for line in path.read_text("utf-8").splitlines():
+                try:
+                    row = json.loads(line)
+                    message = ChatMessage(
+                        int(row["id"]),
+                        str(row["from"]),
+                        str(row["text"]),
+                        list(row.get("buttons") or []),
+                        int(row.get("version", 1)),
+                    )
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    log.warning("skipped a damaged line of the simulator's chat %s", path.name)
+                    continue
+                last_seq += 1
+                message.seq = last_seq
+                chat.messages[message.id] = message
+                last_id = max(last_id, message.id)
+                chat.keyboard = row.get("keyboard")
+        return last_id, last_seq
+
+    def _keep(self, chat_id: int, message: ChatMessage) -> None:
+        if self.store is None:
+            return
+        self.store.mkdir(parents=True, exist_ok=True)
+        row = {**message.public(), "keyboard": self.chat(chat_id).keyboard}
+        with (self.store / f"{chat_id}.jsonl").open("a", encoding="utf-8") as out:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def keep_file(self, name: str, data: bytes) -> int:
         file_id = next(self._file_ids)
@@ -91,6 +139,7 @@ class Hub:
     async def record(self, chat_id: int, message: ChatMessage) -> None:
         message.seq = next(self._seq)
         self.chat(chat_id).messages[message.id] = message
+        self._keep(chat_id, message)
         async with self._changed:
             self._changed.notify_all()
 

@@ -192,6 +192,11 @@ def render_letter(letter: ReportLetter) -> bytes:
 # Text ---------------------------------------------------------------------------------------
 
 
+def _lines(text: str) -> list[str]:
+    """The non-blank lines of a text, trimmed: what a person typed as paragraphs."""
+    return [line.strip() for line in clean_text(text).split("\n") if line.strip()]
+
+
 def _text(text: str, look: Look | None = None) -> str:
     """NFC text without XML-illegal characters (python-docx raises on them), caps if asked."""
     if look is not None and look.caps:
@@ -515,8 +520,11 @@ class _Writer:
             self.section(subsection, (*path, number))
 
     def closing(self, recipients: Sequence[str], signature: Signature) -> None:
-        """Recipients on the left, the signature block on the right, kept on one page."""
+        """Recipients on the left, the signature block on the right, kept on one page and
+        with the last paragraph of the body, so that it never sits alone on a page."""
         style, words = self.style, self.words
+        if self.document.paragraphs:
+            self.document.paragraphs[-1].paragraph_format.keep_with_next = True
         table = self._frame_table(rows=1)
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         left, right = table.rows[0].cells
@@ -551,11 +559,19 @@ class _Writer:
         paragraph._p.get_or_add_pPr().insert_element_before(borders, *_AFTER_PBDR)
 
     def _body_paragraph(self, paragraph: Paragraph) -> None:
+        # Each line its own paragraph: a line break inside a justified paragraph stretches
+        # the line before it across the page.
+        lines = _lines(paragraph.text) or [""]
         if paragraph.quote_from is None:
-            self._paragraph(paragraph.text, self.style.body, self.styles.body)
-        else:
-            text = f"- {_text(paragraph.quote_from)}: {_text(paragraph.text)}"
-            self._paragraph(text, self.style.body, self.styles.quote)
+            for line in lines:
+                self._paragraph(line, self.style.body, self.styles.body)
+            return
+        first, *rest = lines
+        self._paragraph(
+            f"- {_text(paragraph.quote_from)}: {first}", self.style.body, self.styles.quote
+        )
+        for line in rest:
+            self._paragraph(line, self.style.body, self.styles.quote)
 
     def _count_table(self, data: CountTable) -> None:
         width = len(data.columns)

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 from zoneinfo import ZoneInfo
@@ -30,11 +30,13 @@ if TYPE_CHECKING:
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 INT_FORMAT = "#,##0"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+DATE_FORMAT = "dd/mm/yyyy"
 CSV_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+CSV_DATE_FORMAT = "%d/%m/%Y"
 # Rows per chunk that iter_csv yields: a few hundred kB, far from a big export's size.
 CSV_CHUNK_ROWS = 1000
 
-Kind = Literal["text", "int", "datetime", "wrap"]
+Kind = Literal["text", "int", "datetime", "date", "wrap"]
 
 # Control characters break XML (openpyxl raises IllegalCharacterError on them) and mean nothing in
 # a spreadsheet. Lone surrogates (a JSON "\\ud83d" from a messenger decodes to one) are not
@@ -75,7 +77,7 @@ Row = Sequence[object] | GroupHeading
 class Sheet:
     """One table: header, rows (headings between them) and an optional bold totals row.
 
-    Cells are text, numbers, aware datetimes or None; anything else is written as ``str()``.
+    Cells are text, numbers, aware datetimes, dates or None; anything else is written as ``str()``.
     ``rows`` may be a generator, which streams a big export but can be written only once.
     """
 
@@ -230,6 +232,7 @@ def _xlsx_cell(
     as_text = isinstance(value, str) and value.startswith(("=", "#"))
     if kind == "text" and not (bold or fill or as_text):
         return value
+    # A date too: openpyxl writes it as a date (its stubs name only datetime).
     cell = WriteOnlyCell(worksheet, cast(str | float | datetime | None, value))
     if as_text:
         cell.data_type = "s"
@@ -237,6 +240,8 @@ def _xlsx_cell(
         cell.number_format = INT_FORMAT
     elif kind == "datetime":
         cell.number_format = DATETIME_FORMAT
+    elif kind == "date":
+        cell.number_format = DATE_FORMAT
     elif kind == "wrap":
         cell.alignment = _WRAP
     if bold:
@@ -252,6 +257,8 @@ def _xlsx_value(value: object, zone: ZoneInfo) -> object:
     if isinstance(value, datetime):
         # Excel has no time zones: a cell holds the wall-clock time people expect to read.
         return _local(value, zone).replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
     # openpyxl itself cuts text to Excel's 32,767 characters per cell.
     return clean_text(str(value))
 
@@ -263,6 +270,8 @@ def _csv_value(value: object, zone: ZoneInfo) -> str:
         return str(value)
     if isinstance(value, datetime):
         return _local(value, zone).strftime(CSV_DATETIME_FORMAT)
+    if isinstance(value, date):
+        return value.strftime(CSV_DATE_FORMAT)
     text = clean_text(str(value))
     return "'" + text if text.startswith(FORMULA_START) else text
 

@@ -9,11 +9,13 @@ import mimetypes
 import time
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Message
 from aiohttp import web
+from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from bot.channels import updates
@@ -32,6 +34,19 @@ SECRETARY_BASE = 1001
 OFFICIAL_ID = 2001
 CITIZEN_ID = 3001
 MAX_WAIT = 25.0
+
+
+CHATS_FOLDER = "simulator-chats"
+
+
+def chats_folder(database_url: str) -> Path | None:
+    """Where the simulator keeps its transcripts: a folder beside the SQLite database whose
+    people and reports they talk about (server-side, like a messenger's history, and not in
+    the browser: the ids of old buttons must match the bot's). None for a server database."""
+    url = make_url(database_url)
+    if not url.drivername.startswith("sqlite") or not url.database or url.database == ":memory:":
+        return None
+    return Path(url.database).resolve().parent / CHATS_FOLDER
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +256,8 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
             wait = min(MAX_WAIT, max(0.0, wait))
         except ValueError:
             return _error(400, "persona, after and wait must be numbers")
-        if await sim.persona(persona_id) is None:
+        persona = await sim.persona(persona_id)
+        if persona is None:
             return _error(404, "unknown persona")
         found, last = await sim.hub.since(persona_id, after, wait)
         chat = sim.hub.chat(persona_id)
@@ -254,6 +270,8 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
                 ],
                 "keyboard": chat.keyboard,
                 "last": last,
+                # The badge follows the chat: joining by typing a code shows without a reload.
+                "joined": await sim.joined(persona),
             }
         )
 

@@ -86,8 +86,8 @@ async def test_amend_before_deadline_keeps_history(app: BotApp) -> None:
     await chat.press("Gửi báo cáo")
 
     app.clock.advance(timedelta(hours=5))
-    opened = await chat.say("/report")
-    assert "có thể sửa đến 17:00 thứ Tư, 12/11" in texts(opened)
+    opened = await start_report(chat)  # last week is still unfiled: the bot asks which week
+    assert "có thể sửa đến 17:00 thứ Tư, 12/11" in opened
     await chat.press("3. Số tin")
     await chat.say("15")
     replies = await chat.press("Gửi báo cáo")
@@ -115,7 +115,7 @@ async def test_change_after_deadline_is_a_flagged_late_revision(app: BotApp) -> 
     app.clock.set(at("2025-11-13 08:00"))  # the morning after the deadline
     listing = await chat.say("/myreports")
     assert "đúng hạn" in texts(listing)
-    opened = await chat.press("Sửa báo cáo tuần 05/11–12/11")
+    opened = await chat.press("Sửa báo cáo tuần từ 06/11 đến 12/11/2025")
     assert "bản sửa trễ hạn" in texts(opened)
     await chat.press("4. Số hội nghị")
     await chat.say("4")
@@ -203,7 +203,7 @@ async def test_amending_a_late_report_does_not_claim_it_was_on_time(app: BotApp)
     await join(app, chat)
     await file_last_week_late(chat, app.clock)
     await chat.say("/myreports")
-    await chat.press("Sửa báo cáo tuần 05/11–12/11")
+    await chat.press("Sửa báo cáo tuần từ 06/11 đến 12/11/2025")
     await chat.press("4. Số hội nghị")
     await chat.say("9")
     receipt = texts(await chat.press("Gửi báo cáo"))

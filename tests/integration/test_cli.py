@@ -222,3 +222,45 @@ def test_export_mistakes_are_clear(env: Path, args: list[str], message: str) -> 
     result = runner.invoke(app, args)
     assert result.exit_code == 1 and message in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def _block_bot(env: Path, external_id: str) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from storage.database import create_engine, create_session_factory
+    from storage.models import Person
+
+    async def block() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{env / 'cli.db'}")
+        async with create_session_factory(engine)() as session:
+            await session.execute(
+                update(Person)
+                .where(Person.external_id == external_id)  # type: ignore[arg-type]
+                .values(unreachable_since=datetime.now(UTC))
+            )
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(block())
+
+
+def test_remind_dry_run_lists_every_unit_that_has_not_filed(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: on the demo the dry run said «0 tin sẽ được gửi» and named no cell."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    _add_secretary(env, "NGOCHA-CB03", "Đỗ Thị Lan")
+    _block_bot(env, "901")
+
+    result = runner.invoke(app, ["remind", "--dry-run", "--at", _next_wednesday_1500()])
+
+    assert result.exit_code == 0, result.output
+    cells = [line for line in result.output.splitlines() if "Chi bộ" in line]
+    assert len(cells) == 12, result.output
+    assert sum("chưa có bí thư tham gia" in line for line in cells) == 11, result.output
+    (blocked,) = [line for line in cells if "đã chặn bot" in line]
+    assert "Đỗ Thị Lan" in blocked

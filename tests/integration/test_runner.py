@@ -109,7 +109,9 @@ async def test_polling_mode_drops_the_webhook_and_answers(
     }
     assert set(menus) == {None, "en"}
     assert menus[None][0] == {"command": "comment", "description": "Góp ý dự thảo văn kiện"}
-    assert {"command": "report", "description": "Gửi hoặc sửa báo cáo tuần này"} in menus[None]
+    # Everyone sees this menu: citizens are not offered /report (issue 12, bug 5).
+    assert {"command": "mycomments", "description": "Ý kiến bạn đã gửi"} in menus[None]
+    assert not {"report", "myreports"} & {m["command"] for m in menus[None]}
     assert menus["en"][0]["description"] == "Comment on the draft documents"
     assert any(c.method == "sendMessage" and c.chat_id == 970 for c in fake.calls)
 

@@ -43,7 +43,9 @@ async def read_body(request: web.Request, limit: int) -> bytes:
             body += chunk
             if len(body) > limit:
                 raise TooLarge
-    except (HttpProcessingError, ConnectionError) as error:  # a bad chunk; the client hung up
+    # A bad chunk; the client hung up; a body whose Content-Encoding (gzip, deflate…) does not
+    # decompress, which aiohttp's parser hands to the payload as RequestPayloadError.
+    except (HttpProcessingError, ConnectionError, web.RequestPayloadError) as error:
         raise Broken from error
     return bytes(body)
 

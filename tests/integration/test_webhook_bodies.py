@@ -14,11 +14,19 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.web import telegram, zalo
+from bot.web import intake, telegram, zalo
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram import command_update
 from tests.fakes.zalo import hex_id, text_event
-from tests.webhooks import SECRET, Webhooks, split, telegram_help, webhooks, zalo_help
+from tests.webhooks import (
+    SECRET,
+    Webhooks,
+    exchange,
+    split,
+    telegram_help,
+    webhooks,
+    zalo_help,
+)
 
 CHANNELS = ["telegram", "zalo"]
 _chats = itertools.count(7_000_001)
@@ -192,3 +200,29 @@ async def test_a_compressed_body_that_does_not_decompress_is_400(
 def _drained_after_answer(record: logging.LogRecord) -> bool:
     error = record.exc_info[1] if record.exc_info else None
     return record.name == "aiohttp.server" and isinstance(error, web.RequestPayloadError)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize(
+    "stall",
+    [
+        pytest.param(b"Content-Length: 500\r\n\r\n{", id="stops-mid-body"),
+        pytest.param(b"Transfer-Encoding: chunked\r\n\r\n", id="bad-chunk-size-later"),
+    ],
+)
+async def test_a_body_that_stalls_is_400_at_the_deadline(
+    hooks: Webhooks, channel: str, stall: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that stops sending, or whose chunk framing breaks after the route began to read
+    (aiohttp then never ends the payload), is answered at the deadline instead of holding the
+    request open for as long as it likes. The connection stays open: only the deadline ends it
+    (the exchange gives up after 30 s, far past the 0.2 s deadline set here)."""
+    monkeypatch.setattr(intake, "BODY_SECONDS", 0.2, raising=False)
+    head = (
+        f"POST {hooks.paths[channel]} HTTP/1.1\r\nHost: {hooks.host}\r\n"
+        f"{hooks.headers[channel]}: {SECRET}\r\nContent-Type: application/json\r\n"
+    ).encode()
+    writes = [head + stall]
+    if b"chunked" in stall:
+        writes.append(b"zz\r\n{}\r\n0\r\n\r\n")  # arrives once the route is reading
+    assert await exchange(hooks.host, hooks.port, writes, shut=False) == 400

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import itertools
 import json
@@ -226,3 +227,16 @@ async def test_a_body_that_stalls_is_400_at_the_deadline(
     if b"chunked" in stall:
         writes.append(b"zz\r\n{}\r\n0\r\n\r\n")  # arrives once the route is reading
     assert await exchange(hooks.host, hooks.port, writes, shut=False) == 400
+
+
+async def test_a_burst_of_new_zalo_senders_is_handled(hooks: Webhooks) -> None:
+    """More new senders at once than the database pool has connections (5 + 10): allocating a
+    Zalo id took SQLite's write lock before a connection, the Commit middleware the other way
+    round, and every update hung until the pool's 30 s timeout."""
+    chats = []
+    for _ in range(40):
+        body, chat = help_update("zalo", 0)
+        chats.append((body, chat))
+    sent = await asyncio.gather(*(hooks.send("zalo", split(body, 2)) for body, _ in chats))
+    assert sent == [200] * len(chats)
+    assert [hooks.replies("zalo", chat) for _, chat in chats] == [1] * len(chats)

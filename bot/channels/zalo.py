@@ -382,6 +382,10 @@ class ZaloSession(BaseSession):
             return cached
         async with self.sessions() as session:
             if self.write_lock is not None:
+                # Connection first, then the lock, as the Commit middleware takes them: the
+                # other order deadlocks once updates holding every pooled connection queue for
+                # the lock this one holds while it waits for a connection.
+                await session.connection()
                 async with self.write_lock:
                     number = await self._allocate(session, zalo_id)
             else:

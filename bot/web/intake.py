@@ -8,12 +8,18 @@ body or a chunked one), and refused as soon as it is known to be over the limit.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+
+# Telegram and Zalo send an update in one go; a body still incomplete after this long is a
+# client that stalled, or whose chunk framing broke once the route was reading (aiohttp then
+# never ends the payload): without a deadline either holds the request open indefinitely.
+BODY_SECONDS = 30.0
 
 
 def secret_matches(request: web.Request, header: str, expected: bytes) -> bool:
@@ -29,21 +35,27 @@ class TooLarge(Exception):
 
 
 class Broken(Exception):
-    """The body ended before it was complete, or its chunked framing is wrong (400)."""
+    """The body ended before it was complete, was not complete by the deadline, or its
+    framing or encoding is wrong (400)."""
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
-    """The whole body; ``TooLarge`` past ``limit`` bytes, ``Broken`` if it is cut short."""
+    """The whole body; ``TooLarge`` past ``limit`` bytes, ``Broken`` if it is cut short or
+    not all there within ``BODY_SECONDS``."""
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge
     body = bytearray()
     try:
-        # readany() returns each piece as it arrives, and b"" only at the end of the body.
-        while chunk := await request.content.readany():
-            body += chunk
-            if len(body) > limit:
-                raise TooLarge
-    except (HttpProcessingError, ConnectionError) as error:  # a bad chunk; the client hung up
+        async with asyncio.timeout(BODY_SECONDS):
+            # readany() returns each piece as it arrives, and b"" only at the end of the body.
+            while chunk := await request.content.readany():
+                body += chunk
+                if len(body) > limit:
+                    raise TooLarge
+    # A bad chunk; the client hung up; a body whose Content-Encoding (gzip, deflate…) does not
+    # decompress, which aiohttp's parser hands to the payload as RequestPayloadError; the
+    # deadline passed.
+    except (HttpProcessingError, ConnectionError, web.RequestPayloadError, TimeoutError) as error:
         raise Broken from error
     return bytes(body)
 

@@ -70,3 +70,31 @@ def test_vietnamese_moment_format() -> None:
         assert moment(at("2025-11-16 07:05"), "Asia/Ho_Chi_Minh") == "07:05 Chủ nhật, 16/11"
     with i18n.context(), i18n.use_locale("en"):
         assert moment(at("2025-11-12 17:00"), "Asia/Ho_Chi_Minh") == "17:00 Wednesday, 12/11"
+
+
+def _msgids(path: Path) -> list[str]:
+    """Every msgid as written in the file, continuation lines joined (babel would fold two
+    entries of one msgid into one without a word, so duplicates are counted on the text)."""
+    ids: list[str] = []
+    current: list[str] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgid "):
+            current = [line[len("msgid ") :]]
+            ids.append("")
+        elif current is not None and line.startswith('"'):
+            current.append(line)
+        else:
+            if current is not None:
+                ids[-1] = "".join(part.strip().strip('"') for part in current)
+            current = None
+    return [msgid for msgid in ids if msgid]
+
+
+def test_no_msgid_is_written_twice() -> None:
+    """Catalogues merge by union (.gitattributes): two branches changing one entry must not
+    leave it twice."""
+    for locale in ("vi", "en"):
+        path = Path(str(LOCALES)) / locale / "LC_MESSAGES" / "messages.po"
+        ids = _msgids(path)
+        assert len(ids) > 100
+        assert sorted({m for m in ids if ids.count(m) > 1}) == [], locale

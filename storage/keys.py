@@ -14,6 +14,7 @@ import hmac
 import logging
 import os
 import secrets
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -75,14 +76,27 @@ def key_file_for(database_url: str) -> Path:
 
 
 def load_or_create(path: Path) -> bytes:
-    """The secret in ``path``, created (readable by its owner only) on first use."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as file:
-        file.write(secrets.token_hex(32).encode())
-    log.warning("generated a server secret in %s: set GOPY_SECRET_KEY in production", path)
+    """The secret in ``path``, created (readable by its owner only) on first use.
+
+    The file appears whole or not at all: the secret is written to a private temporary file
+    beside it and linked into place, which fails if another process got there first, and
+    then that process's secret is the one read. Opening ``path`` itself with ``O_EXCL`` and
+    writing after would let a second process starting at the same moment read it empty, and
+    a crash between the two would leave an empty file that stops every later start.
+    """
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as file:  # mkstemp makes it 0o600
+                file.write(secrets.token_hex(32).encode())
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)
+            log.warning("generated a server secret in %s: set GOPY_SECRET_KEY in production", path)
+        except FileExistsError:
+            pass  # another process linked its secret first: that one is kept
+        finally:
+            os.unlink(temporary)
     return path.read_bytes().strip()
 
 

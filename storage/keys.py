@@ -4,7 +4,10 @@ A keyed hash (HMAC-SHA256) cannot be recomputed from a database dump alone: whoe
 dump but not the secret can neither tell which person wrote an anonymous comment nor test
 guessed invite codes offline. The secret comes from ``GOPY_SECRET_KEY``; without it (the
 simulator, a developer's machine) one is generated once and kept in a file beside the SQLite
-database, never inside it.
+database, never inside it. Any other database (PostgreSQL) needs ``GOPY_SECRET_KEY``: a file
+in whichever folder a process starts from would give the bot and ``gopy invite`` run from
+another folder two different keys, and every invite and anonymous author would be silently
+lost between them.
 """
 
 from __future__ import annotations
@@ -18,15 +21,15 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from storage.codes import normalise_code
 
 log = logging.getLogger(__name__)
 
 MIN_SECRET = 32
-# Where the generated secret goes when the database is not a SQLite file.
-DEFAULT_KEY_FILE = Path("gopy-secret.key")
+
+
+class SecretMissing(RuntimeError):
+    """``GOPY_SECRET_KEY`` is not set, and the database is not a SQLite file to keep one beside."""
 
 
 class ServerKey:
@@ -66,13 +69,14 @@ def _derive(secret: bytes, label: bytes) -> bytes:
     return hmac.new(secret, label, hashlib.sha256).digest()
 
 
-def key_file_for(database_url: str) -> Path:
-    """``gopy.db`` keeps its generated secret in ``gopy.db.key``; other databases in
-    ``gopy-secret.key`` in the working directory."""
+def key_file_for(database_url: str) -> Path | None:
+    """``gopy.db`` keeps its generated secret in ``gopy.db.key``; other databases keep none."""
+    from sqlalchemy.engine import make_url  # not at import: ``gopy --help`` stays light
+
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database + ".key")
-    return DEFAULT_KEY_FILE
+    return None
 
 
 def load_or_create(path: Path) -> bytes:
@@ -101,7 +105,13 @@ def load_or_create(path: Path) -> bytes:
 
 
 def server_key(database_url: str, configured: str | None) -> ServerKey:
-    """The configured secret, else the generated one kept beside the database."""
+    """The configured secret, else the generated one kept beside the SQLite file."""
     if configured:
         return ServerKey(configured.encode())
-    return ServerKey(load_or_create(key_file_for(database_url)))
+    path = key_file_for(database_url)
+    if path is not None:
+        return ServerKey(load_or_create(path))
+    if database_url.startswith("sqlite"):
+        # An in-memory database dies with the process, and so may its secret.
+        return ServerKey(secrets.token_hex(32).encode())
+    raise SecretMissing("GOPY_SECRET_KEY is required with a database that is not a SQLite file")

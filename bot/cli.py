@@ -417,4 +417,18 @@ register(app=app, org_app=org_app, campaign_app=campaign_app, invite_app=invite_
 
 
 def main() -> None:
-    app()
+    from storage.keys import SecretMissing
+
+    try:
+        app()
+    except SecretMissing:
+        typer.secho(
+            _(
+                "Set GOPY_SECRET_KEY (32 characters or more, kept out of the database's "
+                "backups): with a database that is not a SQLite file gopy does not start "
+                "without it."
+            ),
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise SystemExit(1) from None

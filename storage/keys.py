@@ -4,7 +4,10 @@ A keyed hash (HMAC-SHA256) cannot be recomputed from a database dump alone: whoe
 dump but not the secret can neither tell which person wrote an anonymous comment nor test
 guessed invite codes offline. The secret comes from ``GOPY_SECRET_KEY``; without it (the
 simulator, a developer's machine) one is generated once and kept in a file beside the SQLite
-database, never inside it.
+database, never inside it. Any other database (PostgreSQL) needs ``GOPY_SECRET_KEY``: a file
+in whichever folder a process starts from would give the bot and ``gopy invite`` run from
+another folder two different keys, and every invite and anonymous author would be silently
+lost between them.
 """
 
 from __future__ import annotations
@@ -14,18 +17,19 @@ import hmac
 import logging
 import os
 import secrets
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from storage.codes import normalise_code
 
 log = logging.getLogger(__name__)
 
 MIN_SECRET = 32
-# Where the generated secret goes when the database is not a SQLite file.
-DEFAULT_KEY_FILE = Path("gopy-secret.key")
+
+
+class SecretMissing(RuntimeError):
+    """``GOPY_SECRET_KEY`` is not set, and the database is not a SQLite file to keep one beside."""
 
 
 class ServerKey:
@@ -65,29 +69,49 @@ def _derive(secret: bytes, label: bytes) -> bytes:
     return hmac.new(secret, label, hashlib.sha256).digest()
 
 
-def key_file_for(database_url: str) -> Path:
-    """``gopy.db`` keeps its generated secret in ``gopy.db.key``; other databases in
-    ``gopy-secret.key`` in the working directory."""
+def key_file_for(database_url: str) -> Path | None:
+    """``gopy.db`` keeps its generated secret in ``gopy.db.key``; other databases keep none."""
+    from sqlalchemy.engine import make_url  # not at import: ``gopy --help`` stays light
+
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database + ".key")
-    return DEFAULT_KEY_FILE
+    return None
 
 
 def load_or_create(path: Path) -> bytes:
-    """The secret in ``path``, created (readable by its owner only) on first use."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as file:
-        file.write(secrets.token_hex(32).encode())
-    log.warning("generated a server secret in %s: set GOPY_SECRET_KEY in production", path)
+    """The secret in ``path``, created (readable by its owner only) on first use.
+
+    The file appears whole or not at all: the secret is written to a private temporary file
+    beside it and linked into place, which fails if another process got there first, and
+    then that process's secret is the one read. Opening ``path`` itself with ``O_EXCL`` and
+    writing after would let a second process starting at the same moment read it empty, and
+    a crash between the two would leave an empty file that stops every later start.
+    """
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        try:
+            with os.fdopen(fd, "wb") as file:  # mkstemp makes it 0o600
+                file.write(secrets.token_hex(32).encode())
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(temporary, path)
+            log.warning("generated a server secret in %s: set GOPY_SECRET_KEY in production", path)
+        except FileExistsError:
+            pass  # another process linked its secret first: that one is kept
+        finally:
+            os.unlink(temporary)
     return path.read_bytes().strip()
 
 
 def server_key(database_url: str, configured: str | None) -> ServerKey:
-    """The configured secret, else the generated one kept beside the database."""
+    """The configured secret, else the generated one kept beside the SQLite file."""
     if configured:
         return ServerKey(configured.encode())
-    return ServerKey(load_or_create(key_file_for(database_url)))
+    path = key_file_for(database_url)
+    if path is not None:
+        return ServerKey(load_or_create(path))
+    if database_url.startswith("sqlite"):
+        # An in-memory database dies with the process, and so may its secret.
+        return ServerKey(secrets.token_hex(32).encode())
+    raise SecretMissing("GOPY_SECRET_KEY is required with a database that is not a SQLite file")

@@ -42,7 +42,7 @@ from tests.bench.report_flow import (
 from tests.chat import at
 from tests.databases import truncate_postgres
 from tests.fakes.telegram import serve
-from tests.seed import seed_ward
+from tests.seed import TEST_SECRET, seed_ward
 
 UPDATES_PER_COMMENT = 4
 TARGET_COMMENTS_PER_SECOND = 500.0
@@ -62,6 +62,7 @@ class CommentBench(Gopy):
 async def build(url: str, api: BenchTelegram, api_url: str) -> CommentBench:
     settings = Settings(
         database_url=url,
+        secret_key=SecretStr(TEST_SECRET),
         telegram=TelegramSettings(token=SecretStr(TOKEN), api_url=api_url),
         # Every citizen is someone else; the limit would only bite a repeated user id.
         comments=CommentSettings(per_hour=1000),

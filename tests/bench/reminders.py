@@ -67,7 +67,7 @@ from tests.databases import truncate_postgres
 from tests.fakes.limited import LimitedTelegram
 from tests.fakes.telegram import serve
 from tests.integration.outbox_worker import spawn
-from tests.seed import seed_ward
+from tests.seed import TEST_SECRET, seed_ward
 
 TOKEN = "42:TEST"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -374,7 +374,9 @@ async def drain(
 ) -> tuple[float, Tally]:
     engine = create_engine(url)
     settings = Settings(
-        database_url=url, telegram=TelegramSettings(token=SecretStr(TOKEN), api_url=api_url)
+        database_url=url,
+        secret_key=SecretStr(TEST_SECRET),
+        telegram=TelegramSettings(token=SecretStr(TOKEN), api_url=api_url),
     )
     bot = build_telegram_bot(settings)
     delivery = Delivery(

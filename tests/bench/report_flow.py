@@ -54,7 +54,7 @@ from tests.chat import at
 from tests.databases import truncate_postgres
 from tests.fakes.telegram import Call, FakeTelegram, read_params, serve
 from tests.flow.test_report_flow import ANSWERS
-from tests.seed import seed_ward
+from tests.seed import TEST_SECRET, seed_ward
 
 TOKEN = "42:TEST"
 TARGET_RATIO = 0.40
@@ -291,6 +291,7 @@ async def build_gopy(url: str, api: BenchTelegram, api_url: str, secretaries: in
     """Seed the ward, add one cell per secretary and join each with an invite (not measured)."""
     settings = Settings(
         database_url=url,
+        secret_key=SecretStr(TEST_SECRET),
         redis_url=None,
         locale="vi",
         telegram=TelegramSettings(token=SecretStr(TOKEN), api_url=api_url),

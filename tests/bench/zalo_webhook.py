@@ -41,6 +41,7 @@ from tests.chat import at
 from tests.fakes.telegram import FakeTelegram, command_update, serve_app
 from tests.fakes.zalo import TOKEN as ZALO_TOKEN
 from tests.fakes.zalo import FakeZalo, text_event
+from tests.seed import TEST_SECRET
 
 SECRET = "bench-webhook-secret_01"
 _FOLDER: str | None = None  # where the SQLite files go (--folder)
@@ -100,6 +101,7 @@ async def measure(channel: str, events: int, concurrency: int, users: int) -> Re
         api_runner, api_url = await serve_app(fake.app())
         settings = Settings(
             database_url=url,
+            secret_key=SecretStr(TEST_SECRET),
             telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
             zalo=ZaloSettings(token=SecretStr(ZALO_TOKEN), api_url=api_url),
         )

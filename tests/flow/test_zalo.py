@@ -196,7 +196,11 @@ async def test_a_replayed_message_is_handled_once(zalo_app: ZaloApp) -> None:
     # A new process (an empty in-memory memo) still drops it: the dedupe key is in the database.
     again = build_zalo_bot(
         Settings(
-            zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zalo_app.bot.session.api.base))
+            # The same process's settings: its database and server secret, not a key file in
+            # the working directory.
+            database_url=zalo_app.runtime.settings.database_url,
+            secret_key=zalo_app.runtime.settings.secret_key,
+            zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zalo_app.bot.session.api.base)),
         ),
         sessions=zalo_app.runtime.sessions,
         clock=zalo_app.clock,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -264,3 +267,27 @@ def test_remind_dry_run_lists_every_unit_that_has_not_filed(
     assert sum("chưa có bí thư tham gia" in line for line in cells) == 11, result.output
     (blocked,) = [line for line in cells if "đã chặn bot" in line]
     assert "Đỗ Thị Lan" in blocked
+
+
+def test_a_postgres_database_without_the_server_secret_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key file in whichever folder a command starts from gave ``gopy invite`` run from one
+    folder and the bot from another two keys: the printed invite was "not valid". Without
+    GOPY_SECRET_KEY a PostgreSQL gopy says so in one line and stops, creating no key file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOPY_")}
+    # Refused before any connection: nothing listens on port 9.
+    env |= {"GOPY_DATABASE_URL": "postgresql+asyncpg://gopy@127.0.0.1:9/gopy", "GOPY_LOCALE": "en"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", "org", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().startswith("Set GOPY_SECRET_KEY"), done.stderr
+    assert list(tmp_path.iterdir()) == [], "no key file made in the working directory"

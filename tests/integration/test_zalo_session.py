@@ -33,7 +33,9 @@ async def zalo(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[tuple[Bot, 
     fake = FakeZalo()
     runner, url = await serve_app(fake.app())
     engine = create_engine(sqlite_url)
-    settings = Settings(zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url))
+    settings = Settings(
+        database_url=sqlite_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=url)
+    )
     bot = build_zalo_bot(
         settings,
         sessions=create_session_factory(engine),
@@ -200,7 +202,9 @@ async def test_polls_wait_only_after_nothing_new(
 ) -> None:
     _bot, fake = zalo
     engine = create_engine(sqlite_url)
-    settings = Settings(zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(zalo[0])))
+    settings = Settings(
+        database_url=sqlite_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(zalo[0]))
+    )
     bot = build_zalo_bot(
         settings, sessions=create_session_factory(engine), clock=clock, poll_floor=0.3
     )
@@ -250,7 +254,9 @@ async def test_a_menu_survives_a_restart(
     )
     await bot.send_message(chat, "Nhắc báo cáo", reply_markup=markup)
     engine = create_engine(sqlite_url)
-    settings = Settings(zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(bot)))
+    settings = Settings(
+        database_url=sqlite_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(bot))
+    )
     again = build_zalo_bot(settings, sessions=create_session_factory(engine), clock=clock)
     try:
         update = await session_of(again).to_update(text_event(USER, "１"))  # full-width

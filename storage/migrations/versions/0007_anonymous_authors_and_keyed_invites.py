@@ -6,9 +6,9 @@ Create Date: 2026-12-06 18:50:00
 
 Anonymous comments: ``person_id`` becomes NULL and ``author_key`` (HMAC of campaign and
 person with the server secret) takes its place; a withdrawal by such an author forgets who
-did it, and the text of replies already sent to such authors is cleared from the outbox (it
-named the comment beside the chat id). Invites made before now keep their plain sha256 as
-``legacy`` and work until they expire. Wrong invite codes are counted in ``invite_attempt``.
+did it, replies already sent to such authors leave the outbox (they named the comment beside
+the chat id), and first-contact times are kept to the day. Invites made before now keep their
+plain sha256 as ``legacy`` and work until they expire. Wrong invite codes are counted in ``invite_attempt``.
 """
 
 import os
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 import storage.types
-from storage.keys import ServerKey, server_key
+from storage.keys import ServerKey, server_key, to_the_day
 
 revision: str = '0007'
 down_revision: str | None = '0006'
@@ -68,25 +68,35 @@ def upgrade() -> None:
             if status == 'withdrawn':
                 values['status_changed_by_id'] = None
             bind.execute(sa.update(comment).where(comment.c.id == id_).values(**values))
-        # Replies already on their way or sent named the comment beside the author's chat.
+        # Replies already on their way or sent named the comment beside the author's chat, in
+        # their text and in their key ("reply:<reply id>", and the reply names its comment):
+        # the rows go. Answers to anonymous authors are no longer sent; /mycomments shows them.
         reply = sa.table(
             'comment_reply', sa.column('id', sa.Integer()), sa.column('comment_id', sa.Integer())
         )
         outbox = sa.table(
-            'outbox',
-            sa.column('key', sa.String()),
-            sa.column('purpose', sa.String()),
-            sa.column('text', sa.String()),
+            'outbox', sa.column('key', sa.String()), sa.column('purpose', sa.String())
         )
         anonymous_replies = sa.select(reply.c.id).where(
             reply.c.comment_id.in_(sa.select(comment.c.id).where(comment.c.anonymous.is_(True)))
         )
         for (reply_id,) in bind.execute(anonymous_replies).all():
             bind.execute(
-                sa.update(outbox)
-                .where(outbox.c.key == f'reply:{reply_id}', outbox.c.purpose == 'reply')
-                .values(text='')
+                sa.delete(outbox).where(
+                    outbox.c.key == f'reply:{reply_id}', outbox.c.purpose == 'reply'
+                )
             )
+
+    # First contacts are now kept to the day (storage.keys.to_the_day); older ones, to the
+    # second, would point at the anonymous comment a newcomer sent a minute after scanning.
+    for name in ('person', 'channel_id'):
+        table = sa.table(
+            name, sa.column('id', sa.Integer()), sa.column('created_at', storage.types.UTCDateTime())
+        )
+        for id_, created_at in bind.execute(sa.select(table.c.id, table.c.created_at)).all():
+            day = to_the_day(created_at)
+            if day != created_at:
+                bind.execute(sa.update(table).where(table.c.id == id_).values(created_at=day))
 
     # Live Zalo menus were stored under the chat's id and can name a comment; they are now
     # kept under a keyed hash of the chat. The old ones are dropped: a typed number after the

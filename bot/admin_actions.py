@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admin_tables import role_label
 from bot.admin_views import AdminProblem, unit_or_fail
 from bot.cli_i18n import _
 from storage.campaigns import deadlines_of, documents_of, get_campaign
@@ -36,7 +37,7 @@ async def revoke_one(
     unit = await session.get(Unit, invite.unit_id)
     assert unit is not None
     before = await revoke_invite(session=session, invite=invite, now=now)
-    values = {"number": invite.id, "role": invite.role.value, "unit": unit.code}
+    values = {"number": invite.id, "role": role_label(invite.role.value), "unit": unit.code}
     if before is InviteState.OPEN:
         return _("Revoked invite {number} ({role} of {unit}).", **values), True
     if before is InviteState.USED:
@@ -65,7 +66,7 @@ async def remove(*, session: AsyncSession, person_id: int, role: str, unit_code:
             _(
                 "Person {number} is not a {role} of {unit}. To list them: gopy people list {unit}",
                 number=person_id,
-                role=role,
+                role=role_label(role),
                 unit=unit.code,
             )
         )
@@ -75,7 +76,7 @@ async def remove(*, session: AsyncSession, person_id: int, role: str, unit_code:
         "{name} ({number}) is no longer a {role} of {unit}.",
         name=person.full_name,
         number=person_id,
-        role=role,
+        role=role_label(role),
         unit=unit.code,
     )
 

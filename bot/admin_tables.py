@@ -61,7 +61,8 @@ def print_units(rows: list[Row], *, tree: bool) -> None:
         roots: list[Tree] = []
         branches: dict[str, Tree] = {}
         for row in rows:
-            label = f"[bold]{row['code']}[/bold] {escape(row['name'])} [dim]({row['level']})[/dim]"
+            level = level_label(row["level"])
+            label = f"[bold]{row['code']}[/bold] {escape(row['name'])} [dim]({level})[/dim]"
             parent = branches.get(row["parent"]) if row["parent"] else None
             node = parent.add(label) if parent is not None else Tree(label)
             if parent is None:
@@ -72,8 +73,19 @@ def print_units(rows: list[Row], *, tree: bool) -> None:
         return
     table = _table(_("Code"), _("Name"), _("Level"), _("Parent"))
     for row in rows:
-        _row(table, row["code"], row["name"], row["level"], row["parent"] or "")
+        _row(table, row["code"], row["name"], level_label(row["level"]), row["parent"] or "")
     console.print(table, highlight=False)
+
+
+def level_label(level: str) -> str:
+    """A unit level as people say it; the raw value stays in ``--json``."""
+    labels = {"city": _("level:city"), "ward": _("level:ward"), "cell": _("level:cell")}
+    return labels.get(level, level)
+
+
+def role_label(role: str) -> str:
+    labels = {"secretary": _("role:secretary"), "official": _("role:official")}
+    return labels.get(role, role)
 
 
 def state_label(state: str) -> str:
@@ -131,7 +143,7 @@ def print_campaign(data: Row) -> None:
     console.print(_("Quiet hours: {hours}", hours=quiet), soft_wrap=True)
     deadlines = _table(_("Level"), _("Weekly deadline (local time)"), title=_("Deadlines"))
     for row in data["deadlines"]:
-        _row(deadlines, row["level"], f"{weekday_name(row['weekday'])} {row['time']}")
+        _row(deadlines, level_label(row["level"]), f"{weekday_name(row['weekday'])} {row['time']}")
     console.print(deadlines)
     form = _table("#", _("Key"), _("Kind"), _("Question"), title=_("Report form"))
     for number, row in enumerate(data["form"], start=1):
@@ -194,7 +206,7 @@ def print_invites(rows: list[Row], unit: str) -> None:
         _row(
             table,
             str(row["id"]),
-            row["role"],
+            role_label(row["role"]),
             when(row["created"]),
             when(row["expires"]),
             invite_state_label(row["state"]),
@@ -225,7 +237,7 @@ def print_people(rows: list[Row], unit: str) -> None:
             table,
             str(row["id"]),
             row["name"],
-            row["role"],
+            role_label(row["role"]),
             row["channel"],
             when(row["joined"]),
             when(row["blocked_since"]) if row["blocked_since"] else "",

@@ -91,7 +91,7 @@ def test_org_list_as_a_table_a_tree_and_json(env: Path) -> None:
     assert "NGOCHA-CB12" in table and "Cấp trên" in table
 
     tree = ok("org", "list", "--tree")
-    assert re.search(r"└── NGOCHA-CB12 Chi bộ Trạm Y tế phường Ngọc Hà \(cell\)", tree), tree
+    assert re.search(r"└── NGOCHA-CB12 Chi bộ Trạm Y tế phường Ngọc Hà \(chi bộ\)", tree), tree
     assert tree.index("HN ") < tree.index("NGOCHA ") < tree.index("NGOCHA-CB01")
 
     units = as_json("org", "list")
@@ -221,13 +221,13 @@ def test_people_list_and_role_remove(env: Path, db_url: str) -> None:
     number = add_secretary(db_url, "NGOCHA-CB03", "Đỗ Thị Lan", blocked=True)
 
     listed = ok("people", "list", "NGOCHA-CB03")
-    assert "Đỗ Thị Lan" in listed and "secretary" in listed and "telegram" in listed
+    assert "Đỗ Thị Lan" in listed and "bí thư" in listed and "telegram" in listed
     (person,) = as_json("people", "list", "NGOCHA-CB03")
     assert person["id"] == number and person["role"] == "secretary"
     assert person["joined"] is not None and person["blocked_since"] is not None
 
     removed = ok("role", "remove", str(number), "secretary", "--unit", "NGOCHA-CB03")
-    assert "Đỗ Thị Lan" in removed and "không còn giữ vai trò secretary" in removed
+    assert "Đỗ Thị Lan" in removed and "không còn giữ vai trò bí thư" in removed
     assert as_json("people", "list", "NGOCHA-CB03") == []
 
     again = runner.invoke(

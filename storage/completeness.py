@@ -209,6 +209,7 @@ async def filed_counts(
             col(Period.campaign_id) == campaign_id,
             col(Period.level) == level,
             col(Period.deadline_at) <= until,
+            col(Period.final).is_(False),
             col(Unit.level) == level,
         )
         .group_by(col(Report.unit_id))

@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    UniqueConstraint,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -15,9 +24,14 @@ from storage.types import UTCDateTime
 
 
 class UnitLevel(StrEnum):
-    """Level of a unit in the party hierarchy: cells report to a ward, wards to a city."""
+    """Level of a unit in the party hierarchy, highest first: cells report to a ward (or a
+    commune), wards to a district or a bloc's party committee or straight to the city, and so
+    on up to a province. Which unit reports to which is the org file's ``parent:``; the level
+    names the deadline a campaign sets for it."""
 
+    PROVINCE = "province"
     CITY = "city"
+    DISTRICT = "district"
     WARD = "ward"
     CELL = "cell"
 
@@ -56,6 +70,11 @@ class Unit(SQLModel, table=True):
     )
     # The place name printed on letters ("Ngọc Hà, ngày …"); defaults to the name.
     place: str | None = Field(default=None, max_length=128)
+    # How the unit writes its letters: issuer lines, number sign, recipients, signer
+    # (``storage.letterheads``); None keeps the defaults.
+    letterhead: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Where the unit's signed reports go by e-mail: the office of the level it reports to.
+    report_email: str | None = Field(default=None, max_length=255)
 
 
 class Person(SQLModel, table=True):
@@ -143,6 +162,11 @@ class Deadline(SQLModel, table=True):
     level: UnitLevel = _enum(UnitLevel)
     weekday: int = Field(ge=0, le=6)  # Monday is 0, as in datetime.weekday()
     time: str = Field(max_length=5)  # "HH:MM", local to the campaign's time zone
+    # The level's own questions when its units sign a report (None: the campaign's form),
+    # with the assessment questions after them.
+    form_id: int | None = Field(default=None, foreign_key="reportform.id")
+    # When the level's final summary report («Báo cáo tổng kết») is due; None: none asked.
+    final_due: datetime | None = _ts(nullable=True)
 
 
 class Document(SQLModel, table=True):
@@ -168,15 +192,21 @@ class Section(SQLModel, table=True):
 
 
 class Period(SQLModel, table=True):
-    """The reporting week of one level of a campaign, ending at its deadline."""
+    """The reporting week of one level of a campaign, ending at its deadline; or, ``final``,
+    the whole campaign, ending at the level's final report's due date."""
 
-    __table_args__ = (UniqueConstraint("campaign_id", "level", "deadline_at"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "campaign_id", "level", "final", "deadline_at", name="uq_period_campaign_level_final"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     level: UnitLevel = _enum(UnitLevel)
     starts_at: datetime = _ts()
     deadline_at: datetime = _ts()
+    final: bool = False
 
 
 class Report(SQLModel, table=True):
@@ -206,6 +236,22 @@ class ReportRevision(SQLModel, table=True):
     # True when this revision arrived after the period's deadline (a flagged late revision).
     late: bool = False
     channel: str = Field(default="", max_length=16)
+
+
+class SignedFile(SQLModel, table=True):
+    """A file of a signed report (the DOCX letter, the XLSX workbook, the CSV table), made once
+    when it was signed: what the unit signed is what is sent and downloaded later, byte for
+    byte, whatever changes afterwards (names, members, the letterhead)."""
+
+    __tablename__ = "signed_file"
+    __table_args__ = (UniqueConstraint("revision_id", "format"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    revision_id: int = Field(foreign_key="reportrevision.id", index=True)
+    format: str = Field(max_length=8)  # "docx", "xlsx", "csv"
+    filename: str = Field(max_length=255)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(max_length=64)
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -244,6 +290,7 @@ class Purpose(StrEnum):
     DIGEST = "digest"
     FINAL = "final"
     REPLY = "reply"  # an official's answer to a citizen's comment
+    LATE_FILING = "late_filing"  # a child filed after its parent unit signed
 
 
 class Outbox(SQLModel, table=True):
@@ -278,6 +325,42 @@ class Outbox(SQLModel, table=True):
     # A sender holds a row while the message is on its way; a crash leaves the lease to expire.
     lease_until: datetime | None = _ts(nullable=True)
     sent_at: datetime | None = _ts(nullable=True)
+    last_error: str | None = Field(default=None, max_length=255)
+
+
+class MailStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # refused by the server, or out of attempts (see ``last_error``)
+
+
+class MailOutbox(SQLModel, table=True):
+    """An e-mail to send (a signed report to the office above), drained by the mail sender.
+
+    ``key`` names what it carries (the report revision and the address): signing, a retry or
+    two processes queue it once; the sender's lease keeps it from going twice.
+    """
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    to_address: str = Field(max_length=255)
+    subject: str = Field(max_length=255)
+    body: str
+    attachment_name: str | None = Field(default=None, max_length=255)
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    revision_id: int | None = Field(default=None, foreign_key="reportrevision.id")
+    created_at: datetime = _ts()
+    not_before: datetime = _ts()
+    status: MailStatus = _enum(MailStatus, default=MailStatus.PENDING)
+    attempts: int = 0
+    lease_until: datetime | None = _ts(nullable=True)
+    sent_at: datetime | None = _ts(nullable=True)
+    # The Message-ID it was sent with: a retry after a lost answer sends the same one.
+    message_id: str | None = Field(default=None, max_length=255)
     last_error: str | None = Field(default=None, max_length=255)
 
 

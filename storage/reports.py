@@ -50,9 +50,14 @@ async def ensure_period(
     level: UnitLevel,
     starts_at: datetime,
     deadline_at: datetime,
+    final: bool = False,
 ) -> Period:
-    """The stored period with this deadline, created once even when two updates race for it."""
-    found = await _period(session, campaign, level, deadline_at)
+    """The stored period with this deadline, created once even when two updates race for it.
+
+    ``final``: the level's final report, covering the campaign up to ``deadline_at`` (its due
+    date), which may fall on a weekly deadline and is another report all the same.
+    """
+    found = await _period(session, campaign, level, deadline_at, final)
     if found is not None:
         return found
     await session.execute(
@@ -63,21 +68,27 @@ async def ensure_period(
             level=level,
             starts_at=starts_at,
             deadline_at=deadline_at,
+            final=final,
         )
     )
-    period = await _period(session, campaign, level, deadline_at)
+    period = await _period(session, campaign, level, deadline_at, final)
     assert period is not None
     return period
 
 
 async def _period(
-    session: AsyncSession, campaign: Campaign, level: UnitLevel, deadline_at: datetime
+    session: AsyncSession,
+    campaign: Campaign,
+    level: UnitLevel,
+    deadline_at: datetime,
+    final: bool,
 ) -> Period | None:
     result = await session.execute(
         select(Period).where(
             Period.campaign_id == campaign.id,
             Period.level == level,
             Period.deadline_at == deadline_at,
+            Period.final == final,
         )
     )
     return result.scalar_one_or_none()

@@ -26,11 +26,12 @@ async def ancestors(*, session: AsyncSession, unit: Unit) -> list[Unit]:
     return chain
 
 
-_ORDER = (UnitLevel.CITY, UnitLevel.WARD, UnitLevel.CELL)
+# Highest first; the enum's order is the hierarchy's.
+_ORDER = tuple(UnitLevel)
 
 
 def levels_below(level: UnitLevel) -> tuple[UnitLevel, ...]:
-    """The levels under ``level``, nearest first (a city oversees wards, then cells)."""
+    """The levels under ``level``, nearest first (a city oversees districts, wards, cells)."""
     return _ORDER[_ORDER.index(level) + 1 :]
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
 from scheduler.oversight import root_for
-from storage.campaigns import deadline_for, documents_of, form_of
+from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
 from storage.comments import CommentView, comment_counts, latest_comments
 from storage.consolidated import Filing, filings_as_of
 from storage.forms import FieldKind, FormSpec
@@ -84,6 +85,13 @@ class Consolidated:
     previous: dict[str, int] | None  # the week before, for a weekly report
     comments_total: int = 0
     comments: list[SectionComments] = field(default_factory=list)
+    # What the reporting units filed, summed; ``totals`` adds the unit's own counts.
+    children_totals: dict[str, int] = field(default_factory=dict)
+    # The unit's own answers (with its assessment) when it signs; empty for a plain export.
+    own: dict[str, Any] = field(default_factory=dict)
+    own_form: FormSpec | None = None
+    # The level of the rows: the units right below ``unit`` (wards for a city reading cells).
+    row_level: UnitLevel = UnitLevel.CELL
 
     @property
     def expected(self) -> int:
@@ -166,12 +174,18 @@ def _windows(rule: WeeklyRule, campaign: Campaign) -> list[PeriodWindow]:
     return found
 
 
-def reporting_level(unit: Unit) -> UnitLevel:
-    """Cells report; a ward's report is its cells', a city's its wards' cells'."""
+async def reporting_level(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> UnitLevel:
+    """The units a report of ``unit`` adds up: the nearest level below it that reports in the
+    campaign. With a ward deadline a city reads what its wards signed; without one it reads
+    its wards' cells (a level with no deadline does not file, its parent reads through it)."""
     below = levels_below(unit.level)
     if not below:
         raise NothingToReport("cell")
-    return below[-1]
+    reporting = {d.level for d in await deadlines_of(session=session, campaign=campaign)}
+    for level in below:
+        if level in reporting:
+            return level
+    raise NothingToReport("no_deadline")
 
 
 async def related(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> bool:
@@ -197,15 +211,15 @@ def latest_closed(windows: list[PeriodWindow], now: datetime) -> PeriodWindow | 
 
 
 async def weeks_of(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> list[PeriodWindow]:
-    rule = await _rule(session, campaign, reporting_level(unit))
-    return _windows(rule, campaign)
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
+    return _windows(await _rule(session, campaign, level), campaign)
 
 
 async def begun_weeks(
     *, session: AsyncSession, unit: Unit, campaign: Campaign, now: datetime
 ) -> list[Period]:
     """The weeks of the campaign that have begun by ``now``, as stored periods, newest last."""
-    level = reporting_level(unit)
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
     windows = closed_or_open(await weeks_of(session=session, unit=unit, campaign=campaign), now)
     return [await _period(session, campaign, level, w) for w in windows]
 
@@ -222,13 +236,29 @@ async def consolidate(
     campaign: Campaign,
     week: date | None,
     as_of: datetime,
+    covering: Period | None = None,
+    own: dict[str, Any] | None = None,
+    own_form: FormSpec | None = None,
 ) -> Consolidated:
     """The report of ``unit`` for the week holding ``week`` (a day of it), or for the whole
-    campaign when ``week`` is None, with what had been filed by ``as_of``."""
-    level = reporting_level(unit)
+    campaign when ``week`` is None, with what had been filed by ``as_of``.
+
+    ``covering``: the unit's own period when it signs: the reporting units' week is the one
+    whose deadline falls in it (cells by Wednesday for a ward due on Thursday), and a final
+    period covers the whole campaign. ``own``: the unit's own answers (``own_form``), added
+    to what its reporting units filed.
+    """
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
     if not await related(session=session, unit=unit, campaign=campaign):
         raise NothingToReport("unrelated")
     windows = _windows(await _rule(session, campaign, level), campaign)
+    if covering is not None and covering.final:
+        week = None
+    elif covering is not None:
+        inside = [w for w in windows if _covered(w, covering)]
+        if not inside:
+            raise NothingToReport("outside")
+        week = week_of(inside[-1], campaign.timezone)
     if week is not None:
         chosen = [w for w in windows if _in_week(w, week, campaign.timezone)]
         if not chosen:
@@ -252,6 +282,8 @@ async def consolidate(
     form = await form_of(session=session, campaign=campaign)
     keys = [f.key for f in form.fields if f.kind is FieldKind.COUNT]
     rows = _rows(filings, unit, keys)
+    children = _sum(filings, keys)
+    own_values = dict(own or {})
     previous = None
     if before is not None:
         prior = await _period(session, campaign, level, before)
@@ -269,11 +301,38 @@ async def consolidate(
         as_of=as_of,
         filings=filings,
         rows=rows,
-        totals=_sum(filings, keys),
+        totals=_plus(children, own_values, keys),
         previous=previous,
+        children_totals=children,
+        own=own_values,
+        own_form=own_form,
+        row_level=await _row_level(session, unit, rows, level),
     )
     await _add_comments(session, report)
     return report
+
+
+async def _row_level(
+    session: AsyncSession, unit: Unit, rows: list[Row], level: UnitLevel
+) -> UnitLevel:
+    """The level of the units right below ``unit``, that the rows name."""
+    if not rows:
+        return level
+    first = await session.get(Unit, rows[0].unit_id)
+    return first.level if first is not None else level
+
+
+def _covered(window: PeriodWindow, period: Period) -> bool:
+    """Whether the reporting units' week ends within the signing unit's week."""
+    return period.starts_at < window.deadline_at <= period.deadline_at
+
+
+def _plus(children: dict[str, int], own: dict[str, Any], keys: list[str]) -> dict[str, int]:
+    """The children's sums with the unit's own counts added."""
+    return {
+        key: children.get(key, 0) + (own[key] if isinstance(own.get(key), int) else 0)
+        for key in keys
+    }
 
 
 def _in_week(window: PeriodWindow, monday: date, tz: str) -> bool:
@@ -306,11 +365,12 @@ def _sum(filings: list[Filing], keys: list[str]) -> dict[str, int]:
 
 
 def _rows(filings: list[Filing], unit: Unit, keys: list[str]) -> list[Row]:
-    """One row per reporting unit for a ward; per ward (its cells summed) for a city."""
+    """One row per reporting unit right below ``unit``; units further down (a city reading
+    its wards' cells) are summed per unit below it."""
     groups: dict[int, list[Filing]] = {}
     names: dict[int, str] = {}
     for filing in filings:
-        if unit.level is UnitLevel.CITY and filing.group_id is not None:
+        if filing.group_id is not None and filing.group_id != unit.id:
             key, name = filing.group_id, filing.group or filing.name
         else:
             key, name = filing.unit_id, filing.name

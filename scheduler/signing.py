@@ -1,0 +1,143 @@
+"""A unit's own report («Ký và gửi»): which units an official signs for, the draft they are
+shown (what the units below filed as of now, plus the unit's own answers), and signing it.
+
+Calendar meets storage here, as in ``scheduler.reporting``; the files come from the caller
+(``render``), so this layer needs no renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
+from scheduler.reporting import Assignment
+from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id, form_of
+from storage.forms import FormSpec, signing_form
+from storage.models import Campaign, Period, Person, Report, RoleKind, Unit
+from storage.people import Member
+from storage.reports import Filed
+from storage.signed import SignedValues, sign_report, store_files
+
+SignedFormat = Literal["docx", "xlsx", "csv"]
+FORMATS: tuple[SignedFormat, ...] = ("docx", "xlsx", "csv")
+Render = Callable[[Consolidated, SignedFormat], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    filed: Filed
+    report: Consolidated
+    files: dict[str, tuple[str, bytes]]
+
+
+async def signing_assignments(
+    *, session: AsyncSession, member: Member, now: datetime
+) -> list[Assignment]:
+    """Every (unit, open campaign) the member signs for: units they are an official of that
+    have a deadline of their own and units below them that report."""
+    found: list[Assignment] = []
+    for unit in member.units(RoleKind.OFFICIAL):
+        for campaign in await campaigns_for_unit(session=session, unit=unit, now=now):
+            if await deadline_for(session=session, campaign=campaign, level=unit.level) is None:
+                continue
+            try:
+                await reporting_level(session=session, unit=unit, campaign=campaign)
+            except NothingToReport:
+                continue
+            found.append(Assignment(unit, campaign))
+    return found
+
+
+async def own_form(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> FormSpec:
+    """The questions the unit answers itself: its level's form (or the campaign's), then
+    the assessment."""
+    deadline = await deadline_for(session=session, campaign=campaign, level=unit.level)
+    if deadline is not None and deadline.form_id is not None:
+        base = await form_by_id(session=session, form_id=deadline.form_id)
+    else:
+        base = await form_of(session=session, campaign=campaign)
+    return signing_form(base)
+
+
+async def draft(
+    *,
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    period: Period,
+    now: datetime,
+    own: dict[str, Any],
+    form: FormSpec,
+) -> Consolidated:
+    """The unit's report for its ``period`` as it would be signed at ``now``."""
+    return await consolidate(
+        session=session,
+        unit=unit,
+        campaign=campaign,
+        week=None,
+        as_of=now,
+        covering=period,
+        own=own,
+        own_form=form,
+    )
+
+
+def signed_values(report: Consolidated) -> SignedValues:
+    return SignedValues(
+        own=dict(report.own),
+        children=dict(report.children_totals),
+        totals=dict(report.totals),
+        as_of=report.as_of.isoformat(),
+        expected=report.expected,
+        on_time=report.on_time,
+        late=report.late,
+    )
+
+
+def file_name(unit: Unit, report: Report, fmt: str) -> str:
+    """``bao-cao-ngocha-bc-7k2m9q.docx``: the unit and the receipt, so files never collide."""
+    return f"bao-cao-{unit.code}-{report.receipt}.{fmt}".lower()
+
+
+async def sign(
+    *,
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    period: Period,
+    own: dict[str, Any],
+    form: FormSpec,
+    person: Person,
+    now: datetime,
+    seen: int,
+    render: Render,
+    channel: str = "",
+) -> Signed | None:
+    """Sign the unit's report as it stands at ``now``: stored as its next revision with the
+    files made from exactly what was signed. None: another official signed meanwhile (the
+    report no longer has ``seen`` revisions) and nothing was stored."""
+    report = await draft(
+        session=session, unit=unit, campaign=campaign, period=period, now=now, own=own, form=form
+    )
+    filed = await sign_report(
+        session=session,
+        period=period,
+        unit=unit,
+        values=signed_values(report),
+        person=person,
+        now=now,
+        seen=seen,
+        channel=channel,
+    )
+    if filed is None:
+        return None
+    files: dict[str, tuple[str, bytes]] = {
+        fmt: (file_name(unit, filed.report, fmt), render(report, fmt)) for fmt in FORMATS
+    }
+    await store_files(session=session, revision=filed.revision, files=files)
+    return Signed(filed, report, files)

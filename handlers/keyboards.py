@@ -91,7 +91,7 @@ def question(spec: FieldSpec, draft: ReportDraft, locale: str) -> InlineKeyboard
     return builder.as_markup()
 
 
-def review(form: FormSpec, locale: str) -> InlineKeyboardMarkup:
+def review(form: FormSpec, locale: str, *, signing: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for index, spec in enumerate(form.fields):
         builder.button(
@@ -99,7 +99,7 @@ def review(form: FormSpec, locale: str) -> InlineKeyboardMarkup:
             callback_data=EditField(index=index),
         )
     builder.adjust(1)
-    builder.row(_button(_("✅ Submit report"), Nav.SUBMIT))
+    builder.row(_button(_("✍️ Sign and send") if signing else _("✅ Submit report"), Nav.SUBMIT))
     builder.row(_button(_("Cancel"), Nav.CANCEL))
     return builder.as_markup()
 

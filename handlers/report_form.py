@@ -16,6 +16,7 @@ from handlers.callbacks import (
     ToggleChoice,
 )
 from handlers.draft import ReportDraft
+from handlers.files import FileMaker
 from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.report_steps import (
     advance,
@@ -27,6 +28,7 @@ from handlers.report_steps import (
     resume,
     show_review,
 )
+from handlers.signing import submit_signed
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
 from storage.forms import FieldKind, InvalidValue, parse_value
@@ -36,7 +38,7 @@ from storage.people import Member
 from storage.reports import file_report
 
 
-async def answer(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def answer(message: Message, state: FSMContext, session: AsyncSession, clock: Clock) -> None:
     current = await load_current(state, session)
     if current is None:
         return
@@ -49,7 +51,7 @@ async def answer(message: Message, state: FSMContext, session: AsyncSession) -> 
         await ask_question(message, draft, form)
         return
     draft.values[spec.key] = value
-    await advance(message, state, session, draft, form)
+    await advance(message, state, session, draft, form, clock.now())
 
 
 async def not_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -87,7 +89,9 @@ async def toggle(
         )
 
 
-async def choices_done(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def choices_done(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     current = await load_current(state, session)
     if current is None:
         await callback.answer()
@@ -103,10 +107,12 @@ async def choices_done(callback: CallbackQuery, state: FSMContext, session: Asyn
     await callback.answer()
     order = [c.key for c in spec.choices]
     draft.values[spec.key] = sorted(draft.selected, key=order.index)
-    await advance(reply_target(callback), state, session, draft, form)
+    await advance(reply_target(callback), state, session, draft, form, clock.now())
 
 
-async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
+async def _go_back(
+    message: Answerable, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     current = await load_current(state, session)
     if current is None:
         return
@@ -115,7 +121,7 @@ async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession
         draft.editing_one = False
         await draft.save(state)
         await state.set_state(ReportFlow.reviewing)
-        await show_review(message, draft, form, session)
+        await show_review(message, draft, form, session, clock.now())
         return
     if draft.index == 0:
         await message.answer(_("This is the first question."))
@@ -126,11 +132,15 @@ async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession
     await ask_question(message, draft, form)
 
 
-async def back(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await _go_back(await acknowledge(event), state, session)
+async def back(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
+    await _go_back(await acknowledge(event), state, session, clock)
 
 
-async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
+async def _skip(
+    message: Answerable, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     current = await load_current(state, session)
     if current is None:
         return
@@ -141,11 +151,13 @@ async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -
         await ask_question(message, draft, form)
         return
     draft.values[spec.key] = [] if spec.kind is FieldKind.CHOICES else None
-    await advance(message, state, session, draft, form)
+    await advance(message, state, session, draft, form, clock.now())
 
 
-async def skip(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await _skip(await acknowledge(event), state, session)
+async def skip(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
+    await _skip(await acknowledge(event), state, session, clock)
 
 
 async def _cancel(message: Answerable, state: FSMContext, member: Member) -> None:
@@ -163,7 +175,7 @@ async def cancel(event: Message | CallbackQuery, state: FSMContext, member: Memb
 
 
 async def interrupted(
-    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
 ) -> None:
     """Something else in the middle of the form: keep the form, say how to leave it."""
     message = await acknowledge(event)
@@ -173,13 +185,15 @@ async def interrupted(
             "Finish it, or send /cancel first."
         )
     )
-    await resume(message, state, session)
+    await resume(message, state, session, clock.now())
 
 
-async def use_buttons(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def use_buttons(
+    message: Message, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     await message.answer(texts.hint(InvalidValue("use_buttons")))
     if await state.get_state() == ReportFlow.reviewing.state:
-        await resume(message, state, session)
+        await resume(message, state, session, clock.now())
 
 
 async def edit_field(
@@ -207,6 +221,7 @@ async def submit(
     member: Member,
     clock: Clock,
     channel: str,
+    files: FileMaker,
 ) -> None:
     draft = await ReportDraft.load(state)
     item = await assignment_of(session, member, draft)
@@ -214,6 +229,9 @@ async def submit(
         await callback.answer()
         await state.clear()
         await reply_target(callback).answer(_("This choice is no longer available."))
+        return
+    if draft.signing:
+        await submit_signed(callback, state, session, member, clock, channel, files, draft, item)
         return
     period = await session.get(Period, draft.period_id)
     assert period is not None

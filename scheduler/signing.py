@@ -7,7 +7,7 @@ Calendar meets storage here, as in ``scheduler.reporting``; the files come from 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
 from scheduler.reporting import Assignment
-from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id, form_of
+from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
 from storage.models import Campaign, Period, Person, Report, RoleKind, Unit
 from storage.people import Member
@@ -25,7 +25,8 @@ from storage.signed import SignedValues, sign_report, store_files
 
 SignedFormat = Literal["docx", "xlsx", "csv"]
 FORMATS: tuple[SignedFormat, ...] = ("docx", "xlsx", "csv")
-Render = Callable[[Consolidated, SignedFormat], bytes]
+# Writing a city's workbook takes a while: the caller may do it off the event loop.
+Render = Callable[[Consolidated, SignedFormat], Awaitable[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,19 +50,22 @@ async def signing_assignments(
                 await reporting_level(session=session, unit=unit, campaign=campaign)
             except NothingToReport:
                 continue
-            found.append(Assignment(unit, campaign))
+            found.append(Assignment(unit, campaign, signs=True))
     return found
 
 
-async def own_form(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> FormSpec:
-    """The questions the unit answers itself: its level's form (or the campaign's), then
-    the assessment."""
+async def own_form_id(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> int:
+    """The form of the unit's own questions: its level's, or the campaign's."""
     deadline = await deadline_for(session=session, campaign=campaign, level=unit.level)
     if deadline is not None and deadline.form_id is not None:
-        base = await form_by_id(session=session, form_id=deadline.form_id)
-    else:
-        base = await form_of(session=session, campaign=campaign)
-    return signing_form(base)
+        return deadline.form_id
+    return campaign.form_id
+
+
+async def own_form(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> FormSpec:
+    """The questions the unit answers itself, then the assessment."""
+    form_id = await own_form_id(session=session, unit=unit, campaign=campaign)
+    return signing_form(await form_by_id(session=session, form_id=form_id))
 
 
 async def draft(
@@ -137,7 +141,7 @@ async def sign(
     if filed is None:
         return None
     files: dict[str, tuple[str, bytes]] = {
-        fmt: (file_name(unit, filed.report, fmt), render(report, fmt)) for fmt in FORMATS
+        fmt: (file_name(unit, filed.report, fmt), await render(report, fmt)) for fmt in FORMATS
     }
     await store_files(session=session, revision=filed.revision, files=files)
     return Signed(filed, report, files)

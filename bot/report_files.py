@@ -201,7 +201,7 @@ def body(report: Consolidated) -> list[LetterSection]:
         _completeness_section(report),
         _counts_section(report),
         *_answer_sections(report),
-        _comments_section(report),
+        *([_comments_section(report)] if report.comments_shown else []),
         *_assessment_sections(report),
     ]
 
@@ -499,4 +499,5 @@ def comments_sheet(report: Consolidated) -> Sheet:
 
 
 def workbook(report: Consolidated) -> list[Sheet]:
-    return [table_sheet(report), answers_sheet(report), comments_sheet(report)]
+    sheets = [table_sheet(report), answers_sheet(report)]
+    return [*sheets, comments_sheet(report)] if report.comments_shown else sheets

@@ -7,6 +7,7 @@ import contextlib
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from handlers.callbacks import (
 )
 from handlers.draft import ReportDraft
 from handlers.files import FileMaker
+from handlers.late_filing import late_filing_letters
 from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.report_steps import (
     advance,
@@ -31,9 +33,11 @@ from handlers.report_steps import (
 from handlers.signing import submit_signed
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
+from scheduler.oversight import Outreach
 from storage.forms import FieldKind, InvalidValue, parse_value
 from storage.fsm import commit_now
 from storage.models import Period
+from storage.outbox import enqueue
 from storage.people import Member
 from storage.reports import file_report
 
@@ -222,6 +226,8 @@ async def submit(
     clock: Clock,
     channel: str,
     files: FileMaker,
+    i18n: I18n,
+    outreach: Outreach,
 ) -> None:
     draft = await ReportDraft.load(state)
     item = await assignment_of(session, member, draft)
@@ -244,11 +250,24 @@ async def submit(
         now=clock.now(),
         channel=channel,
     )
+    # Filed after the unit above signed: its officials hear of it, queued with the filing.
+    told = await late_filing_letters(
+        session=session,
+        i18n=i18n,
+        unit=item.unit,
+        campaign=item.campaign,
+        filed=filed,
+        defaults=outreach.defaults,
+        now=clock.now(),
+    )
+    await enqueue(session=session, letters=told, now=clock.now())
     # "Sent" promises the report is stored: commit it before saying anything. The form is
     # closed only after that: a crash in between leaves the draft, and the same press (Telegram
     # re-delivers it) files the same values again, which stores nothing new and gets the
     # receipt of what was stored.
     await commit_now(session)
+    if told:
+        outreach.wake()
     await state.clear()
     await callback.answer(_("Sent"))
     message = reply_target(callback)

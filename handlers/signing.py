@@ -64,7 +64,7 @@ async def submit_signed(
     )
     message = reply_target(callback)
     if signed is None:
-        await session.rollback()
+        # Nothing of this signature was stored; what the draft looked up may stay.
         await state.clear()
         await callback.answer()
         stored = await get_report(session=session, period=period, unit=item.unit)

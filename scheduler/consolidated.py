@@ -84,6 +84,9 @@ class Consolidated:
     totals: dict[str, int]
     previous: dict[str, int] | None  # the week before, for a weekly report
     comments_total: int = 0
+    # Comments belong to the campaign's unit and those above it: a ward signing in its city's
+    # campaign reports none (the city's letter has them).
+    comments_shown: bool = True
     comments: list[SectionComments] = field(default_factory=list)
     # What the reporting units filed, summed; ``totals`` adds the unit's own counts.
     children_totals: dict[str, int] = field(default_factory=dict)
@@ -308,7 +311,13 @@ async def consolidate(
         own_form=own_form,
         row_level=await _row_level(session, unit, rows, level),
     )
-    await _add_comments(session, report)
+    assert unit.id is not None
+    owner = await session.get(Unit, campaign.unit_id)
+    report.comments_shown = owner is not None and await is_within(
+        session=session, unit=owner, root_id=unit.id
+    )
+    if report.comments_shown:
+        await _add_comments(session, report)
     return report
 
 

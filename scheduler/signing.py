@@ -14,13 +14,14 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from scheduler.calendar import WeeklyRule, open_period
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
 from scheduler.reporting import Assignment
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
-from storage.models import Campaign, Period, Person, Report, RoleKind, Unit
+from storage.models import Campaign, Period, Person, Report, ReportRevision, RoleKind, Unit
 from storage.people import Member
-from storage.reports import Filed
+from storage.reports import Filed, ensure_period, get_report, latest_revision
 from storage.signed import SignedValues, sign_report, store_files
 
 SignedFormat = Literal["docx", "xlsx", "csv"]
@@ -89,6 +90,66 @@ async def draft(
         own=own,
         own_form=form,
     )
+
+
+async def own_period(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, child: Period
+) -> Period | None:
+    """The unit's own period that a week of its reporting units falls in (the ward's week to
+    Thursday 11:30 for the cells' week to Wednesday 17:00); None if the unit signs nothing."""
+    deadline = await deadline_for(session=session, campaign=campaign, level=unit.level)
+    if deadline is None:
+        return None
+    rule = WeeklyRule.parse(deadline.weekday, deadline.time, campaign.timezone)
+    window = open_period(
+        rule, child.deadline_at, starts_at=campaign.starts_at, ends_at=campaign.ends_at
+    )
+    if window is None:
+        return None
+    return await ensure_period(
+        session=session,
+        campaign=campaign,
+        level=unit.level,
+        starts_at=window.starts_at,
+        deadline_at=window.deadline_at,
+    )
+
+
+async def signed_revision(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, child: Period
+) -> ReportRevision | None:
+    """The latest signature of the unit's report covering ``child``, if it signed one."""
+    period = await own_period(session=session, unit=unit, campaign=campaign, child=child)
+    if period is None:
+        return None
+    report = await get_report(session=session, period=period, unit=unit)
+    return await latest_revision(session=session, report=report) if report else None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedAbove:
+    """The unit above signed its report before this filing came: it does not hold it."""
+
+    parent: Unit
+    period: Period  # the parent's own period
+    revision: ReportRevision  # its latest signature
+
+
+async def signed_above(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, period: Period
+) -> SignedAbove | None:
+    """Whether the unit above ``unit`` has signed the report that ``period`` falls in."""
+    if unit.parent_id is None:
+        return None
+    parent = await session.get(Unit, unit.parent_id)
+    if parent is None:
+        return None
+    revision = await signed_revision(session=session, unit=parent, campaign=campaign, child=period)
+    if revision is None:
+        return None
+    report = await session.get(Report, revision.report_id)
+    own = await session.get(Period, report.period_id) if report is not None else None
+    return SignedAbove(parent, own, revision) if own is not None else None
 
 
 def signed_values(report: Consolidated) -> SignedValues:

@@ -254,6 +254,19 @@ def _completeness_section(report: Consolidated) -> LetterSection:
         if more > 0:
             names += "; " + _("and {count} more (see the workbook)").format(count=more)
         paragraphs.append(Paragraph(_("Not reported: {names}.").format(names=names)))
+    came = report.arrived_after_signing
+    if came:
+        tz = report.campaign.timezone
+        names = "; ".join(
+            f"{f.name} ({moment(f.submitted_at, tz)})" for f in came[:QUOTED] if f.submitted_at
+        )
+        paragraphs.append(
+            Paragraph(
+                _("Reports for last week that came after it was signed: {names}.").format(
+                    names=names
+                )
+            )
+        )
     late = [f for f in report.filings if f.revised_late]
     if late:
         paragraphs.append(

@@ -47,6 +47,18 @@ def standing(report: Consolidated, locale: str) -> list[str]:
         if len(missing) > NAMES_SHOWN:
             names += " " + _("and {count} more").format(count=len(missing) - NAMES_SHOWN)
         lines.append(_("Not reported yet: {names}.").format(names=names))
+    came = [f for f in report.arrived_after_signing if f.submitted_at is not None]
+    if came:
+        names = ", ".join(
+            f"{escape(f.name)} ({moment(f.submitted_at, tz)})"
+            for f in came[:NAMES_SHOWN]
+            if f.submitted_at is not None
+        )
+        lines.append(
+            _(
+                "Last week's reports that came after you signed (named in this report): {names}."
+            ).format(names=names)
+        )
     if filed:
         lines.append(_("Their figures as of {time}:").format(time=moment(report.as_of, tz)))
         lines += _counts(report, report.children_totals, locale)

@@ -93,6 +93,8 @@ class Consolidated:
     # The unit's own answers (with its assessment) when it signs; empty for a plain export.
     own: dict[str, Any] = field(default_factory=dict)
     own_form: FormSpec | None = None
+    # Reports of last week that came after the unit signed last week's report.
+    arrived_after_signing: list[Filing] = field(default_factory=list)
     # The level of the rows: the units right below ``unit`` (wards for a city reading cells).
     row_level: UnitLevel = UnitLevel.CELL
 

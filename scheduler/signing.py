@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
 from scheduler.reporting import Assignment
+from scheduler.signing_context import last_week
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
 from storage.models import Campaign, Period, Person, Report, ReportRevision, RoleKind, Unit
@@ -79,8 +80,9 @@ async def draft(
     own: dict[str, Any],
     form: FormSpec,
 ) -> Consolidated:
-    """The unit's report for its ``period`` as it would be signed at ``now``."""
-    return await consolidate(
+    """The unit's report for its ``period`` as it would be signed at ``now``: compared with
+    what it signed last week, naming the reports that came after that signature."""
+    report = await consolidate(
         session=session,
         unit=unit,
         campaign=campaign,
@@ -90,6 +92,11 @@ async def draft(
         own=own,
         own_form=form,
     )
+    before = await last_week(session=session, report=report, period=period, now=now)
+    if before.totals is not None:
+        report.previous = {key: before.totals.get(key, 0) for key in report.count_keys}
+    report.arrived_after_signing = before.arrived_after
+    return report
 
 
 async def own_period(

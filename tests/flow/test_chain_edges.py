@@ -14,6 +14,7 @@ from tests.chat import Chat, at, texts
 from tests.conftest import BotApp
 from tests.flow.test_chain import (
     WARD_ASSESSMENT,
+    docx_text,
     join_official,
     make_chain,
     received_files,
@@ -75,7 +76,7 @@ async def test_a_cell_filing_after_the_ward_signed_tells_the_ward(app: BotApp) -
     await secretary.press("Gửi báo cáo")
     h = harness(app)
     sent = await h.sweep_and_send()
-    told = [c.text for c in sent if c.chat_id == 9211]
+    told = [c.text for c in sent if c.chat_id == 9211 and c.text.startswith("📌")]
     assert len(told) == 1
     assert "Chi bộ Tổ dân phố số 1 đã gửi báo cáo tuần từ 06/11 đến 12/11/2025" in told[0]
     assert "Đồng chí có thể ký lại đến 11:30 thứ Năm, 13/11" in told[0]
@@ -119,3 +120,34 @@ async def test_a_cells_official_cannot_sign_the_wards_report(app: BotApp) -> Non
     assert "không còn hiệu lực" in texts(await cell_official.press_data(forged))
     async with app.runtime.sessions() as session:
         assert (await session.execute(select(Report))).first() is None
+
+
+async def test_a_cell_filing_after_the_wards_deadline_is_named_next_week(app: BotApp) -> None:
+    await make_chain(app)
+    app.clock.set(at("2025-11-13 09:00"))
+    ha = app.chat(9241, "Phạm Thu Hà")
+    await join_official(app, ha, app.seed.ward)
+    await open_ward_report(ha)
+    await sign_own_report(ha, WARD_ASSESSMENT)
+    await ha.press("Ký và gửi")
+
+    # After the ward's deadline (Thursday 11:30) a cell files last week's report, late.
+    app.clock.set(at("2025-11-13 15:00"))
+    await join_as(app, 9242, app.seed.cells[0], RoleKind.SECRETARY, "Trần Thị Bình")
+    secretary = app.chat(9242, "Trần Thị Bình")
+    await secretary.say("/report")
+    await secretary.press("Tuần trước")
+    await fill_form(secretary)
+    await secretary.press("Gửi báo cáo")
+    sent = await harness(app).sweep_and_send()
+    told = [c.text for c in sent if c.chat_id == 9241 and c.text.startswith("📌")]
+    assert len(told) == 1 and "nêu là báo cáo muộn trong báo cáo kỳ sau" in told[0]
+
+    # Next week the ward's draft names it, and so does the letter it signs.
+    app.clock.set(at("2025-11-20 09:00"))
+    opened = texts(await ha.say("/report"))
+    assert "gửi sau khi đồng chí đã ký" in opened and "Chi bộ Tổ dân phố số 1" in opened
+    await sign_own_report(ha, WARD_ASSESSMENT)
+    await ha.press("Ký và gửi")
+    letter = docx_text(received_files(app, ha)[-1][1])
+    assert "gửi sau khi đơn vị đã ký: Chi bộ Tổ dân phố số 1 (15:00 thứ Năm, 13/11)" in letter

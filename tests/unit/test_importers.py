@@ -363,8 +363,8 @@ async def test_problem_text_has_file_line_key_and_message(
     path = write(tmp_path, "org.yaml", "units:\n  - {code: A, name: B, level: town}\n")
     problem = await problem_of(import_org(session=session, path=path))
     assert (
-        str(problem)
-        == "org.yaml, line 2: level: Input should be 'province', 'city', 'district', 'ward' or 'cell'"
+        str(problem) == "org.yaml, line 2: level: Input should be "
+        "'province', 'city', 'district', 'ward' or 'cell'"
     )
 
 

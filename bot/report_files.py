@@ -267,6 +267,24 @@ def _completeness_section(report: Consolidated) -> LetterSection:
                 )
             )
         )
+    signed = [f.signed for f in report.filings if f.signed is not None]
+    if signed:
+        expected = sum(s.expected for s in signed)
+        on_time = sum(s.on_time for s in signed)
+        late_below = sum(s.late for s in signed)
+        paragraphs.append(
+            Paragraph(
+                _(
+                    "In the signed reports: {on_time}/{expected} of their units reported on "
+                    "time, {late} late, {missing} did not report."
+                ).format(
+                    on_time=on_time,
+                    expected=expected,
+                    late=late_below,
+                    missing=expected - on_time - late_below,
+                )
+            )
+        )
     late = [f for f in report.filings if f.revised_late]
     if late:
         paragraphs.append(
@@ -511,6 +529,31 @@ def comments_sheet(report: Consolidated) -> Sheet:
     return Sheet(title=_("Comments"), columns=columns, rows=rows)
 
 
+def drill_sheet(report: Consolidated) -> Sheet:
+    """Units that have not signed, opened up: what each of their own units filed."""
+    specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
+    columns = [
+        Column(level_noun(report.level), 30),
+        Column(_("Unit"), 34),
+        Column(_("Status"), 14),
+        Column(_("Sent at"), 17, "datetime"),
+        *(Column(_label(s), 16, "int") for s in specs),
+    ]
+    rows: list[Row] = [
+        [
+            f.group or "",
+            f.name,
+            status_label(f.status),
+            f.submitted_at,
+            *(f.values.get(s.key) if f.status != "missing" else None for s in specs),
+        ]
+        for f in report.drill
+    ]
+    return Sheet(title=_("Not signed: details"), columns=columns, rows=rows)
+
+
 def workbook(report: Consolidated) -> list[Sheet]:
     sheets = [table_sheet(report), answers_sheet(report)]
+    if report.drill:
+        sheets.append(drill_sheet(report))
     return [*sheets, comments_sheet(report)] if report.comments_shown else sheets

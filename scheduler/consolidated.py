@@ -93,6 +93,9 @@ class Consolidated:
     # The unit's own answers (with its assessment) when it signs; empty for a plain export.
     own: dict[str, Any] = field(default_factory=dict)
     own_form: FormSpec | None = None
+    # For units below that did not sign (a ward, for a city): what their own units filed,
+    # so the workbook can show where they stand. Weekly reports only.
+    drill: list[Filing] = field(default_factory=list)
     # Reports of last week that came after the unit signed last week's report.
     arrived_after_signing: list[Filing] = field(default_factory=list)
     # The level of the rows: the units right below ``unit`` (wards for a city reading cells).
@@ -320,7 +323,33 @@ async def consolidate(
     )
     if report.comments_shown:
         await _add_comments(session, report)
+    if not report.final and level is not UnitLevel.CELL:
+        report.drill = await _drill_down(session, report)
     return report
+
+
+async def _drill_down(session: AsyncSession, report: Consolidated) -> list[Filing]:
+    """The filings below each unit that has not signed: the cells of a silent ward."""
+    found: list[Filing] = []
+    periods = {p.id: p for p in report.periods}
+    for filing in report.missing_filings():
+        unit = await session.get(Unit, filing.unit_id)
+        period = periods.get(filing.period_id)
+        if unit is None or unit.id is None or period is None:
+            continue
+        try:
+            level = await reporting_level(session=session, unit=unit, campaign=report.campaign)
+        except NothingToReport:
+            continue
+        windows = _windows(await _rule(session, report.campaign, level), report.campaign)
+        inside = [w for w in windows if _covered(w, period)]
+        if not inside:
+            continue
+        child = await _period(session, report.campaign, level, inside[-1])
+        found += await filings_as_of(
+            session=session, root_id=unit.id, level=level, period=child, as_of=report.as_of
+        )
+    return found
 
 
 async def _row_level(

@@ -79,6 +79,7 @@ def build_router() -> Router:
 
     router.message.register(open_report, Command("report"))
     router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_REPORT))
+    router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_SIGN))
     router.message.register(
         open_report, CommandStart(deep_link=True, magic=F.args == REPORT_PAYLOAD)
     )
@@ -111,6 +112,15 @@ async def open_report(
     message: Message, state: FSMContext, session: AsyncSession, member: Member, clock: Clock
 ) -> None:
     found = await _reports_of(session, member, clock.now())
+    if not found and member.has(RoleKind.OFFICIAL) and not member.has(RoleKind.SECRETARY):
+        await message.answer(
+            _(
+                "Your unit has no report of its own to sign right now: no open campaign sets "
+                "a deadline for its level. /export makes the consolidated report of the units "
+                "below."
+            )
+        )
+        return
     if not found and not member.has(RoleKind.SECRETARY):
         await message.answer(
             _(

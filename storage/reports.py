@@ -144,9 +144,7 @@ async def file_report(
     if report is None:
         report = await create_report(session, period, unit, now)
         if report is not None:
-            revision = await add_revision(
-                session, report, 1, values, person, now, period, channel
-            )
+            revision = await add_revision(session, report, 1, values, person, now, period, channel)
             return Filed(report, revision, period)
         report = await get_report(session=session, period=period, unit=unit)
         assert report is not None

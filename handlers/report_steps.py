@@ -74,12 +74,7 @@ async def begin_report(
     if report is None:
         await draft.save(state)
         await state.set_state(ReportFlow.filling)
-        if is_late(now, period):
-            await message.answer(
-                _("The deadline {deadline} has passed: this report will be marked late.").format(
-                    deadline=moment(period.deadline_at, tz)
-                )
-            )
+        await warn_if_late(message, period, now, tz)
         await message.answer(
             _(
                 "Report of {unit} for the week with deadline {deadline}. {count} questions; "
@@ -140,12 +135,7 @@ async def begin_signing(
         return
     await draft.save(state)
     await state.set_state(ReportFlow.filling)
-    if is_late(now, period):
-        await message.answer(
-            _("The deadline {deadline} has passed: this report will be marked late.").format(
-                deadline=moment(period.deadline_at, tz)
-            )
-        )
+    await warn_if_late(message, period, now, tz)
     preview = await signing_draft(
         session=session,
         unit=item.unit,
@@ -159,6 +149,15 @@ async def begin_signing(
         signing_texts.opening(preview, period, len(form.fields), current_locale())
     )
     await ask_question(message, draft, form)
+
+
+async def warn_if_late(message: Answerable, period: Period, now: datetime, tz: str) -> None:
+    if is_late(now, period):
+        await message.answer(
+            _("The deadline {deadline} has passed: this report will be marked late.").format(
+                deadline=moment(period.deadline_at, tz)
+            )
+        )
 
 
 async def ask_question(message: Answerable, draft: ReportDraft, form: FormSpec) -> None:

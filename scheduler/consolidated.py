@@ -268,7 +268,7 @@ async def consolidate(
             raise NothingToReport("outside")
         week = week_of(inside[-1], campaign.timezone)
     if week is not None:
-        chosen = [w for w in windows if _in_week(w, week, campaign.timezone)]
+        chosen = [w for w in windows if in_week(w, week, campaign.timezone)]
         if not chosen:
             raise NothingToReport("outside")
         index = windows.index(chosen[-1])
@@ -375,7 +375,7 @@ def _plus(children: dict[str, int], own: dict[str, Any], keys: list[str]) -> dic
     }
 
 
-def _in_week(window: PeriodWindow, monday: date, tz: str) -> bool:
+def in_week(window: PeriodWindow | Period, monday: date, tz: str) -> bool:
     """Whether the week's deadline falls in the ISO week starting ``monday`` (local dates)."""
     day = window.deadline_at.astimezone(ZoneInfo(tz)).date()
     start = monday - timedelta(days=monday.weekday())

@@ -6,11 +6,15 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from docx import Document as open_docx
 from openpyxl import load_workbook
+from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands_report import export_report
+from bot.config import Settings
 from bot.i18n import build_i18n
 from bot.report_files import render_report
 from scheduler.consolidated import Consolidated, consolidate, reporting_level
@@ -22,6 +26,7 @@ from storage.people import get_or_create_person
 from storage.reports import file_report
 from storage.signed import signed_file
 from tests.chat import at
+from tests.seed import TEST_SECRET
 
 
 @dataclass
@@ -192,3 +197,26 @@ async def test_signed_files_stay_as_signed(session: AsyncSession) -> None:
     for fmt, (_name, content) in signed.files.items():
         kept = await signed_file(session=session, revision_id=signed.filed.revision.id, fmt=fmt)
         assert kept is not None and kept.content == content
+
+
+async def test_the_command_line_export_hands_back_the_signed_file(
+    session: AsyncSession, tmp_path: Path
+) -> None:
+    tree = await build(session)
+    await file_cell(session, tree, "A1", 10, at("2025-11-12 09:00"))
+    signed = await sign_unit(session, tree, "A", 3, at("2025-11-13 09:00"))
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}",
+        secret_key=SecretStr(TEST_SECRET),
+    )
+    caption, data = await export_report(
+        session=session,
+        settings=settings,
+        unit_code="A",
+        campaign_code="dh14",
+        week="2025-W46",
+        whole=False,
+        fmt="docx",
+    )
+    assert data == signed.files["docx"][1]
+    assert caption == "Bản đã ký lúc 09:00 thứ Năm, 13/11 (lần 1)."

@@ -16,14 +16,14 @@ from aiogram.utils.i18n import gettext as _
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
-from bot.report_files import completeness, render_report, span
+from bot.report_files import completeness, letterhead_lines, render_report, span
 from handlers.comment_texts import official_label, section_name, target_name
 from handlers.files import Format, PageFormat, ReportFormat
 from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
 from storage.comments import CommentView
 from storage.entries import Target
-from storage.models import Unit
+from storage.letterheads import Letterhead
 from storage.phones import display_phone
 
 
@@ -34,10 +34,13 @@ class Files:
         self.i18n, self.locale = i18n, locale
 
     def report(
-        self, report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+        self, report: Consolidated, fmt: ReportFormat, *, letterhead: Letterhead, today: date
     ) -> bytes:
         with self._official():
-            return render_report(report, fmt, parent=parent, today=today)
+            return render_report(report, fmt, letterhead=letterhead, today=today)
+
+    def letterhead_preview(self, letterhead: Letterhead, *, today: date) -> list[str]:
+        return letterhead_lines(letterhead, today)
 
     def report_caption(self, report: Consolidated) -> str:
         with self._official():

@@ -19,10 +19,14 @@ from bot.render.letter_docx import (
     CountTable,
     Issuer,
     LetterSection,
+    LetterWords,
     Paragraph,
+    Recipient,
     ReportLetter,
     Signature,
+    recipient_lines,
     render_letter,
+    signature_heads,
     vietnamese_number,
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
@@ -32,22 +36,20 @@ from scheduler.consolidated import Consolidated, MissingUnit
 from scheduler.consolidated import Row as TableRow
 from storage.consolidated import Filing
 from storage.forms import FieldKind, FieldSpec
-from storage.models import Unit, UnitLevel
+from storage.letterheads import Letterhead
+from storage.models import UnitLevel
 
 ReportFormat = Literal["docx", "xlsx", "csv"]
-# The issuer's sign in the number line "Số 12-BC/ĐU": a ward's Đảng ủy, a city's Thành ủy.
-# Part of the administrative format, like the words of ``LetterWords``: not translated.
-SIGNS = {UnitLevel.WARD: "ĐU", UnitLevel.CITY: "TU"}
 # A city's letter quotes this many answers per question; the workbook has them all.
 QUOTED = 40
 QUOTE_CUT = 1200
 
 
 def render_report(
-    report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+    report: Consolidated, fmt: ReportFormat, *, letterhead: Letterhead, today: date
 ) -> bytes:
     if fmt == "docx":
-        return render_letter(letter(report, parent=parent, today=today))
+        return render_letter(letter(report, letterhead=letterhead, today=today))
     if fmt == "xlsx":
         return write_xlsx(workbook(report), tz=report.campaign.timezone)
     return write_csv(table_sheet(report), tz=report.campaign.timezone)
@@ -166,16 +168,46 @@ def _answers(report: Consolidated, spec: FieldSpec) -> list[tuple[Filing, str]]:
 # --- the DOCX letter --------------------------------------------------------------------------
 
 
-def letter(report: Consolidated, *, parent: Unit | None, today: date) -> ReportLetter:
-    unit = report.unit
-    issuer = Issuer(
-        parent=parent.name if parent else "",
-        name=unit.name,
-        short=SIGNS.get(unit.level, "ĐU"),
-        place=unit.place or unit.name,
+def issuer_of(letterhead: Letterhead) -> Issuer:
+    return Issuer(
+        parent=letterhead.parent,
+        name=letterhead.issuer,
+        short=letterhead.sign,
+        place=letterhead.place,
     )
+
+
+def recipients_of(letterhead: Letterhead) -> list[Recipient]:
+    return [Recipient(r.name, r.purpose) for r in letterhead.recipients]
+
+
+def signature_of(letterhead: Letterhead) -> Signature:
+    signer = letterhead.signer
+    return Signature(
+        on_behalf=signer.body, title=signer.title, name=signer.name, deputy=signer.mode == "K/T"
+    )
+
+
+def letterhead_lines(letterhead: Letterhead, today: date) -> list[str]:
+    """The letterhead's parts as the letter prints them, one line each, for a preview."""
+    words = LetterWords()
+    issuer = issuer_of(letterhead)
+    heads = signature_heads(signature_of(letterhead), words)
+    return [
+        *([issuer.parent.upper()] if issuer.parent else []),
+        issuer.name.upper(),
+        words.number.format(number="…", short=issuer.short),
+        words.date.format(place=issuer.place, day=today.day, month=today.month, year=today.year),
+        words.recipients,
+        *recipient_lines(recipients_of(letterhead), letterhead.archive),
+        *(line.upper() for line in heads),
+        *([letterhead.signer.name] if letterhead.signer.name else []),
+    ]
+
+
+def letter(report: Consolidated, *, letterhead: Letterhead, today: date) -> ReportLetter:
     return ReportLetter(
-        issuer=issuer,
+        issuer=issuer_of(letterhead),
         number=None,
         date=today,
         subject=subject(report),
@@ -185,8 +217,9 @@ def letter(report: Consolidated, *, parent: Unit | None, today: date) -> ReportL
             *_answer_sections(report),
             _comments_section(report),
         ],
-        recipients=[parent.name] if parent else [],
-        signature=Signature(),
+        recipients=recipients_of(letterhead),
+        signature=signature_of(letterhead),
+        archive=letterhead.archive,
     )
 
 

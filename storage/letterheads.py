@@ -148,8 +148,12 @@ def _signer(data: Mapping[str, Any], base: Signer) -> Signer:
 
 
 def nfc(text: str) -> str:
-    """NFC, single spaces, no outer blanks: Vietnamese arrives composed and decomposed."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    """NFC, single spaces, no outer blanks, no control characters: Vietnamese arrives composed
+    and decomposed, and a pasted line may carry anything."""
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(
+        "".join(c for c in text if unicodedata.category(c) != "Cc" or c.isspace()).split()
+    )
 
 
 # --- defaults and storage ---------------------------------------------------------------------
@@ -261,7 +265,9 @@ def check(letterhead: Letterhead) -> Letterhead:
 
 
 def _typed_lines(text: str) -> list[str]:
-    return [line for line in (nfc(raw) for raw in text.splitlines()) if line]
+    # Lines as a person types them: not str.splitlines, which also splits on \x1c–\x1e.
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line for line in map(nfc, raw) if line]
 
 
 def parse_recipient(line: str) -> Recipient:

@@ -47,6 +47,9 @@ async def show_help(message: Message, member: Member) -> None:
             "/qr makes a QR poster."
         )
         text += "\n" + _("/export makes the consolidated report of your unit (DOCX, XLSX, CSV).")
+        text += "\n" + _(
+            "/letterhead shows and changes how your unit's letters are headed and signed."
+        )
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 

@@ -346,3 +346,52 @@ def parse_signer(text: str) -> Signer:
 def signer_lines(signer: Signer) -> list[str]:
     """The signer as typed: what ``parse_signer`` reads back."""
     return [f"{signer.mode} {signer.body}", signer.title, *([signer.name] if signer.name else [])]
+
+
+# --- one part at a time, as an official changes it in chat -------------------------------------
+
+PARTS = ("issuer", "sign", "place", "recipients", "signer")
+
+
+def typed(letterhead: Letterhead, part: str) -> str:
+    """The part as a person would type it: what ``with_typed`` reads back."""
+    if part == "issuer":
+        return "\n".join(line for line in (letterhead.parent, letterhead.issuer) if line)
+    if part == "sign":
+        return letterhead.sign
+    if part == "place":
+        return letterhead.place
+    if part == "recipients":
+        lines = [recipient_line(r) for r in letterhead.recipients]
+        return "\n".join([*lines, *([letterhead.archive] if letterhead.archive else [])])
+    if part == "signer":
+        return "\n".join(signer_lines(letterhead.signer))
+    raise ValueError(f"no letterhead part {part!r}")
+
+
+def with_typed(letterhead: Letterhead, part: str, text: str) -> Letterhead:
+    """``letterhead`` with ``part`` as typed in ``text``; LetterheadProblem if it breaks a rule.
+
+    Recipients typed without a «Lưu …» line keep the archive line they had.
+    """
+    if part == "issuer":
+        parent, issuer = parse_issuer(text)
+        changed = replace(letterhead, parent=parent, issuer=issuer)
+    elif part == "sign":
+        changed = replace(letterhead, sign=check_sign(text))
+    elif part == "place":
+        changed = replace(letterhead, place=_line(text, part="place", limit=MAX_PLACE))
+    elif part == "recipients":
+        recipients, archive = parse_recipients(text)
+        if not recipients and archive is None:
+            raise LetterheadProblem("empty", part="recipients")
+        changed = replace(
+            letterhead,
+            recipients=recipients,
+            archive=letterhead.archive if archive is None else archive,
+        )
+    elif part == "signer":
+        changed = replace(letterhead, signer=parse_signer(text))
+    else:
+        raise ValueError(f"no letterhead part {part!r}")
+    return check(changed)

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -45,7 +46,7 @@ def build_router() -> Router:
     router.callback_query.register(ask_part, EditLetterhead.filter())
     router.message.register(cancel, StateFilter(LetterheadFlow), Command("cancel"))
     router.message.register(take_part, StateFilter(LetterheadFlow), F.text)
-    router.message.register(not_text, StateFilter(LetterheadFlow))
+    router.message.register(not_text, StateFilter(LetterheadFlow), ~F.text)
     return router
 
 
@@ -191,9 +192,11 @@ async def take_part(
     files: FileMaker,
     default_timezone: str,
 ) -> None:
-    if await is_command(message):  # a command nobody else took: not the letterhead's text
-        await cancel(message, state)
-        return
+    if await is_command(message):
+        # Another command (/help, /export) is not the letterhead's text: stop typing it, and
+        # let the command's own handler answer.
+        await state.clear()
+        raise SkipHandler
     unit = await _unit_in_flow(state, member)
     current = await state.get_state()
     if unit is None or current is None:

@@ -91,6 +91,10 @@ async def test_an_official_writes_the_ward_letterhead(any_app: BotApp | ZaloApp)
     await ha.press("Địa danh")
     assert "giữ nguyên" in texts(await ha.say("/cancel"))
     assert "Xin lỗi" in texts(await ha.say("Hà Nội")), "no longer typing the place"
+    # Another command stops the typing and is answered as usual.
+    await ha.press("Địa danh")
+    assert "/letterhead xem và sửa" in texts(await ha.say("/help"))
+    assert "Xin lỗi" in texts(await ha.say("Hà Nội"))
 
     letterhead, email = await stored(app)
     assert email == "phongttbtgtu@gmail.com"

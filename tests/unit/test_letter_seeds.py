@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import io
+import zipfile
 from dataclasses import replace
 
 import pytest
 from docx import Document
 from docx.text.paragraph import Paragraph as DocxParagraph
 
-from bot.render.letter_docx import ReportLetter, render_letter
+from bot.render.letter_docx import Recipient, ReportLetter, recipient_lines, render_letter
 from bot.report_files import issuer_of, letterhead_lines, recipients_of, signature_of
 from storage.letterheads import Letterhead
 from tests.letter_example import example_letter
@@ -79,3 +80,28 @@ def test_default_letterhead_prints_as_before() -> None:
     right = document.tables[-1].rows[0].cells[1].paragraphs
     assert lines(right) == ["T/M ĐẢNG ỦY", "BÍ THƯ"]
     assert render_letter(letter) == render_letter(letter)
+
+
+def test_recipient_lines_take_purposes_as_typed_and_a_blank_archive_prints_none() -> None:
+    lines = list(
+        recipient_lines(
+            [
+                "Ban Tuyên giáo và Dân vận Thành ủy,",
+                Recipient("Thường trực Đảng ủy.", "(để báo cáo)"),
+                Recipient(" ", "để biết"),
+            ],
+            " ",
+        )
+    )
+    assert lines == [
+        "- Ban Tuyên giáo và Dân vận Thành ủy,",
+        "- Thường trực Đảng ủy (để báo cáo),",
+    ]
+
+
+def test_the_letter_never_names_the_software() -> None:
+    data = render_letter(written(SEEDS["hanoi-board"].letterhead))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for name in archive.namelist():
+            text = archive.read(name).decode("utf-8", "replace").lower()
+            assert "gopy" not in text and "python" not in text, name

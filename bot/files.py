@@ -13,10 +13,11 @@ from datetime import date
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.letterheads import letterhead_lines
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
-from bot.report_files import completeness, letterhead_lines, render_report, span
+from bot.report_files import completeness, render_report, span
 from handlers.comment_texts import official_label, section_name, target_name
 from handlers.files import Format, PageFormat, ReportFormat
 from scheduler.consolidated import Consolidated

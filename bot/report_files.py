@@ -15,18 +15,13 @@ from typing import Any, Literal
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.letterheads import issuer_of, recipients_of, signature_of
 from bot.render.letter_docx import (
     CountTable,
-    Issuer,
     LetterSection,
-    LetterWords,
     Paragraph,
-    Recipient,
     ReportLetter,
-    Signature,
-    recipient_lines,
     render_letter,
-    signature_heads,
     vietnamese_number,
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
@@ -166,43 +161,6 @@ def _answers(report: Consolidated, spec: FieldSpec) -> list[tuple[Filing, str]]:
 
 
 # --- the DOCX letter --------------------------------------------------------------------------
-
-
-def issuer_of(letterhead: Letterhead) -> Issuer:
-    return Issuer(
-        parent=letterhead.parent,
-        name=letterhead.issuer,
-        short=letterhead.sign,
-        place=letterhead.place,
-    )
-
-
-def recipients_of(letterhead: Letterhead) -> list[Recipient]:
-    return [Recipient(r.name, r.purpose) for r in letterhead.recipients]
-
-
-def signature_of(letterhead: Letterhead) -> Signature:
-    signer = letterhead.signer
-    return Signature(
-        on_behalf=signer.body, title=signer.title, name=signer.name, deputy=signer.mode == "K/T"
-    )
-
-
-def letterhead_lines(letterhead: Letterhead, today: date) -> list[str]:
-    """The letterhead's parts as the letter prints them, one line each, for a preview."""
-    words = LetterWords()
-    issuer = issuer_of(letterhead)
-    heads = signature_heads(signature_of(letterhead), words)
-    return [
-        *([issuer.parent.upper()] if issuer.parent else []),
-        issuer.name.upper(),
-        words.number.format(number="…", short=issuer.short),
-        words.date.format(place=issuer.place, day=today.day, month=today.month, year=today.year),
-        words.recipients,
-        *recipient_lines(recipients_of(letterhead), letterhead.archive),
-        *(line.upper() for line in heads),
-        *([letterhead.signer.name] if letterhead.signer.name else []),
-    ]
 
 
 def letter(report: Consolidated, *, letterhead: Letterhead, today: date) -> ReportLetter:

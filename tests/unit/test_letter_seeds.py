@@ -12,8 +12,8 @@ import pytest
 from docx import Document
 from docx.text.paragraph import Paragraph as DocxParagraph
 
+from bot.letterheads import issuer_of, letterhead_lines, recipients_of, signature_of
 from bot.render.letter_docx import Recipient, ReportLetter, recipient_lines, render_letter
-from bot.report_files import issuer_of, letterhead_lines, recipients_of, signature_of
 from storage.letterheads import Letterhead
 from tests.letter_example import example_letter
 from tests.seed_letterheads import SEEDS, SeedLayout

@@ -80,12 +80,12 @@ async def _show(
     session: AsyncSession,
     unit: Unit,
     files: FileMaker,
-    today: datetime,
+    now: datetime,
     *,
     saved: bool = False,
 ) -> None:
     letterhead = await letterhead_of(session=session, unit=unit)
-    lines = files.letterhead_preview(letterhead, today=today.date())
+    lines = files.letterhead_preview(letterhead, today=now.date())
     head = _("Saved.") + " " if saved else ""
     head += _("The letters of {unit} will print:").format(unit=escape(unit.name))
     email = unit.report_email or _("none yet")
@@ -102,7 +102,8 @@ async def _show(
     await message.answer(text, reply_markup=_buttons(unit))
 
 
-def _today(clock: Clock, default_timezone: str) -> datetime:
+def _now(clock: Clock, default_timezone: str) -> datetime:
+    """Local now, for the preview's date line (a letterhead belongs to no campaign)."""
     return clock.now().astimezone(ZoneInfo(default_timezone))
 
 
@@ -117,7 +118,7 @@ async def show_letterhead(
     if await refused_unless_official(message, member):
         return
     for unit in member.units(RoleKind.OFFICIAL)[:SHOWN]:
-        await _show(message, session, unit, files, _today(clock, default_timezone))
+        await _show(message, session, unit, files, _now(clock, default_timezone))
 
 
 def _prompt(part: LetterPart) -> str:
@@ -217,7 +218,7 @@ async def take_part(
         await message.answer(problem_text(problem) + "\n" + _("/cancel keeps it as it is."))
         return
     await state.clear()
-    await _show(message, session, unit, files, _today(clock, default_timezone), saved=True)
+    await _show(message, session, unit, files, _now(clock, default_timezone), saved=True)
 
 
 def problem_text(problem: LetterheadProblem) -> str:

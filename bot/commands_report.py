@@ -30,6 +30,7 @@ from scheduler.consolidated import (
 )
 from scheduler.signing import signed_revision
 from storage.campaigns import get_campaign
+from storage.letterheads import letterhead_of
 from storage.models import Campaign, Unit
 from storage.signed import signed_file
 from storage.units import get_unit
@@ -133,10 +134,10 @@ async def export_report(
                 session=session, unit=unit, campaign=campaign, week=day, as_of=now
             )
             progress.update(step, description=_("Writing the {format} file…", format=fmt.upper()))
-            parent = await session.get(Unit, unit.parent_id) if unit.parent_id else None
+            letterhead = await letterhead_of(session=session, unit=unit)
             files = Files(build_i18n(settings.locale), settings.locale)
             today = now.astimezone(report.zone).date()
-            data = files.report(report, fmt, parent=parent, today=today)
+            data = files.report(report, fmt, letterhead=letterhead, today=today)
             caption = files.report_caption(report)
     except NothingToReport as problem:
         raise CommandProblem(_(REASONS[problem.reason])) from None

@@ -13,6 +13,7 @@ from datetime import date
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.letterheads import letterhead_lines
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
@@ -23,7 +24,7 @@ from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
 from storage.comments import CommentView
 from storage.entries import Target
-from storage.models import Unit
+from storage.letterheads import Letterhead
 from storage.phones import display_phone
 
 
@@ -34,10 +35,13 @@ class Files:
         self.i18n, self.locale = i18n, locale
 
     def report(
-        self, report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+        self, report: Consolidated, fmt: ReportFormat, *, letterhead: Letterhead, today: date
     ) -> bytes:
         with self._official():
-            return render_report(report, fmt, parent=parent, today=today)
+            return render_report(report, fmt, letterhead=letterhead, today=today)
+
+    def letterhead_preview(self, letterhead: Letterhead, *, today: date) -> list[str]:
+        return letterhead_lines(letterhead, today)
 
     def report_caption(self, report: Consolidated) -> str:
         with self._official():

@@ -15,13 +15,12 @@ from typing import Any, Literal
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.letterheads import issuer_of, recipients_of, signature_of
 from bot.render.letter_docx import (
     CountTable,
-    Issuer,
     LetterSection,
     Paragraph,
     ReportLetter,
-    Signature,
     render_letter,
     vietnamese_number,
 )
@@ -32,22 +31,20 @@ from scheduler.consolidated import Consolidated, MissingUnit
 from scheduler.consolidated import Row as TableRow
 from storage.consolidated import Filing
 from storage.forms import FieldKind, FieldSpec
-from storage.models import Unit, UnitLevel
+from storage.letterheads import Letterhead
+from storage.models import UnitLevel
 
 ReportFormat = Literal["docx", "xlsx", "csv"]
-# The issuer's sign in the number line "Số 12-BC/ĐU": a ward's Đảng ủy, a city's Thành ủy.
-# Part of the administrative format, like the words of ``LetterWords``: not translated.
-SIGNS = {UnitLevel.WARD: "ĐU", UnitLevel.CITY: "TU"}
 # A city's letter quotes this many answers per question; the workbook has them all.
 QUOTED = 40
 QUOTE_CUT = 1200
 
 
 def render_report(
-    report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+    report: Consolidated, fmt: ReportFormat, *, letterhead: Letterhead, today: date
 ) -> bytes:
     if fmt == "docx":
-        return render_letter(letter(report, parent=parent, today=today))
+        return render_letter(letter(report, letterhead=letterhead, today=today))
     if fmt == "xlsx":
         return write_xlsx(workbook(report), tz=report.campaign.timezone)
     return write_csv(table_sheet(report), tz=report.campaign.timezone)
@@ -175,22 +172,16 @@ def _answers(report: Consolidated, spec: FieldSpec) -> list[tuple[str, str]]:
 # --- the DOCX letter --------------------------------------------------------------------------
 
 
-def letter(report: Consolidated, *, parent: Unit | None, today: date) -> ReportLetter:
-    unit = report.unit
-    issuer = Issuer(
-        parent=parent.name if parent else "",
-        name=unit.name,
-        short=SIGNS.get(unit.level, "ĐU"),
-        place=unit.place or unit.name,
-    )
+def letter(report: Consolidated, *, letterhead: Letterhead, today: date) -> ReportLetter:
     return ReportLetter(
-        issuer=issuer,
+        issuer=issuer_of(letterhead),
         number=None,
         date=today,
         subject=subject(report),
         sections=body(report),
-        recipients=[parent.name] if parent else [],
-        signature=Signature(),
+        recipients=recipients_of(letterhead),
+        signature=signature_of(letterhead),
+        archive=letterhead.archive,
     )
 
 

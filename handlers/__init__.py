@@ -15,6 +15,7 @@ def build_router() -> Router:
         filters,
         groups,
         history,
+        letterhead,
         moderation,
         moderation_buttons,
         my_comments,
@@ -34,6 +35,7 @@ def build_router() -> Router:
     private.include_routers(
         comment.build_router(),
         report.build_router(),
+        letterhead.build_router(),
         start.build_router(),
         history.build_router(),
         officials.build_router(),

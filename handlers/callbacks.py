@@ -153,3 +153,19 @@ class ExportReport(CallbackData, prefix="er"):
     campaign_id: RowId
     period_id: OptionalId = 0
     fmt: Annotated[str, Field(pattern=r"^(|docx|xlsx|csv)$")] = ""
+
+
+class LetterPart(StrEnum):
+    """A part of a unit's letterhead an official may change in chat (``/letterhead``)."""
+
+    ISSUER = "issuer"
+    SIGN = "sign"
+    PLACE = "place"
+    RECIPIENTS = "recipients"
+    SIGNER = "signer"
+    EMAIL = "email"
+
+
+class EditLetterhead(CallbackData, prefix="lh"):
+    unit_id: RowId
+    part: LetterPart

@@ -37,6 +37,7 @@ ROLE_COMMANDS = {
         ("status", N_("Reports so far, unit by unit")),
         ("comments", N_("Citizens' comments")),
         ("export", N_("Consolidated report")),
+        ("letterhead", N_("Letterhead and signer of your letters")),
         ("qr", N_("QR codes and posters")),
     ),
 }

@@ -51,6 +51,9 @@ async def show_help(message: Message, member: Member) -> None:
             "/report drafts your unit's own report (the figures of the units below, your "
             "unit's own work, the assessment); «Sign and send» files it to the level above."
         )
+        text += "\n" + _(
+            "/letterhead shows and changes how your unit's letters are headed and signed."
+        )
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 

@@ -22,6 +22,7 @@ from scheduler.clock import Clock
 from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
 from scheduler.signing import signed_revision, signing_assignments
 from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
+from storage.letterheads import letterhead_of
 from storage.models import Campaign, Period, Unit
 from storage.people import Member
 from storage.signed import signed_file
@@ -165,10 +166,10 @@ async def export_report(
     except NothingToReport:
         await message.answer(_("This choice is no longer available."))
         return
-    parent = await session.get(Unit, unit.parent_id) if unit.parent_id else None
+    letterhead = await letterhead_of(session=session, unit=unit)
     today = clock.now().astimezone(report.zone).date()
     # A city's workbook takes seconds to write: not on the event loop.
-    data = await asyncio.to_thread(files.report, report, fmt, parent=parent, today=today)
+    data = await asyncio.to_thread(files.report, report, fmt, letterhead=letterhead, today=today)
     stamp = clock.now().astimezone(report.zone).strftime("%Y%m%d-%H%M")
     name = f"bao-cao-{unit.code}-{stamp}.{fmt}".lower()
     await message.answer_document(

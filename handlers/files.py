@@ -13,7 +13,7 @@ from typing import Literal, Protocol
 from scheduler.consolidated import Consolidated
 from storage.comments import CommentView
 from storage.entries import Target
-from storage.models import Unit
+from storage.letterheads import Letterhead
 
 Format = Literal["csv", "xlsx"]
 PageFormat = Literal["png", "pdf"]
@@ -40,9 +40,15 @@ class FileMaker(Protocol):
         ...
 
     def report(
-        self, report: Consolidated, fmt: ReportFormat, *, parent: Unit | None, today: date
+        self, report: Consolidated, fmt: ReportFormat, *, letterhead: Letterhead, today: date
     ) -> bytes:
-        """The consolidated report as a letter, a workbook or a table."""
+        """The consolidated report as a letter (in the unit's ``letterhead``), a workbook or a
+        table."""
+        ...
+
+    def letterhead_preview(self, letterhead: Letterhead, *, today: date) -> list[str]:
+        """The letterhead's lines as the letter prints them (issuer, number, date, recipients,
+        signer)."""
         ...
 
     def report_caption(self, report: Consolidated) -> str:

@@ -23,7 +23,8 @@ from scheduler.signing import SignedFormat, sign
 from storage.campaigns import form_by_id
 from storage.forms import signing_form
 from storage.fsm import commit_now
-from storage.models import Period, Unit
+from storage.letterheads import letterhead_of
+from storage.models import Period
 from storage.people import Member
 from storage.reports import get_report
 
@@ -43,11 +44,13 @@ async def submit_signed(
     assert period is not None
     form = signing_form(await form_by_id(session=session, form_id=draft.form_id))
     now = clock.now()
-    parent = await session.get(Unit, item.unit.parent_id) if item.unit.parent_id else None
+    letterhead = await letterhead_of(session=session, unit=item.unit)
 
     async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
         today = now.astimezone(report.zone).date()
-        return await asyncio.to_thread(files.report, report, fmt, parent=parent, today=today)
+        return await asyncio.to_thread(
+            files.report, report, fmt, letterhead=letterhead, today=today
+        )
 
     signed = await sign(
         session=session,

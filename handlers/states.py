@@ -20,3 +20,14 @@ class CommentFlow(StatesGroup):
     naming = State()
     phone = State()
     confirming = State()
+
+
+class LetterheadFlow(StatesGroup):
+    """An official typing one part of the unit's letterhead; the state names the part."""
+
+    issuer = State()
+    sign = State()
+    place = State()
+    recipients = State()
+    signer = State()
+    email = State()

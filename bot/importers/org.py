@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.importers.org_letter import Email, LetterSpec, apply_letter
 from bot.importers.yaml_lines import (
     LineDict,
     Loc,
@@ -46,6 +47,9 @@ class UnitSpec(BaseModel):
     level: UnitLevel
     place: str | None = Field(default=None, min_length=1, max_length=128)
     parent: Code | None = None
+    # How the unit writes its letters, and where its signed reports go (``org_letter``).
+    letter: LetterSpec | None = None
+    report_email: Email | None = None
     children: list[UnitSpec] = Field(default_factory=list)
 
 
@@ -211,6 +215,7 @@ def _store(
         unit = Unit(
             code=spec.code, name=spec.name, level=spec.level, place=spec.place, parent_id=parent_id
         )
+        apply_letter(unit, spec.letter, spec.report_email, spec.model_fields_set)
         session.add(unit)
         by_code[spec.code] = unit
         summary.created += 1
@@ -219,7 +224,8 @@ def _store(
     # must not cut it loose from its city.
     new_parent = parent_id if entry.parent is not None else unit.parent_id
     new = (spec.name, spec.level, spec.place, new_parent)
-    if (unit.name, unit.level, unit.place, unit.parent_id) == new:
+    lettered = apply_letter(unit, spec.letter, spec.report_email, spec.model_fields_set)
+    if (unit.name, unit.level, unit.place, unit.parent_id) == new and not lettered:
         summary.unchanged += 1
         return
     unit.name, unit.level, unit.place, unit.parent_id = new

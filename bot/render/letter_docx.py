@@ -80,11 +80,24 @@ class LetterSection:
 
 @dataclass(frozen=True)
 class Signature:
-    """The signing block: "T/M <on_behalf>", the signer's title and name (no ranks)."""
+    """The signing block: "T/M <on_behalf>", the signer's title and name (no ranks).
+
+    ``deputy`` signs "K/T <on_behalf>" instead: a deputy in the head's stead, ``on_behalf``
+    then being the head's title ("K/T TRƯỞNG BAN / PHÓ TRƯỞNG BAN").
+    """
 
     on_behalf: str = "ĐẢNG ỦY"
     title: str = "BÍ THƯ"
     name: str = ""
+    deputy: bool = False
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A line of «Nơi nhận:» with why it goes there: "- Thường trực Đảng ủy (để báo cáo),"."""
+
+    name: str
+    purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,7 @@ class LetterWords:
     separator: str = "-----"
     recipients: str = "Nơi nhận:"
     on_behalf: str = "T/M"
+    deputy: str = "K/T"
     archive: str = "Lưu Văn phòng Đảng ủy"
     empty_cell: str = "—"
 
@@ -167,9 +181,12 @@ class ReportLetter:
     date: datetime.date
     subject: str  # starts lowercase: "kết quả lấy ý kiến …, tuần từ 06/11 đến 12/11/2025"
     sections: Sequence[LetterSection]
-    recipients: Sequence[str]  # "Ban Tuyên giáo và Dân vận Thành ủy", …; "Lưu" is added
+    # "Ban Tuyên giáo và Dân vận Thành ủy", …; the archive line is added
+    recipients: Sequence[str | Recipient]
     signature: Signature = Signature()
     style: LetterStyle = LetterStyle()
+    # The last line of «Nơi nhận:» ("Lưu VT, TT - TH"); None: the format's own.
+    archive: str | None = None
 
 
 def render_letter(letter: ReportLetter) -> bytes:
@@ -183,7 +200,7 @@ def render_letter(letter: ReportLetter) -> bytes:
     writer.title(letter.subject)
     for number, section in enumerate(letter.sections, 1):
         writer.section(section, (number,))
-    writer.closing(letter.recipients, letter.signature)
+    writer.closing(letter)
     out = io.BytesIO()
     document.save(out)
     return _stamp_zip(out.getvalue(), letter.date)
@@ -519,20 +536,22 @@ class _Writer:
         for number, subsection in enumerate(section.subsections, 1):
             self.section(subsection, (*path, number))
 
-    def closing(self, recipients: Sequence[str], signature: Signature) -> None:
+    def closing(self, letter: ReportLetter) -> None:
         """Recipients on the left, the signature block on the right, kept on one page and
         with the last paragraph of the body, so that it never sits alone on a page."""
-        style, words = self.style, self.words
+        style, words, signature = self.style, self.words, letter.signature
         if self.document.paragraphs:
             self.document.paragraphs[-1].paragraph_format.keep_with_next = True
         table = self._frame_table(rows=1)
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         left, right = table.rows[0].cells
         self._line(left, words.recipients, style.recipients_heading, self.styles.plain)
-        for line in _recipient_lines(recipients, words.archive):
+        archive = words.archive if letter.archive is None else letter.archive
+        for line in recipient_lines(letter.recipients, archive):
             self._line(left, line, style.recipients, self.styles.recipient)
-        self._line(right, f"{words.on_behalf} {signature.on_behalf}", style.on_behalf)
-        self._line(right, signature.title, style.signer_title)
+        on_behalf, title = signature_heads(signature, words)
+        self._line(right, on_behalf, style.on_behalf)
+        self._line(right, title, style.signer_title)
         for _ in range(style.signature_space_lines):
             self._line(right, "", style.body)
         self._line(right, signature.name, style.signer)
@@ -709,13 +728,28 @@ def _add_run(paragraph: DocxParagraph, text: str, look: Look) -> None:
         run.underline = True
 
 
-def _recipient_lines(recipients: Sequence[str], archive: str) -> Iterator[str]:
-    """ "- X," per recipient, whatever it ended with, then the archive line "- Lưu …."."""
-    for recipient in recipients:
-        name = recipient.strip().rstrip(",;.").rstrip()
+def recipient_lines(recipients: Sequence[str | Recipient], archive: str) -> Iterator[str]:
+    """ "- X," or "- X (purpose)," per recipient, whatever it ended with, then the archive
+    line "- Lưu …." (none when ``archive`` is blank)."""
+    for item in recipients:
+        recipient = Recipient(item) if isinstance(item, str) else item
+        name = _bare(recipient.name)
+        purpose = _bare(recipient.purpose).removeprefix("(").removesuffix(")").strip()
         if name:
-            yield f"- {name},"
-    yield f"- {archive}."
+            yield f"- {name} ({purpose})," if purpose else f"- {name},"
+    archive = _bare(archive)
+    if archive:
+        yield f"- {archive}."
+
+
+def _bare(text: str) -> str:
+    return text.strip().rstrip(",;.").rstrip()
+
+
+def signature_heads(signature: Signature, words: LetterWords) -> tuple[str, str]:
+    """The first two lines of the signing block as printed: "T/M ĐẢNG ỦY", "BÍ THƯ"."""
+    mode = words.deputy if signature.deputy else words.on_behalf
+    return f"{mode} {signature.on_behalf}", signature.title
 
 
 def _one_line(texts: Sequence[str]) -> bool:

@@ -58,6 +58,7 @@ from bot.report_files import ReportFormat, render_report
 from scheduler.consolidated import consolidate, weeks_of
 from storage.codes import ALPHABET
 from storage.database import create_engine, create_session_factory
+from storage.letterheads import default_letterhead
 from storage.migrate import upgrade
 from storage.models import (
     Campaign,
@@ -699,8 +700,8 @@ def report_parts(unit: str, week: bool, fmt: ReportFormat) -> list[tuple[str, Pa
 
     async def render(ctx: Context, state: dict[str, Any]) -> None:
         report = state.pop("report")
-        parent = None if unit == "city" else ctx.city
-        data = render_report(report, fmt, parent=parent, today=ctx.today)
+        letterhead = default_letterhead(report.unit, None if unit == "city" else ctx.city)
+        data = render_report(report, fmt, letterhead=letterhead, today=ctx.today)
         state["bytes"] = len(data)
         state["facts"] = {
             "filings": len(report.filings),

@@ -21,6 +21,7 @@ from scheduler.consolidated import Consolidated, consolidate, reporting_level
 from scheduler.reporting import Assignment, target
 from scheduler.signing import Signed, SignedFormat, own_form, sign
 from storage.forms import default_form
+from storage.letterheads import default_letterhead
 from storage.models import Campaign, Deadline, Person, ReportForm, Unit, UnitLevel
 from storage.people import get_or_create_person
 from storage.reports import file_report
@@ -112,7 +113,8 @@ async def file_cell(
 async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
     i18n = build_i18n("vi")
     with i18n.context(), i18n.use_locale("vi"):
-        return render_report(report, fmt, parent=None, today=date(2025, 11, 13))
+        letterhead = default_letterhead(report.unit, None)
+        return render_report(report, fmt, letterhead=letterhead, today=date(2025, 11, 13))
 
 
 async def sign_unit(

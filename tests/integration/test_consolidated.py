@@ -17,6 +17,7 @@ from bot.report_files import ReportFormat, render_report
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, iso_week
 from storage.comments import CommentLimits, Identity, submit_comment
 from storage.entries import Target
+from storage.letterheads import default_letterhead, letterhead_of
 from storage.models import Period, Person, Unit, UnitLevel
 from storage.people import get_or_create_person
 from storage.reports import ensure_period, file_report
@@ -168,7 +169,9 @@ async def test_the_whole_campaign_for_the_final_report(session: AsyncSession) ->
 def render(report: Consolidated, fmt: ReportFormat) -> bytes:
     i18n = build_i18n("vi")
     with i18n.context(), i18n.use_locale("vi"):
-        return render_report(report, fmt, parent=None, today=date(2025, 11, 12))
+        return render_report(
+            report, fmt, letterhead=default_letterhead(report.unit, None), today=date(2025, 11, 12)
+        )
 
 
 async def test_the_docx_letter(session: AsyncSession) -> None:
@@ -186,10 +189,10 @@ async def test_the_docx_letter(session: AsyncSession) -> None:
         limits=CommentLimits(),
     )
     report = await ward_report(session, seed, "2025-11-12 18:00")
-    city = await session.get(Unit, seed.ward.parent_id)
+    letterhead = await letterhead_of(session=session, unit=seed.ward)
     i18n = build_i18n("vi")
     with i18n.context(), i18n.use_locale("vi"):
-        data = render_report(report, "docx", parent=city, today=date(2025, 11, 12))
+        data = render_report(report, "docx", letterhead=letterhead, today=date(2025, 11, 12))
     document = open_docx(io.BytesIO(data))
     text = "\n".join(p.text for p in document.paragraphs)
     cells = [c.text for t in document.tables for row in t.rows for c in row.cells]

@@ -15,6 +15,7 @@ from bot.demo import load_demo
 from bot.i18n import build_i18n
 from bot.report_files import render_report
 from scheduler.consolidated import begun_weeks, consolidate, week_of
+from storage.letterheads import letterhead_of
 from storage.models import Unit
 from storage.people import get_or_create_person
 from storage.reports import file_report
@@ -56,11 +57,11 @@ async def demo_week(session: AsyncSession) -> tuple[bytes, bytes]:
         week=week_of(week, demo.campaign.timezone),
         as_of=NOW,
     )
-    parent = await session.get(Unit, ward.parent_id)
+    letterhead = await letterhead_of(session=session, unit=ward)
     i18n = build_i18n("vi")
     with i18n.context(), i18n.use_locale("vi"):
-        table = render_report(report, "csv", parent=parent, today=NOW.date())
-        letter = render_report(report, "docx", parent=parent, today=NOW.date())
+        table = render_report(report, "csv", letterhead=letterhead, today=NOW.date())
+        letter = render_report(report, "docx", letterhead=letterhead, today=NOW.date())
     return table, letter
 
 

@@ -618,7 +618,7 @@ def replace_line(text: str, old: str, new: str) -> str:
             "  cell: {weekday",
             "  town: {weekday",
             8,
-            "town: Input should be 'city', 'ward' or 'cell'",
+            "town: Input should be 'province', 'city', 'district', 'ward' or 'cell'",
             id="unknown-level",
         ),
         pytest.param(

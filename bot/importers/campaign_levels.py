@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,7 +65,7 @@ def misordered(levels: list[LevelRule]) -> tuple[LevelRule, LevelRule] | None:
     of a week sums its cells' reports of the same week, so it must be due after them.
     """
     ordered = lowest_first(levels)
-    for child, parent in zip(ordered, ordered[1:], strict=False):
+    for child, parent in pairwise(ordered):
         if (parent.weekday, parent.time) <= (child.weekday, child.time):
             return child, parent
     return None
@@ -115,12 +116,12 @@ async def check_levels(
     if wrong is not None:
         child, parent = wrong
         raise problem_at(
-                raw,
-                at(parent.level),
-                f"the {parent.level.value}'s deadline ({_DAYS[parent.weekday]} {parent.time}) "
-                f"must come after the {PLURAL[child.level]}' ({_DAYS[child.weekday]} "
-                f"{child.time}) in the same week, Monday to Sunday: the "
-                f"{parent.level.value} sums what they filed",
+            raw,
+            at(parent.level),
+            f"the {parent.level.value}'s deadline ({_DAYS[parent.weekday]} {parent.time}) "
+            f"must come after the {PLURAL[child.level]}' ({_DAYS[child.weekday]} "
+            f"{child.time}) in the same week, Monday to Sunday: the "
+            f"{parent.level.value} sums what they filed",
             source=source,
         )
     dues: dict[UnitLevel, datetime] = {}

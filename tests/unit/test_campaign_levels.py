@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -94,16 +95,16 @@ async def test_reimport_keeps_an_unchanged_level_form_and_drops_a_removed_final_
 
 BAD = [
     pytest.param(
-        "    weekday: thứ năm\n    time: \"11:30\"\n",
-        "    weekday: thứ tư\n    time: \"16:00\"\n",
+        '    weekday: thứ năm\n    time: "11:30"\n',
+        '    weekday: thứ tư\n    time: "16:00"\n',
         8,
         "ward: the ward's deadline (Wednesday 16:00) must come after the cells' "
         "(Wednesday 17:00) in the same week",
         id="ward-before-cells",
     ),
     pytest.param(
-        "    weekday: thứ năm\n    time: \"11:30\"\n",
-        "    weekday: wednesday\n    time: \"17:00\"\n",
+        '    weekday: thứ năm\n    time: "11:30"\n',
+        '    weekday: wednesday\n    time: "17:00"\n',
         8,
         "must come after the cells' (Wednesday 17:00)",
         id="ward-same-as-cells",
@@ -112,8 +113,7 @@ BAD = [
         "    weekday: friday\n",
         "    weekday: thursday\n",
         17,
-        "city: the city's deadline (Thursday 10:00) must come after the wards' "
-        "(Thursday 11:30)",
+        "city: the city's deadline (Thursday 10:00) must come after the wards' (Thursday 11:30)",
         id="city-before-wards",
     ),
     pytest.param(
@@ -186,8 +186,7 @@ BAD = [
         "  city:\n",
         "  district:\n",
         17,
-        "district: there is no district under HN: import the units first, or leave this "
-        "level out",
+        "district: there is no district under HN: import the units first, or leave this level out",
         id="level-without-units",
     ),
 ]
@@ -244,9 +243,7 @@ def test_a_final_due_is_refused_exactly_outside_last_week_to_end_plus_grace(
 
 
 def test_the_final_window_is_the_whole_campaign_up_to_the_due_date() -> None:
-    campaign = Campaign(
-        code="x", title="x", unit_id=1, form_id=1, starts_at=STARTS, ends_at=ENDS
-    )
+    campaign = Campaign(code="x", title="x", unit_id=1, form_id=1, starts_at=STARTS, ends_at=ENDS)
     window = final_window(campaign, at("2025-11-12 17:00"))
     assert (window.starts_at, window.deadline_at) == (STARTS, at("2025-11-12 17:00"))
 
@@ -269,7 +266,7 @@ def test_levels_are_accepted_exactly_when_each_comes_after_the_one_below(
     wrong = misordered(given_rules)
 
     chain = [cell, ward] + ([city] if city is not None else [])
-    in_order = all(a < b for a, b in zip(chain, chain[1:], strict=False))
+    in_order = all(a < b for a, b in pairwise(chain))
     assert (wrong is None) == in_order
     if wrong is not None:
         child, parent = wrong

@@ -25,6 +25,7 @@ WARD_DUE = at("2026-01-05 17:00")  # a Monday, five days after the campaign ends
 async def chain(app: BotApp, *, cells_filed: bool = True) -> Harness:
     """The seed's ward signs its own report by Thursday 11:30 and a final one by 05/01."""
     h = await people(app)
+    assert app.seed.campaign.id is not None
     async with app.runtime.sessions() as session:
         session.add(
             Deadline(

@@ -15,18 +15,23 @@ from bot.config import Settings
 from bot.files import Files
 from bot.i18n import build_i18n
 from handlers.files import ReportFormat
+from handlers.format import moment
 from scheduler.clock import SystemClock
 from scheduler.consolidated import (
     NothingToReport,
+    begun_weeks,
     consolidate,
+    in_week,
     iso_week,
     latest_closed,
     related,
     week_of,
     weeks_of,
 )
+from scheduler.signing import signed_revision
 from storage.campaigns import get_campaign
 from storage.models import Campaign, Unit
+from storage.signed import signed_file
 from storage.units import get_unit
 
 REASONS = {
@@ -61,6 +66,35 @@ async def _campaign_of(session: AsyncSession, unit: Unit, code: str | None) -> C
     return found[0]
 
 
+async def _signed(
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    day: date,
+    fmt: ReportFormat,
+    locale: str,
+) -> tuple[str, bytes] | None:
+    """The file the unit signed for that week, as it was signed; None if it signed none."""
+    weeks = await begun_weeks(
+        session=session, unit=unit, campaign=campaign, now=SystemClock().now()
+    )
+    for period in [p for p in weeks if in_week(p, day, campaign.timezone)][-1:]:
+        revision = await signed_revision(
+            session=session, unit=unit, campaign=campaign, child=period
+        )
+        if revision is None or revision.id is None:
+            return None
+        kept = await signed_file(session=session, revision_id=revision.id, fmt=fmt)
+        if kept is None:
+            return None
+        i18n = build_i18n(locale)
+        with i18n.context(), i18n.use_locale(locale):  # the weekday's name is in the catalogue
+            when = moment(revision.submitted_at, campaign.timezone)
+        caption = _("As signed at {time} (version {number}).", time=when, number=revision.number)
+        return caption, kept.content
+    return None
+
+
 async def export_report(
     *,
     session: AsyncSession,
@@ -87,6 +121,10 @@ async def export_report(
             if chosen is None:
                 raise CommandProblem(_("Campaign {code} has not started yet.", code=campaign.code))
             day = week_of(chosen, campaign.timezone)
+        if day is not None:
+            kept = await _signed(session, unit, campaign, day, fmt, settings.locale)
+            if kept is not None:
+                return kept
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
         ) as progress:

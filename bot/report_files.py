@@ -117,8 +117,13 @@ def completeness(report: Consolidated) -> str:
 
 def _missing_line(report: Consolidated, missing: MissingUnit) -> str:
     filing = missing.filing
-    who = ", ".join(filing.secretaries) or _("no secretary has joined yet")
-    place = f"{filing.group} — " if filing.group and report.unit.level is UnitLevel.CITY else ""
+    nobody = (
+        _("no secretary has joined yet")
+        if report.level is UnitLevel.CELL
+        else _("no official has joined yet")
+    )
+    who = ", ".join(filing.secretaries) or nobody
+    place = f"{filing.group} — " if filing.group and filing.group_id != report.unit.id else ""
     line = f"{place}{filing.name} ({who})"
     if report.final:
         line += ": " + _missed_weeks(report, missing)
@@ -147,19 +152,23 @@ def _value_text(spec: FieldSpec, value: Any) -> str:
 
 def _quote_name(report: Consolidated, filing: Filing) -> str:
     name = filing.name
-    if report.unit.level is UnitLevel.CITY and filing.group:
+    if filing.group_id != report.unit.id and filing.group:
         name = f"{filing.group} — {name}"
     if filing.revised_late:
         name += " " + _("(changed after the deadline)")
     return name
 
 
-def _answers(report: Consolidated, spec: FieldSpec) -> list[tuple[Filing, str]]:
+def _answers(report: Consolidated, spec: FieldSpec) -> list[tuple[str, str]]:
+    """(who, answer) for a question: the unit's own answer first, then its reporting units'."""
     found = []
+    own = _value_text(spec, report.own.get(spec.key)).strip()
+    if own:
+        found.append((report.unit.name, own))
     for filing in report.filings:
         text = _value_text(spec, filing.values.get(spec.key)).strip()
         if text:
-            found.append((filing, text))
+            found.append((_quote_name(report, filing), text))
     return found
 
 
@@ -179,15 +188,61 @@ def letter(report: Consolidated, *, parent: Unit | None, today: date) -> ReportL
         number=None,
         date=today,
         subject=subject(report),
-        sections=[
-            _completeness_section(report),
-            _counts_section(report),
-            *_answer_sections(report),
-            _comments_section(report),
-        ],
+        sections=body(report),
         recipients=[parent.name] if parent else [],
         signature=Signature(),
     )
+
+
+def body(report: Consolidated) -> list[LetterSection]:
+    """The letter's numbered parts: who reported, the figures, the answers, the comments, and
+    (for a unit that signs) its assessment and proposals."""
+    return [
+        _completeness_section(report),
+        _counts_section(report),
+        *_answer_sections(report),
+        *([_comments_section(report)] if report.comments_shown else []),
+        *_assessment_sections(report),
+    ]
+
+
+def _assessment_sections(report: Consolidated) -> list[LetterSection]:
+    """The unit's own answers to the questions only it is asked («Đánh giá chung» …)."""
+    if report.own_form is None:
+        return []
+    asked = {f.key for f in report.form.fields}
+    parts = []
+    for spec in report.own_form.fields:
+        if spec.key in asked:
+            continue
+        text = _value_text(spec, report.own.get(spec.key)).strip()
+        if text:
+            parts.append(LetterSection(_label(spec), [Paragraph(_cut(text))]))
+    return parts
+
+
+def _own_row_name(report: Consolidated) -> str:
+    return _("{unit} (its own work)").format(unit=report.unit.name)
+
+
+def _has_own_counts(report: Consolidated) -> bool:
+    return any(isinstance(report.own.get(key), int) for key in report.count_keys)
+
+
+def _row_title(report: Consolidated) -> str:
+    """The first column's heading: what the rows are (the units right below)."""
+    return level_noun(report.row_level)
+
+
+def level_noun(level: UnitLevel) -> str:
+    names = {
+        UnitLevel.PROVINCE: _("Province"),
+        UnitLevel.CITY: _("City"),
+        UnitLevel.DISTRICT: _("District"),
+        UnitLevel.WARD: _("Ward"),
+        UnitLevel.CELL: _("Party cell"),
+    }
+    return names[level]
 
 
 def _completeness_section(report: Consolidated) -> LetterSection:
@@ -199,6 +254,37 @@ def _completeness_section(report: Consolidated) -> LetterSection:
         if more > 0:
             names += "; " + _("and {count} more (see the workbook)").format(count=more)
         paragraphs.append(Paragraph(_("Not reported: {names}.").format(names=names)))
+    came = report.arrived_after_signing
+    if came:
+        tz = report.campaign.timezone
+        names = "; ".join(
+            f"{f.name} ({moment(f.submitted_at, tz)})" for f in came[:QUOTED] if f.submitted_at
+        )
+        paragraphs.append(
+            Paragraph(
+                _("Reports for last week that came after it was signed: {names}.").format(
+                    names=names
+                )
+            )
+        )
+    signed = [f.signed for f in report.filings if f.signed is not None]
+    if signed:
+        expected = sum(s.expected for s in signed)
+        on_time = sum(s.on_time for s in signed)
+        late_below = sum(s.late for s in signed)
+        paragraphs.append(
+            Paragraph(
+                _(
+                    "In the signed reports: {on_time}/{expected} of their units reported on "
+                    "time, {late} late, {missing} did not report."
+                ).format(
+                    on_time=on_time,
+                    expected=expected,
+                    late=late_below,
+                    missing=expected - on_time - late_below,
+                )
+            )
+        )
     late = [f for f in report.filings if f.revised_late]
     if late:
         paragraphs.append(
@@ -213,11 +299,13 @@ def _completeness_section(report: Consolidated) -> LetterSection:
 
 def count_table(report: Consolidated) -> CountTable:
     specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
-    first = _("Ward") if report.unit.level is UnitLevel.CITY else _("Party cell")
+    first = _row_title(report)
     rows: list[list[str | int | None]] = []
     for row in report.rows:
         filed = row.on_time + row.late
         rows.append([row.name, *(row.counts[s.key] if filed else None for s in specs)])
+    if _has_own_counts(report):
+        rows.append([_own_row_name(report), *(_own_count(report, s) for s in specs)])
     totals: list[str | int | None] = [_("Total"), *(report.totals[s.key] for s in specs)]
     return CountTable(
         columns=[first, *(_label(s) for s in specs)],
@@ -247,10 +335,7 @@ def _answer_sections(report: Consolidated) -> list[LetterSection]:
     parts = []
     for spec in specs:
         answers = _answers(report, spec)
-        paragraphs = [
-            Paragraph(_cut(text), quote_from=_quote_name(report, filing))
-            for filing, text in answers[:QUOTED]
-        ]
+        paragraphs = [Paragraph(_cut(text), quote_from=who) for who, text in answers[:QUOTED]]
         if len(answers) > QUOTED:
             paragraphs.append(
                 Paragraph(
@@ -300,7 +385,7 @@ def _comments_section(report: Consolidated) -> LetterSection:
 def table_sheet(report: Consolidated) -> Sheet:
     """Reporting units × counts, with status, and the totals (the CSV is this sheet)."""
     specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
-    first = _("Ward") if report.unit.level is UnitLevel.CITY else _("Party cell")
+    first = _row_title(report)
     columns = [
         Column(first, 34),
         Column(_("Expected"), 10, "int"),
@@ -310,15 +395,27 @@ def table_sheet(report: Consolidated) -> Sheet:
         *(Column(_label(s), 16, "int") for s in specs),
         Column(_("Weeks not reported"), 40, "wrap"),
     ]
-    # A ward's rows are its cells (one unit each); a city's rows sum a ward's cells.
+    # A ward's rows are its cells (one unit each); a city reading cells sums a ward's.
     missed = (
         {m.filing.unit_id: _missed_weeks(report, m) for m in report.missing_units()}
-        if report.unit.level is not UnitLevel.CITY
+        if report.row_level is report.level
         else {}
     )
     rows: list[Row] = [
         [*_table_row(row, specs), missed.get(row.unit_id, "")] for row in report.rows
     ]
+    if _has_own_counts(report):
+        rows.append(
+            [
+                _own_row_name(report),
+                None,
+                None,
+                None,
+                None,
+                *(_own_count(report, s) for s in specs),
+                "",
+            ]
+        )
     totals: list[object] = [
         _("Total"),
         report.expected,
@@ -329,6 +426,11 @@ def table_sheet(report: Consolidated) -> Sheet:
         "",
     ]
     return Sheet(title=_("Summary"), columns=columns, rows=rows, totals=totals)
+
+
+def _own_count(report: Consolidated, spec: FieldSpec) -> int | None:
+    value = report.own.get(spec.key)
+    return value if isinstance(value, int) else None
 
 
 def _table_row(row: TableRow, specs: Sequence[FieldSpec]) -> list[object]:
@@ -371,6 +473,20 @@ def answers_sheet(report: Consolidated) -> Sheet:
     }
 
     def rows() -> Iterator[Row]:
+        if report.own:
+            yield [
+                "",
+                report.unit.name,
+                *weeks.get(report.periods[-1].id, ("", None, None)),
+                _("its own work"),
+                report.as_of,
+                *(
+                    report.own.get(s.key)
+                    if s.kind is FieldKind.COUNT
+                    else _value_text(s, report.own.get(s.key))
+                    for s in specs
+                ),
+            ]
         for filing in report.filings:
             if filing.status == "missing":
                 continue
@@ -413,5 +529,31 @@ def comments_sheet(report: Consolidated) -> Sheet:
     return Sheet(title=_("Comments"), columns=columns, rows=rows)
 
 
+def drill_sheet(report: Consolidated) -> Sheet:
+    """Units that have not signed, opened up: what each of their own units filed."""
+    specs = [f for f in report.form.fields if f.kind is FieldKind.COUNT]
+    columns = [
+        Column(level_noun(report.level), 30),
+        Column(_("Unit"), 34),
+        Column(_("Status"), 14),
+        Column(_("Sent at"), 17, "datetime"),
+        *(Column(_label(s), 16, "int") for s in specs),
+    ]
+    rows: list[Row] = [
+        [
+            f.group or "",
+            f.name,
+            status_label(f.status),
+            f.submitted_at,
+            *(f.values.get(s.key) if f.status != "missing" else None for s in specs),
+        ]
+        for f in report.drill
+    ]
+    return Sheet(title=_("Not signed: details"), columns=columns, rows=rows)
+
+
 def workbook(report: Consolidated) -> list[Sheet]:
-    return [table_sheet(report), answers_sheet(report), comments_sheet(report)]
+    sheets = [table_sheet(report), answers_sheet(report)]
+    if report.drill:
+        sheets.append(drill_sheet(report))
+    return [*sheets, comments_sheet(report)] if report.comments_shown else sheets

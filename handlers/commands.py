@@ -33,6 +33,7 @@ ROLE_COMMANDS = {
         ("myreports", N_("Reports sent, week by week")),
     ),
     RoleKind.OFFICIAL: (
+        ("report", N_("Draft and sign your unit's report")),
         ("status", N_("Reports so far, unit by unit")),
         ("comments", N_("Citizens' comments")),
         ("export", N_("Consolidated report")),
@@ -43,15 +44,15 @@ ROLE_COMMANDS = {
 
 def bot_commands(i18n: I18n, locale: str, member: Member | None = None) -> list[BotCommand]:
     """The menu of everyone, or of ``member``: their roles' commands first."""
-    own = [
-        item
-        for kind, items in ROLE_COMMANDS.items()
-        if member is not None and member.has(kind)
-        for item in items
-    ]
+    own: dict[str, str] = {}
+    for kind, items in ROLE_COMMANDS.items():
+        if member is not None and member.has(kind):
+            for name, text in items:
+                # A secretary who is also an official has one /report (it offers both).
+                own.setdefault(name, text)
     return [
         BotCommand(command=name, description=i18n.gettext(text, locale=locale))
-        for name, text in (*own, *COMMANDS)
+        for name, text in (*own.items(), *COMMANDS)
     ]
 
 

@@ -47,6 +47,10 @@ async def show_help(message: Message, member: Member) -> None:
             "/qr makes a QR poster."
         )
         text += "\n" + _("/export makes the consolidated report of your unit (DOCX, XLSX, CSV).")
+        text += "\n" + _(
+            "/report drafts your unit's own report (the figures of the units below, your "
+            "unit's own work, the assessment); «Sign and send» files it to the level above."
+        )
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 

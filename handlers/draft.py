@@ -22,6 +22,10 @@ class ReportDraft(BaseModel):
     # Set when the person came from the summary to change one answer.
     editing_one: bool = False
     amending: bool = False
+    # A unit's own report that its official signs («Ký và gửi»), not a cell's filing;
+    # ``seen``: the revisions it had when opened (a signature made meanwhile wins).
+    signing: bool = False
+    seen: int = 0
 
     @classmethod
     async def load(cls, state: FSMContext) -> ReportDraft | None:

@@ -15,14 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards
 from handlers.callbacks import ExportReport
 from handlers.files import FileMaker, ReportFormat
-from handlers.format import period_span
+from handlers.format import moment, period_span
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
+from scheduler.signing import signed_revision, signing_assignments
 from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
 from storage.models import Campaign, Period, Unit
 from storage.people import Member
+from storage.signed import signed_file
 
 WEEKS_SHOWN = 4
 FORMATS: tuple[tuple[ReportFormat, str], ...] = (
@@ -46,12 +48,41 @@ async def ask_export(
     if await refused_unless_official(message, member):
         return
     asked = 0
+    for unit, campaign in await _exportable(session, member, clock):
+        asked += await _ask_week(message, session, unit, campaign, clock)
+    if not asked:
+        await message.answer(_("No campaign of your unit has reports to consolidate."))
+
+
+async def _exportable(
+    session: AsyncSession, member: Member, clock: Clock
+) -> list[tuple[Unit, Campaign]]:
+    """The campaigns the official's unit oversees, then those of a unit above in which their
+    unit signs its own report (its letter leaves the campaign's comments out)."""
+    found: list[tuple[Unit, Campaign]] = []
     for campaign in await overseen_campaigns(session=session, member=member, limit=3):
         unit = await overseeing_unit(session=session, member=member, campaign=campaign)
         if unit is not None:
-            asked += await _ask_week(message, session, unit, campaign, clock)
-    if not asked:
-        await message.answer(_("No campaign of your unit has reports to consolidate."))
+            found.append((unit, campaign))
+    seen = {campaign.id for _unit, campaign in found}
+    for item in await signing_assignments(session=session, member=member, now=clock.now()):
+        if item.campaign.id not in seen:
+            found.append((item.unit, item.campaign))
+    return found
+
+
+async def _export_target(
+    session: AsyncSession, member: Member, data: ExportReport, clock: Clock
+) -> tuple[Campaign, Unit] | None:
+    """The button's campaign and unit, if the person may export it: the campaign's comments
+    rule (``overseen_campaign``), or an official of a unit that signs in it."""
+    found = await overseen_campaign(session=session, member=member, campaign_id=data.campaign_id)
+    if found is not None:
+        return found
+    for item in await signing_assignments(session=session, member=member, now=clock.now()):
+        if item.unit.id == data.unit_id and item.campaign.id == data.campaign_id:
+            return item.campaign, item.unit
+    return None
 
 
 async def _ask_week(
@@ -96,10 +127,8 @@ async def export_report(
     await callback.answer()
     message = reply_target(callback)
     # The report quotes the campaign's comments: the same rule as /comments decides, and the
-    # button's unit must be the one that oversees the campaign.
-    found = await overseen_campaign(
-        session=session, member=member, campaign_id=callback_data.campaign_id
-    )
+    # button's unit must be the one that oversees the campaign (or signs in it).
+    found = await _export_target(session, member, callback_data, clock)
     campaign, unit = found if found is not None else (None, None)
     period = (
         await session.get(Period, callback_data.period_id) if callback_data.period_id else None
@@ -112,6 +141,11 @@ async def export_report(
     ):
         await message.answer(_("This choice is no longer available."))
         return
+    fmt: ReportFormat = (
+        "csv"
+        if callback_data.fmt == "csv"
+        else ("xlsx" if callback_data.fmt == "xlsx" else "docx")
+    )
     if not callback_data.fmt:
         builder = InlineKeyboardBuilder()
         for choice, label in FORMATS:
@@ -120,6 +154,8 @@ async def export_report(
             )
         builder.adjust(3)
         await message.answer(_("Which format?"), reply_markup=builder.as_markup())
+        return
+    if period is not None and await _send_signed(message, session, unit, campaign, period, fmt):
         return
     week = week_of(period, campaign.timezone) if period is not None else None
     try:
@@ -130,11 +166,6 @@ async def export_report(
         await message.answer(_("This choice is no longer available."))
         return
     parent = await session.get(Unit, unit.parent_id) if unit.parent_id else None
-    fmt: ReportFormat = (
-        "csv"
-        if callback_data.fmt == "csv"
-        else ("xlsx" if callback_data.fmt == "xlsx" else "docx")
-    )
     today = clock.now().astimezone(report.zone).date()
     # A city's workbook takes seconds to write: not on the event loop.
     data = await asyncio.to_thread(files.report, report, fmt, parent=parent, today=today)
@@ -143,3 +174,27 @@ async def export_report(
     await message.answer_document(
         BufferedInputFile(data, filename=name), caption=files.report_caption(report)
     )
+
+
+async def _send_signed(
+    message: Answerable,
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    period: Period,
+    fmt: ReportFormat,
+) -> bool:
+    """The unit signed its report for this week: the file as it was signed, not remade."""
+    revision = await signed_revision(session=session, unit=unit, campaign=campaign, child=period)
+    if revision is None or revision.id is None:
+        return False
+    kept = await signed_file(session=session, revision_id=revision.id, fmt=fmt)
+    if kept is None:
+        return False
+    await message.answer_document(
+        BufferedInputFile(kept.content, filename=kept.filename),
+        caption=_("The report as signed at {time} (version {number}).").format(
+            time=moment(revision.submitted_at, campaign.timezone), number=revision.number
+        ),
+    )
+    return True

@@ -28,7 +28,8 @@ MENU_STATUS = N_("📊 Status")
 MENU_COMMENTS = N_("💬 Comments")
 MENU_EXPORT = N_("📥 Consolidated report")
 MENU_QR = N_("🔳 QR code")
-OFFICIAL_KEYS = (MENU_STATUS, MENU_COMMENTS, MENU_EXPORT, MENU_QR)
+MENU_SIGN = N_("✍️ Unit's report")
+OFFICIAL_KEYS = (MENU_SIGN, MENU_STATUS, MENU_COMMENTS, MENU_EXPORT, MENU_QR)
 MENU_KEYS = (
     MENU_REPORT,
     MENU_HISTORY,
@@ -91,7 +92,7 @@ def question(spec: FieldSpec, draft: ReportDraft, locale: str) -> InlineKeyboard
     return builder.as_markup()
 
 
-def review(form: FormSpec, locale: str) -> InlineKeyboardMarkup:
+def review(form: FormSpec, locale: str, *, signing: bool = False) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for index, spec in enumerate(form.fields):
         builder.button(
@@ -99,7 +100,7 @@ def review(form: FormSpec, locale: str) -> InlineKeyboardMarkup:
             callback_data=EditField(index=index),
         )
     builder.adjust(1)
-    builder.row(_button(_("✅ Submit report"), Nav.SUBMIT))
+    builder.row(_button(_("✍️ Sign and send") if signing else _("✅ Submit report"), Nav.SUBMIT))
     builder.row(_button(_("Cancel"), Nav.CANCEL))
     return builder.as_markup()
 

@@ -49,6 +49,7 @@ from handlers.report_steps import (
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
 from scheduler.reporting import Assignment, assignments, target
+from scheduler.signing import signing_assignments
 from storage.models import Campaign, Period, Report, RoleKind
 from storage.people import Member
 from storage.reports import get_report
@@ -78,6 +79,7 @@ def build_router() -> Router:
 
     router.message.register(open_report, Command("report"))
     router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_REPORT))
+    router.message.register(open_report, keyboards.MenuButton(keyboards.MENU_SIGN))
     router.message.register(
         open_report, CommandStart(deep_link=True, magic=F.args == REPORT_PAYLOAD)
     )
@@ -109,7 +111,17 @@ def build_router() -> Router:
 async def open_report(
     message: Message, state: FSMContext, session: AsyncSession, member: Member, clock: Clock
 ) -> None:
-    if not member.has(RoleKind.SECRETARY):
+    found = await _reports_of(session, member, clock.now())
+    if not found and member.has(RoleKind.OFFICIAL) and not member.has(RoleKind.SECRETARY):
+        await message.answer(
+            _(
+                "Your unit has no report of its own to sign right now: no open campaign sets "
+                "a deadline for its level. /export makes the consolidated report of the units "
+                "below."
+            )
+        )
+        return
+    if not found and not member.has(RoleKind.SECRETARY):
         await message.answer(
             _(
                 "Weekly reports are filed by party cell secretaries. If you are one, "
@@ -119,7 +131,6 @@ async def open_report(
         return
     if await state.get_state() is not None:
         await state.clear()
-    found = await assignments(session=session, member=member, now=clock.now())
     if not found:
         await message.answer(_("Your cell has no open campaign to report on right now."))
         return
@@ -147,7 +158,7 @@ async def pick_target(
     clock: Clock,
 ) -> None:
     await callback.answer()
-    found = await assignments(session=session, member=member, now=clock.now())
+    found = await _reports_of(session, member, clock.now())
     chosen = [
         a
         for a in found
@@ -157,6 +168,14 @@ async def pick_target(
         await reply_target(callback).answer(_("This choice is no longer available."))
         return
     await open_target(reply_target(callback), state, session, chosen[0], clock.now())
+
+
+async def _reports_of(session: AsyncSession, member: Member, now: datetime) -> list[Assignment]:
+    """The cells the person files for and the units whose own report they sign."""
+    return [
+        *await assignments(session=session, member=member, now=now),
+        *await signing_assignments(session=session, member=member, now=now),
+    ]
 
 
 async def open_target(
@@ -196,10 +215,12 @@ async def open_target(
             callback_data=PickPeriod(period_id=current.missed.id),
         )
         builder.adjust(1)
-        await message.answer(
-            _("Last week's report was not filed. Which week are you reporting on?"),
-            reply_markup=builder.as_markup(),
+        question = (
+            _("Last week's report of your unit was not signed. Which week are you signing?")
+            if item.signs
+            else _("Last week's report was not filed. Which week are you reporting on?")
         )
+        await message.answer(question, reply_markup=builder.as_markup())
         return
     await begin_report(message, state, session, item, current.period, current.report, now)
 

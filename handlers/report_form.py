@@ -7,6 +7,7 @@ import contextlib
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,8 @@ from handlers.callbacks import (
     ToggleChoice,
 )
 from handlers.draft import ReportDraft
+from handlers.files import FileMaker
+from handlers.late_filing import late_filing_letters
 from handlers.replies import Answerable, acknowledge, reply_target
 from handlers.report_steps import (
     advance,
@@ -27,16 +30,19 @@ from handlers.report_steps import (
     resume,
     show_review,
 )
+from handlers.signing import submit_signed
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
+from scheduler.oversight import Outreach
 from storage.forms import FieldKind, InvalidValue, parse_value
 from storage.fsm import commit_now
 from storage.models import Period
+from storage.outbox import enqueue
 from storage.people import Member
 from storage.reports import file_report
 
 
-async def answer(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def answer(message: Message, state: FSMContext, session: AsyncSession, clock: Clock) -> None:
     current = await load_current(state, session)
     if current is None:
         return
@@ -49,7 +55,7 @@ async def answer(message: Message, state: FSMContext, session: AsyncSession) -> 
         await ask_question(message, draft, form)
         return
     draft.values[spec.key] = value
-    await advance(message, state, session, draft, form)
+    await advance(message, state, session, draft, form, clock.now())
 
 
 async def not_text(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -87,7 +93,9 @@ async def toggle(
         )
 
 
-async def choices_done(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
+async def choices_done(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     current = await load_current(state, session)
     if current is None:
         await callback.answer()
@@ -103,10 +111,12 @@ async def choices_done(callback: CallbackQuery, state: FSMContext, session: Asyn
     await callback.answer()
     order = [c.key for c in spec.choices]
     draft.values[spec.key] = sorted(draft.selected, key=order.index)
-    await advance(reply_target(callback), state, session, draft, form)
+    await advance(reply_target(callback), state, session, draft, form, clock.now())
 
 
-async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
+async def _go_back(
+    message: Answerable, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     current = await load_current(state, session)
     if current is None:
         return
@@ -115,7 +125,7 @@ async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession
         draft.editing_one = False
         await draft.save(state)
         await state.set_state(ReportFlow.reviewing)
-        await show_review(message, draft, form, session)
+        await show_review(message, draft, form, session, clock.now())
         return
     if draft.index == 0:
         await message.answer(_("This is the first question."))
@@ -126,11 +136,15 @@ async def _go_back(message: Answerable, state: FSMContext, session: AsyncSession
     await ask_question(message, draft, form)
 
 
-async def back(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await _go_back(await acknowledge(event), state, session)
+async def back(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
+    await _go_back(await acknowledge(event), state, session, clock)
 
 
-async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
+async def _skip(
+    message: Answerable, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     current = await load_current(state, session)
     if current is None:
         return
@@ -141,11 +155,13 @@ async def _skip(message: Answerable, state: FSMContext, session: AsyncSession) -
         await ask_question(message, draft, form)
         return
     draft.values[spec.key] = [] if spec.kind is FieldKind.CHOICES else None
-    await advance(message, state, session, draft, form)
+    await advance(message, state, session, draft, form, clock.now())
 
 
-async def skip(event: Message | CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    await _skip(await acknowledge(event), state, session)
+async def skip(
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
+    await _skip(await acknowledge(event), state, session, clock)
 
 
 async def _cancel(message: Answerable, state: FSMContext, member: Member) -> None:
@@ -163,7 +179,7 @@ async def cancel(event: Message | CallbackQuery, state: FSMContext, member: Memb
 
 
 async def interrupted(
-    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession
+    event: Message | CallbackQuery, state: FSMContext, session: AsyncSession, clock: Clock
 ) -> None:
     """Something else in the middle of the form: keep the form, say how to leave it."""
     message = await acknowledge(event)
@@ -173,13 +189,15 @@ async def interrupted(
             "Finish it, or send /cancel first."
         )
     )
-    await resume(message, state, session)
+    await resume(message, state, session, clock.now())
 
 
-async def use_buttons(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def use_buttons(
+    message: Message, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
     await message.answer(texts.hint(InvalidValue("use_buttons")))
     if await state.get_state() == ReportFlow.reviewing.state:
-        await resume(message, state, session)
+        await resume(message, state, session, clock.now())
 
 
 async def edit_field(
@@ -207,6 +225,9 @@ async def submit(
     member: Member,
     clock: Clock,
     channel: str,
+    files: FileMaker,
+    i18n: I18n,
+    outreach: Outreach,
 ) -> None:
     draft = await ReportDraft.load(state)
     item = await assignment_of(session, member, draft)
@@ -214,6 +235,9 @@ async def submit(
         await callback.answer()
         await state.clear()
         await reply_target(callback).answer(_("This choice is no longer available."))
+        return
+    if draft.signing:
+        await submit_signed(callback, state, session, member, clock, channel, files, draft, item)
         return
     period = await session.get(Period, draft.period_id)
     assert period is not None
@@ -226,11 +250,24 @@ async def submit(
         now=clock.now(),
         channel=channel,
     )
+    # Filed after the unit above signed: its officials hear of it, queued with the filing.
+    told = await late_filing_letters(
+        session=session,
+        i18n=i18n,
+        unit=item.unit,
+        campaign=item.campaign,
+        filed=filed,
+        defaults=outreach.defaults,
+        now=clock.now(),
+    )
+    await enqueue(session=session, letters=told, now=clock.now())
     # "Sent" promises the report is stored: commit it before saying anything. The form is
     # closed only after that: a crash in between leaves the draft, and the same press (Telegram
     # re-delivers it) files the same values again, which stores nothing new and gets the
     # receipt of what was stored.
     await commit_now(session)
+    if told:
+        outreach.wake()
     await state.clear()
     await callback.answer(_("Sent"))
     message = reply_target(callback)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
 from scheduler.oversight import root_for
-from storage.campaigns import deadline_for, documents_of, form_of
+from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
 from storage.comments import CommentView, comment_counts, latest_comments
 from storage.consolidated import Filing, filings_as_of
 from storage.forms import FieldKind, FormSpec
@@ -83,7 +84,22 @@ class Consolidated:
     totals: dict[str, int]
     previous: dict[str, int] | None  # the week before, for a weekly report
     comments_total: int = 0
+    # Comments belong to the campaign's unit and those above it: a ward signing in its city's
+    # campaign reports none (the city's letter has them).
+    comments_shown: bool = True
     comments: list[SectionComments] = field(default_factory=list)
+    # What the reporting units filed, summed; ``totals`` adds the unit's own counts.
+    children_totals: dict[str, int] = field(default_factory=dict)
+    # The unit's own answers (with its assessment) when it signs; empty for a plain export.
+    own: dict[str, Any] = field(default_factory=dict)
+    own_form: FormSpec | None = None
+    # For units below that did not sign (a ward, for a city): what their own units filed,
+    # so the workbook can show where they stand. Weekly reports only.
+    drill: list[Filing] = field(default_factory=list)
+    # Reports of last week that came after the unit signed last week's report.
+    arrived_after_signing: list[Filing] = field(default_factory=list)
+    # The level of the rows: the units right below ``unit`` (wards for a city reading cells).
+    row_level: UnitLevel = UnitLevel.CELL
 
     @property
     def expected(self) -> int:
@@ -166,12 +182,18 @@ def _windows(rule: WeeklyRule, campaign: Campaign) -> list[PeriodWindow]:
     return found
 
 
-def reporting_level(unit: Unit) -> UnitLevel:
-    """Cells report; a ward's report is its cells', a city's its wards' cells'."""
+async def reporting_level(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> UnitLevel:
+    """The units a report of ``unit`` adds up: the nearest level below it that reports in the
+    campaign. With a ward deadline a city reads what its wards signed; without one it reads
+    its wards' cells (a level with no deadline does not file, its parent reads through it)."""
     below = levels_below(unit.level)
     if not below:
         raise NothingToReport("cell")
-    return below[-1]
+    reporting = {d.level for d in await deadlines_of(session=session, campaign=campaign)}
+    for level in below:
+        if level in reporting:
+            return level
+    raise NothingToReport("no_deadline")
 
 
 async def related(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> bool:
@@ -197,15 +219,15 @@ def latest_closed(windows: list[PeriodWindow], now: datetime) -> PeriodWindow | 
 
 
 async def weeks_of(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> list[PeriodWindow]:
-    rule = await _rule(session, campaign, reporting_level(unit))
-    return _windows(rule, campaign)
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
+    return _windows(await _rule(session, campaign, level), campaign)
 
 
 async def begun_weeks(
     *, session: AsyncSession, unit: Unit, campaign: Campaign, now: datetime
 ) -> list[Period]:
     """The weeks of the campaign that have begun by ``now``, as stored periods, newest last."""
-    level = reporting_level(unit)
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
     windows = closed_or_open(await weeks_of(session=session, unit=unit, campaign=campaign), now)
     return [await _period(session, campaign, level, w) for w in windows]
 
@@ -222,15 +244,31 @@ async def consolidate(
     campaign: Campaign,
     week: date | None,
     as_of: datetime,
+    covering: Period | None = None,
+    own: dict[str, Any] | None = None,
+    own_form: FormSpec | None = None,
 ) -> Consolidated:
     """The report of ``unit`` for the week holding ``week`` (a day of it), or for the whole
-    campaign when ``week`` is None, with what had been filed by ``as_of``."""
-    level = reporting_level(unit)
+    campaign when ``week`` is None, with what had been filed by ``as_of``.
+
+    ``covering``: the unit's own period when it signs: the reporting units' week is the one
+    whose deadline falls in it (cells by Wednesday for a ward due on Thursday), and a final
+    period covers the whole campaign. ``own``: the unit's own answers (``own_form``), added
+    to what its reporting units filed.
+    """
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
     if not await related(session=session, unit=unit, campaign=campaign):
         raise NothingToReport("unrelated")
     windows = _windows(await _rule(session, campaign, level), campaign)
+    if covering is not None and covering.final:
+        week = None
+    elif covering is not None:
+        inside = [w for w in windows if _covered(w, covering)]
+        if not inside:
+            raise NothingToReport("outside")
+        week = week_of(inside[-1], campaign.timezone)
     if week is not None:
-        chosen = [w for w in windows if _in_week(w, week, campaign.timezone)]
+        chosen = [w for w in windows if in_week(w, week, campaign.timezone)]
         if not chosen:
             raise NothingToReport("outside")
         index = windows.index(chosen[-1])
@@ -252,6 +290,8 @@ async def consolidate(
     form = await form_of(session=session, campaign=campaign)
     keys = [f.key for f in form.fields if f.kind is FieldKind.COUNT]
     rows = _rows(filings, unit, keys)
+    children = _sum(filings, keys)
+    own_values = dict(own or {})
     previous = None
     if before is not None:
         prior = await _period(session, campaign, level, before)
@@ -269,14 +309,73 @@ async def consolidate(
         as_of=as_of,
         filings=filings,
         rows=rows,
-        totals=_sum(filings, keys),
+        totals=_plus(children, own_values, keys),
         previous=previous,
+        children_totals=children,
+        own=own_values,
+        own_form=own_form,
+        row_level=await _row_level(session, unit, rows, level),
     )
-    await _add_comments(session, report)
+    assert unit.id is not None
+    owner = await session.get(Unit, campaign.unit_id)
+    report.comments_shown = owner is not None and await is_within(
+        session=session, unit=owner, root_id=unit.id
+    )
+    if report.comments_shown:
+        await _add_comments(session, report)
+    if not report.final and level is not UnitLevel.CELL:
+        report.drill = await _drill_down(session, report)
     return report
 
 
-def _in_week(window: PeriodWindow, monday: date, tz: str) -> bool:
+async def _drill_down(session: AsyncSession, report: Consolidated) -> list[Filing]:
+    """The filings below each unit that has not signed: the cells of a silent ward."""
+    found: list[Filing] = []
+    periods = {p.id: p for p in report.periods}
+    for filing in report.missing_filings():
+        unit = await session.get(Unit, filing.unit_id)
+        period = periods.get(filing.period_id)
+        if unit is None or unit.id is None or period is None:
+            continue
+        try:
+            level = await reporting_level(session=session, unit=unit, campaign=report.campaign)
+        except NothingToReport:
+            continue
+        windows = _windows(await _rule(session, report.campaign, level), report.campaign)
+        inside = [w for w in windows if _covered(w, period)]
+        if not inside:
+            continue
+        child = await _period(session, report.campaign, level, inside[-1])
+        found += await filings_as_of(
+            session=session, root_id=unit.id, level=level, period=child, as_of=report.as_of
+        )
+    return found
+
+
+async def _row_level(
+    session: AsyncSession, unit: Unit, rows: list[Row], level: UnitLevel
+) -> UnitLevel:
+    """The level of the units right below ``unit``, that the rows name."""
+    if not rows:
+        return level
+    first = await session.get(Unit, rows[0].unit_id)
+    return first.level if first is not None else level
+
+
+def _covered(window: PeriodWindow, period: Period) -> bool:
+    """Whether the reporting units' week ends within the signing unit's week."""
+    return period.starts_at < window.deadline_at <= period.deadline_at
+
+
+def _plus(children: dict[str, int], own: dict[str, Any], keys: list[str]) -> dict[str, int]:
+    """The children's sums with the unit's own counts added."""
+    return {
+        key: children.get(key, 0) + (own[key] if isinstance(own.get(key), int) else 0)
+        for key in keys
+    }
+
+
+def in_week(window: PeriodWindow | Period, monday: date, tz: str) -> bool:
     """Whether the week's deadline falls in the ISO week starting ``monday`` (local dates)."""
     day = window.deadline_at.astimezone(ZoneInfo(tz)).date()
     start = monday - timedelta(days=monday.weekday())
@@ -306,11 +405,12 @@ def _sum(filings: list[Filing], keys: list[str]) -> dict[str, int]:
 
 
 def _rows(filings: list[Filing], unit: Unit, keys: list[str]) -> list[Row]:
-    """One row per reporting unit for a ward; per ward (its cells summed) for a city."""
+    """One row per reporting unit right below ``unit``; units further down (a city reading
+    its wards' cells) are summed per unit below it."""
     groups: dict[int, list[Filing]] = {}
     names: dict[int, str] = {}
     for filing in filings:
-        if unit.level is UnitLevel.CITY and filing.group_id is not None:
+        if filing.group_id is not None and filing.group_id != unit.id:
             key, name = filing.group_id, filing.group or filing.name
         else:
             key, name = filing.unit_id, filing.name

@@ -16,10 +16,12 @@ from storage.reports import ensure_period, get_report, unit_reports
 
 @dataclass(frozen=True, slots=True)
 class Assignment:
-    """A unit that must report in a campaign."""
+    """A unit that must report in a campaign: a cell files (its secretary), a unit with
+    units below it signs its own report (its official, ``signs``)."""
 
     unit: Unit
     campaign: Campaign
+    signs: bool = False
 
 
 @dataclass(frozen=True, slots=True)

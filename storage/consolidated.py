@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from storage.completeness import subtree
 from storage.models import Period, Person, Report, ReportRevision, Role, RoleKind, Unit, UnitLevel
+from storage.signed import SignedValues
 
 
 @dataclass(slots=True)
@@ -36,6 +37,8 @@ class Filing:
     revised_late: bool = False
     submitted_at: datetime | None = None
     secretaries: list[str] = field(default_factory=list)
+    # For a unit that signs its report (a ward, for a city): what it signed.
+    signed: SignedValues | None = None
 
 
 async def filings_as_of(
@@ -92,14 +95,18 @@ async def filings_as_of(
         if filing is None:  # a unit outside the tree (the period is shared by the campaign)
             continue
         filing.status = "on_time" if row.on_time else "late"
-        filing.values = dict(row.values)
+        signed = SignedValues.load(row.values)
+        filing.signed = signed
+        filing.values = signed.as_answers() if signed is not None else dict(row.values)
         filing.revised_late = bool(row.late) and row.number > 1
         filing.submitted_at = row.submitted_at
+    # Cells' secretaries file; above the cells the unit's officials sign.
+    filer = RoleKind.SECRETARY if level is UnitLevel.CELL else RoleKind.OFFICIAL
     secretaries = await session.execute(
         select(col(Role.unit_id), col(Person.full_name))
         .join(Person, col(Person.id) == col(Role.person_id))
         .join(tree, tree.c.id == col(Role.unit_id))
-        .where(col(Role.kind) == RoleKind.SECRETARY, col(Role.active).is_(True))
+        .where(col(Role.kind) == filer, col(Role.active).is_(True))
         .order_by(col(Role.id))
     )
     for unit_id, name in secretaries.all():

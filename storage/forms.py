@@ -74,6 +74,22 @@ class FormSpec(BaseModel):
 
 
 @cache
+def assessment_fields() -> tuple[FieldSpec, ...]:
+    """The questions a unit that signs its report answers after its own: its assessment and
+    its proposals."""
+    text = resources.files("storage").joinpath("assessment_form.yaml").read_text("utf-8")
+    return tuple(FormSpec.model_validate(yaml.safe_load(text)).fields)
+
+
+def signing_form(form: FormSpec) -> FormSpec:
+    """``form`` (a level's own questions) with the assessment questions after it; a form that
+    asks them itself keeps its own wording."""
+    keys = {f.key for f in form.fields}
+    extra = [f for f in assessment_fields() if f.key not in keys]
+    return FormSpec(fields=[*form.fields, *extra])
+
+
+@cache
 def default_form() -> FormSpec:
     """The weekly report form of the seed letters (DESIGN.md, "The weekly report form")."""
     text = resources.files("storage").joinpath("default_form.yaml").read_text("utf-8")

@@ -142,20 +142,18 @@ async def file_report(
         if latest.values == values:
             return Filed(report, latest, period, repeated=True)
     if report is None:
-        report = await _create_report(session, period, unit, now)
+        report = await create_report(session, period, unit, now)
         if report is not None:
-            revision = await _add_revision(
-                session, report, 1, values, person, now, period, channel
-            )
+            revision = await add_revision(session, report, 1, values, person, now, period, channel)
             return Filed(report, revision, period)
         report = await get_report(session=session, period=period, unit=unit)
         assert report is not None
     number = await _next_revision(session, report, now)
-    revision = await _add_revision(session, report, number, values, person, now, period, channel)
+    revision = await add_revision(session, report, number, values, person, now, period, channel)
     return Filed(report, revision, period)
 
 
-async def _create_report(
+async def create_report(
     session: AsyncSession, period: Period, unit: Unit, now: datetime
 ) -> Report | None:
     """The new report row, or None if another submission created the unit's report first."""
@@ -196,7 +194,7 @@ async def _next_revision(session: AsyncSession, report: Report, now: datetime) -
     return number
 
 
-async def _add_revision(
+async def add_revision(
     session: AsyncSession,
     report: Report,
     number: int,

@@ -189,7 +189,7 @@ async def test_nfd_text_is_stored_as_nfc(session: AsyncSession, tmp_path: Path) 
                 level: village
             """,
             4,
-            "level: Input should be 'city', 'ward' or 'cell'",
+            "level: Input should be 'province', 'city', 'district', 'ward' or 'cell'",
             id="bad-level",
         ),
         pytest.param(
@@ -362,7 +362,10 @@ async def test_problem_text_has_file_line_key_and_message(
 ) -> None:
     path = write(tmp_path, "org.yaml", "units:\n  - {code: A, name: B, level: town}\n")
     problem = await problem_of(import_org(session=session, path=path))
-    assert str(problem) == "org.yaml, line 2: level: Input should be 'city', 'ward' or 'cell'"
+    assert (
+        str(problem) == "org.yaml, line 2: level: Input should be "
+        "'province', 'city', 'district', 'ward' or 'cell'"
+    )
 
 
 # --- YAML loading ------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""«Ký và gửi»: an official signs their unit's own report from the summary, receives the
+receipt and the letter as signed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import keyboards, signing_texts
+from handlers.draft import ReportDraft
+from handlers.files import FileMaker
+from handlers.replies import reply_target
+from scheduler.clock import Clock
+from scheduler.consolidated import Consolidated
+from scheduler.reporting import Assignment
+from scheduler.signing import SignedFormat, sign
+from storage.campaigns import form_by_id
+from storage.forms import signing_form
+from storage.fsm import commit_now
+from storage.models import Period, Unit
+from storage.people import Member
+from storage.reports import get_report
+
+
+async def submit_signed(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    channel: str,
+    files: FileMaker,
+    draft: ReportDraft,
+    item: Assignment,
+) -> None:
+    period = await session.get(Period, draft.period_id)
+    assert period is not None
+    form = signing_form(await form_by_id(session=session, form_id=draft.form_id))
+    now = clock.now()
+    parent = await session.get(Unit, item.unit.parent_id) if item.unit.parent_id else None
+
+    async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
+        today = now.astimezone(report.zone).date()
+        return await asyncio.to_thread(files.report, report, fmt, parent=parent, today=today)
+
+    signed = await sign(
+        session=session,
+        unit=item.unit,
+        campaign=item.campaign,
+        period=period,
+        own=draft.values,
+        form=form,
+        person=member.person,
+        now=now,
+        seen=draft.seen,
+        render=render,
+        channel=channel,
+    )
+    message = reply_target(callback)
+    if signed is None:
+        # Nothing of this signature was stored; what the draft looked up may stay.
+        await state.clear()
+        await callback.answer()
+        stored = await get_report(session=session, period=period, unit=item.unit)
+        await message.answer(
+            signing_texts.taken(stored.revisions if stored is not None else 0),
+            reply_markup=keyboards.main_menu(member),
+        )
+        return
+    # "Signed" promises it is stored: commit before saying anything (see report_form.submit).
+    await commit_now(session)
+    await state.clear()
+    await callback.answer(_("Signed"))
+    if isinstance(callback.message, Message):
+        with contextlib.suppress(TelegramBadRequest):
+            await callback.message.edit_reply_markup(
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
+            )
+    await message.answer(
+        signing_texts.signed_receipt(signed.filed, signed.report, item.unit.report_email),
+        reply_markup=keyboards.main_menu(member),
+    )
+    name, data = signed.files["docx"]
+    await message.answer_document(
+        BufferedInputFile(data, filename=name),
+        caption=files.report_caption(signed.report),
+    )

@@ -1,0 +1,215 @@
+"""A unit's own report («Ký và gửi»): which units an official signs for, the draft they are
+shown (what the units below filed as of now, plus the unit's own answers), and signing it.
+
+Calendar meets storage here, as in ``scheduler.reporting``; the files come from the caller
+(``render``), so this layer needs no renderer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from scheduler.calendar import WeeklyRule, open_period
+from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
+from scheduler.reporting import Assignment
+from scheduler.signing_context import last_week
+from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
+from storage.forms import FormSpec, signing_form
+from storage.models import Campaign, Period, Person, Report, ReportRevision, RoleKind, Unit
+from storage.people import Member
+from storage.reports import Filed, ensure_period, get_report, latest_revision
+from storage.signed import SignedValues, sign_report, store_files
+
+SignedFormat = Literal["docx", "xlsx", "csv"]
+FORMATS: tuple[SignedFormat, ...] = ("docx", "xlsx", "csv")
+# Writing a city's workbook takes a while: the caller may do it off the event loop.
+Render = Callable[[Consolidated, SignedFormat], Awaitable[bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Signed:
+    filed: Filed
+    report: Consolidated
+    files: dict[str, tuple[str, bytes]]
+
+
+async def signing_assignments(
+    *, session: AsyncSession, member: Member, now: datetime
+) -> list[Assignment]:
+    """Every (unit, open campaign) the member signs for: units they are an official of that
+    have a deadline of their own and units below them that report."""
+    found: list[Assignment] = []
+    for unit in member.units(RoleKind.OFFICIAL):
+        for campaign in await campaigns_for_unit(session=session, unit=unit, now=now):
+            if await deadline_for(session=session, campaign=campaign, level=unit.level) is None:
+                continue
+            try:
+                await reporting_level(session=session, unit=unit, campaign=campaign)
+            except NothingToReport:
+                continue
+            found.append(Assignment(unit, campaign, signs=True))
+    return found
+
+
+async def own_form_id(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> int:
+    """The form of the unit's own questions: its level's, or the campaign's."""
+    deadline = await deadline_for(session=session, campaign=campaign, level=unit.level)
+    if deadline is not None and deadline.form_id is not None:
+        return deadline.form_id
+    return campaign.form_id
+
+
+async def own_form(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> FormSpec:
+    """The questions the unit answers itself, then the assessment."""
+    form_id = await own_form_id(session=session, unit=unit, campaign=campaign)
+    return signing_form(await form_by_id(session=session, form_id=form_id))
+
+
+async def draft(
+    *,
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    period: Period,
+    now: datetime,
+    own: dict[str, Any],
+    form: FormSpec,
+) -> Consolidated:
+    """The unit's report for its ``period`` as it would be signed at ``now``: compared with
+    what it signed last week, naming the reports that came after that signature."""
+    report = await consolidate(
+        session=session,
+        unit=unit,
+        campaign=campaign,
+        week=None,
+        as_of=now,
+        covering=period,
+        own=own,
+        own_form=form,
+    )
+    before = await last_week(session=session, report=report, period=period, now=now)
+    if before.totals is not None:
+        report.previous = {key: before.totals.get(key, 0) for key in report.count_keys}
+    report.arrived_after_signing = before.arrived_after
+    return report
+
+
+async def own_period(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, child: Period
+) -> Period | None:
+    """The unit's own period that a week of its reporting units falls in (the ward's week to
+    Thursday 11:30 for the cells' week to Wednesday 17:00); None if the unit signs nothing."""
+    deadline = await deadline_for(session=session, campaign=campaign, level=unit.level)
+    if deadline is None:
+        return None
+    rule = WeeklyRule.parse(deadline.weekday, deadline.time, campaign.timezone)
+    window = open_period(
+        rule, child.deadline_at, starts_at=campaign.starts_at, ends_at=campaign.ends_at
+    )
+    if window is None:
+        return None
+    return await ensure_period(
+        session=session,
+        campaign=campaign,
+        level=unit.level,
+        starts_at=window.starts_at,
+        deadline_at=window.deadline_at,
+    )
+
+
+async def signed_revision(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, child: Period
+) -> ReportRevision | None:
+    """The latest signature of the unit's report covering ``child``, if it signed one."""
+    period = await own_period(session=session, unit=unit, campaign=campaign, child=child)
+    if period is None:
+        return None
+    report = await get_report(session=session, period=period, unit=unit)
+    return await latest_revision(session=session, report=report) if report else None
+
+
+@dataclass(frozen=True, slots=True)
+class SignedAbove:
+    """The unit above signed its report before this filing came: it does not hold it."""
+
+    parent: Unit
+    period: Period  # the parent's own period
+    revision: ReportRevision  # its latest signature
+
+
+async def signed_above(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, period: Period
+) -> SignedAbove | None:
+    """Whether the unit above ``unit`` has signed the report that ``period`` falls in."""
+    if unit.parent_id is None:
+        return None
+    parent = await session.get(Unit, unit.parent_id)
+    if parent is None:
+        return None
+    revision = await signed_revision(session=session, unit=parent, campaign=campaign, child=period)
+    if revision is None:
+        return None
+    report = await session.get(Report, revision.report_id)
+    own = await session.get(Period, report.period_id) if report is not None else None
+    return SignedAbove(parent, own, revision) if own is not None else None
+
+
+def signed_values(report: Consolidated) -> SignedValues:
+    return SignedValues(
+        own=dict(report.own),
+        children=dict(report.children_totals),
+        totals=dict(report.totals),
+        as_of=report.as_of.isoformat(),
+        expected=report.expected,
+        on_time=report.on_time,
+        late=report.late,
+    )
+
+
+def file_name(unit: Unit, report: Report, fmt: str) -> str:
+    """``bao-cao-ngocha-bc-7k2m9q.docx``: the unit and the receipt, so files never collide."""
+    return f"bao-cao-{unit.code}-{report.receipt}.{fmt}".lower()
+
+
+async def sign(
+    *,
+    session: AsyncSession,
+    unit: Unit,
+    campaign: Campaign,
+    period: Period,
+    own: dict[str, Any],
+    form: FormSpec,
+    person: Person,
+    now: datetime,
+    seen: int,
+    render: Render,
+    channel: str = "",
+) -> Signed | None:
+    """Sign the unit's report as it stands at ``now``: stored as its next revision with the
+    files made from exactly what was signed. None: another official signed meanwhile (the
+    report no longer has ``seen`` revisions) and nothing was stored."""
+    report = await draft(
+        session=session, unit=unit, campaign=campaign, period=period, now=now, own=own, form=form
+    )
+    filed = await sign_report(
+        session=session,
+        period=period,
+        unit=unit,
+        values=signed_values(report),
+        person=person,
+        now=now,
+        seen=seen,
+        channel=channel,
+    )
+    if filed is None:
+        return None
+    files: dict[str, tuple[str, bytes]] = {
+        fmt: (file_name(unit, filed.report, fmt), await render(report, fmt)) for fmt in FORMATS
+    }
+    await store_files(session=session, revision=filed.revision, files=files)
+    return Signed(filed, report, files)

@@ -141,9 +141,21 @@ def print_campaign(data: Row) -> None:
     )
     quiet = _default(data["quiet_hours"], data["quiet_hours_default"])
     console.print(_("Quiet hours: {hours}", hours=quiet), soft_wrap=True)
-    deadlines = _table(_("Level"), _("Weekly deadline (local time)"), title=_("Deadlines"))
+    deadlines = _table(
+        _("Level"),
+        _("Weekly deadline (local time)"),
+        _("Final report due"),
+        _("Own questions"),
+        title=_("Deadlines"),
+    )
     for row in data["deadlines"]:
-        _row(deadlines, level_label(row["level"]), f"{weekday_name(row['weekday'])} {row['time']}")
+        _row(
+            deadlines,
+            level_label(row["level"]),
+            f"{weekday_name(row['weekday'])} {row['time']}",
+            when(row["final_due"]) or "—",
+            _("yes") if row["own_form"] else "—",
+        )
     console.print(deadlines)
     form = _table("#", _("Key"), _("Kind"), _("Question"), title=_("Report form"))
     for number, row in enumerate(data["form"], start=1):

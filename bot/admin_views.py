@@ -138,7 +138,13 @@ async def campaign_data(
         "quiet_hours": campaign.quiet_hours or quiet_hours,
         "quiet_hours_default": campaign.quiet_hours is None,
         "deadlines": [
-            {"level": d.level.value, "weekday": d.weekday, "time": d.time}
+            {
+                "level": d.level.value,
+                "weekday": d.weekday,
+                "time": d.time,
+                "final_due": iso(d.final_due, tz),
+                "own_form": d.form_id is not None,
+            }
             for d in await deadlines_of(session=session, campaign=campaign)
         ],
         "form": [

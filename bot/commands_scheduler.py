@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.i18n import build_i18n
 from handlers.notices import NoticeRenderer
 from scheduler.clock import SystemClock
+from scheduler.plan import SweepKind
 from scheduler.service import Outcome, Sweeper
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade
@@ -69,6 +70,8 @@ def print_outcomes(outcomes: list[Outcome], *, dry_run: bool) -> None:
         title = (
             f"{sweep.kind.value} {sweep.label} · {outcome.campaign.code} · {sweep.level} · {when}"
         )
+        if sweep.kind in (SweepKind.FINAL_REMINDER, SweepKind.FINAL_ESCALATION):
+            title += " · " + _("final report")
         table = Table(title=title, title_justify="left")
         for column in (_("Recipient"), _("Why"), _("Message")):
             table.add_column(column)

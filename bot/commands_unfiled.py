@@ -12,6 +12,7 @@ from bot.i18n import build_i18n
 from handlers.notices import no_reminder_label
 from scheduler.service import Outcome
 from storage.completeness import no_reminder
+from storage.models import RoleKind
 
 
 def unfiled_table(outcome: Outcome, locale: str = "vi") -> Table | None:
@@ -25,7 +26,9 @@ def unfiled_table(outcome: Outcome, locale: str = "vi") -> Table | None:
             title_justify="left",
         )
         table.add_column(_("Unit"))
-        table.add_column(_("Secretaries"))
+        signs = any(state.role is RoleKind.OFFICIAL for state in outcome.unfiled)
+        # Above cells a unit's officials sign its report: they are the ones reminded.
+        table.add_column(_("Officials who sign") if signs else _("Secretaries"))
         table.add_column(_("Reminder"))
         for state in outcome.unfiled:
             names = ", ".join(holder.name for holder in state.holders) or "—"

@@ -44,6 +44,8 @@ def reminder(notice: Reminder) -> Rendered:
         "campaign": escape(notice.campaign_title),
         "deadline": deadline_text(notice.deadline_at, notice.tz),
     }
+    if notice.signs:
+        return Rendered(signing_reminder(notice).format(**values), None)
     if notice.manual:
         text = _(
             "📣 Your ward asks you to file the weekly report of {unit} "
@@ -56,6 +58,25 @@ def reminder(notice: Reminder) -> Rendered:
         )
     button = PickTarget(unit_id=notice.unit_id, campaign_id=notice.campaign_id)
     return Rendered(text.format(**values), one_button(_("📝 File the report"), button.pack()))
+
+
+def signing_reminder(notice: Reminder) -> str:
+    """To the officials of a unit that signs its report (a ward, a city): no button, for the
+    draft is theirs to open with /report."""
+    if notice.final:
+        return _(
+            "⏰ The final report of {unit} (due <b>{deadline}</b>) has not been signed and sent "
+            "yet (campaign «{campaign}»). Type /report to draft and sign it."
+        )
+    if notice.manual:
+        return _(
+            "📣 The level above asks {unit} to sign and send its weekly report (campaign "
+            "«{campaign}»). Deadline: <b>{deadline}</b>. Type /report to draft and sign it."
+        )
+    return _(
+        "⏰ The weekly report of {unit} (due <b>{deadline}</b>) has not been signed and sent "
+        "yet (campaign «{campaign}»). Type /report to draft and sign it."
+    )
 
 
 def one_button(text: str, data: str) -> dict[str, Any]:
@@ -79,13 +100,22 @@ def deadline_text(value: datetime, tz: str) -> str:
 
 
 def noun(level: UnitLevel) -> str:
-    return _("cells") if level is UnitLevel.CELL else _("wards")
+    nouns = {
+        UnitLevel.CELL: _("cells"),
+        UnitLevel.WARD: _("wards"),
+        UnitLevel.DISTRICT: _("districts"),
+        UnitLevel.CITY: _("cities"),
+        UnitLevel.PROVINCE: _("provinces"),
+    }
+    return nouns[level]
 
 
 def tally_line(tally: Tally, level: UnitLevel) -> str:
-    return _(
-        "{on_time}/{expected} {noun} reported on time, {late} late, {missing} not filed."
-    ).format(
+    if level is not UnitLevel.CELL:  # units above cells sign their reports
+        text = _("{on_time}/{expected} {noun} signed on time, {late} late, {missing} not signed.")
+    else:
+        text = _("{on_time}/{expected} {noun} reported on time, {late} late, {missing} not filed.")
+    return text.format(
         on_time=tally.on_time,
         expected=tally.expected,
         noun=noun(level),
@@ -104,13 +134,15 @@ def no_reminder_label(reason: NoReminder | None) -> str:
     """Why a unit that has not filed gets no reminder, as officials read it."""
     if reason is NoReminder.NO_SECRETARY:
         return _("no secretary has joined yet")
+    if reason is NoReminder.NO_OFFICIAL:
+        return _("no official has joined yet")
     if reason is NoReminder.BLOCKED:
         return _("blocked the bot")
     return _("will be reminded")
 
 
 def who(unit: Named) -> str:
-    if unit.reason is NoReminder.NO_SECRETARY:
+    if unit.reason in (NoReminder.NO_SECRETARY, NoReminder.NO_OFFICIAL):
         return f"{escape(unit.name)} ({no_reminder_label(unit.reason)})"
     people = ", ".join(
         _("comrade {name} — blocked the bot, got no reminder").format(name=escape(p.name))
@@ -150,6 +182,8 @@ def headline(notice: Completeness) -> str:
     }
     if notice.live:
         text = _("📊 <b>{unit}</b> — reports due {deadline}, so far («{campaign}»)")
+    elif notice.purpose is Purpose.ESCALATION and notice.final_report:
+        text = _("🔔 <b>{unit}</b> — the final reports were due {deadline} («{campaign}»)")
     elif notice.purpose is Purpose.ESCALATION:
         text = _("🔔 <b>{unit}</b> — the deadline {deadline} has passed («{campaign}»)")
     elif notice.purpose is Purpose.DIGEST:
@@ -175,7 +209,7 @@ def completeness(notice: Completeness) -> Rendered:
     else:
         lines.append(tally_line(notice.tally, notice.level))
     if notice.missing:
-        lines.append(_("Not filed:"))
+        lines.append(_("Not signed:") if notice.level is not UnitLevel.CELL else _("Not filed:"))
         lines += bullets([who(unit) for unit in notice.missing])
     if notice.late and notice.purpose is not Purpose.ESCALATION:
         lines.append(_("Filed late:"))
@@ -192,7 +226,8 @@ def completeness(notice: Completeness) -> Rendered:
         report = ExportReport(
             unit_id=notice.unit_id,
             campaign_id=notice.campaign_id,
-            period_id=notice.period_id or 0,
+            # A final report's letter is the whole campaign's (0), as the closing summary's.
+            period_id=0 if notice.final_report else notice.period_id or 0,
             fmt="docx",
         )
         rows.append([_button(_("📥 Consolidated report (DOCX)"), report.pack())])

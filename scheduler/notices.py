@@ -17,7 +17,8 @@ from storage.models import Purpose, UnitLevel
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
-    """To a secretary whose unit has not filed for the period ending at ``deadline_at``."""
+    """To those who file a unit's report (a cell's secretary, a ward's officials) when it has
+    not been filed (signed) for the period ending at ``deadline_at``."""
 
     unit_id: int
     unit_name: str
@@ -26,6 +27,12 @@ class Reminder:
     deadline_at: datetime
     tz: str
     manual: bool = False
+    level: UnitLevel = UnitLevel.CELL  # above cells, the unit's officials sign its report
+    final: bool = False  # the level's final report («Báo cáo tổng kết»), not a week's
+
+    @property
+    def signs(self) -> bool:
+        return self.level is not UnitLevel.CELL
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +86,7 @@ class Completeness:
     periods: int = 1  # weeks counted (FINAL: the whole campaign)
     live: bool = False  # the /status view: "so far", not "at the deadline"
     campaign_id: int | None = None  # for the consolidated report's button
+    final_report: bool = False  # about a level's final report, not a week's
 
 
 Notice = Reminder | Completeness

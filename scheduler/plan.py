@@ -1,7 +1,8 @@
 """Which sweeps a campaign calls for, and when: pure functions of its rules and the time.
 
 A *sweep* is one scheduled job: a reminder before a deadline, the escalation just after it, a
-weekly digest for officials, or the closing summary of a campaign. Each has a stable key, so
+weekly digest for officials, the closing summary of a campaign, and for a level with a final
+report, its reminders and escalation. Each has a stable key, so
 a sweep that has run is never run again, and one missed while the bot was down can be told
 apart from one that is merely in the future.
 """
@@ -61,11 +62,21 @@ class SweepKind(StrEnum):
     ESCALATION = "escalation"
     DIGEST = "digest"
     CLOSING = "closing"
+    # The final report of a level (``Deadline.final_due``): keys of their own, so a final due on
+    # a weekly deadline is reminded and escalated apart from that week.
+    FINAL_REMINDER = "final_reminder"
+    FINAL_ESCALATION = "final_escalation"
+
+
+# Reminders, and escalations, about one period of one level.
+_BEFORE = (SweepKind.REMINDER, SweepKind.FINAL_REMINDER)
+_PER_PERIOD = (*_BEFORE, SweepKind.ESCALATION, SweepKind.FINAL_ESCALATION)
 
 
 # How long after its time a missed sweep still makes sense (reminders: until the deadline).
 STILL_USEFUL = {
     SweepKind.ESCALATION: timedelta(days=2),
+    SweepKind.FINAL_ESCALATION: timedelta(days=2),
     SweepKind.DIGEST: timedelta(days=1),
     SweepKind.CLOSING: timedelta(days=7),
 }
@@ -83,6 +94,7 @@ class CampaignRules:
     reminders: tuple[timedelta, ...]
     quiet: QuietHours | None
     digest: WeeklyRule | None = None
+    finals: dict[str, datetime] = field(default_factory=dict)  # final report due, by level
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -104,13 +116,13 @@ class Sweep:
     @property
     def group(self) -> tuple[object, ...]:
         """Sweeps of one group supersede each other: only the latest missed one is worth it."""
-        if self.kind in (SweepKind.REMINDER, SweepKind.ESCALATION):
+        if self.kind in _PER_PERIOD:
             # Reminders of one week; each week's escalation is news of its own.
             return (self.kind, self.campaign_id, self.level, self.deadline_at)
         return (self.kind, self.campaign_id, self.level)
 
     def still_useful(self, now: datetime) -> bool:
-        if self.kind is SweepKind.REMINDER:
+        if self.kind in _BEFORE:
             return now < self.deadline_at
         return now <= self.fire_at + STILL_USEFUL[self.kind]
 
@@ -172,6 +184,7 @@ def sweeps(rules: CampaignRules, since: datetime, until: datetime) -> list[Sweep
                     deadline,
                 )
             )
+    found += final_sweeps(rules)
     if rules.digest is not None:
         moment = max(since, rules.starts_at)
         while True:
@@ -183,6 +196,38 @@ def sweeps(rules: CampaignRules, since: datetime, until: datetime) -> list[Sweep
     closing = rules.ends_at + CLOSING_AFTER
     found.append(Sweep(closing, SweepKind.CLOSING, rules.campaign_id, "", rules.ends_at))
     return sorted(s for s in found if since <= s.fire_at <= until)
+
+
+def final_sweeps(rules: CampaignRules) -> list[Sweep]:
+    """The reminders before each level's final report is due, and the escalation after it.
+
+    A reminder is never set before the campaign starts (the final period opens with it).
+    """
+    found: list[Sweep] = []
+    for level, due_at in rules.finals.items():
+        for offset in rules.reminders:
+            fire = reminder_time(due_at, offset, rules)
+            if fire >= rules.starts_at:
+                found.append(
+                    Sweep(
+                        fire,
+                        SweepKind.FINAL_REMINDER,
+                        rules.campaign_id,
+                        level,
+                        due_at,
+                        offset_label(offset),
+                    )
+                )
+        found.append(
+            Sweep(
+                due_at + ESCALATION_DELAY,
+                SweepKind.FINAL_ESCALATION,
+                rules.campaign_id,
+                level,
+                due_at,
+            )
+        )
+    return found
 
 
 def due(planned: list[Sweep], now: datetime, done: set[str]) -> tuple[list[Sweep], list[Sweep]]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period, period_before
+from scheduler.final import final_window
 from scheduler.notices import Completeness, Named, Person, Reminder, Renderer, Tally
 from scheduler.plan import CampaignRules, Sweep, SweepKind, parse_offsets, parse_weekly, periods
 from scheduler.quiet import QuietHours
@@ -51,18 +52,17 @@ async def rules_of(
 ) -> CampaignRules:
     assert campaign.id is not None
     tz = campaign.timezone
+    deadlines = await deadlines_of(session=session, campaign=campaign)
     return CampaignRules(
         campaign_id=campaign.id,
         starts_at=campaign.starts_at,
         ends_at=campaign.ends_at,
         tz=ZoneInfo(tz),
-        deadlines={
-            d.level.value: WeeklyRule.parse(d.weekday, d.time, tz)
-            for d in await deadlines_of(session=session, campaign=campaign)
-        },
+        deadlines={d.level.value: WeeklyRule.parse(d.weekday, d.time, tz) for d in deadlines},
         reminders=parse_offsets(campaign.reminders or defaults.reminders),
         quiet=QuietHours.parse(campaign.quiet_hours or defaults.quiet_hours),
         digest=parse_weekly(defaults.digest, tz),
+        finals={d.level.value: d.final_due for d in deadlines if d.final_due is not None},
     )
 
 
@@ -155,11 +155,17 @@ def notice_of(
         groups=tuple(groups),
         periods=periods,
         campaign_id=campaign.id,
+        final_report=period is not None and period.final,
     )
 
 
 async def period_for(
-    session: AsyncSession, campaign: Campaign, level: str, window: PeriodWindow
+    session: AsyncSession,
+    campaign: Campaign,
+    level: str,
+    window: PeriodWindow,
+    *,
+    final: bool = False,
 ) -> Period:
     return await ensure_period(
         session=session,
@@ -167,7 +173,19 @@ async def period_for(
         level=UnitLevel(level),
         starts_at=window.starts_at,
         deadline_at=window.deadline_at,
+        final=final,
     )
+
+
+def sweep_window(campaign: Campaign, rules: CampaignRules, sweep: Sweep) -> PeriodWindow:
+    """The period a reminder or escalation sweep is about: a week, or the final report's."""
+    if sweep.kind in (SweepKind.FINAL_REMINDER, SweepKind.FINAL_ESCALATION):
+        return final_window(campaign, sweep.deadline_at)
+    return window_ending(rules, sweep.level, sweep.deadline_at)
+
+
+def is_final(sweep: Sweep) -> bool:
+    return sweep.kind in (SweepKind.FINAL_REMINDER, SweepKind.FINAL_ESCALATION)
 
 
 def window_ending(rules: CampaignRules, level: str, deadline: datetime) -> PeriodWindow:
@@ -214,7 +232,8 @@ def reminder_letters(
     purpose: Purpose,
     when: Timing,
 ) -> list[Letter]:
-    """One reminder per reachable secretary of each unit that has not filed."""
+    """One reminder per reachable holder of each unit that has not filed: a cell's
+    secretaries, the officials of a unit that signs (a ward's, for its own report)."""
     assert campaign.id is not None and period.id is not None
     out: list[Letter] = []
     for state in not_filed(states):
@@ -228,6 +247,8 @@ def reminder_letters(
             deadline_at=period.deadline_at,
             tz=campaign.timezone,
             manual=purpose is Purpose.MANUAL,
+            level=period.level,
+            final=period.final,
         )
         for holder in state.holders:
             if holder.unreachable:
@@ -289,21 +310,28 @@ async def letters_for(
 ) -> list[Letter]:
     """The letters a due sweep sends (nothing is queued here)."""
     when = timing(rules, now)
-    if sweep.kind is SweepKind.REMINDER:
+    if sweep.kind in (SweepKind.REMINDER, SweepKind.FINAL_REMINDER):
         period, states = await _reminded(session, sweep, campaign, rules)
         return reminder_letters(
             states,
             campaign,
             period,
             render,
-            f"reminder:{sweep.label}",
+            f"{sweep.kind.value}:{sweep.label}",
             Purpose.REMINDER,
             when,
         )
-    if sweep.kind is SweepKind.ESCALATION:
-        ended = window_ending(rules, sweep.level, sweep.deadline_at)
+    if sweep.kind in (SweepKind.ESCALATION, SweepKind.FINAL_ESCALATION):
+        ended = sweep_window(campaign, rules, sweep)
         return await _completeness_letters(
-            session, campaign, sweep.level, ended, Purpose.ESCALATION, render, when
+            session,
+            campaign,
+            sweep.level,
+            ended,
+            Purpose.ESCALATION,
+            render,
+            when,
+            final=is_final(sweep),
         )
     if sweep.kind is SweepKind.DIGEST:
         out: list[Letter] = []
@@ -322,7 +350,11 @@ async def _reminded(
 ) -> tuple[Period, list[UnitState]]:
     """The period a reminder sweep is about, and the state of each unit due to report."""
     period = await period_for(
-        session, campaign, sweep.level, window_ending(rules, sweep.level, sweep.deadline_at)
+        session,
+        campaign,
+        sweep.level,
+        sweep_window(campaign, rules, sweep),
+        final=is_final(sweep),
     )
     assert period.id is not None
     states = await unit_states(
@@ -339,7 +371,7 @@ async def unfiled_for(
 ) -> list[UnitState]:
     """For a reminder sweep, every unit that has not filed, reachable or not (``no_reminder``
     says why not): what a dry run shows an official. Empty for other sweeps."""
-    if sweep.kind is not SweepKind.REMINDER:
+    if sweep.kind not in (SweepKind.REMINDER, SweepKind.FINAL_REMINDER):
         return []
     _period, states = await _reminded(session, sweep, campaign, rules)
     return not_filed(states)
@@ -365,8 +397,10 @@ async def _completeness_letters(
     purpose: Purpose,
     render: Renderer,
     when: Timing,
+    *,
+    final: bool = False,
 ) -> list[Letter]:
-    period = await period_for(session, campaign, level, window)
+    period = await period_for(session, campaign, level, window, final=final)
     assert period.id is not None
     states = await unit_states(
         session=session, root_id=campaign.unit_id, level=UnitLevel(level), period_id=period.id

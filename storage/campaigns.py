@@ -69,6 +69,12 @@ _FORMS: dict[int, FormSpec] = {}
 _FORMS_MAX = 256
 
 
+def forget_forms() -> None:
+    """Drop the parsed forms. A process serves one database; tests open a fresh one each
+    time, where form ids start again at 1 and would find another database's form."""
+    _FORMS.clear()
+
+
 async def form_by_id(*, session: AsyncSession, form_id: int) -> FormSpec:
     cached = _FORMS.get(form_id)
     if cached is not None:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.models import Period, Person, Report, Role, RoleKind, Unit, UnitLevel
-from storage.units import ancestors
+from storage.units import ancestors, filer_role, levels_above
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +35,15 @@ class Holder:
 
 @dataclass(slots=True)
 class UnitState:
-    """One reporting unit in one period: filed on time, late, or not at all."""
+    """One reporting unit in one period: filed on time, late, or not at all (for a unit above
+    cells: signed, or not); ``holders`` are those who file it (``storage.units.filer_role``)."""
 
     unit_id: int
     name: str
     parent_id: int | None
     on_time: bool | None  # None: not filed
     holders: list[Holder] = field(default_factory=list)
+    role: RoleKind = RoleKind.SECRETARY
 
     @property
     def status(self) -> str:
@@ -54,13 +56,16 @@ class NoReminder(StrEnum):
     """Why a unit that has not filed gets no reminder."""
 
     NO_SECRETARY = "no_secretary"  # nobody has joined as its secretary yet
-    BLOCKED = "blocked"  # every secretary of it has blocked the bot
+    NO_OFFICIAL = "no_official"  # a unit that signs (a ward…): none of its officials joined
+    BLOCKED = "blocked"  # every one who files it has blocked the bot
 
 
 def no_reminder(state: UnitState) -> NoReminder | None:
     """The one rule for who can be reminded: None when a reminder reaches a secretary of the
     unit, else why not (the dry run, /status and the escalation all say it the same way)."""
     if not state.holders:
+        if state.role is RoleKind.OFFICIAL:
+            return NoReminder.NO_OFFICIAL
         return NoReminder.NO_SECRETARY
     if all(holder.unreachable for holder in state.holders):
         return NoReminder.BLOCKED
@@ -117,8 +122,9 @@ async def unit_states(
     parent_id: int | None = None,
 ) -> list[UnitState]:
     """Every unit of ``level`` under ``root_id`` (optionally: only children of ``parent_id``)
-    with its report for the period (None: no period, all unfiled) and its active secretaries,
-    ordered by unit code."""
+    with its report for the period (None: no period, all unfiled) and the active holders of
+    the role that files it (cells: secretaries; above: officials), ordered by unit code."""
+    role = filer_role(level)
     tree = subtree(root_id)
     where = [col(Unit.level) == level]
     if parent_id is not None:
@@ -134,14 +140,15 @@ async def unit_states(
         .order_by(col(Unit.code))
     )
     states = {
-        row.id: UnitState(row.id, row.name, row.parent_id, row.on_time) for row in units.all()
+        row.id: UnitState(row.id, row.name, row.parent_id, row.on_time, role=role)
+        for row in units.all()
     }
     people = await session.execute(
         select(col(Role.unit_id), *_people_columns())
         .join(Person, col(Person.id) == col(Role.person_id))
         .join(Unit, col(Unit.id) == col(Role.unit_id))
         .join(tree, tree.c.id == col(Unit.id))
-        .where(col(Role.kind) == RoleKind.SECRETARY, col(Role.active).is_(True), *where)
+        .where(col(Role.kind) == role, col(Role.active).is_(True), *where)
         .order_by(col(Role.id))
     )
     for row in people.all():
@@ -178,12 +185,13 @@ async def units_above(
     *, session: AsyncSession, root_id: int, level: UnitLevel
 ) -> dict[int, UnitRef]:
     """Units that oversee units of ``level`` under ``root_id``: the root's ancestors and the
-    units of other levels in its subtree (wards and the city, not the 100,000 cells)."""
+    units of higher levels in its subtree (wards and the city, not the 100,000 cells; for
+    wards, the districts and the city, not the cells below the wards)."""
     tree = subtree(root_id)
     result = await session.execute(
         select(col(Unit.id), col(Unit.name), col(Unit.parent_id), col(Unit.level))
         .join(tree, tree.c.id == col(Unit.id))
-        .where(col(Unit.level) != level)
+        .where(col(Unit.level).in_(levels_above(level)))
     )
     found = {row.id: UnitRef(row.id, row.name, row.parent_id, row.level) for row in result.all()}
     root = await session.get(Unit, root_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.models import Unit, UnitLevel
+from storage.models import RoleKind, Unit, UnitLevel
 
 
 async def get_unit(*, session: AsyncSession, code: str) -> Unit | None:
@@ -33,6 +33,23 @@ _ORDER = tuple(UnitLevel)
 def levels_below(level: UnitLevel) -> tuple[UnitLevel, ...]:
     """The levels under ``level``, nearest first (a city oversees districts, wards, cells)."""
     return _ORDER[_ORDER.index(level) + 1 :]
+
+
+def levels_above(level: UnitLevel) -> tuple[UnitLevel, ...]:
+    """The levels over ``level``, nearest first (a ward is overseen by districts, cities…)."""
+    return _ORDER[: _ORDER.index(level)][::-1]
+
+
+def filer_role(unit: Unit | UnitLevel) -> RoleKind:
+    """Who files a unit's report: a cell's secretaries; above cells, the unit's officials,
+    who sign what its children filed with its own items (a ward, a district, a city).
+
+    By level, not by whether the unit has children today: a ward whose cells are not imported
+    yet still signs its own report, and set-based queries (``storage.completeness``) can say
+    it in SQL.
+    """
+    level = unit.level if isinstance(unit, Unit) else unit
+    return RoleKind.SECRETARY if level is UnitLevel.CELL else RoleKind.OFFICIAL
 
 
 async def is_within(*, session: AsyncSession, unit: Unit, root_id: int) -> bool:

@@ -20,6 +20,7 @@ from bot.app import Runtime, build_dispatcher
 from bot.channels.telegram import build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from scheduler.clock import FrozenClock
+from storage.campaigns import forget_forms
 from storage.database import create_engine, create_session_factory
 from storage.migrate import upgrade_sync
 from tests.chat import Chat, at
@@ -40,6 +41,14 @@ def _unavailable(what: str, error: Exception) -> None:
     if IN_CI:
         pytest.fail(message)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def fresh_forms() -> Iterator[None]:
+    """Each test's database numbers its forms from 1: no parsed form outlives its test."""
+    forget_forms()
+    yield
+    forget_forms()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,12 @@
-"""Import a campaign (dates, weekly deadlines, form, draft documents) from YAML; upsert by code."""
+"""Import a campaign (dates, each level's weekly deadline, final report and own questions, the
+form, draft documents) from YAML; upsert by code."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,8 +17,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.importers.campaign_levels import LevelRule, check_levels
 from bot.importers.markdown_docs import load_documents
-from bot.importers.org import RANK, Code
+from bot.importers.org import Code
 from bot.importers.yaml_lines import Loc, load_yaml, locate, problem_at, validate
 from scheduler.plan import offset_label, parse_offsets
 from scheduler.quiet import QuietHours
@@ -146,11 +149,22 @@ def _check_reminders(value: str) -> str:
     return ",".join(offset_label(o) for o in offsets) or "off"
 
 
+class FinalReportSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    due: Annotated[datetime, BeforeValidator(parse_moment)]
+
+
 class DeadlineSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weekday: Annotated[int, BeforeValidator(parse_weekday)]
     time: Annotated[str, BeforeValidator(parse_time)]
+    # The level's final summary report («Báo cáo tổng kết»), if it files one.
+    final_report: FinalReportSpec | None = None
+    # The level's own questions when its units sign (None: the campaign's form); checked
+    # apart, like the campaign's form, so its errors point into the list.
+    form: Any = None
 
 
 class SectionSpec(BaseModel):
@@ -196,14 +210,28 @@ def _utc(moment: datetime, zone: ZoneInfo) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _form(value: Any, raw: Mapping[str, Any], source: str) -> FormSpec:
+def _form(
+    value: Any, raw: Mapping[str, Any], source: str, at: tuple[str, ...] = ("form",)
+) -> FormSpec:
     if value == "default":
         return default_form()
     if isinstance(value, list):
-        return validate(FormSpec, {"fields": value}, source=source, root=raw, at=("form",))
+        return validate(FormSpec, {"fields": value}, source=source, root=raw, at=at)
     if isinstance(value, Mapping):
-        return validate(FormSpec, value, source=source, root=raw, at=("form",))
-    raise problem_at(raw, ("form",), "use 'default' or a list of fields", source=source)
+        return validate(FormSpec, value, source=source, root=raw, at=at)
+    raise problem_at(raw, at, "use 'default' or a list of fields", source=source)
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """What the file means once every rule holds, before anything is written."""
+
+    unit: Unit
+    form: FormSpec
+    starts: datetime
+    ends: datetime
+    finals: dict[UnitLevel, datetime]  # UTC
+    level_forms: dict[UnitLevel, FormSpec]
 
 
 def _check_unique(
@@ -220,7 +248,7 @@ def _check_unique(
 
 async def _checked(
     session: AsyncSession, spec: CampaignFile, raw: Mapping[str, Any], source: str
-) -> tuple[Unit, FormSpec, datetime, datetime]:
+) -> Checked:
     """Every rule beyond the schema, checked before anything is written."""
     zone = ZoneInfo(spec.timezone)
     starts, ends = _utc(spec.starts, zone), _utc(spec.ends, zone)
@@ -232,15 +260,32 @@ async def _checked(
         raise problem_at(
             raw, ("unit",), f"unknown unit '{spec.unit}'; import the units first", source=source
         )
-    for level in spec.deadlines:
-        if RANK[level] < RANK[unit.level]:
-            raise problem_at(
-                raw,
-                ("deadlines", level.value),
-                f"a campaign of a {unit.level.value} cannot set a deadline for a {level.value}",
-                source=source,
-            )
+    rules = [
+        LevelRule(
+            level,
+            wanted.weekday,
+            wanted.time,
+            wanted.final_report.due if wanted.final_report else None,
+            wanted.form is not None,
+        )
+        for level, wanted in spec.deadlines.items()
+    ]
+    finals = await check_levels(
+        session=session,
+        unit=unit,
+        rules=rules,
+        timezone=spec.timezone,
+        starts=starts,
+        ends=ends,
+        raw=raw,
+        source=source,
+    )
     form = _form(spec.form, raw, source)
+    level_forms = {
+        level: _form(wanted.form, raw, source, ("deadlines", level.value, "form"))
+        for level, wanted in spec.deadlines.items()
+        if wanted.form is not None
+    }
     docs = [(d.code, ("documents", i, "code")) for i, d in enumerate(spec.documents)]
     _check_unique(raw, docs, "document", source)
     for i, doc in enumerate(spec.documents):
@@ -249,21 +294,22 @@ async def _checked(
             for j, s in enumerate(doc.sections)
         ]
         _check_unique(raw, numbers, "section", source)
-    return unit, form, starts, ends
+    return Checked(unit, form, starts, ends, finals, level_forms)
 
 
 async def _store_form(
-    session: AsyncSession, campaign: Campaign | None, code: str, rows: list[dict[str, Any]]
+    session: AsyncSession, current_id: int | None, code: str, rows: list[dict[str, Any]]
 ) -> int:
-    """The id of the form row holding ``rows``; a changed form is always a new row.
+    """The id of the form row holding ``rows`` (``current_id`` if it already does); a changed
+    form is always a new row.
 
     Form rows are immutable: reports filed against the old form stay readable, and the bot
     may cache a parsed form by its id for as long as the process lives.
     """
-    if campaign is not None:
-        current = await session.get(ReportForm, campaign.form_id)
+    if current_id is not None:
+        current = await session.get(ReportForm, current_id)
         if current is not None and current.fields == rows:
-            return campaign.form_id
+            return current_id
     form = ReportForm(name=code, fields=rows)
     session.add(form)
     await session.flush()
@@ -271,7 +317,9 @@ async def _store_form(
     return form.id
 
 
-async def _store_deadlines(session: AsyncSession, campaign: Campaign, spec: CampaignFile) -> None:
+async def _store_deadlines(
+    session: AsyncSession, campaign: Campaign, spec: CampaignFile, checked: Checked
+) -> None:
     result = await session.execute(select(Deadline).where(Deadline.campaign_id == campaign.id))
     stored = {d.level: d for d in result.scalars().all()}
     assert campaign.id is not None
@@ -280,6 +328,15 @@ async def _store_deadlines(session: AsyncSession, campaign: Campaign, spec: Camp
             campaign_id=campaign.id, level=level, weekday=wanted.weekday, time=wanted.time
         )
         deadline.weekday, deadline.time = wanted.weekday, wanted.time
+        deadline.final_due = checked.finals.get(level)
+        own = checked.level_forms.get(level)
+        deadline.form_id = (
+            None
+            if own is None
+            else await _store_form(
+                session, deadline.form_id, f"{spec.code}/{level.value}", own.dump()
+            )
+        )
         session.add(deadline)
     for gone in stored.values():
         await session.delete(gone)
@@ -359,11 +416,14 @@ async def import_campaign_data(
     Nothing is written if any problem is found; the caller commits.
     """
     spec = validate(CampaignFile, data, source=source)
-    unit, form, starts, ends = await _checked(session, spec, data, source)
+    checked = await _checked(session, spec, data, source)
+    unit, starts, ends = checked.unit, checked.starts, checked.ends
     campaign = await get_campaign(session=session, code=spec.code)
     if campaign is not None:
         await _check_removals(session, campaign, spec, data, source)
-    form_id = await _store_form(session, campaign, spec.code, form.dump())
+    form_id = await _store_form(
+        session, campaign.form_id if campaign else None, spec.code, checked.form.dump()
+    )
     assert unit.id is not None
     if campaign is None:
         campaign = Campaign(
@@ -381,7 +441,7 @@ async def import_campaign_data(
     campaign.quiet_hours, campaign.reminders = spec.quiet_hours, spec.reminders
     session.add(campaign)
     await session.flush()
-    await _store_deadlines(session, campaign, spec)
+    await _store_deadlines(session, campaign, spec, checked)
     await _store_documents(session, campaign, spec)
     return campaign
 

@@ -133,8 +133,8 @@ def test_campaign_list_and_show(env: Path) -> None:
     data = as_json("campaign", "show", "dh14")
     assert isinstance(data, dict)
     assert data["deadlines"] == [
-        {"level": "cell", "weekday": 2, "time": "17:00"},
-        {"level": "ward", "weekday": 3, "time": "11:30"},
+        {"level": "cell", "weekday": 2, "time": "17:00", "final_due": None, "own_form": False},
+        {"level": "ward", "weekday": 3, "time": "11:30", "final_due": None, "own_form": False},
     ]
     assert [d["code"] for d in data["documents"]] == ["bctt", "bctk", "dieule"]
     assert len(data["form"]) == 9 and data["form"][8]["optional"] is True
@@ -306,6 +306,15 @@ def test_templates_import_as_printed(
     ok("campaign", "import", str(campaign))
     (row,) = as_json("campaign", "list")
     assert row["unit"] in {u["code"] for u in as_json("org", "list")}
+    levels = {d["level"]: d for d in as_json("campaign", "show", row["code"])["deadlines"]}
+    assert levels["ward"]["final_due"] == "2026-03-05T17:00:00+07:00"
+    # The ward's own questions, commented out in the template, import once uncommented.
+    text = campaign.read_text("utf-8")
+    text = text.replace("    # form:", "    form:").replace("    #   - {key", "      - {key")
+    campaign.write_text(text, "utf-8")
+    ok("campaign", "import", str(campaign))
+    levels = {d["level"]: d for d in as_json("campaign", "show", row["code"])["deadlines"]}
+    assert levels["ward"]["own_form"] is True
 
 
 def test_the_cli_speaks_vietnamese_by_default_and_english_when_asked(

@@ -170,3 +170,96 @@ def test_reminders_of_a_short_last_week_wait_for_it_to_open() -> None:
     found = sweeps(short, at("2025-12-29 00:00"), at("2025-12-31 19:00"))
     last = [s for s in found if s.deadline_at == at("2025-12-31 18:00")]
     assert [s.kind for s in last] == [SweepKind.ESCALATION]  # both reminders would be early
+
+
+# --- every level, and the final report --------------------------------------------------------
+
+
+LAST_WEEK = at("2025-12-31 17:00")
+
+
+def chain_rules(final_due: datetime = LAST_WEEK) -> CampaignRules:
+    """Cells by Wednesday 17:00, the ward by Thursday 11:30 with a final report."""
+    cells = rules()
+    return replace(
+        cells,
+        deadlines={**cells.deadlines, "ward": WeeklyRule.parse(3, "11:30", "Asia/Ho_Chi_Minh")},
+        finals={"ward": final_due},
+    )
+
+
+def test_a_ward_has_reminders_and_an_escalation_of_its_own_week() -> None:
+    found = sweeps(chain_rules(), at("2025-11-12 00:00"), at("2025-11-13 12:00"))
+    ward = [(s.kind.value, s.label, s.fire_at) for s in found if s.level == "ward"]
+    assert ward == [
+        ("reminder", "24h", at("2025-11-12 11:30")),
+        ("reminder", "2h", at("2025-11-13 09:30")),
+        ("escalation", "", at("2025-11-13 11:31")),
+    ]
+
+
+def test_a_final_due_on_a_weekly_deadline_has_sweeps_and_keys_of_its_own() -> None:
+    # The final report is due with the last week: the same moment, two reports.
+    found = sweeps(chain_rules(), at("2025-12-30 00:00"), at("2026-01-01 00:00"))
+    ward = [s for s in found if s.level == "ward" and s.deadline_at == at("2025-12-31 17:00")]
+    kinds = sorted((s.kind.value, s.label) for s in ward)
+    assert kinds == [
+        ("escalation", ""),
+        ("final_escalation", ""),
+        ("final_reminder", "24h"),
+        ("final_reminder", "2h"),
+        ("reminder", "24h"),
+        ("reminder", "2h"),
+    ]
+    assert len({s.key for s in ward}) == len(ward)
+    run, dropped = due(found, at("2025-12-31 15:05"), done=set())
+    assert sorted((s.kind.value, s.label) for s in run if s.level == "ward") == [
+        ("final_reminder", "2h"),
+        ("reminder", "2h"),
+    ]  # each report's latest missed reminder, not one instead of the other
+    assert {s.label for s in dropped if s.level == "ward"} == {"24h"}
+
+
+@given(
+    due_after=st.integers(min_value=0, max_value=7 * 24 * 60),
+    now_after=st.integers(min_value=-10 * 24 * 60, max_value=10 * 24 * 60),
+)
+def test_final_reminders_never_before_due_less_offset_nor_after_the_due(
+    due_after: int, now_after: int
+) -> None:
+    final_due = at("2025-12-31 17:00") + timedelta(minutes=due_after)
+    chained = chain_rules(final_due)
+    now = final_due + timedelta(minutes=now_after)
+    planned = [
+        s
+        for s in sweeps(chained, now - timedelta(days=8), now)
+        if s.kind is SweepKind.FINAL_REMINDER
+    ]
+    run, _ = due(planned, now, done=set())
+    for sweep in run:
+        offset = parse_offsets(sweep.label)[0]
+        assert sweep.fire_at <= now < final_due
+        # Exactly due less its offset, moved out of quiet hours as a weekly one would be.
+        assert sweep.fire_at == reminder_time(final_due, offset, chained)
+        assert not QUIET.contains(sweep.fire_at, HCM)
+    assert len(run) <= 1  # of several missed, only the latest
+    if now >= final_due:
+        assert run == []
+
+
+def test_without_quiet_hours_a_final_reminder_is_exactly_due_less_its_offset() -> None:
+    loud = replace(chain_rules(at("2026-01-05 17:00")), quiet=None)
+    found = sweeps(loud, at("2026-01-01 00:00"), at("2026-01-06 00:00"))
+    finals = [(s.kind.value, s.label, s.fire_at) for s in found if s.level == "ward"]
+    assert finals == [
+        ("final_reminder", "24h", at("2026-01-04 17:00")),
+        ("final_reminder", "2h", at("2026-01-05 15:00")),
+        ("final_escalation", "", at("2026-01-05 17:01")),
+    ]
+    assert due(found, at("2026-01-04 16:59"), done=set())[0] == []
+
+
+def test_a_level_without_final_report_has_no_final_sweeps() -> None:
+    plain = replace(chain_rules(), finals={})
+    found = sweeps(plain, at("2025-10-15 00:00"), at("2026-01-10 00:00"))
+    assert not [s for s in found if s.kind.value.startswith("final_")]

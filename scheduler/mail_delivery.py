@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import mimetypes
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -136,11 +137,21 @@ def build_message(mail: Mail, smtp: SmtpSettings) -> EmailMessage:
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _, subtype = kind.partition("/")
         message.add_attachment(mail.attachment, maintype=maintype, subtype=subtype, filename=name)
+        # Not random: every try of one e-mail is byte for byte the same message. ("=_" cannot
+        # occur in base64 or quoted-printable text.)
+        digest = hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
+        message.set_boundary(f"=_{digest}")
     return message
+
+
+class InvalidRecipient(ValueError):
+    """The queued address is not an e-mail address: no server would take it."""
 
 
 async def send_mail(mail: Mail, smtp: SmtpSettings) -> None:
     """One SMTP session that sends ``mail``; raises what aiosmtplib raises."""
+    if not _is_address(mail.to_address):
+        raise InvalidRecipient(f"not an e-mail address: {mail.to_address[:100]!r}")
     await aiosmtplib.send(
         build_message(mail, smtp),
         sender=smtp.sender_address,
@@ -158,6 +169,8 @@ async def send_mail(mail: Mail, smtp: SmtpSettings) -> None:
 def refused_for_good(error: Exception) -> str | None:
     """The server's reason if ``error`` means this message will never go (a 5xx about it);
     None if a later try may succeed (network, 4xx, the server or our login at fault)."""
+    if isinstance(error, InvalidRecipient):
+        return str(error)
     if isinstance(error, aiosmtplib.SMTPRecipientsRefused):
         answers = error.recipients
         if answers and all(_permanent(answer.code) for answer in answers):

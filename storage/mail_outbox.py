@@ -104,7 +104,10 @@ async def claim_due(
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
+        # In a materialized CTE: a locking sub-select inside IN may be run again as the
+        # UPDATE goes, and then skips the rows just locked and picks more than ``limit``.
+        picked = pick.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
+        pick = select(picked.c.id)
     result = await session.execute(
         update(MailOutbox)
         # The outer condition again: PostgreSQL re-checks it on a row another sender changed.

@@ -3,7 +3,9 @@
 It runs in the test's own event loop on a port the system picks, so a test needs no thread and
 no guessed port. ``answers`` scripts what the next DATA commands get ("451 …", "550 …"); once
 they are used up every message is accepted. ``refused`` maps a recipient to the answer to its
-RCPT command. Every message offered is kept in ``offered`` (as bytes), the accepted ones in
+RCPT command. ``together`` holds the first messages until that many are being given at
+once (two sender processes proven to overlap); one left alone too long gets a 451. Every
+message offered is kept in ``offered`` (as bytes), the accepted ones in
 ``accepted``, and ``arrived`` fires at each acceptance.
 """
 
@@ -20,6 +22,8 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 HOST = "127.0.0.1"
+# A bound, not a timing: far above what two processes take to reach the server.
+GATE_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class Mailbox:
     refused: dict[str, str] = field(default_factory=dict)
     # Accept the message, then drop the connection before answering: the answer is lost.
     lose_answers: int = 0
+    together: int = 0
+    met: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
     offered: list[Delivered] = field(default_factory=list)
     accepted: list[Delivered] = field(default_factory=list)
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
@@ -58,6 +65,14 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.together:
+            self.waiting += 1
+            if self.waiting >= self.together:
+                self.met.set()
+            try:
+                await asyncio.wait_for(self.met.wait(), GATE_TIMEOUT)
+            except TimeoutError:
+                return "451 4.4.5 No other sender came"
         content = envelope.original_content or b""
         delivered = Delivered(str(envelope.mail_from), list(envelope.rcpt_tos), content)
         self.offered.append(delivered)

@@ -5,11 +5,13 @@ after a 4xx or a dead server with the same Message-ID; failed for good on a 5xx.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -24,7 +26,8 @@ from scheduler.mail_delivery import MailDelivery, SmtpSettings, drain_mail
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.mail_outbox import backoff, queue_mail
 from storage.models import MailOutbox, MailStatus
-from tests.fakes.smtp import HOST, SmtpServer, smtp_server
+from tests.fakes.smtp import HOST, Mailbox, SmtpServer, smtp_server
+from tests.integration.mail_worker import spawn
 
 SENDER = "Đảng ủy phường Ngọc Hà <bao-cao@ngocha.example.vn>"
 CITY = "btgdv@hanoi.example.vn"
@@ -316,3 +319,41 @@ def test_with_smtp_the_sender_never_logs_the_password(
     assert built.smtp.port == 2525 and built.smtp.start_tls is False
     assert "s3cr" not in caplog.text and "s3cr" not in repr(built.smtp)
     assert "s3cr" not in repr(mail) and "s3cr" not in str(Settings(mail=mail))
+
+
+async def test_two_sender_processes_deliver_each_mail_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    total = 24
+    engine = create_engine(database_url)
+    try:
+        sessions = create_session_factory(engine)
+        clock = FrozenClock(datetime.now(UTC))
+        for n in range(total):
+            await queue(sessions, clock, key=f"report:{n}", to=f"office{n}@example.vn")
+    finally:
+        await engine.dispose()
+    # The server holds the first message until the other process brings one too.
+    mailbox = Mailbox(together=2)
+    log = tmp_path / "workers.log"
+    async with (
+        smtp_server(mailbox) as server,
+        spawn(database_url, server.port, log) as first,
+        spawn(database_url, server.port, log) as second,
+    ):
+        codes = await asyncio.wait_for(asyncio.gather(first.wait(), second.wait()), 120)
+    assert codes == [0, 0], log.read_text()
+    assert mailbox.met.is_set()
+
+    tallies = [json.loads(line) for line in log.read_text().splitlines() if '"sent"' in line]
+    assert sorted(t["sent"] > 0 for t in tallies) == [True, True], log.read_text()
+    assert sum(t["sent"] for t in tallies) == total
+    recipients = sorted(r for d in mailbox.accepted for r in d.rcpt_tos)
+    assert recipients == sorted(f"office{n}@example.vn" for n in range(total))
+    assert len({m["Message-ID"] for m in mailbox.messages()}) == total
+    engine = create_engine(database_url)
+    try:
+        found = await rows(create_session_factory(engine))
+    finally:
+        await engine.dispose()
+    assert all(r.status == MailStatus.SENT and r.attempts == 1 for r in found)

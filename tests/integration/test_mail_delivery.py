@@ -18,16 +18,18 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.app import Runtime
+from bot.app import Runtime, build_dispatcher
 from bot.config import MailSettings, Settings
-from bot.runner import build_mail
+from bot.runner import build_mail, build_scheduler
 from scheduler.clock import FrozenClock
 from scheduler.mail_delivery import MailDelivery, SmtpSettings, drain_mail
+from scheduler.oversight import Outreach
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.mail_outbox import backoff, queue_mail
 from storage.models import MailOutbox, MailStatus
 from tests.fakes.smtp import HOST, Mailbox, SmtpServer, smtp_server
 from tests.integration.mail_worker import spawn
+from tests.seed import TEST_SECRET
 
 SENDER = "Đảng ủy phường Ngọc Hà <bao-cao@ngocha.example.vn>"
 CITY = "btgdv@hanoi.example.vn"
@@ -357,3 +359,27 @@ async def test_two_sender_processes_deliver_each_mail_once(
     finally:
         await engine.dispose()
     assert all(r.status == MailStatus.SENT and r.attempts == 1 for r in found)
+
+
+async def test_the_scheduler_runs_the_mail_loop_and_a_signing_rings_it(
+    database_url: str, clock: FrozenClock, server: SmtpServer
+) -> None:
+    """As ``gopy run`` and ``gopy scheduler`` assemble it; the idle poll (a minute) is far
+    longer than the wait here, so only the bell can bring the e-mail in time."""
+    mail = MailSettings(smtp_url=SecretStr(f"smtp://{HOST}:{server.port}"), sender=SENDER)
+    settings = Settings(database_url=database_url, secret_key=SecretStr(TEST_SECRET), mail=mail)
+    runtime = Runtime.create(settings, clock)
+    dp = build_dispatcher(runtime)
+    service = build_scheduler(runtime, dp, {})
+    assert service.mail is not None
+    try:
+        await service.start()
+        await queue(runtime.sessions, clock)
+        outreach: Outreach = dp["outreach"]
+        outreach.wake_mail()
+        await asyncio.wait_for(server.mailbox.arrived.wait(), WAIT)
+    finally:
+        await service.stop()
+        await dp.storage.close()
+        await runtime.close()
+    assert len(server.mailbox.accepted) == 1 and service.mail.tally.sent == 1

@@ -133,7 +133,7 @@ def build_message(mail: Mail, smtp: SmtpSettings) -> EmailMessage:
     # Quoted-printable: readable, and 7-bit safe for a server without 8BITMIME.
     message.set_content(mail.body, cte="quoted-printable")
     if mail.attachment is not None:
-        name = mail.attachment_name or "attachment"
+        name = attachment_name(mail.attachment_name)
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         maintype, _, subtype = kind.partition("/")
         message.add_attachment(mail.attachment, maintype=maintype, subtype=subtype, filename=name)
@@ -142,6 +142,15 @@ def build_message(mail: Mail, smtp: SmtpSettings) -> EmailMessage:
         digest = hashlib.sha256(mail.message_id.encode()).hexdigest()[:32]
         message.set_boundary(f"=_{digest}")
     return message
+
+
+def attachment_name(name: str | None) -> str:
+    """The file name as the recipient's mail program will save it: no folders, no control
+    characters, never empty."""
+    cleaned = "".join("-" if c in "/\\" else c for c in (name or "") if c.isprintable()).strip(
+        " ."
+    )
+    return cleaned or "attachment"
 
 
 class InvalidRecipient(ValueError):

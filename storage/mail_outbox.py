@@ -10,6 +10,7 @@ That is at-least-once, with a duplicate possible only in that lost-answer window
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -27,6 +28,7 @@ from storage.models import MailOutbox, MailStatus
 BACKOFF_FIRST = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=1)
 ERROR_LENGTH = 255
+KEY_LENGTH = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,16 @@ class Mail:
     message_id: str
     created_at: datetime
     attempts: int  # this one included
+
+
+def report_mail_key(*, revision_id: int, to: str) -> str:
+    """The key of the e-mail that carries one signed revision to one address: signing again
+    (or twice at once) queues nothing new; a new revision is a new e-mail."""
+    address = to.strip().lower()
+    key = f"report:{revision_id}:{address}"
+    if len(key) <= KEY_LENGTH:
+        return key
+    return f"report:{revision_id}:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 async def queue_mail(

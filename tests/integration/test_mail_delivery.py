@@ -344,7 +344,7 @@ async def test_two_sender_processes_deliver_each_mail_once(
         spawn(database_url, server.port, log) as second,
     ):
         codes = await asyncio.wait_for(asyncio.gather(first.wait(), second.wait()), 120)
-    assert codes == [0, 0], log.read_text()
+    assert list(codes) == [0, 0], log.read_text()
     assert mailbox.met.is_set()
 
     tallies = [json.loads(line) for line in log.read_text().splitlines() if '"sent"' in line]

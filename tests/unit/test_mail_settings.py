@@ -14,7 +14,8 @@ from pydantic import SecretStr, ValidationError
 from bot.config import MailSettings, Settings
 from bot.i18n import build_i18n
 from bot.report_mail import report_mail
-from scheduler.mail_delivery import parse_smtp_url, sender_address
+from scheduler.mail_delivery import attachment_name, parse_smtp_url, sender_address
+from storage.mail_outbox import report_mail_key
 
 SENDER = "Đảng ủy phường Ngọc Hà <bao-cao@ngocha.example.vn>"
 
@@ -168,3 +169,26 @@ def test_a_subject_stays_on_one_line() -> None:
             signer="Lan",
         )
     assert subject == "Báo cáo tuần 3 – Đảng ủy phường Ngọc Hà"
+
+
+@given(st.one_of(st.none(), st.text(max_size=80)))
+def test_an_attachment_name_is_always_a_plain_file_name(name: str | None) -> None:
+    cleaned = attachment_name(name)
+    assert cleaned and cleaned.isprintable() and not {"/", "\\"} & set(cleaned)
+    assert cleaned == cleaned.strip(" .") or cleaned == "attachment"
+
+
+def test_a_good_attachment_name_is_kept() -> None:
+    name = "Báo cáo tuần 3 – Phường Ngọc Hà (bản ký).docx"
+    assert attachment_name(name) == name
+    assert attachment_name("báo cáo/tuần 3\n.docx") == "báo cáo-tuần 3.docx"
+
+
+def test_one_mail_key_per_revision_and_address() -> None:
+    assert report_mail_key(revision_id=7, to=" BTGDV@Hanoi.example.vn ") == (
+        "report:7:btgdv@hanoi.example.vn"
+    )
+    long = "a" * 150 + "@example.vn"
+    key = report_mail_key(revision_id=7, to=long)
+    assert len(key) <= 160 and key != report_mail_key(revision_id=7, to="b" + long)
+    assert key == report_mail_key(revision_id=7, to=long.upper())

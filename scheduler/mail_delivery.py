@@ -226,13 +226,15 @@ async def drain_mail(
     clock: Clock,
     write_lock: asyncio.Lock | None = None,
     tally: MailTally | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> int:
     """Send every e-mail that may go now, one at a time; returns how many were sent.
 
-    ``write_lock`` is the process's SQLite writer lock (None on PostgreSQL)."""
+    ``write_lock`` is the process's SQLite writer lock (None on PostgreSQL); ``stopping`` is
+    asked before each e-mail (the one on its way is finished)."""
     tally = tally if tally is not None else MailTally()
     sent = 0
-    while True:
+    while not stopping():
         now = clock.now()
         async with _locked(write_lock), sessions() as session:
             claimed = await claim_due(
@@ -254,6 +256,7 @@ async def drain_mail(
         async with _locked(write_lock), sessions() as session:
             await record(session)
             await session.commit()
+    return sent
 
 
 Outcome = Callable[[AsyncSession], Awaitable[object]]
@@ -325,6 +328,7 @@ class MailDelivery:
                     clock=self.clock,
                     write_lock=self.write_lock,
                     tally=self.tally,
+                    stopping=lambda: self._stopping,
                 )
                 async with self.sessions() as session:
                     due = await next_due(session=session, now=self.clock.now())

@@ -383,3 +383,22 @@ async def test_the_scheduler_runs_the_mail_loop_and_a_signing_rings_it(
         await dp.storage.close()
         await runtime.close()
     assert len(server.mailbox.accepted) == 1 and service.mail.tally.sent == 1
+
+
+async def test_a_stop_finishes_the_mail_on_its_way_and_claims_no_other(
+    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+) -> None:
+    for n in range(3):
+        await queue(sessions, clock, key=f"report:{n}")
+    sent = await drain_mail(
+        sessions=sessions,
+        smtp=settings_for(server),
+        clock=clock,
+        stopping=lambda: bool(server.mailbox.accepted),
+    )
+    assert sent == 1 and len(server.mailbox.accepted) == 1
+    assert [(r.status, r.attempts) for r in await rows(sessions)] == [
+        (MailStatus.SENT, 1),
+        (MailStatus.PENDING, 0),
+        (MailStatus.PENDING, 0),
+    ]

@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import logging
 import mimetypes
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -210,13 +210,8 @@ class MailTally:
     failed: int = 0
 
 
-@contextlib.asynccontextmanager
-async def _locked(lock: asyncio.Lock | None) -> AsyncIterator[None]:
-    if lock is None:
-        yield
-        return
-    async with lock:
-        yield
+def _locked(lock: asyncio.Lock | None) -> contextlib.AbstractAsyncContextManager[object]:
+    return lock if lock is not None else contextlib.nullcontext()
 
 
 async def drain_mail(

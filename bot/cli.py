@@ -47,6 +47,10 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(invite_app, name="invite")
 comments_app = typer.Typer(help=N_("Citizens' comments."), no_args_is_help=True)
 app.add_typer(comments_app, name="comments")
+mail_app = typer.Typer(
+    help=N_("E-mails of signed reports to the office above."), no_args_is_help=True
+)
+app.add_typer(mail_app, name="mail")
 
 
 @app.command(
@@ -278,6 +282,27 @@ def outbox() -> None:
     from bot.commands_scheduler import print_outbox
 
     asyncio.run(print_outbox(_settings()))
+
+
+@mail_app.command("list", help=N_("The latest e-mails: state, tries, when sent or why not."))
+def mail_list(
+    limit: Annotated[int, typer.Option(min=1, help=N_("How many, newest first"))] = 30,
+) -> None:
+    from bot.commands_mail import print_mails
+
+    asyncio.run(print_mails(_settings(), limit=limit))
+
+
+@mail_app.command("retry", help=N_("Send a failed e-mail again, with its Message-ID."))
+def mail_retry(
+    number: Annotated[int, typer.Argument(help=N_("Its number in gopy mail list"))],
+) -> None:
+    from bot.commands_mail import retry
+
+    try:
+        typer.echo(asyncio.run(retry(number)))
+    except ValueError as error:
+        raise _fail(str(error)) from None
 
 
 @app.command(help=N_("Print the deep link of a QR code, and write the code and an A5 poster."))

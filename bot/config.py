@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.keys import ServerKey, server_key
+
+if TYPE_CHECKING:
+    from scheduler.mail_delivery import SmtpSettings
 
 PUBLIC_BOT_API = "https://api.telegram.org"
 ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
@@ -114,6 +118,58 @@ class CommentSettings(BaseSettings):
     media_dir: Path | None = None
 
 
+class MailSettings(BaseSettings):
+    """E-mail of signed reports to the office above: the SMTP server and the sender.
+
+    ``GOPY_SMTP_URL`` is ``smtp://user:password@host:587?starttls=true`` (``smtps://`` for TLS
+    from the start); ``GOPY_MAIL_FROM`` the sender, a display name allowed. Unset, e-mails
+    wait in the outbox.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="GOPY_MAIL_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        # The URL holds the password: a bad value must not be echoed in the error.
+        hide_input_in_errors=True,
+    )
+
+    smtp_url: SecretStr | None = Field(default=None, validation_alias="GOPY_SMTP_URL")
+    sender: str | None = Field(default=None, validation_alias="GOPY_MAIL_FROM")
+    max_attempts: int = Field(default=8, ge=1, le=100)
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _server(self) -> MailSettings:
+        if self.smtp_url is not None:
+            if not self.sender:
+                raise ValueError("GOPY_SMTP_URL is set: set GOPY_MAIL_FROM, the sender, too")
+            self.smtp()
+        elif self.sender:
+            from scheduler.mail_delivery import sender_address
+
+            sender_address(self.sender)
+        return self
+
+    def smtp(self) -> SmtpSettings | None:
+        """The server to send through, or None when e-mail is not configured."""
+        from scheduler.mail_delivery import parse_smtp_url
+
+        if self.smtp_url is None or not self.sender:
+            return None
+        timeout = self.timeout_seconds
+        return parse_smtp_url(
+            self.smtp_url.get_secret_value(),
+            sender=self.sender,
+            timeout=timeout,
+            max_attempts=self.max_attempts,
+            # A send takes at most a few timeouts (connect, each command, the data).
+            lease=timedelta(seconds=max(10 * timeout, 300)),
+        )
+
+
 class Settings(BaseSettings):
     model_config = _config("GOPY_")
 
@@ -133,6 +189,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     outbox: OutboxSettings = Field(default_factory=OutboxSettings)
     comments: CommentSettings = Field(default_factory=CommentSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
 
     def server_key(self) -> ServerKey:
         configured = self.secret_key.get_secret_value() if self.secret_key else None

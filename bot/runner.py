@@ -25,6 +25,7 @@ from bot.web.app import build_web_app
 from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
 from scheduler.delivery import Delivery
+from scheduler.mail_delivery import MailDelivery
 from scheduler.oversight import Outreach
 from scheduler.service import SchedulerService, Sweeper
 from storage.migrate import upgrade
@@ -73,7 +74,24 @@ def build_scheduler(runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]) -> S
         defaults=outreach.defaults,
         write_lock=runtime.write_lock,
     )
-    return SchedulerService(sweeper, delivery)
+    mail = build_mail(runtime)
+    if mail is not None:
+        outreach.wake_mail = mail.wake
+    return SchedulerService(sweeper, delivery, mail)
+
+
+def build_mail(runtime: Runtime) -> MailDelivery | None:
+    """The e-mail sender, when SMTP is configured; else signed reports' e-mails wait."""
+    smtp = runtime.settings.mail.smtp()
+    if smtp is None:
+        log.warning(
+            "mail: GOPY_SMTP_URL is not set; e-mails of signed reports stay queued until it is"
+        )
+        return None
+    log.info("mail: sending through %s:%d as %s", smtp.host, smtp.port, smtp.sender_address)
+    return MailDelivery(
+        sessions=runtime.sessions, smtp=smtp, clock=runtime.clock, write_lock=runtime.write_lock
+    )
 
 
 @asynccontextmanager

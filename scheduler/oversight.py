@@ -29,12 +29,14 @@ from storage.units import is_within, levels_below
 
 @dataclass(slots=True)
 class Outreach:
-    """What handlers need to queue messages: the words, the rules, and a bell for the
-    delivery loop (rung when something was queued; the runner connects it)."""
+    """What handlers need to queue messages: the words, the rules, and a bell for each
+    delivery loop (rung when something was queued; the runner connects them)."""
 
     render: Renderer
     defaults: Defaults
     wake: Callable[[], None] = field(default=lambda: None)
+    # Rung after an e-mail was queued (storage.mail_outbox.queue_mail) and committed.
+    wake_mail: Callable[[], None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True, slots=True)

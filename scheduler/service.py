@@ -21,6 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.clock import Clock
 from scheduler.delivery import Delivery
+from scheduler.mail_delivery import MailDelivery
 from scheduler.notices import Renderer
 from scheduler.plan import CampaignRules, Sweep, due, sweeps
 from scheduler.sweeps import Defaults, letters_for, rules_of, unfiled_for
@@ -134,11 +135,15 @@ class Sweeper:
 
 
 class SchedulerService:
-    """APScheduler (3.x) in the bot's event loop, and the delivery loop beside it."""
+    """APScheduler (3.x) in the bot's event loop, and the delivery loops beside it: chat
+    messages, and e-mails when SMTP is configured."""
 
-    def __init__(self, sweeper: Sweeper, delivery: Delivery | None) -> None:
+    def __init__(
+        self, sweeper: Sweeper, delivery: Delivery | None, mail: MailDelivery | None = None
+    ) -> None:
         self.sweeper = sweeper
         self.delivery = delivery
+        self.mail = mail
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
@@ -150,6 +155,7 @@ class SchedulerService:
             },
         )
         self._delivery_task: asyncio.Task[None] | None = None
+        self._mail_task: asyncio.Task[None] | None = None
         # APScheduler does not cancel a running coroutine job on shutdown; stop() does.
         self._running: set[asyncio.Task[object]] = set()
         self._stopped = False
@@ -164,6 +170,8 @@ class SchedulerService:
         await self.sync()
         if self.delivery is not None:
             self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox")
+        if self.mail is not None:
+            self._mail_task = asyncio.create_task(self.mail.run(), name="mail")
 
     async def stop(self) -> None:
         """Let running jobs and the messages on their way finish (for ``STOP_GRACE`` at most),
@@ -173,9 +181,13 @@ class SchedulerService:
             self.scheduler.shutdown(wait=False)
         if self.delivery is not None:
             self.delivery.stop()
+        if self.mail is not None:
+            self.mail.stop()
         tasks: list[asyncio.Task[object]] = [*self._running]
         if self._delivery_task is not None:
             tasks.append(self._delivery_task)
+        if self._mail_task is not None:
+            tasks.append(self._mail_task)
         if not tasks:
             return
         _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE.total_seconds())

@@ -66,11 +66,6 @@ class DemoData:
     def official_invite(self) -> str:
         return self.wards[0].official_invite
 
-    @property
-    def secretary_invites(self) -> list[tuple[Unit, str]]:
-        """Every cell's invite, ward by ward."""
-        return [pair for ward in self.wards for pair in ward.secretary_invites]
-
     def invitations(self) -> list[tuple[Unit, list[Invitation]]]:
         """The invites grouped by the unit they belong under, from the top: the city and its
         official, then each ward with its official first and its cells after."""

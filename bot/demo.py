@@ -3,15 +3,17 @@ city's dh14 campaign and fresh invites for every cell, every ward official and a
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib.resources import as_file, files
 from importlib.resources.abc import Traversable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.importers.campaign import DEFAULT_TIMEZONE, import_campaign_data
+from bot.importers.campaign import DEFAULT_TIMEZONE, import_campaign_data, parse_moment
 from bot.importers.org import import_org
 from bot.importers.yaml_lines import load_yaml
 from storage.invites import create_invites
@@ -89,6 +91,18 @@ async def _invite(
     return codes[0]
 
 
+def _move_final_dues(data: Mapping[str, Any], file_ends: datetime, ends: datetime) -> None:
+    """Each level's final report stays as many days after the campaign's end as the file says,
+    at the file's time of day, when the demo moves the end to sixty days from now."""
+    deadlines = data.get("deadlines")
+    for rule in deadlines.values() if isinstance(deadlines, Mapping) else ():
+        final = rule.get("final_report") if isinstance(rule, MutableMapping) else None
+        if isinstance(final, MutableMapping) and "due" in final:
+            due = parse_moment(final["due"])
+            day = ends.date() + (due.date() - file_ends.date())
+            final["due"] = datetime.combine(day, due.time(), tzinfo=ends.tzinfo)
+
+
 async def load_demo(
     *, session: AsyncSession, key: ServerKey, now: datetime, ttl: timedelta
 ) -> DemoData:
@@ -106,8 +120,10 @@ async def load_demo(
         data = load_yaml(campaign_file)
     zone = ZoneInfo(str(data.get("timezone") or DEFAULT_TIMEZONE))
     first_day = (now.astimezone(zone) - timedelta(days=21)).date()
+    ends = now + timedelta(days=60)
+    _move_final_dues(data, parse_moment(data["ends"]), ends.astimezone(zone))
     data["starts"] = datetime.combine(first_day, time(), tzinfo=zone)
-    data["ends"] = now + timedelta(days=60)
+    data["ends"] = ends
     campaign = await import_campaign_data(session=session, data=data, source=CAMPAIGN_FILE.name)
 
     # ``org.units`` is in file order, so the wards and cells come out as the file lists them.

@@ -150,3 +150,21 @@ async def test_demo_loads_twice(session: AsyncSession) -> None:
     assert second.campaign.ends_at == later + timedelta(days=60)
     docs = await documents_of(session=session, campaign=second.campaign)
     assert len(docs) >= 3
+
+
+async def test_wards_and_the_city_file_final_reports_after_the_end(session: AsyncSession) -> None:
+    """The final reports move with the campaign: the wards' three days after its end at 11:30,
+    the city's the day after at 17:00 (as the file has them after 10/11/2025 17:00)."""
+    demo = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
+    zone = ZoneInfo("Asia/Ho_Chi_Minh")
+    end = demo.campaign.ends_at.astimezone(zone)
+    dues = {
+        d.level: d.final_due for d in await deadlines_of(session=session, campaign=demo.campaign)
+    }
+    assert dues[UnitLevel.CELL] is None
+    ward, city = dues[UnitLevel.WARD], dues[UnitLevel.CITY]
+    assert ward is not None and city is not None
+    ward, city = ward.astimezone(zone), city.astimezone(zone)
+    assert (ward.date() - end.date()).days == 3 and (ward.hour, ward.minute) == (11, 30)
+    assert (city.date() - end.date()).days == 4 and (city.hour, city.minute) == (17, 0)
+    assert end <= ward < city <= end + timedelta(days=7)

@@ -168,3 +168,39 @@ async def test_wards_and_the_city_file_final_reports_after_the_end(session: Asyn
     assert (ward.date() - end.date()).days == 3 and (ward.hour, ward.minute) == (11, 30)
     assert (city.date() - end.date()).days == 4 and (city.hour, city.minute) == (17, 0)
     assert end <= ward < city <= end + timedelta(days=7)
+
+
+async def test_ngocha_and_the_city_write_their_own_letters(session: AsyncSession) -> None:
+    """The seeds' letterheads: «ĐẢNG ỦY PHƯỜNG NGỌC HÀ … -BC/ĐU», «THÀNH ỦY HÀ NỘI / BAN TUYÊN
+    GIÁO VÀ DÂN VẬN … -BC/BTGDVTU»; both wards send their reports to the board's office."""
+    demo = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
+    await session.commit()
+    ngocha, giangvo = (w.unit for w in demo.wards)
+    assert ngocha.letterhead is not None and demo.city.letterhead is not None
+    assert (ngocha.letterhead["issuer"], ngocha.letterhead["sign"]) == (
+        "Đảng ủy phường Ngọc Hà",
+        "ĐU",
+    )
+    assert ngocha.letterhead["signer"] == {
+        "mode": "T/M",
+        "body": "Ban Thường vụ",
+        "title": "Phó Bí thư",
+    }
+    city = demo.city.letterhead
+    assert (city["parent"], city["issuer"], city["sign"], city["place"]) == (
+        "Thành ủy Hà Nội",
+        "Ban Tuyên giáo và Dân vận",
+        "BTGDVTU",
+        "Hà Nội",
+    )
+    assert city["recipients"][0] == {
+        "name": "Ban Tuyên giáo và Dân vận Trung ương",
+        "purpose": "để báo cáo",
+    }
+    assert city["signer"]["mode"] == "K/T" and "name" not in city["signer"]
+    assert giangvo.letterhead is None  # the defaults
+    assert ngocha.report_email == giangvo.report_email == "phongtt.btgdvtu@example.org"
+    assert demo.city.report_email is None  # the top reports to no one
+
+    again = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
+    assert again.ward.letterhead == ngocha.letterhead

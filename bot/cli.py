@@ -77,11 +77,14 @@ def db_upgrade() -> None:
     typer.echo(_("The database is up to date."))
 
 
-@app.command(help=N_("Load a demo ward with 12 cells and a campaign; print the invite codes."))
+@app.command(
+    help=N_("Load a demo city with two wards, their cells and a campaign; print the invite codes.")
+)
 def demo() -> None:
     from rich.console import Console
 
     from bot.demo import DemoData, load_demo
+    from bot.demo_invites import print_invites
     from scheduler.clock import SystemClock
 
     settings = _settings()
@@ -96,14 +99,8 @@ def demo() -> None:
 
     data = asyncio.run(_with_session(load))
     username = _bot_username(settings)
-    console = Console()
-    console.print(f"[bold]{data.ward.name} — {data.campaign.title}[/bold]")
-    # Plain lines, not a table: a link cut to the terminal's width cannot be copied.
-    rows = [*data.secretary_invites, (data.ward, data.official_invite)]
-    for unit, code in rows:
-        who = _("Ward official") if unit is data.ward else unit.name
-        console.print(f"{who}: [bold]{_pretty(code)}[/bold]", highlight=False)
-        console.print(f"  {_link(username, code)}", soft_wrap=True, highlight=False)
+    link = (lambda code: _link(username, code)) if username else None
+    print_invites(data, link=link, console=Console())
     typer.echo(_("The simulator (make run) already has these users."))
 
 

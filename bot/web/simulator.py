@@ -7,7 +7,7 @@ import json
 import math
 import mimetypes
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Message
 from aiohttp import web
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from bot.channels import updates
@@ -28,11 +29,18 @@ from storage.models import Person, Role, RoleKind, Unit, UnitLevel
 NAMES = (
     "Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Cường", "Phạm Thu Dung", "Hoàng Quốc Duy",
     "Vũ Thị Hà", "Đặng Văn Hải", "Bùi Thị Hạnh", "Đỗ Minh Khoa", "Ngô Thị Lan",
-    "Dương Văn Long", "Lý Thị Mai",
+    "Dương Văn Long", "Lý Thị Mai", "Phan Văn Nam", "Tạ Thị Ngọc", "Cao Minh Phúc",
+    "Lương Thị Quỳnh", "Đinh Văn Tâm", "Hồ Thị Thu", "Kiều Văn Toàn", "Mạc Thị Uyên",
+    "Chu Văn Việt", "Lò Thị Xuân", "Tô Minh Yên", "Quách Thị Yến",
 )  # fmt: skip
+OFFICIAL_NAMES = ("Trịnh Văn Sơn", "Nguyễn Thị Hằng", "Lê Quang Huy", "Phạm Thị Nga")
+# Persona ids are stable (the transcripts are kept by id): cells in import order from 1001,
+# the wards' officials from 2001, the city's official at 2501.
 SECRETARY_BASE = 1001
 OFFICIAL_ID = 2001
+CITY_OFFICIAL_ID = 2501
 CITIZEN_ID = 3001
+CITY_OFFICIAL_NAME = "Hoàng Minh Tuấn"
 MAX_WAIT = 25.0
 
 
@@ -55,6 +63,8 @@ class Persona:
     name: str
     role: str
     unit: Unit | None
+    # The heading the page lists the persona under: the ward (or city) it belongs to.
+    group: str | None = None
 
 
 class Simulator:
@@ -67,29 +77,38 @@ class Simulator:
         self._update_ids = itertools.count(time.time_ns() // 1000)
 
     async def personas(self) -> list[Persona]:
+        """People to play: a secretary per cell, an official per ward, one of the city, and a
+        citizen. The first units in import order only: a real city is too big for a picker.
+
+        Listed from the top as the page groups them: the city's official, then each ward's
+        official and its cells' secretaries."""
         async with self.sessions() as session:
-            cells = (
-                (
-                    await session.execute(
-                        select(Unit)
-                        .where(Unit.level == UnitLevel.CELL)
-                        .order_by(Unit.code)
-                        .limit(12)
-                    )
+            cells = await _first(session, UnitLevel.CELL, len(NAMES))
+            wards = await _first(session, UnitLevel.WARD, len(OFFICIAL_NAMES))
+            city = next(iter(await _first(session, UnitLevel.CITY, 1)), None)
+        found: list[Persona] = []
+        if city is not None:
+            found.append(
+                Persona(
+                    CITY_OFFICIAL_ID, CITY_OFFICIAL_NAME, RoleKind.OFFICIAL.value, city, city.name
                 )
-                .scalars()
-                .all()
             )
-            ward = (
-                await session.execute(
-                    select(Unit).where(Unit.level == UnitLevel.WARD).order_by(Unit.code).limit(1)
-                )
-            ).scalar_one_or_none()
-        found = [
+        secretaries = [
             Persona(SECRETARY_BASE + i, NAMES[i], RoleKind.SECRETARY.value, cell)
             for i, cell in enumerate(cells)
         ]
-        found.append(Persona(OFFICIAL_ID, "Trịnh Văn Sơn", RoleKind.OFFICIAL.value, ward))
+        for i, ward in enumerate(wards):
+            found.append(
+                Persona(
+                    OFFICIAL_ID + i, OFFICIAL_NAMES[i], RoleKind.OFFICIAL.value, ward, ward.name
+                )
+            )
+            found += [
+                replace(s, group=ward.name)
+                for s in secretaries
+                if s.unit is not None and s.unit.parent_id == ward.id
+            ]
+        found += [s for s in secretaries if not _under(s, wards)]
         found.append(Persona(CITIZEN_ID, "Mai Thị Thảo", "citizen", None))
         return found
 
@@ -167,6 +186,17 @@ class Simulator:
         return True
 
 
+def _under(persona: Persona, wards: list[Unit]) -> bool:
+    return persona.unit is not None and any(persona.unit.parent_id == w.id for w in wards)
+
+
+async def _first(session: AsyncSession, level: UnitLevel, count: int) -> list[Unit]:
+    """The first ``count`` units of a level in the order they were imported (the demo's file
+    order: Ngọc Hà's cells before Giảng Võ's, whatever their codes)."""
+    query = select(Unit).where(Unit.level == level).order_by(col(Unit.id)).limit(count)
+    return list((await session.execute(query)).scalars().all())
+
+
 def _error(status: int, text: str) -> web.Response:
     return web.json_response({"error": text}, status=status)
 
@@ -199,6 +229,7 @@ def routes(sim: Simulator) -> list[web.RouteDef]:
                     "name": p.name,
                     "role": p.role,
                     "unit": p.unit.name if p.unit else None,
+                    "group": p.group,
                     "joined": await sim.joined(p),
                 }
             )

@@ -32,15 +32,93 @@ def test_db_upgrade_twice(env: Path) -> None:
         assert result.exit_code == 0, result.output
 
 
+def invite_groups(output: str) -> dict[str, list[tuple[str, str]]]:
+    """``gopy demo``'s invites by the heading of their unit: (whom, code) with its link."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    heading = ""
+    lines = output.splitlines()
+    for line, following in zip(lines, [*lines[1:], ""], strict=True):
+        if line and not line.startswith(" ") and "(" in line:
+            heading = line
+        found = re.fullmatch(r"  (\S.*): ([A-Z0-9]{5}-[A-Z0-9]{5})", line)
+        if found is not None:
+            code = found[2].replace("-", "")
+            assert following == f"    https://t.me/gopy_test_bot?start=i-{code}", line
+            groups.setdefault(heading, []).append((found[1], code))
+    return groups
+
+
 def test_demo_prints_invites_and_invite_prints_more(env: Path) -> None:
     result = runner.invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     links = re.findall(r"https://t\.me/gopy_test_bot\?start=i-([A-Z0-9]+)", result.output)
-    assert len(links) == 13 and all(set(code) <= set(ALPHABET) for code in links)
+    assert len(links) == 22 and all(set(code) <= set(ALPHABET) for code in links)
+    assert len(set(links)) == 22
 
     more = runner.invoke(app, ["invite", "NGOCHA-CB01", "--count", "3", "--replace"])
     assert more.exit_code == 0, more.output
     assert len(re.findall(r"start=i-", more.output)) == 3
+
+
+def test_demo_lists_invites_by_unit_from_the_city_down(env: Path) -> None:
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    title = "Góp ý dự thảo văn kiện Đại hội XIV (dh14): mã mời theo từng đơn vị"
+    assert result.output.startswith(title + "\n\n")
+
+    groups = invite_groups(result.output)
+    assert list(groups) == [
+        "Đảng bộ Thành phố Hà Nội (thành phố, HN)",
+        "Đảng ủy phường Ngọc Hà (phường, NGOCHA)",
+        "Đảng ủy phường Giảng Võ (phường, GIANGVO)",
+    ]
+    city, ngocha, giangvo = groups.values()
+    assert [whom for whom, _ in city] == ["Cán bộ thành phố"]
+    assert [whom for whom, _ in ngocha][:2] == ["Cán bộ phường", "Chi bộ Tổ dân phố số 1"]
+    assert len(ngocha) == 1 + 12 and ngocha[-1][0] == "Chi bộ Trạm Y tế phường Ngọc Hà"
+    assert [whom for whom, _ in giangvo][:2] == ["Cán bộ phường", "Chi bộ Tổ dân phố số 3"]
+    assert len(giangvo) == 1 + 7
+    assert "make run" in result.output.splitlines()[-1]
+
+
+def test_demo_printed_codes_join_as_what_they_say(env: Path) -> None:
+    """Each printed code is an invite for the role and unit it is listed under."""
+    import asyncio
+
+    from sqlmodel import select
+
+    from storage.database import create_engine, create_session_factory
+    from storage.keys import server_key
+    from storage.models import Invite, RoleKind, Unit
+
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    printed = {
+        code: (heading.split("(")[1].split(", ")[1].rstrip(")"), whom)
+        for heading, rows in invite_groups(result.output).items()
+        for whom, code in rows
+    }
+    url = f"sqlite+aiosqlite:///{env / 'cli.db'}"
+    key = server_key(url, None)  # the secret gopy demo generated beside the database
+
+    async def stored() -> dict[str, tuple[str, RoleKind, str]]:
+        engine = create_engine(url)
+        async with create_session_factory(engine)() as session:
+            rows = await session.execute(
+                select(Invite, Unit).join(Unit, Unit.id == Invite.unit_id)  # type: ignore[arg-type]
+            )
+            found = {
+                invite.code_hash: (unit.code, invite.role, unit.name) for invite, unit in rows
+            }
+        await engine.dispose()
+        return {code: found[key.invite_hash(code)] for code in printed}
+
+    for code, (unit_code, role, name) in (asyncio.run(stored())).items():
+        ward_or_city, whom = printed[code]
+        if role is RoleKind.OFFICIAL:
+            assert unit_code == ward_or_city and whom.startswith("Cán bộ"), code
+        else:
+            assert name == whom and unit_code.startswith(ward_or_city + "-"), code
 
 
 def test_invite_for_an_unknown_unit_is_a_clear_error(env: Path) -> None:
@@ -263,8 +341,8 @@ def test_remind_dry_run_lists_every_unit_that_has_not_filed(
 
     assert result.exit_code == 0, result.output
     cells = [line for line in result.output.splitlines() if "Chi bộ" in line]
-    assert len(cells) == 12, result.output
-    assert sum("chưa có bí thư tham gia" in line for line in cells) == 11, result.output
+    assert len(cells) == 19, result.output  # both wards' cells
+    assert sum("chưa có bí thư tham gia" in line for line in cells) == 18, result.output
     (blocked,) = [line for line in cells if "đã chặn bot" in line]
     assert "Đỗ Thị Lan" in blocked
 

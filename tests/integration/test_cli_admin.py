@@ -94,17 +94,21 @@ def test_org_list_as_a_table_a_tree_and_json(env: Path) -> None:
     assert re.search(r"└── NGOCHA-CB12 Chi bộ Trạm Y tế phường Ngọc Hà \(chi bộ\)", tree), tree
     assert tree.index("HN ") < tree.index("NGOCHA ") < tree.index("NGOCHA-CB01")
 
+    assert tree.index("HN ") < tree.index("GIANGVO ") < tree.index("GIANGVO-CB07")
+
     units = as_json("org", "list")
-    assert isinstance(units, list) and len(units) == 14
+    assert isinstance(units, list) and len(units) == 22
     assert units[0] == {
         "code": "HN",
         "name": "Đảng bộ Thành phố Hà Nội",
         "level": "city",
         "parent": None,
-        "place": None,
+        "place": "Hà Nội",
         "depth": 0,
     }
-    assert {u["code"]: u["parent"] for u in units}["NGOCHA-CB07"] == "NGOCHA"
+    parents = {u["code"]: u["parent"] for u in units}
+    assert parents["NGOCHA-CB07"] == "NGOCHA" and parents["GIANGVO-CB07"] == "GIANGVO"
+    assert parents["NGOCHA"] == parents["GIANGVO"] == "HN"
 
 
 def test_empty_lists_say_how_to_fill_them(env: Path) -> None:
@@ -118,12 +122,13 @@ def test_campaign_list_and_show(env: Path) -> None:
     listed = ok("campaign", "list")
     assert "dh14" in listed and "đang diễn ra" in listed
     (row,) = as_json("campaign", "list")
-    assert row["code"] == "dh14" and row["unit"] == "NGOCHA" and row["state"] == "open"
+    assert row["code"] == "dh14" and row["unit"] == "HN" and row["state"] == "open"
     assert row["starts"].endswith("+07:00")
 
     ok("qr", "dh14", "--document", "bctt", "--section", "I", "--out", "q.png")
     shown = ok("campaign", "show", "dh14")
     assert "thứ Tư 17:00" in shown and "thứ Năm 11:30" in shown, "deadlines in local words"
+    assert "thứ Sáu 17:00" in shown
     assert "24h,2h (mặc định)" in shown and "21:00-07:00 (mặc định)" in shown
     assert "Mẫu báo cáo" in shown and "Công tác lãnh đạo, chỉ đạo" in shown
     assert "(không bắt buộc)" in shown, "the optional question says so"
@@ -132,9 +137,17 @@ def test_campaign_list_and_show(env: Path) -> None:
 
     data = as_json("campaign", "show", "dh14")
     assert isinstance(data, dict)
-    assert data["deadlines"] == [
-        {"level": "cell", "weekday": 2, "time": "17:00", "final_due": None, "own_form": False},
-        {"level": "ward", "weekday": 3, "time": "11:30", "final_due": None, "own_form": False},
+    deadlines = data["deadlines"]
+    assert [(d["level"], d["weekday"], d["time"], d["own_form"]) for d in deadlines] == [
+        ("cell", 2, "17:00", False),
+        ("ward", 3, "11:30", False),
+        ("city", 4, "17:00", False),
+    ]
+    # The demo's final reports move with its dates: the wards' due at 11:30, the city's at 17:00.
+    assert [d["final_due"] and d["final_due"][-14:] for d in deadlines] == [
+        None,
+        "T11:30:00+07:00",
+        "T17:00:00+07:00",
     ]
     assert [d["code"] for d in data["documents"]] == ["bctt", "bctk", "dieule"]
     assert len(data["form"]) == 9 and data["form"][8]["optional"] is True
@@ -273,15 +286,15 @@ def test_importers_say_what_they_did(env: Path) -> None:
     data = files("bot") / "data"
     org = env / "org.yaml"
     org.write_text((data / "demo_org.yaml").read_text("utf-8"), "utf-8")
-    assert "Đã tạo 14 đơn vị, cập nhật 0, giữ nguyên 0." in ok("org", "import", str(org))
-    assert "Đã tạo 0 đơn vị, cập nhật 0, giữ nguyên 14." in ok("org", "import", str(org))
+    assert "Đã tạo 22 đơn vị, cập nhật 0, giữ nguyên 0." in ok("org", "import", str(org))
+    assert "Đã tạo 0 đơn vị, cập nhật 0, giữ nguyên 22." in ok("org", "import", str(org))
 
     campaign = env / "campaign.yaml"
     text = (data / "demo_campaign.yaml").read_text("utf-8")
     campaign.write_text(text, "utf-8")
     created = ok("campaign", "import", str(campaign))
     assert (
-        "Đã tạo đợt dh14 — Góp ý dự thảo văn kiện Đại hội XIV: 2 hạn báo cáo hằng tuần" in created
+        "Đã tạo đợt dh14 — Góp ý dự thảo văn kiện Đại hội XIV: 3 hạn báo cáo hằng tuần" in created
     )
     assert "3 văn kiện, 10 phần." in created
 
@@ -328,7 +341,7 @@ def test_the_cli_speaks_vietnamese_by_default_and_english_when_asked(
 
     monkeypatch.setenv("GOPY_LOCALE", "en")
     en_help = ok("--help")
-    assert "Load a demo ward with 12 cells" in en_help and "Nạp dữ liệu" not in en_help
+    assert "Load a demo city with two wards" in en_help and "Nạp dữ liệu" not in en_help
     assert "Name" in ok("org", "list") and "Parent" in ok("org", "list")
     missing = runner.invoke(app, ["campaign", "show", "nope"])
     assert 'There is no campaign "nope". To list them: gopy campaign list' in missing.output

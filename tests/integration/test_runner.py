@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from bot.config import Settings, TelegramSettings, WebhookSettings
 from bot.runner import run
+from bot.web.simulator import CITY_OFFICIAL_ID, OFFICIAL_ID
 from bot.web.telegram import SECRET_HEADER, webhook_path
 from tests.fakes.telegram import FakeTelegram, command_update
 
@@ -60,7 +61,19 @@ async def test_simulator_mode_migrates_loads_the_demo_and_serves_the_page(tmp_pa
             assert page.status == 200 and "trình mô phỏng" in await page.text()
         async with http.get(base + "/api/personas") as response:
             personas = (await response.json())["personas"]
-    assert len([p for p in personas if p["role"] == "secretary"]) == 12
+    # The demo's chain: a secretary per cell of both wards, each ward's official, the city's.
+    secretaries = [p for p in personas if p["role"] == "secretary"]
+    assert len(secretaries) == 19 and secretaries[0]["unit"] == "Chi bộ Tổ dân phố số 1"
+    assert {p["group"] for p in secretaries} == {
+        "Đảng ủy phường Ngọc Hà",
+        "Đảng ủy phường Giảng Võ",
+    }
+    officials = [(p["unit"], p["id"]) for p in personas if p["role"] == "official"]
+    assert officials == [
+        ("Đảng bộ Thành phố Hà Nội", CITY_OFFICIAL_ID),
+        ("Đảng ủy phường Ngọc Hà", OFFICIAL_ID),
+        ("Đảng ủy phường Giảng Võ", OFFICIAL_ID + 1),
+    ]
 
 
 async def test_webhook_mode_registers_and_answers(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -13,8 +14,16 @@ from bot.app import Runtime, build_dispatcher
 from bot.channels.local import Hub, LocalSession
 from bot.channels.telegram import bot_properties
 from bot.config import Settings
+from bot.demo import load_demo
 from bot.web.app import build_web_app
-from bot.web.simulator import CITIZEN_ID, OFFICIAL_ID, SECRETARY_BASE, Simulator, routes
+from bot.web.simulator import (
+    CITIZEN_ID,
+    CITY_OFFICIAL_ID,
+    OFFICIAL_ID,
+    SECRETARY_BASE,
+    Simulator,
+    routes,
+)
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram import serve_app
 from tests.seed import seed_ward
@@ -58,6 +67,53 @@ async def page(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[Page]:
         yield Page(http, url)
     await runner.cleanup()
     await runtime.close()
+
+
+@pytest.fixture
+async def demo_page(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[Page]:
+    """The page over the demo (``make run`` without a token): a city, two wards, 19 cells."""
+    runtime = Runtime.create(Settings(database_url=sqlite_url), clock)
+    async with runtime.sessions() as session:
+        await load_demo(session=session, key=runtime.key, now=clock.now(), ttl=timedelta(days=7))
+        await session.commit()
+    dp = build_dispatcher(runtime)
+    hub = Hub(clock)
+    bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
+    runner, url = await serve_app(build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))))
+    async with aiohttp.ClientSession() as http:
+        yield Page(http, url)
+    await runner.cleanup()
+    await runtime.close()
+
+
+async def test_the_demo_offers_every_level_grouped_by_unit(demo_page: Page) -> None:
+    status, body = await demo_page.call("GET", "/api/personas")
+    assert status == 200
+    listed = [(p["group"], p["role"], p["unit"]) for p in body["personas"]]
+    assert listed[0] == ("Đảng bộ Thành phố Hà Nội", "official", "Đảng bộ Thành phố Hà Nội")
+    ngocha, giangvo = "Đảng ủy phường Ngọc Hà", "Đảng ủy phường Giảng Võ"
+    assert listed[1] == (ngocha, "official", ngocha)
+    assert listed[2] == (ngocha, "secretary", "Chi bộ Tổ dân phố số 1")
+    assert listed[14] == (giangvo, "official", giangvo)
+    assert listed[15] == (giangvo, "secretary", "Chi bộ Tổ dân phố số 3")
+    assert [g for g, role, _ in listed if role == "secretary"] == [ngocha] * 12 + [giangvo] * 7
+    assert listed[-1] == (None, "citizen", None)
+    ids = [p["id"] for p in body["personas"]]
+    assert ids[:3] == [CITY_OFFICIAL_ID, OFFICIAL_ID, SECRETARY_BASE]
+    assert ids[14:16] == [OFFICIAL_ID + 1, SECRETARY_BASE + 12] and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize(
+    ("persona", "answer"),
+    [(CITY_OFFICIAL_ID, "cán bộ"), (OFFICIAL_ID + 1, "cán bộ"), (SECRETARY_BASE + 18, "bí thư")],
+)
+async def test_the_new_people_of_the_demo_join(demo_page: Page, persona: int, answer: str) -> None:
+    """The city's official, Giảng Võ's official and its last cell's secretary join by invite."""
+    status, _ = await demo_page.call("POST", f"/api/personas/{persona}/join")
+    assert status == 200
+    assert answer in (await demo_page.news(persona))[-1]["text"]
+    _, body = await demo_page.call("GET", "/api/personas")
+    assert next(p for p in body["personas"] if p["id"] == persona)["joined"]
 
 
 async def test_page_and_personas(page: Page) -> None:

@@ -350,8 +350,10 @@ def smoke(smoke: Smoke) -> None:
         cli("db", "upgrade")
     with smoke.step("gopy demo"):
         output = cli("demo").stdout
-        if "Ngọc Hà" not in output or not re.search(r"[A-Z0-9]{5}-[A-Z0-9]{5}", output):
-            raise SmokeFailure(f"gopy demo printed no ward and invite codes:\n{output}")
+        units = ("Đảng bộ Thành phố Hà Nội", "phường Ngọc Hà", "phường Giảng Võ")
+        codes = re.findall(r"[A-Z0-9]{5}-[A-Z0-9]{5}", output)
+        if not all(unit in output for unit in units) or len(codes) != 22:
+            raise SmokeFailure(f"gopy demo printed no city, wards and 22 invite codes:\n{output}")
     with smoke.step("gopy remind --dry-run"):
         cli("remind", "--dry-run")
     with smoke.step("gopy export --format docx"):

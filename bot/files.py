@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
@@ -17,9 +17,11 @@ from bot.letterheads import letterhead_lines
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
-from bot.report_files import completeness, render_report, span
+from bot.report_files import completeness, render_report, span, subject
+from bot.report_mail import report_mail
 from handlers.comment_texts import official_label, section_name, target_name
 from handlers.files import Format, PageFormat, ReportFormat
+from handlers.format import moment
 from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
 from storage.comments import CommentView
@@ -42,6 +44,18 @@ class Files:
 
     def letterhead_preview(self, letterhead: Letterhead, *, today: date) -> list[str]:
         return letterhead_lines(letterhead, today)
+
+    def report_mail(
+        self, report: Consolidated, *, receipt: str, signed_at: datetime, signer: str
+    ) -> tuple[str, str]:
+        with self._official():
+            return report_mail(
+                unit_name=report.unit.name,
+                subject_line=_("Report on {subject}").format(subject=subject(report)),
+                receipt=receipt,
+                signed_at_text=moment(signed_at, report.campaign.timezone),
+                signer=signer,
+            )
 
     def report_caption(self, report: Consolidated) -> str:
         with self._official():

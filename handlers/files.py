@@ -7,7 +7,7 @@ protocol, so the dependencies keep pointing inwards.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 from scheduler.consolidated import Consolidated
@@ -49,6 +49,13 @@ class FileMaker(Protocol):
     def letterhead_preview(self, letterhead: Letterhead, *, today: date) -> list[str]:
         """The letterhead's lines as the letter prints them (issuer, number, date, recipients,
         signer)."""
+        ...
+
+    def report_mail(
+        self, report: Consolidated, *, receipt: str, signed_at: datetime, signer: str
+    ) -> tuple[str, str]:
+        """The subject and body of the e-mail that carries a signed report upward, in the
+        campaign's language."""
         ...
 
     def report_caption(self, report: Consolidated) -> str:

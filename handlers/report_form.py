@@ -237,7 +237,9 @@ async def submit(
         await reply_target(callback).answer(_("This choice is no longer available."))
         return
     if draft.signing:
-        await submit_signed(callback, state, session, member, clock, channel, files, draft, item)
+        await submit_signed(
+            callback, state, session, member, clock, channel, files, outreach, draft, item
+        )
         return
     period = await session.get(Period, draft.period_id)
     assert period is not None

@@ -18,6 +18,7 @@ from handlers.files import FileMaker
 from handlers.replies import reply_target
 from scheduler.clock import Clock
 from scheduler.consolidated import Consolidated
+from scheduler.oversight import Outreach
 from scheduler.reporting import Assignment
 from scheduler.signing import SignedFormat, sign
 from storage.campaigns import form_by_id
@@ -26,7 +27,7 @@ from storage.fsm import commit_now
 from storage.letterheads import letterhead_of
 from storage.models import Period
 from storage.people import Member
-from storage.reports import get_report
+from storage.reports import Filed, get_report
 
 
 async def submit_signed(
@@ -37,6 +38,7 @@ async def submit_signed(
     clock: Clock,
     channel: str,
     files: FileMaker,
+    outreach: Outreach,
     draft: ReportDraft,
     item: Assignment,
 ) -> None:
@@ -45,6 +47,15 @@ async def submit_signed(
     form = signing_form(await form_by_id(session=session, form_id=draft.form_id))
     now = clock.now()
     letterhead = await letterhead_of(session=session, unit=item.unit)
+
+    def cover(report: Consolidated, filed: Filed) -> tuple[str, str]:
+        signer = member.person.full_name or letterhead.signer.name
+        return files.report_mail(
+            report,
+            receipt=filed.report.receipt,
+            signed_at=filed.revision.submitted_at,
+            signer=signer,
+        )
 
     async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
         today = now.astimezone(report.zone).date()
@@ -64,6 +75,7 @@ async def submit_signed(
         seen=draft.seen,
         render=render,
         channel=channel,
+        cover=cover,
     )
     message = reply_target(callback)
     if signed is None:
@@ -78,6 +90,7 @@ async def submit_signed(
         return
     # "Signed" promises it is stored: commit before saying anything (see report_form.submit).
     await commit_now(session)
+    outreach.wake_mail()
     await state.clear()
     await callback.answer(_("Signed"))
     if isinstance(callback.message, Message):

@@ -20,6 +20,7 @@ from scheduler.reporting import Assignment
 from scheduler.signing_context import last_week
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
+from storage.mail_outbox import queue_mail, report_mail_key
 from storage.models import Campaign, Period, Person, Report, ReportRevision, RoleKind, Unit
 from storage.people import Member
 from storage.reports import Filed, ensure_period, get_report, latest_revision
@@ -29,6 +30,8 @@ SignedFormat = Literal["docx", "xlsx", "csv"]
 FORMATS: tuple[SignedFormat, ...] = ("docx", "xlsx", "csv")
 # Writing a city's workbook takes a while: the caller may do it off the event loop.
 Render = Callable[[Consolidated, SignedFormat], Awaitable[bytes]]
+# The words of the e-mail to the office above: (subject, body) for the signed report.
+Cover = Callable[[Consolidated, Filed], tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +192,7 @@ async def sign(
     seen: int,
     render: Render,
     channel: str = "",
+    cover: Cover | None = None,
 ) -> Signed | None:
     """Sign the unit's report as it stands at ``now``: stored as its next revision with the
     files made from exactly what was signed. None: another official signed meanwhile (the
@@ -212,4 +216,33 @@ async def sign(
         fmt: (file_name(unit, filed.report, fmt), await render(report, fmt)) for fmt in FORMATS
     }
     await store_files(session=session, revision=filed.revision, files=files)
+    if unit.report_email and cover is not None:
+        # Queued with the signature itself: signed means it will go, once.
+        words = cover(report, filed)
+        await _queue_mail(session, unit, unit.report_email, filed, files["docx"], words, now)
     return Signed(filed, report, files)
+
+
+async def _queue_mail(
+    session: AsyncSession,
+    unit: Unit,
+    to: str,
+    filed: Filed,
+    docx: tuple[str, bytes],
+    cover: tuple[str, str],
+    now: datetime,
+) -> None:
+    assert filed.revision.id is not None
+    subject, body = cover
+    await queue_mail(
+        session=session,
+        key=report_mail_key(revision_id=filed.revision.id, to=to),
+        to=to,
+        subject=subject,
+        body=body,
+        attachment_name=docx[0],
+        attachment=docx[1],
+        now=now,
+        unit_id=unit.id,
+        revision_id=filed.revision.id,
+    )

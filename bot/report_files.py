@@ -30,7 +30,7 @@ from handlers.format import moment, period_span, status_label, week_days, week_l
 from scheduler.consolidated import Consolidated, MissingUnit
 from scheduler.consolidated import Row as TableRow
 from storage.consolidated import Filing
-from storage.forms import FieldKind, FieldSpec
+from storage.forms import FieldKind, FieldSpec, assessment_fields
 from storage.letterheads import Letterhead
 from storage.models import UnitLevel
 
@@ -46,7 +46,7 @@ def render_report(
     if fmt == "docx":
         return render_letter(letter(report, letterhead=letterhead, today=today))
     if fmt == "xlsx":
-        return write_xlsx(workbook(report), tz=report.campaign.timezone)
+        return write_xlsx(workbook(report), tz=report.campaign.timezone, day=today)
     return write_csv(table_sheet(report), tz=report.campaign.timezone)
 
 
@@ -198,17 +198,28 @@ def body(report: Consolidated) -> list[LetterSection]:
 
 
 def _assessment_sections(report: Consolidated) -> list[LetterSection]:
-    """The unit's own answers to the questions only it is asked («Đánh giá chung» …)."""
-    if report.own_form is None:
-        return []
+    """The questions only units that sign are asked («Đánh giá chung» …): the unit's own
+    answer, then each signed answer of the units below, quoted with their names."""
     asked = {f.key for f in report.form.fields}
+    specs = list(report.own_form.fields) if report.own_form is not None else []
+    if any(f.signed is not None for f in report.filings):
+        keys = {s.key for s in specs}
+        specs += [s for s in assessment_fields() if s.key not in keys]
     parts = []
-    for spec in report.own_form.fields:
+    for spec in specs:
         if spec.key in asked:
             continue
-        text = _value_text(spec, report.own.get(spec.key)).strip()
-        if text:
-            parts.append(LetterSection(_label(spec), [Paragraph(_cut(text))]))
+        paragraphs = []
+        own = _value_text(spec, report.own.get(spec.key)).strip()
+        if own:
+            paragraphs.append(Paragraph(_cut(own)))
+        for filing in report.filings:
+            said = filing.signed.own.get(spec.key) if filing.signed is not None else None
+            text = _value_text(spec, said).strip()
+            if text:
+                paragraphs.append(Paragraph(_cut(text), quote_from=_quote_name(report, filing)))
+        if paragraphs:
+            parts.append(LetterSection(_label(spec), paragraphs[: QUOTED + 1]))
     return parts
 
 

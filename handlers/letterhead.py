@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import keyboards
 from handlers.callbacks import EditLetterhead, LetterPart
 from handlers.files import FileMaker
 from handlers.filters import is_command
@@ -22,6 +23,7 @@ from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.states import LetterheadFlow
 from handlers.texts import escape
 from scheduler.clock import Clock
+from storage.fsm import commit_now
 from storage.letterheads import (
     LetterheadProblem,
     letterhead_of,
@@ -193,9 +195,9 @@ async def take_part(
     files: FileMaker,
     default_timezone: str,
 ) -> None:
-    if await is_command(message):
-        # Another command (/help, /export) is not the letterhead's text: stop typing it, and
-        # let the command's own handler answer.
+    if await is_command(message) or message.text in {_(key) for key in keyboards.MENU_KEYS}:
+        # Another command (/help, /export) or a menu key is not the letterhead's text: stop
+        # typing it, and let the command's own handler answer.
         await state.clear()
         raise SkipHandler
     unit = await _unit_in_flow(state, member)
@@ -217,6 +219,8 @@ async def take_part(
     except LetterheadProblem as problem:
         await message.answer(problem_text(problem) + "\n" + _("/cancel keeps it as it is."))
         return
+    # "Saved" promises it is stored: commit before saying so.
+    await commit_now(session)
     await state.clear()
     await _show(message, session, unit, files, _now(clock, default_timezone), saved=True)
 

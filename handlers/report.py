@@ -16,6 +16,7 @@ from handlers import keyboards, texts
 from handlers.callbacks import (
     AmendReport,
     EditField,
+    EditLetterhead,
     FileMissed,
     FormNav,
     Nav,
@@ -74,6 +75,7 @@ def build_router() -> Router:
         router.message.register(interrupted, in_form, keyboards.MenuButton(key))
     router.callback_query.register(interrupted, in_form, AmendReport.filter())
     router.callback_query.register(interrupted, in_form, FileMissed.filter())
+    router.callback_query.register(interrupted, in_form, EditLetterhead.filter())
     busy = StateFilter(ReportFlow.filling, ReportFlow.reviewing, ReportFlow.choosing_period)
     router.callback_query.register(interrupted, busy, PickTarget.filter())
 

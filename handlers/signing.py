@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards, signing_texts
 from handlers.draft import ReportDraft
 from handlers.files import FileMaker
-from handlers.replies import reply_target
+from handlers.replies import Answerable, reply_target
 from scheduler.clock import Clock
 from scheduler.consolidated import Consolidated
 from scheduler.oversight import Outreach
@@ -25,9 +25,10 @@ from storage.campaigns import form_by_id
 from storage.forms import signing_form
 from storage.fsm import commit_now
 from storage.letterheads import letterhead_of
-from storage.models import Period
+from storage.models import Period, Report
 from storage.people import Member
-from storage.reports import Filed, get_report
+from storage.reports import Filed, get_report, latest_revision
+from storage.signed import SignedValues, signed_file
 
 
 async def submit_signed(
@@ -83,6 +84,10 @@ async def submit_signed(
         await state.clear()
         await callback.answer()
         stored = await get_report(session=session, period=period, unit=item.unit)
+        if stored is not None and await _resend_if_mine(
+            message, session, member, files, item, draft, stored, period
+        ):
+            return
         await message.answer(
             signing_texts.taken(stored.revisions if stored is not None else 0),
             reply_markup=keyboards.main_menu(member),
@@ -99,7 +104,9 @@ async def submit_signed(
                 reply_markup=InlineKeyboardMarkup(inline_keyboard=[])
             )
     await message.answer(
-        signing_texts.signed_receipt(signed.filed, signed.report, item.unit.report_email),
+        signing_texts.signed_receipt(
+            signed.filed, item.unit, item.campaign, item.unit.report_email
+        ),
         reply_markup=keyboards.main_menu(member),
     )
     name, data = signed.files["docx"]
@@ -107,3 +114,35 @@ async def submit_signed(
         BufferedInputFile(data, filename=name),
         caption=files.report_caption(signed.report),
     )
+
+
+async def _resend_if_mine(
+    message: Answerable,
+    session: AsyncSession,
+    member: Member,
+    files: FileMaker,
+    item: Assignment,
+    draft: ReportDraft,
+    stored: Report,
+    period: Period,
+) -> bool:
+    """The same press delivered again after the signature was stored (a crash before the
+    answer): the signer gets the receipt and the letter of what was stored, not a warning."""
+    revision = await latest_revision(session=session, report=stored)
+    signed = SignedValues.load(revision.values)
+    if (
+        signed is None
+        or revision.submitted_by_id != member.person.id
+        or signed.own != draft.values
+    ):
+        return False
+    filed = Filed(stored, revision, period, repeated=True)
+    await message.answer(
+        signing_texts.signed_receipt(filed, item.unit, item.campaign, item.unit.report_email),
+        reply_markup=keyboards.main_menu(member),
+    )
+    assert revision.id is not None
+    kept = await signed_file(session=session, revision_id=revision.id, fmt="docx")
+    if kept is not None:
+        await message.answer_document(BufferedInputFile(kept.content, filename=kept.filename))
+    return True

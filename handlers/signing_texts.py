@@ -10,7 +10,7 @@ from handlers.format import moment, period_span, thousands
 from handlers.texts import escape, render_value
 from scheduler.consolidated import Consolidated
 from storage.forms import FieldKind, FormSpec
-from storage.models import Period
+from storage.models import Campaign, Period, Unit
 from storage.reports import Filed
 
 NAMES_SHOWN = 10
@@ -112,15 +112,15 @@ def review(
     return "\n".join(lines)
 
 
-def signed_receipt(filed: Filed, report: Consolidated, sent_to: str | None) -> str:
-    tz = report.campaign.timezone
+def signed_receipt(filed: Filed, unit: Unit, campaign: Campaign, sent_to: str | None) -> str:
+    tz = campaign.timezone
     record, revision, period = filed.report, filed.revision, filed.period
     if filed.first:
         head = _("✅ Report of {unit} signed and sent.")
     else:
         head = _("✅ Report of {unit} signed again (revision {number}).")
     lines = [
-        head.format(unit=escape(report.unit.name), number=revision.number),
+        head.format(unit=escape(unit.name), number=revision.number),
         _("Receipt: <b>{code}</b>").format(code=record.receipt),
         period_line(period, tz),
         _("Signed at: {time}").format(time=moment(revision.submitted_at, tz)),

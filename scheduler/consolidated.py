@@ -262,15 +262,17 @@ async def consolidate(
     windows = _windows(await _rule(session, campaign, level), campaign)
     if covering is not None and covering.final:
         week = None
-    elif covering is not None:
+    if covering is not None and not covering.final:
+        # The units' week ending within the signer's; the first week of a campaign opening
+        # between the two deadlines has none: the units' first week stands in, not begun.
         inside = [w for w in windows if _covered(w, covering)]
-        if not inside:
-            raise NothingToReport("outside")
-        week = week_of(inside[-1], campaign.timezone)
-    if week is not None:
+        begun = [w for w in windows if w.deadline_at <= covering.deadline_at]
+        chosen = (inside or begun or windows[:1])[-1:]
+    elif week is not None:
         chosen = [w for w in windows if in_week(w, week, campaign.timezone)]
         if not chosen:
             raise NothingToReport("outside")
+    if (covering is not None and not covering.final) or week is not None:
         index = windows.index(chosen[-1])
         before = windows[index - 1] if index > 0 else None
         windows = chosen[-1:]
@@ -305,7 +307,7 @@ async def consolidate(
         level=level,
         form=form,
         periods=periods,
-        final=week is None,
+        final=covering.final if covering is not None else week is None,
         as_of=as_of,
         filings=filings,
         rows=rows,

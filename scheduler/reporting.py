@@ -12,6 +12,7 @@ from storage.campaigns import campaigns_for_unit, deadline_for
 from storage.models import Campaign, Period, Report, RoleKind, Unit
 from storage.people import Member
 from storage.reports import ensure_period, get_report, unit_reports
+from storage.units import filer_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +48,12 @@ class PeriodStatus:
 
 
 async def assignments(*, session: AsyncSession, member: Member, now: datetime) -> list[Assignment]:
-    """Every (cell, open campaign) the member is secretary for."""
+    """Every (cell, open campaign) the member is secretary for. Units above the cells sign a
+    report of their own through their officials (``scheduler.signing``), never the cell form."""
     found: list[Assignment] = []
     for unit in member.units(RoleKind.SECRETARY):
+        if filer_role(unit) is not RoleKind.SECRETARY:
+            continue
         for campaign in await campaigns_for_unit(session=session, unit=unit, now=now):
             if await deadline_for(session=session, campaign=campaign, level=unit.level):
                 found.append(Assignment(unit, campaign))

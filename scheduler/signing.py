@@ -98,6 +98,10 @@ async def draft(
     before = await last_week(session=session, report=report, period=period, now=now)
     if before.totals is not None:
         report.previous = {key: before.totals.get(key, 0) for key in report.count_keys}
+    elif any(isinstance(own.get(key), int) for key in report.count_keys):
+        # Nothing signed last week: its units alone against this week's units and own work
+        # would read the unit's own work as growth.
+        report.previous = None
     report.arrived_after_signing = before.arrived_after
     return report
 

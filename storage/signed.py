@@ -50,8 +50,10 @@ class SignedValues:
 
     @classmethod
     def load(cls, values: dict[str, Any]) -> SignedValues | None:
-        """The signed values, or None for a cell's plain answers."""
-        if values.get("kind") != SIGNED:
+        """The signed values, or None for a cell's plain answers (a form may well have a
+        question keyed ``kind``: the whole shape is checked, not one key)."""
+        shaped = all(isinstance(values.get(key), dict) for key in ("own", "children", "totals"))
+        if values.get("kind") != SIGNED or not shaped or not isinstance(values.get("as_of"), str):
             return None
         return cls(
             own=dict(values.get("own") or {}),

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal, Protocol, cast
 from zoneinfo import ZoneInfo
@@ -22,6 +22,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.dimensions import ColumnDimension, DimensionHolder
 from openpyxl.worksheet.filters import AutoFilter
+
+from bot.render.zipdates import restamp
 
 if TYPE_CHECKING:
     # openpyxl names its write-only sheet class in no public module; only its type is used.
@@ -117,12 +119,22 @@ def sheet_title(title: str, taken: Collection[str] = ()) -> str:
     return candidate
 
 
-def write_xlsx(sheets: Sequence[Sheet], *, tz: str = DEFAULT_TIMEZONE) -> bytes:
-    """An XLSX workbook of ``sheets``, streamed row by row; datetimes shown in ``tz``."""
+def write_xlsx(
+    sheets: Sequence[Sheet], *, tz: str = DEFAULT_TIMEZONE, day: date | None = None
+) -> bytes:
+    """An XLSX workbook of ``sheets``, streamed row by row; datetimes shown in ``tz``.
+
+    ``day``: the document's date; the same sheets then give the same bytes (a signed report's
+    workbook is kept as signed), with no trace of the clock or of the library that wrote it.
+    """
     if not sheets:
         raise ValueError("a workbook needs at least one sheet")
     zone = ZoneInfo(tz)
     workbook = Workbook(write_only=True)
+    if day is not None:
+        midnight = datetime.combine(day, time())
+        workbook.properties.creator = ""
+        workbook.properties.created = workbook.properties.modified = midnight
     out = io.BytesIO()
     titles: list[str] = []
     try:
@@ -137,7 +149,7 @@ def write_xlsx(sheets: Sequence[Sheet], *, tz: str = DEFAULT_TIMEZONE) -> bytes:
         with contextlib.suppress(Exception):
             workbook.save(io.BytesIO())
         raise
-    return out.getvalue()
+    return restamp(out.getvalue(), day) if day is not None else out.getvalue()
 
 
 def write_csv(sheet: Sheet, *, tz: str = DEFAULT_TIMEZONE) -> bytes:

@@ -69,6 +69,10 @@ def span(report: Consolidated) -> str:
 def subject(report: Consolidated) -> str:
     title = report.campaign.title
     title = title[:1].lower() + title[1:]
+    if report.final_report:
+        return _("final review of the campaign «{title}», {span}").format(
+            title=title, span=span(report)
+        )
     if report.final:
         return _("summary of the campaign «{title}», {span}").format(
             title=title, span=span(report)

@@ -50,7 +50,7 @@ from handlers.report_steps import (
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
 from scheduler.reporting import Assignment, assignments, target
-from scheduler.signing import signing_assignments
+from scheduler.signing import final_target, signing_assignments
 from storage.models import Campaign, Period, Report, RoleKind
 from storage.people import Member
 from storage.reports import get_report
@@ -193,6 +193,10 @@ async def open_target(
         )
         return
     assert current.period.id is not None
+    final = await final_target(session=session, item=item, now=now) if item.signs else None
+    if final is not None:
+        await _offer_final(message, state, item, current.period, final)
+        return
     if current.missed is not None:
         # Last week is still unfiled: offer it even when this week is filed already.
         assert current.missed.id is not None
@@ -225,6 +229,30 @@ async def open_target(
         await message.answer(question, reply_markup=builder.as_markup())
         return
     await begin_report(message, state, session, item, current.period, current.report, now)
+
+
+async def _offer_final(
+    message: Answerable, state: FSMContext, item: Assignment, last: Period, final: Period
+) -> None:
+    """After the level's last week: the final report («Báo cáo tổng kết»), or the last week."""
+    assert last.id is not None and final.id is not None
+    await new_draft(item, last).save(state)
+    await state.set_state(ReportFlow.choosing_period)
+    tz = item.campaign.timezone
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📚 Final report (due {deadline})").format(deadline=moment(final.deadline_at, tz)),
+        callback_data=PickPeriod(period_id=final.id),
+    )
+    builder.button(
+        text=_("Last week (deadline {deadline})").format(deadline=moment(last.deadline_at, tz)),
+        callback_data=PickPeriod(period_id=last.id),
+    )
+    builder.adjust(1)
+    await message.answer(
+        _("The campaign's weeks are over. Which report are you signing?"),
+        reply_markup=builder.as_markup(),
+    )
 
 
 async def pick_period(

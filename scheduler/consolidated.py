@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
+from scheduler.final import final_period
 from scheduler.oversight import root_for
 from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
 from storage.comments import CommentView, comment_counts, latest_comments
@@ -98,6 +99,8 @@ class Consolidated:
     drill: list[Filing] = field(default_factory=list)
     # Reports of last week that came after the unit signed last week's report.
     arrived_after_signing: list[Filing] = field(default_factory=list)
+    # The level's final report («Báo cáo tổng kết»), not a plain whole-campaign export.
+    final_report: bool = False
     # The level of the rows: the units right below ``unit`` (wards for a city reading cells).
     row_level: UnitLevel = UnitLevel.CELL
 
@@ -281,6 +284,11 @@ async def consolidate(
         windows = closed_or_open(windows, as_of) or windows[:1]
         before = None
     periods = [await _period(session, campaign, level, w) for w in windows]
+    if covering is not None and covering.final and level is not UnitLevel.CELL:
+        # A final report above the wards reads the wards' own final reports, if they make one.
+        theirs = await final_period(session=session, campaign=campaign, level=level)
+        if theirs is not None:
+            periods = [theirs]
     root = await root_for(session=session, unit=unit, campaign=campaign)
     filings = [
         f
@@ -308,6 +316,7 @@ async def consolidate(
         form=form,
         periods=periods,
         final=covering.final if covering is not None else week is None,
+        final_report=covering is not None and covering.final,
         as_of=as_of,
         filings=filings,
         rows=rows,

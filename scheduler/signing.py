@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
-from scheduler.reporting import Assignment
+from scheduler.final import final_period, last_weekly_deadline
+from scheduler.reporting import Assignment, rule_for
 from scheduler.signing_context import last_week
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
@@ -164,6 +165,21 @@ async def signed_above(
     report = await session.get(Report, revision.report_id)
     own = await session.get(Period, report.period_id) if report is not None else None
     return SignedAbove(parent, own, revision) if own is not None else None
+
+
+async def final_target(
+    *, session: AsyncSession, item: Assignment, now: datetime
+) -> Period | None:
+    """The unit's final report, once its level's last week is over (None: no final report
+    in this campaign, or not yet)."""
+    final = await final_period(session=session, campaign=item.campaign, level=item.unit.level)
+    if final is None:
+        return None
+    rule = await rule_for(session=session, assignment=item)
+    last = last_weekly_deadline(
+        rule, starts_at=item.campaign.starts_at, ends_at=item.campaign.ends_at
+    )
+    return final if now > last else None
 
 
 def signed_values(report: Consolidated) -> SignedValues:

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import AsyncIterator
 
+import pytest
 from docx import Document as open_docx
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from scheduler.mail_delivery import SmtpSettings, drain_mail
 from storage.models import Campaign, Deadline, Report, SignedFile, Unit, UnitLevel
 from tests.chat import Chat, at, texts
 from tests.conftest import BotApp
+from tests.fakes.smtp import HOST, SmtpServer, smtp_server
 from tests.flow.test_report_flow import fill_form, join, start_report
 from tests.seed import invite
 from tests.zalo_chat import ZaloApp, ZaloChat
 
 App = BotApp | ZaloApp
+OFFICE = "phongtt.btgdvtu@example.org"
+SENDER = "bao-cao@ngocha.example.vn"
 WARD_ASSESSMENT = "Các chi bộ triển khai nghiêm túc; cần thêm tài liệu cho tổ dân phố."
 CITY_ASSESSMENT = "Các phường thực hiện đúng tiến độ."
 
@@ -50,7 +56,7 @@ async def join_official(app: App, chat: Chat | ZaloChat, unit: Unit) -> None:
     from storage.models import RoleKind
 
     async with app.runtime.sessions() as session:
-        code = await invite(session, unit, role=RoleKind.OFFICIAL)
+        code = await invite(session, unit, role=RoleKind.OFFICIAL, now=app.clock.now())
     await chat.say(f"/start i-{code}")
 
 
@@ -91,9 +97,32 @@ def docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
-async def test_cells_file_the_ward_signs_the_city_reads_and_signs(any_app: App) -> None:
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpServer]:
+    async with smtp_server() as running:
+        yield running
+
+
+async def deliver_mail(app: App, smtp: SmtpServer) -> int:
+    settings = SmtpSettings(host=HOST, port=smtp.port, sender=SENDER, timeout=5.0)
+    return await drain_mail(
+        sessions=app.runtime.sessions,
+        smtp=settings,
+        clock=app.clock,
+        write_lock=app.runtime.write_lock,
+    )
+
+
+async def test_cells_file_the_ward_signs_the_city_reads_and_signs(
+    any_app: App, smtp: SmtpServer
+) -> None:
     app = any_app
     city = await make_chain(app)
+    async with app.runtime.sessions() as session:
+        await session.execute(
+            update(Unit).where(col(Unit.id) == app.seed.ward.id).values(report_email=OFFICE)
+        )
+        await session.commit()
     secretary = app.chat(9101, "Trần Thị Bình")
     await join(app, secretary)
     await start_report(secretary)
@@ -121,6 +150,15 @@ async def test_cells_file_the_ward_signs_the_city_reads_and_signs(any_app: App) 
     assert name.endswith(".docx")
     letter = docx_text(signed_docx)
     assert WARD_ASSESSMENT in letter and "ĐÁNH GIÁ CHUNG" in letter
+    assert "thư điện tử đến " + OFFICE in receipt
+
+    # The signed letter reaches the city's office by e-mail, once, as signed.
+    assert await deliver_mail(app, smtp) == 1
+    assert await deliver_mail(app, smtp) == 0
+    (mail,) = smtp.mailbox.messages()
+    assert mail["To"] == OFFICE and "Đảng ủy phường Ngọc Hà" in str(mail["Subject"])
+    (attached,) = [p for p in mail.iter_attachments()]
+    assert attached.get_payload(decode=True) == signed_docx
     assert "Đảng ủy phường Ngọc Hà (phần việc của đơn vị)" in letter
 
     # Friday: the city's official exports, then signs the city's own report.

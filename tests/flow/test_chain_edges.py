@@ -9,7 +9,16 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from handlers.callbacks import PickTarget
-from storage.models import Purpose, Report, ReportRevision, RoleKind, Unit
+from storage.models import (
+    Campaign,
+    Deadline,
+    Purpose,
+    Report,
+    ReportRevision,
+    RoleKind,
+    Unit,
+    UnitLevel,
+)
 from tests.chat import Chat, at, texts
 from tests.conftest import BotApp
 from tests.flow.test_chain import (
@@ -151,3 +160,60 @@ async def test_a_cell_filing_after_the_wards_deadline_is_named_next_week(app: Bo
     await ha.press("Ký và gửi")
     letter = docx_text(received_files(app, ha)[-1][1])
     assert "gửi sau khi đơn vị đã ký: Chi bộ Tổ dân phố số 1 (15:00 thứ Năm, 13/11)" in letter
+
+
+async def test_the_final_report_is_signed_after_the_last_week_and_read_above(
+    app: BotApp,
+) -> None:
+    """The campaign ends Friday 14/11; the wards' final report is due Monday 17/11 17:00 and
+    the city's Tuesday 18/11 17:00. The city's final report reads what the ward signed in its
+    final report, not the weeks."""
+    city = await make_chain(app)
+    assert app.seed.campaign.id is not None
+    async with app.runtime.sessions() as session:
+        await session.execute(
+            update(Campaign)
+            .where(col(Campaign.id) == app.seed.campaign.id)
+            .values(ends_at=at("2025-11-14 17:00"))
+        )
+        for level, due in (
+            (UnitLevel.WARD, "2025-11-17 17:00"),
+            (UnitLevel.CITY, "2025-11-18 17:00"),
+        ):
+            await session.execute(
+                update(Deadline)
+                .where(
+                    col(Deadline.campaign_id) == app.seed.campaign.id, col(Deadline.level) == level
+                )
+                .values(final_due=at(due))
+            )
+        await session.commit()
+    await join_as(app, 9251, app.seed.cells[0], RoleKind.SECRETARY, "Trần Thị Bình")
+    await file_for(app, 9251, app.seed.cells[0])  # the week to Wednesday 12/11: 1 news item
+
+    # Before the ward's last week is over the final report is not offered.
+    app.clock.set(at("2025-11-13 09:00"))
+    ha = app.chat(9252, "Phạm Thu Hà")
+    await join_official(app, ha, app.seed.ward)
+    assert "Báo cáo tổng kết" not in texts(await ha.say("/report"))
+    await ha.say("/cancel")
+
+    app.clock.set(at("2025-11-15 09:00"))
+    asked = texts(await ha.say("/report"))
+    assert "Các tuần của đợt đã kết thúc" in asked
+    opened = texts(await ha.press("Báo cáo tổng kết"))
+    assert "Báo cáo tổng kết, hạn 17:00 thứ Hai, 17/11" in opened
+    await sign_own_report(ha, WARD_ASSESSMENT)
+    receipt = texts(await ha.press("Ký và gửi"))
+    assert "đã được ký và gửi" in receipt and "đúng hạn" in receipt
+    letter = docx_text(received_files(app, ha)[-1][1])
+    assert "tổng kết" in letter.lower()
+
+    app.clock.set(at("2025-11-18 09:00"))
+    minh = app.chat(9253, "Hoàng Minh")
+    await join_official(app, minh, city)
+    await minh.say("/report")
+    opened = texts(await minh.press("Báo cáo tổng kết"))
+    assert "1/1 đã báo cáo" in opened, "the ward's final report, not its weeks"
+    # The ward's final: its cell's 1 news item and its own 12.
+    assert "Số tin, bài đã đăng: 13" in opened

@@ -167,9 +167,7 @@ async def signed_above(
     return SignedAbove(parent, own, revision) if own is not None else None
 
 
-async def final_target(
-    *, session: AsyncSession, item: Assignment, now: datetime
-) -> Period | None:
+async def final_target(*, session: AsyncSession, item: Assignment, now: datetime) -> Period | None:
     """The unit's final report, once its level's last week is over (None: no final report
     in this campaign, or not yet)."""
     final = await final_period(session=session, campaign=item.campaign, level=item.unit.level)

@@ -18,8 +18,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from storage.completeness import subtree
-from storage.models import Period, Person, Report, ReportRevision, Role, RoleKind, Unit, UnitLevel
+from storage.models import Period, Person, Report, ReportRevision, Role, Unit, UnitLevel
 from storage.signed import SignedValues
+from storage.units import filer_role
 
 
 @dataclass(slots=True)
@@ -101,7 +102,7 @@ async def filings_as_of(
         filing.revised_late = bool(row.late) and row.number > 1
         filing.submitted_at = row.submitted_at
     # Cells' secretaries file; above the cells the unit's officials sign.
-    filer = RoleKind.SECRETARY if level is UnitLevel.CELL else RoleKind.OFFICIAL
+    filer = filer_role(level)
     secretaries = await session.execute(
         select(col(Role.unit_id), col(Person.full_name))
         .join(Person, col(Person.id) == col(Role.person_id))

@@ -75,7 +75,5 @@ async def build_world(session: AsyncSession, cells: int) -> World:
 async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
     """The files as these tests make them: what was signed, the same bytes for the same report
     (the real letters are checked in test_chain_consolidation; here only that they stay)."""
-    return json.dumps(
-        {"fmt": fmt, "totals": report.totals, "own": report.own, "as_of": report.as_of.isoformat()},
-        sort_keys=True,
-    ).encode()
+    shown = {"totals": report.totals, "own": report.own, "as_of": report.as_of.isoformat()}
+    return json.dumps({"fmt": fmt, **shown}, sort_keys=True).encode()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import shutil
 import tempfile
 from collections.abc import Coroutine
@@ -40,25 +39,19 @@ from sqlmodel import col
 
 from scheduler.consolidated import Consolidated, consolidate, week_of
 from scheduler.reporting import Assignment, target
-from scheduler.signing import SignedFormat, draft, own_form, sign
+from scheduler.signing import draft, own_form, sign
 from storage.database import create_engine, create_session_factory
 from storage.forms import FieldKind, FormSpec, default_form
 from storage.models import (
-    Campaign,
-    Deadline,
     Period,
-    Person,
     Report,
-    ReportForm,
     ReportRevision,
     SignedFile,
-    Unit,
-    UnitLevel,
 )
-from storage.people import get_or_create_person
 from storage.reports import file_report, get_report
 from storage.signed import SignedValues
 from tests.chat import at
+from tests.integration.signing_world import World, build_world, render
 
 T = TypeVar("T")
 START = at("2025-11-10 09:00")  # Monday: the cells' week ends Wednesday 17:00
@@ -95,15 +88,6 @@ class Opened:
     seen: int
 
 
-async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
-    """The files as the test makes them: what was signed, the same bytes for the same report
-    (the real letters are checked in test_chain_consolidation; here only that they stay)."""
-    return json.dumps(
-        {"fmt": fmt, "totals": report.totals, "own": report.own, "as_of": report.as_of.isoformat()},
-        sort_keys=True,
-    ).encode()
-
-
 class SigningLifecycle(RuleBasedStateMachine):
     template: Path  # a migrated SQLite file, set by the test
 
@@ -133,59 +117,16 @@ class SigningLifecycle(RuleBasedStateMachine):
 
     @initialize()
     def seed(self) -> None:
-        async def build() -> tuple[dict[str, Unit], Campaign, Person, FormSpec]:
+        async def build() -> tuple[World, FormSpec]:
             async with self.sessions() as session:
-                units: dict[str, Unit] = {}
-                for code, level, parent in (
-                    ("HN", UnitLevel.CITY, None),
-                    ("NH", UnitLevel.WARD, "HN"),
-                    *((f"C{k}", UnitLevel.CELL, "NH") for k in range(CELLS)),
-                ):
-                    unit = Unit(
-                        code=code,
-                        name=f"Đơn vị {code}",
-                        level=level,
-                        parent_id=units[parent].id if parent else None,
-                    )
-                    session.add(unit)
-                    await session.flush()
-                    units[code] = unit
-                form = ReportForm(name="default", fields=default_form().dump())
-                session.add(form)
-                await session.flush()
-                assert form.id is not None and units["HN"].id is not None
-                campaign = Campaign(
-                    code="dh14",
-                    title="Góp ý dự thảo văn kiện Đại hội XIV",
-                    unit_id=units["HN"].id,
-                    form_id=form.id,
-                    starts_at=at("2025-11-05 17:00"),
-                    ends_at=at("2025-12-31 17:00"),
-                )
-                session.add(campaign)
-                await session.flush()
-                assert campaign.id is not None
-                for level, weekday, time in (
-                    (UnitLevel.CELL, 2, "17:00"),
-                    (UnitLevel.WARD, 3, "11:30"),
-                ):
-                    session.add(
-                        Deadline(campaign_id=campaign.id, level=level, weekday=weekday, time=time)
-                    )
-                person = await get_or_create_person(
-                    session=session,
-                    channel="telegram",
-                    external_id="1",
-                    full_name="Nguyễn Thị Bình",
-                    now=START,
-                )
-                spec = await own_form(session=session, unit=units["NH"], campaign=campaign)
+                world = await build_world(session, cells=CELLS)
+                spec = await own_form(session=session, unit=world.ward, campaign=world.campaign)
                 await session.commit()
-                return units, campaign, person, spec
+                return world, spec
 
-        self.units, self.campaign, self.person, self.form = self.run(build())
-        self.ward = self.units["NH"]
-        self.cells = [self.units[f"C{k}"] for k in range(CELLS)]
+        world, self.form = self.run(build())
+        self.city, self.ward, self.cells = world.city, world.ward, world.cells
+        self.campaign, self.person = world.campaign, world.person
 
     # The model
 
@@ -365,7 +306,7 @@ class SigningLifecycle(RuleBasedStateMachine):
             async with self.sessions() as session:
                 return await consolidate(
                     session=session,
-                    unit=self.units["HN"],
+                    unit=self.city,
                     campaign=self.campaign,
                     week=week_of(week.period, self.campaign.timezone),
                     as_of=self.now,
@@ -400,13 +341,15 @@ class SigningLifecycle(RuleBasedStateMachine):
         async def read() -> list[tuple[Report, list[ReportRevision]]]:
             async with self.sessions() as session:
                 reports = (
-                    await session.execute(select(Report).where(Report.unit_id == self.ward.id))
+                    await session.execute(
+                        select(Report).where(col(Report.unit_id) == self.ward.id)
+                    )
                 ).scalars()
                 found = []
                 for report in reports.all():
                     revisions = await session.execute(
                         select(ReportRevision)
-                        .where(ReportRevision.report_id == report.id)
+                        .where(col(ReportRevision.report_id) == report.id)
                         .order_by(col(ReportRevision.number))
                     )
                     found.append((report, list(revisions.scalars().all())))

@@ -26,8 +26,8 @@ from storage.database import SessionFactory, create_engine, create_session_facto
 from storage.models import Campaign, Period, Person, Report, ReportRevision, SignedFile, Unit
 from storage.reports import file_report
 from tests.databases import truncate_postgres
-from tests.integration.signing_world import World, build_world, render
 from tests.integration.signing_worker import SIGNED_AT
+from tests.integration.signing_world import World, build_world, render
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 20
@@ -65,18 +65,20 @@ async def seed(sessions: SessionFactory) -> tuple[World, Period]:
 async def stored(sessions: SessionFactory, ward: Unit) -> tuple[list[int], int, int]:
     """The ward's revision numbers, its report's count of them, its signed files."""
     async with sessions() as session:
-        report = (await session.execute(select(Report).where(Report.unit_id == ward.id))).scalar()
+        report = (
+            await session.execute(select(Report).where(col(Report.unit_id) == ward.id))
+        ).scalar()
         assert report is not None
         numbers = await session.execute(
-            select(ReportRevision.number)
-            .where(ReportRevision.report_id == report.id)
+            select(col(ReportRevision.number))
+            .where(col(ReportRevision.report_id) == report.id)
             .order_by(col(ReportRevision.number))
         )
         files = await session.scalar(
             select(func.count())
             .select_from(SignedFile)
             .join(ReportRevision, col(ReportRevision.id) == SignedFile.revision_id)
-            .where(ReportRevision.report_id == report.id)
+            .where(col(ReportRevision.report_id) == report.id)
         )
         return list(numbers.scalars().all()), report.revisions, int(files or 0)
 
@@ -146,9 +148,10 @@ async def test_two_processes_sign_at_once_one_wins_each_round(postgres_ready: st
                 official(postgres_ready, world, period) as second,
             ):
                 for number in range(ROUNDS):
-                    # Both at the gate (polling a condition, not sleeping for a guess).
+                    # Both at the gate: PostgreSQL shows a waiting lock only when asked, so ask
+                    # until both are there (a condition, not a guessed delay).
                     async with asyncio.timeout(WAIT):
-                        while await waiting(gate, number) < 2:
+                        while await waiting(gate, number) < 2:  # noqa: ASYNC110
                             await asyncio.sleep(0.01)
                     await gate.execute(
                         text("SELECT pg_advisory_unlock(:c, :r)"), {"c": LOCK_CLASS, "r": number}

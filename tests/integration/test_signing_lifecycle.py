@@ -297,10 +297,15 @@ class SigningLifecycle(RuleBasedStateMachine):
         self.now = min(moment + timedelta(minutes=1), END)
 
     @precondition(lambda self: bool(self.ward_weeks))
-    @rule()
-    def city_reads(self) -> None:
-        """The city's report of each ward week, as of now: the ward as it last signed by now,
-        missing if it had not."""
+    @rule(data=st.data())
+    def city_reads(self, data: st.DataObject) -> None:
+        """The city's report of each ward week as of now, or of a moment around a signature:
+        the ward as it last signed by then, missing if it had not."""
+        moments = {self.now}
+        for week in self.ward_weeks:
+            for signature in week.signatures:
+                moments |= {signature.signed_at, signature.signed_at - timedelta(seconds=1)}
+        moment = data.draw(st.sampled_from(sorted(moments, reverse=True)))
 
         async def read(week: WardWeek) -> Consolidated:
             async with self.sessions() as session:
@@ -309,7 +314,7 @@ class SigningLifecycle(RuleBasedStateMachine):
                     unit=self.city,
                     campaign=self.campaign,
                     week=week_of(week.period, self.campaign.timezone),
-                    as_of=self.now,
+                    as_of=moment,
                 )
 
         for week in self.ward_weeks:
@@ -318,14 +323,14 @@ class SigningLifecycle(RuleBasedStateMachine):
             (filing,) = city.filings
             (row,) = city.rows
             assert filing.unit_id == self.ward.id
-            signed = [s for s in week.signatures if s.signed_at <= self.now]
+            signed = [s for s in week.signatures if s.signed_at <= moment]
             if not signed:
                 assert filing.status == "missing" and filing.signed is None
                 assert row.counts == dict.fromkeys(KEYS, 0)
                 assert city.totals == dict.fromkeys(KEYS, 0)
                 continue
             last = signed[-1]
-            event(f"city reads a signature ({len(signed)} by then)")
+            event(f"city reads a signature ({len(signed)} of {len(week.signatures)} by then)")
             first_on_time = week.signatures[0].signed_at <= week.period.deadline_at
             assert filing.status == ("on_time" if first_on_time else "late")
             assert filing.signed is not None

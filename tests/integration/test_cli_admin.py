@@ -144,7 +144,7 @@ def test_campaign_list_and_show(env: Path) -> None:
         ("city", 4, "17:00", False),
     ]
     # The demo's final reports move with its dates: the wards' due at 11:30, the city's at 17:00.
-    assert [d["final_due"] and d["final_due"][-14:] for d in deadlines] == [
+    assert [d["final_due"] and d["final_due"][-15:] for d in deadlines] == [
         None,
         "T11:30:00+07:00",
         "T17:00:00+07:00",

@@ -340,27 +340,32 @@ async def consolidate(
 
 
 async def _drill_down(session: AsyncSession, report: Consolidated) -> list[Filing]:
-    """The filings below each unit that has not signed: the cells of a silent ward."""
-    found: list[Filing] = []
-    periods = {p.id: p for p in report.periods}
-    for filing in report.missing_filings():
-        unit = await session.get(Unit, filing.unit_id)
-        period = periods.get(filing.period_id)
-        if unit is None or unit.id is None or period is None:
-            continue
-        try:
-            level = await reporting_level(session=session, unit=unit, campaign=report.campaign)
-        except NothingToReport:
-            continue
-        windows = _windows(await _rule(session, report.campaign, level), report.campaign)
-        inside = [w for w in windows if _covered(w, period)]
-        if not inside:
-            continue
-        child = await _period(session, report.campaign, level, inside[-1])
-        found += await filings_as_of(
-            session=session, root_id=unit.id, level=level, period=child, as_of=report.as_of
-        )
-    return found
+    """The filings right below each unit that has not signed: the cells of a silent ward.
+
+    One read for them all (a city with thirty silent wards is not thirty reads): silent units
+    share their level, so their units share a level and a week too.
+    """
+    missing = report.missing_filings()
+    if not missing or len(report.periods) != 1:
+        return []
+    first = await session.get(Unit, missing[0].unit_id)
+    if first is None:
+        return []
+    try:
+        level = await reporting_level(session=session, unit=first, campaign=report.campaign)
+    except NothingToReport:
+        return []
+    windows = _windows(await _rule(session, report.campaign, level), report.campaign)
+    inside = [w for w in windows if _covered(w, report.periods[0])]
+    if not inside:
+        return []
+    child = await _period(session, report.campaign, level, inside[-1])
+    root = await root_for(session=session, unit=report.unit, campaign=report.campaign)
+    silent = {f.unit_id for f in missing}
+    below = await filings_as_of(
+        session=session, root_id=root, level=level, period=child, as_of=report.as_of
+    )
+    return [f for f in below if f.group_id in silent]
 
 
 async def _row_level(

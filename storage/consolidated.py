@@ -46,7 +46,7 @@ async def filings_as_of(
 ) -> list[Filing]:
     """Every unit of ``level`` under ``root_id``, ordered by code, with the latest revision of
     its report for ``period`` sent by ``as_of`` (none: missing as of then)."""
-    tree = subtree(root_id)
+    tree = subtree(root_id, down_to=level)
     parent = aliased(Unit)
     units: Any = await session.execute(
         select(col(Unit.id), col(Unit.name), col(Unit.parent_id), col(parent.name).label("group"))

@@ -41,7 +41,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import delete, event, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
@@ -152,7 +152,6 @@ async def fresh_database(name: str, directory: Path) -> str:
 async def make_chain(factory: Callable[[], AsyncSession]) -> Chain:
     """The seeded city's campaign gets the ward and city deadlines; each ward an official."""
     async with factory() as session:
-        city = (await session.execute(select(Unit).where(col(Unit.code) == "HN"))).scalar_one()
         campaign = (
             await session.execute(select(Campaign).where(col(Campaign.code) == "dh14"))
         ).scalar_one()
@@ -166,7 +165,7 @@ async def make_chain(factory: Callable[[], AsyncSession]) -> Chain:
         wards = list(
             (
                 await session.execute(
-                    select(Unit).where(col(Unit.level) == UnitLevel.WARD).order_by(col(Unit.code))
+                    select(col(Unit.id)).where(col(Unit.level) == UnitLevel.WARD)
                 )
             ).scalars()
         )
@@ -182,21 +181,61 @@ async def make_chain(factory: Callable[[], AsyncSession]) -> Chain:
         ]
         session.add_all(people)
         await session.flush()
-        officials: dict[int, int] = {}
-        for ward, person in zip(wards, people, strict=True):
-            assert ward.id is not None and person.id is not None
+        for ward_id, person in zip(wards, people, strict=True):
+            assert ward_id is not None and person.id is not None
             session.add(
                 Role(
                     person_id=person.id,
-                    unit_id=ward.id,
+                    unit_id=ward_id,
                     kind=RoleKind.OFFICIAL,
                     granted_at=person.created_at,
                 )
             )
-            officials[ward.id] = person.id
         await session.commit()
-        ward = next(w for w in wards if w.code == WARD_UNDER_TEST)
-        return Chain(city, ward, wards, campaign, officials)
+    return await load_chain(factory)
+
+
+async def load_chain(factory: Callable[[], AsyncSession]) -> Chain:
+    async with factory() as session:
+        city = (await session.execute(select(Unit).where(col(Unit.code) == "HN"))).scalar_one()
+        campaign = (
+            await session.execute(select(Campaign).where(col(Campaign.code) == "dh14"))
+        ).scalar_one()
+        wards = list(
+            (
+                await session.execute(
+                    select(Unit).where(col(Unit.level) == UnitLevel.WARD).order_by(col(Unit.code))
+                )
+            ).scalars()
+        )
+        officials = dict(
+            (
+                await session.execute(
+                    select(col(Role.unit_id), col(Role.person_id)).where(
+                        col(Role.kind) == RoleKind.OFFICIAL
+                    )
+                )
+            ).all()
+        )
+        signatures = await session.scalar(
+            select(func.count(func.distinct(col(SignedFile.revision_id))))
+        )
+    ward = next(w for w in wards if w.code == WARD_UNDER_TEST)
+    chain = Chain(city, ward, wards, campaign, officials)
+    chain.signatures = int(signatures or 0)
+    return chain
+
+
+async def signed_before(url: str) -> bool:
+    """Whether ``url`` holds a chain signed by an earlier run (for ``--reuse``)."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return bool(await conn.scalar(select(func.count()).select_from(SignedFile)))
+    except Exception:
+        return False
+    finally:
+        await engine.dispose()
 
 
 def own_answers(rng: random.Random, form: FormSpec) -> dict[str, Any]:
@@ -640,24 +679,37 @@ class Database:
 
 async def run(db: Database, args: argparse.Namespace, directory: Path) -> None:
     size = Size(args.cells, args.wards, WEEKS, args.comments)
-    url = await fresh_database(db.name, directory)
-    console.print(
-        f"{db.name}: seeding {args.cells:,} cells in {args.wards} wards × {WEEKS} weeks, "
-        f"{args.comments:,} comments"
-    )
-    seeded = await seed_city(url, size)
+    reuse = False
+    if args.reuse:
+        url = (
+            f"sqlite+aiosqlite:///{directory / 'chain.db'}"
+            if db.name == "sqlite"
+            else await databases.ensure_postgres(PG_DATABASE)
+        )
+        reuse = await signed_before(url)
+    if not reuse:
+        url = await fresh_database(db.name, directory)
+        console.print(
+            f"{db.name}: seeding {args.cells:,} cells in {args.wards} wards × {WEEKS} weeks, "
+            f"{args.comments:,} comments"
+        )
+        seeded = await seed_city(url, size)
     engine = create_engine(url)
     factory = create_session_factory(engine)
     i18n = build_i18n("vi")
     try:
         with i18n.context(), i18n.use_locale("vi"):
-            chain = db.chain = await make_chain(factory)
-            chain.seconds = {f"seed: {k}": v for k, v in seeded.seconds.items()}
-            console.print(f"{db.name}: {len(chain.wards)} wards sign {WEEKS} weeks …")
-            started = time.perf_counter()
-            await sign_all(factory, chain)
-            chain.seconds["signing, all"] = time.perf_counter() - started
-            await settle(engine, db.name)
+            if reuse:
+                chain = db.chain = await load_chain(factory)
+                console.print(f"{db.name}: reusing {chain.signatures} signatures")
+            else:
+                chain = db.chain = await make_chain(factory)
+                chain.seconds = {f"seed: {k}": v for k, v in seeded.seconds.items()}
+                console.print(f"{db.name}: {len(chain.wards)} wards sign {WEEKS} weeks …")
+                started = time.perf_counter()
+                await sign_all(factory, chain)
+                chain.seconds["signing, all"] = time.perf_counter() - started
+                await settle(engine, db.name)
             started = time.perf_counter()
             db.checks = await check(factory, chain)
             chain.seconds["check"] = time.perf_counter() - started
@@ -786,6 +838,11 @@ def main() -> None:
         "--comments", type=int, default=1_000_000, help="citizens' comments in the campaign"
     )
     parser.add_argument("--dir", type=Path, help="keep the SQLite file here (default: temp)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure a database signed by an earlier run (with --dir for SQLite)",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="cProfile, SQL per call and query plans"
     )

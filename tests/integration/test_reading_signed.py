@@ -1,0 +1,140 @@
+"""A city reading what its wards signed: the rows are its wards, found without walking the
+cells below them, with what each ward signed (or missing), and its officials as signers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.completeness import subtree
+from storage.consolidated import filings_as_of
+from storage.models import Campaign, Role, RoleKind, Unit, UnitLevel
+from storage.people import get_or_create_person
+from storage.reports import ensure_period
+from storage.signed import SignedValues, sign_report
+from tests.chat import at
+from tests.seed import seed_ward
+
+SIGNED = SignedValues(
+    own={"news_count": 12, "assessment": "Đúng tiến độ."},
+    children={"news_count": 30},
+    totals={"news_count": 42},
+    as_of=at("2025-11-13 09:00").isoformat(),
+    expected=2,
+    on_time=2,
+    late=0,
+)
+
+
+@dataclass
+class City:
+    city: Unit
+    ngoc_ha: Unit
+    kim_ma: Unit
+    cells: list[int]
+    campaign: Campaign
+
+
+async def city_of_two_wards(session: AsyncSession) -> City:
+    """The seed's city, Ngọc Hà (two cells) and Kim Mã (one cell)."""
+    seed = await seed_ward(session)
+    city = await session.get(Unit, seed.ward.parent_id)
+    assert city is not None and city.id is not None
+    other = Unit(
+        code="KIMMA", name="Đảng ủy phường Kim Mã", level=UnitLevel.WARD, parent_id=city.id
+    )
+    session.add(other)
+    await session.flush()
+    cell = Unit(
+        code="KIMMA-CB01", name="Chi bộ Kim Mã 1", level=UnitLevel.CELL, parent_id=other.id
+    )
+    session.add(cell)
+    await session.flush()
+    cells = [c.id for c in [*seed.cells, cell] if c.id is not None]
+    return City(city, seed.ward, other, cells, seed.campaign)
+
+
+async def test_a_subtree_down_to_a_level_leaves_the_units_below_it_out(
+    session: AsyncSession,
+) -> None:
+    found = await city_of_two_wards(session)
+    city_id = found.city.id
+    assert city_id is not None
+
+    async def ids(down_to: UnitLevel | None) -> set[int]:
+        tree = subtree(city_id, down_to=down_to)
+        return set((await session.execute(select(tree.c.id))).scalars())
+
+    wards = {city_id, found.ngoc_ha.id, found.kim_ma.id}
+    everything = await ids(None)
+    assert everything == {*wards, *found.cells}
+    assert await ids(UnitLevel.WARD) == wards
+    assert await ids(UnitLevel.CELL) == everything
+    assert await ids(UnitLevel.CITY) == {city_id}
+
+
+async def test_a_city_reads_each_ward_once_with_what_it_signed(session: AsyncSession) -> None:
+    found = await city_of_two_wards(session)
+    city, ngoc_ha = found.city, found.ngoc_ha
+    assert city.id is not None and ngoc_ha.id is not None
+    period = await ensure_period(
+        session=session,
+        campaign=found.campaign,
+        level=UnitLevel.WARD,
+        starts_at=at("2025-11-06 11:30"),
+        deadline_at=at("2025-11-13 11:30"),
+    )
+    official = await get_or_create_person(
+        session=session,
+        channel="telegram",
+        external_id="7",
+        full_name="Phạm Thu Hà",
+        now=at("2025-11-01"),
+    )
+    assert official.id is not None
+    session.add(
+        Role(
+            person_id=official.id,
+            unit_id=ngoc_ha.id,
+            kind=RoleKind.OFFICIAL,
+            granted_at=at("2025-11-01"),
+        )
+    )
+    filed = await sign_report(
+        session=session,
+        period=period,
+        unit=ngoc_ha,
+        values=SIGNED,
+        person=official,
+        now=at("2025-11-13 09:00"),
+        seen=0,
+    )
+    assert filed is not None
+
+    filings = await filings_as_of(
+        session=session,
+        root_id=city.id,
+        level=UnitLevel.WARD,
+        period=period,
+        as_of=at("2025-11-13 09:00") + timedelta(days=1),
+    )
+
+    assert [f.name for f in filings] == ["Đảng ủy phường Kim Mã", "Đảng ủy phường Ngọc Hà"]
+    missing, signed = filings
+    assert missing.status == "missing" and missing.signed is None and missing.values == {}
+    assert signed.status == "on_time" and signed.signed == SIGNED
+    assert signed.values == {"news_count": 42, "assessment": "Đúng tiến độ."}
+    assert signed.secretaries == ["Phạm Thu Hà"], "above the cells the officials sign"
+    assert {f.group_id for f in filings} == {city.id}
+    # Before it was signed: both wards missing.
+    earlier = await filings_as_of(
+        session=session,
+        root_id=city.id,
+        level=UnitLevel.WARD,
+        period=period,
+        as_of=at("2025-11-13 08:59"),
+    )
+    assert [f.status for f in earlier] == ["missing", "missing"]

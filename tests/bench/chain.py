@@ -484,14 +484,19 @@ def steps(bench: Bench) -> dict[str, list[tuple[str, Step]]]:
             form=bench.form,
         )
 
-    async def ward_plain(session: AsyncSession, state: dict[str, Any]) -> None:
-        state["report"] = await consolidate(
-            session=session,
-            unit=chain.ward,
-            campaign=chain.campaign,
-            week=week_day(WEEKS),
-            as_of=bench.draft_at,
-        )
+    def weekly(unit: Unit, as_of: datetime) -> Step:
+        """The unit's plain report of the last week, no own answers."""
+
+        async def step(session: AsyncSession, state: dict[str, Any]) -> None:
+            state["report"] = await consolidate(
+                session=session,
+                unit=unit,
+                campaign=chain.campaign,
+                week=week_day(WEEKS),
+                as_of=as_of,
+            )
+
+        return step
 
     async def ward_join(_session: AsyncSession, state: dict[str, Any]) -> None:
         context = Context(
@@ -506,15 +511,6 @@ def steps(bench: Bench) -> dict[str, list[tuple[str, Step]]]:
             today=bench.today,
         )
         state["rows"] = await week_revisions(context, ward=True)
-
-    async def city(session: AsyncSession, state: dict[str, Any]) -> None:
-        state["report"] = await consolidate(
-            session=session,
-            unit=chain.city,
-            campaign=chain.campaign,
-            week=week_day(WEEKS),
-            as_of=bench.city_at,
-        )
 
     async def without_ward_deadline(session: AsyncSession, _state: dict[str, Any]) -> None:
         # Rolled back when the session closes: the city reads its 9,000 cells, as before.
@@ -531,9 +527,10 @@ def steps(bench: Bench) -> dict[str, list[tuple[str, Step]]]:
 
         return step
 
+    city = weekly(chain.city, bench.city_at)
     return {
         "ward draft": [("draft", ward_draft)],
-        "ward consolidate": [("consolidate", ward_plain)],
+        "ward consolidate": [("consolidate", weekly(chain.ward, bench.draft_at))],
         "ward revisions join": [("query", ward_join)],
         "city letter docx": [("consolidate", city), ("render", letter("docx"))],
         "city workbook xlsx": [("consolidate", city), ("render", letter("xlsx"))],

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+import storage.consolidated
 from storage.completeness import subtree
 from storage.consolidated import filings_as_of
 from storage.models import Campaign, Role, RoleKind, Unit, UnitLevel
 from storage.people import get_or_create_person
-from storage.reports import ensure_period
+from storage.reports import ensure_period, file_report
 from storage.signed import SignedValues, sign_report
 from tests.chat import at
 from tests.seed import seed_ward
 
+START = at("2025-11-01")
 SIGNED = SignedValues(
     own={"news_count": 12, "assessment": "Đúng tiến độ."},
     children={"news_count": 30},
@@ -138,3 +143,64 @@ async def test_a_city_reads_each_ward_once_with_what_it_signed(session: AsyncSes
         as_of=at("2025-11-13 08:59"),
     )
     assert [f.status for f in earlier] == ["missing", "missing"]
+
+
+async def test_filings_are_the_same_by_the_units_ids_or_by_the_tree(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A few units are looked up by their ids (what the planner estimates well), many by
+    the tree: the same filings either way, as of the same moment."""
+    found = await city_of_two_wards(session)
+    assert found.city.id is not None
+    period = await ensure_period(
+        session=session,
+        campaign=found.campaign,
+        level=UnitLevel.CELL,
+        starts_at=at("2025-11-05 17:00"),
+        deadline_at=at("2025-11-12 17:00"),
+    )
+    secretary = await get_or_create_person(
+        session=session, channel="telegram", external_id="8", full_name="Lê Văn An", now=START
+    )
+    assert secretary.id is not None
+    cells = await session.execute(select(Unit).where(col(Unit.id).in_(found.cells)))
+    first, _second, third = sorted(cells.scalars(), key=lambda u: u.code)
+    for cell in (first, third):
+        assert cell.id is not None
+        session.add(
+            Role(
+                person_id=secretary.id, unit_id=cell.id, kind=RoleKind.SECRETARY, granted_at=START
+            )
+        )
+    for cell, count, moment in (
+        (first, 4, "2025-11-10 09:00"),
+        (first, 9, "2025-11-13 09:00"),  # amended late, after the moment read below
+        (third, 7, "2025-11-12 18:00"),  # late
+    ):
+        await file_report(
+            session=session,
+            period=period,
+            unit=cell,
+            values={"news_count": count},
+            person=secretary,
+            now=at(moment),
+        )
+
+    async def read() -> list[tuple[str, str, dict[str, Any], list[str]]]:
+        filings = await filings_as_of(
+            session=session,
+            root_id=found.city.id or 0,
+            level=UnitLevel.CELL,
+            period=period,
+            as_of=at("2025-11-12 20:00"),
+        )
+        return [(f.name, f.status, f.values, f.secretaries) for f in filings]
+
+    by_ids = await read()
+    monkeypatch.setattr(storage.consolidated, "LISTED_UNITS", 0)
+    assert await read() == by_ids
+    assert by_ids == [
+        ("Chi bộ Kim Mã 1", "on_time", {"news_count": 4}, ["Lê Văn An"]),
+        ("Chi bộ Tổ dân phố số 1", "missing", {}, []),
+        ("Chi bộ Tổ dân phố số 2", "late", {"news_count": 7}, ["Lê Văn An"]),
+    ]

@@ -421,9 +421,9 @@ class Figure:
     name: str
     target: float | None = None
     baseline: str | None = None
-    # Seconds of each run, per round; parts (consolidate, render) per run too.
+    # Seconds of each run, per round; its parts (consolidate, render) per run too.
     rounds: list[list[float]] = field(default_factory=list)
-    parts: dict[str, list[float]] = field(default_factory=dict)
+    parts: list[dict[str, list[float]]] = field(default_factory=list)
 
 
 @dataclass
@@ -559,6 +559,7 @@ async def measure(bench: Bench, figures: dict[str, Figure], runs: int) -> None:
     for name, parts in steps(bench).items():
         figure = figures[name]
         times: list[float] = []
+        split: dict[str, list[float]] = {}
         count = max(3, runs // 4) if name in SLOW else runs
         for run in range(count + 1):
             state: dict[str, Any] = {}
@@ -572,11 +573,17 @@ async def measure(bench: Bench, figures: dict[str, Figure], runs: int) -> None:
                         continue
                     total += elapsed
                     if run > 0:
-                        figure.parts.setdefault(part, []).append(elapsed)
+                        split.setdefault(part, []).append(elapsed)
                 await session.rollback()
             if run > 0:
                 times.append(total)
         figure.rounds.append(times)
+        figure.parts.append(split)
+
+
+def best_round(rounds: list[list[float]]) -> int:
+    medians = [statistics.median(r) for r in rounds]
+    return medians.index(min(medians))
 
 
 def p95(values: list[float]) -> float:
@@ -657,9 +664,8 @@ async def explain(engine: AsyncEngine, statement: str, parameters: Any) -> list[
     async with engine.connect() as conn:
         result = await conn.exec_driver_sql(prefix + statement, parameters)
         rows = result.all()
-    if engine.dialect.name == "sqlite":
-        return [str(row[-1]) for row in rows]
-    return [str(row[0]) for row in rows]
+    lines = [str(row[-1] if engine.dialect.name == "sqlite" else row[0]) for row in rows]
+    return [line if len(line) < 160 else line[:157] + "…" for line in lines]
 
 
 # --- the run -----------------------------------------------------------------------------------
@@ -757,11 +763,9 @@ def print_figures(dbs: list[Database], runs: int, rounds: int) -> None:
     table.add_column("× baseline", justify="right")
     table.add_column("target")
     for db in dbs:
-        best = {
-            name: min(f.rounds, key=statistics.median)
-            for name, f in db.figures.items()
-            if f.rounds
-        }
+        # Each figure's best round: the one with the lowest median.
+        index = {name: best_round(f.rounds) for name, f in db.figures.items() if f.rounds}
+        best = {name: db.figures[name].rounds[n] for name, n in index.items()}
         for name, figure in db.figures.items():
             if name not in best:
                 continue
@@ -777,11 +781,11 @@ def print_figures(dbs: list[Database], runs: int, rounds: int) -> None:
                 verdict = f"< {figure.target:g} s: " + (
                     "[green]met[/]" if met else "[red]NOT MET[/]"
                 )
+            split = figure.parts[index[name]]
             parts = ""
-            if len(figure.parts) > 1:
+            if len(split) > 1:
                 parts = " + ".join(
-                    f"{part} {ms(statistics.median(values))}"
-                    for part, values in figure.parts.items()
+                    f"{part} {ms(statistics.median(values))}" for part, values in split.items()
                 )
             table.add_row(
                 db.name,

@@ -484,15 +484,15 @@ def steps(bench: Bench) -> dict[str, list[tuple[str, Step]]]:
             form=bench.form,
         )
 
-    def weekly(unit: Unit, as_of: datetime) -> Step:
-        """The unit's plain report of the last week, no own answers."""
+    def weekly(unit: Unit, as_of: datetime, week: int = WEEKS) -> Step:
+        """The unit's plain report of a week (the last one), no own answers."""
 
         async def step(session: AsyncSession, state: dict[str, Any]) -> None:
             state["report"] = await consolidate(
                 session=session,
                 unit=unit,
                 campaign=chain.campaign,
-                week=week_day(WEEKS),
+                week=week_day(week),
                 as_of=as_of,
             )
 
@@ -539,6 +539,11 @@ def steps(bench: Bench) -> dict[str, list[tuple[str, Step]]]:
             ("consolidate", city),
             ("render", letter("docx")),
         ],
+        # The week after: no ward has signed yet, the letter opens up every ward's cells.
+        "city letter, no ward signed": [
+            ("consolidate", weekly(chain.city, bench.city_at + WEEK, WEEKS + 1)),
+            ("render", letter("docx")),
+        ],
     }
 
 
@@ -549,9 +554,10 @@ FIGURES = {
     "city letter docx": ("city from cells docx", TARGET_CITY_S),
     "city workbook xlsx": ("city from cells docx", None),
     "city from cells docx": (None, None),
+    "city letter, no ward signed": ("city from cells docx", None),
 }
 # The old-style city letter takes seconds: fewer runs of it.
-SLOW = {"city from cells docx"}
+SLOW = {"city from cells docx", "city letter, no ward signed"}
 
 
 async def measure(bench: Bench, figures: dict[str, Figure], runs: int) -> None:

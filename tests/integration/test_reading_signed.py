@@ -4,7 +4,7 @@ cells below them, with what each ward signed (or missing), and its officials as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from sqlmodel import col
 import storage.consolidated
 from storage.completeness import subtree
 from storage.consolidated import filings_as_of
-from storage.models import Campaign, Role, RoleKind, Unit, UnitLevel
+from storage.models import Campaign, Period, Person, Role, RoleKind, Unit, UnitLevel
 from storage.people import get_or_create_person
 from storage.reports import ensure_period, file_report
 from storage.signed import SignedValues, sign_report
@@ -62,6 +62,30 @@ async def city_of_two_wards(session: AsyncSession) -> City:
     return City(city, seed.ward, other, cells, seed.campaign)
 
 
+async def week(
+    session: AsyncSession, campaign: Campaign, level: UnitLevel, deadline: datetime
+) -> Period:
+    return await ensure_period(
+        session=session,
+        campaign=campaign,
+        level=level,
+        starts_at=deadline - timedelta(days=7),
+        deadline_at=deadline,
+    )
+
+
+async def holder(session: AsyncSession, name: str, kind: RoleKind, units: list[Unit]) -> Person:
+    """A person holding ``kind`` in each of ``units``."""
+    person = await get_or_create_person(
+        session=session, channel="telegram", external_id=name, full_name=name, now=START
+    )
+    assert person.id is not None
+    for unit in units:
+        assert unit.id is not None
+        session.add(Role(person_id=person.id, unit_id=unit.id, kind=kind, granted_at=START))
+    return person
+
+
 async def test_a_subtree_down_to_a_level_leaves_the_units_below_it_out(
     session: AsyncSession,
 ) -> None:
@@ -85,29 +109,8 @@ async def test_a_city_reads_each_ward_once_with_what_it_signed(session: AsyncSes
     found = await city_of_two_wards(session)
     city, ngoc_ha = found.city, found.ngoc_ha
     assert city.id is not None and ngoc_ha.id is not None
-    period = await ensure_period(
-        session=session,
-        campaign=found.campaign,
-        level=UnitLevel.WARD,
-        starts_at=at("2025-11-06 11:30"),
-        deadline_at=at("2025-11-13 11:30"),
-    )
-    official = await get_or_create_person(
-        session=session,
-        channel="telegram",
-        external_id="7",
-        full_name="Phạm Thu Hà",
-        now=at("2025-11-01"),
-    )
-    assert official.id is not None
-    session.add(
-        Role(
-            person_id=official.id,
-            unit_id=ngoc_ha.id,
-            kind=RoleKind.OFFICIAL,
-            granted_at=at("2025-11-01"),
-        )
-    )
+    period = await week(session, found.campaign, UnitLevel.WARD, at("2025-11-13 11:30"))
+    official = await holder(session, "Phạm Thu Hà", RoleKind.OFFICIAL, [ngoc_ha])
     filed = await sign_report(
         session=session,
         period=period,
@@ -152,26 +155,10 @@ async def test_filings_are_the_same_by_the_units_ids_or_by_the_tree(
     the tree: the same filings either way, as of the same moment."""
     found = await city_of_two_wards(session)
     assert found.city.id is not None
-    period = await ensure_period(
-        session=session,
-        campaign=found.campaign,
-        level=UnitLevel.CELL,
-        starts_at=at("2025-11-05 17:00"),
-        deadline_at=at("2025-11-12 17:00"),
-    )
-    secretary = await get_or_create_person(
-        session=session, channel="telegram", external_id="8", full_name="Lê Văn An", now=START
-    )
-    assert secretary.id is not None
+    period = await week(session, found.campaign, UnitLevel.CELL, at("2025-11-12 17:00"))
     cells = await session.execute(select(Unit).where(col(Unit.id).in_(found.cells)))
     first, _second, third = sorted(cells.scalars(), key=lambda u: u.code)
-    for cell in (first, third):
-        assert cell.id is not None
-        session.add(
-            Role(
-                person_id=secretary.id, unit_id=cell.id, kind=RoleKind.SECRETARY, granted_at=START
-            )
-        )
+    secretary = await holder(session, "Lê Văn An", RoleKind.SECRETARY, [first, third])
     for cell, count, moment in (
         (first, 4, "2025-11-10 09:00"),
         (first, 9, "2025-11-13 09:00"),  # amended late, after the moment read below

@@ -53,6 +53,7 @@ from scheduler.reporting import Assignment, target
 from scheduler.signing import draft, own_form, sign
 from storage.database import create_engine, create_session_factory
 from storage.forms import FormSpec
+from storage.letterheads import Letterhead, letterhead_of
 from storage.migrate import upgrade
 from storage.models import (
     Campaign,
@@ -249,9 +250,9 @@ def own_answers(rng: random.Random, form: FormSpec) -> dict[str, Any]:
     return values
 
 
-def render(report: Consolidated, fmt: ReportFormat, parent: Unit | None, today: date) -> bytes:
+def render(report: Consolidated, fmt: ReportFormat, letterhead: Letterhead, today: date) -> bytes:
     """The one place the bench renders a report (the call the handlers make)."""
-    return render_report(report, fmt, parent=parent, today=today)
+    return render_report(report, fmt, letterhead=letterhead, today=today)
 
 
 async def ward_period(session: AsyncSession, chain: Chain, ward: Unit, week: int) -> Period:
@@ -273,14 +274,17 @@ async def sign_as(
     started = time.perf_counter()
     rendered = 0.0
 
-    async def files(report: Consolidated, fmt: ReportFormat) -> bytes:
-        nonlocal rendered
-        begun = time.perf_counter()
-        data = render(report, fmt, chain.city, now.astimezone(TZ).date())
-        rendered += time.perf_counter() - begun
-        return data
-
     async with factory() as session:
+        # As handlers.signing does: the ward's own letterhead, read before signing.
+        letterhead = await letterhead_of(session=session, unit=ward)
+
+        async def files(report: Consolidated, fmt: ReportFormat) -> bytes:
+            nonlocal rendered
+            begun = time.perf_counter()
+            data = render(report, fmt, letterhead, now.astimezone(TZ).date())
+            rendered += time.perf_counter() - begun
+            return data
+
         period = await ward_period(session, chain, ward, week)
         form = await own_form(session=session, unit=ward, campaign=chain.campaign)
         report = (
@@ -522,8 +526,9 @@ def steps(bench: Bench) -> dict[str, list[tuple[str, Step]]]:
         )
 
     def letter(fmt: ReportFormat) -> Step:
-        async def step(_session: AsyncSession, state: dict[str, Any]) -> None:
-            state["bytes"] = len(render(state["report"], fmt, None, bench.today))
+        async def step(session: AsyncSession, state: dict[str, Any]) -> None:
+            letterhead = await letterhead_of(session=session, unit=chain.city)
+            state["bytes"] = len(render(state["report"], fmt, letterhead, bench.today))
 
         return step
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit wheel-smoke bench bench-comments bench-report bench-reminders setup fonts clean demo messages
+.PHONY: run test lint typecheck unit wheel-smoke bench bench-comments bench-report bench-reminders bench-chain setup fonts clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-comments: $(STAMP) fonts
 bench-report: $(STAMP)
 	$(BIN)/python -m tests.bench.letter
 	$(BIN)/python -m tests.bench.consolidated --postgres
+
+# 30 wards × 300 cells signing their weeks: a ward's draft, the city's letter (SQLite, PostgreSQL).
+bench-chain: $(STAMP)
+	$(BIN)/python -m tests.bench.chain
 
 # 5,000 reminders at 25/s against a fake Bot API enforcing Telegram's limits (≈ 8 min).
 bench-reminders: $(STAMP)

@@ -1,4 +1,4 @@
-"""Review proofs (review1) in the chat: each test FAILS on the reviewed code (54485db)."""
+"""Defects a review found in signing in chat, each kept as the conversation that showed it."""
 
 from __future__ import annotations
 

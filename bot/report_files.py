@@ -232,7 +232,18 @@ def _own_row_name(report: Consolidated) -> str:
 
 
 def _has_own_counts(report: Consolidated) -> bool:
-    return any(isinstance(report.own.get(key), int) for key in report.count_keys)
+    return any(_own_count_of(report, key) for key in report.count_keys) or any(
+        isinstance(report.own.get(key), int) for key in report.count_keys
+    )
+
+
+def _own_count_of(report: Consolidated, key: str) -> int | None:
+    """The unit's own count: typed in this report, plus (a final report) its weeks'."""
+    value = report.own.get(key)
+    weekly = report.own_weekly.get(key, 0)
+    if isinstance(value, int):
+        return value + weekly
+    return weekly or None
 
 
 def _row_title(report: Consolidated) -> str:
@@ -435,8 +446,7 @@ def table_sheet(report: Consolidated) -> Sheet:
 
 
 def _own_count(report: Consolidated, spec: FieldSpec) -> int | None:
-    value = report.own.get(spec.key)
-    return value if isinstance(value, int) else None
+    return _own_count_of(report, spec.key)
 
 
 def _table_row(row: TableRow, specs: Sequence[FieldSpec]) -> list[object]:

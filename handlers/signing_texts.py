@@ -102,6 +102,12 @@ def review(
     for index, spec in enumerate(form.fields, start=1):
         value = render_value(spec, values.get(spec.key), locale)
         lines.append(f"{index}. {escape(spec.text('label', locale))}: {value}")
+    if any(report.own_weekly.values()):
+        lines += [
+            "",
+            _("Your unit's own work as signed week by week (included in the totals):"),
+            *_counts(report, report.own_weekly, locale),
+        ]
     lines += [
         "",
         _("<b>Totals</b> (units below and your own):"),

@@ -99,6 +99,8 @@ class Consolidated:
     drill: list[Filing] = field(default_factory=list)
     # Reports of last week that came after the unit signed last week's report.
     arrived_after_signing: list[Filing] = field(default_factory=list)
+    # A final report: the unit's own counts as it signed them week by week (in ``totals``).
+    own_weekly: dict[str, int] = field(default_factory=dict)
     # The level's final report («Báo cáo tổng kết»), not a plain whole-campaign export.
     final_report: bool = False
     # The level of the rows: the units right below ``unit`` (wards for a city reading cells).

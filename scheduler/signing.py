@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
-from scheduler.final import final_period, last_weekly_deadline
+from scheduler.final import final_period
 from scheduler.reporting import Assignment, rule_for
-from scheduler.signing_context import last_week
+from scheduler.signing_context import last_week, weekly_own
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
 from storage.mail_outbox import queue_mail, report_mail_key
@@ -96,6 +96,13 @@ async def draft(
         own=own,
         own_form=form,
     )
+    if period.final:
+        # The final covers the weeks: the unit's own weekly work is in it, not typed again.
+        report.own_weekly = await weekly_own(
+            session=session, unit=unit, campaign=campaign, keys=report.count_keys, as_of=now
+        )
+        for key, value in report.own_weekly.items():
+            report.totals[key] = report.totals.get(key, 0) + value
     before = await last_week(session=session, report=report, period=period, now=now)
     if before.totals is not None:
         report.previous = {key: before.totals.get(key, 0) for key in report.count_keys}
@@ -168,16 +175,19 @@ async def signed_above(
 
 
 async def final_target(*, session: AsyncSession, item: Assignment, now: datetime) -> Period | None:
-    """The unit's final report, once its level's last week is over (None: no final report
-    in this campaign, or not yet)."""
+    """The unit's final report, once its level's last week has begun (None: no final report
+    in this campaign, or not yet). From then on its reminders may come (a day before a due
+    date that may be the last week's deadline itself), so /report must offer it; signed
+    before the last week is over, it is signed again with the rest before it is due."""
     final = await final_period(session=session, campaign=item.campaign, level=item.unit.level)
     if final is None:
         return None
     rule = await rule_for(session=session, assignment=item)
-    last = last_weekly_deadline(
-        rule, starts_at=item.campaign.starts_at, ends_at=item.campaign.ends_at
+    campaign = item.campaign
+    last = open_period(
+        rule, campaign.ends_at, starts_at=campaign.starts_at, ends_at=campaign.ends_at
     )
-    return final if now > last else None
+    return final if last is not None and now > last.starts_at else None
 
 
 def signed_values(report: Consolidated) -> SignedValues:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, period_before
 from scheduler.consolidated import Consolidated, weeks_of
 from scheduler.oversight import root_for
 from storage.campaigns import deadline_for
 from storage.consolidated import Filing, filings_as_of
-from storage.models import Period, Unit
+from storage.models import Campaign, Period, Report, ReportRevision, Unit
 from storage.reports import ensure_period, get_report, latest_revision
 from storage.signed import SignedValues
 
@@ -91,3 +93,45 @@ async def _arrived_after(
         session=session, root_id=root, level=report.level, period=child, as_of=now
     )
     return [f for f in filings if f.submitted_at is not None and f.submitted_at > as_of]
+
+
+async def weekly_own(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, keys: list[str], as_of: datetime
+) -> dict[str, int]:
+    """The unit's own counts over the campaign's weeks, as it last signed each week by
+    ``as_of``: what its final report adds to its units' weeks."""
+    latest = (
+        select(
+            col(ReportRevision.report_id).label("report_id"),
+            func.max(col(ReportRevision.number)).label("number"),
+        )
+        .join(Report, col(Report.id) == col(ReportRevision.report_id))
+        .join(Period, col(Period.id) == col(Report.period_id))
+        .where(
+            col(Report.unit_id) == unit.id,
+            col(Period.campaign_id) == campaign.id,
+            col(Period.final).is_(False),
+            col(ReportRevision.submitted_at) <= as_of,
+        )
+        .group_by(col(ReportRevision.report_id))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(col(ReportRevision.values)).join(
+            latest,
+            and_(
+                col(ReportRevision.report_id) == latest.c.report_id,
+                col(ReportRevision.number) == latest.c.number,
+            ),
+        )
+    )
+    sums = dict.fromkeys(keys, 0)
+    for (values,) in rows.all():
+        signed = SignedValues.load(values)
+        if signed is None:
+            continue
+        for key in keys:
+            value = signed.own.get(key)
+            if isinstance(value, int):
+                sums[key] += value
+    return sums

@@ -362,12 +362,10 @@ async def _drill_down(session: AsyncSession, report: Consolidated) -> list[Filin
     if not inside:
         return []
     child = await _period(session, report.campaign, level, inside[-1])
-    root = await root_for(session=session, unit=report.unit, campaign=report.campaign)
-    silent = {f.unit_id for f in missing}
-    below = await filings_as_of(
-        session=session, root_id=root, level=level, period=child, as_of=report.as_of
+    silent = sorted({f.unit_id for f in missing})
+    return await filings_as_of(
+        session=session, root_id=silent, level=level, period=child, as_of=report.as_of
     )
-    return [f for f in below if f.group_id in silent]
 
 
 async def _row_level(

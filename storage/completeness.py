@@ -7,7 +7,7 @@ per cell.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -85,13 +85,15 @@ class UnitRef:
     level: UnitLevel
 
 
-def subtree(root_id: int, *, down_to: UnitLevel | None = None) -> CTE:
-    """The ids of ``root_id`` and every unit below it (a recursive CTE; both databases).
+def subtree(root_id: int | Sequence[int], *, down_to: UnitLevel | None = None) -> CTE:
+    """The ids of ``root_id`` (or of several roots) and every unit below it (a recursive
+    CTE; both databases).
 
     ``down_to``: stop at that level; a city reading its 30 wards must not walk their 9,000
     cells (three times per report) to find them.
     """
-    tree = select(col(Unit.id).label("id")).where(col(Unit.id) == root_id).cte(recursive=True)
+    roots = [root_id] if isinstance(root_id, int) else list(root_id)
+    tree = select(col(Unit.id).label("id")).where(col(Unit.id).in_(roots)).cte(recursive=True)
     below = select(col(Unit.id)).where(col(Unit.parent_id) == tree.c.id)
     if down_to is not None:
         order = list(UnitLevel)

@@ -8,6 +8,7 @@ and shows up (flagged as late) in the next one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -56,10 +57,15 @@ class Filing:
 
 
 async def filings_as_of(
-    *, session: AsyncSession, root_id: int, level: UnitLevel, period: Period, as_of: datetime
+    *,
+    session: AsyncSession,
+    root_id: int | Sequence[int],
+    level: UnitLevel,
+    period: Period,
+    as_of: datetime,
 ) -> list[Filing]:
-    """Every unit of ``level`` under ``root_id``, ordered by code, with the latest revision of
-    its report for ``period`` sent by ``as_of`` (none: missing as of then)."""
+    """Every unit of ``level`` under ``root_id`` (or several roots), ordered by code, with the
+    latest revision of its report for ``period`` sent by ``as_of`` (none: missing then)."""
     tree = subtree(root_id, down_to=level)
     parent = aliased(Unit)
     units: Any = await session.execute(

@@ -4,7 +4,7 @@ time (a review found both impossible)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from scheduler.calendar import WeeklyRule
 from scheduler.final import final_due_problem, last_weekly_deadline
@@ -16,17 +16,15 @@ from tests.flow.test_reminders import BINH, CUONG, HA, people
 from tests.outreach import file_for
 
 
-async def test_final_reminder_fires_while_report_cannot_open_the_final(app: BotApp) -> None:
-    h = await people(app)
+async def ward_final_due(app: BotApp, *, after_last: timedelta) -> datetime:
+    """Wards report on Thursdays 11:30, their final due ``after_last`` the last week's
+    deadline (a due the importer accepts). Returns the due."""
     campaign = app.seed.campaign
     rule = WeeklyRule.parse(3, "11:30", campaign.timezone)
     last = last_weekly_deadline(rule, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
-    due = last + timedelta(hours=2)
-    assert (
-        final_due_problem(due, rule, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
-        is None
-    )
-    assert campaign.id is not None
+    due = last + after_last
+    problem = final_due_problem(due, rule, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
+    assert problem is None and campaign.id is not None
     async with app.runtime.sessions() as session:
         session.add(
             Deadline(
@@ -38,6 +36,13 @@ async def test_final_reminder_fires_while_report_cannot_open_the_final(app: BotA
             )
         )
         await session.commit()
+    return due
+
+
+async def test_final_reminder_fires_while_report_cannot_open_the_final(app: BotApp) -> None:
+    h = await people(app)
+    campaign = app.seed.campaign
+    due = await ward_final_due(app, after_last=timedelta(hours=2))
     await file_for(app, BINH, app.seed.cells[0])
     await file_for(app, CUONG, app.seed.cells[1])
 
@@ -63,24 +68,7 @@ async def test_a_final_due_at_the_last_weekly_deadline_can_never_be_signed_on_ti
     (final_due_problem: only ``due < last`` is refused), but /report offers the final only
     when ``now > last`` (final_target), i.e. after it is due: never on time."""
     campaign = app.seed.campaign
-    rule = WeeklyRule.parse(3, "11:30", campaign.timezone)
-    last = last_weekly_deadline(rule, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
-    assert (
-        final_due_problem(last, rule, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
-        is None
-    )
-    assert campaign.id is not None
-    async with app.runtime.sessions() as session:
-        session.add(
-            Deadline(
-                campaign_id=campaign.id,
-                level=UnitLevel.WARD,
-                weekday=3,
-                time="11:30",
-                final_due=last,
-            )
-        )
-        await session.commit()
+    last = await ward_final_due(app, after_last=timedelta(0))
     async with app.runtime.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None

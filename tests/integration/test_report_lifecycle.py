@@ -9,10 +9,6 @@ unchanged; the rows as of a moment T are the last revision sent by T.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import tempfile
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,7 +17,6 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
@@ -33,11 +28,11 @@ from sqlmodel import col
 
 from storage.completeness import unit_states
 from storage.consolidated import filings_as_of
-from storage.database import create_engine, create_session_factory
 from storage.models import Period, Person, Report, ReportRevision, UnitLevel
 from storage.people import get_or_create_person
 from storage.reports import ensure_period, file_report
 from tests.chat import at
+from tests.integration.sqlite_machine import SqliteMachine
 from tests.seed import Seed, seed_ward
 
 T = TypeVar("T")
@@ -64,27 +59,13 @@ class Filed:
     revisions: list[Revision] = field(default_factory=list)
 
 
-class ReportLifecycle(RuleBasedStateMachine):
-    template: Path  # a migrated SQLite file, set by the test
+class ReportLifecycle(SqliteMachine):
+    prefix = "lifecycle-"
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.folder = Path(tempfile.mkdtemp(prefix="lifecycle-"))
-        path = self.folder / "gopy.db"
-        shutil.copy(self.template, path)
-        self.engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        self.sessions = create_session_factory(engine=self.engine)
         self.now = START
         self.model: dict[tuple[int, int], Filed] = {}  # (cell, week) → what was filed
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        self.run(self.engine.dispose())
-        self.loop.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
     @initialize()
     def seed(self) -> None:

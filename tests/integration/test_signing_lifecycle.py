@@ -13,21 +13,16 @@ files kept at signing never change.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import shutil
-import tempfile
-from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
@@ -40,7 +35,6 @@ from sqlmodel import col
 from scheduler.consolidated import Consolidated, consolidate, week_of
 from scheduler.reporting import Assignment, target
 from scheduler.signing import draft, own_form, sign
-from storage.database import create_engine, create_session_factory
 from storage.forms import FieldKind, FormSpec, default_form
 from storage.models import (
     Period,
@@ -52,8 +46,8 @@ from storage.reports import file_report, get_report
 from storage.signed import SignedValues
 from tests.chat import at
 from tests.integration.signing_world import World, build_world, render
+from tests.integration.sqlite_machine import SqliteMachine
 
-T = TypeVar("T")
 START = at("2025-11-10 09:00")  # Monday: the cells' week ends Wednesday 17:00
 END = at("2025-11-28 00:00")  # the clock stops here: four weeks of the ward's
 CELLS = 3
@@ -88,17 +82,11 @@ class Opened:
     seen: int
 
 
-class SigningLifecycle(RuleBasedStateMachine):
-    template: Path  # a migrated SQLite file, set by the test
+class SigningLifecycle(SqliteMachine):
+    prefix = "signing-"
 
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.folder = Path(tempfile.mkdtemp(prefix="signing-"))
-        path = self.folder / "gopy.db"
-        shutil.copy(self.template, path)
-        self.engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        self.sessions = create_session_factory(engine=self.engine)
         self.now = START
         # Cell filings by (cell, deadline of the cells' week), oldest first.
         self.filings: dict[tuple[int, datetime], list[CellFiling]] = {}
@@ -106,14 +94,6 @@ class SigningLifecycle(RuleBasedStateMachine):
         self.ward_weeks: list[WardWeek] = []
         self.opened: list[Opened] = []
         self.files: dict[tuple[int, str], bytes] = {}  # (revision id, format) → bytes stored
-
-    def run(self, work: Coroutine[Any, Any, T]) -> T:
-        return self.loop.run_until_complete(work)
-
-    def teardown(self) -> None:
-        self.run(self.engine.dispose())
-        self.loop.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
 
     @initialize()
     def seed(self) -> None:

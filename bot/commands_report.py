@@ -28,11 +28,10 @@ from scheduler.consolidated import (
     week_of,
     weeks_of,
 )
-from scheduler.signing import signed_revision
+from scheduler.signing import signed_copy
 from storage.campaigns import get_campaign
 from storage.letterheads import letterhead_of
 from storage.models import Campaign, Unit
-from storage.signed import signed_file
 from storage.units import get_unit
 
 REASONS = {
@@ -80,14 +79,12 @@ async def _signed(
         session=session, unit=unit, campaign=campaign, now=SystemClock().now()
     )
     for period in [p for p in weeks if in_week(p, day, campaign.timezone)][-1:]:
-        revision = await signed_revision(
-            session=session, unit=unit, campaign=campaign, child=period
+        found = await signed_copy(
+            session=session, unit=unit, campaign=campaign, child=period, fmt=fmt
         )
-        if revision is None or revision.id is None:
+        if found is None:
             return None
-        kept = await signed_file(session=session, revision_id=revision.id, fmt=fmt)
-        if kept is None:
-            return None
+        revision, kept = found
         i18n = build_i18n(locale)
         with i18n.context(), i18n.use_locale(locale):  # the weekday's name is in the catalogue
             when = moment(revision.submitted_at, campaign.timezone)

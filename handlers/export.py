@@ -20,12 +20,11 @@ from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
-from scheduler.signing import signed_revision, signing_assignments
+from scheduler.signing import signed_copy, signing_assignments
 from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
 from storage.letterheads import letterhead_of
 from storage.models import Campaign, Period, Unit
 from storage.people import Member
-from storage.signed import signed_file
 
 WEEKS_SHOWN = 4
 FORMATS: tuple[tuple[ReportFormat, str], ...] = (
@@ -186,12 +185,10 @@ async def _send_signed(
     fmt: ReportFormat,
 ) -> bool:
     """The unit signed its report for this week: the file as it was signed, not remade."""
-    revision = await signed_revision(session=session, unit=unit, campaign=campaign, child=period)
-    if revision is None or revision.id is None:
+    found = await signed_copy(session=session, unit=unit, campaign=campaign, child=period, fmt=fmt)
+    if found is None:
         return False
-    kept = await signed_file(session=session, revision_id=revision.id, fmt=fmt)
-    if kept is None:
-        return False
+    revision, kept = found
     await message.answer_document(
         BufferedInputFile(kept.content, filename=kept.filename),
         caption=_("The report as signed at {time} (version {number}).").format(

@@ -22,10 +22,19 @@ from scheduler.signing_context import last_week, weekly_own
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
 from storage.mail_outbox import queue_mail, report_mail_key
-from storage.models import Campaign, Period, Person, Report, ReportRevision, RoleKind, Unit
+from storage.models import (
+    Campaign,
+    Period,
+    Person,
+    Report,
+    ReportRevision,
+    RoleKind,
+    SignedFile,
+    Unit,
+)
 from storage.people import Member
 from storage.reports import Filed, ensure_period, get_report, latest_revision
-from storage.signed import SignedValues, sign_report, store_files
+from storage.signed import SignedValues, sign_report, signed_file, store_files
 
 SignedFormat = Literal["docx", "xlsx", "csv"]
 FORMATS: tuple[SignedFormat, ...] = ("docx", "xlsx", "csv")
@@ -146,6 +155,18 @@ async def signed_revision(
         return None
     report = await get_report(session=session, period=period, unit=unit)
     return await latest_revision(session=session, report=report) if report else None
+
+
+async def signed_copy(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, child: Period, fmt: str
+) -> tuple[ReportRevision, SignedFile] | None:
+    """The file (``fmt``) of the unit's latest signature covering ``child``, as it was
+    signed; None if it signed none."""
+    revision = await signed_revision(session=session, unit=unit, campaign=campaign, child=child)
+    if revision is None or revision.id is None:
+        return None
+    kept = await signed_file(session=session, revision_id=revision.id, fmt=fmt)
+    return (revision, kept) if kept is not None else None
 
 
 @dataclass(frozen=True, slots=True)

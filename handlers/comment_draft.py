@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from pydantic import BaseModel, Field
 
-from storage.comments import Attachment, Identity
+from storage.comments import Attachment, Details, Identity
+from storage.models import AuthorCategory, Stance
 
 KEY = "comment_draft"
 MAX_ATTACHMENTS = 10
@@ -26,6 +27,10 @@ class CommentDraft(BaseModel):
     anonymous: bool = True
     name: str | None = None
     phone: str | None = None
+    # Where it counts (the poster's unit, or the ward the person chose); None: not known.
+    unit_id: int | None = None
+    stance: Stance | None = None
+    category: AuthorCategory | None = None
     # The album whose first photo was acknowledged: its other photos are taken silently.
     album: str | None = None
 
@@ -44,6 +49,9 @@ class CommentDraft(BaseModel):
         if self.anonymous:
             return Identity()
         return Identity(anonymous=False, name=self.name, phone=self.phone)
+
+    def details(self) -> Details:
+        return Details(unit_id=self.unit_id, stance=self.stance, category=self.category)
 
     @classmethod
     async def load(cls, state: FSMContext) -> CommentDraft | None:

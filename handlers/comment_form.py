@@ -340,6 +340,7 @@ async def send(
         channel=channel,
         now=now,
         limits=comment_limits,
+        details=draft.details(),
     )
     if submitted.outcome is Outcome.RATE_LIMITED:
         # The draft stays: the same button works once the hour has passed.

@@ -21,9 +21,11 @@ from storage.dialect import insert_ignore
 from storage.entries import Target
 from storage.keys import ServerKey
 from storage.models import (
+    AuthorCategory,
     Campaign,
     Comment,
     CommentAttachment,
+    CommentMedium,
     CommentReply,
     CommentStatus,
     Document,
@@ -31,6 +33,7 @@ from storage.models import (
     Person,
     RoleKind,
     Section,
+    Stance,
     Unit,
 )
 from storage.people import Member
@@ -55,6 +58,21 @@ class Identity:
     anonymous: bool = True
     name: str | None = None
     phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Details:
+    """Where a comment counts and what the commenter told about it, all optional.
+
+    ``unit_id`` None counts it for the campaign's own unit (the place is not known);
+    ``entered_by_id`` is the official who recorded a letter or a meeting's remarks.
+    """
+
+    unit_id: int | None = None
+    stance: Stance | None = None
+    category: AuthorCategory | None = None
+    medium: CommentMedium = CommentMedium.CHAT
+    entered_by_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +185,7 @@ async def submit_comment(
     channel: str,
     now: datetime,
     limits: CommentLimits,
+    details: Details = Details(),
 ) -> Submitted:
     """Store a comment, or say why not. The text arrives cleaned (``forms.clean_text``)."""
     if not is_open(target.campaign, now):
@@ -182,7 +201,9 @@ async def submit_comment(
     if frees_at is not None:
         return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
     author = key.author_key(campaign_id=target.campaign.id, person_id=person.id)
-    comment = await _insert(session, target, person, author, text, identity, channel, print_, now)
+    comment = await _insert(
+        session, target, person, author, text, identity, channel, print_, now, details
+    )
     assert comment.id is not None
     session.add_all(
         CommentAttachment(
@@ -208,8 +229,10 @@ async def _insert(
     channel: str,
     print_: str,
     now: datetime,
+    details: Details,
 ) -> Comment:
     named = not identity.anonymous
+    unit_id = details.unit_id if details.unit_id is not None else target.campaign.unit_id
     for _attempt in range(5):
         receipt = RECEIPT_PREFIX + random_code(RECEIPT_LENGTH)
         statement = insert_ignore(
@@ -230,6 +253,11 @@ async def _insert(
             fingerprint=print_,
             created_at=now,
             status=CommentStatus.RECEIVED,
+            unit_id=unit_id,
+            stance=details.stance,
+            category=details.category,
+            medium=details.medium,
+            entered_by_id=details.entered_by_id,
         )
         # RETURNING hands back the new row, or nothing when the receipt was taken.
         inserted: Comment | None = (await session.scalars(statement.returning(Comment))).first()

@@ -397,6 +397,9 @@ class EntryPoint(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
     section_id: int | None = Field(default=None, foreign_key="section.id")
+    # The unit that printed the poster: its comments count for it and roll up. None: a
+    # campaign-wide code (television, a newspaper), which asks the person where they live.
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
     created_at: datetime = _ts()
 
 
@@ -405,6 +408,68 @@ class CommentStatus(StrEnum):
     WITHDRAWN = "withdrawn"  # by its author, while the campaign was open
     HIDDEN = "hidden"  # by an official: kept, left out of reports
     SPAM = "spam"  # by an official: kept, left out of reports and counts
+
+
+class Stance(StrEnum):
+    """The commenter's stance on the text, as the national VNeID form offers it."""
+
+    AGREE = "agree"  # Tán thành
+    DISAGREE = "disagree"  # Không tán thành
+    PARTLY = "partly"  # Đồng ý một phần
+
+
+class AuthorCategory(StrEnum):
+    """Who the commenter is, as the provinces' letters count them separately."""
+
+    CADRE = "cadre"  # cán bộ
+    PARTY_MEMBER = "party_member"  # đảng viên
+    CIVIL_SERVANT = "civil_servant"  # công chức, viên chức
+    WORKER = "worker"  # người lao động
+    CITIZEN = "citizen"  # nhân dân
+
+
+class CommentMedium(StrEnum):
+    """How the comment reached the unit: typed by the citizen, or entered by an official."""
+
+    CHAT = "chat"  # the citizen, in Telegram, Zalo or the simulator
+    WEB = "web"  # the citizen, on the web form
+    LETTER = "letter"  # thư tay: a paper letter
+    MEETING = "meeting"  # hội nghị, tọa đàm
+    EMAIL = "email"
+    MAILBOX = "mailbox"  # hòm thư góp ý
+
+
+class ThemeOrigin(StrEnum):
+    AUTO = "auto"  # found by grouping the comments
+    DEFINED = "defined"  # named by an official (label, keywords, examples)
+
+
+class CommentTheme(SQLModel, table=True):
+    """A group of opinions («nhóm ý kiến») among the comments on one document and section.
+
+    Automatic themes are re-found as comments arrive; what an official did to them (a name,
+    a merge, a comment moved by hand) is kept: ``renamed`` keeps the label, a merged theme
+    points at the one it went into, and ``Comment.theme_pinned`` keeps a moved comment.
+    """
+
+    __tablename__ = "comment_theme"
+    __table_args__ = (Index("ix_comment_theme_scope", "campaign_id", "document_id", "section_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    section_id: int | None = Field(default=None, foreign_key="section.id")
+    label: str = Field(max_length=255)
+    renamed: bool = False  # the label is an official's: re-grouping keeps it
+    origin: ThemeOrigin = _enum(ThemeOrigin, default=ThemeOrigin.AUTO)
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    examples: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    merged_into_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("comment_theme.id"), nullable=True)
+    )
+    created_by_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
 
 
 class Comment(SQLModel, table=True):
@@ -428,6 +493,17 @@ class Comment(SQLModel, table=True):
             "document_id",
             "section_id",
         ),
+        # Counts and lists per unit (a ward's comments, a city's roll-up) over a week.
+        Index("ix_comment_unit_week", "campaign_id", "unit_id", "created_at", "status"),
+        # Counts per document and section over the whole campaign, from the index alone.
+        Index(
+            "ix_comment_target",
+            "campaign_id",
+            "document_id",
+            "section_id",
+            "status",
+            "created_at",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -449,6 +525,17 @@ class Comment(SQLModel, table=True):
     status_changed_at: datetime | None = _ts(nullable=True)
     status_changed_by_id: int | None = Field(default=None, foreign_key="person.id")
     replied_at: datetime | None = _ts(nullable=True)
+    # Where it counts: the unit of the poster, the ward the person chose, the unit of the
+    # official who entered it; the campaign's own unit when the place is not known.
+    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    stance: Stance | None = _enum(Stance, default=None, nullable=True)
+    category: AuthorCategory | None = _enum(AuthorCategory, default=None, nullable=True)
+    medium: CommentMedium = _enum(CommentMedium, default=CommentMedium.CHAT)
+    # The official who recorded a letter, a meeting's remarks or an imported row.
+    entered_by_id: int | None = Field(default=None, foreign_key="person.id")
+    theme_id: int | None = Field(default=None, foreign_key="comment_theme.id", index=True)
+    # Moved to its theme by an official: re-grouping leaves it there.
+    theme_pinned: bool = False
 
 
 class CommentAttachment(SQLModel, table=True):

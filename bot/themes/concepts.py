@@ -26,10 +26,10 @@ def _table() -> tuple[
     starts: dict[str, set[int]] = {}
     text = (files("bot.themes") / "concepts.txt").read_text(encoding="utf-8")
     for line in text.splitlines():
-        line = nfc(line.strip().casefold())
-        if not line or line.startswith("#"):
+        clean = nfc(line.strip().casefold())
+        if not clean or clean.startswith("#"):
             continue
-        name, _, terms = line.partition(":")
+        name, _, terms = clean.partition(":")
         index = len(names)
         names.append(name.strip())
         for term in terms.split(","):

@@ -20,7 +20,7 @@ from bot.themes.text import Tokens
 from bot.themes.vectors import Space, analyse
 
 KEEP_FIRST = 50  # examples always kept: officials' moves come first
-MAX_EXAMPLES = 300  # per theme; a theme of 100,000 members is sampled down to this
+MAX_EXAMPLES = 150  # per theme; a theme of 100,000 members is sampled down to this
 KEYWORD_WEIGHT = 1.0  # label + keywords weigh as much as all examples together
 POOL_WEIGHT = 1.0  # the comments a theme won, against its examples, in self-training
 ROUNDS = 5
@@ -69,19 +69,14 @@ def assign(
     rows = space.transform(found)
     named_rows = space.transform(named)
     base = np.vstack(
-        [
-            _mean(space.transform(group)) if group else np.zeros(rows.shape[1])
-            for group in examples
-        ]
+        [_mean(space.transform(group)) if group else np.zeros(rows.shape[1]) for group in examples]
     )
     base = normalize(base) + KEYWORD_WEIGHT * np.asarray(normalize(named_rows).toarray())
     centres = normalize(base)
     scores = np.asarray(rows @ centres.T)
     for _ in range(rounds):
         best = scores.argmax(axis=1)
-        won = np.vstack(
-            [_mean(rows[np.flatnonzero(best == t)]) for t in range(len(themes))]
-        )
+        won = np.vstack([_mean(rows[np.flatnonzero(best == t)]) for t in range(len(themes))])
         centres = normalize(normalize(base) + POOL_WEIGHT * normalize(won))
         scores = np.asarray(rows @ centres.T)
     best = scores.argmax(axis=1)

@@ -40,7 +40,7 @@ def _surface(key: str, group: Sequence[Tokens]) -> str:
     for found in group:
         forms.update(phrases(found, range(len(key.split()), len(key.split()) + 1)).get(key, {}))
     # A form typed with diacritics reads better than the same words without them.
-    best = max(sorted(forms), key=lambda form: (forms[form] * (2 if form != key else 1)))
+    best = max(sorted(forms), key=lambda form: forms[form] * (2 if form != key else 1))
     return best[:1].upper() + best[1:]
 
 

@@ -33,9 +33,9 @@ def fold(word: str) -> str:
 
 def _lines(name: str) -> Iterator[str]:
     for line in (files("bot.themes") / name).read_text(encoding="utf-8").splitlines():
-        line = nfc(line.strip().casefold())
-        if line and not line.startswith("#"):
-            yield line
+        clean = nfc(line.strip().casefold())
+        if clean and not clean.startswith("#"):
+            yield clean
 
 
 @cache

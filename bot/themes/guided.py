@@ -20,10 +20,11 @@ from bot.themes.text import Tokens
 from bot.themes.vectors import Space, analyse
 
 KEEP_FIRST = 50  # examples always kept: officials' moves come first
-MAX_EXAMPLES = 150  # per theme; a theme of 100,000 members is sampled down to this
+MAX_EXAMPLES = 100  # per theme; a theme of 100,000 members is sampled down to this
 KEYWORD_WEIGHT = 1.0  # label + keywords weigh as much as all examples together
 POOL_WEIGHT = 1.0  # the comments a theme won, against its examples, in self-training
 ROUNDS = 5
+KEYWORD_BOOST = 0.1  # added to a theme's score when a comment contains one of its keywords
 THRESHOLD = 0.08  # cosine to the nearest theme below which a comment is «Ý kiến khác»
 
 Matrix = npt.NDArray[np.float64]
@@ -39,6 +40,20 @@ def sample_examples(examples: Sequence[str], size: int = MAX_EXAMPLES) -> list[s
     return head + [rest[int(i)] for i in np.unique(picks)]
 
 
+def _keyword_hits(found: Sequence[Tokens], themes: Sequence[Defined]) -> Matrix:
+    """1 where a comment contains (folded) one of the theme's keywords or its label."""
+    wanted = [
+        {" ".join(k.folded) for k in analyse([*t.keywords]) if k.folded} for t in themes
+    ]
+    hits = np.zeros((len(found), len(themes)))
+    for i, doc in enumerate(found):
+        text = f" {' '.join(doc.folded)} "
+        for t, phrases in enumerate(wanted):
+            if any(f" {p} " in text for p in phrases):
+                hits[i, t] = 1.0
+    return hits
+
+
 def _mean(rows: sparse.csr_matrix) -> Matrix:
     if rows.shape[0] == 0:
         return np.zeros(rows.shape[1])
@@ -51,6 +66,7 @@ def assign(
     *,
     threshold: float = THRESHOLD,
     rounds: int = ROUNDS,
+    boost: float = KEYWORD_BOOST,
 ) -> dict[int, int | None]:
     """Doc key → the key of the nearest theme, or None when no theme is near (or none given)."""
     ordered = sorted(docs, key=lambda d: d.key)
@@ -73,12 +89,15 @@ def assign(
     )
     base = normalize(base) + KEYWORD_WEIGHT * np.asarray(normalize(named_rows).toarray())
     centres = normalize(base)
-    scores = np.asarray(rows @ centres.T)
+    # Keywords an official typed are a strong, explicit signal: a comment naming one leans
+    # towards that theme whatever else it shares with the others.
+    boosted = boost * _keyword_hits(found, themes)
+    scores = np.asarray(rows @ centres.T) + boosted
     for _ in range(rounds):
         best = scores.argmax(axis=1)
         won = np.vstack([_mean(rows[np.flatnonzero(best == t)]) for t in range(len(themes))])
         centres = normalize(normalize(base) + POOL_WEIGHT * normalize(won))
-        scores = np.asarray(rows @ centres.T)
+        scores = np.asarray(rows @ centres.T) + boosted
     best = scores.argmax(axis=1)
     out: dict[int, int | None] = {}
     for i, doc in enumerate(ordered):

@@ -11,45 +11,45 @@ import numpy.typing as npt
 from scipy import sparse
 
 from bot.themes.model import Doc
-from bot.themes.text import Tokens, nfc
+from bot.themes.text import nfc, syllables
 from bot.themes.vectors import analyse, vectorise
 
 Phrases = dict[str, Counter[str]]  # folded phrase → its surface forms and how often
+LONGEST = 4
 
 
-def phrases(found: Tokens, sizes: range = range(1, 5)) -> Phrases:
-    """The phrases (content-syllable n-grams) of one comment, each counted once."""
+def phrases(text: str) -> Phrases:
+    """The phrases of one comment, each counted once: 1–4 syllables that start and end with
+    a content word; stop words may sit inside («nhà ở xã hội»)."""
+    surface, folded, keep = syllables(text)
     out: Phrases = {}
-    for n in sizes:
-        for i in range(len(found.folded) - n + 1):
-            key = " ".join(found.folded[i : i + n])
-            out.setdefault(key, Counter())[" ".join(found.surface[i : i + n])] += 1
+    for i in range(len(surface)):
+        if not keep[i]:
+            continue
+        for j in range(i, min(i + LONGEST, len(surface))):
+            if keep[j]:
+                key = " ".join(folded[i : j + 1])
+                out.setdefault(key, Counter())[" ".join(surface[i : j + 1])] += 1
     return out
 
 
-def document_frequency(group: Sequence[Tokens]) -> Counter[str]:
-    """In how many comments each folded phrase occurs."""
+def document_frequency(texts: Sequence[str]) -> Counter[str]:
+    """In how many texts each folded phrase occurs."""
     counts: Counter[str] = Counter()
-    for found in group:
-        counts.update(phrases(found).keys())
+    for text in texts:
+        counts.update(phrases(text).keys())
     return counts
 
 
-def _surface(key: str, group: Sequence[Tokens]) -> str:
-    forms: Counter[str] = Counter()
-    for found in group:
-        forms.update(phrases(found, range(len(key.split()), len(key.split()) + 1)).get(key, {}))
-    # A form typed with diacritics reads better than the same words without them.
-    best = max(sorted(forms), key=lambda form: forms[form] * (2 if form != key else 1))
-    return best[:1].upper() + best[1:]
-
-
 def key_phrase(
-    group: Sequence[Tokens], background: Mapping[str, int] | None = None, total: int = 0
+    texts: Sequence[str], background: Mapping[str, int] | None = None, total: int = 0
 ) -> str:
-    """The phrase most typical of ``group``: frequent in it, rarer elsewhere (``background``
-    holds document frequencies over ``total`` comments), two to four syllables when one recurs."""
-    inside = document_frequency(group)
+    """The phrase most typical of ``texts``: frequent in them, rarer elsewhere (``background``
+    holds document frequencies over ``total`` comments); empty when they have no content word."""
+    found = [phrases(t) for t in texts]
+    inside: Counter[str] = Counter()
+    for one in found:
+        inside.update(one.keys())
     if not inside:
         return ""
 
@@ -58,26 +58,24 @@ def key_phrase(
         idf = 1.0
         if background is not None:
             idf = math.log((total + 1) / (background.get(key, 0) + 1)) + 1
-        # Longer phrases say more; a phrase seen once says nothing about a group.
-        recurring = inside[key] >= 2 or len(group) == 1
-        return (inside[key] * idf * (1 + 0.5 * (size - 1)) * (1 if recurring else 0.1), -size, key)
+        return (inside[key] * idf * (1 + 0.2 * (size - 1)), -size, key)
 
-    longer = [k for k in inside if len(k.split()) >= 2]
-    best_long = max(longer, key=score) if longer else None
-    best_one = max((k for k in inside if " " not in k), key=score, default=None)
-    if best_long is not None and (
-        best_one is None or inside[best_long] * 3 >= inside[best_one] or len(group) == 1
-    ):
-        best = best_long
-    else:
-        best = best_one or best_long or ""
-    return _surface(best, group)
+    # A single syllable («Học») rarely names a matter; a phrase («Học phí») does, if it recurs
+    # across the group (a phrase of two near-copies only names those two).
+    common = max(2, len(texts) // 10) if len(texts) > 1 else 1
+    longer = [k for k in inside if " " in k and inside[k] >= common]
+    best = max(longer or inside, key=score)
+    forms: Counter[str] = Counter()
+    for one in found:
+        forms.update(one.get(best, {}))
+    # A form typed with diacritics reads better than the same words without them.
+    text = max(sorted(forms), key=lambda form: forms[form] * (2 if form != best else 1))
+    return text[:1].upper() + text[1:]
 
 
 def label_for(texts: Sequence[str]) -> str:
     """A short key phrase for ``texts`` (2–5 words when they share one), NFC, never empty."""
-    found = analyse(texts)
-    phrase = key_phrase(found)
+    phrase = key_phrase(texts)
     if phrase:
         return nfc(phrase)
     # No content word at all (emoji, punctuation): the first text's start stands for them.

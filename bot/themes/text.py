@@ -69,24 +69,31 @@ def _is_stop(surface: str, folded: str) -> bool:
     return surface in exact or (surface == folded and folded in bare)
 
 
-def tokens(text: str) -> Tokens:
-    """Content syllables of ``text``; two-syllable stop words («đề nghị») are dropped too."""
+def syllables(text: str) -> tuple[list[str], list[str], list[bool]]:
+    """Every syllable of ``text`` (abbreviations expanded), folded, and whether it is content
+    (not a stop word; two-syllable stop words such as «đề nghị» count as one)."""
     table = abbreviations()
-    syllables: list[str] = []
+    surface: list[str] = []
     for raw in _WORD.findall(nfc(text).casefold()):
         if raw.isdigit():
             continue  # house numbers and dates split nobody's themes
-        syllables.extend(table.get(raw, (raw,)))
-    folded = [fold(s) for s in syllables]
-    keep = [True] * len(syllables)
-    for i in range(len(syllables) - 1):
-        if _is_stop(f"{syllables[i]} {syllables[i + 1]}", f"{folded[i]} {folded[i + 1]}"):
+        surface.extend(table.get(raw, (raw,)))
+    folded = [fold(s) for s in surface]
+    keep = [True] * len(surface)
+    for i in range(len(surface) - 1):
+        if _is_stop(f"{surface[i]} {surface[i + 1]}", f"{folded[i]} {folded[i + 1]}"):
             keep[i] = keep[i + 1] = False
-    for i, (s, f) in enumerate(zip(syllables, folded, strict=True)):
+    for i, (s, f) in enumerate(zip(surface, folded, strict=True)):
         if keep[i] and _is_stop(s, f):
             keep[i] = False
+    return surface, folded, keep
+
+
+def tokens(text: str) -> Tokens:
+    """Content syllables of ``text``."""
+    surface, folded, keep = syllables(text)
     return Tokens(
-        tuple(s for s, k in zip(syllables, keep, strict=True) if k),
+        tuple(s for s, k in zip(surface, keep, strict=True) if k),
         tuple(f for f, k in zip(folded, keep, strict=True) if k),
     )
 

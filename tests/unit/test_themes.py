@@ -29,9 +29,9 @@ DOCS = st.lists(TEXTS, max_size=25).map(
 FAST = settings(max_examples=15, deadline=None)
 
 # Measured by tests/bench/themes.py on the labelled set; the floors sit 5 points below.
-DISCOVER_ARI_FLOOR = 0.37  # measured 0.42
-GUIDED_FLOOR = 0.70  # measured 0.75
-CORRECTED_FLOOR = 0.72  # measured 0.77
+DISCOVER_ARI_FLOOR = 0.37  # measured 0.422
+GUIDED_FLOOR = 0.71  # measured 0.767
+CORRECTED_FLOOR = 0.73  # measured 0.783
 
 
 def test_folded_text_meets_the_accented_one():

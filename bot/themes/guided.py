@@ -8,6 +8,7 @@ The same call is the incremental update: existing members are the examples, samp
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,8 +20,8 @@ from bot.themes.model import Defined, Doc
 from bot.themes.text import Tokens
 from bot.themes.vectors import Space, analyse
 
-KEEP_FIRST = 50  # examples always kept: officials' moves come first
-MAX_EXAMPLES = 100  # per theme; a theme of 100,000 members is sampled down to this
+KEEP_FIRST = 30  # examples always kept: officials' moves come first
+MAX_EXAMPLES = 60  # per theme; a theme of 100,000 members is sampled down to this
 KEYWORD_WEIGHT = 1.0  # label + keywords weigh as much as all examples together
 POOL_WEIGHT = 1.0  # the comments a theme won, against its examples, in self-training
 ROUNDS = 5
@@ -42,9 +43,7 @@ def sample_examples(examples: Sequence[str], size: int = MAX_EXAMPLES) -> list[s
 
 def _keyword_hits(found: Sequence[Tokens], themes: Sequence[Defined]) -> Matrix:
     """1 where a comment contains (folded) one of the theme's keywords or its label."""
-    wanted = [
-        {" ".join(k.folded) for k in analyse([*t.keywords]) if k.folded} for t in themes
-    ]
+    wanted = [{" ".join(k.folded) for k in analyse([*t.keywords]) if k.folded} for t in themes]
     hits = np.zeros((len(found), len(themes)))
     for i, doc in enumerate(found):
         text = f" {' '.join(doc.folded)} "
@@ -82,11 +81,11 @@ def assign(
         return {d.key: None for d in ordered}
     # Fitted on the section's comments too (transductive): their words get IDF weights.
     space = Space(chars=True).fit(every)
-    rows = space.transform(found)
-    named_rows = space.transform(named)
-    base = np.vstack(
-        [_mean(space.transform(group)) if group else np.zeros(rows.shape[1]) for group in examples]
-    )
+    whole = space.transform(every)  # once: per-call overhead dominates 20 small transforms
+    rows = whole[: len(found)]
+    named_rows = whole[len(found) : len(found) + len(named)]
+    starts = np.cumsum([len(found) + len(named)] + [len(g) for g in examples])
+    base = np.vstack([_mean(whole[a:b]) for a, b in itertools.pairwise(starts)])
     base = normalize(base) + KEYWORD_WEIGHT * np.asarray(normalize(named_rows).toarray())
     centres = normalize(base)
     # Keywords an official typed are a strong, explicit signal: a comment naming one leans

@@ -26,7 +26,7 @@ TEXTS = st.one_of(
 DOCS = st.lists(TEXTS, max_size=25).map(
     lambda texts: [Doc(i * 7 + 1, t) for i, t in enumerate(texts)]
 )
-FAST = settings(max_examples=15, deadline=None)
+FAST = settings(max_examples=10, deadline=None)
 
 # Measured by tests/bench/themes.py on the labelled set; the floors sit 5 points below.
 DISCOVER_ARI_FLOOR = 0.37  # measured 0.422

@@ -38,9 +38,9 @@ async def ask_next(
     places = None
     if question is Question.PLACE:
         places = await campaign_places(session=session, campaign=target.campaign)
-        if not places.known:
+        if not places.known:  # a ward's own campaign: nothing to ask
             draft.answer(Question.PLACE)
-            question = None
+            question, places = None, None
     await draft.save(state)
     if question is Question.STANCE:
         await state.set_state(CommentFlow.writing)

@@ -173,7 +173,8 @@ async def main_async(args: argparse.Namespace) -> None:
         console.print(
             f"gopy {name} C={concurrency}: {rate:.0f} complete comments/s "
             f"(target ≥ {TARGET_COMMENTS_PER_SECOND:.0f}) {mark}; the echo bot would take "
-            f"{echo_comments:.0f} four-update exchanges/s, ratio {rate / echo_comments:.2f}"
+            f"{echo_comments:.0f} {UPDATES_PER_COMMENT}-update exchanges/s, "
+            f"ratio {rate / echo_comments:.2f}"
             if echo_comments
             else f"gopy {name}: {rate:.0f} comments/s"
         )

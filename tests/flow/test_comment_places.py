@@ -3,13 +3,18 @@ when the code is campaign-wide (a city's consultation on television)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
+import zxingcpp
+from PIL import Image
+
 from storage.entries import Target, entry_for
-from storage.models import Campaign, Document, Unit, UnitLevel
+from storage.models import Campaign, Document, RoleKind, Unit, UnitLevel
 from tests.chat import Talk, at, skip_questions, texts
 from tests.conftest import BotApp
 from tests.flow.test_comments import OPINION, comments
+from tests.outreach import join_as
 from tests.zalo_chat import ZaloApp
 
 WARDS = ("Ba Đình", "Ngọc Khánh", "Hoàn Kiếm")
@@ -206,3 +211,25 @@ async def test_another_wards_poster_mid_comment_takes_the_comment_there(app: Bot
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
     assert comment.unit_id == city.wards["Ngọc Khánh"].id and comment.text == OPINION
+
+
+async def test_a_ward_officials_qr_for_the_citys_consultation_is_the_wards(app: BotApp) -> None:
+    city = await city_consultation(app)
+    await join_as(app, 7308, city.wards["Ngọc Hà"], RoleKind.OFFICIAL, "Phạm Thu Hà")
+    official = app.chat(7308)
+    await official.say("/qr")
+    await official.press("Luật Thủ đô")
+    await official.press("Dự thảo Luật Thủ đô")
+    photo = [c for c in app.api.calls if c.method == "sendPhoto"][-1]
+    (decoded,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(photo.upload.data)))
+    payload = decoded.text.split("start=")[1]
+    assert payload != f"gy-{await code_of(app, city)}", "not the campaign-wide code"
+    assert payload == f"gy-{await code_of(app, city, 'Ngọc Hà')}", "the ward's own"
+
+    citizen = app.chat(7309)
+    await write(citizen, payload.removeprefix("gy-"))
+    assert "phường/xã nào" not in texts(await skip_questions(citizen))
+    await citizen.press("Gửi ẩn danh")
+    await citizen.press("Gửi ý kiến")
+    (comment,) = await comments(app)
+    assert comment.unit_id == city.wards["Ngọc Hà"].id

@@ -51,43 +51,31 @@ def after_words(draft: CommentDraft) -> InlineKeyboardMarkup:
 
 
 def stance() -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(
-            text=stance_label(choice), callback_data=CommentStance(stance=choice).pack()
-        )
-        for choice in Stance
-    ]
-    return _choices(buttons, skip=CommentStance().pack(), per_row=1)
+    answers = [(stance_label(c), CommentStance(stance=c).pack()) for c in Stance]
+    return _choices(answers, skip=CommentStance().pack(), per_row=1)
 
 
 def category() -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(
-            text=category_label(choice), callback_data=CommentCategory(category=choice).pack()
-        )
-        for choice in AuthorCategory
-    ]
-    return _choices(buttons, skip=CommentCategory().pack(), per_row=2)
+    answers = [(category_label(c), CommentCategory(category=c).pack()) for c in AuthorCategory]
+    return _choices(answers, skip=CommentCategory().pack(), per_row=2)
 
 
 def places(units: list[Unit]) -> InlineKeyboardMarkup:
     """The wards to tap (none when too many: the person types), and «Not known»."""
-    buttons = []
-    for unit in units:
-        assert unit.id is not None
-        data = CommentPlace(unit_id=unit.id).pack()
-        buttons.append(InlineKeyboardButton(text=_cut(place_name(unit)), callback_data=data))
-    return _choices(buttons, skip=CommentPlace().pack(), per_row=2, skip_text=_("Not known"))
+    answers = [(_cut(place_name(u)), CommentPlace(unit_id=u.id or 0).pack()) for u in units]
+    return _choices(answers, skip=CommentPlace().pack(), per_row=2, skip_text=_("Not known"))
 
 
 def _choices(
-    buttons: list[InlineKeyboardButton],
+    answers: list[tuple[str, str]],
     *,
     skip: str,
     per_row: int,
     skip_text: str | None = None,
 ) -> InlineKeyboardMarkup:
-    """One-tap answers, a few to a row for a phone's width, then «Skip» and «Cancel»."""
+    """One-tap answers (label, callback data), a few to a row for a phone's width, then «Skip»
+    and «Cancel»."""
+    buttons = [InlineKeyboardButton(text=text, callback_data=data) for text, data in answers]
     rows = [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
     rows.append([InlineKeyboardButton(text=skip_text or _("Skip"), callback_data=skip)])
     rows.append([_nav(_("Cancel"), Step.CANCEL)])

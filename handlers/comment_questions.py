@@ -79,13 +79,7 @@ async def _ask_place(message: Answerable, places: Places) -> None:
 async def stance(
     callback: CallbackQuery, callback_data: CommentStance, state: FSMContext, session: AsyncSession
 ) -> None:
-    found = await written(callback, state, session)
-    if found is None:
-        return
-    draft, target = found
-    draft.stance = callback_data.stance
-    draft.answer(Question.STANCE)
-    await ask_next(reply_target(callback), state, session, draft, target)
+    await _tapped(callback, state, session, Question.STANCE, stance=callback_data.stance)
 
 
 async def category(
@@ -94,12 +88,23 @@ async def category(
     state: FSMContext,
     session: AsyncSession,
 ) -> None:
+    await _tapped(callback, state, session, Question.CATEGORY, category=callback_data.category)
+
+
+async def _tapped(
+    callback: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    question: Question,
+    **answer: object,
+) -> None:
+    """A one-tap answer (None: skipped) kept in the draft; then the next question."""
     found = await written(callback, state, session)
     if found is None:
         return
     draft, target = found
-    draft.category = callback_data.category
-    draft.answer(Question.CATEGORY)
+    draft = draft.model_copy(update=answer)
+    draft.answer(question)
     await ask_next(reply_target(callback), state, session, draft, target)
 
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.comments import overseeing_unit
+from storage.comments import overseeing_unit, overseen_campaigns
 from storage.models import Campaign, RoleKind, Unit
 from storage.people import Member
-from storage.units import is_within
+from storage.units import ancestors, is_within
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +38,15 @@ async def printer(*, session: AsyncSession, member: Member, campaign: Campaign) 
 async def printable_campaigns(
     *, session: AsyncSession, member: Member, limit: int = 10
 ) -> list[Campaign]:
-    """The latest campaigns ``member`` may print posters for (as ``overseen_campaigns``, and
-    those of the units above theirs). Campaigns are few: filtered here."""
-    if not member.has(RoleKind.OFFICIAL):
-        return []
+    """The latest campaigns ``member`` may print posters for: those they oversee, and those
+    run above their units (a ward's official and the city's consultation)."""
+    overseen = await overseen_campaigns(session=session, member=member, limit=limit)
+    above: set[int] = set()
+    for unit in member.units(RoleKind.OFFICIAL):
+        above.update(u.id for u in await ancestors(session=session, unit=unit) if u.id)
     result = await session.execute(
-        select(Campaign).order_by(col(Campaign.starts_at).desc(), col(Campaign.id).desc())
+        select(Campaign).where(col(Campaign.unit_id).in_(above)).limit(limit)
     )
-    found: list[Campaign] = []
-    for campaign in result.scalars().all():
-        if await printer(session=session, member=member, campaign=campaign) is not None:
-            found.append(campaign)
-            if len(found) >= limit:
-                break
-    return found
+    found = {c.id: c for c in [*overseen, *result.scalars().all()]}
+    latest = sorted(found.values(), key=lambda c: (c.starts_at, c.id or 0), reverse=True)
+    return latest[:limit]

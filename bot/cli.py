@@ -307,6 +307,12 @@ def qr(
     campaign: Annotated[str, typer.Argument(help=N_("Code of the campaign, e.g. dh14"))],
     document: Annotated[str | None, typer.Option(help=N_("Code of a document, e.g. bctt"))] = None,
     section: Annotated[str | None, typer.Option(help=N_("Number of a section, e.g. I"))] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            help=N_("Code of the unit printing it, e.g. NGOCHA (default: campaign-wide)")
+        ),
+    ] = None,
     report: Annotated[
         bool, typer.Option("--report", help=N_("The secretaries' quick report instead"))
     ] = False,
@@ -340,6 +346,7 @@ def qr(
             section_number=section,
             report=report,
             poster=page,
+            unit_code=unit,
         )
 
     try:

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from bot.admin_views import no_campaign
+from bot.admin_views import no_campaign, no_unit
 from bot.cli_i18n import _
 from bot.config import Settings
 from bot.files import Files
@@ -28,6 +28,7 @@ from storage.codes import entry_label, entry_payload
 from storage.comments import COUNTED, CommentView, export_views
 from storage.entries import Target, entry_for
 from storage.models import Comment, Document, Section, Unit
+from storage.units import get_unit, is_within
 
 
 class CommandProblem(ValueError):
@@ -61,14 +62,21 @@ async def make_qr(
     section_number: str | None,
     report: bool,
     poster: PageFormat | None,
+    unit_code: str | None = None,
 ) -> Made:
     """The QR code (and poster) of a campaign, one of its documents or sections, or of the
-    secretaries' quick report; the entry code is created on first use and kept."""
+    secretaries' quick report; the entry code is created on first use and kept.
+
+    With ``unit_code`` the code is that unit's (the campaign's unit or one below it): its
+    comments count for it. Without, it is campaign-wide and asks the person's ward.
+    """
     campaign = await get_campaign(session=session, code=campaign_code)
     if campaign is None:
         raise CommandProblem(no_campaign(campaign_code))
     unit = await session.get(Unit, campaign.unit_id)
     assert unit is not None
+    if unit_code is not None:
+        unit = await _poster_unit(session, unit, unit_code, campaign_code)
     files = Files()
     handle = f"@{username}"
     page: bytes | None = None
@@ -80,7 +88,9 @@ async def make_qr(
             code, what = None, _("The cell secretaries' quick report")
         else:
             target = await _target(session, campaign_code, document_code, section_number)
-            entry = await entry_for(session=session, target=target, now=SystemClock().now())
+            entry = await entry_for(
+                session=session, target=target, now=SystemClock().now(), unit=unit
+            )
             link = create_deep_link(username, "start", entry_payload(entry.code))
             if poster is not None:
                 page = files.comment_poster(
@@ -94,6 +104,26 @@ async def make_qr(
             code, what = entry.code, target_name(target)
         qr = files.qr_png(link)
     return Made(link, entry_label(code) if code else None, what, qr, page)
+
+
+async def _poster_unit(session: AsyncSession, owner: Unit, code: str, campaign_code: str) -> Unit:
+    """The unit ``code`` if it is the campaign's unit ``owner`` or below it."""
+    unit = await get_unit(session=session, code=code)
+    if unit is None:
+        raise CommandProblem(no_unit(code))
+    assert owner.id is not None
+    if not await is_within(session=session, unit=unit, root_id=owner.id):
+        raise CommandProblem(
+            _(
+                "{unit} is not part of campaign {campaign}, which is run by {owner}: "
+                "choose {owner_code} or a unit below it.",
+                unit=unit.name,
+                campaign=campaign_code,
+                owner=owner.name,
+                owner_code=owner.code,
+            )
+        )
+    return unit
 
 
 def page_format(path: Path) -> PageFormat:

@@ -8,6 +8,8 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
+from storage.models import AuthorCategory, Stance
+
 # Ids as a forged button could carry them: out of range they fail to parse and the button is
 # treated as unknown, instead of reaching the database as an overflowing integer.
 RowId = Annotated[int, Field(ge=1, lt=2**31)]
@@ -100,6 +102,24 @@ class SwitchEntry(CallbackData, prefix="sw"):
     """Leave the comment in progress for the poster just scanned."""
 
     code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,8}$")]
+
+
+class CommentStance(CallbackData, prefix="cst"):
+    """«Tán thành», «Không tán thành», «Đồng ý một phần»; None: skipped."""
+
+    stance: Stance | None = None
+
+
+class CommentCategory(CallbackData, prefix="cct"):
+    """Who the commenter is (cán bộ, đảng viên…); None: skipped."""
+
+    category: AuthorCategory | None = None
+
+
+class CommentPlace(CallbackData, prefix="cpl"):
+    """The ward the commenter lives in; 0: not known (the campaign's own unit)."""
+
+    unit_id: OptionalId = 0
 
 
 class WithdrawComment(CallbackData, prefix="wd"):

@@ -12,8 +12,16 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import comment_form, comment_keyboards, keyboards
-from handlers.callbacks import CommentNav, PickDraft, Step, SwitchEntry
+from handlers import comment_form, comment_keyboards, comment_questions, keyboards
+from handlers.callbacks import (
+    CommentCategory,
+    CommentNav,
+    CommentPlace,
+    CommentStance,
+    PickDraft,
+    Step,
+    SwitchEntry,
+)
 from handlers.comment_draft import CommentDraft
 from handlers.comment_texts import greeting
 from handlers.filters import (
@@ -32,9 +40,10 @@ from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.campaigns import campaigns_taking_comments
 from storage.comments import CommentLimits, is_open, rate_limited_until
-from storage.entries import Target, resolve_entry, target_of
+from storage.entries import Entry, Target, resolve_entry, target_of
 from storage.keys import ServerKey
 from storage.people import Member
+from storage.places import place_name
 
 COMMENT = "comment"
 
@@ -60,6 +69,16 @@ def build_router() -> Router:
     router.message.register(open_picker, free, keyboards.MenuButton(keyboards.MENU_COMMENT))
     router.callback_query.register(pick, free, PickDraft.filter(F.purpose == COMMENT))
 
+    asks = comment_questions
+    router.callback_query.register(asks.stance, CommentFlow.writing, CommentStance.filter())
+    router.callback_query.register(asks.category, CommentFlow.category, CommentCategory.filter())
+    router.callback_query.register(asks.pick_place, CommentFlow.place, CommentPlace.filter())
+    router.message.register(asks.type_place, CommentFlow.place, has_text)
+    router.message.register(asks.not_place, CommentFlow.place)
+    # A question's button from an older message: ask what the comment needs now.
+    for question in (CommentStance, CommentCategory, CommentPlace):
+        router.callback_query.register(keep, in_comment, question.filter())
+
     form = comment_form
     router.message.register(form.add_text, CommentFlow.writing, has_text)
     router.message.register(form.add_file, CommentFlow.writing, has_attachment)
@@ -78,7 +97,8 @@ def build_router() -> Router:
     router.callback_query.register(form.send, CommentFlow.confirming, on(F.step == Step.SEND))
     router.callback_query.register(form.more, CommentFlow.confirming, on(F.step == Step.MORE))
     router.message.register(form.use_buttons, in_comment)
-    router.callback_query.register(form.stale, CommentNav.filter())
+    for closed in (CommentNav, CommentStance, CommentCategory, CommentPlace):
+        router.callback_query.register(form.stale, closed.filter())
     return router
 
 
@@ -92,8 +112,8 @@ async def open_entry(
     comment_limits: CommentLimits,
     server_key: ServerKey,
 ) -> None:
-    target = await resolve_entry(session=session, code=entry_code)
-    if target is None:
+    entry = await resolve_entry(session=session, code=entry_code)
+    if entry is None:
         await message.answer(
             _(
                 "This QR code is not known, or its poster has been replaced. "
@@ -102,9 +122,13 @@ async def open_entry(
             reply_markup=keyboards.main_menu(member),
         )
         return
+    target = entry.target
     current = await _draft_in_progress(state)
     if current is not None and _same(current, target):
-        # The same poster scanned again: carry on with what is written.
+        # The same text's poster scanned again: carry on with what is written; where the
+        # comment counts follows the poster (another ward's, or a campaign-wide one).
+        if _follow(current, entry):
+            await current.save(state)
         await comment_form.resume(message, state, session)
         return
     if current is not None:
@@ -120,7 +144,7 @@ async def open_entry(
                 reply_markup=comment_keyboards.switch(shown, target, entry_code),
             )
             return
-    await begin(message, state, session, member, target, clock, comment_limits, server_key)
+    await begin(message, state, session, member, entry, clock, comment_limits, server_key)
 
 
 async def unknown_entry(message: Message) -> None:
@@ -144,12 +168,12 @@ async def switch_entry(
     server_key: ServerKey,
 ) -> None:
     await callback.answer()
-    target = await resolve_entry(session=session, code=callback_data.code)
+    entry = await resolve_entry(session=session, code=callback_data.code)
     message = reply_target(callback)
-    if target is None:
+    if entry is None:
         await message.answer(_("This choice is no longer available."))
         return
-    await begin(message, state, session, member, target, clock, comment_limits, server_key)
+    await begin(message, state, session, member, entry, clock, comment_limits, server_key)
 
 
 async def open_picker(
@@ -171,7 +195,9 @@ async def open_picker(
     await state.set_state(CommentFlow.choosing)
     target = await choose_campaign(message, session, campaigns, COMMENT)
     if target is not None:
-        await begin(message, state, session, member, target, clock, comment_limits, server_key)
+        await begin(
+            message, state, session, member, Entry(target), clock, comment_limits, server_key
+        )
 
 
 async def pick(
@@ -192,7 +218,9 @@ async def pick(
         return
     target = await choose_within(message, session, callback_data)
     if target is not None:
-        await begin(message, state, session, member, target, clock, comment_limits, server_key)
+        await begin(
+            message, state, session, member, Entry(target), clock, comment_limits, server_key
+        )
 
 
 async def begin(
@@ -200,12 +228,15 @@ async def begin(
     state: FSMContext,
     session: AsyncSession,
     member: Member,
-    target: Target,
+    entry: Entry,
     clock: Clock,
     limits: CommentLimits,
     server_key: ServerKey,
 ) -> None:
-    """Start a comment on ``target``: say what it is about and ask for the words."""
+    """Start a comment on what ``entry`` is about: say what it is and ask for the words.
+
+    A comment chosen with /comment has no poster: campaign-wide, it asks the place."""
+    target = entry.target
     now = clock.now()
     campaign = target.campaign
     tz = campaign.timezone
@@ -236,9 +267,15 @@ async def begin(
         document_id=target.document.id if target.document else None,
         section_id=target.section.id if target.section else None,
     )
+    _follow(draft, entry)
     await state.set_state(CommentFlow.writing)
     await draft.save(state)
     await message.answer(greeting(target), reply_markup=comment_keyboards.writing(target))
+
+
+def _follow(draft: CommentDraft, entry: Entry) -> bool:
+    unit = entry.unit
+    return draft.follow(unit.id if unit else None, place_name(unit) if unit else None)
 
 
 def _same(draft: CommentDraft, target: Target) -> bool:

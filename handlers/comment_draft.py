@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.fsm.context import FSMContext
 from pydantic import BaseModel, Field
 
@@ -10,6 +12,14 @@ from storage.models import AuthorCategory, Stance
 
 KEY = "comment_draft"
 MAX_ATTACHMENTS = 10
+
+
+class Question(StrEnum):
+    """The one-tap questions after the words, in the order they are asked."""
+
+    STANCE = "stance"
+    CATEGORY = "category"
+    PLACE = "place"
 
 
 class DraftFile(BaseModel):
@@ -29,8 +39,12 @@ class CommentDraft(BaseModel):
     phone: str | None = None
     # Where it counts (the poster's unit, or the ward the person chose); None: not known.
     unit_id: int | None = None
+    place: str | None = None  # the name of unit_id's place, for the summary
+    from_poster: bool = False  # unit_id is the poster's, not the person's answer
     stance: Stance | None = None
     category: AuthorCategory | None = None
+    # The questions answered or skipped (a draft kept from before they existed has none).
+    answered: list[Question] = Field(default_factory=list)
     # The album whose first photo was acknowledged: its other photos are taken silently.
     album: str | None = None
 
@@ -41,6 +55,28 @@ class CommentDraft(BaseModel):
     @property
     def photos(self) -> int:
         return sum(1 for f in self.files if f.kind == "photo")
+
+    def pending(self) -> Question | None:
+        """The first question not answered yet; None when all are."""
+        return next((q for q in Question if q not in self.answered), None)
+
+    def answer(self, question: Question) -> None:
+        if question not in self.answered:
+            self.answered.append(question)
+
+    def follow(self, unit_id: int | None, place: str | None) -> bool:
+        """Count the comment where the poster just scanned says (its unit), or, for a
+        campaign-wide code after a ward's poster, ask the place again; True if it changed."""
+        if unit_id is not None:
+            changed = not self.from_poster or self.unit_id != unit_id
+            self.unit_id, self.place, self.from_poster = unit_id, place, True
+            self.answer(Question.PLACE)
+            return changed
+        if not self.from_poster:
+            return False  # the person's own answer (or nothing yet) stays
+        self.unit_id, self.place, self.from_poster = None, None, False
+        self.answered = [q for q in self.answered if q is not Question.PLACE]
+        return True
 
     def attachments(self) -> list[Attachment]:
         return [Attachment(f.kind, f.file_id, f.file_unique_id) for f in self.files]

@@ -20,15 +20,16 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import comment_keyboards, comment_texts, keyboards
+from handlers import comment_keyboards, comment_questions, comment_texts, keyboards
 from handlers.comment_draft import MAX_ATTACHMENTS, CommentDraft, DraftFile
+from handlers.comment_state import current, written
 from handlers.format import moment, thousands
 from handlers.media import keep_copies
 from handlers.replies import Answerable, reply_target
 from handlers.states import CommentFlow
 from scheduler.clock import Clock
 from storage.comments import CommentLimits, Outcome, submit_comment
-from storage.entries import Target, target_of
+from storage.entries import Target
 from storage.forms import MAX_TEXT, InvalidValue, clean_text
 from storage.fsm import commit_now
 from storage.keys import ServerKey
@@ -36,24 +37,7 @@ from storage.people import Member
 from storage.phones import InvalidPhone, parse_phone
 
 MAX_NAME = 100
-
-
-async def _current(state: FSMContext, session: AsyncSession) -> tuple[CommentDraft, Target] | None:
-    draft = await CommentDraft.load(state)
-    target = (
-        await target_of(
-            session=session,
-            campaign_id=draft.campaign_id,
-            document_id=draft.document_id,
-            section_id=draft.section_id,
-        )
-        if draft is not None
-        else None
-    )
-    if draft is None or target is None:
-        await state.clear()
-        return None
-    return draft, target
+_PAST_QUESTIONS = (CommentFlow.naming.state, CommentFlow.phone.state, CommentFlow.confirming.state)
 
 
 async def resume(message: Answerable, state: FSMContext, session: AsyncSession) -> None:
@@ -62,25 +46,33 @@ async def resume(message: Answerable, state: FSMContext, session: AsyncSession) 
     if step == CommentFlow.choosing.state:
         await message.answer(_("Please choose with the buttons above, or send /cancel."))
         return
-    current = await _current(state, session)
-    if current is None:
+    found = await current(state, session)
+    if found is None:
         return
-    draft, target = current
-    if step == CommentFlow.writing.state:
+    draft, target = found
+    asking = step in (CommentFlow.category.state, CommentFlow.place.state)
+    if asking or (step in _PAST_QUESTIONS and draft.pending() is not None):
+        # A question to answer, or asked again: a campaign-wide code scanned after a ward's.
+        await comment_questions.ask_next(message, state, session, draft, target)
+    elif step == CommentFlow.writing.state:
         if draft.empty:
             await message.answer(
                 comment_texts.greeting(target), reply_markup=comment_keyboards.writing(target)
             )
         else:
-            await message.answer(
-                comment_texts.collected(draft), reply_markup=comment_keyboards.identity()
-            )
+            await _noted(message, draft)
     elif step == CommentFlow.naming.state:
         await message.answer(_("What name should we show with your comment?"))
     elif step == CommentFlow.phone.state:
         await _ask_phone(message)
     elif step == CommentFlow.confirming.state:
         await _confirm(message, draft, target)
+
+
+async def _noted(message: Answerable, draft: CommentDraft) -> None:
+    await message.answer(
+        comment_texts.after_words(draft), reply_markup=comment_keyboards.after_words(draft)
+    )
 
 
 async def _draft(state: FSMContext) -> CommentDraft | None:
@@ -109,11 +101,11 @@ async def add_text(message: Message, state: FSMContext) -> None:
                 "Together with what you already wrote this is more than {limit} characters. "
                 "Please send this comment first, then the rest as a new one."
             ).format(limit=thousands(MAX_TEXT)),
-            reply_markup=comment_keyboards.identity(),
+            reply_markup=comment_keyboards.after_words(draft),
         )
         return
     await draft.save(state)
-    await message.answer(comment_texts.collected(draft), reply_markup=comment_keyboards.identity())
+    await _noted(message, draft)
 
 
 def _too_long(error: InvalidValue) -> str:
@@ -163,9 +155,7 @@ async def add_file(message: Message, state: FSMContext) -> None:
     if not caption_fits:
         await message.answer(_("The caption did not fit the length limit and was left out."))
     if not quiet:
-        await message.answer(
-            comment_texts.collected(draft), reply_markup=comment_keyboards.identity()
-        )
+        await _noted(message, draft)
 
 
 async def not_content(message: Message) -> None:
@@ -178,23 +168,26 @@ async def not_content(message: Message) -> None:
     )
 
 
-async def _written(
+async def _ready(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession
 ) -> tuple[CommentDraft, Target] | None:
-    """The draft and its target once something is written; else ask for the words first."""
-    current = await _current(state, session)
-    await callback.answer()
-    if current is not None and current[0].empty:
-        await reply_target(callback).answer(_("Please write your comment first."))
+    """The draft and its target when the words are written and the questions answered; else
+    ask for what is missing (an old «send» button must not skip the questions)."""
+    found = await written(callback, state, session)
+    if found is None:
         return None
-    return current
+    draft, target = found
+    if draft.pending() is not None:
+        await comment_questions.ask_next(reply_target(callback), state, session, draft, target)
+        return None
+    return found
 
 
 async def anonymous(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:
-    current = await _written(callback, state, session)
-    if current is None:
+    found = await _ready(callback, state, session)
+    if found is None:
         return
-    draft, target = current
+    draft, target = found
     draft.anonymous, draft.name, draft.phone = True, None, None
     await draft.save(state)
     await state.set_state(CommentFlow.confirming)
@@ -204,7 +197,7 @@ async def anonymous(callback: CallbackQuery, state: FSMContext, session: AsyncSe
 async def named(
     callback: CallbackQuery, state: FSMContext, session: AsyncSession, member: Member
 ) -> None:
-    if await _written(callback, state, session) is None:
+    if await _ready(callback, state, session) is None:
         return
     await state.set_state(CommentFlow.naming)
     await reply_target(callback).answer(
@@ -239,10 +232,10 @@ async def use_name(
 async def _set_name(
     message: Answerable, state: FSMContext, session: AsyncSession, name: str
 ) -> None:
-    current = await _current(state, session)
-    if current is None:
+    found = await current(state, session)
+    if found is None:
         return
-    draft, _target = current
+    draft, _target = found
     draft.anonymous, draft.name = False, name
     await draft.save(state)
     await state.set_state(CommentFlow.phone)
@@ -282,10 +275,10 @@ async def skip_phone(callback: CallbackQuery, state: FSMContext, session: AsyncS
 async def _to_confirm(
     message: Answerable, state: FSMContext, session: AsyncSession, phone: str | None
 ) -> None:
-    current = await _current(state, session)
-    if current is None:
+    found = await current(state, session)
+    if found is None:
         return
-    draft, target = current
+    draft, target = found
     draft.phone = phone
     await draft.save(state)
     await state.set_state(CommentFlow.confirming)
@@ -319,13 +312,13 @@ async def send(
     media_dir: Path | None,
     server_key: ServerKey,
 ) -> None:
-    current = await _current(state, session)
+    found = await current(state, session)
     message = reply_target(callback)
-    if current is None:
+    if found is None:
         await callback.answer()
         await message.answer(_("This choice is no longer available."))
         return
-    draft, target = current
+    draft, target = found
     now = clock.now()
     tz = target.campaign.timezone
     attachments = draft.attachments()

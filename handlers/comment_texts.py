@@ -6,12 +6,12 @@ from datetime import datetime
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.comment_draft import CommentDraft
+from handlers.comment_draft import CommentDraft, Question
 from handlers.format import moment, thousands
 from handlers.texts import escape
 from storage.comments import CommentView
 from storage.entries import Target
-from storage.models import CommentStatus, Document, Section
+from storage.models import AuthorCategory, CommentStatus, Document, Section, Stance
 from storage.phones import display_phone
 
 PREVIEW = 300
@@ -53,6 +53,12 @@ def greeting(target: Target) -> str:
 
 
 def collected(draft: CommentDraft) -> str:
+    return _(
+        "📝 Noted: {what}. Send more if you like, or choose how to send your comment:"
+    ).format(what=_noted(draft))
+
+
+def _noted(draft: CommentDraft) -> str:
     parts = []
     if draft.text:
         parts.append(_("{count} characters").format(count=thousands(len(draft.text))))
@@ -61,9 +67,37 @@ def collected(draft: CommentDraft) -> str:
     others = len(draft.files) - draft.photos
     if others:
         parts.append(_("{count} other file(s)").format(count=others))
+    return ", ".join(parts)
+
+
+def after_words(draft: CommentDraft) -> str:
+    """What the bot says under each part of the comment: the stance question first, then (its
+    questions answered, after «Add more») how to send."""
+    if Question.STANCE in draft.answered:
+        return collected(draft)
     return _(
-        "📝 Noted: {what}. Send more if you like, or choose how to send your comment:"
-    ).format(what=", ".join(parts))
+        "📝 Noted: {what}. Send more if you like. When you are done: do you agree with the draft?"
+    ).format(what=_noted(draft))
+
+
+def stance_label(stance: Stance) -> str:
+    labels = {
+        Stance.AGREE: _("Agree"),
+        Stance.DISAGREE: _("Disagree"),
+        Stance.PARTLY: _("Partly agree"),
+    }
+    return labels[stance]
+
+
+def category_label(category: AuthorCategory) -> str:
+    labels = {
+        AuthorCategory.CADRE: _("Cadre"),
+        AuthorCategory.PARTY_MEMBER: _("Party member"),
+        AuthorCategory.CIVIL_SERVANT: _("Civil servant"),
+        AuthorCategory.WORKER: _("Worker"),
+        AuthorCategory.CITIZEN: _("Citizen"),
+    }
+    return labels[category]
 
 
 def summary(draft: CommentDraft, target: Target) -> str:
@@ -82,6 +116,12 @@ def summary(draft: CommentDraft, target: Target) -> str:
         lines.append(f"«{escape(text)}»")
     if draft.files:
         lines.append(_("Files: {count}").format(count=len(draft.files)))
+    if draft.stance is not None:
+        lines.append(_("Your view: {stance}").format(stance=stance_label(draft.stance)))
+    if draft.category is not None:
+        lines.append(_("You are: {category}").format(category=category_label(draft.category)))
+    if draft.place:
+        lines.append(_("Place: {place}").format(place=escape(draft.place)))
     lines += [_("From: {author}").format(author=author), "", _("Send it?")]
     return "\n".join(lines)
 

@@ -24,10 +24,11 @@ from handlers.report import REPORT_PAYLOAD
 from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import entry_label, entry_payload
-from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
 from storage.entries import Target, entry_for
 from storage.fsm import commit_now
+from storage.models import Campaign
 from storage.people import Member
+from storage.posters import Printer, printable_campaigns, printer
 
 QR = "qr"
 
@@ -46,7 +47,7 @@ async def ask_qr(
 ) -> None:
     if await refused_unless_official(message, member):
         return
-    campaigns = await overseen_campaigns(session=session, member=member, limit=10)
+    campaigns = await printable_campaigns(session=session, member=member, limit=10)
     if not campaigns:
         await message.answer(_("No campaign of your unit to print a QR code for."))
         return
@@ -75,12 +76,7 @@ async def pick_qr(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    if (
-        await overseen_campaign(
-            session=session, member=member, campaign_id=callback_data.campaign_id
-        )
-        is None
-    ):
+    if await _printer(session, member, callback_data.campaign_id) is None:
         await message.answer(_("This choice is no longer available."))
         return
     target = await choose_within(message, session, callback_data)
@@ -96,9 +92,12 @@ async def _send_entry(
     clock: Clock,
     files: FileMaker,
 ) -> None:
-    unit = await overseeing_unit(session=session, member=member, campaign=target.campaign)
-    assert unit is not None
-    entry = await entry_for(session=session, target=target, now=clock.now())
+    # A ward's official prints the ward's code (its comments count for the ward); the
+    # campaign's own officials (and those above) print the campaign-wide one.
+    found = await printer(session=session, member=member, campaign=target.campaign)
+    assert found is not None
+    unit = found.unit
+    entry = await entry_for(session=session, target=target, now=clock.now(), unit=found.owner)
     # The code must exist before anyone can scan it.
     await commit_now(session)
     username = await _username(message)
@@ -136,13 +135,11 @@ async def report_qr(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    found = await overseen_campaign(
-        session=session, member=member, campaign_id=callback_data.campaign_id
-    )
+    found = await _printer(session, member, callback_data.campaign_id)
     if found is None:
         await message.answer(_("This choice is no longer available."))
         return
-    _campaign, unit = found
+    unit = found.unit
     username = await _username(message)
     link = create_deep_link(username, "start", REPORT_PAYLOAD)
     poster = files.report_poster(link=link, handle=f"@{username}", footer=unit.name, fmt="pdf")
@@ -150,6 +147,13 @@ async def report_qr(
     await _send_files(
         message, qr=files.qr_png(link), poster=poster, slug="report", caption=caption
     )
+
+
+async def _printer(session: AsyncSession, member: Member, campaign_id: int) -> Printer | None:
+    campaign = await session.get(Campaign, campaign_id)
+    if campaign is None:
+        return None
+    return await printer(session=session, member=member, campaign=campaign)
 
 
 async def _send_files(

@@ -16,7 +16,9 @@ class ReplyFlow(StatesGroup):
 
 class CommentFlow(StatesGroup):
     choosing = State()  # campaign → document → section, with buttons
-    writing = State()  # text, photos, a voice note; then anonymous or named
+    writing = State()  # text, photos, a voice note; the stance; then anonymous or named
+    category = State()  # who the commenter is (one tap, or skipped)
+    place = State()  # a campaign-wide code: the ward, tapped or typed
     naming = State()
     phone = State()
     confirming = State()

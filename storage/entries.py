@@ -1,4 +1,5 @@
-"""Entry points behind QR codes: one opaque code per campaign, document or section."""
+"""Entry points behind QR codes: one opaque code per campaign, document or section, and per
+unit that prints it (a ward's poster counts its comments for the ward)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 
 from storage.codes import ENTRY_LENGTH, random_code
 from storage.dialect import insert_ignore
-from storage.models import Campaign, Document, EntryKind, EntryPoint, Section
+from storage.models import Campaign, Document, EntryKind, EntryPoint, Section, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,26 +33,53 @@ class Target:
         return ".".join(parts)
 
 
-async def entry_for(*, session: AsyncSession, target: Target, now: datetime) -> EntryPoint:
-    """The entry point of ``target``, created on first use; a reprinted poster keeps its code."""
-    found = await _by_target(session, target.key)
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A poster's code read back: what it is about, and the unit that printed it (None: a
+    campaign-wide code, from television or a newspaper, which does not know the place)."""
+
+    target: Target
+    unit: Unit | None = None
+
+
+def entry_key(target: Target, unit: Unit | None = None) -> str:
+    """``c3.d7.s21`` for a campaign-wide code, ``c3.d7.s21.u5`` for unit 5's poster.
+
+    A poster of the campaign's own unit is campaign-wide: a comment counted for the campaign's
+    unit is one whose place is not known more precisely. ``unit`` is the campaign's unit or
+    below it (the callers check).
+    """
+    if unit is None or unit.id == target.campaign.unit_id:
+        return target.key
+    return f"{target.key}.u{unit.id}"
+
+
+async def entry_for(
+    *, session: AsyncSession, target: Target, now: datetime, unit: Unit | None = None
+) -> EntryPoint:
+    """The entry point of ``target`` printed by ``unit``, created on first use; a reprinted
+    poster keeps its code."""
+    key = entry_key(target, unit)
+    found = await _by_target(session, key)
     if found is not None:
         return found
+    unit_id = unit.id if unit is not None and unit.id != target.campaign.unit_id else None
     for _attempt in range(8):
         await session.execute(
             insert_ignore(
                 session,
                 EntryPoint,
                 code=random_code(ENTRY_LENGTH),
-                target=target.key,
+                target=key,
                 kind=EntryKind.COMMENT,
                 campaign_id=target.campaign.id,
                 document_id=target.document.id if target.document else None,
                 section_id=target.section.id if target.section else None,
+                unit_id=unit_id,
                 created_at=now,
             )
         )
-        found = await _by_target(session, target.key)
+        found = await _by_target(session, key)
         if found is not None:
             return found
         # Nothing inserted and still no entry: the random code was taken. Draw again.
@@ -63,8 +91,9 @@ async def _by_target(session: AsyncSession, key: str) -> EntryPoint | None:
     return result.scalar_one_or_none()
 
 
-async def resolve_entry(*, session: AsyncSession, code: str) -> Target | None:
-    """The target of a poster's code, or None for an unknown code (or a dropped section)."""
+async def resolve_entry(*, session: AsyncSession, code: str) -> Entry | None:
+    """What a poster's code is about and who printed it, or None for an unknown code (or a
+    dropped section)."""
     result = await session.execute(
         select(EntryPoint, Campaign, Document, Section)
         .join(Campaign, Campaign.id == EntryPoint.campaign_id)  # type: ignore[arg-type]
@@ -83,7 +112,9 @@ async def resolve_entry(*, session: AsyncSession, code: str) -> Target | None:
         entry.section_id is not None and section is None
     ):
         return None
-    return Target(campaign, document, section)
+    # A campaign-wide code (the most scanned: television, newspapers) needs no second look.
+    unit = await session.get(Unit, entry.unit_id) if entry.unit_id is not None else None
+    return Entry(Target(campaign, document, section), unit)
 
 
 async def target_of(

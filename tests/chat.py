@@ -144,6 +144,16 @@ def texts(calls: Sequence[AnyCall]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+async def skip_questions(chat: Talk) -> Sequence[AnyCall]:
+    """Pass a comment's one-tap questions (stance, who, and the ward when asked) with «Bỏ qua»
+    and «Không rõ»; what the bot said last (it asks how to send)."""
+    await chat.press("Bỏ qua")
+    calls = await chat.press("Bỏ qua")
+    if "phường/xã nào" in texts(calls):
+        calls = await chat.press("Không rõ")
+    return calls
+
+
 def at(local: str) -> datetime:
     """A Ho Chi Minh City wall-clock time as an aware datetime: ``at("2025-11-12 16:00")``."""
     from zoneinfo import ZoneInfo

@@ -65,7 +65,9 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "/hide":              (N, N, N, Y, Y),
     "/spam":              (N, N, N, Y, Y),
     "/restore":           (N, N, N, Y, Y),
-    "/qr":                (N, N, N, Y, Y),
+    # Kim Mã prints its own posters of the city's consultation (their comments count for Kim
+    # Mã); a poster is public, and it shows nothing of Ngọc Hà's.
+    "/qr":                (N, N, Y, Y, Y),
     "/export":            (N, N, N, Y, Y),
     "us: period status":  (N, N, N, Y, Y),
     "cv: comments view":  (N, N, N, Y, Y),

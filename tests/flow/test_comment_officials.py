@@ -21,7 +21,7 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
-from tests.chat import at, texts
+from tests.chat import at, skip_questions, texts
 from tests.conftest import BotApp
 from tests.flow.test_comments import (
     OPINION,
@@ -115,6 +115,8 @@ async def test_reply_in_the_authors_language(app: BotApp) -> None:
     await citizen.press("English")
     await citizen.say(f"/start gy-{await poster(app)}")
     await citizen.say("Please say more about digital transformation.")
+    assert "Which of these are you?" in texts(await citizen.press("Agree"))
+    await citizen.press("Skip")
     await citizen.press("Send with my name")
     await citizen.press("Use «")
     await citizen.press("Skip")
@@ -224,6 +226,7 @@ async def test_export_to_excel_grouped_by_section(app: BotApp) -> None:
     await write_anonymously(citizen, await poster(app), '=HYPERLINK("http://x","bấm")')
     await citizen.say(f"/start gy-{await poster(app, section=1)}")
     await citizen.say(OPINION)
+    await skip_questions(citizen)
     await citizen.press("Gửi kèm họ tên")
     await citizen.press("Dùng tên")
     await citizen.say("0912345678")
@@ -293,6 +296,7 @@ async def test_photos_are_copied_to_the_media_folder_when_configured(
     citizen = app.chat(CITIZEN)
     await citizen.say(f"/start gy-{await poster(app)}")
     await citizen.send_photo("letter1", caption="Thư tay")
+    await skip_questions(citizen)
     await citizen.press("Gửi ẩn danh")
     await citizen.press("Gửi ý kiến")
     (comment,) = await comments(app)

@@ -9,8 +9,15 @@ from sqlmodel import col, select
 
 from storage.comments import CommentLimits, Identity, Outcome, submit_comment
 from storage.entries import Target, entry_for
-from storage.models import Comment, CommentAttachment, CommentStatus, Person
-from tests.chat import Talk, at, texts
+from storage.models import (
+    AuthorCategory,
+    Comment,
+    CommentAttachment,
+    CommentStatus,
+    Person,
+    Stance,
+)
+from tests.chat import Talk, at, skip_questions, texts
 from tests.conftest import BotApp
 from tests.seed import TEST_KEY
 from tests.zalo_chat import ZaloApp
@@ -65,6 +72,7 @@ async def write_anonymously(chat: Talk, code: str, text: str = OPINION) -> str:
     """Scan, write, send anonymously; the receipt text."""
     await chat.say(f"/start gy-{code}")
     await chat.say(text)
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     return texts(await chat.press("Gửi ý kiến"))
 
@@ -73,6 +81,7 @@ async def write_named(chat: Talk, code: str, text: str = OPINION) -> str:
     """Scan, write, send with the messenger's name and no phone; the receipt text."""
     await chat.say(f"/start gy-{code}")
     await chat.say(text)
+    await skip_questions(chat)
     await chat.press("Gửi kèm họ tên")
     await chat.press("Dùng tên")
     await chat.press("Bỏ qua")
@@ -94,9 +103,12 @@ async def test_citizen_comments_on_a_section_from_its_qr_code(
     assert button["url"] == "https://example.org/du-thao/bao-cao-chinh-tri.pdf"
 
     noted = texts(await chat.say(OPINION))
-    assert f"{len(OPINION)} ký tự" in noted
+    assert f"{len(OPINION)} ký tự" in noted and "tán thành dự thảo" in noted
+    assert "đối tượng nào" in texts(await chat.press("Đồng ý một phần"))
+    assert "gửi ý kiến theo cách nào" in texts(await chat.press("Nhân dân"))
     summary = texts(await chat.press("Gửi ẩn danh"))
     assert OPINION in summary and "ẩn danh" in summary
+    assert "Ý kiến chung: Đồng ý một phần" in summary and "Đối tượng: Nhân dân" in summary
     receipt = texts(await chat.press("Gửi ý kiến"))
 
     assert "Cảm ơn bạn" in receipt and "09:00 thứ Hai, 10/11" in receipt
@@ -106,12 +118,15 @@ async def test_citizen_comments_on_a_section_from_its_qr_code(
     assert comment.author_name is None and comment.phone is None
     assert comment.section_id == app.seed.sections[0].id
     assert comment.document_id == app.seed.documents[0].id
+    assert comment.stance is Stance.PARTLY and comment.category is AuthorCategory.CITIZEN
+    assert comment.unit_id == app.seed.ward.id, "a ward's campaign: its comments are the ward's"
 
 
 async def test_named_comment_with_a_phone_number(app: BotApp) -> None:
     chat = app.chat(7002, "Lê Minh Cường")
     await chat.say(f"/start gy-{await poster(app, section=None)}")
     await chat.say(OPINION)
+    await skip_questions(chat)
     await chat.press("Gửi kèm họ tên")
     asked = texts(await chat.press("Dùng tên «Lê Minh Cường»"))
     assert "Số điện thoại" in asked
@@ -125,6 +140,7 @@ async def test_named_comment_with_a_phone_number(app: BotApp) -> None:
     (comment,) = await comments(app)
     assert not comment.anonymous
     assert comment.author_name == "Lê Minh Cường" and comment.phone == "+84912345678"
+    assert comment.stance is None and comment.category is None, "skipped"
     assert comment.section_id is None and comment.document_id == app.seed.documents[0].id
 
 
@@ -132,6 +148,7 @@ async def test_typed_name_and_no_phone(app: BotApp) -> None:
     chat = app.chat(7003)
     await chat.say(f"/start gy-{await poster(app)}")
     await chat.say(OPINION)
+    await skip_questions(chat)
     await chat.press("Gửi kèm họ tên")
     assert "bằng chữ" in texts(await chat.say("12345")), "a name needs letters"
     await chat.say("  Bác  Hoàng Văn Tư ")
@@ -150,6 +167,7 @@ async def test_choosing_a_draft_without_a_poster(app: BotApp) -> None:
     greeting = texts(await chat.press("II. Bối cảnh"))
     assert "Bối cảnh, mục tiêu" in greeting
     await chat.say(OPINION)
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
@@ -162,6 +180,7 @@ async def test_general_comment_on_a_document_without_sections(app: BotApp) -> No
     greeting = texts(await chat.press("Điều lệ"))
     assert "Dự thảo Điều lệ Đảng" in greeting, "no sections: straight to writing"
     await chat.say(OPINION)
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
@@ -175,6 +194,7 @@ async def test_photos_of_a_handwritten_letter_with_a_caption(app: BotApp) -> Non
     second = await chat.send_photo("letter2", album="a1")
     assert "1 ảnh" in texts(first)
     assert second == [], "an album is acknowledged once"
+    await skip_questions(chat)
     summary = texts(await chat.press("Gửi ẩn danh"))
     assert "Thư góp ý của tổ dân phố" in summary and "Tệp đính kèm: 2" in summary
     await chat.press("Gửi ý kiến")
@@ -197,6 +217,7 @@ async def test_voice_is_kept_as_an_attachment_and_stickers_get_a_hint(app: BotAp
     assert "nhãn dán" in texts(await chat.send(location=Location(latitude=21.0, longitude=105.8)))
     voice = Voice(file_id="v1", file_unique_id="vu1", duration=12)
     assert "1 tệp khác" in texts(await chat.send(voice=voice))
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
@@ -212,21 +233,44 @@ async def test_empty_and_over_long_comments_are_refused_and_nothing_is_lost(app:
     await chat.say("Ý kiến thứ nhất.")
     refused = texts(await chat.say("b" * 3990))
     assert "ý kiến mới" in refused, "the rest goes in a new comment"
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
     assert comment.text == "Ý kiến thứ nhất."
 
 
-async def test_identity_buttons_before_any_text_ask_for_the_comment(app: BotApp) -> None:
+async def test_adding_more_does_not_ask_the_questions_again(app: BotApp) -> None:
     chat = app.chat(7009)
     await chat.say(f"/start gy-{await poster(app)}")
     await chat.say("x")
+    await chat.press("Không tán thành")
+    await chat.press("Đảng viên")
     await chat.press("Gửi ẩn danh")
     await chat.press("Viết thêm")
+    noted = texts(await chat.say("Bổ sung thêm."))
+    assert "chọn cách gửi" in noted, "straight back to how to send"
+    summary = texts(await chat.press("Gửi ẩn danh"))
+    assert "Không tán thành" in summary and "Đảng viên" in summary
+    await chat.press("Gửi ý kiến")
+    (comment,) = await comments(app)
+    assert comment.stance is Stance.DISAGREE and comment.category is AuthorCategory.PARTY_MEMBER
+
+
+async def test_old_buttons_of_the_questions_ask_what_is_needed_now(app: BotApp) -> None:
+    chat = app.chat(7025)
+    await chat.say(f"/start gy-{await poster(app)}")
+    await chat.say(OPINION)
+    await chat.press("Bỏ qua")
+    asked = texts(await chat.press_data("cst:agree"))
+    assert "đối tượng nào" in asked, "the stance was skipped already: who are you?"
+    assert "đối tượng nào" in texts(await chat.send_sticker()), "a sticker keeps the question"
+    assert "đối tượng nào" in texts(await chat.say("nhân dân")), "typing: please tap"
+    await chat.press("Nhân dân")
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
-    assert len(await comments(app)) == 1
+    (comment,) = await comments(app)
+    assert comment.stance is None and comment.category is AuthorCategory.CITIZEN
 
 
 async def test_unknown_or_forged_poster_codes(app: BotApp) -> None:
@@ -263,6 +307,7 @@ async def test_comment_sent_after_the_consultation_closed_is_not_stored(app: Bot
     chat = app.chat(7013)
     await chat.say(f"/start gy-{await poster(app)}")
     await chat.say(OPINION)
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     app.clock.set(at("2025-12-31 17:01"))
     assert "chưa gửi được" in texts(await chat.press("Gửi ý kiến"))
@@ -307,6 +352,7 @@ async def test_rate_limit_reached_while_writing_keeps_the_draft(app: BotApp) -> 
         await write_anonymously(chat, code, f"Ý kiến số {n + 1}")
     await chat.say(f"/start gy-{code}")
     await chat.say("Ý kiến thứ mười, viết chậm")
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await comment_directly(app, 7016, "Ý kiến thứ mười, gửi từ máy khác")
     assert "mức tối đa" in texts(await chat.press("Gửi ý kiến"))
@@ -326,6 +372,7 @@ async def test_another_poster_mid_comment_asks_before_switching(app: BotApp) -> 
     await chat.say(f"/start gy-{second}")
     assert "Điều lệ" in texts(await chat.press("Chuyển sang"))
     await chat.say("Ý kiến về Điều lệ")
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
@@ -340,6 +387,7 @@ async def test_commands_mid_comment_keep_it(app: BotApp) -> None:
     for interruption in ("/report", "/start", "/mycomments", "📝 Báo cáo tuần"):
         said = texts(await chat.say(interruption))
         assert "nội dung vẫn được giữ" in said, interruption
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)
@@ -351,7 +399,7 @@ async def test_cancel_sends_nothing(app: BotApp) -> None:
     await chat.say(f"/start gy-{await poster(app)}")
     await chat.say(OPINION)
     assert "Đã hủy" in texts(await chat.say("/cancel"))
-    assert "đã đóng" in texts(await chat.press("Gửi ẩn danh")), "old buttons are closed"
+    assert "đã đóng" in texts(await chat.press("Tán thành")), "old buttons are closed"
     assert await comments(app) == []
 
 
@@ -400,6 +448,7 @@ async def test_the_same_poster_again_or_an_old_list_keep_what_is_written(app: Bo
     again = texts(await chat.say(f"/start gy-{await poster(app)}"))
     assert "Đã ghi nhận" in again, "same poster: carry on"
     assert "nội dung vẫn được giữ" in texts(await chat.press("II. Bối cảnh"))
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
     (comment,) = await comments(app)

@@ -22,7 +22,7 @@ import handlers.start
 from bot.channels import updates
 from storage.fsm import commit_now
 from storage.models import Comment, Report, ReportRevision, Role, RoleKind
-from tests.chat import Chat, texts
+from tests.chat import Chat, skip_questions, texts
 from tests.conftest import AppFactory, BotApp
 from tests.fakes.telegram import Call
 from tests.flow.test_comments import OPINION, poster
@@ -69,6 +69,7 @@ async def at_comment_summary(app: BotApp, user_id: int) -> Chat:
     chat = app.chat(user_id)
     await chat.say(f"/start gy-{await poster(app)}")
     await chat.say(OPINION)
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     assert "Gửi ý kiến" in str(chat.sent()[-1].buttons)
     return chat

@@ -21,6 +21,7 @@ from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
 from storage.entries import Target, entry_for
 from storage.models import (
+    AuthorCategory,
     Comment,
     CommentAttachment,
     Outbox,
@@ -28,8 +29,9 @@ from storage.models import (
     Person,
     Report,
     ReportRevision,
+    Stance,
 )
-from tests.chat import at
+from tests.chat import at, skip_questions
 from tests.fakes.telegram import serve_app
 from tests.fakes.zalo import TOKEN, hex_id, text_event
 from tests.outreach import FakeSleep
@@ -126,14 +128,20 @@ async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> N
     assert "https://example.org/du-thao/bao-cao-chinh-tri.pdf" in greeting, "a URL button"
     noted = texts(await chat.say(OPINION))
     assert f"{len(OPINION)} ký tự" in noted
+    assert "1. Tán thành" in noted and "3. Đồng ý một phần" in noted, "a numbered menu"
+    asked = texts(await chat.say("1"))
+    assert "đối tượng nào" in asked and "5. Nhân dân" in asked
+    await chat.say(" 2. ")  # Đảng viên
     summary = texts(await chat.press("Gửi ẩn danh"))
     assert OPINION in summary and "ẩn danh" in summary
+    assert "Tán thành" in summary and "Đảng viên" in summary
     receipt = texts(await chat.press("Gửi ý kiến"))
 
     assert "Cảm ơn bạn" in receipt
     async with zalo_app.runtime.sessions() as session:
         (comment,) = (await session.execute(select(Comment))).scalars().all()
     assert comment.receipt in receipt and comment.channel == "zalo" and comment.anonymous
+    assert comment.stance is Stance.AGREE and comment.category is AuthorCategory.PARTY_MEMBER
 
 
 async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: ZaloApp) -> None:
@@ -149,6 +157,7 @@ async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: Zalo
     await chat.say(f"/start gy-{entry.code}")
     cdn = str(zalo_app.bot.session.api.base).split("/bot", 1)[0] + "/cdn/letter1.jpg"
     assert "1 ảnh" in texts(await chat.send_photo(cdn, caption="Thư góp ý của tổ dân phố"))
+    await skip_questions(chat)
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
 

@@ -229,6 +229,39 @@ def test_qr_and_poster_of_a_section(env: Path) -> None:
     assert (env / "p.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_qr_of_a_wards_poster(env: Path) -> None:
+    """``--unit``: the ward's own code, whose comments count for the ward."""
+    import asyncio
+
+    from storage.database import create_engine, create_session_factory
+    from storage.entries import resolve_entry
+
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    args = ["qr", "dh14", "--document", "bctt"]
+    ward = runner.invoke(app, [*args, "--unit", "NGOCHA", "--out", "ward.png"])
+    assert ward.exit_code == 0, ward.output
+    wide = runner.invoke(app, [*args, "--out", "wide.png"])
+    assert wide.exit_code == 0, wide.output
+    again = runner.invoke(app, [*args, "--unit", "NGOCHA", "--out", "again.png"])
+    assert again.exit_code == 0, again.output
+    ward_link, wide_link = decode(env / "ward.png"), decode(env / "wide.png")
+    assert ward_link != wide_link and decode(env / "again.png") == ward_link
+    city = runner.invoke(app, [*args, "--unit", "HN", "--out", "city.png"])
+    assert decode(env / "city.png") == wide_link, "the campaign's own unit: campaign-wide"
+
+    async def read(link: str) -> tuple[str | None, str | None]:
+        engine = create_engine(f"sqlite+aiosqlite:///{env / 'cli.db'}")
+        async with create_session_factory(engine)() as session:
+            entry = await resolve_entry(session=session, code=link.rsplit("gy-", 1)[1])
+        await engine.dispose()
+        assert entry is not None and entry.target.document is not None
+        return entry.target.document.code, entry.unit.code if entry.unit else None
+
+    assert asyncio.run(read(ward_link)) == ("bctt", "NGOCHA")
+    assert asyncio.run(read(wide_link)) == ("bctt", None)
+    assert city.exit_code == 0
+
+
 def test_qr_of_the_quick_report(env: Path) -> None:
     assert runner.invoke(app, ["demo"]).exit_code == 0
     result = runner.invoke(app, ["qr", "dh14", "--report"])
@@ -244,6 +277,7 @@ def test_qr_of_the_quick_report(env: Path) -> None:
         (["qr", "dh14", "--document", "bctt", "--section", "IX"], "không có phần số IX"),
         (["qr", "dh14", "--section", "I"], "--document"),
         (["qr", "dh14", "--poster", "p.jpg"], ".png hoặc .pdf"),
+        (["qr", "dh14", "--unit", "NOPE"], 'Không tìm thấy đơn vị "NOPE"'),
         (["comments", "export", "nope"], "Không tìm thấy đợt"),
         (["comments", "export", "dh14", "--format", "doc"], "xlsx hoặc csv"),
     ],

@@ -148,6 +148,23 @@ async def test_one_code_per_target(session: AsyncSession) -> None:
     other = await entry_for(session=session, target=Target(seed.campaign), now=NOW)
     assert first.code == second.code != other.code
     found = await resolve_entry(session=session, code=first.code)
-    assert found is not None and found.section is not None
-    assert found.section.id == seed.sections[1].id
+    assert found is not None and found.target.section is not None
+    assert found.target.section.id == seed.sections[1].id and found.unit is None
     assert await resolve_entry(session=session, code="ZZZZZ") is None
+
+
+async def test_one_code_per_target_and_unit(session: AsyncSession) -> None:
+    seed, _person = await setup(session)
+    target = Target(seed.campaign, seed.documents[0])
+    cell = seed.cells[0]
+    wide = await entry_for(session=session, target=target, now=NOW)
+    own = await entry_for(session=session, target=target, now=NOW, unit=seed.ward)
+    printed = await entry_for(session=session, target=target, now=NOW, unit=cell)
+    assert own.code == wide.code, "the campaign's own unit prints the campaign-wide code"
+    assert printed.code != wide.code and printed.target == f"{wide.target}.u{cell.id}"
+    again = await entry_for(session=session, target=target, now=NOW, unit=cell)
+    assert again.code == printed.code
+    found = await resolve_entry(session=session, code=printed.code)
+    assert found is not None and found.unit is not None and found.unit.id == cell.id
+    assert found.target.document is not None
+    assert found.target.document.id == seed.documents[0].id

@@ -191,7 +191,9 @@ async def test_official_gets_a_qr_code_and_a_poster_to_open(page: Page) -> None:
     greeting = await page.say(citizen, "/start " + code.text.split("start=")[1])
     assert "Kết quả thực hiện" in greeting[-1]["text"]
     noted = await page.say(citizen, "Ý kiến gửi từ trình mô phỏng")
-    await press(page, citizen, noted, "Gửi ẩn danh")
+    await press(page, citizen, noted, "Tán thành")
+    await press(page, citizen, await page.news(citizen), "Bỏ qua")
+    await press(page, citizen, await page.news(citizen), "Gửi ẩn danh")
     await press(page, citizen, await page.news(citizen), "Gửi ý kiến")
     assert "YK-" in (await page.news(citizen))[-1]["text"]
 

@@ -1,0 +1,43 @@
+"""The comment in progress and what it is about, read back from the FSM for each step."""
+
+from __future__ import annotations
+
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.comment_draft import CommentDraft
+from handlers.replies import reply_target
+from storage.entries import Target, target_of
+
+
+async def current(state: FSMContext, session: AsyncSession) -> tuple[CommentDraft, Target] | None:
+    """The draft and its target; None (and the state cleared) when either is gone."""
+    draft = await CommentDraft.load(state)
+    target = (
+        await target_of(
+            session=session,
+            campaign_id=draft.campaign_id,
+            document_id=draft.document_id,
+            section_id=draft.section_id,
+        )
+        if draft is not None
+        else None
+    )
+    if draft is None or target is None:
+        await state.clear()
+        return None
+    return draft, target
+
+
+async def written(
+    callback: CallbackQuery, state: FSMContext, session: AsyncSession
+) -> tuple[CommentDraft, Target] | None:
+    """The draft and its target once something is written; else ask for the words first."""
+    found = await current(state, session)
+    await callback.answer()
+    if found is not None and found[0].empty:
+        await reply_target(callback).answer(_("Please write your comment first."))
+        return None
+    return found

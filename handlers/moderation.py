@@ -27,11 +27,11 @@ from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
+from storage.comment_counts import comment_counts
 from storage.comments import (
     CommentView,
     Moderation,
     add_reply,
-    comment_counts,
     export_views,
     find_comment,
     latest_comments,

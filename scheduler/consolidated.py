@@ -19,7 +19,8 @@ from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
 from scheduler.final import final_period
 from scheduler.oversight import root_for
 from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
-from storage.comments import CommentView, comment_counts, latest_comments
+from storage.comment_counts import comment_counts
+from storage.comments import CommentView, latest_comments
 from storage.consolidated import Filing, filings_as_of
 from storage.forms import FieldKind, FormSpec
 from storage.models import Campaign, Document, Period, Section, Unit, UnitLevel

@@ -17,16 +17,20 @@ from bot.letterheads import letterhead_lines
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
+from bot.render.tables import Column, Row, Sheet
 from bot.report_files import completeness, render_report, span, subject
 from bot.report_mail import report_mail
 from handlers.comment_texts import official_label, section_name, target_name
+from handlers.count_texts import category_label, medium_label, stance_label
 from handlers.files import Format, PageFormat, ReportFormat
 from handlers.format import moment
 from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
+from storage.comment_counts import Place, PlaceCounts
 from storage.comments import CommentView
 from storage.entries import Target
 from storage.letterheads import Letterhead
+from storage.models import AuthorCategory, CommentMedium, Stance
 from storage.phones import display_phone
 
 
@@ -104,7 +108,15 @@ class Files:
         )
         return render_poster(words, link=link, full_text_url=None, fmt=fmt)
 
-    def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
+    def comments(
+        self,
+        views: Sequence[CommentView],
+        *,
+        fmt: Format,
+        tz: str,
+        counts: PlaceCounts | None = None,
+    ) -> bytes:
+        """The comments; with ``counts``, the XLSX adds a sheet of them per unit below."""
         labels = ExportLabels(
             sheet=_("Comments"),
             receipt=_("Receipt"),
@@ -121,8 +133,13 @@ class Files:
             anonymous=_("anonymous"),
             general=_("General comment"),
             heading=_("{document} — {section} ({count} comments)"),
+            unit=_("Unit"),
+            medium=_("Channel of receipt"),
+            stance=_("Stance"),
+            category=_("Sent by"),
         )
-        return export_comments((_row(view) for view in views), labels, fmt, tz)
+        summary = summary_sheet(counts) if counts is not None else None
+        return export_comments((_row(view) for view in views), labels, fmt, tz, summary)
 
 
 def _row(view: CommentView) -> CommentRow:
@@ -140,4 +157,41 @@ def _row(view: CommentView) -> CommentRow:
         status=official_label(view),
         reply=view.reply,
         channel=comment.channel,
+        unit=view.place,
+        medium=medium_label(comment.medium),
+        stance=stance_label(comment.stance),
+        category=category_label(comment.category),
     )
+
+
+def summary_sheet(counts: PlaceCounts) -> Sheet:
+    """The comments per unit right below (a city's wards, a ward's cells) × stance, sender
+    and channel; the unit's own (the place not known) on its own row; totals at the foot."""
+    columns = [
+        Column(_("Unit"), 34),
+        Column(_("Comments"), 10, "int"),
+        *(Column(stance_label(s), 12, "int") for s in Stance),
+        *(Column(category_label(c), 12, "int") for c in AuthorCategory),
+        *(Column(medium_label(m), 12, "int") for m in CommentMedium),
+    ]
+
+    def cells(total: int, tally: Place | PlaceCounts) -> list[int]:
+        return [
+            total,
+            *(tally.by_stance.get(s, 0) for s in Stance),
+            *(tally.by_category.get(c, 0) for c in AuthorCategory),
+            *(tally.by_medium.get(m, 0) for m in CommentMedium),
+        ]
+
+    rows: list[Row] = [[place.name, *cells(place.total, place)] for place in counts.children]
+    totals = cells(counts.total, counts)
+    if counts.own:
+        # The unit's own: the totals less what its units below got.
+        below = [cells(p.total, p) for p in counts.children]
+        rows.append(
+            [
+                _("Sent to the unit itself"),
+                *(total - sum(int(b[i]) for b in below) for i, total in enumerate(totals)),
+            ]
+        )
+    return Sheet(title=_("Summary"), columns=columns, rows=rows, totals=[_("Total"), *totals])

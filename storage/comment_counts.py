@@ -48,6 +48,8 @@ class Place:
     name: str
     total: int = 0
     by_medium: Counter[CommentMedium] = field(default_factory=Counter)
+    by_stance: Counter[Stance] = field(default_factory=Counter)
+    by_category: Counter[AuthorCategory] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -94,6 +96,30 @@ def _window(query: Any, since: datetime | None, until: datetime | None) -> Any:
     return query
 
 
+def place_query(
+    campaign_id: int,
+    root_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    statuses: tuple[CommentStatus, ...] = COUNTED,
+) -> Any:
+    """One row per (unit right below the root, status, medium, stance, category)."""
+    tree = rolled_up(root_id)
+    groups = (
+        tree.c.top,
+        col(Comment.status),
+        col(Comment.medium),
+        col(Comment.stance),
+        col(Comment.category),
+    )
+    query = (
+        select(*groups, func.count())
+        .join(tree, tree.c.id == col(Comment.unit_id))
+        .where(col(Comment.campaign_id) == campaign_id, col(Comment.status).in_(statuses))
+    )
+    return _window(query, since, until).group_by(*groups)
+
+
 async def place_counts(
     *,
     session: AsyncSession,
@@ -101,19 +127,15 @@ async def place_counts(
     unit: Unit,
     since: datetime | None = None,
     until: datetime | None = None,
+    shown_only: bool = False,
 ) -> PlaceCounts:
     """The campaign's comments counted for ``unit``'s subtree, optionally only those sent in
-    [``since``, ``until``], per unit right below it and by stance, category and medium."""
-    assert unit.id is not None
-    tree = rolled_up(unit.id)
-    groups = (tree.c.top, col(Comment.status), col(Comment.medium))
-    kinds = (col(Comment.stance), col(Comment.category))
-    query = (
-        select(*groups, *kinds, func.count())
-        .join(tree, tree.c.id == col(Comment.unit_id))
-        .where(col(Comment.campaign_id) == campaign.id, col(Comment.status).in_(COUNTED))
-    )
-    rows = (await session.execute(_window(query, since, until).group_by(*groups, *kinds))).all()
+    [``since``, ``until``], per unit right below it and by stance, category and medium
+    (``shown_only``: hidden ones left out too, as letters do)."""
+    assert unit.id is not None and campaign.id is not None
+    statuses = (CommentStatus.RECEIVED,) if shown_only else COUNTED
+    query = place_query(campaign.id, unit.id, since, until, statuses)
+    rows = (await session.execute(query)).all()
     children = await session.execute(
         select(col(Unit.id), col(Unit.name))
         .where(col(Unit.parent_id) == unit.id)
@@ -123,19 +145,17 @@ async def place_counts(
     places = {p.unit_id: p for p in counts.children}
     for top, status, medium, stance, category, number in rows:
         count = int(number)
-        counts.total += count
         counts.hidden += count if status == CommentStatus.HIDDEN else 0
-        counts.by_medium[CommentMedium(medium)] += count
-        if stance is not None:
-            counts.by_stance[Stance(stance)] += count
-        if category is not None:
-            counts.by_category[AuthorCategory(category)] += count
         place = places.get(top)
         if place is None:
             counts.own += count
-        else:
-            place.total += count
-            place.by_medium[CommentMedium(medium)] += count
+        for each in (counts, place) if place is not None else (counts,):
+            each.total += count
+            each.by_medium[CommentMedium(medium)] += count
+            if stance is not None:
+                each.by_stance[Stance(stance)] += count
+            if category is not None:
+                each.by_category[AuthorCategory(category)] += count
     return counts
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.completeness import subtree
 from storage.codes import RECEIPT_LENGTH, normalise_code, random_code
+from storage.completeness import subtree
 from storage.dialect import insert_ignore
 from storage.entries import Target
 from storage.keys import ServerKey

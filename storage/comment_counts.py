@@ -154,7 +154,9 @@ async def place_counts(
         .where(col(Unit.parent_id) == unit.id)
         .order_by(col(Unit.code))
     )
-    counts = PlaceCounts(unit.id, children=[Place(i, name) for i, name in children.all()])
+    counts = PlaceCounts(
+        unit.id, children=[Place(i, name) for i, name in children.all() if i is not None]
+    )
     places = {p.unit_id: p for p in counts.children}
     for top, status, medium, stance, category, number in rows:
         count = int(number)
@@ -183,7 +185,7 @@ async def no_jit(session: AsyncSession) -> None:
     """PostgreSQL: no JIT for this transaction's counts. Its guess of a recursive CTE's size
     makes a grouping of a million rows look costly enough to compile, which took 2 s of a
     7.5 s roll-up (EXPLAIN ANALYZE, tests/bench/comment_counts.py)."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SET LOCAL jit = off"))
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.comment_counts import comment_counts, place_counts, place_query
 from storage.database import create_engine, create_session_factory
@@ -110,7 +111,8 @@ async def seeded(url: str, comments: int) -> bool:
         async with engine.connect() as conn:
             units = await conn.scalar(select(func.count()).select_from(Unit))
             found = await conn.scalar(select(func.count()).select_from(Comment))
-        return units == 3 + WARDS * CELLS + (WARDS - 1) and found == comments
+        # The city, Ngọc Hà, the other wards, and 300 cells each.
+        return units == 2 + (WARDS - 1) + WARDS * CELLS and found == comments
     finally:
         await engine.dispose()
 
@@ -148,13 +150,10 @@ async def seed(url: str, comments: int) -> float:
         units = (u for u in plan_units(city_id, ward_ids) if u["code"] >= "W00-CB002")
         await insert_fast(engine, table, units)
         async with engine.connect() as conn:
-            cells = list(
-                (
-                    await conn.execute(
-                        select(Unit.id).where(Unit.level == UnitLevel.CELL)  # type: ignore[arg-type]
-                    )
-                ).scalars()
+            found = await conn.execute(
+                select(col(Unit.id)).where(col(Unit.level) == UnitLevel.CELL)
             )
+            cells = [i for i in found.scalars() if i is not None]
         plan = plan_comments(rng, comments, campaign_id, city_id, ward_ids, cells, targets)
         await insert_fast(engine, Comment.__table__, plan)  # type: ignore[attr-defined]
         await settle(engine, url)
@@ -181,15 +180,25 @@ async def probes(session: AsyncSession) -> dict[str, Probe]:
 
     def counts(unit: Unit, week: bool) -> Probe:
         async def probe(s: AsyncSession) -> Any:
-            window = {"since": since, "until": until} if week else {}
-            return await place_counts(session=s, campaign=campaign, unit=unit, **window)
+            return await place_counts(
+                session=s,
+                campaign=campaign,
+                unit=unit,
+                since=since if week else None,
+                until=until if week else None,
+            )
 
         return probe
 
     def targets(unit: Unit, week: bool) -> Probe:
         async def probe(s: AsyncSession) -> Any:
-            window = {"since": since, "until": until} if week else {}
-            return await comment_counts(session=s, campaign=campaign, unit=unit, **window)
+            return await comment_counts(
+                session=s,
+                campaign=campaign,
+                unit=unit,
+                since=since if week else None,
+                until=until if week else None,
+            )
 
         return probe
 

@@ -208,11 +208,12 @@ async def _check_roll_up(
     try:
         async with create_session_factory(engine)() as session:
             campaign = (await session.execute(select(Campaign))).scalars().first()
-            assert campaign is not None
-            units = [await session.get(Unit, campaign.unit_id)]
+            owner = await session.get(Unit, campaign.unit_id) if campaign else None
+            assert campaign is not None and campaign.id is not None and owner is not None
+            units = [owner]
             for number, parent in enumerate(parents):
                 unit = Unit(code=f"P{number}", name=f"P{number}", level=UnitLevel.CELL)
-                unit.parent_id = units[parent].id  # type: ignore[union-attr]
+                unit.parent_id = units[parent].id
                 session.add(unit)
                 await session.flush()
                 units.append(unit)
@@ -230,17 +231,15 @@ async def _check_roll_up(
                 )
             await session.flush()
             top = units[root % len(units)]
-            assert top is not None
             counts = await place_counts(session=session, campaign=campaign, unit=top)
             inside = {top.id}
             for unit in units[1:]:
-                assert unit is not None
                 if unit.parent_id in inside:
                     inside.add(unit.id)
             expected = [
                 c
                 for c in comments
-                if units[c[0] % len(units)].id in inside  # type: ignore[union-attr]
+                if units[c[0] % len(units)].id in inside
                 and c[1] in (CommentStatus.RECEIVED, CommentStatus.HIDDEN)
             ]
             assert counts.total == len(expected)
@@ -255,7 +254,7 @@ async def _check_roll_up(
 async def test_the_roll_up_per_unit_below_adds_up_to_the_total(session: AsyncSession) -> None:
     seed = await seed_ward(session)
     await session.commit()
-    url = str(session.bind.url.render_as_string(hide_password=False))
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
     del seed
 
     @given(trees, placed, st.integers(min_value=0, max_value=12))

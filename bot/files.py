@@ -13,11 +13,11 @@ from datetime import date, datetime
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.comment_sheets import summary_sheet
 from bot.letterheads import letterhead_lines
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
 from bot.render.qr import qr_png
-from bot.render.tables import Column, Row, Sheet
 from bot.report_files import completeness, render_report, span, subject
 from bot.report_mail import report_mail
 from handlers.comment_texts import official_label, section_name, target_name
@@ -26,11 +26,10 @@ from handlers.files import Format, PageFormat, ReportFormat
 from handlers.format import moment
 from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
-from storage.comment_counts import Place, PlaceCounts
+from storage.comment_counts import PlaceCounts
 from storage.comments import CommentView
 from storage.entries import Target
 from storage.letterheads import Letterhead
-from storage.models import AuthorCategory, CommentMedium, Stance
 from storage.phones import display_phone
 
 
@@ -162,36 +161,3 @@ def _row(view: CommentView) -> CommentRow:
         stance=stance_label(comment.stance),
         category=category_label(comment.category),
     )
-
-
-def summary_sheet(counts: PlaceCounts) -> Sheet:
-    """The comments per unit right below (a city's wards, a ward's cells) × stance, sender
-    and channel; the unit's own (the place not known) on its own row; totals at the foot."""
-    columns = [
-        Column(_("Unit"), 34),
-        Column(_("Comments"), 10, "int"),
-        *(Column(stance_label(s), 12, "int") for s in Stance),
-        *(Column(category_label(c), 12, "int") for c in AuthorCategory),
-        *(Column(medium_label(m), 12, "int") for m in CommentMedium),
-    ]
-
-    def cells(total: int, tally: Place | PlaceCounts) -> list[int]:
-        return [
-            total,
-            *(tally.by_stance.get(s, 0) for s in Stance),
-            *(tally.by_category.get(c, 0) for c in AuthorCategory),
-            *(tally.by_medium.get(m, 0) for m in CommentMedium),
-        ]
-
-    rows: list[Row] = [[place.name, *cells(place.total, place)] for place in counts.children]
-    totals = cells(counts.total, counts)
-    if counts.own:
-        # The unit's own: the totals less what its units below got.
-        below = [cells(p.total, p) for p in counts.children]
-        rows.append(
-            [
-                _("Sent to the unit itself"),
-                *(total - sum(int(b[i]) for b in below) for i, total in enumerate(totals)),
-            ]
-        )
-    return Sheet(title=_("Summary"), columns=columns, rows=rows, totals=[_("Total"), *totals])

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.comment_sheets import summary_sheet
 from bot.letterheads import issuer_of, recipients_of, signature_of
 from bot.render.letter_docx import (
     CountTable,
@@ -622,4 +623,11 @@ def workbook(report: Consolidated) -> list[Sheet]:
     sheets = [table_sheet(report), answers_sheet(report)]
     if report.drill:
         sheets.append(drill_sheet(report))
-    return [*sheets, comments_sheet(report)] if report.comments_shown else sheets
+    if not report.comments_shown:
+        return sheets
+    sheets.append(comments_sheet(report))
+    places = report.places
+    if places is not None and any(p.total for p in places.children):
+        # The comments per unit below (a city's wards), by stance, sender and channel.
+        sheets.append(summary_sheet(places))
+    return sheets

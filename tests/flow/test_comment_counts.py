@@ -136,7 +136,7 @@ async def test_the_export_names_unit_channel_stance_and_sender_and_sums_them(
     ]
     assert found["Ý kiến của thành phố số 1"][1:3] == ["thư tay", "không tán thành"]
     assert found["Ý kiến của thành phố số 3"][0] == "Đảng bộ Thành phố Hà Nội"
-    assert summary.title == "Tổng hợp"
+    assert summary.title == "Ý kiến theo đơn vị"
     table = {r[0]: r[1:] for r in summary.iter_rows(values_only=True)}
     assert table["Đảng ủy phường Ngọc Hà"][:4] == (2, 1, 1, 0)
     assert table["Đảng ủy phường Kim Mã"][:2] == (1, 1)

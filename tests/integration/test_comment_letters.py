@@ -4,8 +4,10 @@ sentence each, only when any comment told them."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.consolidated import consolidate
@@ -69,3 +71,22 @@ async def test_the_citys_letter_rolls_up_per_ward(session: AsyncSession) -> None
     assert table[8:12] == ["Đảng ủy phường Ngọc Hà", "3", "1", "0"]
     assert table[12:14] == ["Đảng bộ Thành phố Hà Nội (gửi trực tiếp)", "1"]
     assert "Tổng cộng" in table and "5" in table
+
+
+async def test_the_citys_workbook_has_the_comments_per_ward(session: AsyncSession) -> None:
+    world = await placed(session)
+    report = await consolidate(
+        session=session,
+        unit=world.city,
+        campaign=world.seed.campaign,
+        week=WEEK,
+        as_of=at("2025-11-12 18:00"),
+    )
+    book = load_workbook(io.BytesIO(render(report, "xlsx")))
+    sheet = book.worksheets[-1]
+    assert sheet.title == "Ý kiến theo đơn vị"
+    rows = {r[0]: r[1:] for r in sheet.iter_rows(values_only=True)}
+    # Comments, tán thành, không tán thành, đồng ý một phần, cán bộ …
+    assert rows["Đảng ủy phường Ngọc Hà"][:5] == (3, 2, 0, 1, 1)
+    assert rows["Đảng ủy phường Kim Mã"][:2] == (1, 0)
+    assert rows["Tổng cộng"][0] == 5

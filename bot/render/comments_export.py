@@ -59,10 +59,10 @@ class ExportLabels:
     anonymous: str
     general: str
     heading: str
-    unit: str = "Unit"
-    medium: str = "Medium"
-    stance: str = "Stance"
-    category: str = "Category"
+    unit: str
+    medium: str
+    stance: str
+    category: str
 
     def __post_init__(self) -> None:
         # A broken translation fails here, before a long export is half written.

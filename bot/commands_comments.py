@@ -25,6 +25,7 @@ from handlers.report import REPORT_PAYLOAD
 from scheduler.clock import SystemClock
 from storage.campaigns import get_campaign
 from storage.codes import entry_label, entry_payload
+from storage.comment_counts import place_counts
 from storage.comments import COUNTED, CommentView, export_views
 from storage.entries import Target, entry_for
 from storage.models import Comment, Document, Section, Unit
@@ -200,6 +201,9 @@ async def export_comments_file(
             views.append(view)
             if len(views) % 1000 == 0:
                 progress.update(task, completed=len(views))
+    unit = await session.get(Unit, campaign.unit_id)
+    assert unit is not None
+    counts = await place_counts(session=session, campaign=campaign, unit=unit)
     with speaking(settings):
-        data = Files().comments(views, fmt=fmt, tz=campaign.timezone)
+        data = Files().comments(views, fmt=fmt, tz=campaign.timezone, counts=counts)
     return len(views), data

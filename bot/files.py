@@ -13,6 +13,7 @@ from datetime import date, datetime
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.comment_sheets import summary_sheet
 from bot.letterheads import letterhead_lines
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import PosterText, render_poster
@@ -20,10 +21,12 @@ from bot.render.qr import qr_png
 from bot.report_files import completeness, render_report, span, subject
 from bot.report_mail import report_mail
 from handlers.comment_texts import official_label, section_name, target_name
+from handlers.count_texts import category_label, medium_label, stance_label
 from handlers.files import Format, PageFormat, ReportFormat
 from handlers.format import moment
 from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
+from storage.comment_counts import PlaceCounts
 from storage.comments import CommentView
 from storage.entries import Target
 from storage.letterheads import Letterhead
@@ -104,7 +107,15 @@ class Files:
         )
         return render_poster(words, link=link, full_text_url=None, fmt=fmt)
 
-    def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
+    def comments(
+        self,
+        views: Sequence[CommentView],
+        *,
+        fmt: Format,
+        tz: str,
+        counts: PlaceCounts | None = None,
+    ) -> bytes:
+        """The comments; with ``counts``, the XLSX adds a sheet of them per unit below."""
         labels = ExportLabels(
             sheet=_("Comments"),
             receipt=_("Receipt"),
@@ -121,8 +132,13 @@ class Files:
             anonymous=_("anonymous"),
             general=_("General comment"),
             heading=_("{document} — {section} ({count} comments)"),
+            unit=_("Unit"),
+            medium=_("Channel of receipt"),
+            stance=_("Stance"),
+            category=_("Sent by"),
         )
-        return export_comments((_row(view) for view in views), labels, fmt, tz)
+        summary = summary_sheet(counts) if counts is not None else None
+        return export_comments((_row(view) for view in views), labels, fmt, tz, summary)
 
 
 def _row(view: CommentView) -> CommentRow:
@@ -140,4 +156,8 @@ def _row(view: CommentView) -> CommentRow:
         status=official_label(view),
         reply=view.reply,
         channel=comment.channel,
+        unit=view.place,
+        medium=medium_label(comment.medium),
+        stance=stance_label(comment.stance),
+        category=category_label(comment.category),
     )

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from bot.comment_sheets import summary_sheet
 from bot.letterheads import issuer_of, recipients_of, signature_of
 from bot.render.letter_docx import (
     CountTable,
@@ -26,13 +27,14 @@ from bot.render.letter_docx import (
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
 from handlers.comment_texts import about, section_name
+from handlers.count_texts import by_medium, count_lines
 from handlers.format import moment, period_span, status_label, week_days, week_label
 from scheduler.consolidated import Consolidated, MissingUnit
 from scheduler.consolidated import Row as TableRow
 from storage.consolidated import Filing
 from storage.forms import FieldKind, FieldSpec, assessment_fields
 from storage.letterheads import Letterhead
-from storage.models import UnitLevel
+from storage.models import CommentMedium, UnitLevel
 
 ReportFormat = Literal["docx", "xlsx", "csv"]
 # A city's letter quotes this many answers per question; the workbook has them all.
@@ -376,13 +378,8 @@ def _comments_section(report: Consolidated) -> LetterSection:
         return LetterSection(
             _("Citizens' comments"), [Paragraph(_("No comments were received in this period."))]
         )
-    paragraphs = [
-        Paragraph(
-            _("{count} comments were received.").format(
-                count=vietnamese_number(report.comments_total)
-            )
-        )
-    ]
+    paragraphs = [Paragraph(_comments_summary(report))]
+    paragraphs += [Paragraph(line) for line in _comments_kinds(report)]
     for group in report.comments:
         target = about(group.document, group.section, _("the campaign as a whole"))
         paragraphs.append(
@@ -393,7 +390,61 @@ def _comments_section(report: Consolidated) -> LetterSection:
                 paragraphs.append(
                     Paragraph(_cut(view.comment.text), quote_from=view.comment.receipt)
                 )
-    return LetterSection(_("Citizens' comments"), paragraphs)
+    return LetterSection(_("Citizens' comments"), paragraphs, table=_places_table(report))
+
+
+def _comments_summary(report: Consolidated) -> str:
+    """«Số thư, ý kiến góp ý gửi về Ngọc Hà: 120, trong đó: thư tay 3, hội nghị, tọa đàm 5.»"""
+    place = report.unit.place or report.unit.name
+    line = _("Letters and comments sent to {place}: {count}").format(
+        place=place, count=vietnamese_number(report.comments_total)
+    )
+    places = report.places
+    entered = {m: n for m, n in places.by_medium.items() if m not in _TYPED} if places else {}
+    if entered:
+        line += _(", of which {media}").format(media=by_medium(entered, vietnamese_number))
+    return line + "."
+
+
+# What citizens send themselves; the letter names the other channels (paper, meetings…).
+_TYPED = (CommentMedium.CHAT, CommentMedium.WEB)
+
+
+def _comments_kinds(report: Consolidated) -> list[str]:
+    """The stance and category sentences, each only when any comment told it."""
+    if report.places is None:
+        return []
+    return count_lines(report.places, vietnamese_number, media=False)
+
+
+def _places_table(report: Consolidated) -> CountTable | None:
+    """The comments per unit right below (a city's wards, a ward's cells), with those sent
+    on paper or at meetings, when there are units below and comments came from any of them."""
+    places = report.places
+    if places is None or not any(p.total for p in places.children):
+        return None
+    rows: list[list[str | int | None]] = [
+        [
+            p.name,
+            p.total,
+            p.by_medium.get(CommentMedium.LETTER, 0),
+            p.by_medium.get(CommentMedium.MEETING, 0),
+        ]
+        for p in places.children
+    ]
+    if places.own:
+        rows.append([_("{unit} (directly)").format(unit=report.unit.name), places.own, None, None])
+    return CountTable(
+        columns=[level_noun(report.row_level), _("Comments"), _("By letter"), _("At meetings")],
+        rows=rows,
+        totals=[
+            _("Total"),
+            places.total,
+            places.by_medium.get(CommentMedium.LETTER, 0),
+            places.by_medium.get(CommentMedium.MEETING, 0),
+        ],
+        caption=_("Comments per unit, {span}").format(span=span(report)),
+    )
 
 
 # --- the workbook and the CSV -----------------------------------------------------------------
@@ -572,4 +623,11 @@ def workbook(report: Consolidated) -> list[Sheet]:
     sheets = [table_sheet(report), answers_sheet(report)]
     if report.drill:
         sheets.append(drill_sheet(report))
-    return [*sheets, comments_sheet(report)] if report.comments_shown else sheets
+    if not report.comments_shown:
+        return sheets
+    sheets.append(comments_sheet(report))
+    places = report.places
+    if places is not None and any(p.total for p in places.children):
+        # The comments per unit below (a city's wards), by stance, sender and channel.
+        sheets.append(summary_sheet(places))
+    return sheets

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from scheduler.consolidated import Consolidated
+from storage.comment_counts import PlaceCounts
 from storage.comments import CommentView
 from storage.entries import Target
 from storage.letterheads import Letterhead
@@ -35,8 +36,16 @@ class FileMaker(Protocol):
         """An A5 poster that takes secretaries straight to the weekly report."""
         ...
 
-    def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
-        """The comments as a spreadsheet, grouped by document and section."""
+    def comments(
+        self,
+        views: Sequence[CommentView],
+        *,
+        fmt: Format,
+        tz: str,
+        counts: PlaceCounts | None = None,
+    ) -> bytes:
+        """The comments as a spreadsheet, grouped by document and section; with ``counts``,
+        the XLSX adds a sheet of them per unit below."""
         ...
 
     def report(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards
 from handlers.callbacks import CommentAction, CommentsView, ExportComments, ModerateComment
 from handlers.comment_texts import about, official_line, section_name
+from handlers.count_texts import count_lines
 from handlers.files import FileMaker, Format
 from handlers.fit import fit_items
 from handlers.format import moment
@@ -27,11 +28,11 @@ from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
+from storage.comment_counts import comment_counts, covers_campaign, place_counts
 from storage.comments import (
     CommentView,
     Moderation,
     add_reply,
-    comment_counts,
     export_views,
     find_comment,
     latest_comments,
@@ -71,20 +72,28 @@ async def show_comments(message: Message, session: AsyncSession, member: Member)
         await message.answer(_("No campaign of your unit has comments to show."))
         return
     for campaign in campaigns:
-        await _overview(message, session, campaign)
+        unit = await overseeing_unit(session=session, member=member, campaign=campaign)
+        if unit is not None:
+            await _overview(message, session, campaign, unit)
 
 
-async def _overview(message: Answerable, session: AsyncSession, campaign: Campaign) -> None:
+async def _overview(
+    message: Answerable, session: AsyncSession, campaign: Campaign, unit: Unit
+) -> None:
+    """The comments counted for the official's unit: per unit below it, by stance and sender,
+    per document and section, and the latest ones."""
     counts = {
         (t.document_id, t.section_id): t
-        for t in await comment_counts(session=session, campaign=campaign)
+        for t in await comment_counts(session=session, campaign=campaign, unit=unit)
     }
     shown = sum(t.shown for t in counts.values())
     hidden = sum(t.hidden for t in counts.values())
     head = _("💬 <b>{title}</b>: {count} comments").format(
         title=escape(campaign.title), count=shown
     ) + (_(" ({count} hidden)").format(count=hidden) if hidden else "")
-    lines: list[str] = []
+    places = await place_counts(session=session, campaign=campaign, unit=unit, shown_only=True)
+    kinds = [escape(line) for line in count_lines(places)]
+    lines = [f"📍 {escape(place.name)}: {place.total}" for place in places.children if place.total]
     builder = InlineKeyboardBuilder()
     assert campaign.id is not None
     for document, sections in await documents_of(session=session, campaign=campaign):
@@ -102,7 +111,12 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
     general = counts.get((None, None))
     if general is not None and general.shown:
         lines.append(_("💬 General comments: {count}").format(count=general.shown))
-    views = await latest_comments(session=session, campaign=campaign, limit=LATEST)
+    views = await latest_comments(
+        session=session,
+        campaign=campaign,
+        limit=LATEST,
+        within=await _within(session, campaign, unit),
+    )
     latest = [official_line(view) for view in views]
     if latest:
         # The heading travels with the first comment: never shown alone.
@@ -116,8 +130,14 @@ async def _overview(message: Answerable, session: AsyncSession, campaign: Campai
     )
     builder.adjust(1)
     builder.attach(comment_buttons(views))
-    text = fit_items([head], [*lines, *latest], ["", _commands_hint()], more=_more)
+    text = fit_items([head, *kinds], [*lines, *latest], ["", _commands_hint()], more=_more)
     await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def _within(session: AsyncSession, campaign: Campaign, unit: Unit) -> int | None:
+    """The official's subtree, or None when it holds the whole campaign."""
+    covers = await covers_campaign(session=session, unit=unit, campaign=campaign)
+    return None if covers else unit.id
 
 
 def _more(count: int) -> str:
@@ -160,10 +180,13 @@ async def narrow(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    campaign = await _overseen(session, member, callback_data.campaign_id)
-    if campaign is None:
+    found = await overseen_campaign(
+        session=session, member=member, campaign_id=callback_data.campaign_id
+    )
+    if found is None:
         await message.answer(_("This choice is no longer available."))
         return
+    campaign, unit = found
     document_id = callback_data.document_id or None
     section_id = callback_data.section_id or None
     views = await latest_comments(
@@ -172,6 +195,7 @@ async def narrow(
         document_id=document_id,
         section_id=section_id,
         limit=LISTED,
+        within=await _within(session, campaign, unit),
     )
     builder = InlineKeyboardBuilder()
     title = campaign.title
@@ -198,11 +222,6 @@ async def narrow(
     await message.answer(text, reply_markup=builder.as_markup())
 
 
-async def _overseen(session: AsyncSession, member: Member, campaign_id: int) -> Campaign | None:
-    found = await overseen_campaign(session=session, member=member, campaign_id=campaign_id)
-    return found[0] if found is not None else None
-
-
 async def export(
     callback: CallbackQuery,
     callback_data: ExportComments,
@@ -213,14 +232,23 @@ async def export(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    campaign = await _overseen(session, member, callback_data.campaign_id)
-    if campaign is None:
+    found = await overseen_campaign(
+        session=session, member=member, campaign_id=callback_data.campaign_id
+    )
+    if found is None:
         await message.answer(_("This choice is no longer available."))
         return
-    views: list[CommentView] = [v async for v in export_views(session=session, campaign=campaign)]
+    campaign, unit = found
+    within = await _within(session, campaign, unit)
+    views: list[CommentView] = [
+        v async for v in export_views(session=session, campaign=campaign, within=within)
+    ]
     fmt: Format = "csv" if callback_data.fmt == "csv" else "xlsx"
+    counts = await place_counts(session=session, campaign=campaign, unit=unit)
     # Writing a large spreadsheet takes seconds of pure Python: not on the event loop.
-    data = await asyncio.to_thread(files.comments, views, fmt=fmt, tz=campaign.timezone)
+    data = await asyncio.to_thread(
+        files.comments, views, fmt=fmt, tz=campaign.timezone, counts=counts
+    )
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     name = f"gopy-{campaign.code}-{stamp}.{fmt}"
     await message.answer_document(

@@ -19,7 +19,8 @@ from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
 from scheduler.final import final_period
 from scheduler.oversight import root_for
 from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
-from storage.comments import CommentView, comment_counts, latest_comments
+from storage.comment_counts import PlaceCounts, comment_counts, covers_campaign, place_counts
+from storage.comments import CommentView, latest_comments
 from storage.consolidated import Filing, filings_as_of
 from storage.forms import FieldKind, FormSpec
 from storage.models import Campaign, Document, Period, Section, Unit, UnitLevel
@@ -85,10 +86,11 @@ class Consolidated:
     totals: dict[str, int]
     previous: dict[str, int] | None  # the week before, for a weekly report
     comments_total: int = 0
-    # Comments belong to the campaign's unit and those above it: a ward signing in its city's
-    # campaign reports none (the city's letter has them).
+    # Comments count where they were sent from: a ward signing in its city's campaign reports
+    # its own subtree's, the city all of them rolled up per ward (``places``).
     comments_shown: bool = True
     comments: list[SectionComments] = field(default_factory=list)
+    places: PlaceCounts | None = None
     # What the reporting units filed, summed; ``totals`` adds the unit's own counts.
     children_totals: dict[str, int] = field(default_factory=dict)
     # The unit's own answers (with its assessment) when it signs; empty for a plain export.
@@ -329,13 +331,7 @@ async def consolidate(
         own_form=own_form,
         row_level=await _row_level(session, unit, rows, level),
     )
-    assert unit.id is not None
-    owner = await session.get(Unit, campaign.unit_id)
-    report.comments_shown = owner is not None and await is_within(
-        session=session, unit=owner, root_id=unit.id
-    )
-    if report.comments_shown:
-        await _add_comments(session, report)
+    await _add_comments(session, report)
     if not report.final and level is not UnitLevel.CELL:
         report.drill = await _drill_down(session, report)
     return report
@@ -446,19 +442,26 @@ def _rows(filings: list[Filing], unit: Unit, keys: list[str]) -> list[Row]:
 
 
 async def _add_comments(session: AsyncSession, report: Consolidated) -> None:
-    """Counts per document and section, and the latest few shown ones of each."""
+    """The comments counted for the unit's subtree in the period: per unit right below it, by
+    stance, category and medium, per document and section, and the latest few of each."""
+    since = report.starts_at
+    until = report.as_of if report.final else min(report.ends_at, report.as_of)
+    campaign, unit = report.campaign, report.unit
+    within = (
+        None if await covers_campaign(session=session, unit=unit, campaign=campaign) else unit.id
+    )
+    report.places = await place_counts(
+        session=session, campaign=campaign, unit=unit, since=since, until=until, shown_only=True
+    )
     counts = {
         (t.document_id, t.section_id): t.shown
         for t in await comment_counts(
-            session=session,
-            campaign=report.campaign,
-            since=report.starts_at,
-            until=report.as_of if report.final else min(report.ends_at, report.as_of),
+            session=session, campaign=campaign, since=since, until=until, unit=unit
         )
     }
     report.comments_total = sum(counts.values())
     targets: list[tuple[Document | None, Section | None]] = [(None, None)]
-    for each, sections in await documents_of(session=session, campaign=report.campaign):
+    for each, sections in await documents_of(session=session, campaign=campaign):
         targets.append((each, None))
         targets += [(each, s) for s in sections]
     for document, section in targets:
@@ -467,11 +470,12 @@ async def _add_comments(session: AsyncSession, report: Consolidated) -> None:
             continue
         latest = await latest_comments(
             session=session,
-            campaign=report.campaign,
+            campaign=campaign,
             document_id=document.id if document else None,
             section_id=section.id if section else None,
             exact=True,
             until=report.as_of,
             limit=REPRESENTATIVE,
+            within=within,
         )
         report.comments.append(SectionComments(document, section, count, latest))

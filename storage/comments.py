@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.codes import RECEIPT_LENGTH, normalise_code, random_code
+from storage.completeness import subtree
 from storage.dialect import insert_ignore
 from storage.entries import Target
 from storage.keys import ServerKey
@@ -290,6 +291,7 @@ class CommentView:
     section: Section | None
     photos: int = 0
     reply: str | None = None
+    place: str = ""  # the name of the unit it counts for (exports)
 
 
 def _photo_count() -> Any:
@@ -463,42 +465,6 @@ async def add_reply(
     return reply
 
 
-@dataclass(frozen=True, slots=True)
-class Tallied:
-    """Comments on one document and section (None: on the whole document or campaign)."""
-
-    document_id: int | None
-    section_id: int | None
-    shown: int
-    hidden: int
-
-
-async def comment_counts(
-    *,
-    session: AsyncSession,
-    campaign: Campaign,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[Tallied]:
-    """How many comments each document and section got (withdrawn and spam left out),
-    optionally only those sent in [``since``, ``until``]."""
-    query = select(
-        col(Comment.document_id), col(Comment.section_id), col(Comment.status), func.count()
-    ).where(Comment.campaign_id == campaign.id, col(Comment.status).in_(COUNTED))
-    if since is not None:
-        query = query.where(col(Comment.created_at) >= since)
-    if until is not None:
-        query = query.where(col(Comment.created_at) <= until)
-    result = await session.execute(
-        query.group_by(col(Comment.document_id), col(Comment.section_id), col(Comment.status))
-    )
-    tally: dict[tuple[int | None, int | None], list[int]] = {}
-    for document_id, section_id, status, count in result.all():
-        pair = tally.setdefault((document_id, section_id), [0, 0])
-        pair[0 if status == CommentStatus.RECEIVED else 1] += int(count)
-    return [Tallied(d, s, shown, hidden) for (d, s), (shown, hidden) in tally.items()]
-
-
 async def latest_comments(
     *,
     session: AsyncSession,
@@ -508,14 +474,18 @@ async def latest_comments(
     exact: bool = False,
     until: datetime | None = None,
     limit: int = 5,
+    within: int | None = None,
 ) -> list[CommentView]:
     """The newest comments that are shown (not hidden, spam or withdrawn).
 
     A document without a section means all of its comments, or with ``exact`` only those on
     the document as a whole (and no ids, with ``exact``: those on the campaign as a whole).
+    ``within``: only those counted for that unit's subtree.
     """
     query = _views().where(
-        col(Comment.campaign_id) == campaign.id, col(Comment.status) == CommentStatus.RECEIVED
+        col(Comment.campaign_id) == campaign.id,
+        col(Comment.status) == CommentStatus.RECEIVED,
+        *_placed(within),
     )
     if section_id is not None:
         query = query.where(col(Comment.section_id) == section_id)
@@ -535,32 +505,47 @@ async def latest_comments(
     return [CommentView(row[0], row[1], row[2], row[3], int(row[4])) for row in result.all()]
 
 
+def _placed(within: int | None) -> list[ColumnElement[bool]]:
+    """Comments counted for the subtree of unit ``within`` (no condition for None)."""
+    if within is None:
+        return []
+    tree = subtree(within)
+    return [col(Comment.unit_id).in_(sa_select(tree.c.id))]
+
+
 async def export_views(
-    *, session: AsyncSession, campaign: Campaign, batch: int = 2000
+    *, session: AsyncSession, campaign: Campaign, batch: int = 2000, within: int | None = None
 ) -> AsyncIterator[CommentView]:
-    """Every counted comment of ``campaign`` in export order: document, section, time.
+    """Every counted comment of ``campaign`` in export order: document, section, time
+    (``within``: only those counted for that unit's subtree), with the unit each counts for.
 
     Streamed in batches by keyset, so a campaign with a million comments never sits in memory.
     """
     photos = _photo_count()
     reply = _last_reply()
+    place = col(Unit.name)
     doc_pos = func.coalesce(col(Document.position), -1)
     sec_pos = func.coalesce(col(Section.position), -1)
     order = (doc_pos, sec_pos, col(Comment.created_at), col(Comment.id))
     last: tuple[int, int, datetime, int] | None = None
     while True:
         query = (
-            sa_select(Comment, Campaign, Document, Section, photos, reply, doc_pos, sec_pos)
+            sa_select(Comment, Campaign, Document, Section, photos, reply, doc_pos, sec_pos, place)
             .join(Campaign, col(Campaign.id) == Comment.campaign_id)
             .outerjoin(Document, col(Document.id) == Comment.document_id)
             .outerjoin(Section, col(Section.id) == Comment.section_id)
-            .where(col(Comment.campaign_id) == campaign.id, col(Comment.status).in_(COUNTED))
+            .outerjoin(Unit, col(Unit.id) == Comment.unit_id)
+            .where(
+                col(Comment.campaign_id) == campaign.id,
+                col(Comment.status).in_(COUNTED),
+                *_placed(within),
+            )
         )
         if last is not None:
             query = query.where(tuple_(*order) > tuple_(*last))
         rows = (await session.execute(query.order_by(*order).limit(batch))).all()
-        for comment, camp, document, section, count, text, _d, _s in rows:
-            yield CommentView(comment, camp, document, section, int(count or 0), text)
+        for comment, camp, document, section, count, text, _d, _s, name in rows:
+            yield CommentView(comment, camp, document, section, int(count or 0), text, name or "")
         if len(rows) < batch:
             return
         tail = rows[-1]

@@ -30,6 +30,10 @@ class CommentRow:
     status: str  # already translated
     reply: str | None  # the latest official reply
     channel: str
+    unit: str = ""  # the unit it counts for
+    medium: str = ""  # already translated, like the stance and category
+    stance: str = ""
+    category: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,10 @@ class ExportLabels:
     anonymous: str
     general: str
     heading: str
+    unit: str
+    medium: str
+    stance: str
+    category: str
 
     def __post_init__(self) -> None:
         # A broken translation fails here, before a long export is half written.
@@ -79,18 +87,27 @@ def comments_sheet(rows: Iterable[CommentRow], labels: ExportLabels) -> Sheet:
         Column(labels.status, 16),
         Column(labels.reply, 45, "wrap"),
         Column(labels.channel, 10),
+        Column(labels.unit, 28),
+        Column(labels.medium, 16),
+        Column(labels.stance, 16),
+        Column(labels.category, 18),
     )
     return Sheet(title=labels.sheet, columns=columns, rows=_grouped(rows, labels))
 
 
 def export_comments(
-    rows: Iterable[CommentRow], labels: ExportLabels, fmt: Literal["csv", "xlsx"], tz: str
+    rows: Iterable[CommentRow],
+    labels: ExportLabels,
+    fmt: Literal["csv", "xlsx"],
+    tz: str,
+    summary: Sheet | None = None,
 ) -> bytes:
-    """The comments export as file bytes; times shown in the campaign's time zone ``tz``."""
+    """The comments export as file bytes; times shown in the campaign's time zone ``tz``;
+    ``summary``: a second sheet of counts (XLSX only)."""
     sheet = comments_sheet(rows, labels)
     if fmt == "csv":
         return write_csv(sheet, tz=tz)
-    return write_xlsx([sheet], tz=tz)
+    return write_xlsx([sheet] if summary is None else [sheet, summary], tz=tz)
 
 
 def _grouped(rows: Iterable[CommentRow], labels: ExportLabels) -> Iterator[Row]:
@@ -116,4 +133,8 @@ def _grouped(rows: Iterable[CommentRow], labels: ExportLabels) -> Iterator[Row]:
                 row.status,
                 row.reply,
                 row.channel,
+                row.unit,
+                row.medium,
+                row.stance,
+                row.category,
             )

@@ -631,7 +631,13 @@ async def profile(bench: Bench, engine: AsyncEngine, db: str, out: Path) -> list
     lines: list[str] = []
     phases = Phases()
     phases.listen(engine)
-    for name in ("filings_as_of", "comment_counts", "latest_comments", "_add_comments"):
+    for name in (
+        "filings_as_of",
+        "comment_counts",
+        "place_counts",
+        "latest_comments",
+        "_add_comments",
+    ):
         phases.wrap(scheduler.consolidated, name)
     statements = Statements()
     statements.listen(engine)

@@ -866,6 +866,7 @@ async def run_child(scenario: str, url: str, runs: int, profile: Path | None) ->
     for name in (
         "filings_as_of",
         "comment_counts",
+        "place_counts",
         "latest_comments",
         "documents_of",
         "form_of",

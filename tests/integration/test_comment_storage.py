@@ -6,13 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.comment_counts import comment_counts
 from storage.comments import (
     Attachment,
     CommentLimits,
     Identity,
     Moderation,
     Outcome,
-    comment_counts,
     export_views,
     latest_comments,
     moderate,

@@ -150,7 +150,7 @@ async def test_letter_never_names_the_software(session: AsyncSession) -> None:
             assert "gopy" not in archive.read(name).decode("utf-8", "replace").lower(), name
     text = docx_text(data)
     assert "Chi bộ Tổ dân phố số 2 (chưa có bí thư tham gia)" in text
-    assert "Đã nhận 1 ý kiến góp ý." in text
+    assert "Số thư, ý kiến góp ý gửi về Ngọc Hà: 1." in text
 
 
 async def test_letter_signature_stays_with_the_last_paragraph(session: AsyncSession) -> None:

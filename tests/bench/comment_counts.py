@@ -1,0 +1,299 @@
+"""Comments counted per place: a city of 30 wards × 300 cells (9,000 cells) and 1,000,000
+comments spread over the units, stances, categories, media and eight weeks.
+
+    .venv/bin/python -m tests.bench.comment_counts [--runs 10] [--comments N] [--no-sqlite]
+        [--reseed]
+
+Times ``storage.comment_counts.place_counts`` for the city (rolled up per ward), for one ward,
+and for one week of each; ``comment_counts`` for the city's week and the ward's; against a
+same-run baseline, a plain ``count(*)`` of the campaign. Own databases: ``bench_counts`` on
+PostgreSQL (kept between runs: seeding is skipped when it holds the same city) and a
+temporary SQLite file. Target: < 0.5 s on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from storage.comment_counts import comment_counts, place_counts, place_query
+from storage.database import create_engine, create_session_factory
+from storage.models import (
+    AuthorCategory,
+    Campaign,
+    Comment,
+    CommentMedium,
+    CommentStatus,
+    Stance,
+    Unit,
+    UnitLevel,
+)
+from storage.units import get_unit
+from tests import databases
+from tests.bench.consolidated import insert_fast, settle
+from tests.bench.report_flow import fresh_sqlite
+from tests.seed import seed_ward
+
+PG_DATABASE = "bench_counts"
+WARDS, CELLS = 30, 300
+START = datetime(2025, 10, 15, tzinfo=UTC)
+WEEKS = 8
+TARGET_SECONDS = 0.5
+STATUSES = (
+    (0.95, CommentStatus.RECEIVED),
+    (0.97, CommentStatus.HIDDEN),
+    (0.99, CommentStatus.WITHDRAWN),
+    (1.0, CommentStatus.SPAM),
+)
+MEDIA = (list(CommentMedium), [60, 15, 10, 10, 3, 2])
+
+
+def plan_units(city_id: int, ward_ids: list[int]) -> Iterator[dict[str, Any]]:
+    for w, ward_id in enumerate(ward_ids):
+        for c in range(CELLS):
+            yield {
+                "code": f"W{w:02d}-CB{c:03d}",
+                "name": f"Chi bộ {c + 1} phường {w + 1}",
+                "level": UnitLevel.CELL,
+                "parent_id": ward_id,
+            }
+
+
+def plan_comments(
+    rng: random.Random,
+    count: int,
+    campaign_id: int,
+    city_id: int,
+    wards: list[int],
+    cells: list[int],
+    targets: list[tuple[int | None, int | None]],
+) -> Iterator[dict[str, Any]]:
+    span = WEEKS * 7 * 86400
+    for n in range(count):
+        draw = rng.random()
+        unit = rng.choice(cells) if draw < 0.85 else rng.choice(wards) if draw < 0.95 else city_id
+        status = next(s for bound, s in STATUSES if rng.random() < bound)
+        document_id, section_id = rng.choice(targets)
+        yield {
+            "receipt": f"YK-{n:08d}",
+            "campaign_id": campaign_id,
+            "document_id": document_id,
+            "section_id": section_id,
+            "text": "Đề nghị làm rõ giải pháp chuyển đổi số.",
+            "anonymous": True,
+            "channel": "zalo",
+            "fingerprint": hashlib.sha256(str(n).encode()).hexdigest(),
+            "created_at": START + timedelta(seconds=span * (n + rng.random()) / count),
+            "status": status,
+            "unit_id": unit,
+            "stance": rng.choice([None, None, *Stance]),
+            "category": rng.choice([None, None, None, *AuthorCategory]),
+            "medium": rng.choices(*MEDIA)[0],
+        }
+
+
+async def seeded(url: str, comments: int) -> bool:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            units = await conn.scalar(select(func.count()).select_from(Unit))
+            found = await conn.scalar(select(func.count()).select_from(Comment))
+        # The city, Ngọc Hà, the other wards, and 300 cells each.
+        return units == 2 + (WARDS - 1) + WARDS * CELLS and found == comments
+    finally:
+        await engine.dispose()
+
+
+async def seed(url: str, comments: int) -> float:
+    started = time.perf_counter()
+    engine = create_engine(url)
+    rng = random.Random(15)
+    try:
+        async with create_session_factory(engine)() as session:
+            base = await seed_ward(session)
+            city_id = base.ward.parent_id
+            assert city_id is not None and base.ward.id is not None
+            base.campaign.unit_id = city_id
+            base.campaign.starts_at = START
+            base.campaign.ends_at = START + timedelta(weeks=WEEKS)
+            wards = [
+                Unit(code=f"W{w:02d}", name=f"Đảng ủy phường {w + 1}", level=UnitLevel.WARD)
+                for w in range(1, WARDS)
+            ]
+            for ward in wards:
+                ward.parent_id = city_id
+            session.add_all([base.campaign, *wards])
+            await session.flush()
+            ward_ids = [base.ward.id, *(w.id for w in wards if w.id is not None)]
+            targets: list[tuple[int | None, int | None]] = [(None, None)]
+            for document in base.documents:
+                targets.append((document.id, None))
+            targets += [(s.document_id, s.id) for s in base.sections]
+            campaign_id = base.campaign.id
+            assert campaign_id is not None
+            await session.commit()
+        table: Any = Unit.__table__  # type: ignore[attr-defined]
+        # Ngọc Hà already has two cells: 298 more make its 300.
+        units = (u for u in plan_units(city_id, ward_ids) if u["code"] >= "W00-CB002")
+        await insert_fast(engine, table, units)
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                select(col(Unit.id)).where(col(Unit.level) == UnitLevel.CELL)
+            )
+            cells = [i for i in found.scalars() if i is not None]
+        plan = plan_comments(rng, comments, campaign_id, city_id, ward_ids, cells, targets)
+        await insert_fast(engine, Comment.__table__, plan)  # type: ignore[attr-defined]
+        await settle(engine, url)
+    finally:
+        await engine.dispose()
+    return time.perf_counter() - started
+
+
+Probe = Callable[[AsyncSession], Awaitable[Any]]
+
+
+async def probes(session: AsyncSession) -> dict[str, Probe]:
+    campaign = (await session.execute(select(Campaign))).scalars().one()
+    city = await session.get(Unit, campaign.unit_id)
+    ward = await get_unit(session=session, code="W07")
+    assert city is not None and ward is not None
+    since = START + timedelta(weeks=5)
+    until = since + timedelta(days=7)
+
+    async def baseline(s: AsyncSession) -> Any:
+        return await s.scalar(
+            select(func.count()).where(Comment.campaign_id == campaign.id)  # type: ignore[arg-type]
+        )
+
+    def counts(unit: Unit, week: bool) -> Probe:
+        async def probe(s: AsyncSession) -> Any:
+            return await place_counts(
+                session=s,
+                campaign=campaign,
+                unit=unit,
+                since=since if week else None,
+                until=until if week else None,
+            )
+
+        return probe
+
+    def targets(unit: Unit, week: bool) -> Probe:
+        async def probe(s: AsyncSession) -> Any:
+            return await comment_counts(
+                session=s,
+                campaign=campaign,
+                unit=unit,
+                since=since if week else None,
+                until=until if week else None,
+            )
+
+        return probe
+
+    return {
+        "baseline: count(*) of the campaign": baseline,
+        "city, rolled up per ward (all weeks)": counts(city, False),
+        "city, rolled up per ward (one week)": counts(city, True),
+        "one ward, per cell (all weeks)": counts(ward, False),
+        "one ward, per cell (one week)": counts(ward, True),
+        "per section: the city (one week)": targets(city, True),
+        "per section: the city (all weeks)": targets(city, False),
+        "per section: one ward (one week)": targets(ward, True),
+    }
+
+
+async def measure(url: str, runs: int) -> dict[str, list[float]]:
+    engine = create_engine(url)
+    figures: dict[str, list[float]] = {}
+    try:
+        async with create_session_factory(engine)() as session:
+            for name, probe in (await probes(session)).items():
+                await probe(session)  # warm: caches, the plan
+                times = []
+                for _run in range(runs):
+                    started = time.perf_counter()
+                    await probe(session)
+                    times.append(time.perf_counter() - started)
+                figures[name] = times
+    finally:
+        await engine.dispose()
+    return figures
+
+
+async def explain(url: str) -> None:
+    """The plan of the city's roll-up (``EXPLAIN ANALYZE``, PostgreSQL)."""
+    engine = create_engine(url)
+    try:
+        async with create_session_factory(engine)() as session:
+            campaign = (await session.execute(select(Campaign))).scalars().one()
+            assert campaign.id is not None
+            query = place_query(campaign.id, campaign.unit_id, None, None)
+            compiled = query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
+            plan = await session.execute(text(f"EXPLAIN ANALYZE {compiled}"))
+        print("\nEXPLAIN ANALYZE, the city rolled up per ward (PostgreSQL):")
+        for (line,) in plan.all():
+            print("   ", line)
+    finally:
+        await engine.dispose()
+
+
+def report(label: str, figures: dict[str, list[float]], target: float | None) -> None:
+    print(f"\n{label}")
+    print(f"  {'query':44} {'median':>9} {'p95':>9} {'min':>9}")
+    for name, times in figures.items():
+        ordered = sorted(times)
+        p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+        median = statistics.median(ordered)
+        mark = ""
+        if target is not None and not name.startswith("baseline"):
+            mark = "  ok" if p95 < target else "  MISSED"
+        print(
+            f"  {name:44} {median * 1000:8.1f}ms {p95 * 1000:8.1f}ms "
+            f"{ordered[0] * 1000:8.1f}ms{mark}"
+        )
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    pg = await databases.ensure_postgres(PG_DATABASE)
+    if args.reseed or not await seeded(pg, args.comments):
+        await databases.truncate_postgres(pg)
+        print(f"seeding PostgreSQL {PG_DATABASE}: {await seed(pg, args.comments):.1f} s")
+    report(
+        f"PostgreSQL ({args.comments:,} comments, {WARDS * CELLS:,} cells, {args.runs} runs)",
+        await measure(pg, args.runs),
+        TARGET_SECONDS,
+    )
+    if args.explain:
+        await explain(pg)
+    if args.no_sqlite:
+        return
+    with tempfile.TemporaryDirectory() as directory:
+        url = await fresh_sqlite(Path(directory), "bench_counts.db")
+        print(f"\nseeding SQLite: {await seed(url, args.comments):.1f} s")
+        report(f"SQLite ({args.comments:,} comments)", await measure(url, args.runs), None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--comments", type=int, default=1_000_000)
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the city roll-up")
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -493,8 +493,19 @@ class Comment(SQLModel, table=True):
             "document_id",
             "section_id",
         ),
-        # Counts and lists per unit (a ward's comments, a city's roll-up) over a week.
-        Index("ix_comment_unit_week", "campaign_id", "unit_id", "created_at", "status"),
+        # Counts per unit (a ward's comments, a city's roll-up) by stance, category and
+        # medium over a week, read from the index alone: the heap of a million comments is
+        # ten times the index (bench: 8 s → under a second for a city's roll-up).
+        Index(
+            "ix_comment_unit_week",
+            "campaign_id",
+            "unit_id",
+            "created_at",
+            "status",
+            "medium",
+            "stance",
+            "category",
+        ),
         # Counts per document and section over the whole campaign, from the index alone.
         Index(
             "ix_comment_target",

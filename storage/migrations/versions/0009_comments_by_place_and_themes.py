@@ -89,7 +89,9 @@ def upgrade() -> None:
         )
         batch_op.create_index('ix_comment_theme_id', ['theme_id'], unique=False)
         batch_op.create_index(
-            'ix_comment_unit_week', ['campaign_id', 'unit_id', 'created_at', 'status'], unique=False
+            'ix_comment_unit_week',
+            ['campaign_id', 'unit_id', 'created_at', 'status', 'medium', 'stance', 'category'],
+            unique=False,
         )
         batch_op.create_index(
             'ix_comment_target',

@@ -53,6 +53,13 @@ def greeting(target: Target) -> str:
 
 
 def collected(draft: CommentDraft) -> str:
+    return _(
+        "📝 Noted: {what}. Send more if you like, or choose how to send your comment:"
+    ).format(what=noted(draft))
+
+
+def noted(draft: CommentDraft) -> str:
+    """What a draft holds so far: «120 characters, 2 photo(s)»."""
     parts = []
     if draft.text:
         parts.append(_("{count} characters").format(count=thousands(len(draft.text))))
@@ -61,9 +68,7 @@ def collected(draft: CommentDraft) -> str:
     others = len(draft.files) - draft.photos
     if others:
         parts.append(_("{count} other file(s)").format(count=others))
-    return _(
-        "📝 Noted: {what}. Send more if you like, or choose how to send your comment:"
-    ).format(what=", ".join(parts))
+    return ", ".join(parts)
 
 
 def summary(draft: CommentDraft, target: Target) -> str:

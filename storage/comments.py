@@ -201,9 +201,17 @@ async def submit_comment(
     if frees_at is not None:
         return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
     author = key.author_key(campaign_id=target.campaign.id, person_id=person.id)
-    comment = await _insert(
+    comment = await insert_comment(
         session, target, person, author, text, identity, channel, print_, now, details
     )
+    await attach(session, comment, attachments)
+    return Submitted(Outcome.NEW, comment)
+
+
+async def attach(
+    session: AsyncSession, comment: Comment, attachments: Sequence[Attachment]
+) -> None:
+    """Keep the files of a comment just stored, in the order they were sent."""
     assert comment.id is not None
     session.add_all(
         CommentAttachment(
@@ -216,14 +224,13 @@ async def submit_comment(
         for i, a in enumerate(attachments)
     )
     await session.flush()
-    return Submitted(Outcome.NEW, comment)
 
 
-async def _insert(
+async def insert_comment(
     session: AsyncSession,
     target: Target,
-    person: Person,
-    author_key: str,
+    person: Person | None,
+    author_key: str | None,
     text: str,
     identity: Identity,
     channel: str,
@@ -231,6 +238,8 @@ async def _insert(
     now: datetime,
     details: Details,
 ) -> Comment:
+    """One new comment with a free receipt code. ``person`` None: the author is not a user of
+    the bot (a letter an official entered): a name, if any, is all that is kept of them."""
     named = not identity.anonymous
     unit_id = details.unit_id if details.unit_id is not None else target.campaign.unit_id
     for _attempt in range(5):
@@ -243,7 +252,7 @@ async def _insert(
             document_id=target.document.id if target.document else None,
             section_id=target.section.id if target.section else None,
             # Anonymous: no link to the person, only the keyed hash (see ``Comment``).
-            person_id=person.id if named else None,
+            person_id=person.id if named and person is not None else None,
             author_key=None if named else author_key,
             text=text,
             anonymous=not named,

@@ -66,7 +66,8 @@ def build_router() -> Router:
     router.callback_query.register(
         category, RecordFlow.category, on(F.step == RecordStep.CATEGORY)
     )
-    router.message.register(type_name, RecordFlow.naming, has_text)
+    # Anything but a name (a sticker, a voice note) is answered as a name without letters.
+    router.message.register(type_name, RecordFlow.naming)
     router.callback_query.register(no_name, RecordFlow.naming, on(F.step == RecordStep.NO_NAME))
     router.callback_query.register(save, RecordFlow.confirming, on(F.step == RecordStep.SAVE))
     router.message.register(use_buttons, in_record)

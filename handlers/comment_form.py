@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -36,10 +37,19 @@ from storage.people import Member
 from storage.phones import InvalidPhone, parse_phone
 
 MAX_NAME = 100
+D = TypeVar("D", bound=CommentDraft)
 
 
 async def _current(state: FSMContext, session: AsyncSession) -> tuple[CommentDraft, Target] | None:
-    draft = await CommentDraft.load(state)
+    return await current_of(CommentDraft, state, session)
+
+
+async def current_of(
+    kind: type[D], state: FSMContext, session: AsyncSession
+) -> tuple[D, Target] | None:
+    """The draft of ``kind`` and what it is about; None (the state cleared) if either is gone.
+    Shared with an official's recorded letter."""
+    draft = await kind.load(state)
     target = (
         await target_of(
             session=session,
@@ -228,18 +238,24 @@ async def named(
 
 
 async def type_name(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    try:
-        name = clean_text(message.text or "", max_length=MAX_NAME)
-    except InvalidValue:
-        name = ""
-    if not any(ch.isalpha() for ch in name):
+    name = typed_name(message)
+    if name is None:
         await message.answer(
             _("Please type your name in letters, at most {limit} characters.").format(
                 limit=MAX_NAME
             )
         )
         return
-    await _set_name(message, state, session, " ".join(name.split()))
+    await _set_name(message, state, session, name)
+
+
+def typed_name(message: Message) -> str | None:
+    """The name typed (spaces folded), or None unless it has letters and fits ``MAX_NAME``."""
+    try:
+        name = clean_text(message.text or "", max_length=MAX_NAME)
+    except InvalidValue:
+        return None
+    return " ".join(name.split()) if any(ch.isalpha() for ch in name) else None
 
 
 async def use_name(

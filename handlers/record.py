@@ -20,7 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards
 from handlers import record_texts as texts
 from handlers.callbacks import PickDraft, RecordNav, RecordStep
-from handlers.comment_form import MAX_NAME, close_buttons, take_file, take_text
+from handlers.comment_form import (
+    MAX_NAME,
+    close_buttons,
+    current_of,
+    take_file,
+    take_text,
+    typed_name,
+)
 from handlers.filters import has_text, is_command
 from handlers.media import keep_copies
 from handlers.pickers import choose_campaign, choose_within
@@ -30,8 +37,7 @@ from handlers.states import CommentFlow, RecordFlow, ReportFlow
 from scheduler.clock import Clock
 from storage.comments import CommentLimits, Outcome, is_open, overseeing_unit, overseen_campaigns
 from storage.entered import Received, record_comment
-from storage.entries import Target, target_of
-from storage.forms import InvalidValue, clean_text
+from storage.entries import Target
 from storage.fsm import commit_now
 from storage.models import AuthorCategory, Campaign, CommentMedium, RoleKind, Stance
 from storage.people import Member
@@ -163,21 +169,7 @@ async def _begin(
 
 
 async def _current(state: FSMContext, session: AsyncSession) -> tuple[RecordDraft, Target] | None:
-    draft = await RecordDraft.load(state)
-    target = (
-        await target_of(
-            session=session,
-            campaign_id=draft.campaign_id,
-            document_id=draft.document_id,
-            section_id=draft.section_id,
-        )
-        if draft is not None
-        else None
-    )
-    if draft is None or target is None:
-        await state.clear()
-        return None
-    return draft, target
+    return await current_of(RecordDraft, state, session)
 
 
 async def add_text(message: Message, state: FSMContext) -> None:
@@ -254,11 +246,8 @@ async def category(callback: CallbackQuery, callback_data: RecordNav, state: FSM
 
 
 async def type_name(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    try:
-        name = clean_text(message.text or "", max_length=MAX_NAME)
-    except InvalidValue:
-        name = ""
-    if not any(ch.isalpha() for ch in name):
+    name = typed_name(message)
+    if name is None:
         await message.answer(
             _("Please type the name in letters, at most {limit} characters.").format(
                 limit=MAX_NAME
@@ -266,7 +255,7 @@ async def type_name(message: Message, state: FSMContext, session: AsyncSession) 
             reply_markup=texts.naming(),
         )
         return
-    await _to_confirm(message, state, session, " ".join(name.split()))
+    await _to_confirm(message, state, session, name)
 
 
 async def no_name(callback: CallbackQuery, state: FSMContext, session: AsyncSession) -> None:

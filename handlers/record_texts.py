@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import ClassVar
 
-from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
@@ -18,22 +18,14 @@ from handlers.words import CATEGORY_LABELS, MEDIUM_LABELS, STANCE_LABELS
 from storage.entries import Target
 from storage.models import CommentMedium
 
-KEY = "record_draft"
-
 
 class RecordDraft(CommentDraft):
     """A citizen's draft plus how it reached the unit; kept under its own key."""
 
+    key: ClassVar[str] = "record_draft"
+
     medium: CommentMedium = CommentMedium.LETTER
     named: bool = False  # the sender's name was asked for and given
-
-    @classmethod
-    async def load(cls, state: FSMContext) -> RecordDraft | None:
-        raw = (await state.get_data()).get(KEY)
-        return cls.model_validate(raw) if raw else None
-
-    async def save(self, state: FSMContext) -> None:
-        await state.update_data({KEY: self.model_dump(mode="json")})
 
 
 def _nav(text: str, step: RecordStep, value: str = "") -> InlineKeyboardButton:

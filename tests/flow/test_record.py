@@ -243,3 +243,19 @@ async def test_a_meetings_remarks_typed_on_zalo(zalo_app: ZaloApp) -> None:
     assert comment.document_id == zalo_app.seed.documents[0].id
     assert comment.stance is Stance.PARTLY and comment.category is AuthorCategory.CADRE
     assert comment.entered_by_id is not None and comment.anonymous
+
+
+async def test_officials_find_record_in_their_menu_help_and_commands(app: BotApp) -> None:
+    ha = await official(app)
+    (menu,) = [
+        str(c.params.get("commands"))
+        for c in app.api.calls
+        if c.method == "setMyCommands" and str(HA) in str(c.params.get("scope"))
+    ]
+    assert "'record'" in menu
+    helped = await ha.say("/help")
+    assert "/record ghi một ý kiến đơn vị nhận qua thư tay" in texts(helped)
+    keys = str([c.params.get("reply_markup") for c in helped])
+    assert "📨 Ghi ý kiến nhận được" in keys
+    citizen = await app.chat(CITIZEN).say("/help")
+    assert "📨 Ghi ý kiến nhận được" not in str([c.params.get("reply_markup") for c in citizen])

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from aiogram.types import Voice
 from sqlmodel import select
@@ -47,6 +48,10 @@ async def person_id(app: BotApp | ZaloApp, external_id: str) -> int:
     return person.id
 
 
+def photos_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*.jpg"))
+
+
 async def to_the_pages(chat: Chat, medium: str) -> str:
     """/record, the medium, then Báo cáo chính trị — II. Bối cảnh; what the bot asks next."""
     assert "hình thức nào" in texts(await chat.say("/record"))
@@ -56,8 +61,9 @@ async def to_the_pages(chat: Chat, medium: str) -> str:
 
 
 async def test_a_letter_with_two_photos_and_a_summary_becomes_the_wards_comment(
-    app: BotApp,
+    app: BotApp, tmp_path: Path
 ) -> None:
+    app.dp["media_dir"] = tmp_path
     ha = await official(app)
     asked = await to_the_pages(ha, "Thư tay")
     assert "ảnh chụp các trang thư" in asked and "Bối cảnh" in asked
@@ -89,6 +95,8 @@ async def test_a_letter_with_two_photos_and_a_summary_becomes_the_wards_comment(
     async with app.runtime.sessions() as session:
         files = (await session.execute(select(CommentAttachment))).scalars().all()
     assert [(f.kind, f.file_unique_id) for f in files] == [("photo", "page1"), ("photo", "page2")]
+    kept = photos_in(tmp_path)
+    assert kept == [f"{comment.receipt}-0.jpg", f"{comment.receipt}-1.jpg"], "kept as citizens'"
     mine = texts(await ha.say("/mycomments"))
     assert comment.receipt not in mine, "a recorded letter is not the official's own comment"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import TypeVar
 
 from storage.models import AuthorCategory, CommentMedium, Stance
@@ -21,8 +22,10 @@ def N_(message: str) -> str:
     return message
 
 
+@lru_cache(maxsize=4096)
 def fold(text: str) -> str:
-    """Lower case without diacritics or extra spaces: «Hội nghị » → «hoi nghi»."""
+    """Lower case without diacritics or extra spaces: «Hội nghị » → «hoi nghi». Cached: a
+    spreadsheet repeats the same few words in every row."""
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     cleaned = "".join(ch if ch.isalnum() else " " for ch in bare.casefold())

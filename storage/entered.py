@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,10 +28,13 @@ from storage.comments import (
     Outcome,
     Submitted,
     attach,
+    comment_values,
     fingerprint,
     insert_comment,
     is_open,
+    new_receipt,
 )
+from storage.dialect import dialect_insert
 from storage.entries import Target
 from storage.models import AuthorCategory, Comment, CommentMedium, Person, Stance
 
@@ -161,6 +165,7 @@ async def store_imported(
             )
         )
         known = set(found.scalars().all())
+    fresh: list[dict[str, Any]] = []
     for row in rows:
         received = row.received
         print_ = import_fingerprint(received.text, received.unit_id, row.day)
@@ -168,17 +173,51 @@ async def store_imported(
             already += 1
             continue
         known.add(print_)
-        await insert_comment(
-            session,
-            row.target,
-            None,
-            None,
-            received.text,
-            received.identity(),
-            IMPORTED,
-            print_,
-            received_at(row.target, row.day),
-            received.details(entered_by),
+        fresh.append(
+            comment_values(
+                row.target,
+                None,
+                None,
+                received.text,
+                received.identity(),
+                IMPORTED,
+                print_,
+                received_at(row.target, row.day),
+                received.details(entered_by),
+            )
         )
         stored[(received.unit_id, received.medium)] += 1
+    await _insert_all(session, fresh)
     return ImportTally(stored, already)
+
+
+# Rows per INSERT: 20 columns each stays well under SQLite's 32,766 parameters.
+BATCH = 500
+
+
+async def _insert_all(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert many comments a batch at a time; the rare row whose receipt code was taken
+    meanwhile is drawn a new code and inserted again."""
+    pending = rows
+    for _attempt in range(5):
+        if not pending:
+            return
+        drawn: set[str] = set()
+        for row in pending:
+            # Distinct within the batch too: a repeat would hide a row behind its twin.
+            while (code := new_receipt()) in drawn:
+                pass
+            drawn.add(code)
+            row["receipt"] = code
+        inserted: set[str] = set()
+        for start in range(0, len(pending), BATCH):
+            statement = (
+                dialect_insert(session)(Comment)
+                .values(pending[start : start + BATCH])
+                .on_conflict_do_nothing()
+                .returning(col(Comment.receipt))
+            )
+            inserted.update((await session.scalars(statement)).all())
+        pending = [row for row in pending if row["receipt"] not in inserted]
+    if pending:
+        raise RuntimeError("could not draw free receipt codes")

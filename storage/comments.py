@@ -202,7 +202,8 @@ async def submit_comment(
         return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
     author = key.author_key(campaign_id=target.campaign.id, person_id=person.id)
     comment = await insert_comment(
-        session, target, person, author, text, identity, channel, print_, now, details
+        session,
+        comment_values(target, person, author, text, identity, channel, print_, now, details),
     )
     await attach(session, comment, attachments)
     return Submitted(Outcome.NEW, comment)
@@ -226,26 +227,10 @@ async def attach(
     await session.flush()
 
 
-async def insert_comment(
-    session: AsyncSession,
-    target: Target,
-    person: Person | None,
-    author_key: str | None,
-    text: str,
-    identity: Identity,
-    channel: str,
-    print_: str,
-    now: datetime,
-    details: Details,
-) -> Comment:
-    """One new comment with a free receipt code. ``person`` None: the author is not a user of
-    the bot (a letter an official entered): a name, if any, is all that is kept of them."""
-    values = comment_values(
-        target, person, author_key, text, identity, channel, print_, now, details
-    )
+async def insert_comment(session: AsyncSession, values: dict[str, Any]) -> Comment:
+    """One new comment (``comment_values``) with a free receipt code."""
     for _attempt in range(5):
-        values["receipt"] = new_receipt()
-        statement = insert_ignore(session, Comment, **values)
+        statement = insert_ignore(session, Comment, **(values | {"receipt": new_receipt()}))
         # RETURNING hands back the new row, or nothing when the receipt was taken.
         inserted: Comment | None = (await session.scalars(statement.returning(Comment))).first()
         if inserted is not None:
@@ -268,7 +253,8 @@ def comment_values(
     now: datetime,
     details: Details,
 ) -> dict[str, Any]:
-    """The columns of a new comment, but its receipt code."""
+    """The columns of a new comment, but its receipt code. ``person`` None: the author is not
+    a user of the bot (a letter an official entered): a name, if any, is all that is kept."""
     named = not identity.anonymous
     return {
         "campaign_id": target.campaign.id,

@@ -100,8 +100,7 @@ async def record_comment(
     ).scalar_one_or_none()
     if earlier is not None:
         return Submitted(Outcome.DUPLICATE, earlier)
-    comment = await insert_comment(
-        session,
+    values = comment_values(
         target,
         None,
         None,
@@ -112,6 +111,7 @@ async def record_comment(
         now,
         received.details(official),
     )
+    comment = await insert_comment(session, values)
     await attach(session, comment, attachments)
     return Submitted(Outcome.NEW, comment)
 

@@ -21,6 +21,7 @@ def build_router() -> Router:
         my_comments,
         officials,
         qr,
+        record,
         report,
         start,
     )
@@ -33,6 +34,9 @@ def build_router() -> Router:
     # Comments first: a comment in progress guards itself against interruptions the way a
     # report does, and a report in progress is left to the report router.
     private.include_routers(
+        # An official recording a letter: its own steps before the citizens' (a summary typed
+        # there may look like a poster's code).
+        record.build_router(),
         comment.build_router(),
         report.build_router(),
         letterhead.build_router(),

@@ -50,12 +50,13 @@ REFUSALS = (
     "Chưa có đợt lấy ý kiến nào",
     "chưa có đợt lấy ý kiến nào để in",
     "chưa có đợt nào có báo cáo",
+    "của đơn vị bạn đang nhận góp ý",
 )
 # What only someone allowed to see Ngọc Hà's campaign may be shown.
 SECRETS = ("Ngọc Hà", "Chi bộ Tổ dân phố", "Đại hội XIV", "Dự thảo Báo cáo chính trị", OPINION)
 CITY_TITLE = "Góp ý của Thành phố"
 
-# Every officials' command and button (handlers/officials, moderation, qr, export) × role:
+# Every officials' command and button (handlers/officials, moderation, qr, export, record) × role:
 #                       citizen other cell other ward city ward
 MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "/status":            (N, N, U, Y, Y),
@@ -79,6 +80,12 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "cv: city campaign":  (N, N, N, Y, N),
     "ce: city campaign":  (N, N, N, Y, N),
     "er: city campaign":  (N, N, N, Y, N),
+    # Recording a letter: the command and its menu key, then the medium (the list of drafts
+    # shows); the picker's button without /record first; the city's campaign from the picker.
+    "/record":            (N, N, N, Y, Y),
+    "📨 record key":      (N, N, N, Y, Y),
+    "cp: record, no flow":(N, N, N, N, N),
+    "cp: record city":    (N, N, N, Y, N),
 }  # fmt: skip
 
 
@@ -152,6 +159,21 @@ def _press(build: Callable[[World, int], Any]) -> Act:
     return act
 
 
+def _record(words: str, pick: Callable[[World], PickDraft] | None = None) -> Act:
+    """``words``, then the first medium if offered; then, with ``pick``, that forged button:
+    only what it answers counts (the list of drafts before it is the official's own)."""
+
+    async def act(world: World, chat: Chat, _role: str) -> list[Call]:
+        calls = await chat.say(words)
+        if any("Thư tay" in b.get("text", "") for c in calls for b in c.buttons):
+            calls += await chat.press("Thư tay")
+        if pick is None:
+            return calls
+        return await chat.press_data(pick(world).pack())
+
+    return act
+
+
 def _campaign(world: World) -> int:
     assert world.app.seed.campaign.id is not None
     return world.app.seed.campaign.id
@@ -192,6 +214,14 @@ ACTIONS: dict[str, Act] = {
     ),
     "er: city campaign": _press(
         lambda w, unit: ExportReport(unit_id=unit, campaign_id=w.city_campaign, fmt="csv")
+    ),
+    "/record": _record("/record"),
+    "📨 record key": _record("📨 Ghi ý kiến nhận được"),
+    "cp: record, no flow": _press(
+        lambda w, _u: PickDraft(campaign_id=_campaign(w), purpose="record", final=True)
+    ),
+    "cp: record city": _record(
+        "/record", lambda w: PickDraft(campaign_id=w.city_campaign, purpose="record", final=True)
     ),
 }
 

@@ -83,7 +83,9 @@ async def scope_themes(*, session: AsyncSession, scope: Scope) -> list[CommentTh
 
 async def live_themes(*, session: AsyncSession, scope: Scope) -> list[CommentTheme]:
     """The themes of ``scope`` not merged into another, oldest first."""
-    return [t for t in await scope_themes(session=session, scope=scope) if t.merged_into_id is None]
+    return [
+        t for t in await scope_themes(session=session, scope=scope) if t.merged_into_id is None
+    ]
 
 
 def _final(by_id: dict[int, CommentTheme], theme_id: int | None) -> int | None:
@@ -125,7 +127,10 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
     rows = (
         await session.execute(
             sa_select(
-                col(Comment.id), col(Comment.text), col(Comment.theme_id), col(Comment.theme_pinned)
+                col(Comment.id),
+                col(Comment.text),
+                col(Comment.theme_id),
+                col(Comment.theme_pinned),
             )
             .where(*_within(Comment, scope), _counted())
             .order_by(col(Comment.id))
@@ -404,20 +409,38 @@ async def define(
     by_id: int | None = None,
     now: datetime,
 ) -> CommentTheme:
-    """A theme named by an official; comments come to it by its keywords and examples."""
-    theme = CommentTheme(
-        campaign_id=scope.campaign_id,
-        document_id=scope.document_id,
-        section_id=scope.section_id,
-        label=_label(label),
-        renamed=True,
-        origin=ThemeOrigin.DEFINED,
-        keywords=[k for k in map(_tidy, keywords) if k],
-        examples=[e for e in map(_tidy, examples) if e][-MAX_EXAMPLES:],
-        created_by_id=by_id,
-        created_at=now,
-        updated_at=now,
-    )
+    """A theme named by an official; comments come to it by its keywords and examples.
+
+    A live theme of the same name (case aside) takes the keywords and examples instead: a file
+    of themes can be loaded again.
+    """
+    name = _label(label)
+    words = [k for k in map(_tidy, keywords) if k]
+    same = [
+        t
+        for t in await live_themes(session=session, scope=scope)
+        if t.label.casefold() == name.casefold()
+    ]
+    if same:
+        theme = same[0]
+        theme.keywords = list(dict.fromkeys([*theme.keywords, *words]))
+        _with_examples(theme, map(_tidy, examples))
+        theme.origin = ThemeOrigin.DEFINED
+        theme.updated_at = now
+    else:
+        theme = CommentTheme(
+            campaign_id=scope.campaign_id,
+            document_id=scope.document_id,
+            section_id=scope.section_id,
+            label=name,
+            renamed=True,
+            origin=ThemeOrigin.DEFINED,
+            keywords=words,
+            examples=[e for e in map(_tidy, examples) if e][-MAX_EXAMPLES:],
+            created_by_id=by_id,
+            created_at=now,
+            updated_at=now,
+        )
     session.add(theme)
     await session.flush()
     return theme

@@ -13,13 +13,71 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Syllables that say nothing about what a comment is about (folded: no diacritics).
 _STOP = frozenset(
-    "va la cua cac nhung co cho de duoc trong voi khi thi ma nay do o tai ve tu theo nen can "
-    "phai rat hon cung da dang se mot hai ba nhieu it khong chua toi chung ta ho ban anh chi em "
-    "xin gop y kien de nghi du thao noi dung muc phan viec van".split()
+    {
+        "va",
+        "la",
+        "cua",
+        "cac",
+        "nhung",
+        "co",
+        "cho",
+        "de",
+        "duoc",
+        "trong",
+        "voi",
+        "khi",
+        "thi",
+        "ma",
+        "nay",
+        "do",
+        "o",
+        "tai",
+        "ve",
+        "tu",
+        "theo",
+        "nen",
+        "can",
+        "phai",
+        "rat",
+        "hon",
+        "cung",
+        "da",
+        "dang",
+        "se",
+        "mot",
+        "hai",
+        "ba",
+        "nhieu",
+        "it",
+        "khong",
+        "chua",
+        "toi",
+        "chung",
+        "ta",
+        "ho",
+        "ban",
+        "anh",
+        "chi",
+        "em",
+        "xin",
+        "gop",
+        "y",
+        "kien",
+        "nghi",
+        "du",
+        "thao",
+        "noi",
+        "dung",
+        "muc",
+        "phan",
+        "viec",
+        "van",
+    }
 )
 _JOIN = 0.18  # the least similarity for a comment to join a group found so far
 _ASSIGN = 0.08  # the least similarity to a named theme; below it, «Ý kiến khác»
@@ -57,7 +115,7 @@ def _syllables(text: str) -> list[str]:
 
 def _terms(text: str) -> Counter[str]:
     words = _syllables(text)
-    return Counter(words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)])
+    return Counter(words + [f"{a}_{b}" for a, b in pairwise(words)])
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
@@ -85,7 +143,7 @@ def label_for(texts: Sequence[str]) -> str:
         words = [w for w in _WORD.findall(unicodedata.normalize("NFC", text.casefold()))]
         kept = [w for w in words if _fold(w) not in _STOP and not w.isdigit()]
         seen: set[str] = set()
-        for phrase in [f"{a} {b}" for a, b in zip(kept, kept[1:], strict=False)] + kept:
+        for phrase in [f"{a} {b}" for a, b in pairwise(kept)] + kept:
             key = _fold(phrase)
             shown.setdefault(key, phrase)
             if key not in seen:

@@ -28,6 +28,7 @@ from storage.codes import entry_label, entry_payload
 from storage.comments import COUNTED, CommentView, export_views
 from storage.entries import Target, entry_for
 from storage.models import Comment, Document, Section, Unit
+from storage.themes import theme_labels
 
 
 class CommandProblem(ValueError):
@@ -170,6 +171,9 @@ async def export_comments_file(
             views.append(view)
             if len(views) % 1000 == 0:
                 progress.update(task, completed=len(views))
+    themes = await theme_labels(
+        session=session, ids=(v.comment.theme_id for v in views if v.comment.theme_id)
+    )
     with speaking(settings):
-        data = Files().comments(views, fmt=fmt, tz=campaign.timezone)
+        data = Files().comments(views, fmt=fmt, tz=campaign.timezone, themes=themes)
     return len(views), data

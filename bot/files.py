@@ -6,7 +6,7 @@ handler (the CLI) sets the language first (``with i18n.context(), i18n.use_local
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -104,7 +104,15 @@ class Files:
         )
         return render_poster(words, link=link, full_text_url=None, fmt=fmt)
 
-    def comments(self, views: Sequence[CommentView], *, fmt: Format, tz: str) -> bytes:
+    def comments(
+        self,
+        views: Sequence[CommentView],
+        *,
+        fmt: Format,
+        tz: str,
+        themes: Mapping[int, str] | None = None,
+    ) -> bytes:
+        """``themes``: the label of each theme id the comments are in."""
         labels = ExportLabels(
             sheet=_("Comments"),
             receipt=_("Receipt"),
@@ -121,11 +129,14 @@ class Files:
             anonymous=_("anonymous"),
             general=_("General comment"),
             heading=_("{document} — {section} ({count} comments)"),
+            theme=_("Theme"),
         )
-        return export_comments((_row(view) for view in views), labels, fmt, tz)
+        named = themes or {}
+        other = _("Other opinions")
+        return export_comments((_row(view, named, other) for view in views), labels, fmt, tz)
 
 
-def _row(view: CommentView) -> CommentRow:
+def _row(view: CommentView, themes: Mapping[int, str], other: str) -> CommentRow:
     comment = view.comment
     document = view.document.title if view.document else view.campaign.title
     return CommentRow(
@@ -140,4 +151,5 @@ def _row(view: CommentView) -> CommentRow:
         status=official_label(view),
         reply=view.reply,
         channel=comment.channel,
+        theme=themes.get(comment.theme_id, other) if comment.theme_id is not None else other,
     )

@@ -25,6 +25,7 @@ from bot.render.letter_docx import (
     vietnamese_number,
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
+from bot.report_themes import themes_section
 from handlers.comment_texts import about, section_name
 from handlers.format import moment, period_span, status_label, week_days, week_label
 from scheduler.consolidated import Consolidated, MissingUnit
@@ -197,8 +198,14 @@ def body(report: Consolidated) -> list[LetterSection]:
         _counts_section(report),
         *_answer_sections(report),
         *([_comments_section(report)] if report.comments_shown else []),
+        *_themes_sections(report),
         *_assessment_sections(report),
     ]
+
+
+def _themes_sections(report: Consolidated) -> list[LetterSection]:
+    found = themes_section(report) if report.comments_shown else None
+    return [found] if found is not None else []
 
 
 def _assessment_sections(report: Consolidated) -> list[LetterSection]:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, delete, func, update
 from sqlalchemy import select as sa_select
@@ -42,6 +42,9 @@ MAX_EXAMPLES = 20
 SAMPLE = 20
 LABEL_LENGTH = 120
 _CHUNK = 1000  # ids per UPDATE … IN (…): well under either database's parameter limit
+# Primary keys read back from the database are never NULL.
+COMMENT_ID = cast("ColumnElement[int]", col(Comment.id))
+THEME_ID = cast("ColumnElement[int]", col(CommentTheme.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +130,7 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
     rows = (
         await session.execute(
             sa_select(
-                col(Comment.id),
-                col(Comment.text),
-                col(Comment.theme_id),
-                col(Comment.theme_pinned),
+                COMMENT_ID, col(Comment.text), col(Comment.theme_id), col(Comment.theme_pinned)
             )
             .where(*_within(Comment, scope), _counted())
             .order_by(col(Comment.id))
@@ -247,7 +247,7 @@ async def place_new(
     themes = await live_themes(session=session, scope=scope)
     if not themes:
         return 0
-    query = select(col(Comment.id), col(Comment.text)).where(
+    query = sa_select(COMMENT_ID, col(Comment.text)).where(
         *_within(Comment, scope),
         _counted(),
         col(Comment.theme_id).is_(None),
@@ -487,10 +487,16 @@ class Among:
 
 
 async def theme_counts(
-    *, session: AsyncSession, scope: Scope, among: Among = Among(), quotes: int = 3
+    *,
+    session: AsyncSession,
+    scope: Scope,
+    among: Among = Among(),
+    quotes: int = 3,
+    top: int | None = None,
 ) -> list[ThemeCount]:
     """The themes of ``scope`` with their counts among ``among``'s comments, largest first,
-    then «Ý kiến khác»; each with up to ``quotes`` representative shown comments."""
+    then «Ý kiến khác» (with the themes past the ``top`` largest); each with up to ``quotes``
+    representative shown comments."""
     rows = (
         await session.execute(
             sa_select(col(Comment.theme_id), func.count())
@@ -504,6 +510,9 @@ async def theme_counts(
         key=lambda item: (-item[1], item[0]),
     )
     other = sum(int(n) for theme_id, n in rows if theme_id not in labels)
+    if top is not None:
+        other += sum(n for _theme_id, n in counted[top:])
+        counted = counted[:top]
     found = [
         ThemeCount(
             theme_id,
@@ -531,7 +540,7 @@ async def _quotes(
     # The newest shown members stand for the theme: bounded, whatever its size.
     rows = (
         await session.execute(
-            select(col(Comment.id), col(Comment.receipt), col(Comment.text))
+            sa_select(COMMENT_ID, col(Comment.receipt), col(Comment.text))
             .where(
                 *_within(Comment, scope),
                 which,
@@ -591,7 +600,7 @@ async def themed_rows(
     while True:
         query = (
             sa_select(
-                col(Comment.id),
+                COMMENT_ID,
                 col(Comment.receipt),
                 col(Document.code),
                 col(Section.number),
@@ -621,8 +630,6 @@ async def theme_labels(*, session: AsyncSession, ids: Iterable[int]) -> dict[int
     if not wanted:
         return {}
     result = await session.execute(
-        select(col(CommentTheme.id), col(CommentTheme.label)).where(
-            col(CommentTheme.id).in_(wanted)
-        )
+        sa_select(THEME_ID, col(CommentTheme.label)).where(THEME_ID.in_(wanted))
     )
-    return {int(i): label for i, label in result.all()}
+    return {i: label for i, label in result.all()}

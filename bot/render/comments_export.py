@@ -30,6 +30,7 @@ class CommentRow:
     status: str  # already translated
     reply: str | None  # the latest official reply
     channel: str
+    theme: str = ""  # its group of opinions («nhóm ý kiến»)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class ExportLabels:
     anonymous: str
     general: str
     heading: str
+    theme: str = "Theme"
 
     def __post_init__(self) -> None:
         # A broken translation fails here, before a long export is half written.
@@ -79,6 +81,7 @@ def comments_sheet(rows: Iterable[CommentRow], labels: ExportLabels) -> Sheet:
         Column(labels.status, 16),
         Column(labels.reply, 45, "wrap"),
         Column(labels.channel, 10),
+        Column(labels.theme, 30, "wrap"),
     )
     return Sheet(title=labels.sheet, columns=columns, rows=_grouped(rows, labels))
 
@@ -116,4 +119,5 @@ def _grouped(rows: Iterable[CommentRow], labels: ExportLabels) -> Iterator[Row]:
                 row.status,
                 row.reply,
                 row.channel,
+                row.theme,
             )

@@ -24,6 +24,7 @@ from handlers.format import moment
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.reply_letter import reply_letter
 from handlers.texts import escape
+from handlers.themes import themes_button
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
@@ -190,6 +191,12 @@ async def narrow(
                         campaign_id=campaign.id, document_id=document.id, section_id=section.id
                     ),
                 )
+    if document_id is not None:
+        assert campaign.id is not None
+        builder.button(
+            text=_("🗂 Groups of opinions"),
+            callback_data=themes_button(campaign.id, document_id, section_id),
+        )
     builder.adjust(1)
     builder.attach(comment_buttons(views))
     head = _("<b>{title}</b>: latest comments").format(title=escape(title))

@@ -1,15 +1,17 @@
 """Groups of opinions («nhóm ý kiến») of one document and section, stored.
 
 Re-grouping finds the themes again with the engine (``bot.themes``) and keeps what officials
-did: a defined theme, or one an official merged into or moved comments to, carries examples
-and attracts its comments through ``assign``; a renamed theme keeps its label; a pinned
-comment never moves; a merged theme stays merged. Automatic themes found again are matched to
-the previous ones by their members (Jaccard), so a theme's id and name survive a re-run.
+did. Groups found are matched to the previous automatic themes by their members (Jaccard), so
+a theme's id and an official's name for it survive a re-run; a theme others were merged into
+also takes the groups mostly made of its members, so a merge holds; a theme an official
+defined takes, through ``assign``, the comments nearer to it than to their group; a pinned
+(moved) comment never moves. New comments between runs go into the themes they are near
+(``place_new``), with the examples officials' moves gave them.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -101,11 +103,6 @@ def _final(by_id: dict[int, CommentTheme], theme_id: int | None) -> int | None:
     return None
 
 
-def _guided(theme: CommentTheme) -> bool:
-    """Named or corrected by an official: it attracts comments by its examples."""
-    return theme.origin is ThemeOrigin.DEFINED or bool(theme.examples)
-
-
 def _defined(theme: CommentTheme) -> Defined:
     assert theme.id is not None
     return Defined(theme.id, theme.label, tuple(theme.keywords), tuple(theme.examples))
@@ -149,34 +146,27 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
             placement[comment_id] = final
         else:
             free.append(Doc(comment_id, text))
-    guided = [t for t in live.values() if _guided(t)]
-    if guided and free:
-        chosen = assign(free, [_defined(t) for t in guided])
-        placement.update({k: v for k, v in chosen.items() if v is not None})
-    rest = [d for d in free if d.key not in placement]
-    found = discover(rest, seed=0) if rest else []
-    matched = _match(found, {i: previous[i] for i, t in live.items() if not _guided(t)})
+    found = discover(free, seed=0) if free else []
+    targets = {t.merged_into_id for t in themes if t.merged_into_id is not None}
+    automatic = {i: previous[i] for i, t in live.items() if t.origin is ThemeOrigin.AUTO}
+    matched = _match(found, automatic, targets)
+    groups: dict[int, list[int]] = {}
     for index, group in enumerate(found):
         theme = live.get(matched[index]) if index in matched else None
         if theme is None:
-            theme = CommentTheme(
-                campaign_id=scope.campaign_id,
-                document_id=scope.document_id,
-                section_id=scope.section_id,
-                label=group.label[:LABEL_LENGTH],
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(theme)
-            await session.flush()
+            theme = await _new_theme(session, scope, group.label, now)
             assert theme.id is not None
             live[theme.id] = theme
-        elif not theme.renamed and theme.label != group.label[:LABEL_LENGTH]:
+        elif not theme.renamed and theme.id not in groups and theme.label != group.label:
             theme.label = group.label[:LABEL_LENGTH]
             theme.updated_at = now
             session.add(theme)
         assert theme.id is not None
+        groups.setdefault(theme.id, []).extend(group.members)
         placement.update(dict.fromkeys(group.members, theme.id))
+    defined = [t for t in live.values() if t.origin is ThemeOrigin.DEFINED]
+    if defined and free:
+        placement.update(_to_defined(free, defined, groups))
     changed: dict[int | None, list[int]] = defaultdict(list)
     for comment_id, theme_id in current.items():
         target = placement.get(comment_id)
@@ -185,11 +175,10 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
     for target, ids in changed.items():
         await _set_theme(session, ids, target)
     kept = set(placement.values())
-    targets = {t.merged_into_id for t in themes}
     gone = [
         i
         for i, t in live.items()
-        if i not in kept and not t.renamed and not _guided(t) and i not in targets
+        if i not in kept and not t.renamed and t.origin is ThemeOrigin.AUTO and i not in targets
     ]
     if gone:
         # Withdrawn or spam comments may still point at them.
@@ -202,9 +191,28 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
     return Regrouped(len(live) - len(gone), grouped, len(current) - grouped)
 
 
-def _match(found: Sequence[Any], previous: dict[int, set[int]]) -> dict[int, int]:
-    """Found group index → the previous automatic theme it continues, one to one, the largest
-    overlaps first."""
+async def _new_theme(
+    session: AsyncSession, scope: Scope, label: str, now: datetime
+) -> CommentTheme:
+    theme = CommentTheme(
+        campaign_id=scope.campaign_id,
+        document_id=scope.document_id,
+        section_id=scope.section_id,
+        label=label[:LABEL_LENGTH],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(theme)
+    await session.flush()
+    return theme
+
+
+def _match(
+    found: Sequence[Any], previous: dict[int, set[int]], merged: set[int]
+) -> dict[int, int]:
+    """Found group index → the previous automatic theme it continues: one to one, the largest
+    overlaps first; then a group left over whose members were mostly in a theme an official
+    merged others into goes there too (the merge holds)."""
     pairs = sorted(
         (-_jaccard(set(group.members), members), index, theme_id)
         for index, group in enumerate(found)
@@ -217,7 +225,33 @@ def _match(found: Sequence[Any], previous: dict[int, set[int]]) -> dict[int, int
         if index not in matched and theme_id not in taken:
             matched[index] = theme_id
             taken.add(theme_id)
+    for index, group in enumerate(found):
+        members = set(group.members)
+        for theme_id in sorted(merged & previous.keys()):
+            if index not in matched and 2 * len(members & previous[theme_id]) > len(members):
+                matched[index] = theme_id
     return matched
+
+
+def _to_defined(
+    free: Sequence[Doc], defined: Sequence[CommentTheme], groups: dict[int, list[int]]
+) -> dict[int, int]:
+    """Where the themes officials defined take comments: a found group most of whose comments
+    are near one of them goes there whole, and so does a comment in no group near one."""
+    chosen = assign(free, [_defined(t) for t in defined])
+    grouped: set[int] = set()
+    taken: dict[int, int] = {}
+    for members in groups.values():
+        grouped.update(members)
+        votes = Counter(chosen[m] for m in members if chosen.get(m) is not None)
+        best = min(votes, key=lambda k: (-votes[k], k), default=None)
+        if best is not None and 2 * votes[best] > len(members):
+            taken.update(dict.fromkeys(members, best))
+    for doc in free:
+        theme_id = chosen.get(doc.key)
+        if doc.key not in grouped and theme_id is not None:
+            taken[doc.key] = theme_id
+    return taken
 
 
 async def _set_theme(session: AsyncSession, ids: Sequence[int], theme_id: int | None) -> None:

@@ -4,14 +4,14 @@ Re-grouping finds the themes again with the engine (``bot.themes``) and keeps wh
 did. Groups found are matched to the previous automatic themes by their members (Jaccard), so
 a theme's id and an official's name for it survive a re-run; a theme others were merged into
 also takes the groups mostly made of its members, so a merge holds; a theme an official
-defined takes, through ``assign``, the comments nearer to it than to their group; a pinned
-(moved) comment never moves. New comments between runs go into the themes they are near
-(``place_new``), with the examples officials' moves gave them.
+defined takes the comments ``assign`` puts into it; a pinned (moved) comment never moves.
+New comments between runs go into the themes they are near (``place_new``), with the
+examples officials' moves gave them.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -166,7 +166,7 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
         placement.update(dict.fromkeys(group.members, theme.id))
     defined = [t for t in live.values() if t.origin is ThemeOrigin.DEFINED]
     if defined and free:
-        placement.update(_to_defined(free, defined, groups))
+        placement.update(_to_defined(free, defined))
     changed: dict[int | None, list[int]] = defaultdict(list)
     for comment_id, theme_id in current.items():
         target = placement.get(comment_id)
@@ -233,25 +233,11 @@ def _match(
     return matched
 
 
-def _to_defined(
-    free: Sequence[Doc], defined: Sequence[CommentTheme], groups: dict[int, list[int]]
-) -> dict[int, int]:
-    """Where the themes officials defined take comments: a found group most of whose comments
-    are near one of them goes there whole, and so does a comment in no group near one."""
+def _to_defined(free: Sequence[Doc], defined: Sequence[CommentTheme]) -> dict[int, int]:
+    """The comments ``assign`` puts into a theme an official defined; the rest keep the
+    group found for them."""
     chosen = assign(free, [_defined(t) for t in defined])
-    grouped: set[int] = set()
-    taken: dict[int, int] = {}
-    for members in groups.values():
-        grouped.update(members)
-        votes = Counter(chosen[m] for m in members if chosen.get(m) is not None)
-        best = min(votes, key=lambda k: (-votes[k], k), default=None)
-        if best is not None and 2 * votes[best] > len(members):
-            taken.update(dict.fromkeys(members, best))
-    for doc in free:
-        theme_id = chosen.get(doc.key)
-        if doc.key not in grouped and theme_id is not None:
-            taken[doc.key] = theme_id
-    return taken
+    return {k: v for k, v in chosen.items() if v is not None}
 
 
 async def _set_theme(session: AsyncSession, ids: Sequence[int], theme_id: int | None) -> None:

@@ -80,7 +80,7 @@ _STOP = frozenset(
     }
 )
 _JOIN = 0.18  # the least similarity for a comment to join a group found so far
-_ASSIGN = 0.08  # the least similarity to a named theme; below it, «Ý kiến khác»
+_ASSIGN = 0.2  # the least similarity to a named theme; below it, «Ý kiến khác»
 
 
 @dataclass(frozen=True, slots=True)

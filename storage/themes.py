@@ -166,7 +166,7 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
         placement.update(dict.fromkeys(group.members, theme.id))
     defined = [t for t in live.values() if t.origin is ThemeOrigin.DEFINED]
     if defined and free:
-        placement.update(_to_defined(free, defined))
+        placement.update(_to_defined(free, defined, groups))
     changed: dict[int | None, list[int]] = defaultdict(list)
     for comment_id, theme_id in current.items():
         target = placement.get(comment_id)
@@ -233,11 +233,39 @@ def _match(
     return matched
 
 
-def _to_defined(free: Sequence[Doc], defined: Sequence[CommentTheme]) -> dict[int, int]:
-    """The comments ``assign`` puts into a theme an official defined; the rest keep the
-    group found for them."""
-    chosen = assign(free, [_defined(t) for t in defined])
-    return {k: v for k, v in chosen.items() if v is not None}
+def _to_defined(
+    free: Sequence[Doc], defined: Sequence[CommentTheme], groups: dict[int, list[int]]
+) -> dict[int, int]:
+    """The comments nearer to a theme an official defined than to the group found for them.
+
+    Each group competes through ``assign`` with the examples of its other half (so a comment
+    is never compared with itself): a defined theme takes what is near it, not every comment
+    an engine would give the only theme it is offered.
+    """
+    texts = {d.key: d.text for d in free}
+    named = [_defined(t) for t in defined]
+    ids = {t.key for t in named}
+    taken: dict[int, int] = {}
+
+    def rival(key: int, label: str, members: Sequence[int]) -> Defined:
+        return Defined(key, label, (), tuple(texts[m] for m in members[:SAMPLE]))
+
+    grouped: set[int] = set()
+    for theme_id, members in sorted(groups.items()):
+        grouped.update(members)
+        halves = (members[0::2], members[1::2])
+        for mine, other in (halves, halves[::-1]):
+            if not mine:
+                continue
+            rivals = [rival(theme_id, "", other)] if other else []
+            chosen = assign([Doc(m, texts[m]) for m in mine], [*named, *rivals])
+            taken.update({k: v for k, v in chosen.items() if v in ids and v is not None})
+    loose = [d for d in free if d.key not in grouped]
+    if loose:
+        rivals = [rival(i, "", members) for i, members in sorted(groups.items())]
+        chosen = assign(loose, [*named, *rivals])
+        taken.update({k: v for k, v in chosen.items() if v in ids and v is not None})
+    return taken
 
 
 async def _set_theme(session: AsyncSession, ids: Sequence[int], theme_id: int | None) -> None:

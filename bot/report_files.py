@@ -25,7 +25,7 @@ from bot.render.letter_docx import (
     vietnamese_number,
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
-from bot.report_themes import themes_section
+from bot.report_themes import HIGHLIGHTS, theme_paragraphs, themes_section
 from handlers.comment_texts import about, section_name
 from handlers.format import moment, period_span, status_label, week_days, week_label
 from scheduler.consolidated import Consolidated, MissingUnit
@@ -204,7 +204,7 @@ def body(report: Consolidated) -> list[LetterSection]:
 
 
 def _themes_sections(report: Consolidated) -> list[LetterSection]:
-    found = themes_section(report) if report.comments_shown else None
+    found = themes_section(report)
     return [found] if found is not None else []
 
 
@@ -368,6 +368,8 @@ def _answer_sections(report: Consolidated) -> list[LetterSection]:
                     )
                 )
             )
+        if spec.key == HIGHLIGHTS:
+            paragraphs += theme_paragraphs(report)
         if not paragraphs:
             paragraphs = [Paragraph(_("No answers."))]
         parts.append(LetterSection(_label(spec), paragraphs))

@@ -1,5 +1,7 @@
-"""The letter's «Những vấn đề nổi bật, nhóm ý kiến» part: per document and section, the
-period's largest groups of opinions with their counts and one or two short quotes."""
+"""The letter's «Những vấn đề nổi bật, nhóm ý kiến»: per document and section, the period's
+largest groups of citizens' opinions with their counts and one or two short quotes. They go
+after the units' own answers to the form's question of that name (``HIGHLIGHTS``), or in a
+part of their own when the form has no such question."""
 
 from __future__ import annotations
 
@@ -18,11 +20,14 @@ def short(text: str) -> str:
     return flat if len(flat) <= SHORT else flat[: SHORT - 1].rstrip() + "…"
 
 
-def themes_section(report: Consolidated) -> LetterSection | None:
-    """None when no document or section has themes in the period."""
-    if not report.themes:
-        return None
-    paragraphs = []
+HIGHLIGHTS = "highlights"  # the form's question «Vấn đề nổi bật, nhóm ý kiến»
+
+
+def theme_paragraphs(report: Consolidated) -> list[Paragraph]:
+    """The groups of opinions as paragraphs; none when no section has themes in the period."""
+    if not report.comments_shown or not report.themes:
+        return []
+    paragraphs = [Paragraph(_("Groups of citizens' comments:"))]
     for group in report.themes:
         target = about(group.document, group.section, _("the campaign as a whole"))
         paragraphs.append(Paragraph(_("{target}:").format(target=target)))
@@ -39,4 +44,14 @@ def themes_section(report: Consolidated) -> LetterSection | None:
                 paragraphs += [
                     Paragraph(short(q.text), quote_from=q.receipt) for q in theme.quotes
                 ]
+    return paragraphs
+
+
+def themes_section(report: Consolidated) -> LetterSection | None:
+    """A part of its own, for a form without the «nhóm ý kiến» question; else None."""
+    if any(f.key == HIGHLIGHTS for f in report.form.fields):
+        return None
+    paragraphs = theme_paragraphs(report)
+    if not paragraphs:
+        return None
     return LetterSection(_("Main issues and groups of opinions"), paragraphs)

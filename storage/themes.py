@@ -213,11 +213,15 @@ def _match(
     """Found group index → the previous automatic theme it continues: one to one, the largest
     overlaps first; then a group left over whose members were mostly in a theme an official
     merged others into goes there too (the merge holds)."""
-    pairs = sorted(
-        (-_jaccard(set(group.members), members), index, theme_id)
-        for index, group in enumerate(found)
+    sets = [set(group.members) for group in found]
+    scored = (
+        (_jaccard(sets[index], members), index, theme_id)
+        for index in range(len(found))
         for theme_id, members in previous.items()
-        if members and _jaccard(set(group.members), members) >= MATCH
+        if members and not sets[index].isdisjoint(members)
+    )
+    pairs = sorted(
+        (-score, index, theme_id) for score, index, theme_id in scored if score >= MATCH
     )
     matched: dict[int, int] = {}
     taken: set[int] = set()
@@ -225,8 +229,7 @@ def _match(
         if index not in matched and theme_id not in taken:
             matched[index] = theme_id
             taken.add(theme_id)
-    for index, group in enumerate(found):
-        members = set(group.members)
+    for index, members in enumerate(sets):
         for theme_id in sorted(merged & previous.keys()):
             if index not in matched and 2 * len(members & previous[theme_id]) > len(members):
                 matched[index] = theme_id

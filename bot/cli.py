@@ -15,6 +15,7 @@ from bot.cli_i18n import N_, Translated, _
 from bot.cli_support import fail as _fail
 from bot.cli_support import settings as _settings
 from bot.cli_support import with_session as _with_session
+from bot.cli_themes import themes_app
 from bot.commands_admin import InviteGroup, register
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(invite_app, name="invite")
 comments_app = typer.Typer(help=N_("Citizens' comments."), no_args_is_help=True)
 app.add_typer(comments_app, name="comments")
+comments_app.add_typer(themes_app, name="themes")
 mail_app = typer.Typer(
     help=N_("E-mails of signed reports to the office above."), no_args_is_help=True
 )

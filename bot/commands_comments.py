@@ -42,6 +42,7 @@ from storage.comments import COUNTED, CommentView, export_views
 from storage.entered import store_imported
 from storage.entries import Target, entry_for
 from storage.models import Comment, CommentMedium, Document, Person, Section, Unit
+from storage.themes import theme_labels
 from storage.units import all_units, get_unit, is_within
 
 
@@ -217,8 +218,11 @@ async def export_comments_file(
     unit = await session.get(Unit, campaign.unit_id)
     assert unit is not None
     counts = await place_counts(session=session, campaign=campaign, unit=unit)
+    themes = await theme_labels(
+        session=session, ids=(v.comment.theme_id for v in views if v.comment.theme_id)
+    )
     with speaking(settings):
-        data = Files().comments(views, fmt=fmt, tz=campaign.timezone, counts=counts)
+        data = Files().comments(views, fmt=fmt, tz=campaign.timezone, counts=counts, themes=themes)
     return len(views), data
 
 

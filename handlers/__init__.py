@@ -24,6 +24,8 @@ def build_router() -> Router:
         record,
         report,
         start,
+        theme_typing,
+        themes,
     )
 
     # Reports and invites are personal: the flows run only in private chats, so nothing a
@@ -40,6 +42,9 @@ def build_router() -> Router:
         comment.build_router(),
         report.build_router(),
         letterhead.build_router(),
+        # Typed steps of groups of opinions, before start's handling of plain text.
+        theme_typing.build_router(),
+        themes.build_router(),
         start.build_router(),
         history.build_router(),
         officials.build_router(),

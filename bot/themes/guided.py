@@ -2,8 +2,7 @@
 
 Each theme starts from its examples and its label and keywords; the section's own comments
 then refine it (self-training: a few rounds where each theme's centre moves towards the
-comments it won most clearly), since three examples alone cover few of the ways people say the
-same thing.
+comments it won), since three examples alone cover few of the ways people say the same thing.
 The same call is the incremental update: existing members are the examples, sampled.
 """
 
@@ -60,18 +59,6 @@ def _mean(rows: sparse.csr_matrix) -> Matrix:
     return np.asarray(rows.mean(axis=0)).ravel()
 
 
-def _confident(scores: Matrix, quota: int) -> list[npt.NDArray[np.intp]]:
-    """Per theme, the rows it wins, by margin over the runner-up, at most ``quota`` of them."""
-    ranked = np.sort(scores, axis=1)
-    margin = ranked[:, -1] - (ranked[:, -2] if scores.shape[1] > 1 else 0.0)
-    best = scores.argmax(axis=1)
-    out = []
-    for t in range(scores.shape[1]):
-        won = np.flatnonzero(best == t)
-        out.append(won[np.argsort(-margin[won], kind="stable")[:quota]])
-    return out
-
-
 def assign(
     docs: Sequence[Doc],
     themes: Sequence[Defined],
@@ -105,12 +92,9 @@ def assign(
     # towards that theme whatever else it shares with the others.
     boosted = boost * _keyword_hits(found, themes)
     scores = np.asarray(rows @ centres.T) + boosted
-    for step in range(rounds):
-        # Class-balanced, confidence-ranked: each round a theme learns from at most its share
-        # of the comments, the clearest first, so that one broad theme does not swallow the
-        # rest (without it «an sinh, việc làm» drew comments of every other theme).
-        quota = int(np.ceil((step + 1) / rounds * len(found) / len(themes)))
-        won = np.vstack([_mean(rows[picked]) for picked in _confident(scores, quota)])
+    for _ in range(rounds):
+        best = scores.argmax(axis=1)
+        won = np.vstack([_mean(rows[np.flatnonzero(best == t)]) for t in range(len(themes))])
         centres = normalize(normalize(base) + POOL_WEIGHT * normalize(won))
         scores = np.asarray(rows @ centres.T) + boosted
     best = scores.argmax(axis=1)

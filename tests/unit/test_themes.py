@@ -30,9 +30,9 @@ DOCS = st.lists(TEXTS, max_size=25).map(
 FAST = settings(max_examples=10, deadline=None)
 
 # Measured by tests/bench/themes.py on the labelled set; the floors sit 5 points below.
-DISCOVER_ARI_FLOOR = 0.37  # measured 0.422
-GUIDED_FLOOR = 0.71  # measured 0.767
-CORRECTED_FLOOR = 0.73  # measured 0.783
+DISCOVER_ARI_FLOOR = 0.49  # measured 0.543
+GUIDED_FLOOR = 0.76  # measured 0.815 (first 3 examples in file order)
+CORRECTED_FLOOR = 0.78  # measured 0.838
 
 
 def test_folded_text_meets_the_accented_one():

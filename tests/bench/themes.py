@@ -1,9 +1,10 @@
 """Groups of opinions on the labelled set (tests/data/comment_themes.jsonl): automatic methods
 side by side (ARI, purity, time), guided assignment against a plain TF-IDF baseline, after an
-official's 10 corrections, and a synthetic 100,000-comment section (time, peak memory,
-incremental update).
+official's 10 corrections (first 3 examples in file order, and mean/min over 5 seeded draws,
+scored on DEV = odd ids, TEST = even ids and the full set: tune on DEV only), and a synthetic
+100,000-comment section (time, peak memory, incremental update).
 
-    .venv/bin/python -m tests.bench.themes [--skip-scale] [--size 100000]
+    .venv/bin/python -m tests.bench.themes [--skip-scale | --guided-only] [--size 100000]
 
 Nothing is asserted; tests/unit/test_themes.py holds the quality floors.
 """

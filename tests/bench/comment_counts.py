@@ -27,6 +27,7 @@ import random
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -266,6 +267,7 @@ async def probes(session: AsyncSession) -> dict[str, Probe]:
         "per section: the city (one week)": targets(city, True),
         "per section: the city (all weeks)": targets(city, False),
         "per section: one ward (one week)": targets(ward, True),
+        "per section: one ward (all weeks)": targets(ward, False),
     }
 
 
@@ -321,18 +323,16 @@ async def explain(url: str, figures: dict[str, list[float]]) -> None:
 
 
 def plan_summary(plan: list[str]) -> str:
-    """How the comments are read (the scans and the indexes), and the heap fetches of
-    PostgreSQL's index-only scans."""
-    scans = sorted(
-        {
-            line.strip().lstrip("-> ").split("  (")[0].removeprefix("Parallel ")
-            for line in plan
-            if " Scan " in line or line.lstrip().startswith(("SCAN", "SEARCH", "USE TEMP"))
-        }
+    """How the comments are read (the scans and the indexes, each with how many times it
+    appears), and the heap fetches of PostgreSQL's index-only scans."""
+    scans = Counter(
+        line.strip().lstrip("-> ").split("  (")[0].split(" on ")[0].removeprefix("Parallel ")
+        for line in plan
+        if " Scan " in line or line.lstrip().startswith(("SCAN", "SEARCH", "USE TEMP"))
     )
-    fetches = sum(int(line.split("Heap Fetches:")[1]) for line in plan if "Heap Fetches:" in line)
-    summary = "; ".join(scans)
+    summary = "; ".join(f"{scan} ×{n}" if n > 1 else scan for scan, n in scans.items())
     if any("Index Only Scan" in line for line in plan):
+        fetches = sum(int(line.split(":")[1]) for line in plan if "Heap Fetches:" in line)
         summary += f"; heap fetches {fetches:,}"
     return summary
 

@@ -2,13 +2,20 @@
 comments spread over the units, stances, categories, media and eight weeks.
 
     .venv/bin/python -m tests.bench.comment_counts [--runs 10] [--comments N] [--no-sqlite]
-        [--reseed]
+        [--reseed] [--explain] [--sqlite FILE]
 
 Times ``storage.comment_counts.place_counts`` for the city (rolled up per ward), for one ward,
 and for one week of each; ``comment_counts`` for the city's week and the ward's; against a
 same-run baseline, a plain ``count(*)`` of the campaign. Own databases: ``bench_counts`` on
-PostgreSQL (kept between runs: seeding is skipped when it holds the same city) and a
-temporary SQLite file. Target: < 0.5 s on PostgreSQL.
+PostgreSQL (kept between runs: seeding is skipped when it holds the same city and the same
+comment indexes; made again when they differ) and a temporary SQLite file (or ``--sqlite
+FILE``, kept and reused). After seeding, PostgreSQL gets ``VACUUM (ANALYZE)``, as autovacuum
+would after a bulk load: without it an index-only scan still reads every heap page. Target:
+< 0.5 s on PostgreSQL.
+
+``--explain``: the plan of the slowest statement of each count (PostgreSQL ``EXPLAIN
+(ANALYZE, BUFFERS)``, SQLite ``EXPLAIN QUERY PLAN``), in full for the slowest of all, with the
+heap fetches of its index-only scans.
 """
 
 from __future__ import annotations
@@ -20,16 +27,17 @@ import random
 import statistics
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.comment_counts import comment_counts, place_counts, place_query
+from storage.comment_counts import comment_counts, place_counts
 from storage.database import create_engine, create_session_factory
 from storage.models import (
     AuthorCategory,
@@ -43,6 +51,7 @@ from storage.models import (
 )
 from storage.units import get_unit
 from tests import databases
+from tests.bench.chain import Statements
 from tests.bench.consolidated import insert_fast, settle
 from tests.bench.report_flow import fresh_sqlite
 from tests.seed import seed_ward
@@ -115,6 +124,53 @@ async def seeded(url: str, comments: int) -> bool:
         return units == 2 + (WARDS - 1) + WARDS * CELLS and found == comments
     finally:
         await engine.dispose()
+
+
+async def same_indexes(url: str) -> bool:
+    """Whether the comment table's indexes are the model's: a database seeded before a
+    migration was changed in place (0009's covering index) would time the old schema."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.run_sync(lambda c: inspect(c).get_indexes("comment"))
+    finally:
+        await engine.dispose()
+    table: Any = Comment.__table__  # type: ignore[attr-defined]
+    wanted = {i.name: [c.name for c in i.columns] for i in table.indexes}
+    have = {i["name"]: list(i["column_names"]) for i in found}
+    return all(have.get(name) == columns for name, columns in wanted.items())
+
+
+async def drop_postgres(name: str) -> None:
+    admin = create_engine(f"{databases.PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def visible(url: str) -> str:
+    """How much of the comment table the visibility map marks all-visible (what lets an
+    index-only scan skip the heap), and when it was last vacuumed."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            pages, all_visible = (
+                await conn.execute(
+                    text("SELECT relpages, relallvisible FROM pg_class WHERE relname = 'comment'")
+                )
+            ).one()
+            vacuumed = await conn.scalar(
+                text(
+                    "SELECT greatest(last_vacuum, last_autovacuum) FROM pg_stat_user_tables "
+                    "WHERE relname = 'comment'"
+                )
+            )
+    finally:
+        await engine.dispose()
+    share = all_visible / pages if pages else 0.0
+    return f"comment: {share:.0%} of {pages:,} heap pages all-visible, vacuumed {vacuumed}"
 
 
 async def seed(url: str, comments: int) -> float:
@@ -211,6 +267,7 @@ async def probes(session: AsyncSession) -> dict[str, Probe]:
         "per section: the city (one week)": targets(city, True),
         "per section: the city (all weeks)": targets(city, False),
         "per section: one ward (one week)": targets(ward, True),
+        "per section: one ward (all weeks)": targets(ward, False),
     }
 
 
@@ -232,21 +289,52 @@ async def measure(url: str, runs: int) -> dict[str, list[float]]:
     return figures
 
 
-async def explain(url: str) -> None:
-    """The plan of the city's roll-up (``EXPLAIN ANALYZE``, PostgreSQL)."""
+async def explain(url: str, figures: dict[str, list[float]]) -> None:
+    """The plan of each count's slowest statement, run in the count's own transaction (its
+    ``SET LOCAL jit = off`` holds): a one-line summary each, the slowest count's in full."""
     engine = create_engine(url)
+    postgres = engine.dialect.name == "postgresql"
+    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
+    statements = Statements()
+    statements.listen(engine)
+    plans: dict[str, list[str]] = {}
     try:
         async with create_session_factory(engine)() as session:
-            campaign = (await session.execute(select(Campaign))).scalars().one()
-            assert campaign.id is not None
-            query = place_query(campaign.id, campaign.unit_id, None, None)
-            compiled = query.compile(engine.sync_engine, compile_kwargs={"literal_binds": True})
-            plan = await session.execute(text(f"EXPLAIN ANALYZE {compiled}"))
-        print("\nEXPLAIN ANALYZE, the city rolled up per ward (PostgreSQL):")
-        for (line,) in plan.all():
-            print("   ", line)
+            for name, probe in (await probes(session)).items():
+                if name.startswith("baseline"):
+                    continue
+                statements.on = True
+                await probe(session)
+                statements.on = False
+                _seconds, statement, parameters = max(statements.seen, key=lambda s: s[0])
+                statements.seen.clear()
+                connection = await session.connection()
+                rows = (await connection.exec_driver_sql(prefix + statement, parameters)).all()
+                plans[name] = [str(row[0] if postgres else row[-1]) for row in rows]
     finally:
         await engine.dispose()
+    print(f"\n{prefix.strip()} of each count's slowest statement:")
+    for name, plan in plans.items():
+        print(f"  {name:44} {plan_summary(plan)}")
+    slowest = max(plans, key=lambda name: statistics.median(figures[name]))
+    print(f"\n{prefix.strip()}, {slowest}:")
+    for line in plans[slowest]:
+        print("   ", line)
+
+
+def plan_summary(plan: list[str]) -> str:
+    """How the comments are read (the scans and the indexes, each with how many times it
+    appears), and the heap fetches of PostgreSQL's index-only scans."""
+    scans = Counter(
+        line.strip().lstrip("-> ").split("  (")[0].split(" on ")[0].removeprefix("Parallel ")
+        for line in plan
+        if " Scan " in line or line.lstrip().startswith(("SCAN", "SEARCH", "USE TEMP"))
+    )
+    summary = "; ".join(f"{scan} ×{n}" if n > 1 else scan for scan, n in scans.items())
+    if any("Index Only Scan" in line for line in plan):
+        fetches = sum(int(line.split(":")[1]) for line in plan if "Heap Fetches:" in line)
+        summary += f"; heap fetches {fetches:,}"
+    return summary
 
 
 def report(label: str, figures: dict[str, list[float]], target: float | None) -> None:
@@ -267,22 +355,35 @@ def report(label: str, figures: dict[str, list[float]], target: float | None) ->
 
 async def main_async(args: argparse.Namespace) -> None:
     pg = await databases.ensure_postgres(PG_DATABASE)
+    if not await same_indexes(pg):
+        print(f"{PG_DATABASE}: the comment indexes differ from the model's: made again")
+        await drop_postgres(PG_DATABASE)
+        pg = await databases.ensure_postgres(PG_DATABASE)
     if args.reseed or not await seeded(pg, args.comments):
         await databases.truncate_postgres(pg)
         print(f"seeding PostgreSQL {PG_DATABASE}: {await seed(pg, args.comments):.1f} s")
+    print(await visible(pg))
+    figures = await measure(pg, args.runs)
     report(
         f"PostgreSQL ({args.comments:,} comments, {WARDS * CELLS:,} cells, {args.runs} runs)",
-        await measure(pg, args.runs),
+        figures,
         TARGET_SECONDS,
     )
     if args.explain:
-        await explain(pg)
+        await explain(pg, figures)
     if args.no_sqlite:
         return
     with tempfile.TemporaryDirectory() as directory:
-        url = await fresh_sqlite(Path(directory), "bench_counts.db")
-        print(f"\nseeding SQLite: {await seed(url, args.comments):.1f} s")
-        report(f"SQLite ({args.comments:,} comments)", await measure(url, args.runs), None)
+        path = args.sqlite or Path(directory) / "bench_counts.db"
+        url = await fresh_sqlite(path.parent, path.name)
+        if not await seeded(url, args.comments) or not await same_indexes(url):
+            path.unlink()
+            url = await fresh_sqlite(path.parent, path.name)
+            print(f"\nseeding SQLite {path}: {await seed(url, args.comments):.1f} s")
+        figures = await measure(url, args.runs)
+        report(f"SQLite ({args.comments:,} comments)", figures, None)
+        if args.explain:
+            await explain(url, figures)
 
 
 def main() -> None:
@@ -291,7 +392,8 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=1_000_000)
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the city roll-up")
+    parser.add_argument("--explain", action="store_true", help="the plans of the counts")
+    parser.add_argument("--sqlite", type=Path, help="a SQLite file to keep and reuse")
     asyncio.run(main_async(parser.parse_args()))
 
 

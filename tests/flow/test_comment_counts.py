@@ -1,6 +1,7 @@
 """/comments and the comment exports count per place: the city's official reads a line per
-ward, stance and sender; a ward's official reads their ward's campaign per cell; the XLSX
-names each comment's unit, channel, stance and sender and sums them per unit."""
+ward, stance and sender; a ward's official reads their ward's campaign and their ward's share
+of the city's, per cell; the XLSX names each comment's unit, channel, stance and sender and
+sums them per unit."""
 
 from __future__ import annotations
 
@@ -108,11 +109,16 @@ async def test_the_city_reads_a_line_per_ward_with_stance_and_sender(app: BotApp
     assert "Hình thức tiếp nhận: qua tin nhắn 3, thư tay 1." in city
 
 
-async def test_a_ward_official_reads_their_wards_campaign_not_the_citys(app: BotApp) -> None:
+async def test_a_ward_official_reads_their_wards_share_of_the_citys_campaign(app: BotApp) -> None:
     await city_campaign(app)
     overview = texts(await app.chat(WARD).say("/comments"))
-    assert "Góp ý của Thành phố" not in overview and "Kim Mã" not in overview
-    assert "0 ý kiến" in overview and "Về quan điểm" not in overview
+    city, own = overview.split("Góp ý của Thành phố")[1], overview.split("Đại hội XIV")[1]
+    assert "2 ý kiến" in city and "Về quan điểm: tán thành 1, không tán thành 1." in city
+    assert "📍 Chi bộ Tổ dân phố số 1: 1" in city and "📍 Chi bộ Tổ dân phố số 2: 1" in city
+    assert "số 0" in city and "số 1" in city
+    # Kim Mã's comment and the one whose place is not known are not the ward's.
+    assert "Kim Mã" not in overview and "số 2" not in city and "số 3" not in city
+    assert "0 ý kiến" in own and "Về quan điểm" not in own
 
 
 async def test_the_export_names_unit_channel_stance_and_sender_and_sums_them(

@@ -31,16 +31,20 @@ from handlers.callbacks import (
     UnitStatus,
 )
 from scheduler.consolidated import begun_weeks
-from storage.comments import CommentLimits, Details, Identity, submit_comment
+from storage.comments import Details
 from storage.entries import Target
 from storage.models import Campaign, Comment, Deadline, Period, RoleKind, Unit, UnitLevel
-from storage.people import get_or_create_person
 from tests.chat import Chat
 from tests.conftest import BotApp
 from tests.fakes.telegram import Call
-from tests.flow.test_comments import OPINION, comments, poster, write_anonymously
+from tests.flow.test_comments import (
+    OPINION,
+    comments,
+    poster,
+    store_comment,
+    write_anonymously,
+)
 from tests.outreach import join_as
-from tests.seed import TEST_KEY
 
 CITIZEN, OTHER_CELL, OTHER_WARD, CITY, WARD = 7601, 7602, 7603, 7604, 7605
 ROLES = ("citizen", "other cell", "other ward", "city", "ward")
@@ -152,27 +156,8 @@ async def _world(app: BotApp) -> World:
         session.add(
             Deadline(campaign_id=city_campaign.id, level=UnitLevel.CELL, weekday=2, time="17:00")
         )
-        person = await get_or_create_person(
-            session=session,
-            channel="telegram",
-            external_id="7699",
-            full_name="",
-            now=app.clock.now(),
-        )
         for text_, cell in ((NGOC_HA_SHARE, app.seed.cells[0]), (KIMMA_SHARE, kimma_cell)):
-            await submit_comment(
-                session=session,
-                target=Target(city_campaign),
-                person=person,
-                key=TEST_KEY,
-                text=text_,
-                attachments=[],
-                identity=Identity(),
-                channel="telegram",
-                now=app.clock.now(),
-                limits=CommentLimits(),
-                details=Details(unit_id=cell.id),
-            )
+            await store_comment(session, app, Target(city_campaign), text_, Details(cell.id))
         (period, *_rest) = await begun_weeks(
             session=session, unit=app.seed.ward, campaign=app.seed.campaign, now=app.clock.now()
         )

@@ -15,6 +15,7 @@ from bot.cli_i18n import N_, Translated, _
 from bot.cli_support import fail as _fail
 from bot.cli_support import settings as _settings
 from bot.cli_support import with_session as _with_session
+from bot.cli_themes import themes_app
 from bot.commands_admin import InviteGroup, register
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ app.add_typer(campaign_app, name="campaign")
 app.add_typer(invite_app, name="invite")
 comments_app = typer.Typer(help=N_("Citizens' comments."), no_args_is_help=True)
 app.add_typer(comments_app, name="comments")
+comments_app.add_typer(themes_app, name="themes")
 mail_app = typer.Typer(
     help=N_("E-mails of signed reports to the office above."), no_args_is_help=True
 )
@@ -439,6 +441,73 @@ def comments_export(
         raise _fail(str(problem)) from None
     target.write_bytes(data)
     typer.echo(_("Wrote {count} comments to {path}", count=count, path=target))
+
+
+@comments_app.command(
+    "import",
+    help=N_(
+        "Import comments received on paper, at meetings, by e-mail or in the comment box, "
+        "from an XLSX or CSV table (docs/comments-import.md). Columns: ngày nhận (date, "
+        "dd/mm/yyyy), hình thức (thư tay, hội nghị, e-mail, hòm thư), văn bản (document "
+        "code), mục (section number), nội dung (the text, required), đối tượng, quan điểm, "
+        "người gửi, điện thoại (optional), đơn vị (a unit code at or below --unit). All rows "
+        "or none: every problem is listed with its line. Importing the same file again "
+        "stores nothing twice."
+    ),
+)
+def comments_import(
+    campaign: Annotated[str, typer.Argument(help=N_("Code of the campaign, e.g. dh14"))],
+    file: Annotated[Path, typer.Argument(help=N_("XLSX or CSV file of comments"))],
+    unit: Annotated[str, typer.Option("--unit", help=N_("Code of the unit that received them"))],
+    by: Annotated[
+        int | None,
+        typer.Option("--by", help=N_("Id of the person who entered them (see gopy people list)")),
+    ] = None,
+) -> None:
+    from bot.commands_comments import (
+        CommandProblem,
+        Imported,
+        RowsRefused,
+        import_comments,
+        print_imported,
+    )
+
+    if not file.is_file():
+        raise _fail(_("There is no file {path}.", path=file))
+
+    async def load(session: AsyncSession) -> Imported:
+        return await import_comments(
+            session=session, campaign_code=campaign, path=file, unit_code=unit, by=by
+        )
+
+    try:
+        imported = asyncio.run(_with_session(load))
+    except RowsRefused as refused:
+        for problem in refused.problems:
+            typer.secho(problem, fg=typer.colors.RED, err=True)
+        raise _fail(
+            _("Nothing was imported: {count} problem(s) to fix.", count=len(refused.problems))
+        ) from None
+    except CommandProblem as problem:
+        raise _fail(str(problem)) from None
+    print_imported(imported)
+
+
+@comments_app.command(
+    "template",
+    help=N_("Write an empty table with the columns of gopy comments import, to fill in."),
+)
+def comments_template(
+    out: Annotated[Path, typer.Argument(help=N_("File to write"))],
+    fmt: Annotated[str | None, typer.Option("--format", help=N_("xlsx or csv"))] = None,
+) -> None:
+    from bot.commands_comments import comments_template as template
+
+    chosen = fmt or ("csv" if out.suffix.lower() == ".csv" else "xlsx")
+    if chosen not in ("xlsx", "csv"):
+        raise _fail(_("--format is xlsx or csv."))
+    out.write_bytes(template("csv" if chosen == "csv" else "xlsx"))
+    typer.echo(_("Written: {path}", path=out))
 
 
 # After the commands above, so that each group lists them first (import, then list; create…).

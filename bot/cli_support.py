@@ -4,9 +4,10 @@ and a mistake that ends the command with one red line and exit code 1."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,3 +43,15 @@ async def with_session(fn: Callable[[AsyncSession], Awaitable[T]]) -> T:
             return result
     finally:
         await engine.dispose()
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A group whose first word, when it names no subcommand, is the argument of ``default``
+    (``gopy invite UNIT`` is ``gopy invite create UNIT``)."""
+
+    default: ClassVar[str]
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)

@@ -11,10 +11,9 @@ import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from bot.cli_i18n import N_, _, cli_locale
-from bot.cli_support import fail, settings, with_session
+from bot.cli_support import DefaultCommandGroup, fail, settings, with_session
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -25,14 +24,11 @@ if TYPE_CHECKING:
 JSON = Annotated[bool, typer.Option("--json", help=N_("Print JSON for scripts (see README)"))]
 
 
-class InviteGroup(TyperGroup):
+class InviteGroup(DefaultCommandGroup):
     """``gopy invite UNIT …`` still makes invites (``gopy invite create UNIT …``): a first word
     that names no subcommand is a unit code."""
 
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
-            args = ["create", *args]
-        return super().parse_args(ctx, args)
+    default = "create"
 
 
 def _run(fn: Callable[[AsyncSession], Awaitable[Any]]) -> Any:

@@ -1,8 +1,11 @@
-"""The command-line side of comments: ``gopy qr`` (codes and posters) and ``gopy comments
-export`` (CSV or XLSX grouped by section)."""
+"""The command-line side of comments: ``gopy qr`` (codes and posters), ``gopy comments
+export`` (CSV or XLSX grouped by section), and ``gopy comments import`` / ``template`` (comments
+received on paper, at meetings, by e-mail, from a table)."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,17 +22,28 @@ from bot.cli_i18n import _
 from bot.config import Settings
 from bot.files import Files
 from bot.i18n import build_i18n
+from bot.importers.comments_table import (
+    TEMPLATE_HEADERS,
+    TableProblem,
+    check_rows,
+    parse_row,
+    problems_of,
+    read_table,
+)
 from handlers.comment_texts import target_name
 from handlers.files import Format, PageFormat
 from handlers.report import REPORT_PAYLOAD
+from handlers.words import MEDIUM_LABELS
 from scheduler.clock import SystemClock
 from storage.campaigns import get_campaign
 from storage.codes import entry_label, entry_payload
 from storage.comment_counts import place_counts
 from storage.comments import COUNTED, CommentView, export_views
+from storage.entered import store_imported
 from storage.entries import Target, entry_for
-from storage.models import Comment, Document, Section, Unit
-from storage.units import get_unit, is_within
+from storage.models import Comment, CommentMedium, Document, Person, Section, Unit
+from storage.themes import theme_labels
+from storage.units import all_units, get_unit, is_within
 
 
 class CommandProblem(ValueError):
@@ -204,6 +218,115 @@ async def export_comments_file(
     unit = await session.get(Unit, campaign.unit_id)
     assert unit is not None
     counts = await place_counts(session=session, campaign=campaign, unit=unit)
+    themes = await theme_labels(
+        session=session, ids=(v.comment.theme_id for v in views if v.comment.theme_id)
+    )
     with speaking(settings):
-        data = Files().comments(views, fmt=fmt, tz=campaign.timezone, counts=counts)
+        data = Files().comments(views, fmt=fmt, tz=campaign.timezone, counts=counts, themes=themes)
     return len(views), data
+
+
+class RowsRefused(CommandProblem):
+    """Rows of an import file that must be fixed; nothing was stored."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    # (unit name, medium) → how many were stored; rows found stored by an earlier import.
+    stored: dict[tuple[str, CommentMedium], int]
+    already: int
+
+
+async def import_comments(
+    *,
+    session: AsyncSession,
+    campaign_code: str,
+    path: Path,
+    unit_code: str,
+    by: int | None,
+) -> Imported:
+    """Check every row of ``path``, then store them all, or none (``RowsRefused``)."""
+    campaign = await get_campaign(session=session, code=campaign_code)
+    if campaign is None:
+        raise CommandProblem(no_campaign(campaign_code))
+    root = await get_unit(session=session, code=unit_code)
+    if root is None:
+        raise CommandProblem(no_unit(unit_code))
+    person = await session.get(Person, by) if by is not None else None
+    if by is not None and person is None:
+        raise CommandProblem(_("No person has the id {id}.", id=by))
+    try:
+        table = read_table(path)
+    except TableProblem as problem:
+        raise CommandProblem(f"{path.name}: {problem}") from None
+    parsed = [parse_row(line, cells) for line, cells in table]
+    ready, wrong = await check_rows(session=session, campaign=campaign, root=root, rows=parsed)
+    if wrong:
+        raise RowsRefused(problems_of(path.name, wrong))
+    tally = await store_imported(session=session, rows=ready, entered_by=person)
+    names = {u.id: u.name for u in await all_units(session=session)}
+    stored = {(names[unit_id], medium): n for (unit_id, medium), n in tally.stored.items()}
+    return Imported(stored, tally.already)
+
+
+def comments_template(fmt: Format) -> bytes:
+    """An empty table with the import's columns (docs/comments-import.md) to fill in."""
+    if fmt == "csv":
+        lines = io.StringIO()
+        csv.writer(lines).writerow(TEMPLATE_HEADERS)
+        # The byte-order mark makes Excel open the file as UTF-8.
+        return ("\ufeff" + lines.getvalue()).encode()
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Ý kiến"
+    sheet.append(list(TEMPLATE_HEADERS))
+    widths = {"nội dung": 60, "ngày nhận": 12, "hình thức": 16, "đối tượng": 22}
+    for index, title in enumerate(TEMPLATE_HEADERS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(title, 14)
+        sheet.cell(row=1, column=index).font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for title, words in (
+        ("hình thức", "thư tay,hội nghị,e-mail,hòm thư"),
+        ("đối tượng", "cán bộ,đảng viên,công chức/viên chức,người lao động,nhân dân,không rõ"),
+        ("quan điểm", "tán thành,không tán thành,đồng ý một phần"),
+    ):
+        letter = get_column_letter(TEMPLATE_HEADERS.index(title) + 1)
+        # A list to pick from; other spellings stay allowed (the import folds accents).
+        check = DataValidation(type="list", formula1=f'"{words}"', showErrorMessage=False)
+        check.add(f"{letter}2:{letter}5000")
+        sheet.add_data_validation(check)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def print_imported(imported: Imported) -> None:
+    """How many comments were stored, per unit and medium."""
+    from rich.console import Console
+    from rich.table import Table
+
+    total = sum(imported.stored.values())
+    console = Console()
+    if total:
+        table = Table(_("Unit"), _("Medium"), _("Comments"))
+        for (unit, medium), count in sorted(imported.stored.items()):
+            table.add_row(unit, _(MEDIUM_LABELS[medium]), str(count))
+        console.print(table)
+    console.print(_("Stored {count} comment(s).", count=total))
+    if imported.already:
+        console.print(
+            _(
+                "{count} row(s) were stored by an earlier import and were left as they are.",
+                count=imported.already,
+            )
+        )

@@ -6,7 +6,7 @@ handler (the CLI) sets the language first (``with i18n.context(), i18n.use_local
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -114,8 +114,10 @@ class Files:
         fmt: Format,
         tz: str,
         counts: PlaceCounts | None = None,
+        themes: Mapping[int, str] | None = None,
     ) -> bytes:
-        """The comments; with ``counts``, the XLSX adds a sheet of them per unit below."""
+        """The comments; with ``counts``, the XLSX adds a sheet of them per unit below;
+        ``themes``: the label of each theme id the comments are in."""
         labels = ExportLabels(
             sheet=_("Comments"),
             receipt=_("Receipt"),
@@ -136,12 +138,16 @@ class Files:
             medium=_("Channel of receipt"),
             stance=_("Stance"),
             category=_("Sent by"),
+            theme=_("Theme"),
         )
         summary = summary_sheet(counts) if counts is not None else None
-        return export_comments((_row(view) for view in views), labels, fmt, tz, summary)
+        named = themes or {}
+        other = _("Other opinions")
+        rows = (_row(view, named, other) for view in views)
+        return export_comments(rows, labels, fmt, tz, summary)
 
 
-def _row(view: CommentView) -> CommentRow:
+def _row(view: CommentView, themes: Mapping[int, str], other: str) -> CommentRow:
     comment = view.comment
     document = view.document.title if view.document else view.campaign.title
     return CommentRow(
@@ -160,4 +166,5 @@ def _row(view: CommentView) -> CommentRow:
         medium=medium_label(comment.medium),
         stance=stance_label(comment.stance),
         category=category_label(comment.category),
+        theme=themes.get(comment.theme_id, other) if comment.theme_id is not None else other,
     )

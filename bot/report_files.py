@@ -26,6 +26,7 @@ from bot.render.letter_docx import (
     vietnamese_number,
 )
 from bot.render.tables import Column, GroupHeading, Row, Sheet, write_csv, write_xlsx
+from bot.report_themes import HIGHLIGHTS, theme_paragraphs, themes_section
 from handlers.comment_texts import about, section_name
 from handlers.count_texts import by_medium, count_lines
 from handlers.format import moment, period_span, status_label, week_days, week_label
@@ -199,8 +200,14 @@ def body(report: Consolidated) -> list[LetterSection]:
         _counts_section(report),
         *_answer_sections(report),
         *([_comments_section(report)] if report.comments_shown else []),
+        *_themes_sections(report),
         *_assessment_sections(report),
     ]
+
+
+def _themes_sections(report: Consolidated) -> list[LetterSection]:
+    found = themes_section(report)
+    return [found] if found is not None else []
 
 
 def _assessment_sections(report: Consolidated) -> list[LetterSection]:
@@ -363,6 +370,8 @@ def _answer_sections(report: Consolidated) -> list[LetterSection]:
                     )
                 )
             )
+        if spec.key == HIGHLIGHTS:
+            paragraphs += theme_paragraphs(report)
         if not paragraphs:
             paragraphs = [Paragraph(_("No answers."))]
         parts.append(LetterSection(_label(spec), paragraphs))

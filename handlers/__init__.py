@@ -21,8 +21,11 @@ def build_router() -> Router:
         my_comments,
         officials,
         qr,
+        record,
         report,
         start,
+        theme_typing,
+        themes,
     )
 
     # Reports and invites are personal: the flows run only in private chats, so nothing a
@@ -33,9 +36,15 @@ def build_router() -> Router:
     # Comments first: a comment in progress guards itself against interruptions the way a
     # report does, and a report in progress is left to the report router.
     private.include_routers(
+        # An official recording a letter: its own steps before the citizens' (a summary typed
+        # there may look like a poster's code).
+        record.build_router(),
         comment.build_router(),
         report.build_router(),
         letterhead.build_router(),
+        # Typed steps of groups of opinions, before start's handling of plain text.
+        theme_typing.build_router(),
+        themes.build_router(),
         start.build_router(),
         history.build_router(),
         officials.build_router(),

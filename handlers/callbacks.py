@@ -189,3 +189,21 @@ class LetterPart(StrEnum):
 class EditLetterhead(CallbackData, prefix="lh"):
     unit_id: RowId
     part: LetterPart
+
+
+class RecordStep(StrEnum):
+    MEDIUM = "medium"
+    DONE = "done"  # the pages and summary are all in
+    STANCE = "stance"
+    CATEGORY = "category"
+    NO_NAME = "noname"
+    SAVE = "save"
+    CANCEL = "cancel"
+
+
+class RecordNav(CallbackData, prefix="rn"):
+    """A button of an official's recorded comment (a letter, a meeting's remarks, an e-mail);
+    ``value`` is the medium, stance or category chosen ("" for none: «Not known», «Skip»)."""
+
+    step: RecordStep
+    value: Annotated[str, Field(pattern=r"^[a-z_]{0,16}$")] = ""

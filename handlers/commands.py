@@ -36,6 +36,7 @@ ROLE_COMMANDS = {
         ("report", N_("Draft and sign your unit's report")),
         ("status", N_("Reports so far, unit by unit")),
         ("comments", N_("Citizens' comments")),
+        ("record", N_("Record a letter, a meeting's remarks or an e-mail")),
         ("export", N_("Consolidated report")),
         ("letterhead", N_("Letterhead and signer of your letters")),
         ("qr", N_("QR codes and posters")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar, Self
 
 from aiogram.fsm.context import FSMContext
 from pydantic import BaseModel, Field
@@ -29,6 +30,9 @@ class DraftFile(BaseModel):
 
 
 class CommentDraft(BaseModel):
+    # Where the FSM data keeps it (a subclass for another flow keeps its own).
+    key: ClassVar[str] = KEY
+
     campaign_id: int
     document_id: int | None = None
     section_id: int | None = None
@@ -90,9 +94,9 @@ class CommentDraft(BaseModel):
         return Details(unit_id=self.unit_id, stance=self.stance, category=self.category)
 
     @classmethod
-    async def load(cls, state: FSMContext) -> CommentDraft | None:
-        raw = (await state.get_data()).get(KEY)
+    async def load(cls, state: FSMContext) -> Self | None:
+        raw = (await state.get_data()).get(cls.key)
         return cls.model_validate(raw) if raw else None
 
     async def save(self, state: FSMContext) -> None:
-        await state.update_data({KEY: self.model_dump(mode="json")})
+        await state.update_data({self.key: self.model_dump(mode="json")})

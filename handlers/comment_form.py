@@ -85,8 +85,15 @@ async def _draft(state: FSMContext) -> CommentDraft | None:
 
 async def add_text(message: Message, state: FSMContext) -> None:
     draft = await _draft(state)
-    if draft is None:
+    if draft is None or not await take_text(message, draft, comment_keyboards.after_words(draft)):
         return
+    await draft.save(state)
+    await _noted(message, draft)
+
+
+async def take_text(message: Message, draft: CommentDraft, keyboard: InlineKeyboardMarkup) -> bool:
+    """Add a typed message to ``draft`` (not saved), or say why not; ``keyboard`` goes with a
+    refusal that leaves the draft as it was. Shared with an official's recorded letter."""
     try:
         text = clean_text(message.text or "", max_length=MAX_TEXT)
     except InvalidValue as error:
@@ -94,18 +101,17 @@ async def add_text(message: Message, state: FSMContext) -> None:
             await message.answer(_too_long(error))
         else:
             await message.answer(_("The message is empty. Please type your comment."))
-        return
+        return False
     if not _append(draft, text):
         await message.answer(
             _(
                 "Together with what you already wrote this is more than {limit} characters. "
                 "Please send this comment first, then the rest as a new one."
             ).format(limit=thousands(MAX_TEXT)),
-            reply_markup=comment_keyboards.after_words(draft),
+            reply_markup=keyboard,
         )
-        return
-    await draft.save(state)
-    await _noted(message, draft)
+        return False
+    return True
 
 
 def _too_long(error: InvalidValue) -> str:
@@ -127,11 +133,21 @@ async def add_file(message: Message, state: FSMContext) -> None:
     draft = await _draft(state)
     if draft is None:
         return
+    acknowledge = await take_file(message, draft)
+    await draft.save(state)
+    if acknowledge:
+        await _noted(message, draft)
+
+
+async def take_file(message: Message, draft: CommentDraft) -> bool:
+    """Add a photo, voice note or file (and its caption) to ``draft`` (not saved); whether to
+    acknowledge it (not for an album's later photos, nor past the limit). Shared with an
+    official's recorded letter."""
     if len(draft.files) >= MAX_ATTACHMENTS:
         await message.answer(
             _("A comment can carry at most {count} files.").format(count=MAX_ATTACHMENTS)
         )
-        return
+        return False
     media: PhotoSize | Voice | Document
     if message.photo:
         # Telegram sends each photo in several sizes, the largest last.
@@ -151,11 +167,9 @@ async def add_file(message: Message, state: FSMContext) -> None:
     # An album arrives as one message per photo: acknowledge it once, not once per photo.
     quiet = message.media_group_id is not None and message.media_group_id == draft.album
     draft.album = message.media_group_id
-    await draft.save(state)
     if not caption_fits:
         await message.answer(_("The caption did not fit the length limit and was left out."))
-    if not quiet:
-        await _noted(message, draft)
+    return not quiet
 
 
 async def not_content(message: Message) -> None:
@@ -207,18 +221,24 @@ async def named(
 
 
 async def type_name(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    try:
-        name = clean_text(message.text or "", max_length=MAX_NAME)
-    except InvalidValue:
-        name = ""
-    if not any(ch.isalpha() for ch in name):
+    name = typed_name(message)
+    if name is None:
         await message.answer(
             _("Please type your name in letters, at most {limit} characters.").format(
                 limit=MAX_NAME
             )
         )
         return
-    await _set_name(message, state, session, " ".join(name.split()))
+    await _set_name(message, state, session, name)
+
+
+def typed_name(message: Message) -> str | None:
+    """The name typed (spaces folded), or None unless it has letters and fits ``MAX_NAME``."""
+    try:
+        name = clean_text(message.text or "", max_length=MAX_NAME)
+    except InvalidValue:
+        return None
+    return " ".join(name.split()) if any(ch.isalpha() for ch in name) else None
 
 
 async def use_name(
@@ -347,7 +367,7 @@ async def send(
     await commit_now(session)
     await state.clear()
     await callback.answer()
-    await _close_buttons(callback)
+    await close_buttons(callback)
     menu = keyboards.main_menu(member)
     if submitted.outcome is Outcome.CLOSED:
         await message.answer(
@@ -372,7 +392,7 @@ async def send(
         await keep_copies(bot=bot, session=session, comment=comment, folder=media_dir)
 
 
-async def _close_buttons(callback: CallbackQuery) -> None:
+async def close_buttons(callback: CallbackQuery) -> None:
     if isinstance(callback.message, Message):
         # Cosmetic, and refused for messages older than 48 hours: never in the way.
         with contextlib.suppress(TelegramBadRequest):

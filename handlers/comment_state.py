@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
@@ -11,10 +13,20 @@ from handlers.comment_draft import CommentDraft
 from handlers.replies import reply_target
 from storage.entries import Target, target_of
 
+D = TypeVar("D", bound=CommentDraft)
+
 
 async def current(state: FSMContext, session: AsyncSession) -> tuple[CommentDraft, Target] | None:
     """The draft and its target; None (and the state cleared) when either is gone."""
-    draft = await CommentDraft.load(state)
+    return await current_of(CommentDraft, state, session)
+
+
+async def current_of(
+    kind: type[D], state: FSMContext, session: AsyncSession
+) -> tuple[D, Target] | None:
+    """The draft of ``kind`` and what it is about; None (the state cleared) if either is gone.
+    Shared with an official's recorded letter."""
+    draft = await kind.load(state)
     target = (
         await target_of(
             session=session,

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.comment_draft import CommentDraft, Question
 from handlers.format import moment, thousands
 from handlers.texts import escape
+from handlers.words import CATEGORY_LABELS, STANCE_LABELS
 from storage.comments import CommentView
 from storage.entries import Target
 from storage.models import AuthorCategory, CommentStatus, Document, Section, Stance
@@ -55,10 +56,11 @@ def greeting(target: Target) -> str:
 def collected(draft: CommentDraft) -> str:
     return _(
         "📝 Noted: {what}. Send more if you like, or choose how to send your comment:"
-    ).format(what=_noted(draft))
+    ).format(what=noted(draft))
 
 
-def _noted(draft: CommentDraft) -> str:
+def noted(draft: CommentDraft) -> str:
+    """What a draft holds so far: «120 characters, 2 photo(s)»."""
     parts = []
     if draft.text:
         parts.append(_("{count} characters").format(count=thousands(len(draft.text))))
@@ -77,27 +79,15 @@ def after_words(draft: CommentDraft) -> str:
         return collected(draft)
     return _(
         "📝 Noted: {what}. Send more if you like. When you are done: do you agree with the draft?"
-    ).format(what=_noted(draft))
+    ).format(what=noted(draft))
 
 
 def stance_label(stance: Stance) -> str:
-    labels = {
-        Stance.AGREE: _("Agree"),
-        Stance.DISAGREE: _("Disagree"),
-        Stance.PARTLY: _("Partly agree"),
-    }
-    return labels[stance]
+    return _(STANCE_LABELS[stance])
 
 
 def category_label(category: AuthorCategory) -> str:
-    labels = {
-        AuthorCategory.CADRE: _("Cadre"),
-        AuthorCategory.PARTY_MEMBER: _("Party member"),
-        AuthorCategory.CIVIL_SERVANT: _("Civil servant"),
-        AuthorCategory.WORKER: _("Worker"),
-        AuthorCategory.CITIZEN: _("Citizen"),
-    }
-    return labels[category]
+    return _(CATEGORY_LABELS[category])
 
 
 def summary(draft: CommentDraft, target: Target) -> str:

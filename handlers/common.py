@@ -46,6 +46,10 @@ async def show_help(message: Message, member: Member) -> None:
             "/comments shows citizens' comments (/reply, /hide, /spam by receipt code); "
             "/qr makes a QR poster."
         )
+        text += "\n" + _(
+            "/record enters a comment your unit received by letter, at a meeting, by e-mail or "
+            "in the comment box."
+        )
         text += "\n" + _("/export makes the consolidated report of your unit (DOCX, XLSX, CSV).")
         text += "\n" + _(
             "/report drafts your unit's own report (the figures of the units below, your "

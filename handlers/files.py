@@ -6,7 +6,7 @@ protocol, so the dependencies keep pointing inwards.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Literal, Protocol
 
@@ -43,9 +43,10 @@ class FileMaker(Protocol):
         fmt: Format,
         tz: str,
         counts: PlaceCounts | None = None,
+        themes: Mapping[int, str] | None = None,
     ) -> bytes:
         """The comments as a spreadsheet, grouped by document and section; with ``counts``,
-        the XLSX adds a sheet of them per unit below."""
+        the XLSX adds a sheet of them per unit below; ``themes`` labels each theme id."""
         ...
 
     def report(

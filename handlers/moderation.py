@@ -25,6 +25,7 @@ from handlers.format import moment
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.reply_letter import reply_letter
 from handlers.texts import escape
+from handlers.themes import themes_button
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
@@ -43,6 +44,7 @@ from storage.forms import InvalidValue, clean_text
 from storage.models import Campaign, Comment, CommentStatus, Person, Unit
 from storage.outbox import enqueue
 from storage.people import Member
+from storage.themes import theme_labels
 
 LATEST = 5
 LISTED = 10
@@ -213,6 +215,12 @@ async def narrow(
                         campaign_id=campaign.id, document_id=document.id, section_id=section.id
                     ),
                 )
+    if document_id is not None:
+        assert campaign.id is not None
+        builder.button(
+            text=_("🗂 Groups of opinions"),
+            callback_data=themes_button(campaign.id, document_id, section_id),
+        )
     builder.adjust(1)
     builder.attach(comment_buttons(views))
     head = _("<b>{title}</b>: latest comments").format(title=escape(title))
@@ -243,9 +251,12 @@ async def export(
     ]
     fmt: Format = "csv" if callback_data.fmt == "csv" else "xlsx"
     counts = await place_counts(session=session, campaign=campaign, unit=scope.unit)
+    themes = await theme_labels(
+        session=session, ids=(v.comment.theme_id for v in views if v.comment.theme_id)
+    )
     # Writing a large spreadsheet takes seconds of pure Python: not on the event loop.
     data = await asyncio.to_thread(
-        files.comments, views, fmt=fmt, tz=campaign.timezone, counts=counts
+        files.comments, views, fmt=fmt, tz=campaign.timezone, counts=counts, themes=themes
     )
     stamp = clock.now().strftime("%Y%m%d-%H%M")
     name = f"gopy-{campaign.code}-{stamp}.{fmt}"

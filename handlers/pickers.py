@@ -39,8 +39,13 @@ async def choose_campaign(
             text=campaign.title, callback_data=PickDraft(campaign_id=campaign.id, purpose=purpose)
         )
     builder.adjust(1)
-    question = _("A QR code for which consultation?") if purpose == "qr" else None
-    await message.answer(question or _("Which consultation?"), reply_markup=builder.as_markup())
+    questions = {
+        "qr": _("A QR code for which consultation?"),
+        "record": _("Which consultation is the comment about?"),
+    }
+    await message.answer(
+        questions.get(purpose) or _("Which consultation?"), reply_markup=builder.as_markup()
+    )
     return None
 
 
@@ -77,11 +82,10 @@ async def choose_within(
             text=_("💬 The consultation as a whole"),
             callback_data=PickDraft(campaign_id=campaign_id, purpose=pick.purpose, final=True),
         )
-        question = (
-            _("A QR code for which draft document? Or one for the whole consultation:")
-            if pick.purpose == "qr"
-            else _("Which draft document?")
-        )
+        question = {
+            "qr": _("A QR code for which draft document? Or one for the whole consultation:"),
+            "record": _("Which draft document is the comment about?"),
+        }.get(pick.purpose) or _("Which draft document?")
     else:
         sections = await sections_of(session=session, document=target.document)
         if not sections:
@@ -105,9 +109,13 @@ async def choose_within(
             ),
         )
         question = (
-            _("A QR code for which part of «{document}»? Or one for the whole document:")
-            if pick.purpose == "qr"
-            else _("Which part of «{document}»?")
+            {
+                "qr": _(
+                    "A QR code for which part of «{document}»? Or one for the whole document:"
+                ),
+                "record": _("Which part of «{document}» is the comment about?"),
+            }.get(pick.purpose)
+            or _("Which part of «{document}»?")
         ).format(document=escape(target.document.title))
     builder.adjust(1)
     await message.answer(question, reply_markup=builder.as_markup())

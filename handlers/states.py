@@ -33,3 +33,15 @@ class LetterheadFlow(StatesGroup):
     recipients = State()
     signer = State()
     email = State()
+
+
+class RecordFlow(StatesGroup):
+    """An official recording a comment that reached the unit on paper, at a meeting, by mail."""
+
+    medium = State()
+    choosing = State()  # campaign → document → section, with the citizens' picker
+    writing = State()  # photos of the pages and/or a typed summary
+    stance = State()
+    category = State()
+    naming = State()
+    confirming = State()

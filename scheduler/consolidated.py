@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
+from scheduler.consolidated_themes import SectionThemes, period_themes
 from scheduler.final import final_period
 from scheduler.oversight import root_for
 from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
@@ -91,6 +92,8 @@ class Consolidated:
     comments_shown: bool = True
     comments: list[SectionComments] = field(default_factory=list)
     places: PlaceCounts | None = None
+    # The period's groups of opinions per document and section (``consolidated_themes``).
+    themes: list[SectionThemes] = field(default_factory=list)
     # What the reporting units filed, summed; ``totals`` adds the unit's own counts.
     children_totals: dict[str, int] = field(default_factory=dict)
     # The unit's own answers (with its assessment) when it signs; empty for a plain export.
@@ -331,7 +334,15 @@ async def consolidate(
         own_form=own_form,
         row_level=await _row_level(session, unit, rows, level),
     )
+    assert unit.id is not None
     await _add_comments(session, report)
+    report.themes = await period_themes(
+        session=session,
+        campaign=campaign,
+        unit_id=unit.id,
+        since=report.starts_at,
+        until=report.as_of if report.final else min(report.ends_at, report.as_of),
+    )
     if not report.final and level is not UnitLevel.CELL:
         report.drill = await _drill_down(session, report)
     return report

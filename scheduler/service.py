@@ -25,6 +25,8 @@ from scheduler.mail_delivery import MailDelivery
 from scheduler.notices import Renderer
 from scheduler.plan import CampaignRules, Sweep, due, sweeps
 from scheduler.sweeps import Defaults, letters_for, rules_of, unfiled_for
+from scheduler.themes import EVERY as THEMES_EVERY
+from scheduler.themes import update_themes
 from storage.campaigns import campaigns_live
 from storage.completeness import UnitState
 from storage.database import SessionFactory
@@ -40,6 +42,7 @@ HORIZON = timedelta(days=2)
 RESYNC = timedelta(minutes=5)
 RESYNC_JOB = "resync"
 CATCH_UP_JOB = "catch-up"
+THEMES_JOB = "themes"
 # How long a stop waits for a sweep or a send to finish before cancelling it.
 STOP_GRACE = timedelta(seconds=30)
 
@@ -167,6 +170,9 @@ class SchedulerService:
         self.scheduler.add_job(
             self.resync, IntervalTrigger(seconds=RESYNC.total_seconds()), id=RESYNC_JOB
         )
+        self.scheduler.add_job(
+            self.themes, IntervalTrigger(seconds=THEMES_EVERY.total_seconds()), id=THEMES_JOB
+        )
         await self.sync()
         if self.delivery is not None:
             self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox")
@@ -204,6 +210,14 @@ class SchedulerService:
         if self.delivery is not None and any(o.queued for o in outcomes):
             self.delivery.wake()
 
+    async def themes(self) -> None:
+        """Job: new comments into their groups of opinions; sections grouped again nightly."""
+        await self._guarded(self._themes)
+
+    async def _themes(self) -> None:
+        async with self.sweeper.write_lock, self.sweeper.sessions() as session:
+            await update_themes(session=session, now=self.sweeper.clock.now())
+
     async def resync(self) -> None:
         """Job: derive the jobs again (a campaign may have changed in another process)."""
         await self._guarded(self.sync)
@@ -233,7 +247,7 @@ class SchedulerService:
         planned = [s for s, _, _ in await self.sweeper.plan(now, now + HORIZON)]
         wanted = {s.key for s in planned}
         for job in self.scheduler.get_jobs():
-            if job.id not in (RESYNC_JOB, CATCH_UP_JOB) and job.id not in wanted:
+            if job.id not in (RESYNC_JOB, CATCH_UP_JOB, THEMES_JOB) and job.id not in wanted:
                 job.remove()
         for sweep in planned:
             self.scheduler.add_job(

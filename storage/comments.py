@@ -203,9 +203,18 @@ async def submit_comment(
     if frees_at is not None:
         return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
     author = key.author_key(campaign_id=target.campaign.id, person_id=person.id)
-    comment = await _insert(
-        session, target, person, author, text, identity, channel, print_, now, details
+    comment = await insert_comment(
+        session,
+        comment_values(target, person, author, text, identity, channel, print_, now, details),
     )
+    await attach(session, comment, attachments)
+    return Submitted(Outcome.NEW, comment)
+
+
+async def attach(
+    session: AsyncSession, comment: Comment, attachments: Sequence[Attachment]
+) -> None:
+    """Keep the files of a comment just stored, in the order they were sent."""
     assert comment.id is not None
     session.add_all(
         CommentAttachment(
@@ -218,54 +227,58 @@ async def submit_comment(
         for i, a in enumerate(attachments)
     )
     await session.flush()
-    return Submitted(Outcome.NEW, comment)
 
 
-async def _insert(
-    session: AsyncSession,
+async def insert_comment(session: AsyncSession, values: dict[str, Any]) -> Comment:
+    """One new comment (``comment_values``) with a free receipt code."""
+    for _attempt in range(5):
+        statement = insert_ignore(session, Comment, **(values | {"receipt": new_receipt()}))
+        # RETURNING hands back the new row, or nothing when the receipt was taken.
+        inserted: Comment | None = (await session.scalars(statement.returning(Comment))).first()
+        if inserted is not None:
+            return inserted
+    raise RuntimeError("could not draw a free receipt code")
+
+
+def new_receipt() -> str:
+    return RECEIPT_PREFIX + random_code(RECEIPT_LENGTH)
+
+
+def comment_values(
     target: Target,
-    person: Person,
-    author_key: str,
+    person: Person | None,
+    author_key: str | None,
     text: str,
     identity: Identity,
     channel: str,
     print_: str,
     now: datetime,
     details: Details,
-) -> Comment:
+) -> dict[str, Any]:
+    """The columns of a new comment, but its receipt code. ``person`` None: the author is not
+    a user of the bot (a letter an official entered): a name, if any, is all that is kept."""
     named = not identity.anonymous
-    unit_id = details.unit_id if details.unit_id is not None else target.campaign.unit_id
-    for _attempt in range(5):
-        receipt = RECEIPT_PREFIX + random_code(RECEIPT_LENGTH)
-        statement = insert_ignore(
-            session,
-            Comment,
-            receipt=receipt,
-            campaign_id=target.campaign.id,
-            document_id=target.document.id if target.document else None,
-            section_id=target.section.id if target.section else None,
-            # Anonymous: no link to the person, only the keyed hash (see ``Comment``).
-            person_id=person.id if named else None,
-            author_key=None if named else author_key,
-            text=text,
-            anonymous=not named,
-            author_name=identity.name if named else None,
-            phone=identity.phone if named else None,
-            channel=channel,
-            fingerprint=print_,
-            created_at=now,
-            status=CommentStatus.RECEIVED,
-            unit_id=unit_id,
-            stance=details.stance,
-            category=details.category,
-            medium=details.medium,
-            entered_by_id=details.entered_by_id,
-        )
-        # RETURNING hands back the new row, or nothing when the receipt was taken.
-        inserted: Comment | None = (await session.scalars(statement.returning(Comment))).first()
-        if inserted is not None:
-            return inserted
-    raise RuntimeError("could not draw a free receipt code")
+    return {
+        "campaign_id": target.campaign.id,
+        "document_id": target.document.id if target.document else None,
+        "section_id": target.section.id if target.section else None,
+        # Anonymous: no link to the person, only the keyed hash (see ``Comment``).
+        "person_id": person.id if named and person is not None else None,
+        "author_key": None if named else author_key,
+        "text": text,
+        "anonymous": not named,
+        "author_name": identity.name if named else None,
+        "phone": identity.phone if named else None,
+        "channel": channel,
+        "fingerprint": print_,
+        "created_at": now,
+        "status": CommentStatus.RECEIVED,
+        "unit_id": details.unit_id if details.unit_id is not None else target.campaign.unit_id,
+        "stance": details.stance,
+        "category": details.category,
+        "medium": details.medium,
+        "entered_by_id": details.entered_by_id,
+    }
 
 
 def receipt_from_text(raw: str) -> str | None:

@@ -34,6 +34,7 @@ class CommentRow:
     medium: str = ""  # already translated, like the stance and category
     stance: str = ""
     category: str = ""
+    theme: str = ""  # its group of opinions («nhóm ý kiến»)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ExportLabels:
     medium: str
     stance: str
     category: str
+    theme: str
 
     def __post_init__(self) -> None:
         # A broken translation fails here, before a long export is half written.
@@ -91,6 +93,7 @@ def comments_sheet(rows: Iterable[CommentRow], labels: ExportLabels) -> Sheet:
         Column(labels.medium, 16),
         Column(labels.stance, 16),
         Column(labels.category, 18),
+        Column(labels.theme, 30, "wrap"),
     )
     return Sheet(title=labels.sheet, columns=columns, rows=_grouped(rows, labels))
 
@@ -137,4 +140,5 @@ def _grouped(rows: Iterable[CommentRow], labels: ExportLabels) -> Iterator[Row]:
                 row.medium,
                 row.stance,
                 row.category,
+                row.theme,
             )

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from bot.themes.text import Tokens, nfc, tokens
+from bot.themes.text import Tokens, nfc, syllables
 
 
 @cache
@@ -33,13 +33,14 @@ def _table() -> tuple[
         index = len(names)
         names.append(name.strip())
         for term in terms.split(","):
-            # Through the same pipeline as comments, so a term's stop words drop out alike.
-            found = tokens(term)
-            if not found.folded:
+            # Matched on every syllable, stop words too: without them «giá cả» would be «giá»
+            # and «chi bộ» «bộ», common syllables that match everywhere.
+            surface, folded, _ = syllables(term)
+            if not folded:
                 continue
-            exact.setdefault(" ".join(found.surface), set()).add(index)
-            bare.setdefault(" ".join(found.folded), set()).add(index)
-            starts.setdefault(found.folded[0], set()).add(len(found.folded))
+            exact.setdefault(" ".join(surface), set()).add(index)
+            bare.setdefault(" ".join(folded), set()).add(index)
+            starts.setdefault(folded[0], set()).add(len(folded))
     return (
         tuple(names),
         exact,
@@ -53,22 +54,23 @@ def concept_names() -> tuple[str, ...]:
     return _table()[0]
 
 
-def _hits(found: Tokens) -> list[int]:
+def hits(surface: Sequence[str], folded: Sequence[str]) -> tuple[int, ...]:
+    """The concepts named in a text, given all its syllables (``text.syllables``)."""
     _, exact, bare, starts = _table()
     out: list[int] = []
-    n = len(found.folded)
-    for i, first in enumerate(found.folded):
+    n = len(folded)
+    for i, first in enumerate(folded):
         for size in starts.get(first, ()):
             if i + size > n:
                 break
-            surface = " ".join(found.surface[i : i + size])
-            folded = " ".join(found.folded[i : i + size])
-            if surface in exact:
-                out.extend(exact[surface])
-            elif surface == folded and folded in bare:
+            said = " ".join(surface[i : i + size])
+            bare_said = " ".join(folded[i : i + size])
+            if said in exact:
+                out.extend(exact[said])
+            elif said == bare_said and bare_said in bare:
                 # Typed without diacritics: «dat» may be «đất»; with them, «đạt» is not.
-                out.extend(bare[folded])
-    return out
+                out.extend(bare[bare_said])
+    return tuple(out)
 
 
 def concept_matrix(
@@ -79,7 +81,7 @@ def concept_matrix(
     rows: list[int] = []
     cols: list[int] = []
     for r, doc in enumerate(found):
-        for c in _hits(doc):
+        for c in doc.concepts:
             rows.append(r)
             cols.append(c)
     data: npt.NDArray[np.float64] = np.ones(len(rows))

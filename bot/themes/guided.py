@@ -22,7 +22,7 @@ from bot.themes.vectors import Space, analyse
 
 KEEP_FIRST = 30  # examples always kept: officials' moves come first
 MAX_EXAMPLES = 60  # per theme; a theme of 100,000 members is sampled down to this
-KEYWORD_WEIGHT = 1.0  # label + keywords weigh as much as all examples together
+KEYWORD_WEIGHT = 1.5  # label + keywords against all examples together (tuned on DEV)
 POOL_WEIGHT = 1.0  # the comments a theme won, against its examples, in self-training
 ROUNDS = 5
 KEYWORD_BOOST = 0.1  # added to a theme's score when a comment contains one of its keywords

@@ -57,10 +57,12 @@ def stop_words() -> tuple[frozenset[str], frozenset[str]]:
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """A text's content syllables: ``surface`` (lower case, diacritics kept) and ``folded``."""
+    """A text's content syllables: ``surface`` (lower case, diacritics kept) and ``folded``;
+    ``concepts``: the shipped civic concepts it names (found on all syllables, stop words too)."""
 
     surface: tuple[str, ...]
     folded: tuple[str, ...]
+    concepts: tuple[int, ...] = ()
 
 
 def _is_stop(surface: str, folded: str) -> bool:
@@ -90,11 +92,14 @@ def syllables(text: str) -> tuple[list[str], list[str], list[bool]]:
 
 
 def tokens(text: str) -> Tokens:
-    """Content syllables of ``text``."""
+    """Content syllables of ``text``, and the concepts it names."""
+    from bot.themes.concepts import hits  # concepts reads its terms with ``syllables``
+
     surface, folded, keep = syllables(text)
     return Tokens(
         tuple(s for s, k in zip(surface, keep, strict=True) if k),
         tuple(f for f, k in zip(folded, keep, strict=True) if k),
+        hits(surface, folded),
     )
 
 

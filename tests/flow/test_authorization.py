@@ -62,6 +62,7 @@ REFUSALS = (
     "Chưa có đợt lấy ý kiến nào",
     "chưa có đợt lấy ý kiến nào để in",
     "chưa có đợt nào có báo cáo",
+    "của đơn vị bạn đang nhận góp ý",
 )
 # The comments placed in each ward in the city's consultation.
 NGOC_HA_SHARE = "Đề nghị lắp thêm đèn chiếu sáng trong các ngõ nhỏ."
@@ -85,7 +86,7 @@ NEVER = {
     "ward": (KIMMA_SHARE, "Kim Mã"),
 }
 
-# Every officials' command and button (handlers/officials, moderation, qr, export) × role:
+# Every officials' command and button (handlers/officials, moderation, qr, export, record) × role:
 #                       citizen other cell other ward city ward
 MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "/status":            (N, N, U, Y, Y),
@@ -116,6 +117,12 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "mc: reply Kim Mã's": (N, N, Y, Y, N),
     # The city's report is the city's (the report chain, fault 7: /export could read it).
     "er: city campaign":  (N, N, N, Y, N),
+    # Recording a letter: the command and its menu key, then the medium (the list of drafts
+    # shows); the picker's button without /record first; the city's campaign from the picker.
+    "/record":            (N, N, N, Y, Y),
+    "📨 record key":      (N, N, N, Y, Y),
+    "cp: record, no flow":(N, N, N, N, N),
+    "cp: record city":    (N, N, N, Y, N),
 }  # fmt: skip
 
 
@@ -193,6 +200,21 @@ def _press(build: Callable[[World, int], Any]) -> Act:
     return act
 
 
+def _record(words: str, pick: Callable[[World], PickDraft] | None = None) -> Act:
+    """``words``, then the first medium if offered; then, with ``pick``, that forged button:
+    only what it answers counts (the list of drafts before it is the official's own)."""
+
+    async def act(world: World, chat: Chat, _role: str) -> list[Call]:
+        calls = await chat.say(words)
+        if any("Thư tay" in b.get("text", "") for c in calls for b in c.buttons):
+            calls += await chat.press("Thư tay")
+        if pick is None:
+            return calls
+        return await chat.press_data(pick(world).pack())
+
+    return act
+
+
 def _campaign(world: World) -> int:
     assert world.app.seed.campaign.id is not None
     return world.app.seed.campaign.id
@@ -244,6 +266,14 @@ ACTIONS: dict[str, Act] = {
     ),
     "er: city campaign": _press(
         lambda w, unit: ExportReport(unit_id=unit, campaign_id=w.city_campaign, fmt="csv")
+    ),
+    "/record": _record("/record"),
+    "📨 record key": _record("📨 Ghi ý kiến nhận được"),
+    "cp: record, no flow": _press(
+        lambda w, _u: PickDraft(campaign_id=_campaign(w), purpose="record", final=True)
+    ),
+    "cp: record city": _record(
+        "/record", lambda w: PickDraft(campaign_id=w.city_campaign, purpose="record", final=True)
     ),
 }
 

@@ -115,8 +115,8 @@ async def test_the_export_names_unit_channel_stance_and_sender_and_sums_them(
     comments, summary = book.worksheets
     rows = [list(r) for r in comments.iter_rows(values_only=True)]
     header = rows[0]
-    assert header[-4:] == ["Đơn vị", "Hình thức", "Quan điểm", "Đối tượng"]
-    found = {r[4]: r[-4:] for r in rows[1:] if r[0]}
+    assert header[-5:] == ["Đơn vị", "Hình thức", "Quan điểm", "Đối tượng", "Nhóm"]
+    found = {r[4]: r[-5:-1] for r in rows[1:] if r[0]}
     assert found["Ý kiến của thành phố số 0"] == [
         "Chi bộ Tổ dân phố số 1",
         "qua tin nhắn",

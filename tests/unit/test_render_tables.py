@@ -52,6 +52,7 @@ LABELS = ExportLabels(
     medium="Hình thức",
     stance="Quan điểm",
     category="Đối tượng",
+    theme="Nhóm",
 )
 HEADER = [
     "Mã",
@@ -69,6 +70,7 @@ HEADER = [
     "Hình thức",
     "Quan điểm",
     "Đối tượng",
+    "Nhóm",
 ]
 TEXT_COLUMN = HEADER.index("Nội dung")
 POLITICAL = "Dự thảo Báo cáo chính trị"
@@ -92,6 +94,7 @@ def comment(**changes: object) -> CommentRow:
         medium="thư tay",
         stance="tán thành",
         category="",
+        theme="Chuyển đổi số",
     )
     return replace(row, **changes)  # type: ignore[arg-type]
 
@@ -144,7 +147,7 @@ def test_xlsx_has_a_bold_frozen_filtered_header_and_column_widths() -> None:
     assert all(cell.font.b for cell in sheet[1])
     assert sheet["A1"].fill.fgColor.rgb.endswith("DDEBF7")
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{len(GROUPED) + 3 + 1}"
+    assert sheet.auto_filter.ref == f"A1:P{len(GROUPED) + 3 + 1}"
     assert sheet.column_dimensions["E"].width == 60
     assert sheet.title == "Ý kiến góp ý"
 
@@ -159,7 +162,7 @@ def test_xlsx_groups_get_a_merged_bold_heading_with_their_count() -> None:
         5: f"{POLITICAL} — Góp ý chung (1 ý kiến)",
         7: "Dự thảo Điều lệ Đảng — Chương II (3 ý kiến)",
     }
-    assert {str(merged) for merged in sheet.merged_cells.ranges} == {"A2:O2", "A5:O5", "A7:O7"}
+    assert {str(merged) for merged in sheet.merged_cells.ranges} == {"A2:P2", "A5:P5", "A7:P7"}
     assert all(sheet.cell(number, 1).font.b for number in headings)
     assert [row[0] for row in rows if row[1] is not None][1:] == [c.receipt for c in GROUPED]
     assert rows[3][5] == "(ẩn danh)"
@@ -306,6 +309,7 @@ def test_csv_has_a_bom_crlf_lines_local_times_and_group_rows() -> None:
         "thư tay",
         "tán thành",
         "",
+        "Chuyển đổi số",
     ]
     assert rows[3][5:7] == ["(ẩn danh)", ""]
 
@@ -322,7 +326,7 @@ def test_an_empty_export_is_a_header_only_file() -> None:
     data = export_comments([], LABELS, "csv", TZ)
 
     assert values(sheet) == [HEADER]
-    assert sheet.auto_filter.ref == "A1:O1"
+    assert sheet.auto_filter.ref == "A1:P1"
     assert read_csv(data) == [HEADER]
 
 

@@ -118,11 +118,12 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     # The city's report is the city's (the report chain, fault 7: /export could read it).
     "er: city campaign":  (N, N, N, Y, N),
     # Recording a letter: the command and its menu key, then the medium (the list of drafts
-    # shows); the picker's button without /record first; the city's campaign from the picker.
-    "/record":            (N, N, N, Y, Y),
-    "📨 record key":      (N, N, N, Y, Y),
+    # shows); the picker's button without /record first; the city's campaign from the picker:
+    # a ward's official records a letter of the city's consultation for their ward.
+    "/record":            (N, N, U, Y, Y),
+    "📨 record key":      (N, N, U, Y, Y),
     "cp: record, no flow":(N, N, N, N, N),
-    "cp: record city":    (N, N, N, Y, N),
+    "cp: record city":    (N, N, N, Y, Y),
 }  # fmt: skip
 
 

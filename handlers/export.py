@@ -21,7 +21,7 @@ from handlers.texts import escape
 from scheduler.clock import Clock
 from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
 from scheduler.signing import signed_copy, signing_assignments
-from storage.comments import overseeing_unit, overseen_campaign, overseen_campaigns
+from storage.comments import campaigns_run_below, overseen_by_unit
 from storage.letterheads import letterhead_of
 from storage.models import Campaign, Period, Unit
 from storage.people import Member
@@ -59,11 +59,10 @@ async def _exportable(
 ) -> list[tuple[Unit, Campaign]]:
     """The campaigns the official's unit oversees, then those of a unit above in which their
     unit signs its own report (its letter leaves the campaign's comments out)."""
-    found: list[tuple[Unit, Campaign]] = []
-    for campaign in await overseen_campaigns(session=session, member=member, limit=3):
-        unit = await overseeing_unit(session=session, member=member, campaign=campaign)
-        if unit is not None:
-            found.append((unit, campaign))
+    found = [
+        (unit, campaign)
+        for campaign, unit in await campaigns_run_below(session=session, member=member, limit=3)
+    ]
     seen = {campaign.id for _unit, campaign in found}
     for item in await signing_assignments(session=session, member=member, now=clock.now()):
         if item.campaign.id not in seen:
@@ -74,9 +73,9 @@ async def _exportable(
 async def _export_target(
     session: AsyncSession, member: Member, data: ExportReport, clock: Clock
 ) -> tuple[Campaign, Unit] | None:
-    """The button's campaign and unit, if the person may export it: the campaign's comments
-    rule (``overseen_campaign``), or an official of a unit that signs in it."""
-    found = await overseen_campaign(session=session, member=member, campaign_id=data.campaign_id)
+    """The button's campaign and unit, if the person may export it: the report chain
+    (``overseen_by_unit``; not who reads comments), or an official of a unit that signs in it."""
+    found = await overseen_by_unit(session=session, member=member, campaign_id=data.campaign_id)
     if found is not None:
         return found
     for item in await signing_assignments(session=session, member=member, now=clock.now()):
@@ -126,8 +125,9 @@ async def export_report(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    # The report quotes the campaign's comments: the same rule as /comments decides, and the
-    # button's unit must be the one that oversees the campaign (or signs in it).
+    # The report quotes the campaign's comments: the report chain decides (a ward reading its
+    # share of the city's comments does not make the city's report theirs), and the button's
+    # unit must be the one that oversees the campaign (or signs in it).
     found = await _export_target(session, member, callback_data, clock)
     campaign, unit = found if found is not None else (None, None)
     period = (

@@ -29,7 +29,8 @@ from handlers.themes import themes_button
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
-from storage.comment_counts import comment_counts, covers_campaign, place_counts
+from storage.comment_counts import comment_counts, place_counts
+from storage.comment_scope import readable_campaign, readable_campaigns, reading_scope
 from storage.comments import (
     CommentView,
     Moderation,
@@ -38,9 +39,6 @@ from storage.comments import (
     find_comment,
     latest_comments,
     moderate,
-    overseeing_unit,
-    overseen_campaign,
-    overseen_campaigns,
 )
 from storage.forms import InvalidValue, clean_text
 from storage.models import Campaign, Comment, CommentStatus, Person, Unit
@@ -69,21 +67,28 @@ def build_router() -> Router:
 async def show_comments(message: Message, session: AsyncSession, member: Member) -> None:
     if await refused_unless_official(message, member):
         return
-    campaigns = await overseen_campaigns(session=session, member=member, limit=3)
+    campaigns = await readable_campaigns(session=session, member=member, limit=3)
     if not campaigns:
         await message.answer(_("No campaign of your unit has comments to show."))
         return
     for campaign in campaigns:
-        unit = await overseeing_unit(session=session, member=member, campaign=campaign)
-        if unit is not None:
-            await _overview(message, session, campaign, unit)
+        scope = await reading_scope(session=session, member=member, campaign=campaign)
+        if scope is None:
+            continue
+        for unit in scope.roots:
+            await _overview(message, session, campaign, unit, None if scope.whole else unit.id)
 
 
 async def _overview(
-    message: Answerable, session: AsyncSession, campaign: Campaign, unit: Unit
+    message: Answerable,
+    session: AsyncSession,
+    campaign: Campaign,
+    unit: Unit,
+    within: int | None,
 ) -> None:
     """The comments counted for the official's unit: per unit below it, by stance and sender,
-    per document and section, and the latest ones."""
+    per document and section, and the latest ones (``within``: the unit, when it holds only
+    a part of the campaign)."""
     counts = {
         (t.document_id, t.section_id): t
         for t in await comment_counts(session=session, campaign=campaign, unit=unit)
@@ -117,7 +122,7 @@ async def _overview(
         session=session,
         campaign=campaign,
         limit=LATEST,
-        within=await _within(session, campaign, unit),
+        within=within,
     )
     latest = [official_line(view) for view in views]
     if latest:
@@ -134,12 +139,6 @@ async def _overview(
     builder.attach(comment_buttons(views))
     text = fit_items([head, *kinds], [*lines, *latest], ["", _commands_hint()], more=_more)
     await message.answer(text, reply_markup=builder.as_markup())
-
-
-async def _within(session: AsyncSession, campaign: Campaign, unit: Unit) -> int | None:
-    """The official's subtree, or None when it holds the whole campaign."""
-    covers = await covers_campaign(session=session, unit=unit, campaign=campaign)
-    return None if covers else unit.id
 
 
 def _more(count: int) -> str:
@@ -182,13 +181,13 @@ async def narrow(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    found = await overseen_campaign(
+    scope = await readable_campaign(
         session=session, member=member, campaign_id=callback_data.campaign_id
     )
-    if found is None:
+    if scope is None:
         await message.answer(_("This choice is no longer available."))
         return
-    campaign, unit = found
+    campaign = scope.campaign
     document_id = callback_data.document_id or None
     section_id = callback_data.section_id or None
     views = await latest_comments(
@@ -197,7 +196,7 @@ async def narrow(
         document_id=document_id,
         section_id=section_id,
         limit=LISTED,
-        within=await _within(session, campaign, unit),
+        within=scope.within,
     )
     builder = InlineKeyboardBuilder()
     title = campaign.title
@@ -240,19 +239,18 @@ async def export(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    found = await overseen_campaign(
+    scope = await readable_campaign(
         session=session, member=member, campaign_id=callback_data.campaign_id
     )
-    if found is None:
+    if scope is None:
         await message.answer(_("This choice is no longer available."))
         return
-    campaign, unit = found
-    within = await _within(session, campaign, unit)
+    campaign = scope.campaign
     views: list[CommentView] = [
-        v async for v in export_views(session=session, campaign=campaign, within=within)
+        v async for v in export_views(session=session, campaign=campaign, within=scope.within)
     ]
     fmt: Format = "csv" if callback_data.fmt == "csv" else "xlsx"
-    counts = await place_counts(session=session, campaign=campaign, unit=unit)
+    counts = await place_counts(session=session, campaign=campaign, unit=scope.unit)
     themes = await theme_labels(
         session=session, ids=(v.comment.theme_id for v in views if v.comment.theme_id)
     )
@@ -273,14 +271,17 @@ async def export(
 async def comment_for(
     message: Message, session: AsyncSession, member: Member, code: str
 ) -> tuple[Comment, Campaign, Unit] | None:
-    """The comment with receipt ``code`` if the official oversees it; else say why not."""
+    """The comment with receipt ``code`` if it is placed where the official reads
+    (``storage.comment_scope``), with the unit that answers it; else say why not (the same
+    words for a comment of another ward as for no comment: nothing tells it exists)."""
     comment = await find_comment(session=session, receipt=code.upper())
-    campaign = await session.get(Campaign, comment.campaign_id) if comment else None
-    unit = (
-        await overseeing_unit(session=session, member=member, campaign=campaign)
-        if campaign is not None
+    scope = (
+        await readable_campaign(session=session, member=member, campaign_id=comment.campaign_id)
+        if comment is not None
         else None
     )
+    unit = scope.root_of(comment) if scope is not None and comment is not None else None
+    campaign = scope.campaign if scope is not None else None
     if comment is None or campaign is None or unit is None:
         await message.answer(
             _("No comment {code} among those you oversee. Please check the code.").format(

@@ -35,7 +35,8 @@ from handlers.record_texts import RecordDraft
 from handlers.replies import Answerable, acknowledge, refused_unless_official, reply_target
 from handlers.states import CommentFlow, RecordFlow, ReportFlow
 from scheduler.clock import Clock
-from storage.comments import CommentLimits, Outcome, is_open, overseeing_unit, overseen_campaigns
+from storage.comment_scope import readable_campaigns, reading_scope
+from storage.comments import CommentLimits, Outcome, is_open
 from storage.entered import Received, record_comment
 from storage.entries import Target
 from storage.fsm import commit_now
@@ -100,7 +101,7 @@ async def start(
 async def _open_campaigns(session: AsyncSession, member: Member, clock: Clock) -> list[Campaign]:
     """The campaigns the official's unit oversees that take comments now."""
     now = clock.now()
-    overseen = await overseen_campaigns(session=session, member=member)
+    overseen = await readable_campaigns(session=session, member=member)
     return [c for c in overseen if is_open(c, now)]
 
 
@@ -150,7 +151,9 @@ async def pick(
 async def _begin(
     message: Answerable, state: FSMContext, session: AsyncSession, member: Member, target: Target
 ) -> None:
-    unit = await overseeing_unit(session=session, member=member, campaign=target.campaign)
+    # A ward's official records letters of the city's consultation for their ward.
+    scope = await reading_scope(session=session, member=member, campaign=target.campaign)
+    unit = scope.unit if scope is not None else None
     chosen = (await state.get_data()).get(_MEDIUM)
     if unit is None or chosen is None or target.campaign.id is None:
         await state.clear()

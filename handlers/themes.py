@@ -23,6 +23,7 @@ from handlers.fit import fit_items
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
+from storage.comment_scope import reading_scope
 from storage.comments import overseen_campaign
 from storage.models import Campaign, Comment, CommentTheme, Document, Section, Unit
 from storage.people import Member
@@ -366,7 +367,13 @@ async def move_comment(
         if comment is not None
         else None
     )
-    if comment is None or where is None:
+    # A ward's official moves only their ward's comments (not another's, by a forged button).
+    scope = (
+        await reading_scope(session=session, member=member, campaign=where.campaign)
+        if where is not None
+        else None
+    )
+    if comment is None or where is None or scope is None or not scope.in_scope(comment):
         await gone(message)
         return
     if not callback_data.theme_id:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.codes import RECEIPT_LENGTH, normalise_code, random_code
+from storage.comment_scope import readable_campaign, readable_campaigns
 from storage.completeness import subtree
 from storage.dialect import insert_ignore
 from storage.entries import Target
@@ -418,19 +419,28 @@ async def overseeing_unit(
     return None
 
 
-async def overseen_campaign(
+async def overseen_by_unit(
     *, session: AsyncSession, member: Member, campaign_id: int
 ) -> tuple[Campaign, Unit] | None:
-    """The campaign and the official's unit that oversees it, or None (unknown, or not theirs).
+    """The campaign and the official's unit at or above its unit, or None.
 
-    The one rule for who may read a campaign's comments, in /comments, its exports and the
-    consolidated report of /export alike: an official of the campaign's unit or one above it.
+    The report chain's rule (the consolidated report of /export): a unit reports on the
+    campaigns it runs or oversees. Who reads comments is ``storage.comment_scope``'s rule.
     """
     campaign = await session.get(Campaign, campaign_id)
     if campaign is None:
         return None
     unit = await overseeing_unit(session=session, member=member, campaign=campaign)
     return (campaign, unit) if unit is not None else None
+
+
+async def overseen_campaign(
+    *, session: AsyncSession, member: Member, campaign_id: int
+) -> tuple[Campaign, Unit] | None:
+    """Kept for callers written before ``storage.comment_scope``: the campaign and the unit
+    the official reads it for (``ReadingScope.unit``), or None. Prefer ``readable_campaign``."""
+    scope = await readable_campaign(session=session, member=member, campaign_id=campaign_id)
+    return (scope.campaign, scope.unit) if scope is not None else None
 
 
 class Moderation(StrEnum):
@@ -487,13 +497,13 @@ async def latest_comments(
     exact: bool = False,
     until: datetime | None = None,
     limit: int = 5,
-    within: int | None = None,
+    within: int | Sequence[int] | None = None,
 ) -> list[CommentView]:
     """The newest comments that are shown (not hidden, spam or withdrawn).
 
     A document without a section means all of its comments, or with ``exact`` only those on
     the document as a whole (and no ids, with ``exact``: those on the campaign as a whole).
-    ``within``: only those counted for that unit's subtree.
+    ``within``: only those counted for that unit's subtree (or those units' subtrees).
     """
     query = _views().where(
         col(Comment.campaign_id) == campaign.id,
@@ -518,8 +528,8 @@ async def latest_comments(
     return [CommentView(row[0], row[1], row[2], row[3], int(row[4])) for row in result.all()]
 
 
-def _placed(within: int | None) -> list[ColumnElement[bool]]:
-    """Comments counted for the subtree of unit ``within`` (no condition for None)."""
+def _placed(within: int | Sequence[int] | None) -> list[ColumnElement[bool]]:
+    """Comments counted for the subtree of unit(s) ``within`` (no condition for None)."""
     if within is None:
         return []
     tree = subtree(within)
@@ -527,7 +537,11 @@ def _placed(within: int | None) -> list[ColumnElement[bool]]:
 
 
 async def export_views(
-    *, session: AsyncSession, campaign: Campaign, batch: int = 2000, within: int | None = None
+    *,
+    session: AsyncSession,
+    campaign: Campaign,
+    batch: int = 2000,
+    within: int | Sequence[int] | None = None,
 ) -> AsyncIterator[CommentView]:
     """Every counted comment of ``campaign`` in export order: document, section, time
     (``within``: only those counted for that unit's subtree), with the unit each counts for.
@@ -568,20 +582,25 @@ async def export_views(
 async def overseen_campaigns(
     *, session: AsyncSession, member: Member, limit: int = 5
 ) -> list[Campaign]:
-    """The latest campaigns whose comments the official may read (run by their unit or below).
+    """Kept for callers written before ``storage.comment_scope``: ``readable_campaigns``."""
+    return await readable_campaigns(session=session, member=member, limit=limit)
 
-    Campaigns are few (a handful a year per ward): filtering them here is cheaper than a
-    recursive query over the unit tree.
-    """
+
+async def campaigns_run_below(
+    *, session: AsyncSession, member: Member, limit: int = 5
+) -> list[tuple[Campaign, Unit]]:
+    """The latest campaigns run by the official's units or below them, each with the unit
+    that oversees it (the report chain, see ``overseen_by_unit``)."""
     if not member.has(RoleKind.OFFICIAL):
         return []
     result = await session.execute(
         select(Campaign).order_by(col(Campaign.starts_at).desc(), col(Campaign.id).desc())
     )
-    found: list[Campaign] = []
+    found: list[tuple[Campaign, Unit]] = []
     for campaign in result.scalars().all():
-        if await overseeing_unit(session=session, member=member, campaign=campaign) is not None:
-            found.append(campaign)
+        unit = await overseeing_unit(session=session, member=member, campaign=campaign)
+        if unit is not None:
+            found.append((campaign, unit))
             if len(found) >= limit:
                 break
     return found

@@ -1,11 +1,13 @@
 """Who may use the officials' commands and buttons: every one × every role, as a table.
 
 Each case plays real Updates through the Dispatcher on a ward (Ngọc Hà, with a citizen's
-comment) beside another ward (Kim Mã) of the same city. A refusal is polite (one of the known
-answers), shows nothing of Ngọc Hà, sends no file and changes nothing in the database; an
-allowed action shows or changes what it should; an official of another ward is answered about
-their own ward only. The buttons are pressed with data built as
-the bot builds it (forged, for those who were never shown them).
+comment) beside another ward (Kim Mã) of the same city, and the city's own consultation with a
+comment placed in each ward. A refusal is polite (one of the known answers), shows nothing of
+Ngọc Hà, sends no file and changes nothing in the database; an allowed action shows or changes
+what it should; an official of another ward is answered about their own ward only. Whatever
+the answer, a ward's official never sees the other ward's comment, not even in a file. The
+buttons are pressed with data built as the bot builds it (forged, for those who were never
+shown them).
 """
 
 from __future__ import annotations
@@ -19,19 +21,29 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from handlers.callbacks import (
+    CommentAction,
     CommentsView,
     ExportComments,
     ExportReport,
+    ModerateComment,
     PickDraft,
     ReportQr,
     UnitStatus,
 )
 from scheduler.consolidated import begun_weeks
+from storage.comments import Details
+from storage.entries import Target
 from storage.models import Campaign, Comment, Deadline, Period, RoleKind, Unit, UnitLevel
 from tests.chat import Chat
 from tests.conftest import BotApp
 from tests.fakes.telegram import Call
-from tests.flow.test_comments import OPINION, comments, poster, write_anonymously
+from tests.flow.test_comments import (
+    OPINION,
+    comments,
+    poster,
+    store_comment,
+    write_anonymously,
+)
 from tests.outreach import join_as
 
 CITIZEN, OTHER_CELL, OTHER_WARD, CITY, WARD = 7601, 7602, 7603, 7604, 7605
@@ -52,16 +64,35 @@ REFUSALS = (
     "chưa có đợt nào có báo cáo",
     "của đơn vị bạn đang nhận góp ý",
 )
-# What only someone allowed to see Ngọc Hà's campaign may be shown.
-SECRETS = ("Ngọc Hà", "Chi bộ Tổ dân phố", "Đại hội XIV", "Dự thảo Báo cáo chính trị", OPINION)
+# The comments placed in each ward in the city's consultation.
+NGOC_HA_SHARE = "Đề nghị lắp thêm đèn chiếu sáng trong các ngõ nhỏ."
+KIMMA_SHARE = "Đề nghị mở rộng bãi đỗ xe cho khu tập thể."
+# What only someone allowed to see Ngọc Hà's comments may be shown.
+SECRETS = (
+    "Ngọc Hà",
+    "Chi bộ Tổ dân phố",
+    "Đại hội XIV",
+    "Dự thảo Báo cáo chính trị",
+    OPINION,
+    NGOC_HA_SHARE,
+)
 CITY_TITLE = "Góp ý của Thành phố"
+# Never shown to a role, whatever the action: the other ward's comments and names.
+NEVER = {
+    "citizen": (*SECRETS, KIMMA_SHARE),
+    "other cell": (*SECRETS, KIMMA_SHARE),
+    "other ward": SECRETS,
+    "city": (),
+    "ward": (KIMMA_SHARE, "Kim Mã"),
+}
 
 # Every officials' command and button (handlers/officials, moderation, qr, export, record) × role:
 #                       citizen other cell other ward city ward
 MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "/status":            (N, N, U, Y, Y),
     "/remind":            (N, N, U, Y, Y),
-    "/comments":          (N, N, N, Y, Y),
+    # Kim Mã reads its share of the city's consultation, nothing of Ngọc Hà's.
+    "/comments":          (N, N, U, Y, Y),
     "/reply":             (N, N, N, Y, Y),
     "/hide":              (N, N, N, Y, Y),
     "/spam":              (N, N, N, Y, Y),
@@ -76,16 +107,23 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "cp: pick QR draft":  (N, N, N, Y, Y),
     "rq: report QR":      (N, N, N, Y, Y),
     "er: export report":  (N, N, N, Y, Y),
-    # The city's own campaign: a ward official may not read it (fault 7: /export could).
-    "cv: city campaign":  (N, N, N, Y, N),
-    "ce: city campaign":  (N, N, N, Y, N),
+    # The city's own campaign: a ward's official reads, answers and exports their ward's
+    # comments in it (never the other ward's, see NEVER) ...
+    "cv: city campaign":  (N, N, U, Y, Y),
+    "ce: city campaign":  (N, N, U, Y, Y),
+    # ... and moderates only those: Kim Mã's comment, by a typed code or a forged button.
+    "/hide Kim Mã's":     (N, N, Y, Y, N),
+    "mc: hide Kim Mã's":  (N, N, Y, Y, N),
+    "mc: reply Kim Mã's": (N, N, Y, Y, N),
+    # The city's report is the city's (the report chain, fault 7: /export could read it).
     "er: city campaign":  (N, N, N, Y, N),
     # Recording a letter: the command and its menu key, then the medium (the list of drafts
-    # shows); the picker's button without /record first; the city's campaign from the picker.
-    "/record":            (N, N, N, Y, Y),
-    "📨 record key":      (N, N, N, Y, Y),
+    # shows); the picker's button without /record first; the city's campaign from the picker:
+    # a ward's official records a letter of the city's consultation for their ward.
+    "/record":            (N, N, U, Y, Y),
+    "📨 record key":      (N, N, U, Y, Y),
     "cp: record, no flow":(N, N, N, N, N),
-    "cp: record city":    (N, N, N, Y, N),
+    "cp: record city":    (N, N, N, Y, Y),
 }  # fmt: skip
 
 
@@ -96,6 +134,7 @@ class World:
     period: Period
     units: dict[str, Unit]  # each official's own unit
     city_campaign: int
+    kimma_comment: Comment  # placed in Kim Mã, in the city's campaign
 
 
 async def _world(app: BotApp) -> World:
@@ -125,6 +164,8 @@ async def _world(app: BotApp) -> World:
         session.add(
             Deadline(campaign_id=city_campaign.id, level=UnitLevel.CELL, weekday=2, time="17:00")
         )
+        for text_, cell in ((NGOC_HA_SHARE, app.seed.cells[0]), (KIMMA_SHARE, kimma_cell)):
+            await store_comment(session, app, Target(city_campaign), text_, Details(cell.id))
         (period, *_rest) = await begun_weeks(
             session=session, unit=app.seed.ward, campaign=app.seed.campaign, now=app.clock.now()
         )
@@ -134,9 +175,9 @@ async def _world(app: BotApp) -> World:
     await join_as(app, CITY, city, RoleKind.OFFICIAL, "Cán bộ Thành phố")
     await join_as(app, WARD, app.seed.ward, RoleKind.OFFICIAL, "Cán bộ Ngọc Hà")
     await write_anonymously(app.chat(CITIZEN), await poster(app))
-    (comment,) = await comments(app)
+    by_text = {c.text: c for c in await comments(app)}
     units = {"other ward": kimma, "city": city, "ward": app.seed.ward}
-    return World(app, comment, period, units, city_campaign.id)
+    return World(app, by_text[OPINION], period, units, city_campaign.id, by_text[KIMMA_SHARE])
 
 
 Act = Callable[[World, Chat, str], Awaitable[list[Call]]]
@@ -144,7 +185,8 @@ Act = Callable[[World, Chat, str], Awaitable[list[Call]]]
 
 def _say(words: str) -> Act:
     async def act(world: World, chat: Chat, _role: str) -> list[Call]:
-        return await chat.say(words.format(receipt=world.comment.receipt))
+        receipts = {"receipt": world.comment.receipt, "kimma": world.kimma_comment.receipt}
+        return await chat.say(words.format(**receipts))
 
     return act
 
@@ -212,6 +254,17 @@ ACTIONS: dict[str, Act] = {
     "ce: city campaign": _press(
         lambda w, _u: ExportComments(campaign_id=w.city_campaign, fmt="csv")
     ),
+    "/hide Kim Mã's": _say("/hide {kimma}"),
+    "mc: hide Kim Mã's": _press(
+        lambda w, _u: ModerateComment(
+            comment_id=w.kimma_comment.id or 0, action=CommentAction.HIDE
+        )
+    ),
+    "mc: reply Kim Mã's": _press(
+        lambda w, _u: ModerateComment(
+            comment_id=w.kimma_comment.id or 0, action=CommentAction.REPLY
+        )
+    ),
     "er: city campaign": _press(
         lambda w, unit: ExportReport(unit_id=unit, campaign_id=w.city_campaign, fmt="csv")
     ),
@@ -262,14 +315,17 @@ async def test_officials_commands_by_role(
     said = "\n".join(c.text for c in calls)
     files = [c for c in calls if c.method in ("sendDocument", "sendPhoto")]
     buttons = " ".join(b.get("text", "") for c in calls for b in c.buttons)
+    contents = " ".join(c.upload.data.decode("utf-8", "ignore") for c in files)
+    seen = "\n".join((said, buttons, contents))
+    assert not any(secret in seen for secret in NEVER[role]), seen
     if expected == U:
-        assert not any(secret in said + buttons for secret in SECRETS), said
-        assert files == [] and after["comment"] == before["comment"]
+        assert after["comment"] == before["comment"]
     elif expected == N:
         assert any(refusal in said for refusal in REFUSALS), said
-        assert not any(secret in said + buttons for secret in (*SECRETS, CITY_TITLE)), said
+        assert not any(secret in seen for secret in (*SECRETS, CITY_TITLE)), said
         assert files == [] and after == before
     else:
         assert not any(refusal in said for refusal in REFUSALS), said
-        shown = files or any(secret in said + buttons for secret in (*SECRETS, CITY_TITLE))
+        about = (*SECRETS, CITY_TITLE, KIMMA_SHARE, world.kimma_comment.receipt)
+        shown = files or any(secret in said + buttons for secret in about)
         assert shown or after != before, said

@@ -1,6 +1,7 @@
 """/comments and the comment exports count per place: the city's official reads a line per
-ward, stance and sender; a ward's official reads their ward's campaign per cell; the XLSX
-names each comment's unit, channel, stance and sender and sums them per unit."""
+ward, stance and sender; a ward's official reads their ward's campaign and their ward's share
+of the city's, per cell; the XLSX names each comment's unit, channel, stance and sender and
+sums them per unit."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import io
 from openpyxl import load_workbook
 
 from handlers.callbacks import ExportComments
-from storage.comments import CommentLimits, Details, Identity, submit_comment
+from storage.comments import Details
 from storage.entries import Target
 from storage.models import (
     AuthorCategory,
@@ -21,11 +22,10 @@ from storage.models import (
     Unit,
     UnitLevel,
 )
-from storage.people import get_or_create_person
 from tests.chat import texts
 from tests.conftest import BotApp
+from tests.flow.test_comments import store_comment
 from tests.outreach import join_as
-from tests.seed import TEST_KEY
 
 CITY, WARD = 7200, 7201
 
@@ -56,13 +56,6 @@ async def city_campaign(app: BotApp) -> Campaign:
         session.add(
             Deadline(campaign_id=campaign.id, level=UnitLevel.CELL, weekday=2, time="17:00")
         )
-        person = await get_or_create_person(
-            session=session,
-            channel="telegram",
-            external_id="7299",
-            full_name="",
-            now=app.clock.now(),
-        )
         cells = app.seed.cells
         placed = [
             (cells[0], Stance.AGREE, AuthorCategory.PARTY_MEMBER, CommentMedium.CHAT),
@@ -71,24 +64,14 @@ async def city_campaign(app: BotApp) -> Campaign:
             (None, None, None, CommentMedium.CHAT),
         ]
         for number, (unit, stance, category, medium) in enumerate(placed):
-            await submit_comment(
-                session=session,
-                target=Target(campaign),
-                person=person,
-                key=TEST_KEY,
-                text=f"Ý kiến của thành phố số {number}",
-                attachments=[],
-                identity=Identity(),
-                channel="telegram",
-                now=app.clock.now(),
-                limits=CommentLimits(),
-                details=Details(
-                    unit_id=unit.id if unit is not None else None,
-                    stance=stance,
-                    category=category,
-                    medium=medium,
-                ),
+            details = Details(
+                unit_id=unit.id if unit is not None else None,
+                stance=stance,
+                category=category,
+                medium=medium,
             )
+            text = f"Ý kiến của thành phố số {number}"
+            await store_comment(session, app, Target(campaign), text, details)
         await session.commit()
         await session.refresh(city)
     await join_as(app, CITY, city, RoleKind.OFFICIAL, "Cán bộ Thành phố")
@@ -108,11 +91,17 @@ async def test_the_city_reads_a_line_per_ward_with_stance_and_sender(app: BotApp
     assert "Hình thức tiếp nhận: qua tin nhắn 3, thư tay 1." in city
 
 
-async def test_a_ward_official_reads_their_wards_campaign_not_the_citys(app: BotApp) -> None:
+async def test_a_ward_official_reads_their_wards_share_of_the_citys_campaign(app: BotApp) -> None:
     await city_campaign(app)
     overview = texts(await app.chat(WARD).say("/comments"))
-    assert "Góp ý của Thành phố" not in overview and "Kim Mã" not in overview
-    assert "0 ý kiến" in overview and "Về quan điểm" not in overview
+    city, own = overview.split("Góp ý của Thành phố", 1)[1], overview.split("Đại hội XIV")[1]
+    assert "2 ý kiến" in city and "Về quan điểm: tán thành 1, không tán thành 1." in city
+    assert "📍 Chi bộ Tổ dân phố số 1: 1" in city and "📍 Chi bộ Tổ dân phố số 2: 1" in city
+    assert "thành phố số 0" in city and "thành phố số 1" in city
+    # Kim Mã's comment and the one whose place is not known are not the ward's.
+    assert "Kim Mã" not in overview
+    assert "thành phố số 2" not in city and "thành phố số 3" not in city
+    assert "0 ý kiến" in own and "Về quan điểm" not in own
 
 
 async def test_the_export_names_unit_channel_stance_and_sender_and_sums_them(

@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import timedelta
 
 from aiogram.types import Location, Voice
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.comments import CommentLimits, Identity, Outcome, submit_comment
+from storage.comments import (
+    CommentLimits,
+    Details,
+    Identity,
+    Outcome,
+    Submitted,
+    submit_comment,
+)
 from storage.entries import Target, entry_for
 from storage.models import (
     AuthorCategory,
     Comment,
     CommentAttachment,
     CommentStatus,
-    Person,
     Stance,
 )
+from storage.people import get_or_create_person
 from tests.chat import Talk, at, skip_questions, texts
 from tests.conftest import BotApp
 from tests.seed import TEST_KEY
@@ -46,24 +54,43 @@ async def comments(app: BotApp | ZaloApp) -> list[Comment]:
         return list(rows.scalars().all())
 
 
+async def store_comment(
+    session: AsyncSession,
+    app: BotApp,
+    target: Target,
+    text: str,
+    details: Details | None = None,
+    user_id: int = 7299,
+) -> Submitted:
+    """A comment stored as the chat stores it, anonymous, by the person of ``user_id`` (made
+    if new), placed and described by ``details``."""
+    person = await get_or_create_person(
+        session=session,
+        channel="telegram",
+        external_id=str(user_id),
+        full_name="",
+        now=app.clock.now(),
+    )
+    return await submit_comment(
+        session=session,
+        target=target,
+        person=person,
+        key=TEST_KEY,
+        text=text,
+        attachments=[],
+        identity=Identity(),
+        channel="telegram",
+        now=app.clock.now(),
+        limits=CommentLimits(),
+        details=details or Details(),
+    )
+
+
 async def comment_directly(app: BotApp, user_id: int, text: str) -> None:
     """A comment the person sent meanwhile some other way (another phone, the other channel)."""
     async with app.runtime.sessions() as session:
-        person = (
-            await session.execute(select(Person).where(Person.external_id == str(user_id)))
-        ).scalar_one()
-        done = await submit_comment(
-            session=session,
-            target=Target(app.seed.campaign, app.seed.documents[0]),
-            person=person,
-            key=TEST_KEY,
-            text=text,
-            attachments=[],
-            identity=Identity(),
-            channel="telegram",
-            now=app.clock.now(),
-            limits=CommentLimits(),
-        )
+        target = Target(app.seed.campaign, app.seed.documents[0])
+        done = await store_comment(session, app, target, text, user_id=user_id)
         assert done.outcome is Outcome.NEW
         await session.commit()
 

@@ -79,7 +79,11 @@ async def typed_rename(
     if await _stopped(message, state, member):
         return
     theme_id = (await state.get_data()).get(THEME)
-    found = await overseen_theme(session, member, theme_id) if isinstance(theme_id, int) else None
+    found = (
+        await overseen_theme(session, member, theme_id, edit=True)
+        if isinstance(theme_id, int)
+        else None
+    )
     if found is None:
         await state.clear()
         await gone(message)
@@ -114,7 +118,7 @@ async def start_define(
     if not isinstance(message, Message) or await refused_unless_official(message, member):
         return
     ids = [callback_data.campaign_id, callback_data.document_id, callback_data.section_id]
-    if await overseen_scope(session, member, *ids) is None:
+    if await overseen_scope(session, member, *ids, edit=True) is None:
         await gone(message)
         return
     await state.set_state(ThemeFlow.naming)
@@ -126,7 +130,7 @@ async def _scope(state: FSMContext, session: AsyncSession, member: Member) -> Ov
     ids = (await state.get_data()).get(SCOPE)
     if not isinstance(ids, list) or len(ids) != 3:
         return None
-    return await overseen_scope(session, member, *(int(i) for i in ids))
+    return await overseen_scope(session, member, *(int(i) for i in ids), edit=True)
 
 
 async def typed_label(

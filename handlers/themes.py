@@ -113,17 +113,31 @@ class Overseen:
     unit: Unit
     scope: Scope
     title: str
+    # The groups are the whole campaign's, as its letter shows them: only officials of the
+    # campaign's unit (or above) rename, merge, move and add; a ward's official reads its share.
+    editor: bool = False
 
 
 async def overseen_scope(
-    session: AsyncSession, member: Member, campaign_id: int, document_id: int, section_id: int
+    session: AsyncSession,
+    member: Member,
+    campaign_id: int,
+    document_id: int,
+    section_id: int,
+    *,
+    edit: bool = False,
 ) -> Overseen | None:
-    """The campaign's document and section if the official oversees the campaign (the rule of
-    /comments), else None; ids that do not belong together are None too."""
+    """The campaign's document and section if the official reads the campaign's comments (the
+    rule of /comments), and with ``edit`` may change its groups; else None; ids that do not
+    belong together are None too."""
     found = await overseen_campaign(session=session, member=member, campaign_id=campaign_id)
     if found is None:
         return None
     campaign, unit = found
+    reading = await reading_scope(session=session, member=member, campaign=campaign)
+    editor = reading is not None and reading.whole
+    if edit and not editor:
+        return None
     document = await session.get(Document, document_id) if document_id else None
     section = await session.get(Section, section_id) if section_id else None
     if (document_id and (document is None or document.campaign_id != campaign.id)) or (
@@ -132,18 +146,23 @@ async def overseen_scope(
         return None
     assert campaign.id is not None
     scope = Scope(campaign.id, document_id or None, section_id or None)
-    return Overseen(campaign, unit, scope, about(document, section, campaign.title))
+    return Overseen(campaign, unit, scope, about(document, section, campaign.title), editor)
 
 
 async def overseen_theme(
-    session: AsyncSession, member: Member, theme_id: int
+    session: AsyncSession, member: Member, theme_id: int, *, edit: bool = False
 ) -> tuple[CommentTheme, Overseen] | None:
-    """A live theme the official may edit, with its scope."""
+    """A live theme the official may read (with ``edit``: change), with its scope."""
     theme = await session.get(CommentTheme, theme_id)
     if theme is None or theme.merged_into_id is not None:
         return None
     where = await overseen_scope(
-        session, member, theme.campaign_id, theme.document_id or 0, theme.section_id or 0
+        session,
+        member,
+        theme.campaign_id,
+        theme.document_id or 0,
+        theme.section_id or 0,
+        edit=edit,
     )
     return (theme, where) if where is not None else None
 
@@ -209,14 +228,15 @@ async def send_themes(message: Answerable, session: AsyncSession, where: Oversee
     if not any(t.theme_id is not None for t in themes):
         lines.append(_("No groups yet: gopy groups the comments every night. You can add one."))
     scope = where.scope
-    builder.button(
-        text=_("➕ Add a group"),
-        callback_data=DefineTheme(
-            campaign_id=scope.campaign_id,
-            document_id=scope.document_id or 0,
-            section_id=scope.section_id or 0,
-        ),
-    )
+    if where.editor:
+        builder.button(
+            text=_("➕ Add a group"),
+            callback_data=DefineTheme(
+                campaign_id=scope.campaign_id,
+                document_id=scope.document_id or 0,
+                section_id=scope.section_id or 0,
+            ),
+        )
     builder.adjust(1)
     text = fit_items([head], lines, sep="\n\n")
     await message.answer(text, reply_markup=builder.as_markup())
@@ -237,6 +257,9 @@ async def theme_action(
         await gone(message)
         return
     theme, where = found
+    if callback_data.action is not ThemeAction.OPEN and not where.editor:
+        await gone(message)
+        return
     if callback_data.action is ThemeAction.OPEN:
         await _open(message, session, theme, where, callback_data.offset)
     elif callback_data.action is ThemeAction.MERGE:
@@ -264,19 +287,23 @@ async def _open(
     )
     lines = [f"<b>{c.receipt}</b>: {escape(short(c.text, 400))}" for c in page[:PAGE]]
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=_("✏️ Rename"), callback_data=ThemeAct(theme_id=theme.id, action=ThemeAction.RENAME)
-    )
-    builder.button(
-        text=_("🔗 Merge into another"),
-        callback_data=ThemeAct(theme_id=theme.id, action=ThemeAction.MERGE),
-    )
-    for comment in page[:PAGE]:
-        assert comment.id is not None
+    edits = 0
+    if where.editor:
         builder.button(
-            text=_("↪️ Move {code}").format(code=comment.receipt),
-            callback_data=MoveComment(comment_id=comment.id),
+            text=_("✏️ Rename"),
+            callback_data=ThemeAct(theme_id=theme.id, action=ThemeAction.RENAME),
         )
+        builder.button(
+            text=_("🔗 Merge into another"),
+            callback_data=ThemeAct(theme_id=theme.id, action=ThemeAction.MERGE),
+        )
+        edits = 2
+        for comment in page[:PAGE]:
+            assert comment.id is not None
+            builder.button(
+                text=_("↪️ Move {code}").format(code=comment.receipt),
+                callback_data=MoveComment(comment_id=comment.id),
+            )
     if len(page) > PAGE:
         builder.button(
             text=_("More ▶️"),
@@ -285,7 +312,7 @@ async def _open(
             ),
         )
     builder.button(text=_("⬅️ All groups"), callback_data=_back(where.scope))
-    builder.adjust(2, *([1] * (len(page) + 2)))
+    builder.adjust(*([edits] if edits else []), *([1] * (len(page) + 2)))
     body = lines or [_("No comments in this group.")]
     await message.answer(fit_items([head], body, sep="\n\n"), reply_markup=builder.as_markup())
 
@@ -325,8 +352,8 @@ async def merge_theme(
     message = await _refused(callback, member)
     if message is None:
         return
-    source = await overseen_theme(session, member, callback_data.source_id)
-    target = await overseen_theme(session, member, callback_data.target_id)
+    source = await overseen_theme(session, member, callback_data.source_id, edit=True)
+    target = await overseen_theme(session, member, callback_data.target_id, edit=True)
     if source is None or target is None:
         await gone(message)
         return
@@ -362,7 +389,12 @@ async def move_comment(
     comment = await session.get(Comment, callback_data.comment_id)
     where = (
         await overseen_scope(
-            session, member, comment.campaign_id, comment.document_id or 0, comment.section_id or 0
+            session,
+            member,
+            comment.campaign_id,
+            comment.document_id or 0,
+            comment.section_id or 0,
+            edit=True,
         )
         if comment is not None
         else None

@@ -12,18 +12,19 @@ from sqlmodel import select
 
 from bot.i18n import build_i18n
 from bot.report_files import render_report
-from handlers.themes import ThemeAct, ThemeAction, ThemesView
+from handlers.themes import MoveComment, ThemeAct, ThemeAction, ThemesView
 from scheduler.consolidated import consolidate
 from storage.letterheads import default_letterhead
-from storage.models import Comment, CommentTheme, RoleKind, Unit
+from storage.models import Campaign, Comment, CommentTheme, RoleKind, Unit
 from storage.themes import live_themes, regroup
 from tests.chat import at, texts
 from tests.conftest import BotApp
+from tests.fakes.telegram import Call
 from tests.outreach import join_as
 from tests.themes_seed import NOW, Writer
 from tests.zalo_chat import ZaloApp
 
-HA, CITIZEN = 7300, 7301
+HA, CITIZEN, MINH = 7300, 7301, 7302
 LONG_NAME = "Đền bù " * 30
 
 
@@ -157,3 +158,50 @@ async def test_only_officials_of_the_campaign_see_or_change_groups(app: BotApp) 
         refused = texts(await app.chat(HA).press_data(data))
         assert "không còn hiệu lực" in refused and theme.label not in refused
     assert theme.label in (await themes_of(app, writer)), "nothing changed"
+
+
+async def test_a_wards_official_reads_the_city_groups_but_only_the_city_changes_them(
+    app: BotApp,
+) -> None:
+    """The groups are the campaign's, as its letter shows them: in the city's consultation a
+    ward's official reads its share, and renaming, merging, moving or adding is the city's."""
+    writer = await grouped_overnight(app)
+    async with app.runtime.sessions() as session:
+        campaign = await session.get(Campaign, writer.scope.campaign_id)
+        city = await session.get(Unit, app.seed.ward.parent_id)
+        assert campaign is not None and city is not None
+        assert city.id is not None
+        campaign.unit_id = city.id  # the city runs the consultation
+        moved = (await session.execute(select(Comment).limit(1))).scalar_one()
+        await session.commit()
+    await join_as(app, HA, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    await join_as(app, MINH, city, RoleKind.OFFICIAL, "Hoàng Minh")
+    theme = next(iter((await themes_of(app, writer)).values()))
+    assert theme.id is not None and moved.id is not None
+    view = ThemesView(
+        campaign_id=writer.scope.campaign_id,
+        document_id=writer.scope.document_id or 0,
+        section_id=writer.scope.section_id or 0,
+    ).pack()
+
+    def buttons(calls: list[Call]) -> str:
+        return " ".join(b.get("text", "") for c in calls for b in c.buttons)
+
+    ha = app.chat(HA)
+    shown = await ha.press_data(view)
+    assert theme.label in texts(shown) and "Thêm nhóm" not in buttons(shown)
+    opened = await ha.press_data(ThemeAct(theme_id=theme.id, action=ThemeAction.OPEN).pack())
+    assert "YK-" in texts(opened)
+    assert not any(word in buttons(opened) for word in ("Đổi tên", "Gộp", "Chuyển nhóm"))
+    for forged in (
+        ThemeAct(theme_id=theme.id, action=ThemeAction.RENAME).pack(),
+        ThemeAct(theme_id=theme.id, action=ThemeAction.MERGE).pack(),
+        MoveComment(comment_id=moved.id).pack(),
+    ):
+        assert "không còn hiệu lực" in texts(await ha.press_data(forged))
+    assert theme.label in await themes_of(app, writer), "nothing changed"
+
+    minh = app.chat(MINH)
+    assert "Thêm nhóm" in buttons(await minh.press_data(view))
+    opened = await minh.press_data(ThemeAct(theme_id=theme.id, action=ThemeAction.OPEN).pack())
+    assert "Đổi tên" in buttons(opened) and "Chuyển nhóm" in buttons(opened)

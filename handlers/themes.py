@@ -30,6 +30,7 @@ from storage.themes import (
     Among,
     Scope,
     ThemeError,
+    groupable,
     live_themes,
     merge,
     move,
@@ -366,7 +367,7 @@ async def move_comment(
         if comment is not None
         else None
     )
-    if comment is None or where is None:
+    if comment is None or where is None or not groupable(comment):
         await gone(message)
         return
     if not callback_data.theme_id:

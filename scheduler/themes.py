@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.campaigns import campaigns_live
 from storage.models import Campaign
-from storage.sweep_runs import ran, record
+from storage.sweep_runs import claim, ran
 from storage.themes import Scope, place_new, regroup, scopes_of, unthemed_share
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,12 @@ def _key(scope: Scope, stamp: str) -> str:
 
 
 async def _regroup_once(session: AsyncSession, scope: Scope, key: str, now: datetime) -> bool:
-    if await ran(session=session, keys=[key]):
+    # Claimed first: ``gopy run`` and ``gopy scheduler`` at once would each make the themes.
+    if await ran(session=session, keys=[key]) or not await claim(
+        session=session, key=key, now=now
+    ):
         return False
-    done = await regroup(session=session, scope=scope, now=now)
-    await record(session=session, key=key, now=now, queued=done.grouped)
+    await regroup(session=session, scope=scope, now=now)
     return True
 
 

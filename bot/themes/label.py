@@ -81,9 +81,10 @@ def label_for(texts: Sequence[str]) -> str:
     phrase = key_phrase(texts)
     if phrase:
         return nfc(phrase)
-    # No content word at all (emoji, punctuation): the first text's start stands for them.
+    # No content word at all (emoji, punctuation): the first text's start stands for them,
+    # less any number: a phone or ID number a citizen left must not name a group in a letter.
     for text in texts:
-        words = nfc(text).split()
+        words = [w for w in nfc(text).split() if not any(ch.isdigit() for ch in w)]
         if words:
             return " ".join(words[:5])[:60]
     return "…"

@@ -14,7 +14,7 @@ from storage.themes import live_themes, move, regroup, rename
 from tests.integration.test_consolidated import filed, render, ward_report
 from tests.themes_seed import NOW, Writer
 
-ODD = "<b>Đền bù</b> & \"giá\" <script>"
+ODD = '<b>Đền bù</b> & "giá" <script>'
 
 
 async def test_the_letter_quotes_only_shown_comments_and_is_stable(

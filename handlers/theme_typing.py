@@ -195,6 +195,8 @@ async def typed_keywords(
         by_id=member.person.id,
         now=now,
     )
+    # Stored first: the grouping's seconds of computing must not hold SQLite's write lock.
+    await session.commit()
     _unthemed, total = await unthemed_share(session=session, scope=where.scope)
     if total <= REGROUP_NOW:
         await regroup(session=session, scope=where.scope, now=now)

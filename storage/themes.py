@@ -11,6 +11,7 @@ examples officials' moves gave them.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -146,7 +147,8 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
             placement[comment_id] = final
         else:
             free.append(Doc(comment_id, text))
-    found = discover(free, seed=0) if free else []
+    # Seconds of computing on a large section: off the event loop, so the bot keeps answering.
+    found = await asyncio.to_thread(discover, free, seed=0) if free else []
     targets = {t.merged_into_id for t in themes if t.merged_into_id is not None}
     automatic = {i: previous[i] for i, t in live.items() if t.origin is ThemeOrigin.AUTO}
     matched = _match(found, automatic, targets)

@@ -12,20 +12,22 @@ import pytest
 
 import storage.themes
 from bot.themes import Doc, Found, discover
+from handlers.themes import ThemesView
 from scheduler.themes import update_themes
 from storage.database import create_engine, create_session_factory
-from tests.chat import at
+from storage.models import RoleKind
+from tests.chat import at, texts
+from tests.conftest import BotApp
+from tests.flow.test_themes import HA, grouped_overnight
+from tests.outreach import join_as
 from tests.seed import seed_ward
 from tests.themes_seed import GROUPS, Writer
 
 MORNING = at("2025-11-10 03:00")  # past the nightly grouping's hour
 
 
-async def test_the_nightly_grouping_does_not_hold_the_write_lock_while_computing(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
-    locked: list[bool] = []
+def probe(path: str, locked: list[bool]) -> Any:
+    """``discover`` that first notes whether another connection could take the write lock."""
 
     def probed(docs: Sequence[Doc], **kwargs: Any) -> list[Found]:
         other = sqlite3.connect(path, timeout=0)
@@ -39,7 +41,15 @@ async def test_the_nightly_grouping_does_not_hold_the_write_lock_while_computing
             other.close()
         return discover(docs, **kwargs)
 
-    monkeypatch.setattr(storage.themes, "discover", probed)
+    return probed
+
+
+async def test_the_nightly_grouping_does_not_hold_the_write_lock_while_computing(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
+    locked: list[bool] = []
+    monkeypatch.setattr(storage.themes, "discover", probe(path, locked))
     engine = create_engine(sqlite_url)
     try:
         async with create_session_factory(engine)() as session:
@@ -59,3 +69,27 @@ async def test_the_nightly_grouping_does_not_hold_the_write_lock_while_computing
         assert locked == [False, False], "the second section was computed under the lock"
     finally:
         await engine.dispose()
+
+
+async def test_an_official_adding_a_group_does_not_hold_the_write_lock_while_computing(
+    app: BotApp, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    await join_as(app, HA, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
+    writer = await grouped_overnight(app)
+    locked: list[bool] = []
+    path = database_url.removeprefix("sqlite+aiosqlite:///")
+    monkeypatch.setattr(storage.themes, "discover", probe(path, locked))
+    ha = app.chat(HA)
+    await ha.press_data(
+        ThemesView(
+            campaign_id=writer.scope.campaign_id,
+            document_id=writer.scope.document_id or 0,
+            section_id=writer.scope.section_id or 0,
+        ).pack()
+    )
+    await ha.press("Thêm nhóm")
+    await ha.say("Giao thông công cộng")
+    assert "Đã thêm nhóm" in texts(await ha.say("xe buýt điện, tuyến xe buýt"))
+    assert locked == [False], "the section was grouped again under the lock"

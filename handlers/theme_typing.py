@@ -28,7 +28,15 @@ from handlers.themes import (
 )
 from scheduler.clock import Clock
 from storage.people import Member
-from storage.themes import LABEL_LENGTH, define, place_new, regroup, rename, unthemed_share
+from storage.themes import (
+    LABEL_LENGTH,
+    define,
+    place_new,
+    regroup,
+    rename,
+    tidy,
+    unthemed_share,
+)
 
 # A section this small is grouped again at once when an official adds a theme; a larger one
 # gets its unthemed comments now and the rest at night.
@@ -50,7 +58,8 @@ def build_router() -> Router:
 
 
 def _label(message: Message) -> str | None:
-    label = " ".join((message.text or "").split())
+    # Tidied as storage will store it: invisible characters alone make no name.
+    label = tidy(message.text or "")
     return label if 0 < len(label) <= LABEL_LENGTH else None
 
 
@@ -190,6 +199,8 @@ async def typed_keywords(
         by_id=member.person.id,
         now=now,
     )
+    # Stored first: the grouping's seconds of computing must not hold SQLite's write lock.
+    await session.commit()
     _unthemed, total = await unthemed_share(session=session, scope=where.scope)
     if total <= REGROUP_NOW:
         await regroup(session=session, scope=where.scope, now=now)

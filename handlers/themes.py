@@ -31,6 +31,7 @@ from storage.themes import (
     Among,
     Scope,
     ThemeError,
+    groupable,
     live_themes,
     merge,
     move,
@@ -405,7 +406,13 @@ async def move_comment(
         if where is not None
         else None
     )
-    if comment is None or where is None or scope is None or not scope.in_scope(comment):
+    if (
+        comment is None
+        or where is None
+        or scope is None
+        or not scope.in_scope(comment)
+        or not groupable(comment)
+    ):
         await gone(message)
         return
     if not callback_data.theme_id:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.campaigns import campaigns_live
 from storage.models import Campaign
-from storage.sweep_runs import ran, record
+from storage.sweep_runs import claim, ran
 from storage.themes import Scope, place_new, regroup, scopes_of, unthemed_share
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,17 @@ def _key(scope: Scope, stamp: str) -> str:
 
 
 async def _regroup_once(session: AsyncSession, scope: Scope, key: str, now: datetime) -> bool:
-    if await ran(session=session, keys=[key]):
+    # Claimed first: ``gopy run`` and ``gopy scheduler`` at once would each make the themes.
+    # Committed at once: the engine's seconds must not hold SQLite's write lock. A grouping
+    # that fails after is not retried before the next night (or the hourly rule).
+    if await ran(session=session, keys=[key]) or not await claim(
+        session=session, key=key, now=now
+    ):
+        await session.rollback()
         return False
-    done = await regroup(session=session, scope=scope, now=now)
-    await record(session=session, key=key, now=now, queued=done.grouped)
+    await session.commit()
+    await regroup(session=session, scope=scope, now=now)
+    await session.commit()
     return True
 
 
@@ -58,6 +65,8 @@ async def _campaign(session: AsyncSession, campaign: Campaign, now: datetime) ->
             regrouped += 1
             continue
         placed += await place_new(session=session, scope=scope, since=now - RECENT)
+        # Each section commits: the next one's grouping runs without the write lock.
+        await session.commit()
         unthemed, total = await unthemed_share(session=session, scope=scope)
         if (
             unthemed >= MANY_UNTHEMED
@@ -69,8 +78,8 @@ async def _campaign(session: AsyncSession, campaign: Campaign, now: datetime) ->
 
 
 async def update_themes(*, session: AsyncSession, now: datetime) -> ThemesRun:
-    """One run over the campaigns taking comments; each campaign commits on its own, and one
-    that fails is logged and left for the next run."""
+    """One run over the campaigns taking comments; each section commits on its own, and a
+    campaign that fails is logged and left for the next run."""
     placed = regrouped = 0
     for campaign in await campaigns_live(session=session, since=now, until=now):
         try:

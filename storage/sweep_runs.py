@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from storage.dialect import insert_ignore
+from storage.dialect import insert_ignore, rowcount
 from storage.models import SweepRun
 
 
@@ -26,3 +26,13 @@ async def record(
     await session.execute(
         insert_ignore(session, SweepRun, key=key, ran_at=now, queued=queued, skipped=skipped)
     )
+
+
+async def claim(*, session: AsyncSession, key: str, now: datetime) -> bool:
+    """Record a sweep as run before running it: True for the one process that claims it. The
+    other waits on the row (PostgreSQL) or the write lock (SQLite) until the first commits,
+    then finds it claimed; two processes never both run it."""
+    result = await session.execute(
+        insert_ignore(session, SweepRun, key=key, ran_at=now, queued=0, skipped=False)
+    )
+    return rowcount(result) == 1

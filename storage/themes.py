@@ -11,6 +11,7 @@ examples officials' moves gave them.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -146,7 +147,8 @@ async def regroup(*, session: AsyncSession, scope: Scope, now: datetime) -> Regr
             placement[comment_id] = final
         else:
             free.append(Doc(comment_id, text))
-    found = discover(free, seed=0) if free else []
+    # Seconds of computing on a large section: off the event loop, so the bot keeps answering.
+    found = await asyncio.to_thread(discover, free, seed=0) if free else []
     targets = {t.merged_into_id for t in themes if t.merged_into_id is not None}
     automatic = {i: previous[i] for i, t in live.items() if t.origin is ThemeOrigin.AUTO}
     matched = _match(found, automatic, targets)
@@ -358,16 +360,17 @@ class ThemeError(Exception):
     """An edit that cannot be done: unknown or merged theme, another section, empty name."""
 
 
-def _tidy(text: str) -> str:
-    """NFC, no control characters or outer blanks; "" for nothing."""
+def tidy(text: str) -> str:
+    """NFC, no control or invisible characters, blanks folded to one space; "" for nothing
+    (what an official types for a name or keyword, checked before it is stored)."""
     try:
-        return clean_text(text)
+        return " ".join(clean_text(text).split())
     except InvalidValue:
         return ""
 
 
 def _label(text: str) -> str:
-    label = _tidy(text)[:LABEL_LENGTH].strip()
+    label = tidy(text)[:LABEL_LENGTH].strip()
     if not label:
         raise ThemeError("empty label")
     return label
@@ -433,14 +436,19 @@ async def merge(
     return target
 
 
+def groupable(comment: Comment) -> bool:
+    """Whether the comment belongs in a group at all: withdrawn and spam ones never do."""
+    return comment.status in COUNTED
+
+
 async def move(
     *, session: AsyncSession, comment_id: int, theme_id: int, now: datetime
 ) -> CommentTheme:
     """Put one comment into ``theme`` for good (pinned), and learn from it (an example)."""
     comment = await session.get(Comment, comment_id)
     theme = await get_live(session, theme_id)
-    if comment is None or Scope.of(comment) != Scope.of(theme):
-        raise ThemeError("the comment is not on this theme's section")
+    if comment is None or not groupable(comment) or Scope.of(comment) != Scope.of(theme):
+        raise ThemeError("the comment is not a counted one of this theme's section")
     comment.theme_id = theme_id
     comment.theme_pinned = True
     _with_examples(theme, [comment.text])
@@ -466,7 +474,7 @@ async def define(
     of themes can be loaded again.
     """
     name = _label(label)
-    words = [k for k in map(_tidy, keywords) if k]
+    words = [k for k in map(tidy, keywords) if k]
     same = [
         t
         for t in await live_themes(session=session, scope=scope)
@@ -475,7 +483,7 @@ async def define(
     if same:
         theme = same[0]
         theme.keywords = list(dict.fromkeys([*theme.keywords, *words]))
-        _with_examples(theme, map(_tidy, examples))
+        _with_examples(theme, map(tidy, examples))
         theme.origin = ThemeOrigin.DEFINED
         theme.updated_at = now
     else:
@@ -487,7 +495,7 @@ async def define(
             renamed=True,
             origin=ThemeOrigin.DEFINED,
             keywords=words,
-            examples=[e for e in map(_tidy, examples) if e][-MAX_EXAMPLES:],
+            examples=[e for e in map(tidy, examples) if e][-MAX_EXAMPLES:],
             created_by_id=by_id,
             created_at=now,
             updated_at=now,

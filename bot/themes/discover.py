@@ -43,7 +43,9 @@ def reduce(rows: sparse.csr_matrix, seed: int, dims: int = LSA_DIMS) -> Matrix:
     if dims < 2:
         return np.asarray(rows.toarray(), dtype=float)
     svd = TruncatedSVD(dims, random_state=seed)
-    svd.fit(rows[_sample(n, FIT_SAMPLE, seed)])
+    # Copies of one comment have no variance: the explained-variance ratio (unused) is 0/0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        svd.fit(rows[_sample(n, FIT_SAMPLE, seed)])
     return np.asarray(normalize(svd.transform(rows)), dtype=float)
 
 

@@ -16,6 +16,9 @@ from bot.themes.vectors import analyse, vectorise
 
 Phrases = dict[str, Counter[str]]  # folded phrase → its surface forms and how often
 LONGEST = 4
+# Rows nearest the centroid looked at for distinct quotes: past these, a group of near-copies
+# (a pasted campaign, spam) would cost a sparse product per row for nothing.
+SCAN = 200
 
 
 def phrases(text: str) -> Phrases:
@@ -78,9 +81,10 @@ def label_for(texts: Sequence[str]) -> str:
     phrase = key_phrase(texts)
     if phrase:
         return nfc(phrase)
-    # No content word at all (emoji, punctuation): the first text's start stands for them.
+    # No content word at all (emoji, punctuation): the first text's start stands for them,
+    # less any number: a phone or ID number a citizen left must not name a group in a letter.
     for text in texts:
-        words = nfc(text).split()
+        words = [w for w in nfc(text).split() if not any(ch.isdigit() for ch in w)]
         if words:
             return " ".join(words[:5])[:60]
     return "…"
@@ -96,7 +100,7 @@ def closest(rows: sparse.csr_matrix | npt.NDArray[np.float64], k: int) -> list[i
     scores = np.asarray(rows @ centroid).ravel()
     order = np.lexsort((np.arange(n), -scores))
     chosen: list[int] = []
-    for i in order:
+    for i in order[:SCAN]:
         row = rows[int(i)]
         if any(float(np.asarray((row @ rows[j].T).sum())) > 0.9 for j in chosen):
             continue

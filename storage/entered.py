@@ -126,11 +126,21 @@ class ImportedRow:
     day: date
 
 
-def import_fingerprint(text: str, unit_id: int, day: date) -> str:
-    """Equal for the same words (case and spacing aside) received by the same unit the same
-    day: a file imported twice stores each comment once."""
+def import_fingerprint(
+    text: str, unit_id: int, day: date, target: Target, name: str | None
+) -> str:
+    """Equal for the same words (case and spacing aside) on the same draft or section, from the
+    same sender, received by the same unit the same day: a file imported twice stores each
+    comment once, while «Nhất trí» signed by two people, or said of two sections, is two."""
     folded = " ".join(text.casefold().split())
-    return hashlib.sha256(f"{folded}\x00unit:{unit_id}\x00{day.isoformat()}".encode()).hexdigest()
+    sender = " ".join((name or "").casefold().split())
+    key = f"{folded}\x00unit:{unit_id}\x00{day.isoformat()}\x00{target.key}\x00{sender}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _import_print(row: ImportedRow) -> str:
+    received = row.received
+    return import_fingerprint(received.text, received.unit_id, row.day, row.target, received.name)
 
 
 def received_at(target: Target, day: date) -> datetime:
@@ -153,7 +163,7 @@ async def store_imported(
     """Store valid rows (checked beforehand, all of them), skipping those already stored."""
     stored: Counter[tuple[int, CommentMedium]] = Counter()
     already = 0
-    prints = {import_fingerprint(r.received.text, r.received.unit_id, r.day) for r in rows}
+    prints = {_import_print(r) for r in rows}
     campaign_ids = {r.target.campaign.id for r in rows}
     known: set[str] = set()
     if prints:
@@ -168,7 +178,7 @@ async def store_imported(
     fresh: list[dict[str, Any]] = []
     for row in rows:
         received = row.received
-        print_ = import_fingerprint(received.text, received.unit_id, row.day)
+        print_ = _import_print(row)
         if print_ in known:
             already += 1
             continue

@@ -272,7 +272,7 @@ async def check_rows(
 ) -> tuple[list[ImportedRow], list[ParsedRow]]:
     """The rows ready to store, and every row with a problem (their ``problems`` filled in):
     the documents, sections and units they name, their dates within the campaign, and rows
-    that repeat an earlier one (the same text, unit and day)."""
+    that repeat an earlier one (the same text, draft or section, sender, unit and day)."""
     documents = {
         document.code.casefold(): (document, {s.number.casefold(): s for s in sections})
         for document, sections in await documents_of(session=session, campaign=campaign)
@@ -302,9 +302,9 @@ async def check_rows(
                     last=last.strftime("%d/%m/%Y"),
                 )
             )
-        if unit is not None and row.day is not None and row.text:
+        if unit is not None and target is not None and row.day is not None and row.text:
             assert unit.id is not None
-            print_ = import_fingerprint(row.text, unit.id, row.day)
+            print_ = import_fingerprint(row.text, unit.id, row.day, target, row.name)
             if print_ in seen:
                 row.problems.append(_("the same as line {line}", line=seen[print_]))
             seen.setdefault(print_, row.line)

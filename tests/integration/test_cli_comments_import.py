@@ -213,7 +213,7 @@ def test_a_unit_outside_the_campaign_is_refused(demo: Path) -> None:
     write_csv(demo / "ok.csv", rows(campaign_days(demo)[0])[1:2])
     result = runner.invoke(app, ["comments", "import", "dh14", "ok.csv", "--unit", "HCM"])
     assert result.exit_code == 1, result.output
-    assert "HCM" in result.output and "dh14" in result.output
+    assert "Hồ Chí Minh không thuộc đợt góp ý dh14" in result.output
     assert stored(demo) == []
 
 

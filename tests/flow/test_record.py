@@ -267,3 +267,38 @@ async def test_officials_find_record_in_their_menu_help_and_commands(app: BotApp
     assert "📨 Ghi ý kiến nhận được" in keys
     citizen = await app.chat(CITIZEN).say("/help")
     assert "📨 Ghi ý kiến nhận được" not in str([c.params.get("reply_markup") for c in citizen])
+
+
+async def record_agreeing(ha: Chat, section: str, name: str | None) -> str:
+    """«Nhất trí» on ``section``, signed by ``name`` (or not); what «Lưu» answers."""
+    assert "hình thức nào" in texts(await ha.say("/record"))
+    await ha.press("Thư tay")
+    await ha.press("Báo cáo chính trị")
+    await ha.press(section)
+    await ha.say("Nhất trí với dự thảo.")
+    await ha.press("Tiếp tục")
+    await ha.press("Tán thành")
+    await ha.press("Nhân dân")
+    await (ha.say(name) if name else ha.press("Không ghi tên"))
+    return texts(await ha.press("Lưu"))
+
+
+async def test_the_same_words_from_another_sender_or_on_another_section_are_stored(
+    app: BotApp,
+) -> None:
+    """Letters that only say «Nhất trí» are common: two people's, or one on two sections, are
+    as many comments to count, not the same letter entered twice."""
+    ha = await official(app)
+    assert "Đã lưu" in await record_agreeing(ha, "II. Bối cảnh", "Nguyễn Văn An")
+    assert "Đã lưu" in await record_agreeing(ha, "II. Bối cảnh", "Trần Thị Bình")
+    assert "Đã lưu" in await record_agreeing(ha, "I. Kết quả", None)
+    assert "Đã lưu" in await record_agreeing(ha, "II. Bối cảnh", None)
+    said = await record_agreeing(ha, "II. Bối cảnh", "Trần Thị Bình")
+    assert "đã được lưu lúc" in said, "the same letter again is still stored once"
+    stored = await comments(app)
+    assert sorted(c.author_name or "" for c in stored) == [
+        "",
+        "",
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+    ]

@@ -4,8 +4,8 @@ One at a time in chat (``record_comment``) or a whole file at once (``store_impo
 way the comment counts for the official's unit (or a unit below it), keeps no link to any user
 of the bot (the sender is not one: a name, if signed, is all that is kept), and is not held to
 the citizens' hourly limit: an official enters dozens after a meeting. Duplicates still are
-stored once: the same words and photos again within the window in chat, and the same row of a
-file imported again (its text, unit and day).
+stored once: the same letter (words, photos, section, sender) again within the window in chat,
+and the same row of a file imported again (its text, section, sender, unit and day).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ async def record_comment(
     if not is_open(target.campaign, now):
         return Submitted(Outcome.CLOSED)
     assert official.id is not None
-    print_ = fingerprint(received.text, attachments)
+    print_ = _recorded_print(target, received, attachments)
     earlier = (
         await session.execute(
             select(Comment)
@@ -114,6 +114,22 @@ async def record_comment(
     comment = await insert_comment(session, values)
     await attach(session, comment, attachments)
     return Submitted(Outcome.NEW, comment)
+
+
+def _recorded_print(target: Target, received: Received, attachments: Sequence[Attachment]) -> str:
+    """Equal for the same letter entered twice: the same words and photos, and the same draft
+    or section, sender, unit, medium, stance and category. «Nhất trí» signed by two people,
+    or said of two sections, is two letters to count."""
+    about = (
+        target.key,
+        " ".join((received.name or "").casefold().split()),
+        received.unit_id,
+        received.medium,
+        received.stance or "",
+        received.category or "",
+    )
+    words = fingerprint(received.text, attachments)
+    return hashlib.sha256("\x00".join(map(str, (words, *about))).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

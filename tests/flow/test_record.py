@@ -302,3 +302,40 @@ async def test_the_same_words_from_another_sender_or_on_another_section_are_stor
         "Nguyễn Văn An",
         "Trần Thị Bình",
     ]
+
+
+async def test_a_ward_official_records_a_letter_for_the_citys_consultation(app: BotApp) -> None:
+    """The city runs the consultation, the ward receives the letters: they count for the ward
+    (as its /qr posters do), and a city official's letter for the ward's own consultation
+    counts for that ward, not for the city above it, where the ward's counts would miss it."""
+    from tests.flow.test_comment_places import city_consultation
+
+    city = await city_consultation(app)
+    ha = await official(app)
+    asked = texts(await ha.say("/record"))
+    assert "hình thức nào" in asked
+    listed = texts(await ha.press("Thư tay"))
+    assert "Luật Thủ đô" in listed
+    await ha.press("Luật Thủ đô")
+    await ha.say("Đề nghị bổ sung quy định về không gian xanh.")
+    await ha.press("Tiếp tục")
+    await ha.press("Bỏ qua")
+    await ha.press("Không rõ")
+    await ha.press("Không ghi tên")
+    assert "Đã lưu" in texts(await ha.press("Lưu"))
+
+    await join_as(app, 7702, city.unit, RoleKind.OFFICIAL, "Lê Minh")
+    lan = app.chat(7702)
+    await to_the_pages(lan, "Thư tay")
+    await lan.say(SUMMARY)
+    await lan.press("Tiếp tục")
+    await lan.press("Bỏ qua")
+    await lan.press("Không rõ")
+    await lan.press("Không ghi tên")
+    assert "Đã lưu" in texts(await lan.press("Lưu"))
+
+    for_the_city, for_the_ward = await comments(app)
+    assert for_the_city.campaign_id == city.campaign.id
+    assert for_the_city.unit_id == app.seed.ward.id
+    assert for_the_ward.campaign_id == app.seed.campaign.id
+    assert for_the_ward.unit_id == app.seed.ward.id

@@ -82,10 +82,14 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     "er: city campaign":  (N, N, N, Y, N),
     # Recording a letter: the command and its menu key, then the medium (the list of drafts
     # shows); the picker's button without /record first; the city's campaign from the picker.
-    "/record":            (N, N, N, Y, Y),
-    "📨 record key":      (N, N, N, Y, Y),
+    # A ward's officials record the letters they receive for the city's consultation, as they
+    # print its posters: the letters count for their ward, and nothing of Ngọc Hà's shows.
+    # (Kim Mã has that campaign alone: /record opens it at once, and the picker's button
+    # comes after it, stale.)
+    "/record":            (N, N, Y, Y, Y),
+    "📨 record key":      (N, N, Y, Y, Y),
     "cp: record, no flow":(N, N, N, N, N),
-    "cp: record city":    (N, N, N, Y, N),
+    "cp: record city":    (N, N, N, Y, Y),
 }  # fmt: skip
 
 

@@ -59,7 +59,8 @@ HEADERS: Mapping[str, tuple[str, ...]] = {
 }
 TEMPLATE_HEADERS = tuple(names[0] for names in HEADERS.values())
 _BY_HEADER = {fold(name): key for key, names in HEADERS.items() for name in names}
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+# A time after the day (a spreadsheet's date-time cell saved as CSV) is left aside.
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 
 
@@ -153,7 +154,8 @@ def _csv(path: Path) -> list[list[str]]:
 
 
 def parse_day(raw: str) -> date | None:
-    """dd/mm/yyyy (also with dots or dashes) or ISO yyyy-mm-dd; None if neither."""
+    """dd/mm/yyyy (also with dots or dashes, a time after it ignored) or ISO yyyy-mm-dd; None
+    if neither."""
     raw = raw.strip()
     try:
         if found := _DMY.match(raw):

@@ -91,7 +91,7 @@ async def make_qr(
     unit = await session.get(Unit, campaign.unit_id)
     assert unit is not None
     if unit_code is not None:
-        unit = await _poster_unit(session, unit, unit_code, campaign_code)
+        unit = await _campaign_unit(session, unit, unit_code, campaign_code)
     files = Files()
     handle = f"@{username}"
     page: bytes | None = None
@@ -121,8 +121,11 @@ async def make_qr(
     return Made(link, entry_label(code) if code else None, what, qr, page)
 
 
-async def _poster_unit(session: AsyncSession, owner: Unit, code: str, campaign_code: str) -> Unit:
-    """The unit ``code`` if it is the campaign's unit ``owner`` or below it."""
+async def _campaign_unit(
+    session: AsyncSession, owner: Unit, code: str, campaign_code: str
+) -> Unit:
+    """The unit ``code`` if it is the campaign's unit ``owner`` or below it (a poster's, an
+    import's)."""
     unit = await get_unit(session=session, code=code)
     if unit is None:
         raise CommandProblem(no_unit(code))
@@ -253,9 +256,10 @@ async def import_comments(
     campaign = await get_campaign(session=session, code=campaign_code)
     if campaign is None:
         raise CommandProblem(no_campaign(campaign_code))
-    root = await get_unit(session=session, code=unit_code)
-    if root is None:
-        raise CommandProblem(no_unit(unit_code))
+    owner = await session.get(Unit, campaign.unit_id)
+    assert owner is not None
+    # Letters received by a unit outside the consultation would count for no part of it.
+    root = await _campaign_unit(session, owner, unit_code, campaign_code)
     person = await session.get(Person, by) if by is not None else None
     if by is not None and person is None:
         raise CommandProblem(_("No person has the id {id}.", id=by))

@@ -35,13 +35,13 @@ from handlers.record_texts import RecordDraft
 from handlers.replies import Answerable, acknowledge, refused_unless_official, reply_target
 from handlers.states import CommentFlow, RecordFlow, ReportFlow
 from scheduler.clock import Clock
-from storage.comment_scope import readable_campaigns, reading_scope
 from storage.comments import CommentLimits, Outcome, is_open
 from storage.entered import Received, record_comment
 from storage.entries import Target
 from storage.fsm import commit_now
 from storage.models import AuthorCategory, Campaign, CommentMedium, RoleKind, Stance
 from storage.people import Member
+from storage.posters import printable_campaigns, printer
 
 RECORD = "record"
 _MEDIUM = "record_medium"
@@ -99,10 +99,12 @@ async def start(
 
 
 async def _open_campaigns(session: AsyncSession, member: Member, clock: Clock) -> list[Campaign]:
-    """The campaigns the official's unit oversees that take comments now."""
+    """The campaigns taking comments now that the official's unit receives letters for: its
+    own and those below it, and those run above it (a ward's part of the city's consultation),
+    as for its posters."""
     now = clock.now()
-    overseen = await readable_campaigns(session=session, member=member)
-    return [c for c in overseen if is_open(c, now)]
+    receiving = await printable_campaigns(session=session, member=member)
+    return [c for c in receiving if is_open(c, now)]
 
 
 async def medium(
@@ -151,19 +153,19 @@ async def pick(
 async def _begin(
     message: Answerable, state: FSMContext, session: AsyncSession, member: Member, target: Target
 ) -> None:
-    # A ward's official records letters of the city's consultation for their ward.
-    scope = await reading_scope(session=session, member=member, campaign=target.campaign)
-    unit = scope.unit if scope is not None else None
+    found = await printer(session=session, member=member, campaign=target.campaign)
     chosen = (await state.get_data()).get(_MEDIUM)
-    if unit is None or chosen is None or target.campaign.id is None:
+    if found is None or chosen is None or target.campaign.id is None:
         await state.clear()
         await message.answer(_("This choice is no longer available."))
         return
+    # Where it counts: the ward below the campaign's unit that received it, else the campaign's
+    # own unit (an official above it enters it for the campaign, not for their higher unit).
     draft = RecordDraft(
         campaign_id=target.campaign.id,
         document_id=target.document.id if target.document else None,
         section_id=target.section.id if target.section else None,
-        unit_id=unit.id,
+        unit_id=found.owner.id if found.owner is not None else target.campaign.unit_id,
         medium=CommentMedium(chosen),
     )
     await state.set_state(RecordFlow.writing)

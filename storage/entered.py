@@ -4,8 +4,8 @@ One at a time in chat (``record_comment``) or a whole file at once (``store_impo
 way the comment counts for the official's unit (or a unit below it), keeps no link to any user
 of the bot (the sender is not one: a name, if signed, is all that is kept), and is not held to
 the citizens' hourly limit: an official enters dozens after a meeting. Duplicates still are
-stored once: the same words and photos again within the window in chat, and the same row of a
-file imported again (its text, unit and day).
+stored once: the same letter (words, photos, section, sender) again within the window in chat,
+and the same row of a file imported again (its text, section, sender, unit and day).
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ async def record_comment(
     if not is_open(target.campaign, now):
         return Submitted(Outcome.CLOSED)
     assert official.id is not None
-    print_ = fingerprint(received.text, attachments)
+    print_ = _recorded_print(target, received, attachments)
     earlier = (
         await session.execute(
             select(Comment)
@@ -116,6 +116,22 @@ async def record_comment(
     return Submitted(Outcome.NEW, comment)
 
 
+def _recorded_print(target: Target, received: Received, attachments: Sequence[Attachment]) -> str:
+    """Equal for the same letter entered twice: the same words and photos, and the same draft
+    or section, sender, unit, medium, stance and category. «Nhất trí» signed by two people,
+    or said of two sections, is two letters to count."""
+    about = (
+        target.key,
+        " ".join((received.name or "").casefold().split()),
+        received.unit_id,
+        received.medium,
+        received.stance or "",
+        received.category or "",
+    )
+    words = fingerprint(received.text, attachments)
+    return hashlib.sha256("\x00".join(map(str, (words, *about))).encode()).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class ImportedRow:
     """One valid row of an import file: what it is about, when it came, what it says."""
@@ -126,11 +142,21 @@ class ImportedRow:
     day: date
 
 
-def import_fingerprint(text: str, unit_id: int, day: date) -> str:
-    """Equal for the same words (case and spacing aside) received by the same unit the same
-    day: a file imported twice stores each comment once."""
+def import_fingerprint(
+    text: str, unit_id: int, day: date, target: Target, name: str | None
+) -> str:
+    """Equal for the same words (case and spacing aside) on the same draft or section, from the
+    same sender, received by the same unit the same day: a file imported twice stores each
+    comment once, while «Nhất trí» signed by two people, or said of two sections, is two."""
     folded = " ".join(text.casefold().split())
-    return hashlib.sha256(f"{folded}\x00unit:{unit_id}\x00{day.isoformat()}".encode()).hexdigest()
+    sender = " ".join((name or "").casefold().split())
+    key = f"{folded}\x00unit:{unit_id}\x00{day.isoformat()}\x00{target.key}\x00{sender}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _import_print(row: ImportedRow) -> str:
+    received = row.received
+    return import_fingerprint(received.text, received.unit_id, row.day, row.target, received.name)
 
 
 def received_at(target: Target, day: date) -> datetime:
@@ -153,7 +179,7 @@ async def store_imported(
     """Store valid rows (checked beforehand, all of them), skipping those already stored."""
     stored: Counter[tuple[int, CommentMedium]] = Counter()
     already = 0
-    prints = {import_fingerprint(r.received.text, r.received.unit_id, r.day) for r in rows}
+    prints = {_import_print(r) for r in rows}
     campaign_ids = {r.target.campaign.id for r in rows}
     known: set[str] = set()
     if prints:
@@ -168,7 +194,7 @@ async def store_imported(
     fresh: list[dict[str, Any]] = []
     for row in rows:
         received = row.received
-        print_ = import_fingerprint(received.text, received.unit_id, row.day)
+        print_ = _import_print(row)
         if print_ in known:
             already += 1
             continue

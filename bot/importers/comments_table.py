@@ -59,7 +59,8 @@ HEADERS: Mapping[str, tuple[str, ...]] = {
 }
 TEMPLATE_HEADERS = tuple(names[0] for names in HEADERS.values())
 _BY_HEADER = {fold(name): key for key, names in HEADERS.items() for name in names}
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+# A time after the day (a spreadsheet's date-time cell saved as CSV) is left aside.
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
 
 
@@ -153,7 +154,8 @@ def _csv(path: Path) -> list[list[str]]:
 
 
 def parse_day(raw: str) -> date | None:
-    """dd/mm/yyyy (also with dots or dashes) or ISO yyyy-mm-dd; None if neither."""
+    """dd/mm/yyyy (also with dots or dashes, a time after it ignored) or ISO yyyy-mm-dd; None
+    if neither."""
     raw = raw.strip()
     try:
         if found := _DMY.match(raw):
@@ -272,7 +274,7 @@ async def check_rows(
 ) -> tuple[list[ImportedRow], list[ParsedRow]]:
     """The rows ready to store, and every row with a problem (their ``problems`` filled in):
     the documents, sections and units they name, their dates within the campaign, and rows
-    that repeat an earlier one (the same text, unit and day)."""
+    that repeat an earlier one (the same text, draft or section, sender, unit and day)."""
     documents = {
         document.code.casefold(): (document, {s.number.casefold(): s for s in sections})
         for document, sections in await documents_of(session=session, campaign=campaign)
@@ -302,9 +304,9 @@ async def check_rows(
                     last=last.strftime("%d/%m/%Y"),
                 )
             )
-        if unit is not None and row.day is not None and row.text:
+        if unit is not None and target is not None and row.day is not None and row.text:
             assert unit.id is not None
-            print_ = import_fingerprint(row.text, unit.id, row.day)
+            print_ = import_fingerprint(row.text, unit.id, row.day, target, row.name)
             if print_ in seen:
                 row.problems.append(_("the same as line {line}", line=seen[print_]))
             seen.setdefault(print_, row.line)

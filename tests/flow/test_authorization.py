@@ -118,10 +118,13 @@ MATRIX: dict[str, tuple[str, str, str, str, str]] = {
     # The city's report is the city's (the report chain, fault 7: /export could read it).
     "er: city campaign":  (N, N, N, Y, N),
     # Recording a letter: the command and its menu key, then the medium (the list of drafts
-    # shows); the picker's button without /record first; the city's campaign from the picker:
-    # a ward's official records a letter of the city's consultation for their ward.
-    "/record":            (N, N, U, Y, Y),
-    "📨 record key":      (N, N, U, Y, Y),
+    # shows); the picker's button without /record first; the city's campaign from the picker.
+    # A ward's officials record the letters they receive for the city's consultation, as they
+    # print its posters: the letters count for their ward, and nothing of Ngọc Hà's shows.
+    # (Kim Mã has that campaign alone: /record opens it at once, and the picker's button
+    # comes after it, stale.)
+    "/record":            (N, N, Y, Y, Y),
+    "📨 record key":      (N, N, Y, Y, Y),
     "cp: record, no flow":(N, N, N, N, N),
     "cp: record city":    (N, N, N, Y, Y),
 }  # fmt: skip

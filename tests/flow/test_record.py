@@ -267,3 +267,74 @@ async def test_officials_find_record_in_their_menu_help_and_commands(app: BotApp
     assert "📨 Ghi ý kiến nhận được" in keys
     citizen = await app.chat(CITIZEN).say("/help")
     assert "📨 Ghi ý kiến nhận được" not in str([c.params.get("reply_markup") for c in citizen])
+
+
+async def record_agreeing(
+    ha: Chat, section: str, name: str | None, campaign: str | None = None
+) -> str:
+    """«Nhất trí» on ``section``, signed by ``name`` (or not), in ``campaign`` when the official
+    has several to choose from; what «Lưu» answers."""
+    assert "hình thức nào" in texts(await ha.say("/record"))
+    await ha.press("Thư tay")
+    if campaign is not None:
+        await ha.press(campaign)
+    await ha.press("Báo cáo chính trị")
+    await ha.press(section)
+    await ha.say("Nhất trí với dự thảo.")
+    await ha.press("Tiếp tục")
+    await ha.press("Tán thành")
+    await ha.press("Nhân dân")
+    await (ha.say(name) if name else ha.press("Không ghi tên"))
+    return texts(await ha.press("Lưu"))
+
+
+async def test_the_same_words_from_another_sender_or_on_another_section_are_stored(
+    app: BotApp,
+) -> None:
+    """Letters that only say «Nhất trí» are common: two people's, or one on two sections, are
+    as many comments to count, not the same letter entered twice."""
+    ha = await official(app)
+    assert "Đã lưu" in await record_agreeing(ha, "II. Bối cảnh", "Nguyễn Văn An")
+    assert "Đã lưu" in await record_agreeing(ha, "II. Bối cảnh", "Trần Thị Bình")
+    assert "Đã lưu" in await record_agreeing(ha, "I. Kết quả", None)
+    assert "Đã lưu" in await record_agreeing(ha, "II. Bối cảnh", None)
+    said = await record_agreeing(ha, "II. Bối cảnh", "Trần Thị Bình")
+    assert "đã được lưu lúc" in said, "the same letter again is still stored once"
+    stored = await comments(app)
+    assert sorted(c.author_name or "" for c in stored) == [
+        "",
+        "",
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+    ]
+
+
+async def test_a_ward_official_records_a_letter_for_the_citys_consultation(app: BotApp) -> None:
+    """The city runs the consultation, the ward receives the letters: they count for the ward
+    (as its /qr posters do), and a city official's letter for the ward's own consultation
+    counts for that ward, not for the city above it, where the ward's counts would miss it."""
+    from tests.flow.test_comment_places import city_consultation
+
+    city = await city_consultation(app)
+    ha = await official(app)
+    asked = texts(await ha.say("/record"))
+    assert "hình thức nào" in asked
+    assert "đợt nào" in texts(await ha.press("Thư tay")), "the ward's and the city's"
+    await ha.press("Luật Thủ đô")
+    await ha.press("Dự thảo Luật Thủ đô")
+    await ha.say("Đề nghị bổ sung quy định về không gian xanh.")
+    await ha.press("Tiếp tục")
+    await ha.press("Bỏ qua")
+    await ha.press("Không rõ")
+    await ha.press("Không ghi tên")
+    assert "Đã lưu" in texts(await ha.press("Lưu"))
+
+    await join_as(app, 7702, city.unit, RoleKind.OFFICIAL, "Lê Minh")
+    lan = app.chat(7702)
+    assert "Đã lưu" in await record_agreeing(lan, "II. Bối cảnh", None, "văn kiện Đại hội XIV")
+
+    for_the_city, for_the_ward = await comments(app)
+    assert for_the_city.campaign_id == city.campaign.id
+    assert for_the_city.unit_id == app.seed.ward.id
+    assert for_the_ward.campaign_id == app.seed.campaign.id
+    assert for_the_ward.unit_id == app.seed.ward.id

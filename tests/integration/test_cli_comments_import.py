@@ -200,3 +200,43 @@ def test_unknown_campaign_unit_or_file(demo: Path) -> None:
         result = runner.invoke(app, ["comments", "import", *args])
         assert result.exit_code == 1 and message in result.output, result.output
     assert stored(demo) == []
+
+
+def test_a_unit_outside_the_campaign_is_refused(demo: Path) -> None:
+    """--unit names the unit that received the letters: one outside the campaign's tree (here
+    another city) would count them for a place that is not part of the consultation."""
+    with sqlite3.connect(demo / "cli.db") as db:
+        db.execute(
+            "INSERT INTO unit (code, name, level, place) "
+            "VALUES ('HCM', 'Đảng bộ Thành phố Hồ Chí Minh', 'city', 'Hồ Chí Minh')"
+        )
+    write_csv(demo / "ok.csv", rows(campaign_days(demo)[0])[1:2])
+    result = runner.invoke(app, ["comments", "import", "dh14", "ok.csv", "--unit", "HCM"])
+    assert result.exit_code == 1, result.output
+    assert "Hồ Chí Minh không thuộc đợt góp ý dh14" in result.output
+    assert stored(demo) == []
+
+
+def test_the_same_words_from_two_senders_or_on_two_sections_are_two_comments(
+    demo: Path,
+) -> None:
+    """«Nhất trí» signed by two people, or said of two sections at one meeting, are two
+    comments to count, not a row repeated by mistake; the file imported again stores none."""
+    day = (campaign_days(demo)[0] + timedelta(days=4)).strftime("%d/%m/%Y")
+    same = "Nhất trí với dự thảo."
+    write_csv(
+        demo / "hoi-nghi.csv",
+        [
+            [day, "thư tay", "bctt", "I", same, "", "", "Nguyễn Văn An", "", ""],
+            [day, "thư tay", "bctt", "I", same, "", "", "Trần Thị Bình", "", ""],
+            [day, "hội nghị", "bctt", "II", same, "", "", "", "", ""],
+            [day, "hội nghị", "bctt", "III", same, "", "", "", "", ""],
+        ],
+    )
+    args = ["comments", "import", "dh14", "hoi-nghi.csv", "--unit", "NGOCHA"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Đã lưu 4 ý kiến." in result.output
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0 and "Đã lưu 0 ý kiến." in again.output, again.output
+    assert len(stored(demo)) == 4

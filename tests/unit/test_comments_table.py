@@ -4,7 +4,7 @@ problems for its line, never to an exception."""
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -138,6 +138,13 @@ def test_days_in_both_forms(day: date) -> None:
     assert parse_day(day.strftime("%d/%m/%Y")) == day
     assert parse_day(day.isoformat()) == day
     assert parse_day(f"{day.day}.{day.month}.{day.year:04d}") == day
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 1)))
+def test_a_day_with_its_time_as_a_spreadsheet_saves_it(moment: datetime) -> None:
+    """A date-and-time cell saved as CSV reads «25/11/2025 08:30»: the day is what counts."""
+    assert parse_day(moment.strftime("%d/%m/%Y %H:%M")) == moment.date()
+    assert parse_day(moment.strftime("%d/%m/%Y %H:%M:%S")) == moment.date()
 
 
 @settings(max_examples=50, deadline=None)

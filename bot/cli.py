@@ -14,6 +14,7 @@ import typer
 from bot.cli_i18n import N_, Translated, _
 from bot.cli_support import fail as _fail
 from bot.cli_support import settings as _settings
+from bot.cli_support import until_signalled
 from bot.cli_support import with_session as _with_session
 from bot.cli_themes import themes_app
 from bot.commands_admin import InviteGroup, register
@@ -64,10 +65,8 @@ def run() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    try:
-        asyncio.run(run_bot(_settings()))
-    except KeyboardInterrupt:
-        typer.echo(_("Stopped."))
+    until_signalled(run_bot(_settings()))
+    typer.echo(_("Stopped."))
 
 
 @db_app.command("upgrade", help=N_("Apply the database migrations (safe to run again)."))
@@ -241,10 +240,8 @@ def scheduler() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    try:
-        asyncio.run(run_scheduler(settings))
-    except KeyboardInterrupt:
-        typer.echo(_("Stopped."))
+    until_signalled(run_scheduler(settings))
+    typer.echo(_("Stopped."))
 
 
 @app.command(

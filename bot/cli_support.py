@@ -3,7 +3,10 @@ and a mistake that ends the command with one red line and exit code 1."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import typer
@@ -55,3 +58,27 @@ class DefaultCommandGroup(TyperGroup):
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = [self.default, *args]
         return super().parse_args(ctx, args)
+
+
+def until_signalled(main: Coroutine[Any, Any, None]) -> None:
+    """Run ``main`` until it ends or Ctrl-C / SIGTERM stops it (its ``finally`` blocks run).
+
+    The loop's own signal handlers write to a wake-up pipe, so the loop wakes whichever thread
+    the signal lands on; with Python's default handler, a Ctrl-C taken by a worker thread
+    (SQLite's, say) waited for the loop's next event, and ``gopy run`` once did not stop.
+    """
+
+    async def guarded() -> None:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, task.cancel)
+        try:
+            await main
+        except asyncio.CancelledError:
+            return  # stopped by a signal: the finally blocks have run
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(guarded())

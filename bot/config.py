@@ -24,6 +24,16 @@ def _config(prefix: str) -> SettingsConfigDict:
     )
 
 
+def _web_address(value: str | None, name: str) -> str | None:
+    """``value`` if it is an http(s) address (blank counts as unset)."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if not value.startswith(("https://", "http://")) or len(value) > 512:
+        raise ValueError(f"{name} must be an address starting with https://")
+    return value
+
+
 class TelegramSettings(BaseSettings):
     model_config = _config("GOPY_TELEGRAM_")
 
@@ -40,6 +50,14 @@ class ZaloSettings(BaseSettings):
 
     token: SecretStr | None = None
     api_url: str = ZALO_BOT_API
+    # The bot's page that people open to chat with it (https://zalo.me/…, from Zalo Bot
+    # Creator): the landing page's «Góp ý qua Zalo» button opens it.
+    bot_url: str | None = None
+
+    @field_validator("bot_url")
+    @classmethod
+    def _bot_url(cls, value: str | None) -> str | None:
+        return _web_address(value, "GOPY_ZALO_BOT_URL")
 
 
 class WebhookSettings(BaseSettings):
@@ -116,6 +134,12 @@ class CommentSettings(BaseSettings):
     duplicate_minutes: int = Field(default=10, ge=0, le=24 * 60)
     # Photos stay on the messenger's servers (by file_id); set this to keep a copy too.
     media_dir: Path | None = None
+    # The web form: comments per hour from one network address (a mobile network puts many
+    # phones behind one address, so this is looser than the per-person limit above), and
+    # the photos one comment may carry.
+    per_address_hour: int = Field(default=30, ge=1, le=10000)
+    web_photos: int = Field(default=3, ge=0, le=10)
+    web_photo_bytes: int = Field(default=5 << 20, ge=1 << 16, le=50 << 20)
 
 
 class MailSettings(BaseSettings):
@@ -174,6 +198,9 @@ class Settings(BaseSettings):
     model_config = _config("GOPY_")
 
     database_url: str = "sqlite+aiosqlite:///gopy.db"
+    # Where people reach this server (https://gopy.example.vn): QR codes then encode its
+    # landing pages. Defaults to GOPY_WEBHOOK_URL.
+    public_url: str | None = None
     redis_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
@@ -194,6 +221,17 @@ class Settings(BaseSettings):
     def server_key(self) -> ServerKey:
         configured = self.secret_key.get_secret_value() if self.secret_key else None
         return server_key(self.database_url, configured)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return _web_address(value, "GOPY_PUBLIC_URL")
+
+    @property
+    def public_base(self) -> str | None:
+        """The public address without its trailing slash, or None when there is none."""
+        base = self.public_url or self.webhook.url
+        return base.rstrip("/") if base else None
 
     @property
     def simulator(self) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SAEnum
@@ -188,7 +189,25 @@ class Section(SQLModel, table=True):
     number: str = Field(max_length=16)
     heading: str = Field(max_length=255)
     summary: str = Field(default="", max_length=1024)
+    # The section's own words, when the campaign gives them: the landing page shows them.
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     position: int = 0
+
+
+class DocumentFile(SQLModel, table=True):
+    """The full text of a draft as the campaign published it (PDF or DOCX), kept in the
+    database so that every process serves the same bytes; ``sha256`` names the version."""
+
+    __tablename__ = "document_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", unique=True)
+    name: str = Field(max_length=255)
+    content_type: str = Field(max_length=128)
+    sha256: str = Field(max_length=64)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    stored_at: datetime = _ts()
 
 
 class Period(SQLModel, table=True):
@@ -483,6 +502,8 @@ class Comment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_comment_author_recent", "person_id", "created_at"),
         Index("ix_comment_author_key", "author_key", "created_at"),
+        # The web form's limit per phone number (named comments keep the number).
+        Index("ix_comment_phone", "phone", "created_at"),
         # Covers a report's counts per document and section over a week, read from the index
         # alone: a million comments must not be read row by row.
         Index(
@@ -562,6 +583,30 @@ class CommentAttachment(SQLModel, table=True):
     # Where the copy in GOPY_COMMENTS_MEDIA_DIR is, relative to it; None if not kept.
     media_path: str | None = Field(default=None, max_length=255)
     position: int = 0
+
+
+class AttachmentBlob(SQLModel, table=True):
+    """The bytes of a photo sent with a web comment: the messengers keep chat photos (by
+    ``file_id``), nobody keeps a browser's, so gopy does."""
+
+    __tablename__ = "attachment_blob"
+
+    attachment_id: int = Field(foreign_key="comment_attachment.id", primary_key=True)
+    content_type: str = Field(max_length=64)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class WebAttempt(SQLModel, table=True):
+    """A comment sent from the web form, by a keyed hash of the sender's IP address only: the
+    per-address limit counts these, and rows older than a day are deleted. No comment is
+    linked to its address."""
+
+    __tablename__ = "web_attempt"
+    __table_args__ = (Index("ix_web_attempt_key_at", "source_key", "attempted_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(max_length=64)
+    attempted_at: datetime = _ts()
 
 
 class CommentReply(SQLModel, table=True):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -68,7 +69,7 @@ async def files_of(
     if not document_ids:
         return {}
     rows = await session.execute(
-        select(
+        sa_select(
             col(DocumentFile.document_id),
             col(DocumentFile.name),
             col(DocumentFile.content_type),

@@ -198,7 +198,10 @@ class SectionSpec(BaseModel):
     number: str = Field(min_length=1, max_length=16)
     heading: str = Field(min_length=1, max_length=255)
     summary: str = Field(default="", max_length=1024)
-    text: Annotated[str, AfterValidator(_check_text)] = ""
+    # "text:" with nothing after it is no text, as leaving the key out.
+    text: Annotated[
+        str, BeforeValidator(lambda v: "" if v is None else v), AfterValidator(_check_text)
+    ] = ""
 
 
 class DocumentSpec(BaseModel):

@@ -57,17 +57,24 @@ def language(accept: str | None) -> str:
     return best
 
 
-def ascii_name(name: str) -> str:
-    """``Dự thảo Điều lệ.pdf`` → ``Du-thao-Dieu-le.pdf``: for clients that ignore filename*."""
-    bare = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+def _ascii(text: str) -> str:
+    """Letters without diacritics, digits, ``_``; any run of anything else one ``-``."""
+    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     kept = "".join(
-        ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "-"
+        ch if ch.isascii() and (ch.isalnum() or ch == "_") else "-"
         for ch in bare
         if not unicodedata.combining(ch)
     )
-    while "--" in kept:
-        kept = kept.replace("--", "-")
-    return kept.strip("-.")[-120:] or "du-thao"
+    return "-".join(part for part in kept.split("-") if part)
+
+
+def ascii_name(name: str) -> str:
+    """``Dự thảo Điều lệ.pdf`` → ``Du-thao-Dieu-le.pdf``: for clients that ignore filename*."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not (extension.isascii() and extension.isalnum() and len(extension) <= 5):
+        stem, extension = name, ""
+    base = _ascii(stem)[:120] or "du-thao"
+    return f"{base}.{extension.lower()}" if extension else base
 
 
 def disposition(file: DraftFile) -> str:

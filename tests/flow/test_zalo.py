@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import col, select
 
+from bot.app import command_buttons
 from bot.channels.zalo import build_zalo_bot
 from bot.config import Settings, ZaloSettings
 from bot.web.app import build_web_app
@@ -213,6 +214,7 @@ async def test_a_replayed_message_is_handled_once(zalo_app: ZaloApp) -> None:
         ),
         sessions=zalo_app.runtime.sessions,
         clock=zalo_app.clock,
+        commands=command_buttons(),
     )
     try:
         update = await again.session.to_update(event)  # type: ignore[attr-defined]

@@ -34,7 +34,7 @@ from storage.models import (
 )
 from tests.chat import at, skip_questions
 from tests.fakes.telegram import serve_app
-from tests.fakes.zalo import TOKEN, hex_id, text_event
+from tests.fakes.zalo import TOKEN, hex_id, link_event, text_event
 from tests.outreach import FakeSleep
 from tests.seed import invite
 from tests.zalo_chat import ZaloApp, ZaloChat, texts
@@ -143,6 +143,25 @@ async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> N
         (comment,) = (await session.execute(select(Comment))).scalars().all()
     assert comment.receipt in receipt and comment.channel == "zalo" and comment.anonymous
     assert comment.stance is Stance.AGREE and comment.category is AuthorCategory.PARTY_MEMBER
+
+
+async def test_a_short_url_zalo_sends_as_a_link_message_opens_the_draft(
+    zalo_app: ZaloApp,
+) -> None:
+    seed = zalo_app.seed
+    async with zalo_app.runtime.sessions() as session:
+        entry = await entry_for(
+            session=session,
+            target=Target(seed.campaign, seed.documents[0], seed.sections[0]),
+            now=zalo_app.clock.now(),
+        )
+        await session.commit()
+    chat = chat_in(zalo_app, "Lê Thị Cúc")
+
+    opened = texts(await chat.feed(link_event(chat.user, f"gopy.example.vn/q/GY-{entry.code}")))
+    assert "Kết quả thực hiện Nghị quyết Đại hội XIII" in opened
+    assert "Mời bạn gửi ý kiến" in opened
+    assert f"{len(OPINION)} ký tự" in texts(await chat.say(OPINION))
 
 
 async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: ZaloApp) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.files import Files
 from bot.i18n import build_i18n
 from handlers import build_router
+from handlers.callbacks import FormNav, Nav
 from handlers.commands import register_menu
 from handlers.middlewares import MemberLocaleMiddleware, install
 from handlers.notices import NoticeRenderer
@@ -26,6 +28,9 @@ from storage.comments import CommentLimits
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
 from storage.keys import ServerKey
+
+if TYPE_CHECKING:
+    from bot.channels.zalo import CommandButtons
 
 
 @dataclass(slots=True)
@@ -96,6 +101,17 @@ def comment_limits_of(settings: Settings) -> CommentLimits:
         per_hour=comments.per_hour,
         duplicate_window=timedelta(minutes=comments.duplicate_minutes),
     )
+
+
+def command_buttons() -> CommandButtons:
+    """The buttons that are also commands, for a channel that shows them as such (Zalo, where
+    a typed number under a count question must be the count): the report form's Back, Skip
+    and Cancel, which handlers.report also takes as /back, /skip and /cancel."""
+    return {
+        FormNav(action=Nav.BACK).pack(): "/back",
+        FormNav(action=Nav.SKIP).pack(): "/skip",
+        FormNav(action=Nav.CANCEL).pack(): "/cancel",
+    }
 
 
 def build_dispatcher(runtime: Runtime) -> Dispatcher:

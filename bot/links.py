@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from storage.codes import entry_label
+from storage.codes import LANDING_PREFIX, entry_label
 
 # aiohttp route patterns. {code} is the printed label (GY-7K3QM, any case or spacing the
 # route accepts), {receipt} a comment's receipt (YK-…), {document} a document's code.
-LANDING_ROUTE = "/q/{code}"
-DRAFT_ROUTE = "/q/{code}/draft"
-DOCUMENT_ROUTE = "/q/{code}/draft/{document}"
-RECEIPT_ROUTE = "/q/{code}/r/{receipt}"
+# The landing prefix is storage.codes', whose parser reads a typed short URL back.
+LANDING_ROUTE = LANDING_PREFIX + "{code}"
+DRAFT_ROUTE = LANDING_ROUTE + "/draft"
+DOCUMENT_ROUTE = DRAFT_ROUTE + "/{document}"
+RECEIPT_ROUTE = LANDING_ROUTE + "/r/{receipt}"
 
 
 def landing_path(code: str) -> str:
     """``/q/GY-7K3QM`` for the entry code ``7K3QM``."""
-    return f"/q/{entry_label(code)}"
+    return LANDING_PREFIX + entry_label(code)
 
 
 def draft_path(code: str, document_code: str | None = None) -> str:

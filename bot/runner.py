@@ -16,7 +16,7 @@ from aiohttp import web
 from rich.console import Console
 from sqlalchemy import func, select
 
-from bot.app import Runtime, build_dispatcher, limits_of
+from bot.app import Runtime, build_dispatcher, command_buttons, limits_of
 from bot.channels.telegram import bot_properties, build_telegram_bot
 from bot.cli_i18n import _
 from bot.config import Settings
@@ -144,6 +144,7 @@ def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
                 settings,
                 sessions=runtime.sessions,
                 clock=runtime.clock,
+                commands=command_buttons(),
                 shelf=shelf,
                 i18n=build_i18n(settings.locale),
                 write_lock=runtime.write_lock,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import unicodedata
 
@@ -14,6 +15,17 @@ INVITE_PREFIX = "i-"
 # The code printed under a poster's QR: "GY-7K3QM" (góp ý). Not a secret: posters are public.
 ENTRY_PREFIX = "GY"
 ENTRY_LENGTH = 5
+# A poster's landing page is ``<public URL>/q/GY-7K3QM`` (bot.links builds it from this).
+LANDING_PREFIX = "/q/"
+# Longer than any short URL a person copies from a poster, query and all.
+MAX_TYPED_URL = 512
+# A short URL as typed: the scheme optional, any host, the landing path and its code, then
+# perhaps a slash, a query or a fragment. No part can take another's characters (the host and
+# the code stop at "/", "?" and "#"), so matching stays linear.
+_SHORT_URL = re.compile(
+    r"(?:https?://)?[^\s/?#]+" + re.escape(LANDING_PREFIX) + r"([^\s/?#]+)/?(?:[?#]\S*)?",
+    re.IGNORECASE,
+)
 
 
 def random_code(length: int) -> str:
@@ -52,9 +64,10 @@ def pretty_code(code: str) -> str:
 
 
 def entry_from_text(raw: str) -> str | None:
-    """The code of a poster in a deep-link payload (``gy-7K3QM``) or a typed message
-    (``GY 7K3QM``, ``gy7k3qm``), or None if it is not one."""
-    text = raw.strip()
+    """The code of a poster in a deep-link payload (``gy-7K3QM``), a typed message (``GY 7K3QM``,
+    ``gy7k3qm``) or its typed short URL (``gopy.example.vn/q/GY-7K3QM``), or None if it is not
+    one."""
+    text = _code_part(raw)
     if len(text) > 3 * (ENTRY_LENGTH + len(ENTRY_PREFIX)):
         return None
     code = normalise_code(text)
@@ -68,8 +81,8 @@ def entry_from_text(raw: str) -> str | None:
 
 def looks_like_entry(raw: str) -> bool:
     """A message meant as a poster's code but not one (``GY-N9E9O``: an O for a 0, a letter
-    too many): "GY" and a few letters or digits, nothing else."""
-    text = raw.strip()
+    too many), alone or in a short URL: "GY" and a few letters or digits, nothing else."""
+    text = _code_part(raw)
     if len(text) > 3 * (ENTRY_LENGTH + len(ENTRY_PREFIX)) or entry_from_text(text) is not None:
         return False
     code = normalise_code(text)
@@ -81,6 +94,17 @@ def looks_like_entry(raw: str) -> bool:
         and any(ch.isdigit() for ch in rest)
         and text[: len(ENTRY_PREFIX)].upper() == ENTRY_PREFIX
     )
+
+
+def _code_part(raw: str) -> str:
+    """The part of a message that may hold a poster's code: the code in a short URL (a URL
+    whose path is the landing page's), else the whole message."""
+    text = raw.strip()
+    if len(text) <= MAX_TYPED_URL:
+        url = _SHORT_URL.fullmatch(text)
+        if url is not None:
+            return url[1]
+    return text
 
 
 def entry_from_payload(raw: str) -> str | None:

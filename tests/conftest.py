@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, build_dispatcher, command_buttons
 from bot.channels.telegram import build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from scheduler.clock import FrozenClock
@@ -240,6 +240,7 @@ async def zalo_app(
         settings,
         sessions=runtime.sessions,
         clock=clock,
+        commands=command_buttons(),
         shelf=shelf,
         write_lock=runtime.write_lock,
         poll_floor=0,

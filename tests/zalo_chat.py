@@ -85,7 +85,7 @@ class ZaloChat:
         return await self.say(self.choice(label))
 
     async def local_id(self) -> int:
-        return await self.session.local(self.user)
+        return await self.session.ids.local(self.user)
 
 
 def texts(calls: list[ZaloCall]) -> str:

@@ -3,7 +3,9 @@
 The sources disagree on details (docs/zalo-bot-platform.md §12); each time the tolerant reading
 is taken: a wrapped ``{ok, result}`` body or a bare event; ``display_name`` or ``first_name``;
 the image URL in ``photo_url``, ``photo`` or ``url``; an event name missing (the polling sample
-has none) inferred from the fields present; an unknown event treated as unsupported.
+has none) inferred from the fields present; an unknown event treated as unsupported. A message
+Zalo saw a link in (``message.link.received``: in clients, not in the docs) is a text message,
+its text the one typed, else the link's URL: a typed poster URL must reach the handlers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ TEXT = "message.text.received"
 IMAGE = "message.image.received"
 STICKER = "message.sticker.received"
 UNSUPPORTED = "message.unsupported.received"
+LINK = "message.link.received"
 # Zalo ids are 20 hex characters; anything far longer is not an id.
 MAX_ID = 64
 MAX_URL = 2048
@@ -76,7 +79,7 @@ def parse_event(body: Any) -> Incoming | None:
         sender_is_bot=sender.get("is_bot") is True,
         group=str(chat.get("chat_type", "PRIVATE")).upper() == "GROUP",
         date=_date(message.get("date")),
-        text=_text(message.get("text")),
+        text=_text(_typed(message) if kind == TEXT else message.get("text")),
         photo_url=_photo(message) if kind == IMAGE else None,
         caption=_text(message.get("caption")),
         sticker=_id(message.get("sticker")),
@@ -90,6 +93,8 @@ def _dict(value: Any) -> dict[str, Any]:
 def _kind(name: str | None, message: dict[str, Any]) -> str | None:
     if name in (TEXT, IMAGE, STICKER, UNSUPPORTED):
         kind = name
+    elif name == LINK:
+        kind = TEXT
     elif name is not None and name.startswith("message."):
         kind = UNSUPPORTED  # link, voice, reaction…: seen in clients, not in the docs
     elif name is not None:
@@ -104,11 +109,24 @@ def _kind(name: str | None, message: dict[str, Any]) -> str | None:
         kind = UNSUPPORTED
     else:
         return None
-    if kind == TEXT and not isinstance(message.get("text"), str):
+    if kind == TEXT and _typed(message) is None:
         return UNSUPPORTED
     if kind == IMAGE and not _photo(message):
         return UNSUPPORTED
     return kind
+
+
+def _typed(message: dict[str, Any]) -> str | None:
+    """The text of a text or link message: what was typed, else the URL of its link."""
+    text = message.get("text")
+    if isinstance(text, str):
+        return text
+    links = message.get("links")
+    for link in [message.get("link"), *(links if isinstance(links, list) else [])]:
+        url = _dict(link).get("url")
+        if isinstance(url, str) and 0 < len(url) <= MAX_URL:
+            return url
+    return None
 
 
 def _id(value: Any) -> str | None:

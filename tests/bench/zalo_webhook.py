@@ -29,7 +29,7 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, build_dispatcher, command_buttons
 from bot.channels.telegram import build_telegram_bot
 from bot.channels.zalo import build_zalo_bot
 from bot.config import Settings, TelegramSettings, ZaloSettings
@@ -74,6 +74,7 @@ async def _bot(channel: str, runtime: Runtime, api_url: str) -> Bot:
         settings,
         sessions=runtime.sessions,
         clock=runtime.clock,
+        commands=command_buttons(),
         write_lock=runtime.write_lock,
         poll_floor=0,
     )

@@ -48,6 +48,19 @@ def text_event(
     return {"ok": True, "result": event} if wrapped else event
 
 
+def link_event(user: str, url: str) -> dict[str, Any]:
+    """A message Zalo saw a link in: ``message.link.received`` with the link's preview and no
+    text (the shape OpenClaw reads; the docs do not show one)."""
+    message = {
+        "from": {"id": user, "display_name": "Ted", "is_bot": False},
+        "chat": {"id": user, "chat_type": "PRIVATE"},
+        "link": {"url": url, "title": "Góp ý dự thảo"},
+        "message_id": hex_id(),
+        "date": int(time.time() * 1000),
+    }
+    return {"ok": True, "result": {"message": message, "event_name": "message.link.received"}}
+
+
 def image_event(user: str, url: str, caption: str | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {
         "from": {"id": user, "display_name": "Ted", "is_bot": False},

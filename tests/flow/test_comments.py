@@ -322,6 +322,26 @@ async def test_typed_poster_code_works_like_the_qr(app: BotApp) -> None:
     assert "Kết quả thực hiện" in texts(await chat.say(f"/start {code}")), "as Zalo users type it"
 
 
+async def test_a_typed_short_url_opens_the_draft_on_both_channels(
+    any_app: BotApp | ZaloApp,
+) -> None:
+    """The poster's short URL typed or pasted into the chat opens its draft as the QR code
+    would: on Zalo, with no deep links, it is what a person copies from the poster."""
+    chat: Talk = any_app.chat(7012, "Lê Thị Cúc")
+    code = await poster(any_app)
+
+    opened = texts(await chat.say(f"https://gopy.example.vn/q/GY-{code}"))
+    assert "Đánh giá thành tựu nổi bật" in opened, "the section the poster points to"
+    assert "Mời bạn gửi ý kiến" in opened
+    assert f"{len(OPINION)} ký tự" in texts(await chat.say(OPINION))
+    await chat.say("/cancel")
+    again = texts(await chat.say(f" gopy.example.vn/Q/gy-{code.lower()}/?utm_source=poster "))
+    assert "Mời bạn gửi ý kiến" in again, "no scheme, any case, a slash and a query"
+    smudged = texts(await chat.say("gopy.example.vn/q/GY-N9E9O"))
+    assert "Không tìm thấy mã" in smudged and "chưa hiểu" not in smudged
+    assert await comments(any_app) == []
+
+
 async def test_poster_of_a_closed_consultation(app: BotApp) -> None:
     chat = app.chat(7012)
     code = await poster(app)

@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import col, select
 
+from bot.app import command_buttons
 from bot.channels.zalo import build_zalo_bot
 from bot.config import Settings, ZaloSettings
 from bot.web.app import build_web_app
@@ -19,7 +20,6 @@ from bot.web.zalo import SECRET_HEADER, webhook_path, webhook_route
 from scheduler.delivery import Delivery, Limits
 from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
-from storage.entries import Target, entry_for
 from storage.models import (
     AuthorCategory,
     Comment,
@@ -33,7 +33,8 @@ from storage.models import (
 )
 from tests.chat import at, skip_questions
 from tests.fakes.telegram import serve_app
-from tests.fakes.zalo import TOKEN, hex_id, text_event
+from tests.fakes.zalo import TOKEN, hex_id, link_event, text_event
+from tests.flow.test_comments import poster
 from tests.outreach import FakeSleep
 from tests.seed import invite
 from tests.zalo_chat import ZaloApp, ZaloChat, texts
@@ -113,17 +114,10 @@ async def test_a_number_outside_the_menu_is_text_and_the_back_button_is_a_comman
 
 
 async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> None:
-    seed = zalo_app.seed
-    async with zalo_app.runtime.sessions() as session:
-        entry = await entry_for(
-            session=session,
-            target=Target(seed.campaign, seed.documents[0], seed.sections[0]),
-            now=zalo_app.clock.now(),
-        )
-        await session.commit()
+    code = await poster(zalo_app)
     chat = chat_in(zalo_app, "Lê Thị Cúc")
 
-    greeting = texts(await chat.say(f"GY-{entry.code}"))
+    greeting = texts(await chat.say(f"GY-{code}"))
     assert "Kết quả thực hiện Nghị quyết Đại hội XIII" in greeting
     assert "https://example.org/du-thao/bao-cao-chinh-tri.pdf" in greeting, "a URL button"
     noted = texts(await chat.say(OPINION))
@@ -144,17 +138,22 @@ async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> N
     assert comment.stance is Stance.AGREE and comment.category is AuthorCategory.PARTY_MEMBER
 
 
+async def test_a_short_url_zalo_sends_as_a_link_message_opens_the_draft(
+    zalo_app: ZaloApp,
+) -> None:
+    code = await poster(zalo_app)
+    chat = chat_in(zalo_app, "Lê Thị Cúc")
+
+    opened = texts(await chat.feed(link_event(chat.user, f"gopy.example.vn/q/GY-{code}")))
+    assert "Kết quả thực hiện Nghị quyết Đại hội XIII" in opened
+    assert "Mời bạn gửi ý kiến" in opened
+    assert f"{len(OPINION)} ký tự" in texts(await chat.say(OPINION))
+
+
 async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: ZaloApp) -> None:
-    seed = zalo_app.seed
-    async with zalo_app.runtime.sessions() as session:
-        entry = await entry_for(
-            session=session,
-            target=Target(seed.campaign, seed.documents[0]),
-            now=zalo_app.clock.now(),
-        )
-        await session.commit()
+    code = await poster(zalo_app, section=None)
     chat = chat_in(zalo_app)
-    await chat.say(f"/start gy-{entry.code}")
+    await chat.say(f"/start gy-{code}")
     cdn = str(zalo_app.bot.session.api.base).split("/bot", 1)[0] + "/cdn/letter1.jpg"
     assert "1 ảnh" in texts(await chat.send_photo(cdn, caption="Thư góp ý của tổ dân phố"))
     await skip_questions(chat)
@@ -213,6 +212,7 @@ async def test_a_replayed_message_is_handled_once(zalo_app: ZaloApp) -> None:
         ),
         sessions=zalo_app.runtime.sessions,
         clock=zalo_app.clock,
+        commands=command_buttons(),
     )
     try:
         update = await again.session.to_update(event)  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from aiogram.methods import GetUpdates
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import SecretStr
 
-from bot.channels.zalo import ZaloSession, build_zalo_bot, html_to_plain
+from bot.channels.zalo import CommandButtons, ZaloSession, build_zalo_bot, html_to_plain
 from bot.config import Settings, ZaloSettings
 from bot.web.shelf import Shelf
 from scheduler.clock import FrozenClock
@@ -26,6 +26,8 @@ from tests.fakes.telegram import serve_app
 from tests.fakes.zalo import TOKEN, FakeZalo, text_event
 
 USER = "6ede9afa66b88fe6d6a9"
+# The session's own buttons-as-commands, as the composition root injects them (bot.app).
+COMMANDS: CommandButtons = {"nav:cancel": "/cancel"}
 
 
 @pytest.fixture
@@ -40,6 +42,7 @@ async def zalo(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[tuple[Bot, 
         settings,
         sessions=create_session_factory(engine),
         clock=clock,
+        commands=COMMANDS,
         shelf=Shelf(clock, base_url="https://gopy.example"),
         poll_floor=0,
     )
@@ -55,7 +58,7 @@ def session_of(bot: Bot) -> ZaloSession:
 
 
 async def chat_of(bot: Bot) -> int:
-    return await session_of(bot).local(USER)
+    return await session_of(bot).ids.local(USER)
 
 
 async def test_get_me_is_the_zalo_bot(zalo: tuple[Bot, FakeZalo]) -> None:
@@ -114,7 +117,7 @@ async def test_html_becomes_plain_text_and_a_keyboard_a_numbered_menu(
 async def test_a_plain_message_keeps_the_menu_and_a_keyboard_replaces_it(
     zalo: tuple[Bot, FakeZalo],
 ) -> None:
-    bot, _fake = zalo
+    bot, fake = zalo
     chat = await chat_of(bot)
     one = InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]]
@@ -124,9 +127,10 @@ async def test_a_plain_message_keeps_the_menu_and_a_keyboard_replaces_it(
     kept = await session_of(bot).to_update(text_event(USER, "1"))
     assert kept is not None and kept.callback_query is not None
     nav = InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="Hủy", callback_data="fn:cancel")]]
+        inline_keyboard=[[InlineKeyboardButton(text="Hủy", callback_data="nav:cancel")]]
     )
     await bot.send_message(chat, "Số tin bài?", reply_markup=nav)
+    assert fake.calls[-1].text == "Số tin bài?\n\nHủy: /cancel", "an injected command button"
     typed = await session_of(bot).to_update(text_event(USER, "1"))
     assert typed is not None and typed.message is not None and typed.message.text == "1"
 
@@ -206,7 +210,11 @@ async def test_polls_wait_only_after_nothing_new(
         database_url=sqlite_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(zalo[0]))
     )
     bot = build_zalo_bot(
-        settings, sessions=create_session_factory(engine), clock=clock, poll_floor=0.3
+        settings,
+        sessions=create_session_factory(engine),
+        clock=clock,
+        commands=COMMANDS,
+        poll_floor=0.3,
     )
     try:
         fake.pending += [text_event(USER, f"m{n}") for n in range(3)]
@@ -257,7 +265,9 @@ async def test_a_menu_survives_a_restart(
     settings = Settings(
         database_url=sqlite_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(bot))
     )
-    again = build_zalo_bot(settings, sessions=create_session_factory(engine), clock=clock)
+    again = build_zalo_bot(
+        settings, sessions=create_session_factory(engine), clock=clock, commands=COMMANDS
+    )
     try:
         update = await session_of(again).to_update(text_event(USER, "１"))  # full-width
         assert update is not None and update.callback_query is not None

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.links import absolute, landing_path
 from storage.codes import (
     ALPHABET,
     ENTRY_LENGTH,
@@ -16,6 +17,8 @@ from storage.codes import (
     entry_label,
     entry_payload,
     invite_from_text,
+    looks_like_entry,
+    normalise_code,
     random_code,
 )
 from storage.comments import Attachment, fingerprint, receipt_from_text
@@ -39,6 +42,61 @@ def test_a_poster_code_as_people_type_it(code: str) -> None:
     assert len(payload) <= 64 and all(ch.isalnum() or ch in "-_" for ch in payload)
 
 
+entry_codes = st.text(alphabet=ALPHABET, min_size=ENTRY_LENGTH, max_size=ENTRY_LENGTH)
+
+
+@st.composite
+def typed_codes(draw: st.DrawFn) -> tuple[str, str]:
+    """A poster's code, and one way a person may type it: alone, or in its short URL copied
+    from the poster (with or without the scheme, in any case, a slash or a query after)."""
+    code = draw(entry_codes)
+    body = draw(st.sampled_from([code, code.lower()]))
+    if draw(st.booleans()):
+        prefix = draw(st.sampled_from(["GY-", "GY ", "GY", "gy-", "gy ", "gy", "Gy - ", "ＧＹ－"]))
+        typed = prefix + body
+    else:
+        scheme = draw(st.sampled_from(["", "http://", "https://", "HTTPS://"]))
+        host = draw(
+            st.sampled_from(["gopy.example.vn", "Gopy.Example.VN", "localhost:8080", "góp-ý.vn"])
+        )
+        path = draw(st.sampled_from(["/q/", "/Q/"]))
+        prefix = draw(st.sampled_from(["GY-", "gy-", "GY", "gy"]))
+        tail = draw(st.sampled_from(["", "/", "?utm_source=poster", "/?a=1&b=2", "#top"]))
+        typed = f"{scheme}{host}{path}{prefix}{body}{tail}"
+    pad = draw(st.sampled_from(["", " ", "\n"]))
+    return code, f"{pad}{typed}{pad}"
+
+
+@given(typed_codes())
+def test_every_spelling_of_a_poster_code_opens_it(typed: tuple[str, str]) -> None:
+    code, text = typed
+    assert entry_from_text(text) == code
+    assert not looks_like_entry(text)
+
+
+@given(entry_codes, st.sampled_from(["https://gopy.example.vn", "http://127.0.0.1:8080/"]))
+def test_the_printed_short_url_reads_back_as_its_code(code: str, base: str) -> None:
+    assert entry_from_text(absolute(base, landing_path(code))) == code
+
+
+@given(
+    st.one_of(
+        st.text(max_size=120),
+        st.builds(
+            lambda host, segment, tail: f"https://{host}/q/{segment}{tail}",
+            st.text(max_size=20),
+            st.text(max_size=20),
+            st.text(max_size=20),
+        ),
+    )
+)
+def test_random_text_never_yields_a_code_it_does_not_hold(text: str) -> None:
+    code = entry_from_text(text)
+    if code is not None:
+        assert len(code) == ENTRY_LENGTH and set(code) <= set(ALPHABET)
+        assert "GY" + code in normalise_code(text), "the code is in what was typed"
+
+
 @given(codes)
 def test_after_start_the_bare_code_works_too(code: str) -> None:
     assert entry_from_payload(code) == code
@@ -60,10 +118,32 @@ def test_arbitrary_text_is_never_mistaken_for_a_poster_code(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "GY", "GY-1234", "GY-0O0O0", "GY-ABCDEF", "gy-abcd", "Góp ý: GY-7K3QM nhé"]
+    "text",
+    [
+        "",
+        "GY",
+        "GY-1234",
+        "GY-0O0O0",
+        "GY-ABCDEF",
+        "gy-abcd",
+        "Góp ý: GY-7K3QM nhé",
+        "gopy.example.vn/q/GY-7K3QM/draft",
+        "gopy.example.vn/r/GY-7K3QM",
+        "gopy.example.vn/q/7K3QM",
+        "xem gopy.example.vn/q/GY-7K3QM",
+        "/q/GY-7K3QM",
+        "ftp://gopy.example.vn/q/GY-7K3QM",
+    ],
 )
 def test_not_poster_codes(text: str) -> None:
     assert entry_from_text(text) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["gopy.example.vn/q/GY-N9E9O", "https://gopy.example.vn/q/gy-7k3q"]
+)
+def test_a_smudged_code_in_a_short_url_gets_the_hint(text: str) -> None:
+    assert looks_like_entry(text)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from bot.channels.updates import user
 from bot.channels.zalo_events import (
     IMAGE,
+    LINK,
     STICKER,
     TEXT,
     UNSUPPORTED,
@@ -75,6 +76,24 @@ def test_an_image_without_a_url_and_unknown_message_events_are_unsupported() -> 
     assert parse_event({"event_name": IMAGE, "message": message}).kind == UNSUPPORTED  # type: ignore[union-attr]
     voice = parse_event({"event_name": "message.voice.received", "message": message})
     assert voice is not None and voice.kind == UNSUPPORTED
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"text": "gopy.example.vn/q/GY-7K3QM"},
+        {"link": {"url": "gopy.example.vn/q/GY-7K3QM", "title": "Góp ý"}},
+        {"links": [{"url": "gopy.example.vn/q/GY-7K3QM"}]},
+    ],
+)
+def test_a_link_message_is_text_to_the_handlers(fields: dict[str, Any]) -> None:
+    # A typed poster URL may come as Zalo's link event (OpenClaw reads it as a text message).
+    message = {k: v for k, v in DOCS_SAMPLE["result"]["message"].items() if k != "text"}
+    event = parse_event({"event_name": LINK, "message": {**message, **fields}})
+    assert event is not None and event.kind == TEXT
+    assert event.text == "gopy.example.vn/q/GY-7K3QM"
+    bare = parse_event({"event_name": LINK, "message": {**message, "link": {"title": "x"}}})
+    assert bare is not None and bare.kind == UNSUPPORTED and bare.text is None
 
 
 def test_unsupported_without_a_message_has_no_sender_and_a_stable_key() -> None:

@@ -35,7 +35,7 @@ class SecretMissing(RuntimeError):
 class ServerKey:
     """Keyed hashes, one sub-key per purpose so one hash never stands in for another."""
 
-    __slots__ = ("_authors", "_chats", "_invites")
+    __slots__ = ("_authors", "_chats", "_forms", "_invites")
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET:
@@ -43,6 +43,7 @@ class ServerKey:
         self._authors = _derive(secret, b"gopy:comment-author")
         self._invites = _derive(secret, b"gopy:invite-code")
         self._chats = _derive(secret, b"gopy:chat")
+        self._forms = _derive(secret, b"gopy:web-form")
 
     def author_key(self, *, campaign_id: int, person_id: int) -> str:
         """Who wrote an anonymous comment, as only the server can tell: equal for the same
@@ -54,6 +55,11 @@ class ServerKey:
         """A chat as a positive BIGINT that only the server can tie back to the chat."""
         digest = hmac.new(self._chats, f"{channel}:{chat_id}".encode(), hashlib.sha256).digest()
         return int.from_bytes(digest[:8], "big") >> 1
+
+    def form_token(self, browser: str) -> str:
+        """The anti-forgery token of a browser's web forms: only this server can make it, so a
+        page elsewhere cannot post a form on the browser's behalf (CSRF)."""
+        return hmac.new(self._forms, browser.encode(), hashlib.sha256).hexdigest()
 
     def invite_hash(self, code: str) -> str:
         return hmac.new(self._invites, normalise_code(code).encode(), hashlib.sha256).hexdigest()

@@ -35,6 +35,7 @@ def extracted(tmp_path: Path) -> set[str]:
             str(pot),
             "handlers",
             "bot",
+            "storage",
         ],
         cwd=ROOT,
         check=True,

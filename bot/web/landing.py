@@ -32,7 +32,7 @@ from bot.web.site import Poster, Site, TelegramUsername, Text, address_of
 from handlers.format import moment
 from handlers.words import CATEGORY_LABELS, STANCE_LABELS
 from scheduler.clock import Clock
-from storage.campaigns import documents_of
+from storage.campaigns import campaign_documents
 from storage.codes import entry_label, entry_payload
 from storage.comments import is_open
 from storage.database import SessionFactory
@@ -83,12 +83,13 @@ class Landing:
 
     async def show(self, request: web.Request) -> web.StreamResponse:
         """GET: the page, and a browser id for a browser that comes for the first time."""
-        poster = await self.site.poster(request)
-        if isinstance(poster, web.Response):
-            return poster
         known = browser_of(request)
         browser = known or new_browser()
-        response = await self._page(request, poster, browser, Typed())
+        async with self.site.sessions() as session:
+            poster = await self.site.poster(request, session)
+            if isinstance(poster, web.Response):
+                return poster
+            response = await self._page(request, session, poster, browser, Typed())
         if known is None:
             remember(response, browser, secure=self.site.secure)
         return response
@@ -97,7 +98,9 @@ class Landing:
         """POST: take the comment (303 to its receipt), or show the form again, as typed,
         with what to change."""
         site = self.site
-        poster = await site.poster(request)
+        # A session only for the look-up: none is held while the body arrives.
+        async with site.sessions() as session:
+            poster = await site.poster(request, session)
         if isinstance(poster, web.Response):
             return poster
         back = links.landing_path(poster.code)
@@ -148,9 +151,10 @@ class Landing:
             assert submitted.comment is not None
             raise web.HTTPSeeOther(links.receipt_path(poster.code, submitted.comment.receipt))
         status, notice = refusals.refusal(submitted, poster.entry, site.settings)
-        response = await self._page(
-            request, poster, browser, Typed.of(form), notice=notice, status=status
-        )
+        async with site.sessions() as session:
+            response = await self._page(
+                request, session, poster, browser, Typed.of(form), notice=notice, status=status
+            )
         if submitted.retry_at is not None:
             wait = int((submitted.retry_at - now).total_seconds()) + 1
             response.headers["Retry-After"] = str(max(1, wait))
@@ -159,6 +163,7 @@ class Landing:
     async def _page(
         self,
         request: web.Request,
+        session: AsyncSession,
         poster: Poster,
         browser: str,
         typed: Typed,
@@ -170,11 +175,8 @@ class Landing:
         target = entry.target
         campaign = target.campaign
         open_now = is_open(campaign, site.clock.now())
-        async with site.sessions() as session:
-            documents = await _documents(session, poster)
-            wards = (
-                await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
-            )
+        documents = await _documents(session, poster)
+        wards = await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
         draft = None
         if target.document is not None:
             draft = next((doc["href"] for doc in documents), None)
@@ -238,8 +240,7 @@ async def _documents(session: AsyncSession, poster: Poster) -> list[dict[str, An
     if target.document is not None:
         documents = [target.document]
     else:
-        pairs = await documents_of(session=session, campaign=target.campaign)
-        documents = [document for document, _sections in pairs]
+        documents = await campaign_documents(session=session, campaign=target.campaign)
     hosted = await files_of(
         session=session, document_ids=[d.id for d in documents if d.id is not None]
     )

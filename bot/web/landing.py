@@ -40,6 +40,7 @@ from storage.drafts import files_of
 from storage.forms import MAX_TEXT
 from storage.keys import ServerKey
 from storage.models import AuthorCategory, Document, Stance
+from storage.places import place_name
 from storage.web_comments import (
     Photo,
     WebComment,
@@ -108,7 +109,11 @@ class Landing:
             form = await read_form(request, self.body_limit)
         except TooLarge:
             return site.problem(
-                request, 413, lambda: _("Your comment is too large to send"), self._photo_note
+                request,
+                413,
+                lambda: _("Your comment is too large to send"),
+                self._photo_note,
+                back=back,
             )
         except Broken:
             return site.problem(
@@ -145,12 +150,15 @@ class Landing:
                 now=now,
                 limits=self.limits,
             )
-            # Whatever the outcome: a refused attempt may count towards the limits.
-            await session.commit()
-        if submitted.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE):
+            taken = submitted.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE)
+            if taken:  # the receipt page says "received": stored first (a refusal writes none)
+                await session.commit()
+        if taken:
             assert submitted.comment is not None
             raise web.HTTPSeeOther(links.receipt_path(poster.code, submitted.comment.receipt))
         status, notice = refusals.refusal(submitted, poster.entry, site.settings)
+        if form.uploads("photos"):
+            notice = refusals.with_photos_again(notice)
         async with site.sessions() as session:
             response = await self._page(
                 request, session, poster, browser, Typed.of(form), notice=notice, status=status
@@ -214,7 +222,7 @@ class Landing:
                 + [(c.value, _(label)) for c, label in CATEGORY_LABELS.items()],
                 "wards": (
                     [("", _("Not listed, or I do not know"))]
-                    + [(str(unit.id), unit.name) for unit in wards]
+                    + [(str(unit.id), place_name(unit)) for unit in wards]
                 )
                 if wards
                 else [],

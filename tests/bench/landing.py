@@ -33,8 +33,8 @@ from bot.web.landing import landing_routes
 from scheduler.clock import FrozenClock
 from storage.migrate import upgrade
 from tests.chat import at
-from tests.web_pages import city_consultation, pages_settings, poster_codes
 from tests.seed import seed_ward
+from tests.web_pages import city_consultation, pages_settings, poster_codes
 
 console = Console()
 
@@ -90,7 +90,8 @@ async def bench(database_url: str, requests: int) -> None:
         "ward poster": f"/q/GY-{codes.ward}",
         "campaign-wide poster": f"/q/GY-{codes.city}",
     }
-    table = Table(title=f"landing pages, {requests} requests each, {database_url.split(':')[0]}")
+    dialect = database_url.split(":", maxsplit=1)[0]
+    table = Table(title=f"landing pages, {requests} requests each, {dialect}")
     for column in ("page", "bytes", "gzip", "TTFB p50 ms", "TTFB p99 ms", "mean ms"):
         table.add_column(column, justify="right" if column != "page" else "left")
     try:

@@ -65,7 +65,7 @@ class Site:
                     "Please check the address, or scan the QR code again."
                 ),
             )
-        if raw != entry_label(code) and request.method == "GET":
+        if raw != entry_label(code) and request.method in ("GET", "HEAD"):
             raise web.HTTPMovedPermanently(usual_spelling(request, code))
         return Poster(code, entry)
 

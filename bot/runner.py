@@ -187,10 +187,12 @@ def telegram_username(settings: Settings, bots: list[Bot]) -> TelegramUsername:
 
 
 def page_routes(runtime: Runtime, bots: list[Bot]) -> list[web.RouteDef]:
-    """The web pages people open from a poster: landing page, web comment, receipt."""
+    """The web pages people open from a poster: landing page, web comment, receipt, and the
+    full draft."""
+    from bot.web.drafts import draft_routes
     from bot.web.landing import landing_routes
 
-    return landing_routes(
+    return draft_routes(runtime.sessions) + landing_routes(
         sessions=runtime.sessions,
         clock=runtime.clock,
         settings=runtime.settings,

@@ -201,6 +201,9 @@ class Settings(BaseSettings):
     # Where people reach this server (https://gopy.example.vn): QR codes then encode its
     # landing pages. Defaults to GOPY_WEBHOOK_URL.
     public_url: str | None = None
+    # Reverse proxies in front of gopy (addresses or networks, comma-separated): requests from
+    # them are traced back through X-Forwarded-For to the citizen's address.
+    trusted_proxies: str = ""
     redis_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
@@ -226,6 +229,14 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
         return _web_address(value, "GOPY_PUBLIC_URL")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        from bot.web.client_address import parse_networks
+
+        parse_networks(value)
+        return value
 
     @property
     def public_base(self) -> str | None:

@@ -144,7 +144,7 @@ class Landing:
             submitted = await submit_web_comment(
                 session=session,
                 entry=poster.entry,
-                sender=WebSender(browser=browser, address=address_of(request)),
+                sender=WebSender(browser=browser, address=address_of(request, site.settings)),
                 comment=_comment(form),
                 key=site.key,
                 now=now,

@@ -38,7 +38,7 @@ class Receipts:
         if isinstance(poster, web.Response):
             return poster
         back = links.landing_path(poster.code)
-        address, now = address_of(request), site.clock.now()
+        address, now = address_of(request, site.settings), site.clock.now()
         # Before the look-up: a blocked address learns nothing, not even of a right guess.
         if self.guesses.blocked(address, now):
             return site.problem(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import links
 from bot.config import Settings
+from bot.web.client_address import client_address, parse_networks
 from bot.web.pages import Pages
 from scheduler.clock import Clock
 from storage.codes import entry_from_text, entry_label
@@ -106,7 +107,11 @@ def usual_spelling(request: web.Request, code: str) -> str:
     return str(request.rel_url.with_path(path, encoded=True, keep_query=True))
 
 
-def address_of(request: web.Request) -> str:
-    """The network address the request came from (the peer: a proxy in front of gopy
-    would need its forwarded header trusted here, and none is)."""
-    return request.remote or ""
+def address_of(request: web.Request, settings: Settings) -> str:
+    """The network address the request came from, through the trusted proxies
+    (``GOPY_TRUSTED_PROXIES``)."""
+    return client_address(
+        request.remote,
+        request.headers.get("X-Forwarded-For"),
+        parse_networks(settings.trusted_proxies),
+    )

@@ -196,7 +196,7 @@ def _read_text(comment: WebComment) -> str | WebSubmitted:
         if error.reason == "too_long":
             return _invalid(Problem.TOO_LONG)
         # No words: a photo alone is a comment too (a handwritten letter), as in the chat.
-        return "" if comment.photos else _invalid(Problem.EMPTY)
+        return "" if any(photo.data for photo in comment.photos) else _invalid(Problem.EMPTY)
 
 
 def _read_identity(comment: WebComment) -> Identity | WebSubmitted:
@@ -215,7 +215,9 @@ def _read_identity(comment: WebComment) -> Identity | WebSubmitted:
         return _invalid(Problem.PHONE)
 
 
-async def _read_photos(photos: Sequence[Photo], limits: WebLimits) -> list[CleanPhoto] | str:
+async def _read_photos(given: Sequence[Photo], limits: WebLimits) -> list[CleanPhoto] | str:
+    # A file field left empty arrives as a part with no bytes: no photo, not a bad one.
+    photos = [photo for photo in given if photo.data]
     if len(photos) > limits.photos:
         return Problem.TOO_MANY_PHOTOS
     if any(len(p.data) > limits.photo_bytes for p in photos):
@@ -301,9 +303,10 @@ async def submit_web_comment(
 ) -> WebSubmitted:
     """Store a comment sent from the web form, or say why not (nothing is written then).
 
-    The checks run cheapest first: the campaign's dates, the fields (photos decoded off the
-    event loop), the place; then the chat's duplicate and hourly rules for this browser, the
-    limits per address and per phone; the sender's person is created only to store."""
+    In order: the campaign's dates; the fields, without the database (photos decoded off
+    the event loop); the place; then the chat's duplicate and hourly rules for this browser
+    (a re-sent comment finds its receipt even past the other limits), the limits per
+    address and per phone. The sender's person is created only to store."""
     target = entry.target
     if not is_open(target.campaign, now):
         return WebSubmitted(WebOutcome.CLOSED)
@@ -412,7 +415,10 @@ async def receipt_view(*, session: AsyncSession, entry: Entry, receipt: str) -> 
         document_id=comment.document_id,
         section_id=comment.section_id,
     )
-    assert target is not None, "a comment's document and section are never deleted under it"
+    if target is None:
+        # A document or section dropped since (``comments.referenced`` guards against it):
+        # the comment still shows, on the campaign.
+        target = Target(entry.target.campaign)
     answers = await session.execute(
         select(CommentReply, Unit)
         .join(Unit, col(Unit.id) == CommentReply.unit_id)

@@ -138,10 +138,18 @@ async def test_a_named_comment_keeps_the_name_and_the_phone(
     assert no_phone.comment.person_id == comment.person_id, "the same browser, one person"
 
 
-async def test_a_photo_alone_is_a_comment(session: AsyncSession, world: World) -> None:
-    done = await send(session, await world.entry(session), "   ", photos=[jpeg()])
+async def test_a_photo_alone_is_a_comment_and_an_empty_file_field_no_photo(
+    session: AsyncSession, world: World
+) -> None:
+    entry = await world.entry(session)
+    done = await send(
+        session, entry, "   ", photos=[jpeg(), Photo("application/octet-stream", b"")]
+    )
     assert done.outcome is WebOutcome.NEW and done.comment is not None
     assert done.comment.text == ""
+    assert await _count(session, CommentAttachment) == 1
+    empty = await send(session, entry, " ", photos=[Photo("image/jpeg", b"")])
+    assert empty.outcome is WebOutcome.INVALID and empty.problem == Problem.EMPTY
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,6 @@ clean:
 
 # Refresh the catalogues after changing user-facing strings; then translate the new entries.
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --no-wrap -k _ -k N_ -o bot/locales/messages.pot handlers bot
+	$(BIN)/pybabel extract --no-location --no-wrap -F babel.cfg -k _ -k N_ -o bot/locales/messages.pot handlers bot storage
 	$(BIN)/pybabel update --width 99 --no-fuzzy-matching --ignore-obsolete -D messages -i bot/locales/messages.pot -d bot/locales
 	rm bot/locales/messages.pot

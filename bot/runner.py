@@ -10,8 +10,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 from rich.console import Console
 from sqlalchemy import func, select
@@ -31,6 +33,9 @@ from scheduler.service import SchedulerService, Sweeper
 from storage.migrate import upgrade
 from storage.models import Unit
 from storage.updates import KEEP_FOR, forget_older_than
+
+if TYPE_CHECKING:
+    from bot.web.site import TelegramUsername
 
 log = logging.getLogger(__name__)
 console = Console()
@@ -162,6 +167,39 @@ def _shelf(runtime: Runtime) -> Shelf:
     return Shelf(runtime.clock, base_url=base)
 
 
+def telegram_username(settings: Settings, bots: list[Bot]) -> TelegramUsername:
+    """The Telegram bot's username for deep links: GOPY_TELEGRAM_BOT_USERNAME, else the
+    running bot's getMe (asked once, then kept by aiogram), else None (no Telegram bot)."""
+    configured = (settings.telegram.bot_username or "").lstrip("@") or None
+    telegram = next((bot for bot in bots if channel_of(bot) == "telegram"), None)
+
+    async def username() -> str | None:
+        if configured or telegram is None:
+            return configured
+        try:
+            return (await telegram.me()).username
+        except TelegramAPIError:  # Telegram unreachable for now: the page goes without it
+            log.warning("web: getMe failed; the landing pages show no Telegram button for now")
+            return None
+
+    return username
+
+
+def page_routes(runtime: Runtime, bots: list[Bot]) -> list[web.RouteDef]:
+    """The web pages people open from a poster: landing page, web comment, receipt."""
+    from bot.web.landing import landing_routes
+
+    return landing_routes(
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        settings=runtime.settings,
+        key=runtime.key,
+        i18n=build_i18n(runtime.settings.locale),
+        telegram_username=telegram_username(runtime.settings, bots),
+        write_lock=runtime.write_lock,
+    )
+
+
 def _zalo_secret(settings: Settings) -> str:
     from bot.web.zalo import MAX_SECRET, MIN_SECRET
 
@@ -199,8 +237,10 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
             console.print(f"[green]{_('Demo data loaded (gopy demo).')}[/green]")
     hub = Hub(runtime.clock, store=chats_folder(runtime.settings.database_url))
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
+    pages = page_routes(runtime, [])
     runner = await _serve(
-        build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))), runtime.settings
+        build_web_app([*routes(Simulator(dp, bot, hub, runtime.sessions)), *pages]),
+        runtime.settings,
     )
     url = f"http://{runtime.settings.web_host}:{runtime.settings.web_port}/"
     console.print(
@@ -222,7 +262,9 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
 async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
-    runner = await _serve(build_web_app([shelf.route()]), runtime.settings)
+    runner = await _serve(
+        build_web_app([shelf.route(), *page_routes(runtime, bots)]), runtime.settings
+    )
     try:
         for bot in bots:
             if channel_of(bot) == "zalo":
@@ -269,7 +311,7 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
     base = (settings.webhook.url or "").rstrip("/")
-    routes, hooks = [shelf.route()], []
+    routes, hooks = [shelf.route(), *page_routes(runtime, bots)], []
     for bot in bots:
         if channel_of(bot) == "zalo":
             zalo_secret = _zalo_secret(settings)

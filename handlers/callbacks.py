@@ -145,10 +145,12 @@ class CommentAction(StrEnum):
     REPLY = "reply"
     HIDE = "hide"
     SPAM = "spam"
+    PHOTOS = "photos"
 
 
 class ModerateComment(CallbackData, prefix="mc"):
-    """An official's button under a comment: answer it, hide it, or mark it as spam."""
+    """An official's button under a comment: answer it, hide it, mark it as spam, or see
+    its photos."""
 
     comment_id: RowId
     action: CommentAction

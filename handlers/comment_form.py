@@ -28,7 +28,7 @@ from handlers.media import keep_copies
 from handlers.replies import Answerable, reply_target
 from handlers.states import CommentFlow
 from scheduler.clock import Clock
-from storage.comments import CommentLimits, Outcome, submit_comment
+from storage.comments import MAX_NAME, CommentLimits, Outcome, clean_name, submit_comment
 from storage.entries import Target
 from storage.forms import MAX_TEXT, InvalidValue, clean_text
 from storage.fsm import commit_now
@@ -36,7 +36,6 @@ from storage.keys import ServerKey
 from storage.people import Member
 from storage.phones import InvalidPhone, parse_phone
 
-MAX_NAME = 100
 _PAST_QUESTIONS = (CommentFlow.naming.state, CommentFlow.phone.state, CommentFlow.confirming.state)
 
 
@@ -234,11 +233,7 @@ async def type_name(message: Message, state: FSMContext, session: AsyncSession) 
 
 def typed_name(message: Message) -> str | None:
     """The name typed (spaces folded), or None unless it has letters and fits ``MAX_NAME``."""
-    try:
-        name = clean_text(message.text or "", max_length=MAX_NAME)
-    except InvalidValue:
-        return None
-    return " ".join(name.split()) if any(ch.isalpha() for ch in name) else None
+    return clean_name(message.text or "")
 
 
 async def use_name(

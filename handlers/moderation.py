@@ -45,6 +45,7 @@ from storage.models import Campaign, Comment, CommentStatus, Person, Unit
 from storage.outbox import enqueue
 from storage.people import Member
 from storage.themes import theme_labels
+from storage.web_comments import answered_on_the_web
 
 LATEST = 5
 LISTED = 10
@@ -146,7 +147,8 @@ def _more(count: int) -> str:
 
 
 def comment_buttons(views: list[CommentView]) -> InlineKeyboardBuilder:
-    """A row under the list per comment: answer it, hide it, mark it as spam (no code typed)."""
+    """A row under the list per comment: answer it, hide it, mark it as spam, see its photos
+    (no code typed)."""
     builder = InlineKeyboardBuilder()
     for view in views:
         comment = view.comment
@@ -157,6 +159,8 @@ def comment_buttons(views: list[CommentView]) -> InlineKeyboardBuilder:
             (_("🙈 Hide"), CommentAction.HIDE),
             (_("🚫 Spam"), CommentAction.SPAM),
         ]
+        if view.photos:
+            row.append((_("📷 Photos ({count})").format(count=view.photos), CommentAction.PHOTOS))
         builder.row(
             *(
                 InlineKeyboardButton(
@@ -353,6 +357,11 @@ async def send_reply(
     answer = await add_reply(
         session=session, comment=comment, official=member.person, unit=unit, text=text, now=now
     )
+    if answered_on_the_web(comment):
+        # No messenger reaches a web sender: the answer waits on the receipt page.
+        await session.commit()
+        await message.answer(_web_reply_text(comment))
+        return True
     if comment.person_id is None:
         # Anonymous: nothing stored says who wrote it, so nothing can be sent to them; the
         # author finds the answer under the comment in /mycomments. Stored before it is said.
@@ -384,6 +393,13 @@ def _anonymous_reply_text(comment: Comment) -> str:
     return _(
         "✅ Your answer to {code} is saved. The comment was sent anonymously, so the bot "
         "cannot message its author: they will see your answer in /mycomments."
+    ).format(code=comment.receipt)
+
+
+def _web_reply_text(comment: Comment) -> str:
+    return _(
+        "✅ Your answer to {code} is saved. The comment was sent from the web page, so the "
+        "bot cannot message its author: your answer appears on the comment's receipt page."
     ).format(code=comment.receipt)
 
 

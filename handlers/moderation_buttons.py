@@ -1,5 +1,6 @@
 """The buttons under each comment an official sees: «Reply» (then the answer is typed),
-«Hide», «Spam». The same rules as ``/reply``, ``/hide`` and ``/spam``: the same functions."""
+«Hide», «Spam», and «📷» when it has photos. The same rules as ``/reply``, ``/hide`` and
+``/spam``: the same functions."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.callbacks import CommentAction, ModerateComment
+from handlers.comment_photos import show_photos
 from handlers.filters import is_command
 from handlers.moderation import apply_moderation, comment_for, send_reply
 from handlers.replies import refused_unless_official, reply_target
@@ -40,6 +42,7 @@ async def act(
     session: AsyncSession,
     member: Member,
     clock: Clock,
+    channel: str,
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
@@ -48,6 +51,9 @@ async def act(
     comment = await session.get(Comment, callback_data.comment_id)
     if comment is None:
         await message.answer(_("This choice is no longer available."))
+        return
+    if callback_data.action is CommentAction.PHOTOS:
+        await show_photos(message, session, member, channel, comment)
         return
     if callback_data.action is not CommentAction.REPLY:
         action = Moderation(callback_data.action.value)

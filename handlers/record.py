@@ -20,13 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards
 from handlers import record_texts as texts
 from handlers.callbacks import PickDraft, RecordNav, RecordStep
-from handlers.comment_form import (
-    MAX_NAME,
-    close_buttons,
-    take_file,
-    take_text,
-    typed_name,
-)
+from handlers.comment_form import close_buttons, take_file, take_text, typed_name
 from handlers.comment_state import current_of
 from handlers.filters import has_text, is_command
 from handlers.media import keep_copies
@@ -35,7 +29,7 @@ from handlers.record_texts import RecordDraft
 from handlers.replies import Answerable, acknowledge, refused_unless_official, reply_target
 from handlers.states import CommentFlow, RecordFlow, ReportFlow
 from scheduler.clock import Clock
-from storage.comments import CommentLimits, Outcome, is_open
+from storage.comments import MAX_NAME, CommentLimits, Outcome, is_open
 from storage.entered import Received, record_comment
 from storage.entries import Target
 from storage.fsm import commit_now

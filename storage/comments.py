@@ -21,6 +21,7 @@ from storage.comment_scope import readable_campaign, readable_campaigns
 from storage.completeness import subtree
 from storage.dialect import insert_ignore
 from storage.entries import Target
+from storage.forms import InvalidValue, clean_text
 from storage.keys import ServerKey
 from storage.models import (
     AuthorCategory,
@@ -42,6 +43,7 @@ from storage.people import Member
 from storage.units import ancestors
 
 RECEIPT_PREFIX = "YK-"  # ý kiến
+MAX_NAME = 100  # the name a commenter signs with
 # Counted, listed and exported: withdrawn comments and spam are kept but left out.
 COUNTED = (CommentStatus.RECEIVED, CommentStatus.HIDDEN)
 
@@ -60,6 +62,16 @@ class Identity:
     anonymous: bool = True
     name: str | None = None
     phone: str | None = None
+
+
+def clean_name(raw: str) -> str | None:
+    """The name a commenter signs with, spaces folded; None unless it has letters and fits
+    ``MAX_NAME`` (the chat's form and the web form)."""
+    try:
+        name = clean_text(raw, max_length=MAX_NAME)
+    except InvalidValue:
+        return None
+    return " ".join(name.split()) if any(ch.isalpha() for ch in name) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +168,16 @@ async def _recent(
 
 
 def _frees_at(recent: Sequence[Comment], now: datetime, limits: CommentLimits) -> datetime | None:
-    times = [c.created_at for c in recent if c.created_at > now - HOUR]
-    if len(times) < limits.per_hour:
+    return frees_at([c.created_at for c in recent], now, limits.per_hour)
+
+
+def frees_at(times: Sequence[datetime], now: datetime, per_hour: int) -> datetime | None:
+    """When a rolling hour holding ``times`` (oldest first) takes one more, or None if it
+    takes one now: when the oldest of the last ``per_hour`` of them is an hour old."""
+    within = [t for t in times if t > now - HOUR]
+    if len(within) < per_hour:
         return None
-    # The window frees up when the oldest of the last ``per_hour`` comments is an hour old.
-    return times[-limits.per_hour] + HOUR
+    return within[-per_hour] + HOUR
 
 
 async def rate_limited_until(
@@ -190,33 +207,91 @@ async def submit_comment(
     details: Details = Details(),
 ) -> Submitted:
     """Store a comment, or say why not. The text arrives cleaned (``forms.clean_text``)."""
+    print_ = fingerprint(text, attachments)
+    refused = await check_submission(
+        session=session,
+        target=target,
+        person=person,
+        key=key,
+        print_=print_,
+        now=now,
+        limits=limits,
+    )
+    if refused is not None:
+        return refused
+    comment, _files = await store_submission(
+        session=session,
+        target=target,
+        person=person,
+        key=key,
+        text=text,
+        attachments=attachments,
+        identity=identity,
+        channel=channel,
+        print_=print_,
+        now=now,
+        details=details,
+    )
+    return Submitted(Outcome.NEW, comment)
+
+
+async def check_submission(
+    *,
+    session: AsyncSession,
+    target: Target,
+    person: Person,
+    key: ServerKey,
+    print_: str,
+    now: datetime,
+    limits: CommentLimits,
+) -> Submitted | None:
+    """Why the comment with ``fingerprint`` ``print_`` is not stored as a new one now (the
+    campaign is closed; the same comment lately, returned; too many this hour), or None.
+    Changes nothing: the web form checks its own limits between this and storing."""
     if not is_open(target.campaign, now):
         return Submitted(Outcome.CLOSED)
-    assert person.id is not None and target.campaign.id is not None
-    print_ = fingerprint(text, attachments)
     # One query answers both questions: the same comment lately, and too many this hour.
     recent = await _recent(session, person, key, now - max(HOUR, limits.duplicate_window))
     for earlier in reversed(recent):
         if earlier.fingerprint == print_ and earlier.created_at >= now - limits.duplicate_window:
             return Submitted(Outcome.DUPLICATE, earlier)
-    frees_at = _frees_at(recent, now, limits)
-    if frees_at is not None:
-        return Submitted(Outcome.RATE_LIMITED, retry_at=frees_at)
+    retry_at = _frees_at(recent, now, limits)
+    if retry_at is not None:
+        return Submitted(Outcome.RATE_LIMITED, retry_at=retry_at)
+    return None
+
+
+async def store_submission(
+    *,
+    session: AsyncSession,
+    target: Target,
+    person: Person,
+    key: ServerKey,
+    text: str,
+    attachments: Sequence[Attachment],
+    identity: Identity,
+    channel: str,
+    print_: str,
+    now: datetime,
+    details: Details,
+) -> tuple[Comment, list[CommentAttachment]]:
+    """Store a comment ``check_submission`` let through, with its files (the rows returned,
+    in order)."""
+    assert person.id is not None and target.campaign.id is not None
     author = key.author_key(campaign_id=target.campaign.id, person_id=person.id)
     comment = await insert_comment(
         session,
         comment_values(target, person, author, text, identity, channel, print_, now, details),
     )
-    await attach(session, comment, attachments)
-    return Submitted(Outcome.NEW, comment)
+    return comment, await attach(session, comment, attachments)
 
 
 async def attach(
     session: AsyncSession, comment: Comment, attachments: Sequence[Attachment]
-) -> None:
+) -> list[CommentAttachment]:
     """Keep the files of a comment just stored, in the order they were sent."""
     assert comment.id is not None
-    session.add_all(
+    rows = [
         CommentAttachment(
             comment_id=comment.id,
             kind=a.kind,
@@ -225,8 +300,10 @@ async def attach(
             position=i,
         )
         for i, a in enumerate(attachments)
-    )
+    ]
+    session.add_all(rows)
     await session.flush()
+    return rows
 
 
 async def insert_comment(session: AsyncSession, values: dict[str, Any]) -> Comment:

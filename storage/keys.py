@@ -1,4 +1,5 @@
-"""The server secret and the keyed hashes made with it: anonymous authors, invite codes.
+"""The server secret and the keyed hashes made with it: anonymous authors, invite codes, the
+browsers and network addresses of the web form.
 
 A keyed hash (HMAC-SHA256) cannot be recomputed from a database dump alone: whoever holds the
 dump but not the secret can neither tell which person wrote an anonymous comment nor test
@@ -35,7 +36,7 @@ class SecretMissing(RuntimeError):
 class ServerKey:
     """Keyed hashes, one sub-key per purpose so one hash never stands in for another."""
 
-    __slots__ = ("_authors", "_chats", "_invites")
+    __slots__ = ("_addresses", "_authors", "_browsers", "_chats", "_forms", "_invites")
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET:
@@ -43,6 +44,9 @@ class ServerKey:
         self._authors = _derive(secret, b"gopy:comment-author")
         self._invites = _derive(secret, b"gopy:invite-code")
         self._chats = _derive(secret, b"gopy:chat")
+        self._forms = _derive(secret, b"gopy:web-form")
+        self._browsers = _derive(secret, b"gopy:web-browser")
+        self._addresses = _derive(secret, b"gopy:web-address")
 
     def author_key(self, *, campaign_id: int, person_id: int) -> str:
         """Who wrote an anonymous comment, as only the server can tell: equal for the same
@@ -54,6 +58,23 @@ class ServerKey:
         """A chat as a positive BIGINT that only the server can tie back to the chat."""
         digest = hmac.new(self._chats, f"{channel}:{chat_id}".encode(), hashlib.sha256).digest()
         return int.from_bytes(digest[:8], "big") >> 1
+
+    def form_token(self, browser: str) -> str:
+        """The anti-forgery token of a browser's web forms: only this server can make it, so a
+        page elsewhere cannot post a form on the browser's behalf (CSRF)."""
+        return hmac.new(self._forms, browser.encode(), hashlib.sha256).hexdigest()
+
+    def browser_key(self, browser: str) -> str:
+        """The ``Person.external_id`` of a web form's sender: the random id its browser keeps
+        in a cookie, which a dump cannot tie back to that browser."""
+        return hmac.new(self._browsers, browser.encode(), hashlib.sha256).hexdigest()
+
+    def address_key(self, *, address: str, hour: datetime) -> str:
+        """A network address within one clock hour (``hour``: its start): equal for the same
+        address in the same hour, unrelated across hours, so the web form's kept attempts
+        cannot follow one address through the day."""
+        message = f"{hour.astimezone(UTC).isoformat()}|{address}".encode()
+        return hmac.new(self._addresses, message, hashlib.sha256).hexdigest()
 
     def invite_hash(self, code: str) -> str:
         return hmac.new(self._invites, normalise_code(code).encode(), hashlib.sha256).hexdigest()

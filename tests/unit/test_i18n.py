@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def extracted(tmp_path: Path) -> set[str]:
+    """The msgids of the Python sources and of the web pages' templates (``babel.cfg``)."""
     pot = tmp_path / "messages.pot"
     subprocess.run(
         [
@@ -24,6 +25,8 @@ def extracted(tmp_path: Path) -> set[str]:
             "babel.messages.frontend",
             "extract",
             "--no-location",
+            "-F",
+            "babel.cfg",
             "-k",
             "_",
             "-k",
@@ -32,6 +35,7 @@ def extracted(tmp_path: Path) -> set[str]:
             str(pot),
             "handlers",
             "bot",
+            "storage",
         ],
         cwd=ROOT,
         check=True,
@@ -39,6 +43,12 @@ def extracted(tmp_path: Path) -> set[str]:
     )
     with pot.open("rb") as f:
         return {str(m.id) for m in read_po(f) if m.id}
+
+
+def test_the_web_pages_strings_are_extracted(tmp_path: Path) -> None:
+    """The templates' ``_()`` reach the catalogue (a mapping that missed them would pass the
+    test above with every page untranslated)."""
+    assert {"Comment on Zalo", "Switch language", "Send comment"} <= extracted(tmp_path)
 
 
 def catalogue(locale: str) -> dict[str, str]:

@@ -13,6 +13,7 @@ from bot.admin_views import AdminProblem, unit_or_fail
 from bot.cli_i18n import _
 from storage.campaigns import deadlines_of, documents_of, get_campaign
 from storage.codes import invite_from_text
+from storage.drafts import files_of
 from storage.invites import InviteState, find_invite, revoke_invite, revoke_open_invites
 from storage.keys import ServerKey
 from storage.models import Campaign, Person, RoleKind, Unit
@@ -92,7 +93,21 @@ async def _contents(session: AsyncSession, campaign: Campaign | None) -> tuple[s
     )
 
 
-async def import_campaign_told(*, session: AsyncSession, path: Path) -> str:
+async def _full_texts(session: AsyncSession, campaign: Campaign) -> str:
+    """``bctt (PDF, 245 kB), dieule (DOCX, 88 kB)``: the files gopy keeps for the campaign."""
+    docs = {
+        doc.id: doc.code
+        for doc, _sections in await documents_of(session=session, campaign=campaign)
+    }
+    files = await files_of(session=session, document_ids=[i for i in docs if i is not None])
+    kinds = {"application/pdf": "PDF"}
+    return ", ".join(
+        f"{docs[i]} ({kinds.get(f.content_type, 'DOCX')}, {max(1, round(f.size / 1024))} kB)"
+        for i, f in sorted(files.items())
+    )
+
+
+async def import_campaign_told(*, session: AsyncSession, path: Path, now: datetime) -> str:
     """Import a campaign file and say what it created or changed."""
     from bot.importers.campaign import import_campaign
     from bot.importers.yaml_lines import load_yaml
@@ -100,7 +115,7 @@ async def import_campaign_told(*, session: AsyncSession, path: Path) -> str:
     code = load_yaml(path).get("code")
     before = await get_campaign(session=session, code=str(code)) if code is not None else None
     docs_before, sections_before = await _contents(session, before)
-    campaign = await import_campaign(session=session, path=path)
+    campaign = await import_campaign(session=session, path=path, now=now)
     docs, sections = await _contents(session, campaign)
     deadlines = len(await deadlines_of(session=session, campaign=campaign))
     values = {
@@ -111,18 +126,21 @@ async def import_campaign_told(*, session: AsyncSession, path: Path) -> str:
         "sections": len(sections),
     }
     if before is None:
-        return _(
+        told = _(
             "Created campaign {code} — {title}: {deadlines} weekly deadlines, "
             "{documents} documents, {sections} sections.",
             **values,
         )
-    return _(
-        "Updated campaign {code} — {title}: {deadlines} weekly deadlines, {documents} documents "
-        "({added_documents} added, {removed_documents} removed), {sections} sections "
-        "({added_sections} added, {removed_sections} removed).",
-        added_documents=len(docs - docs_before),
-        removed_documents=len(docs_before - docs),
-        added_sections=len(sections - sections_before),
-        removed_sections=len(sections_before - sections),
-        **values,
-    )
+    else:
+        told = _(
+            "Updated campaign {code} — {title}: {deadlines} weekly deadlines, {documents} "
+            "documents ({added_documents} added, {removed_documents} removed), "
+            "{sections} sections ({added_sections} added, {removed_sections} removed).",
+            added_documents=len(docs - docs_before),
+            removed_documents=len(docs_before - docs),
+            added_sections=len(sections - sections_before),
+            removed_sections=len(sections_before - sections),
+            **values,
+        )
+    texts = await _full_texts(session, campaign)
+    return told + "\n" + _("Full texts kept by gopy: {files}.", files=texts) if texts else told

@@ -139,8 +139,10 @@ def campaign_import(
     file: Annotated[Path, typer.Argument(help=N_("YAML file of a campaign"))],
 ) -> None:
     from bot.admin_actions import import_campaign_told
+    from scheduler.clock import SystemClock
 
-    typer.echo(_import(lambda s: import_campaign_told(session=s, path=file)))
+    now = SystemClock().now()
+    typer.echo(_import(lambda s: import_campaign_told(session=s, path=file, now=now)))
 
 
 @invite_app.command(

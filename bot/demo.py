@@ -1,5 +1,6 @@
 """A ready-to-use demo: Hà Nội city, the wards Ngọc Hà (12 cells) and Giảng Võ (7 cells), the
-city's dh14 campaign and fresh invites for every cell, every ward official and a city official."""
+city's dh14 campaign with the full text of each draft, and fresh invites for every cell, every
+ward official and a city official."""
 
 from __future__ import annotations
 
@@ -13,9 +14,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.importers.campaign import DEFAULT_TIMEZONE, import_campaign_data, parse_moment
+from bot.importers.campaign import (
+    DEFAULT_TIMEZONE,
+    CampaignFile,
+    import_campaign_data,
+    parse_moment,
+)
+from bot.importers.draft_files import PDF, DraftUpload
 from bot.importers.org import import_org
-from bot.importers.yaml_lines import load_yaml
+from bot.importers.yaml_lines import load_yaml, validate
+from bot.render.draft_pdf import DraftSection, draft_pdf
 from storage.invites import create_invites
 from storage.keys import ServerKey
 from storage.models import Campaign, RoleKind, Unit, UnitLevel
@@ -103,6 +111,24 @@ def _move_final_dues(data: Mapping[str, Any], file_ends: datetime, ends: datetim
             final["due"] = datetime.combine(day, due.time(), tzinfo=ends.tzinfo)
 
 
+def demo_drafts(data: Mapping[str, Any], *, source: str) -> dict[str, DraftUpload]:
+    """A small PDF per document, drawn from its title and its sections' texts: the demo's
+    drafts are readable in full without a binary in the repository."""
+    spec = validate(CampaignFile, data, source=source)
+    return {
+        doc.code: DraftUpload(
+            f"{doc.title}.pdf",
+            PDF,
+            draft_pdf(
+                heading=spec.title,
+                title=doc.title,
+                sections=[DraftSection(s.number, s.heading, s.text) for s in doc.sections],
+            ),
+        )
+        for doc in spec.documents
+    }
+
+
 async def load_demo(
     *, session: AsyncSession, key: ServerKey, now: datetime, ttl: timedelta
 ) -> DemoData:
@@ -124,7 +150,11 @@ async def load_demo(
     _move_final_dues(data, parse_moment(data["ends"]), ends.astimezone(zone))
     data["starts"] = datetime.combine(first_day, time(), tzinfo=zone)
     data["ends"] = ends
-    campaign = await import_campaign_data(session=session, data=data, source=CAMPAIGN_FILE.name)
+    source = CAMPAIGN_FILE.name
+    drafts = demo_drafts(data, source=source)
+    campaign = await import_campaign_data(
+        session=session, data=data, source=source, drafts=drafts, now=now
+    )
 
     # ``org.units`` is in file order, so the wards and cells come out as the file lists them.
     city = next(u for u in org.units if u.id == campaign.unit_id)

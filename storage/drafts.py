@@ -91,3 +91,12 @@ async def file_data(*, session: AsyncSession, document_id: int) -> tuple[DraftFi
         return None
     facts = DraftFile(row.document_id, row.name, row.content_type, row.size, row.sha256)
     return facts, row.data
+
+
+async def drop_files(*, session: AsyncSession, document_ids: Collection[int]) -> None:
+    """Forget the files of these documents (a campaign file that no longer names one, or a
+    document leaving the campaign: its row cannot go while a file points to it)."""
+    if document_ids:
+        await session.execute(
+            delete(DocumentFile).where(col(DocumentFile.document_id).in_(list(document_ids)))
+        )

@@ -1,5 +1,5 @@
 """Import a campaign (dates, each level's weekly deadline, final report and own questions, the
-form, draft documents) from YAML; upsert by code."""
+form, draft documents with their sections' texts and full-text files) from YAML; upsert by code."""
 
 from __future__ import annotations
 
@@ -17,15 +17,19 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from bot.cli_i18n import _
 from bot.importers.campaign_levels import LevelRule, check_levels
+from bot.importers.draft_files import DraftUpload, NotADraft, read_draft
 from bot.importers.markdown_docs import load_documents
 from bot.importers.org import Code
 from bot.importers.yaml_lines import Loc, load_yaml, locate, problem_at, validate
+from scheduler.clock import SystemClock
 from scheduler.plan import offset_label, parse_offsets
 from scheduler.quiet import QuietHours
 from storage.campaigns import documents_of, get_campaign
 from storage.comments import referenced
-from storage.forms import FormSpec, default_form
+from storage.drafts import drop_files, store_file
+from storage.forms import FormSpec, InvalidValue, clean_text, default_form
 from storage.models import (
     Campaign,
     Deadline,
@@ -38,6 +42,8 @@ from storage.models import (
 from storage.units import get_unit
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# A section's own words: a chapter of a draft is a few pages; the landing page shows them whole.
+SECTION_TEXT_LIMIT = 10_000
 
 _ENGLISH = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _VIETNAMESE = ("thu hai", "thu ba", "thu tu", "thu nam", "thu sau", "thu bay", "chu nhat")
@@ -133,6 +139,25 @@ def _check_url(value: str) -> str:
     return value
 
 
+def _check_text(value: str) -> str:
+    """NFC, no control characters, Unix line ends; empty is allowed (no text given)."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return ""
+    try:
+        return clean_text(text, max_length=SECTION_TEXT_LIMIT)
+    except InvalidValue:
+        raise ValueError(
+            _("the text is longer than {limit} characters", limit=SECTION_TEXT_LIMIT)
+        ) from None
+
+
+def _check_path(value: str) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError(_("write the file's path on one line, without control characters"))
+    return value
+
+
 def _check_quiet(value: str) -> str:
     return str(QuietHours.parse(value) or "off")
 
@@ -173,6 +198,10 @@ class SectionSpec(BaseModel):
     number: str = Field(min_length=1, max_length=16)
     heading: str = Field(min_length=1, max_length=255)
     summary: str = Field(default="", max_length=1024)
+    # "text:" with nothing after it is no text, as leaving the key out.
+    text: Annotated[
+        str, BeforeValidator(lambda v: "" if v is None else v), AfterValidator(_check_text)
+    ] = ""
 
 
 class DocumentSpec(BaseModel):
@@ -181,6 +210,10 @@ class DocumentSpec(BaseModel):
     code: Code
     title: str = Field(min_length=1, max_length=255)
     url: Annotated[str, AfterValidator(_check_url)] | None = Field(default=None, max_length=1024)
+    # The full text, PDF or DOCX, beside the campaign file; gopy keeps and serves it.
+    file: Annotated[str, AfterValidator(_check_path)] | None = Field(
+        default=None, min_length=1, max_length=1024
+    )
     sections: list[SectionSpec] = Field(default_factory=list)
 
 
@@ -244,6 +277,33 @@ def _check_unique(
             where = f" (first on line {first})" if first is not None else ""
             raise problem_at(raw, loc, f"{what} '{key}' appears twice{where}", source=source)
         seen[key] = loc
+
+
+def _drafts(
+    spec: CampaignFile,
+    raw: Mapping[str, Any],
+    source: str,
+    folder: Path | None,
+    given: Mapping[str, DraftUpload],
+) -> dict[str, DraftUpload]:
+    """The full texts of the documents: read from their ``file:`` (relative to ``folder``), or
+    given by the caller. All of them are read before anything is written."""
+    drafts: dict[str, DraftUpload] = {}
+    for i, doc in enumerate(spec.documents):
+        if doc.code in given:
+            drafts[doc.code] = given[doc.code]
+            continue
+        if doc.file is None:
+            continue
+        at = ("documents", i, "file")
+        if folder is None:
+            message = _("a file can only be named in a campaign file read from disk")
+            raise problem_at(raw, at, message, source=source)
+        try:
+            drafts[doc.code] = read_draft(folder / doc.file, shown=doc.file)
+        except NotADraft as error:
+            raise problem_at(raw, at, str(error), source=source) from None
+    return drafts
 
 
 async def _checked(
@@ -374,8 +434,18 @@ async def _check_removals(
                 )
 
 
-async def _store_documents(session: AsyncSession, campaign: Campaign, spec: CampaignFile) -> None:
-    """Upsert documents by code and sections by number, so their ids stay stable; drop the rest."""
+async def _store_documents(
+    session: AsyncSession,
+    campaign: Campaign,
+    spec: CampaignFile,
+    drafts: Mapping[str, DraftUpload],
+    now: datetime,
+) -> None:
+    """Upsert documents by code and sections by number, so their ids stay stable; drop the rest.
+
+    A document's full text follows the file: kept when the same, replaced when changed, and
+    dropped when the file names none, as any other key left out.
+    """
     assert campaign.id is not None
     result = await session.execute(select(Document).where(Document.campaign_id == campaign.id))
     stored = {d.code: d for d in result.scalars().all()}
@@ -387,8 +457,9 @@ async def _store_documents(session: AsyncSession, campaign: Campaign, spec: Camp
         doc.title, doc.url, doc.position = wanted.title, wanted.url, position
         session.add(doc)
         kept.append((doc, wanted))
-    gone_ids = [d.id for d in stored.values()]
+    gone_ids = [d.id for d in stored.values() if d.id is not None]
     if gone_ids:
+        await drop_files(session=session, document_ids=gone_ids)
         await session.execute(delete(Section).where(col(Section.document_id).in_(gone_ids)))
         await session.execute(delete(Document).where(col(Document.id).in_(gone_ids)))
     await session.flush()
@@ -401,19 +472,39 @@ async def _store_documents(session: AsyncSession, campaign: Campaign, spec: Camp
                 document_id=doc.id, number=item.number, heading=item.heading
             )
             section.heading, section.summary = item.heading, item.summary
-            section.position = position
+            section.text, section.position = item.text, position
             session.add(section)
         for gone in sections.values():
             await session.delete(gone)
+        draft = drafts.get(wanted.code)
+        if draft is None:
+            await drop_files(session=session, document_ids=[doc.id])
+        else:
+            await store_file(
+                session=session,
+                document_id=doc.id,
+                name=draft.name,
+                content_type=draft.content_type,
+                data=draft.data,
+                now=now,
+            )
     await session.flush()
 
 
 async def import_campaign_data(
-    *, session: AsyncSession, data: Mapping[str, Any], source: str = "<data>"
+    *,
+    session: AsyncSession,
+    data: Mapping[str, Any],
+    source: str = "<data>",
+    folder: Path | None = None,
+    drafts: Mapping[str, DraftUpload] | None = None,
+    now: datetime | None = None,
 ) -> Campaign:
     """Create or update the campaign described by ``data`` (as read by ``load_yaml``).
 
-    Nothing is written if any problem is found; the caller commits.
+    A document's ``file:`` is read from ``folder`` (the campaign file's); ``drafts`` are full
+    texts the caller already holds, by document code, in place of a ``file:`` (the demo draws
+    its own). Nothing is written if any problem is found; the caller commits.
     """
     spec = validate(CampaignFile, data, source=source)
     checked = await _checked(session, spec, data, source)
@@ -421,6 +512,8 @@ async def import_campaign_data(
     campaign = await get_campaign(session=session, code=spec.code)
     if campaign is not None:
         await _check_removals(session, campaign, spec, data, source)
+    # Last of the checks: up to 25 MB a file, not read for a file that fails on a typo.
+    found = _drafts(spec, data, source, folder, drafts or {})
     form_id = await _store_form(
         session, campaign.form_id if campaign else None, spec.code, checked.form.dump()
     )
@@ -442,18 +535,22 @@ async def import_campaign_data(
     session.add(campaign)
     await session.flush()
     await _store_deadlines(session, campaign, spec, checked)
-    await _store_documents(session, campaign, spec)
+    await _store_documents(session, campaign, spec, found, now or SystemClock().now())
     return campaign
 
 
-async def import_campaign(*, session: AsyncSession, path: Path) -> Campaign:
+async def import_campaign(
+    *, session: AsyncSession, path: Path, now: datetime | None = None
+) -> Campaign:
     """Create or update the campaign of a YAML file; problems name the file and line.
 
     ``documents: drafts.md`` reads the documents from a Markdown file beside it
-    (``bot.importers.markdown_docs``).
+    (``bot.importers.markdown_docs``); a document's ``file:`` is beside it too.
     """
     data = load_yaml(path)
     documents = data.get("documents")
     if isinstance(documents, str):
         data["documents"] = load_documents(path.parent / documents)
-    return await import_campaign_data(session=session, data=data, source=path.name)
+    return await import_campaign_data(
+        session=session, data=data, source=path.name, folder=path.parent, now=now
+    )

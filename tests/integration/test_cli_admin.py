@@ -396,3 +396,30 @@ def test_a_bad_file_says_nothing_was_imported(env: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("GOPY_LOCALE", "en")
     result = runner.invoke(app, ["org", "import", str(bad)])
     assert result.output.startswith("Nothing was imported: units.yaml, line 4")
+
+
+def test_campaign_import_keeps_the_full_text_the_file_names(env: Path) -> None:
+    """The template's `# file:` line, uncommented, with the PDF beside the campaign file."""
+    from bot.render.draft_pdf import DraftSection, draft_pdf
+
+    units = env / "units.yaml"
+    units.write_text(ok("org", "template"), "utf-8")
+    ok("org", "import", str(units))
+    campaign = env / "campaign.yaml"
+    text = ok("campaign", "template").replace("    # file: ", "    file: ")
+    campaign.write_text(text, "utf-8")
+    (env / "du-thao").mkdir()
+    pdf = draft_pdf(heading="Đợt 1", title="Dự thảo", sections=[DraftSection("I", "Mở đầu", "")])
+    (env / "du-thao" / "bao-cao-chinh-tri.pdf").write_bytes(pdf)
+
+    created = ok("campaign", "import", str(campaign))
+    assert f"Toàn văn dự thảo gopy đang lưu: bctt (PDF, {round(len(pdf) / 1024)} kB)." in created
+
+    (env / "du-thao" / "bao-cao-chinh-tri.pdf").unlink()
+    result = runner.invoke(app, ["campaign", "import", str(campaign)])
+    assert result.exit_code == 1
+    line = text[: text.index("    file: ")].count("\n") + 1
+    assert result.output.strip() == (
+        f"Tệp có lỗi, chưa nhập gì: campaign.yaml, line {line}: file: không có tệp "
+        "du-thao/bao-cao-chinh-tri.pdf (đường dẫn tính từ thư mục chứa tệp đợt lấy ý kiến)"
+    )

@@ -5,7 +5,9 @@ the wheel from a clean copy of the source (a stale ``build/`` cannot leak a dele
 installs it with its dependencies into a new venv in a temporary folder, and from another
 temporary folder runs ``gopy db upgrade``, ``gopy demo``, ``gopy remind --dry-run``, ``gopy export
 --format docx``, ``gopy qr --out --poster`` and ``gopy run`` against the fake Bot API of
-``tests.fakes.telegram``, which feeds it one ``/help`` and waits for the answer in Vietnamese.
+``tests.fakes.telegram``, which feeds it one ``/help`` and waits for the answer in Vietnamese;
+after ``gopy demo`` the database must hold each demo draft's full text as a PDF, drawn by the
+installed package from its own data.
 An editable install, or a file read by a path into the checkout, cannot pass: every module must
 come from the venv, and everything runs where the checkout is out of reach.
 
@@ -24,6 +26,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -211,6 +214,20 @@ def check_docx(path: Path) -> None:
         raise SmokeFailure(f"the letter {path.name} does not name the demo ward:\n{text[:500]}")
 
 
+def check_drafts(database: Path) -> None:
+    """``gopy demo`` drew every demo draft as a PDF (from the wheel's demo_campaign.yaml)."""
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        rows = db.execute(
+            "SELECT d.code, f.content_type, substr(f.data, 1, 5), f.size FROM document d "
+            "LEFT JOIN document_file f ON f.document_id = d.id ORDER BY d.position"
+        ).fetchall()
+    kept = [(code, kind, head) for code, kind, head, _size in rows]
+    if not rows or any(k[1:] != ("application/pdf", b"%PDF-") for k in kept):
+        raise SmokeFailure(f"gopy demo did not keep a PDF for each draft: {kept}")
+    sizes = ", ".join(f"{code} {size / 1024:.0f} KiB" for code, _k, _h, size in rows)
+    print(f"wheel smoke: demo drafts: {sizes}", flush=True)
+
+
 def check_png(path: Path, *, link: bool) -> None:
     from PIL import Image
 
@@ -354,6 +371,7 @@ def smoke(smoke: Smoke) -> None:
         codes = re.findall(r"[A-Z0-9]{5}-[A-Z0-9]{5}", output)
         if not all(unit in output for unit in units) or len(codes) != 22:
             raise SmokeFailure(f"gopy demo printed no city, wards and 22 invite codes:\n{output}")
+        check_drafts(here / "gopy.db")
     with smoke.step("gopy remind --dry-run"):
         cli("remind", "--dry-run")
     with smoke.step("gopy export --format docx"):

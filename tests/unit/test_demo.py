@@ -3,6 +3,7 @@ city's dh14 campaign open today with a deadline per level, fresh invites for eve
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,8 @@ from sqlmodel import select
 
 from bot.demo import DemoData, load_demo
 from storage.campaigns import campaigns_for_unit, deadline_for, deadlines_of, documents_of
-from storage.models import Campaign, Deadline, Invite, RoleKind, Unit, UnitLevel
+from storage.drafts import file_data, files_of
+from storage.models import Campaign, Deadline, DocumentFile, Invite, RoleKind, Unit, UnitLevel
 from tests.seed import TEST_KEY
 
 NOW = datetime(2025, 11, 10, 2, 0, tzinfo=UTC)  # Monday 09:00 in Hà Nội
@@ -204,3 +206,50 @@ async def test_ngocha_and_the_city_write_their_own_letters(session: AsyncSession
 
     again = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
     assert again.ward.letterhead == ngocha.letterhead
+
+
+async def test_every_section_has_its_text_and_every_draft_its_full_text_as_a_pdf(
+    session: AsyncSession,
+) -> None:
+    import pypdfium2
+
+    demo = await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
+    await session.commit()
+    docs = await documents_of(session=session, campaign=demo.campaign)
+    assert all(s.text for _doc, sections in docs for s in sections)
+    for _doc, sections in docs:
+        for section in sections:
+            assert 80 <= len(section.text) <= 800, "short, as a section of a draft"
+            assert unicodedata.is_normalized("NFC", section.text)
+    files = await files_of(session=session, document_ids=[d.id for d, _ in docs if d.id])
+    assert len(files) == len(docs)
+    bctt, sections = docs[0]
+    assert bctt.id is not None
+    stored = await file_data(session=session, document_id=bctt.id)
+    assert stored is not None
+    facts, data = stored
+    assert (facts.name, facts.content_type) == (f"{bctt.title}.pdf", "application/pdf")
+    assert data.startswith(b"%PDF-") and 10_000 < len(data) < 150_000
+    # The words are real text in the PDF, diacritics and all (DejaVu Sans is embedded).
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        words = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    finally:
+        pdf.close()
+    flat = " ".join(words.split())
+    assert bctt.title in flat
+    assert " ".join(sections[0].text.split()[:12]) in flat
+
+
+async def test_a_demo_loaded_again_keeps_its_drafts_as_they_were(session: AsyncSession) -> None:
+    await load_demo(session=session, key=TEST_KEY, now=NOW, ttl=TTL)
+    await session.commit()
+    before = {(f.id, f.sha256, f.stored_at) for f in await all_files(session)}
+    await load_demo(session=session, key=TEST_KEY, now=NOW + timedelta(days=3), ttl=TTL)
+    await session.commit()
+    session.expunge_all()
+    assert {(f.id, f.sha256, f.stored_at) for f in await all_files(session)} == before
+
+
+async def all_files(session: AsyncSession) -> list[DocumentFile]:
+    return list((await session.execute(select(DocumentFile))).scalars().all())

@@ -9,6 +9,7 @@ broken set-up.
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -16,7 +17,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 
 from tests.conftest import _unavailable
 
@@ -27,6 +35,10 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 PHONE = ViewportSize(width=390, height=844)
 DESKTOP = ViewportSize(width=1280, height=800)
+# Playwright waits up to 30 s for an element, expect() 5 s: a page that does not come within
+# 15 s will not come, and the 2 shared cores of CI can be slow to draw one.
+TIMEOUT = 15_000
+expect.set_options(timeout=TIMEOUT)
 
 
 def chromium_args(*extra: str) -> list[str]:
@@ -34,14 +46,18 @@ def chromium_args(*extra: str) -> list[str]:
     return [*(["--no-sandbox"] if os.geteuid() == 0 else []), *extra]
 
 
-@asynccontextmanager
-async def launched(*extra_args: str) -> AsyncIterator[Browser]:
-    """A headless Chromium, closed (with Playwright's driver) however the block ends."""
+def _need_chromium() -> None:
     if not os.access(CHROMIUM, os.X_OK):
         _unavailable(
             "Chromium",
             FileNotFoundError(f"no browser at {CHROMIUM}: `make browser` installs Debian's"),
         )
+
+
+@asynccontextmanager
+async def launched(*extra_args: str) -> AsyncIterator[Browser]:
+    """A headless Chromium, closed (with Playwright's driver) however the block ends."""
+    _need_chromium()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=chromium_args(*extra_args)
@@ -52,6 +68,32 @@ async def launched(*extra_args: str) -> AsyncIterator[Browser]:
             await browser.close()
 
 
+@asynccontextmanager
+async def phone_browser(profile: Path, *extra_args: str) -> AsyncIterator[BrowserContext]:
+    """A phone's browser (390×844, in Vietnamese) that saves a PDF instead of showing it, as
+    Chrome on Android long did: a test then gets the bytes the browser received, where
+    Chromium's own viewer would keep them. Closed however the block ends."""
+    _need_chromium()
+    (profile / "Default").mkdir(parents=True, exist_ok=True)
+    preferences = {"plugins": {"always_open_pdf_externally": True}}
+    (profile / "Default" / "Preferences").write_text(json.dumps(preferences))
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=chromium_args(*extra_args),
+            viewport=PHONE,
+            locale="vi-VN",
+            accept_downloads=True,
+        )
+        try:
+            context.set_default_timeout(TIMEOUT)
+            yield context
+        finally:
+            await context.close()
+
+
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
     async with launched() as found:
@@ -59,13 +101,9 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def phone(browser: Browser) -> AsyncIterator[Page]:
-    """A page the size of a common phone (390×844), in Vietnamese like its owner."""
-    context = await browser.new_context(viewport=PHONE, locale="vi-VN", accept_downloads=True)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
+async def phone(tmp_path: Path) -> AsyncIterator[Page]:
+    async with phone_browser(tmp_path / "phone-profile") as context:
+        yield context.pages[0] if context.pages else await context.new_page()
 
 
 class Screens:

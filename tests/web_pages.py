@@ -4,11 +4,11 @@ with posters of a section (printed by a cell), of a ward, and campaign-wide."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from aiohttp import FormData
+from aiohttp import FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
@@ -48,7 +48,7 @@ class City:
 
 @dataclass
 class Pages:
-    client: TestClient
+    client: TestClient[web.Request, web.Application]
     runtime: Runtime
     clock: FrozenClock
     seed: Seed
@@ -70,7 +70,7 @@ class Pages:
         text: str,
         *,
         csrf: str | None = None,
-        photos: list[tuple[str, bytes]] = (),  # type: ignore[assignment]
+        photos: Sequence[tuple[str, bytes]] = (),
         **fields: str,
     ) -> tuple[int, str, str]:
         """Post the form as a browser does; the status, the Location header and the page."""
@@ -79,14 +79,16 @@ class Pages:
         form.add_field("website", fields.pop("website", ""))
         form.add_field("text", text)
         for content_type, data in photos or [("application/octet-stream", b"")]:
-            form.add_field("photos", data, filename="photo.jpg" if data else "", content_type=content_type)
+            form.add_field(
+                "photos", data, filename="photo.jpg" if data else "", content_type=content_type
+            )
         for name, value in fields.items():
             form.add_field(name, value)
         response = await self.client.post(f"/q/GY-{code}", data=form, allow_redirects=False)
         return response.status, response.headers.get("Location", ""), await response.text()
 
 
-async def city_consultation(runtime: Runtime, seed: Seed, now_: FrozenClock) -> City:
+async def city_consultation(runtime: Runtime, seed: Seed, clock: FrozenClock) -> City:
     """The seed's city asks its wards about two drafts; one of them is kept by gopy."""
     async with runtime.sessions() as session:
         city = await session.get(Unit, seed.ward.parent_id)
@@ -116,9 +118,7 @@ async def city_consultation(runtime: Runtime, seed: Seed, now_: FrozenClock) -> 
         assert campaign.id is not None
         documents = [
             Document(campaign_id=campaign.id, code="ltd", title="Dự thảo Luật Thủ đô"),
-            Document(
-                campaign_id=campaign.id, code="tt", title="Tờ trình dự án Luật", position=1
-            ),
+            Document(campaign_id=campaign.id, code="tt", title="Tờ trình dự án Luật", position=1),
         ]
         session.add_all(documents)
         await session.flush()
@@ -129,7 +129,7 @@ async def city_consultation(runtime: Runtime, seed: Seed, now_: FrozenClock) -> 
             name="luat-thu-do.pdf",
             content_type="application/pdf",
             data=b"%PDF-1.4\n%gopy\n",
-            now=now_.now(),
+            now=clock.now(),
         )
         await session.commit()
         for unit in (city, campaign, *documents, *wards.values()):
@@ -137,7 +137,7 @@ async def city_consultation(runtime: Runtime, seed: Seed, now_: FrozenClock) -> 
     return City(city, campaign, documents, wards)
 
 
-async def poster_codes(runtime: Runtime, seed: Seed, city: City, now_: FrozenClock) -> Codes:
+async def poster_codes(runtime: Runtime, seed: Seed, city: City, clock: FrozenClock) -> Codes:
     async with runtime.sessions() as session:
         section = await session.get(Section, seed.sections[0].id)
         assert section is not None
@@ -147,16 +147,16 @@ async def poster_codes(runtime: Runtime, seed: Seed, city: City, now_: FrozenClo
             await entry_for(
                 session=session,
                 target=Target(seed.campaign, seed.documents[0], section),
-                now=now_.now(),
+                now=clock.now(),
                 unit=seed.cells[0],
             ),
             await entry_for(
                 session=session,
                 target=Target(city.campaign, city.documents[0]),
-                now=now_.now(),
+                now=clock.now(),
                 unit=city.wards["Ba Đình"],
             ),
-            await entry_for(session=session, target=Target(city.campaign), now=now_.now()),
+            await entry_for(session=session, target=Target(city.campaign), now=clock.now()),
         ]
         await session.commit()
     return Codes(*(entry.code for entry in entries))

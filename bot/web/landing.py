@@ -172,7 +172,9 @@ class Landing:
         open_now = is_open(campaign, site.clock.now())
         async with site.sessions() as session:
             documents = await _documents(session, poster)
-            wards = await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
+            wards = (
+                await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
+            )
         draft = None
         if target.document is not None:
             draft = next((doc["href"] for doc in documents), None)

@@ -100,9 +100,7 @@ class Pages:
         )
         # The current locale is read at each call: one environment serves every language.
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
-            lambda message: i18n.gettext(message),
-            lambda singular, plural, n: i18n.gettext(singular, plural, n),
-            newstyle=True,
+            i18n.gettext, i18n.gettext, newstyle=True
         )
 
     @property

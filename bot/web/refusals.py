@@ -43,4 +43,7 @@ def refusal(submitted: WebSubmitted, entry: Entry, settings: Settings) -> tuple[
         ).format(count=per_hour, time=moment(retry, tz))
     problem = submitted.problem
     # The domain's reason is an English msgid of the catalogue, translated here.
-    return 400, lambda: _(problem) if problem else _("Please check your comment and send it again.")
+    return (
+        400,
+        lambda: _(problem) if problem else _("Please check your comment and send it again."),
+    )

@@ -5,23 +5,40 @@ to the receipt page, and everything the form refuses."""
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
+from PIL import Image
 from sqlmodel import select
 
 from bot import links
 from bot.config import CommentSettings, ZaloSettings
 from scheduler.clock import FrozenClock
 from storage.comments import add_reply
-from storage.models import Comment, CommentMedium, CommentStatus, Person, Stance
+from storage.models import (
+    Comment,
+    CommentAttachment,
+    CommentMedium,
+    CommentStatus,
+    Person,
+    Stance,
+)
+from storage.web_comments import photo_of
 from tests.chat import at
 from tests.web_pages import SECTION_TEXT, ZALO_URL, Pages, serve_pages
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200) + b"\xff\xd9"
+
+def jpeg(size: int = 16) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+JPEG = jpeg()
 
 
 class Elements(HTMLParser):
@@ -111,7 +128,10 @@ async def test_a_sections_poster_shows_the_section_and_every_way_to_comment(
     assert "hidden" in page.by_id["copy"], "the copy button shows only when its script runs"
     assert page.by_id["telegram"]["href"] == f"https://t.me/gopy_test_bot?start=gy-{code}"
     assert page.text["telegram"] == "Góp ý qua Telegram"
-    assert (page.by_id["web"]["href"], page.text["web"]) == ("#comment", "Góp ý ngay trên trang này")
+    assert (page.by_id["web"]["href"], page.text["web"]) == (
+        "#comment",
+        "Góp ý ngay trên trang này",
+    )
     assert page.by_id["draft"]["href"] == links.draft_path(code)
     assert page.text["draft"] == "Đọc toàn văn dự thảo"
     form = page.by_id["comment"]
@@ -147,7 +167,9 @@ async def test_a_campaign_wide_poster_lists_the_drafts_and_asks_the_ward(pages: 
     assert status == 200
     assert "Mã của" not in html, "a campaign-wide poster belongs to no unit"
     assert "draft" not in page.by_id
-    document_links = [a["href"] for t, a in page.tags if t == "a" and "/draft" in a.get("href", "")]
+    document_links = [
+        a["href"] for t, a in page.tags if t == "a" and "/draft" in a.get("href", "")
+    ]
     assert document_links == [links.draft_path(code, "ltd")], "the one draft gopy keeps"
     assert "Tờ trình dự án Luật" in html
     wards = dict(page.options["ward"])
@@ -157,9 +179,7 @@ async def test_a_campaign_wide_poster_lists_the_drafts_and_asks_the_ward(pages: 
 
 async def test_a_code_in_another_spelling_is_sent_to_the_printed_one(pages: Pages) -> None:
     code = pages.codes.section
-    response = await pages.client.get(
-        f"/q/gy {code.lower()}?lang=en", allow_redirects=False
-    )
+    response = await pages.client.get(f"/q/gy {code.lower()}?lang=en", allow_redirects=False)
     assert response.status == 301
     assert response.headers["Location"] == f"{links.landing_path(code)}?lang=en"
 
@@ -234,10 +254,19 @@ async def test_a_web_comment_gets_a_receipt_and_is_stored_for_the_posters_unit(
     )
     assert (comment.stance, str(comment.category)) == (Stance.PARTLY, "worker")
     assert comment.anonymous and comment.author_name is None and comment.phone is None
+    async with pages.runtime.sessions() as session:
+        (attachment,) = (
+            await session.execute(
+                select(CommentAttachment).where(CommentAttachment.comment_id == comment.id)
+            )
+        ).scalars()
+        assert attachment.id is not None
+        photo = await photo_of(session=session, attachment_id=attachment.id)
+    assert photo is not None and photo.content_type == "image/jpeg"
     status, html, page = await get(pages, location)
     assert status == 200
     assert page.text["receipt"] == comment.receipt
-    assert "Tình trạng: đã tiếp nhận" in html
+    assert "Tình trạng: đã tiếp nhận" in html and "1 ảnh" in html
     assert "Đề nghị bổ sung nội dung về chuyển đổi số." in html
     assert "Dự thảo Báo cáo chính trị — I. Kết quả thực hiện Nghị quyết Đại hội XIII" in html
 
@@ -317,7 +346,7 @@ async def test_a_filled_honeypot_looks_sent_and_stores_nothing(pages: Pages) -> 
 async def test_an_oversized_body_is_413(pages: Pages) -> None:
     code = pages.codes.section
     token = await pages.csrf(code)
-    # 3 photos of 64 KiB are allowed here (pages_settings): a fourth pushes past the limit.
+    # 3 photos of 64 KiB are allowed here (pages_settings): five of them are past the limit.
     big = [("image/jpeg", JPEG + bytes(1 << 16)) for _ in range(5)]
     status, _location, html = await pages.send(code, "Ảnh lớn", csrf=token, photos=big)
     assert status == 413 and "Ý kiến quá lớn" in html
@@ -329,7 +358,7 @@ async def test_an_empty_comment_comes_back_with_a_polite_400(pages: Pages) -> No
     page = Elements(html)
     assert status == 400
     assert page.by_id["name"]["value"] == "An", "what was typed is kept"
-    assert "role=\"alert\"" in html
+    assert 'role="alert"' in html
     assert await comments(pages) == []
 
 

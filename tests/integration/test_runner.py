@@ -11,11 +11,16 @@ from pathlib import Path
 import aiohttp
 from pydantic import SecretStr
 
+from bot import links
 from bot.config import Settings, TelegramSettings, WebhookSettings
 from bot.runner import run
 from bot.web.simulator import CITY_OFFICIAL_ID, OFFICIAL_ID
 from bot.web.telegram import SECRET_HEADER, webhook_path
+from storage.database import create_engine, create_session_factory
+from storage.entries import Target, entry_for
+from tests.chat import at
 from tests.fakes.telegram import FakeTelegram, command_update
+from tests.seed import seed_ward
 
 SECRET = "runner-secret_1"
 
@@ -52,6 +57,31 @@ async def running(settings: Settings) -> AsyncIterator[str]:
             await task
 
 
+async def poster_page(base: str, database_url: str) -> str:
+    """The landing page of a poster of the seed's ward, printed into the running bot's
+    database; and an unknown code's page (the route's own 404, not the router's)."""
+    engine = create_engine(database_url)
+    try:
+        async with create_session_factory(engine)() as session:
+            seed = await seed_ward(session)
+            seed.campaign.ends_at = at("2099-12-31 17:00")  # open on the real clock
+            entry = await entry_for(
+                session=session,
+                target=Target(seed.campaign, seed.documents[0]),
+                now=at("2025-11-10 09:00"),
+                unit=seed.cells[0],
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    async with aiohttp.ClientSession() as http:
+        async with http.get(base + "/q/GY-22222") as missing:
+            assert missing.status == 404 and "Không tìm thấy mã này" in await missing.text()
+        async with http.get(base + links.landing_path(entry.code)) as page:
+            assert page.status == 200
+            return await page.text()
+
+
 async def test_simulator_mode_migrates_loads_the_demo_and_serves_the_page(tmp_path: Path) -> None:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'gopy.db'}", web_port=free_port()
@@ -61,6 +91,9 @@ async def test_simulator_mode_migrates_loads_the_demo_and_serves_the_page(tmp_pa
             assert page.status == 200 and "trình mô phỏng" in await page.text()
         async with http.get(base + "/api/personas") as response:
             personas = (await response.json())["personas"]
+        # The demo's ward is taken: the posters' pages are on the demo's data.
+        async with http.get(base + "/q/GY-22222") as missing:
+            assert missing.status == 404 and "Không tìm thấy mã này" in await missing.text()
     # The demo's chain: a secretary per cell of both wards, each ward's official, the city's.
     secretaries = [p for p in personas if p["role"] == "secretary"]
     assert len(secretaries) == 19 and secretaries[0]["unit"] == "Chi bộ Tổ dân phố số 1"
@@ -98,7 +131,10 @@ async def test_webhook_mode_registers_and_answers(
             ) as response,
         ):
             assert response.status == 200
+        page = await poster_page(base, settings.database_url)
     assert any(c.method == "sendMessage" and c.chat_id == 960 for c in fake.calls)
+    # The deep link names the bot as getMe does: no GOPY_TELEGRAM_BOT_USERNAME is set.
+    assert 'id="telegram" class="btn" href="https://t.me/gopy_test_bot?start=gy-' in page
 
 
 async def test_polling_mode_drops_the_webhook_and_answers(
@@ -111,8 +147,10 @@ async def test_polling_mode_drops_the_webhook_and_answers(
         web_port=free_port(),
         telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
     )
-    async with running(settings):
+    async with running(settings) as base:
         await asyncio.wait_for(fake.sent.wait(), timeout=10)
+        page = await poster_page(base, settings.database_url)
+    assert "https://t.me/gopy_test_bot?start=gy-" in page
     methods = [c.method for c in fake.calls]
     assert "deleteWebhook" in methods and "getMe" in methods
     menus = {

@@ -3,6 +3,7 @@ language a visitor reads, the anti-forgery token and the brake on receipt guesse
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 
 import pytest
@@ -20,7 +21,9 @@ from tests.seed import TEST_KEY
 BOUNDARY = "----gopyBoundary7K3QM"
 
 
-def multipart(parts: list[tuple[str, str | None, str | None, bytes]], boundary: str = BOUNDARY) -> bytes:
+def multipart(
+    parts: list[tuple[str, str | None, str | None, bytes]], boundary: str = BOUNDARY
+) -> bytes:
     """A body as a browser sends it: (field name, file name, content type, data) per part."""
     out = b""
     for name, filename, content_type, data in parts:
@@ -70,7 +73,7 @@ def test_a_broken_body_is_broken(body: bytes) -> None:
 
 
 def test_an_urlencoded_form() -> None:
-    form = _urlencoded("text=%C3%BD+ki%E1%BA%BFn&stance=agree&stance=x".encode())
+    form = _urlencoded(b"text=%C3%BD+ki%E1%BA%BFn&stance=agree&stance=x")
     assert form.fields == {"text": "ý kiến", "stance": "agree"}
     with pytest.raises(Broken):
         _urlencoded(b"text=%ff")
@@ -116,10 +119,8 @@ def test_any_body_is_a_form_or_broken(
 @given(st.binary(max_size=300))
 @settings(max_examples=200, deadline=None)
 def test_any_bytes_urlencoded_are_a_form_or_broken(body: bytes) -> None:
-    try:
+    with contextlib.suppress(Broken):
         _urlencoded(body)
-    except Broken:
-        pass
 
 
 @pytest.mark.parametrize(
@@ -182,7 +183,7 @@ def test_any_header_value_has_a_kind_and_parameters(value: str) -> None:
 
 
 def test_header_parameters_are_unquoted() -> None:
-    assert _header_params('multipart/form-data; boundary="a b"; x*=UTF-8\'\'%C3%BD') == (
+    assert _header_params("multipart/form-data; boundary=\"a b\"; x*=UTF-8''%C3%BD") == (
         "multipart/form-data",
         {"boundary": "a b", "x": "ý"},
     )

@@ -4,13 +4,9 @@ QR code, scanned."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-
-import zxingcpp
-from PIL import Image
 
 from bot.app import Runtime
 from bot.commands_comments import make_qr
@@ -20,6 +16,7 @@ from bot.web.app import build_web_app
 from bot.web.drafts import draft_routes
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram import loopback_socket, serve_app
+from tests.posters import codes
 from tests.seed import Seed, seed_ward
 from tests.web_pages import City, Codes, city_consultation, pages_settings, poster_codes
 
@@ -35,23 +32,24 @@ class PosterSite:
     city: City
     codes: Codes
 
-    async def scan(self, campaign: str, *, document: str | None = None, unit: str) -> str:
-        """Print the poster's QR code as ``gopy qr`` does and read it back as a phone does."""
+    async def scan(self, campaign: str, *, document: str | None = None, unit: str) -> list[str]:
+        """Print the poster as ``gopy qr --poster poster.pdf`` does and read its QR codes
+        back from the page as a phone's camera would: the biggest first."""
         async with self.runtime.sessions() as session:
             made = await make_qr(
                 session=session,
                 settings=self.settings,
-                username=BOT,
+                telegram=BOT,
                 campaign_code=campaign,
                 document_code=document,
                 section_number=None,
                 report=False,
-                poster=None,
+                poster="pdf",
                 unit_code=unit,
             )
             await session.commit()
-        (found,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(made.qr)))
-        return found.text
+        assert made.poster.page is not None
+        return codes(made.poster.page)
 
 
 @asynccontextmanager

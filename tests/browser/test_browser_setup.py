@@ -12,7 +12,7 @@ import pytest
 
 import tests.conftest
 from tests.browser import conftest as browser_conftest
-from tests.browser.conftest import launched
+from tests.browser.conftest import launched, phone_browser
 
 
 def stat(pid: int) -> tuple[str, int] | None:
@@ -70,13 +70,16 @@ async def ended(pid: int, within: float = 15) -> None:
         os.close(fd)
 
 
-async def test_chromium_is_closed_when_a_test_fails() -> None:
+@pytest.mark.parametrize("kind", ["browser", "phone"])
+async def test_chromium_is_closed_when_a_test_fails(kind: str, tmp_path: Path) -> None:
     # Chromium keeps switches it does not know on its command line: a name to find it by.
     marker = f"--gopy-test-run={uuid.uuid4().hex}"
     seen: set[int] = set()
     with pytest.raises(AssertionError, match="a failing step"):
-        async with launched(marker) as browser:
-            page = await browser.new_page()
+        async with (
+            launched(marker) if kind == "browser" else phone_browser(tmp_path, marker)
+        ) as opened:
+            page = await opened.new_page()
             await page.set_content("<p>Xin chào</p>")
             seen = browser_processes(marker)
             assert len(running(seen)) == len(seen) >= 3  # the browser, zygotes, a renderer

@@ -1,6 +1,7 @@
-"""A poster in a real browser, on a phone's screen: its QR code scanned, the landing page with
-its Zalo and Telegram buttons, the full draft downloaded, a web comment with a photo, the
-receipt page, an official's answer on it, and the page in English. On SQLite and PostgreSQL."""
+"""A poster in a real browser, on a phone's screen: its QR codes scanned from the printed PDF,
+the landing page with its Zalo and Telegram buttons, the full draft downloaded, a web comment
+with a photo, the receipt page, an official's answer on it, and the page in English (on SQLite
+and PostgreSQL); a campaign-wide poster's ward picker; the page at a desktop's size."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, FilePayload, Page, expect
 from sqlmodel import col, select
 
 from bot.links import absolute, draft_path, landing_path, receipt_path
@@ -35,6 +36,13 @@ from tests.web_pages import ZALO_URL
 @pytest.fixture
 async def site(database_url: str, clock: FrozenClock) -> AsyncIterator[PosterSite]:
     async with serve_poster_site(database_url, clock) as served:
+        yield served
+
+
+@pytest.fixture
+async def sqlite_site(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[PosterSite]:
+    """For what the database does not change: a page's layout, a form's fields."""
+    async with serve_poster_site(sqlite_url, clock) as served:
         yield served
 
 
@@ -90,10 +98,11 @@ async def test_a_poster_from_scan_to_answer(
     site: PosterSite, phone: Page, screens: Screens, tmp_path: Path
 ) -> None:
     code = site.codes.ward  # Ba Đình's poster of the Luật Thủ đô
-    scanned = await site.scan("hn", document="ltd", unit="W0")
-    assert scanned == absolute(site.base, landing_path(code))
+    landing, full_text = await site.scan("hn", document="ltd", unit="W0")
+    assert landing == absolute(site.base, landing_path(code))
+    assert full_text == absolute(site.base, draft_path(code))
 
-    await phone.goto(scanned)
+    await phone.goto(landing)
     await expect(phone.locator("h1")).to_contain_text("Dự thảo Luật Thủ đô")
     await expect(phone.locator("a#zalo")).to_have_attribute("href", ZALO_URL)
     await expect(phone.locator("a#zalo")).to_have_text("Góp ý qua Zalo")
@@ -106,7 +115,7 @@ async def test_a_poster_from_scan_to_answer(
     async with phone.expect_download() as started:
         await phone.locator("a#draft").click()
     draft = await started.value
-    assert draft.url == absolute(site.base, draft_path(code))
+    assert draft.url == full_text  # the poster's second code
     assert draft.suggested_filename.endswith(".pdf")
     saved = tmp_path / draft.suggested_filename
     await draft.save_as(saved)
@@ -116,7 +125,7 @@ async def test_a_poster_from_scan_to_answer(
     await expect(form.locator("select#ward")).to_have_count(0)  # the poster is Ba Đình's
     await form.locator("textarea#text").fill("Đề nghị làm rõ quy định về không gian ngầm.")
     await form.locator("input#photos").set_input_files(
-        files=[{"name": "ham-ngam.jpg", "mimeType": "image/jpeg", "buffer": photo()}]
+        files=[FilePayload(name="ham-ngam.jpg", mimeType="image/jpeg", buffer=photo())]
     )
     await form.get_by_label("Đồng ý một phần").check()
     await form.locator("select#category").select_option(AuthorCategory.WORKER.value)
@@ -157,7 +166,8 @@ async def test_a_poster_from_scan_to_answer(
     await screens.take(phone, "poster-5-english")
 
 
-async def test_a_campaign_wide_poster_asks_the_ward(site: PosterSite, phone: Page) -> None:
+async def test_a_campaign_wide_poster_asks_the_ward(sqlite_site: PosterSite, phone: Page) -> None:
+    site = sqlite_site
     code = site.codes.city
     await phone.goto(absolute(site.base, landing_path(code)))
     form = phone.locator("form#comment")
@@ -172,10 +182,11 @@ async def test_a_campaign_wide_poster_asks_the_ward(site: PosterSite, phone: Pag
 
 
 async def test_the_landing_page_fits_a_phone_and_a_desktop(
-    site: PosterSite, browser: Browser, screens: Screens
+    sqlite_site: PosterSite, browser: Browser, screens: Screens
 ) -> None:
     """No horizontal scrolling at 390×844 or 1280×800, on the fullest page (a section with
     its text, and the ward picker of a campaign-wide poster)."""
+    site = sqlite_site
     context = await browser.new_context(viewport=DESKTOP, locale="vi-VN")
     try:
         desktop = await context.new_page()

@@ -55,7 +55,7 @@ unit: $(STAMP) fonts browser
 
 # Retake the browser tests' screenshots into docs/screens/ (one per step, compressed PNG).
 screens: $(STAMP) browser
-	GOPY_TEST_SCREENS=docs/screens $(BIN)/pytest -q tests/browser
+	GOPY_TEST_SCREENS=docs/screens $(BIN)/pytest -q -m "not postgres" tests/browser
 
 # The smoke runs before the suite so pytest's summary stays the last line of `make test`.
 test: lint typecheck wheel-smoke unit

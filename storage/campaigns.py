@@ -95,14 +95,20 @@ async def form_of(*, session: AsyncSession, campaign: Campaign) -> FormSpec:
 async def documents_of(
     *, session: AsyncSession, campaign: Campaign
 ) -> list[tuple[Document, list[Section]]]:
+    return [
+        (doc, await sections_of(session=session, document=doc))
+        for doc in await campaign_documents(session=session, campaign=campaign)
+    ]
+
+
+async def campaign_documents(*, session: AsyncSession, campaign: Campaign) -> list[Document]:
+    """The campaign's documents in their order, without their sections."""
     docs = await session.execute(
         select(Document)
         .where(Document.campaign_id == campaign.id)
         .order_by(col(Document.position))
     )
-    return [
-        (doc, await sections_of(session=session, document=doc)) for doc in docs.scalars().all()
-    ]
+    return list(docs.scalars().all())
 
 
 async def campaigns_over(*, session: AsyncSession, unit: Unit, now: datetime) -> list[Campaign]:

@@ -32,7 +32,7 @@ from bot.web.site import Poster, Site, TelegramUsername, Text, address_of
 from handlers.format import moment
 from handlers.words import CATEGORY_LABELS, STANCE_LABELS
 from scheduler.clock import Clock
-from storage.campaigns import documents_of
+from storage.campaigns import campaign_documents
 from storage.codes import entry_label, entry_payload
 from storage.comments import is_open
 from storage.database import SessionFactory
@@ -40,6 +40,7 @@ from storage.drafts import files_of
 from storage.forms import MAX_TEXT
 from storage.keys import ServerKey
 from storage.models import AuthorCategory, Document, Stance
+from storage.places import place_name
 from storage.web_comments import (
     Photo,
     WebComment,
@@ -83,12 +84,13 @@ class Landing:
 
     async def show(self, request: web.Request) -> web.StreamResponse:
         """GET: the page, and a browser id for a browser that comes for the first time."""
-        poster = await self.site.poster(request)
-        if isinstance(poster, web.Response):
-            return poster
         known = browser_of(request)
         browser = known or new_browser()
-        response = await self._page(request, poster, browser, Typed())
+        async with self.site.sessions() as session:
+            poster = await self.site.poster(request, session)
+            if isinstance(poster, web.Response):
+                return poster
+            response = await self._page(request, session, poster, browser, Typed())
         if known is None:
             remember(response, browser, secure=self.site.secure)
         return response
@@ -97,7 +99,9 @@ class Landing:
         """POST: take the comment (303 to its receipt), or show the form again, as typed,
         with what to change."""
         site = self.site
-        poster = await site.poster(request)
+        # A session only for the look-up: none is held while the body arrives.
+        async with site.sessions() as session:
+            poster = await site.poster(request, session)
         if isinstance(poster, web.Response):
             return poster
         back = links.landing_path(poster.code)
@@ -105,7 +109,11 @@ class Landing:
             form = await read_form(request, self.body_limit)
         except TooLarge:
             return site.problem(
-                request, 413, lambda: _("Your comment is too large to send"), self._photo_note
+                request,
+                413,
+                lambda: _("Your comment is too large to send"),
+                self._photo_note,
+                back=back,
             )
         except Broken:
             return site.problem(
@@ -142,15 +150,19 @@ class Landing:
                 now=now,
                 limits=self.limits,
             )
-            # Whatever the outcome: a refused attempt may count towards the limits.
-            await session.commit()
-        if submitted.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE):
+            taken = submitted.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE)
+            if taken:  # the receipt page says "received": stored first (a refusal writes none)
+                await session.commit()
+        if taken:
             assert submitted.comment is not None
             raise web.HTTPSeeOther(links.receipt_path(poster.code, submitted.comment.receipt))
         status, notice = refusals.refusal(submitted, poster.entry, site.settings)
-        response = await self._page(
-            request, poster, browser, Typed.of(form), notice=notice, status=status
-        )
+        if form.uploads("photos"):
+            notice = refusals.with_photos_again(notice)
+        async with site.sessions() as session:
+            response = await self._page(
+                request, session, poster, browser, Typed.of(form), notice=notice, status=status
+            )
         if submitted.retry_at is not None:
             wait = int((submitted.retry_at - now).total_seconds()) + 1
             response.headers["Retry-After"] = str(max(1, wait))
@@ -159,6 +171,7 @@ class Landing:
     async def _page(
         self,
         request: web.Request,
+        session: AsyncSession,
         poster: Poster,
         browser: str,
         typed: Typed,
@@ -170,11 +183,8 @@ class Landing:
         target = entry.target
         campaign = target.campaign
         open_now = is_open(campaign, site.clock.now())
-        async with site.sessions() as session:
-            documents = await _documents(session, poster)
-            wards = (
-                await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
-            )
+        documents = await _documents(session, poster)
+        wards = await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
         draft = None
         if target.document is not None:
             draft = next((doc["href"] for doc in documents), None)
@@ -212,7 +222,7 @@ class Landing:
                 + [(c.value, _(label)) for c, label in CATEGORY_LABELS.items()],
                 "wards": (
                     [("", _("Not listed, or I do not know"))]
-                    + [(str(unit.id), unit.name) for unit in wards]
+                    + [(str(unit.id), place_name(unit)) for unit in wards]
                 )
                 if wards
                 else [],
@@ -238,8 +248,7 @@ async def _documents(session: AsyncSession, poster: Poster) -> list[dict[str, An
     if target.document is not None:
         documents = [target.document]
     else:
-        pairs = await documents_of(session=session, campaign=target.campaign)
-        documents = [document for document, _sections in pairs]
+        documents = await campaign_documents(session=session, campaign=target.campaign)
     hosted = await files_of(
         session=session, document_ids=[d.id for d in documents if d.id is not None]
     )

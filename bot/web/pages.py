@@ -67,7 +67,6 @@ def security_headers(nonce: str) -> dict[str, str]:
             "default-src 'none'",
             f"style-src 'nonce-{nonce}'",
             f"script-src 'nonce-{nonce}'",
-            "img-src 'self'",
             "form-action 'self'",
             "base-uri 'none'",
             "frame-ancestors 'none'",

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import links
 from bot.web.guesses import GuessLimit
@@ -28,7 +29,12 @@ class Receipts:
 
     async def show(self, request: web.Request) -> web.StreamResponse:
         site = self.site
-        poster = await site.poster(request)
+        async with site.sessions() as session:
+            return await self._show(request, session)
+
+    async def _show(self, request: web.Request, session: AsyncSession) -> web.StreamResponse:
+        site = self.site
+        poster = await site.poster(request, session)
         if isinstance(poster, web.Response):
             return poster
         back = links.landing_path(poster.code)
@@ -49,8 +55,7 @@ class Receipts:
         receipt = receipt_from_text(raw)
         view = None
         if receipt is not None:
-            async with site.sessions() as session:
-                view = await receipt_view(session=session, entry=poster.entry, receipt=receipt)
+            view = await receipt_view(session=session, entry=poster.entry, receipt=receipt)
         if view is None:
             self.guesses.missed(address, now)
             return site.problem(

@@ -47,3 +47,8 @@ def refusal(submitted: WebSubmitted, entry: Entry, settings: Settings) -> tuple[
         400,
         lambda: _(problem) if problem else _("Please check your comment and send it again."),
     )
+
+
+def with_photos_again(notice: Text) -> Text:
+    """A browser cannot put chosen files back in a form: say so."""
+    return lambda: notice() + " " + _("Please choose your photos again.")

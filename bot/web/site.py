@@ -49,15 +49,12 @@ class Site:
         """Cookies only over https when the public address is https."""
         return (self.settings.public_base or "").startswith("https://")
 
-    async def poster(self, request: web.Request) -> Poster | web.Response:
+    async def poster(self, request: web.Request, session: AsyncSession) -> Poster | web.Response:
         """The poster named by ``{code}`` in any spelling, or the page saying there is none.
         A GET by another spelling (``gy7k3qm``) is sent to the usual one (301)."""
         raw = request.match_info["code"]
         code = entry_from_text(raw)
-        entry = None
-        if code is not None:
-            async with self.sessions() as session:
-                entry = await resolve_entry(session=session, code=code)
+        entry = await resolve_entry(session=session, code=code) if code is not None else None
         if code is None or entry is None:
             return self.problem(
                 request,
@@ -68,7 +65,7 @@ class Site:
                     "Please check the address, or scan the QR code again."
                 ),
             )
-        if raw != entry_label(code) and request.method == "GET":
+        if raw != entry_label(code) and request.method in ("GET", "HEAD"):
             raise web.HTTPMovedPermanently(usual_spelling(request, code))
         return Poster(code, entry)
 

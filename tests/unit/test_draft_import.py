@@ -245,13 +245,13 @@ async def test_a_sections_text_is_kept_nfc_with_unix_line_ends(
     decomposed = unicodedata.normalize("NFD", "Đánh giá kết quả\r\nnhiệm kỳ 2021–2025.\u200b")
     data["documents"][0]["sections"][0]["text"] = decomposed
     campaign = await import_campaign_data(session=session, data=data, folder=tmp_path)
-    ((_bctt, sections), (_dieule, _none)) = await documents_of(session=session, campaign=campaign)
+    (_bctt, sections), _dieule = await documents_of(session=session, campaign=campaign)
     assert sections[0].text == "Đánh giá kết quả\nnhiệm kỳ 2021–2025."
     assert unicodedata.is_normalized("NFC", sections[0].text)
 
     # Left out: the text goes, as any other key.
     await import_campaign(session=session, path=campaign_file(tmp_path, text="~"))
-    ((_bctt, sections), _dieule) = await documents_of(session=session, campaign=campaign)
+    (_bctt, sections), _dieule = await documents_of(session=session, campaign=campaign)
     assert sections[0].text == ""
 
 

@@ -172,12 +172,15 @@ async def test_a_campaign_wide_poster_asks_the_ward(sqlite_site: PosterSite, pho
     await phone.goto(absolute(site.base, landing_path(code)))
     form = phone.locator("form#comment")
     await form.locator("textarea#text").fill("Góp ý chung cho Luật Thủ đô.")
-    await form.locator("select#ward").select_option(label="Đảng ủy phường Hoàn Kiếm")
+    hoan_kiem = site.city.wards["Hoàn Kiếm"]
+    ward = form.locator("select#ward")
+    await ward.select_option(value=str(hoan_kiem.id))
+    await expect(ward.locator("option:checked")).to_contain_text("Hoàn Kiếm")
     await form.get_by_role("button", name="Gửi góp ý").click()
     await expect(phone).to_have_url(re.compile(r"/r/YK-"))
     receipt = (await phone.locator("#receipt").inner_text()).strip()
     comment, _photos = await comment_of(site, receipt)
-    assert comment.unit_id == site.city.wards["Hoàn Kiếm"].id
+    assert comment.unit_id == hoan_kiem.id
     assert comment.medium is CommentMedium.WEB and comment.anonymous
 
 

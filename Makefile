@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit wheel-smoke bench bench-comments bench-report bench-reminders bench-chain setup fonts clean demo messages
+.PHONY: run test lint typecheck unit wheel-smoke bench bench-comments bench-report bench-reminders bench-chain setup fonts browser screens clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -22,6 +22,19 @@ fonts:
 	    { apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }; } || \
 	  echo "Posters need DejaVu Sans: sudo apt-get install fonts-dejavu-core (or set GOPY_POSTER_FONT_DIR)"
 
+# The browser tests drive Debian's Chromium (tests/browser); Playwright never downloads one.
+# The emoji font draws the bot's buttons in the screenshots. apt-get update (slow) runs only
+# when one of them is missing.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM = $${GOPY_CHROMIUM:-/usr/bin/chromium}
+EMOJI := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
+browser:
+	@{ test -x "$(CHROMIUM)" && test -f $(EMOJI); } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }; } || \
+	  echo "Browser tests need Chromium: sudo apt-get install chromium fonts-noto-color-emoji (or set GOPY_CHROMIUM)"
+
 run: $(STAMP) fonts
 	$(BIN)/gopy db upgrade
 	$(BIN)/gopy run
@@ -37,8 +50,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot handlers storage scheduler tests
 
-unit: $(STAMP) fonts
+unit: $(STAMP) fonts browser
 	$(BIN)/pytest -q
+
+# Retake the browser tests' screenshots into docs/screens/ (one per step, compressed PNG).
+screens: $(STAMP) browser
+	GOPY_TEST_SCREENS=docs/screens $(BIN)/pytest -q -m "not postgres" tests/browser
 
 # The smoke runs before the suite so pytest's summary stays the last line of `make test`.
 test: lint typecheck wheel-smoke unit

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.files import Files
 from bot.i18n import build_i18n
+from bot.poster_links import poster_links
 from handlers import build_router
 from handlers.callbacks import FormNav, Nav
 from handlers.commands import register_menu
@@ -126,7 +127,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
         comment_limits=comment_limits_of(runtime.settings),
         media_dir=runtime.settings.comments.media_dir,
-        files=Files(i18n, runtime.settings.locale),
+        files=Files(i18n, runtime.settings.locale, poster_links(runtime.settings)),
         server_key=runtime.key,
         default_timezone=runtime.settings.timezone,
     )

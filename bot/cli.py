@@ -303,7 +303,12 @@ def mail_retry(
         raise _fail(str(error)) from None
 
 
-@app.command(help=N_("Print the deep link of a QR code, and write the code and an A5 poster."))
+@app.command(
+    help=N_(
+        "Print the link of a QR code and the code to type, and write the QR code and a "
+        "poster to print."
+    )
+)
 def qr(
     campaign: Annotated[str, typer.Argument(help=N_("Code of the campaign, e.g. dh14"))],
     document: Annotated[str | None, typer.Option(help=N_("Code of a document, e.g. bctt"))] = None,
@@ -318,21 +323,20 @@ def qr(
         bool, typer.Option("--report", help=N_("The secretaries' quick report instead"))
     ] = False,
     out: Annotated[Path | None, typer.Option(help=N_("The QR code as PNG"))] = None,
-    poster: Annotated[Path | None, typer.Option(help=N_("An A5 poster, .png or .pdf"))] = None,
+    poster: Annotated[
+        Path | None, typer.Option(help=N_("A poster: .pdf to print, .png for a chat"))
+    ] = None,
+    size: Annotated[str, typer.Option(help=N_("Paper of a PDF poster: a5 or a4"))] = "a5",
 ) -> None:
-    from bot.commands_comments import CommandProblem, Made, make_qr, page_format
+    from bot.commands_comments import CommandProblem, Made, make_qr, page_format, paper_size
 
     settings = _settings()
-    username = _bot_username(settings)
-    if not username:
-        raise _fail(
-            _(
-                "Links need the bot's name: set GOPY_TELEGRAM_BOT_USERNAME "
-                "(or GOPY_TELEGRAM_TOKEN)."
-            )
-        )
+    # The Telegram bot, when there is one: the poster names it, and without a public
+    # address its code opens it. None is fine (bot.poster_links).
+    telegram = _bot_username(settings)
     try:
         page = page_format(poster) if poster else None
+        paper = paper_size(size, page)
     except CommandProblem as problem:
         raise _fail(str(problem)) from None
     qr_file = out or (None if poster else Path("qr.png"))
@@ -341,12 +345,13 @@ def qr(
         return await make_qr(
             session=session,
             settings=settings,
-            username=username,
+            telegram=telegram,
             campaign_code=campaign,
             document_code=document,
             section_number=section,
             report=report,
             poster=page,
+            size=paper,
             unit_code=unit,
         )
 
@@ -354,10 +359,14 @@ def qr(
         made = asyncio.run(_with_session(make))
     except CommandProblem as problem:
         raise _fail(str(problem)) from None
-    typer.echo(f"{made.what}\n{made.link}")
+    typer.echo(made.what)
+    if made.poster.link:
+        typer.echo(made.poster.link)
     if made.code:
         typer.echo(_("Code to type: {code}", code=made.code))
-    for path, data in ((qr_file, made.qr), (poster, made.poster)):
+    if made.poster.note:
+        typer.echo(made.poster.note)
+    for path, data in ((qr_file, made.poster.qr), (poster, made.poster.page)):
         if path is not None and data is not None:
             path.write_bytes(data)
             typer.echo(_("Written: {path}", path=path))

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiogram.utils.deep_linking import create_deep_link
 from rich.progress import Progress
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,18 +29,19 @@ from bot.importers.comments_table import (
     problems_of,
     read_table,
 )
+from bot.poster_links import PosterLinks
 from handlers.comment_texts import target_name
-from handlers.files import Format, PageFormat
-from handlers.report import REPORT_PAYLOAD
+from handlers.files import Format, PageFormat, PaperSize, Poster, Reach
 from handlers.words import MEDIUM_LABELS
 from scheduler.clock import SystemClock
 from storage.campaigns import get_campaign
-from storage.codes import entry_label, entry_payload
+from storage.codes import entry_label
 from storage.comment_counts import place_counts
 from storage.comments import COUNTED, CommentView, export_views
 from storage.entered import store_imported
 from storage.entries import Target, entry_for
 from storage.models import Comment, CommentMedium, Document, Person, Section, Unit
+from storage.posters import has_hosted_draft
 from storage.themes import theme_labels
 from storage.units import all_units, get_unit, is_within
 
@@ -60,27 +60,31 @@ def speaking(settings: Settings) -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class Made:
-    link: str
-    code: str | None
     what: str
-    qr: bytes
-    poster: bytes | None
+    # The entry code as typed (GY-7K3QM); None for the quick report.
+    code: str | None
+    poster: Poster
 
 
 async def make_qr(
     *,
     session: AsyncSession,
     settings: Settings,
-    username: str,
+    telegram: str | None,
     campaign_code: str,
     document_code: str | None,
     section_number: str | None,
     report: bool,
     poster: PageFormat | None,
+    size: PaperSize = "a5",
     unit_code: str | None = None,
 ) -> Made:
     """The QR code (and poster) of a campaign, one of its documents or sections, or of the
     secretaries' quick report; the entry code is created on first use and kept.
+
+    ``telegram``: the Telegram bot's username, when known. What the code opens follows
+    ``bot.poster_links`` with the public address of ``settings``; with none and no Telegram
+    bot there is no code, and the poster shows the code to type.
 
     With ``unit_code`` the code is that unit's (the campaign's unit or one below it): its
     comments count for it. Without, it is campaign-wide and asks the person's ward.
@@ -92,33 +96,24 @@ async def make_qr(
     assert unit is not None
     if unit_code is not None:
         unit = await _campaign_unit(session, unit, unit_code, campaign_code)
-    files = Files()
-    handle = f"@{username}"
-    page: bytes | None = None
+    files = Files(links=PosterLinks(settings.public_base))
+    reach = Reach(telegram=telegram)
     with speaking(settings):
         if report:
-            link = create_deep_link(username, "start", REPORT_PAYLOAD)
-            if poster is not None:
-                page = files.report_poster(link=link, handle=handle, footer=unit.name, fmt=poster)
-            code, what = None, _("The cell secretaries' quick report")
-        else:
-            target = await _target(session, campaign_code, document_code, section_number)
-            entry = await entry_for(
-                session=session, target=target, now=SystemClock().now(), unit=unit
-            )
-            link = create_deep_link(username, "start", entry_payload(entry.code))
-            if poster is not None:
-                page = files.comment_poster(
-                    target=target,
-                    link=link,
-                    code=entry.code,
-                    handle=handle,
-                    footer=unit.name,
-                    fmt=poster,
-                )
-            code, what = entry.code, target_name(target)
-        qr = files.qr_png(link)
-    return Made(link, entry_label(code) if code else None, what, qr, page)
+            made = files.report_poster(reach=reach, footer=unit.name, fmt=poster, size=size)
+            return Made(_("The cell secretaries' quick report"), None, made)
+        target = await _target(session, campaign_code, document_code, section_number)
+        entry = await entry_for(session=session, target=target, now=SystemClock().now(), unit=unit)
+        made = files.comment_poster(
+            target=target,
+            code=entry.code,
+            reach=reach,
+            hosted_draft=await has_hosted_draft(session=session, target=target),
+            footer=unit.name,
+            fmt=poster,
+            size=size,
+        )
+        return Made(target_name(target), entry_label(entry.code), made)
 
 
 async def _campaign_unit(
@@ -150,6 +145,17 @@ def page_format(path: Path) -> PageFormat:
     if suffix in (".png", ".pdf"):
         return "png" if suffix == ".png" else "pdf"
     raise CommandProblem(_("The poster is a .png or .pdf file."))
+
+
+def paper_size(value: str, fmt: PageFormat | None) -> PaperSize:
+    """The poster's paper from ``--size``: A5 or A4, A4 for a PDF only."""
+    size = value.strip().lower()
+    if size not in ("a5", "a4"):
+        raise CommandProblem(_("The poster's size is a5 or a4."))
+    if size == "a4" and fmt == "png":
+        # The PNG is for a chat or a screen, at A5's 300 dpi; print from the PDF.
+        raise CommandProblem(_("A PNG poster is A5: for A4, write the poster as .pdf."))
+    return "a4" if size == "a4" else "a5"
 
 
 async def _target(

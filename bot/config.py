@@ -245,6 +245,11 @@ class Settings(BaseSettings):
         return base.rstrip("/") if base else None
 
     @property
+    def local_base(self) -> str:
+        """This process's web server as seen from this computer (the simulator, a trial)."""
+        return f"http://{self.web_host}:{self.web_port}"
+
+    @property
     def simulator(self) -> bool:
         """No token at all: run the local web simulator instead of a messenger."""
         return self.telegram.token is None and self.zalo.token is None

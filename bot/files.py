@@ -15,14 +15,17 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.comment_sheets import summary_sheet
 from bot.letterheads import letterhead_lines
+from bot.poster_links import PosterLinks, printed
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
-from bot.render.poster import PosterText, render_poster
+from bot.render.poster import render_poster
+from bot.render.poster_layout import PosterCodes, PosterText
+from bot.render.poster_pdf import render_poster_pdf
 from bot.render.qr import qr_png
 from bot.report_files import completeness, render_report, span, subject
 from bot.report_mail import report_mail
 from handlers.comment_texts import official_label, section_name, target_name
 from handlers.count_texts import category_label, medium_label, stance_label
-from handlers.files import Format, PageFormat, ReportFormat
+from handlers.files import Format, PageFormat, PaperSize, Poster, Reach, ReportFormat
 from handlers.format import moment
 from scheduler.consolidated import Consolidated
 from storage.codes import entry_label
@@ -34,10 +37,13 @@ from storage.phones import display_phone
 
 
 class Files:
-    def __init__(self, i18n: I18n | None = None, locale: str = "vi") -> None:
+    def __init__(
+        self, i18n: I18n | None = None, locale: str = "vi", links: PosterLinks | None = None
+    ) -> None:
         # The consolidated report is an official letter: in the campaign's language (the
         # process default), whoever asked for it.
         self.i18n, self.locale = i18n, locale
+        self.links = links or PosterLinks()
 
     def report(
         self, report: Consolidated, fmt: ReportFormat, *, letterhead: Letterhead, today: date
@@ -75,37 +81,63 @@ class Files:
         with self.i18n.context(), self.i18n.use_locale(self.locale):
             yield
 
-    def qr_png(self, link: str) -> bytes:
-        return qr_png(link)
-
     def comment_poster(
-        self, *, target: Target, link: str, code: str, handle: str, footer: str, fmt: PageFormat
-    ) -> bytes:
+        self,
+        *,
+        target: Target,
+        code: str,
+        reach: Reach,
+        hosted_draft: bool,
+        footer: str,
+        fmt: PageFormat | None,
+        size: PaperSize = "a5",
+    ) -> Poster:
+        link = self.links.entry(code, reach)
+        document = target.document
+        full_text = None
+        if document is not None:
+            full_text = self.links.full_text(code, hosted=hosted_draft, external=document.url)
+        hint = (
+            _("Cannot scan? Send the code above to {where}")
+            if link
+            else _("Send this code to {where}")
+        )
         words = PosterText(
             title=target.campaign.title,
-            target=target_name(target) if target.document else _("Comments on the drafts"),
-            call_to_action=_("Scan the QR code to comment"),
-            handle=handle,
-            short_code_line=_("Cannot scan? Send the code {code} to {handle}").format(
-                code=entry_label(code), handle=handle
+            target=target_name(target) if document else _("Comments on the drafts"),
+            call_to_action=(
+                _("Scan the QR code to comment") if link else _("Send the code to comment")
             ),
-            full_text_label=_("Scan to read the full draft"),
+            code=entry_label(code),
+            code_hint=hint.format(where=_where(reach)),
+            full_text_label=_("Read the full draft"),
             footer=footer,
         )
-        url = target.document.url if target.document else None
-        return render_poster(words, link=link, full_text_url=url, fmt=fmt)
+        codes = PosterCodes(link, printed(link) if link else None, full_text)
+        return _poster(words, codes, fmt, size, note=self.links.note(link))
 
-    def report_poster(self, *, link: str, handle: str, footer: str, fmt: PageFormat) -> bytes:
+    def report_poster(
+        self, *, reach: Reach, footer: str, fmt: PageFormat | None, size: PaperSize = "a5"
+    ) -> Poster:
+        link = self.links.report(reach)
+        hint = (
+            _("Cannot scan? Send the command above to {where}")
+            if link
+            else _("Send this command to {where}")
+        )
         words = PosterText(
             title=_("Weekly report of party cells"),
             target=_("For party cell secretaries: file this week's report in a short chat"),
-            call_to_action=_("Scan the QR code to report"),
-            handle=handle,
-            short_code_line=_("Or send /report to {handle}").format(handle=handle),
+            call_to_action=_("Scan the QR code to report")
+            if link
+            else _("Send the command to report"),
+            code="/report",
+            code_hint=hint.format(where=_where(reach)),
             full_text_label="",
             footer=footer,
         )
-        return render_poster(words, link=link, full_text_url=None, fmt=fmt)
+        codes = PosterCodes(link, printed(link) if link else None)
+        return _poster(words, codes, fmt, size, note=self.links.report_note(link))
 
     def comments(
         self,
@@ -145,6 +177,36 @@ class Files:
         other = _("Other opinions")
         rows = (_row(view, named, other) for view in views)
         return export_comments(rows, labels, fmt, tz, summary)
+
+
+def _where(reach: Reach) -> str:
+    """The bots to type a code to, as a poster names them."""
+    telegram = f"@{reach.telegram}" if reach.telegram else None
+    if telegram and reach.zalo:
+        return _("{telegram} on Telegram or {zalo} on Zalo").format(
+            telegram=telegram, zalo=reach.zalo
+        )
+    if telegram:
+        return _("{name} on Telegram").format(name=telegram)
+    if reach.zalo:
+        return _("{name} on Zalo").format(name=reach.zalo)
+    return _("gopy on Zalo or Telegram")
+
+
+def _poster(
+    words: PosterText,
+    codes: PosterCodes,
+    fmt: PageFormat | None,
+    size: PaperSize,
+    note: str | None,
+) -> Poster:
+    page = None
+    if fmt == "png":
+        page = render_poster(words, codes)
+    elif fmt == "pdf":
+        page = render_poster_pdf(words, codes, size=size)
+    qr = qr_png(codes.link) if codes.link else None
+    return Poster(codes.link, words.code, qr, page, note)
 
 
 def _row(view: CommentView, themes: Mapping[int, str], other: str) -> CommentRow:

@@ -164,7 +164,7 @@ def _shelf(runtime: Runtime) -> Shelf:
     """Files for Zalo (which cannot send any) as links to this web app. Without a public
     address (GOPY_WEBHOOK_URL) the links point at the local one: good for a trial only."""
     settings = runtime.settings
-    base = settings.webhook.url or f"http://{settings.web_host}:{settings.web_port}"
+    base = settings.webhook.url or settings.local_base
     return Shelf(runtime.clock, base_url=base)
 
 

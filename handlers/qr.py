@@ -1,7 +1,8 @@
 """``/qr`` for officials: the QR code and A5 poster of a draft, a section, or the quick report.
 
 The poster comes as a PDF (print it as it is); the QR code alone as a photo, for a group chat
-or a slide.
+or a slide. What the code opens is decided by the ``files`` maker (``bot.poster_links``): the
+landing page, a Telegram deep link, or no code at all, with a note saying how to get one.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
-from aiogram.utils.deep_linking import create_deep_link
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,18 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers import keyboards
 from handlers.callbacks import PickDraft, ReportQr
 from handlers.comment_texts import target_name
-from handlers.files import FileMaker
+from handlers.files import FileMaker, Poster, Reach
 from handlers.pickers import choose_campaign, choose_within
 from handlers.replies import Answerable, refused_unless_official, reply_target
-from handlers.report import REPORT_PAYLOAD
 from handlers.texts import escape
 from scheduler.clock import Clock
-from storage.codes import entry_label, entry_payload
+from storage.codes import entry_label
 from storage.entries import Target, entry_for
 from storage.fsm import commit_now
 from storage.models import Campaign
 from storage.people import Member
-from storage.posters import Printer, printable_campaigns, printer
+from storage.posters import Printer, has_hosted_draft, printable_campaigns, printer
 
 QR = "qr"
 
@@ -43,7 +42,12 @@ def build_router() -> Router:
 
 
 async def ask_qr(
-    message: Message, session: AsyncSession, member: Member, clock: Clock, files: FileMaker
+    message: Message,
+    session: AsyncSession,
+    member: Member,
+    clock: Clock,
+    files: FileMaker,
+    channel: str,
 ) -> None:
     if await refused_unless_official(message, member):
         return
@@ -63,7 +67,7 @@ async def ask_qr(
     )
     target = await choose_campaign(message, session, campaigns, QR)
     if target is not None:
-        await _send_entry(message, session, member, target, clock, files)
+        await _send_entry(message, session, member, target, clock, files, channel)
 
 
 async def pick_qr(
@@ -73,6 +77,7 @@ async def pick_qr(
     member: Member,
     clock: Clock,
     files: FileMaker,
+    channel: str,
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
@@ -81,7 +86,7 @@ async def pick_qr(
         return
     target = await choose_within(message, session, callback_data)
     if target is not None:
-        await _send_entry(message, session, member, target, clock, files)
+        await _send_entry(message, session, member, target, clock, files, channel)
 
 
 async def _send_entry(
@@ -91,39 +96,28 @@ async def _send_entry(
     target: Target,
     clock: Clock,
     files: FileMaker,
+    channel: str,
 ) -> None:
     # A ward's official prints the ward's code (its comments count for the ward); the
     # campaign's own officials (and those above) print the campaign-wide one.
     found = await printer(session=session, member=member, campaign=target.campaign)
     assert found is not None
-    unit = found.unit
     entry = await entry_for(session=session, target=target, now=clock.now(), unit=found.owner)
     # The code must exist before anyone can scan it.
     await commit_now(session)
-    username = await _username(message)
-    link = create_deep_link(username, "start", entry_payload(entry.code))
-    label = entry_label(entry.code)
-    caption = "\n".join(
-        [
-            f"<b>{escape(target_name(target))}</b>",
-            link,
-            _("Code to type: {code}").format(code=label),
-        ]
+    poster = files.comment_poster(
+        target=target,
+        code=entry.code,
+        reach=Reach.in_chat(channel, await _bot_name(message)),
+        hosted_draft=await has_hosted_draft(session=session, target=target),
+        footer=found.unit.name,
+        fmt="pdf",
     )
-    await _send_files(
-        message,
-        qr=files.qr_png(link),
-        poster=files.comment_poster(
-            target=target,
-            link=link,
-            code=entry.code,
-            handle=f"@{username}",
-            footer=unit.name,
-            fmt="pdf",
-        ),
-        slug=label.lower(),
-        caption=caption,
-    )
+    lines = [f"<b>{escape(target_name(target))}</b>"]
+    if poster.link is not None:
+        lines.append(escape(poster.link))
+    lines.append(_("Code to type: {code}").format(code=poster.typed))
+    await _send(message, poster, slug=entry_label(entry.code).lower(), lines=lines)
 
 
 async def report_qr(
@@ -132,6 +126,7 @@ async def report_qr(
     session: AsyncSession,
     member: Member,
     files: FileMaker,
+    channel: str,
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
@@ -139,14 +134,10 @@ async def report_qr(
     if found is None:
         await message.answer(_("This choice is no longer available."))
         return
-    unit = found.unit
-    username = await _username(message)
-    link = create_deep_link(username, "start", REPORT_PAYLOAD)
-    poster = files.report_poster(link=link, handle=f"@{username}", footer=unit.name, fmt="pdf")
-    caption = _("Quick report for secretaries: {link}").format(link=link)
-    await _send_files(
-        message, qr=files.qr_png(link), poster=poster, slug="report", caption=caption
-    )
+    reach = Reach.in_chat(channel, await _bot_name(message))
+    poster = files.report_poster(reach=reach, footer=found.unit.name, fmt="pdf")
+    head = _("Quick report for secretaries: {link}").format(link=poster.link or poster.typed)
+    await _send(message, poster, slug="report", lines=[escape(head)])
 
 
 async def _printer(session: AsyncSession, member: Member, campaign_id: int) -> Printer | None:
@@ -156,19 +147,25 @@ async def _printer(session: AsyncSession, member: Member, campaign_id: int) -> P
     return await printer(session=session, member=member, campaign=campaign)
 
 
-async def _send_files(
-    message: Answerable, *, qr: bytes, poster: bytes, slug: str, caption: str
-) -> None:
-    await message.answer_photo(BufferedInputFile(qr, filename=f"{slug}.png"), caption=caption)
-    await message.answer_document(
-        BufferedInputFile(poster, filename=f"poster-{slug}.pdf"),
-        caption=_("A5 poster, ready to print."),
-    )
+async def _send(message: Answerable, poster: Poster, *, slug: str, lines: list[str]) -> None:
+    """The code as a photo with what it is (or the text alone, without a code), then the
+    poster to print."""
+    caption = "\n".join([*lines, escape(poster.note)] if poster.note else lines)
+    if poster.qr is not None:
+        photo = BufferedInputFile(poster.qr, filename=f"{slug}.png")
+        await message.answer_photo(photo, caption=caption)
+    else:
+        await message.answer(caption)
+    if poster.page is not None:
+        await message.answer_document(
+            BufferedInputFile(poster.page, filename=f"poster-{slug}.pdf"),
+            caption=_("A5 poster, ready to print."),
+        )
 
 
-async def _username(message: Answerable) -> str:
+async def _bot_name(message: Answerable) -> str | None:
     bot = message.bot
     assert bot is not None
     # aiogram keeps getMe's answer for the life of the Bot.
     me = await bot.me()
-    return me.username or ""
+    return me.username

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.comment_scope import readable_campaigns, reading_scope
+from storage.drafts import files_of
+from storage.entries import Target
 from storage.models import Campaign, Unit
 from storage.people import Member
 
@@ -37,3 +39,12 @@ async def printable_campaigns(
     """The latest campaigns ``member`` may print posters for: those whose comments they read
     (run by their unit, above it or below it)."""
     return await readable_campaigns(session=session, member=member, limit=limit)
+
+
+async def has_hosted_draft(*, session: AsyncSession, target: Target) -> bool:
+    """Whether gopy keeps the full text of the poster's document (its second code points
+    there)."""
+    document = target.document
+    if document is None or document.id is None:
+        return False
+    return document.id in await files_of(session=session, document_ids=[document.id])

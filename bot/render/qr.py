@@ -1,4 +1,5 @@
-"""QR codes as PNG bytes, or as a crisp image sized for a poster."""
+"""QR codes as PNG bytes, as a crisp image sized for a poster, or as the module matrix a
+vector painter draws."""
 
 from __future__ import annotations
 
@@ -47,8 +48,21 @@ def qr_image(data: str, *, box_px: int) -> Image.Image:
     return square
 
 
+def qr_matrix(data: str, *, border: int = QUIET_ZONE) -> list[list[bool]]:
+    """The modules, row by row (True: dark), with a light border of ``border`` modules."""
+    return [list(row) for row in _code(data, border).get_matrix()]
+
+
 def _modules(data: str, border: int) -> Image.Image:
     """One pixel per module, mode "1", with a white border of ``border`` modules."""
+    code = _code(data, border)
+    # Drawn at one pixel per module and enlarged in C: the factory draws one rectangle per dark
+    # module in Python, which at 10 px per module is most of the time of qrcode.make().
+    image: Image.Image = code.make_image().get_image()
+    return image
+
+
+def _code(data: str, border: int) -> qrcode.QRCode[PilImage]:
     if border < 0:
         raise ValueError(f"border must not be negative, not {border}")
     # Level M restores up to 15 % of the modules: posters on a notice board get scuffed.
@@ -60,7 +74,4 @@ def _modules(data: str, border: int) -> Image.Image:
     )
     code.add_data(data)
     code.make(fit=True)
-    # Drawn at one pixel per module and enlarged in C: the factory draws one rectangle per dark
-    # module in Python, which at 10 px per module is most of the time of qrcode.make().
-    image: Image.Image = code.make_image().get_image()
-    return image
+    return code

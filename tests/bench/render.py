@@ -3,9 +3,10 @@
     .venv/bin/python -m tests.bench.render [--codes N] [--posters N]
 
 ``qr_png`` is timed for N different deep links next to ``qrcode.make(link).save(buf)`` in the
-same run, each link through both in turn; ``render_poster`` likewise for PNG and PDF. Every
-output is read back with zxing-cpp after its timing, so a fast but broken code shows. Nothing
-is asserted: the figures are printed against their targets. See ``tests/bench/README.md``.
+same run, each link through both in turn; the poster likewise as PNG (Pillow) and as PDF, A5
+and A4 (reportlab). Every output is read back with zxing-cpp after its timing (a PDF rendered by
+PDFium at 150 dpi), so a fast but broken code shows. Nothing is asserted: the figures are
+printed against their targets. See ``tests/bench/README.md``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from PIL import Image
 from rich.console import Console
 from rich.table import Table
 
-from bot.render.poster import PosterText, render_poster
+from bot.render.poster import render_poster
+from bot.render.poster_layout import PosterCodes, PosterText
+from bot.render.poster_pdf import render_poster_pdf
 from bot.render.qr import qr_png
+from tests.posters import rendered
 
 TARGET_QR_MS = 20.0
 TARGET_POSTER_MS = 200.0
@@ -39,9 +43,9 @@ TEXT = PosterText(
     title="Góp ý dự thảo văn kiện Đại hội XIV",
     target="Dự thảo Báo cáo chính trị — Phần I. Kết quả thực hiện Nghị quyết Đại hội XIII",
     call_to_action="Quét mã QR để góp ý",
-    handle="@gopy_bot",
-    short_code_line="Không quét được? Nhắn mã GY-7K3QM cho @gopy_bot",
-    full_text_label="Quét để đọc toàn văn dự thảo",
+    code="GY-7K3QM",
+    code_hint="Không quét được? Nhắn mã trên cho @gopy_bot trên Telegram",
+    full_text_label="Đọc toàn văn dự thảo",
     footer="Đảng ủy phường Ngọc Hà",
 )
 
@@ -83,9 +87,7 @@ def baseline_png(link: str) -> bytes:
 
 
 def pdf_page(pdf: bytes) -> Image.Image:
-    """The page image of a PDF written by Pillow (one JPEG stream)."""
-    start = pdf.index(b"stream", pdf.index(b"/DCTDecode")) + len(b"stream")
-    return Image.open(io.BytesIO(pdf[start : pdf.index(b"endstream", start)].strip(b"\r\n")))
+    return rendered(pdf, dpi=150)
 
 
 def texts_in(image: Image.Image) -> set[str]:
@@ -171,10 +173,13 @@ def main() -> None:
         return {link, FULL_TEXT}
 
     def poster_png(link: str) -> bytes:
-        return render_poster(TEXT, link=link, full_text_url=FULL_TEXT)
+        return render_poster(TEXT, PosterCodes(link, link, FULL_TEXT))
 
-    def poster_pdf(link: str) -> bytes:
-        return render_poster(TEXT, link=link, full_text_url=FULL_TEXT, fmt="pdf")
+    def poster_a5(link: str) -> bytes:
+        return render_poster_pdf(TEXT, PosterCodes(link, link, FULL_TEXT))
+
+    def poster_a4(link: str) -> bytes:
+        return render_poster_pdf(TEXT, PosterCodes(link, link, FULL_TEXT), size="a4")
 
     baseline = Timing("qrcode.make().save() (baseline)", None)
     ours = Timing("qr_png", TARGET_QR_MS)
@@ -188,7 +193,8 @@ def main() -> None:
     timings += measure(
         [
             Contender(Timing("render_poster png", TARGET_POSTER_MS), poster_png, both, png_page),
-            Contender(Timing("render_poster pdf", TARGET_POSTER_MS), poster_pdf, both, pdf_page),
+            Contender(Timing("poster pdf a5", TARGET_POSTER_MS), poster_a5, both, pdf_page),
+            Contender(Timing("poster pdf a4", TARGET_POSTER_MS), poster_a4, both, pdf_page),
         ],
         posters,
     )

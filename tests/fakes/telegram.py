@@ -275,11 +275,25 @@ async def serve(fake: FakeTelegram) -> tuple[web.AppRunner, str]:
     return await serve_app(fake.app())
 
 
-async def serve_app(app: web.Application) -> tuple[web.AppRunner, str]:
-    """Serve an aiohttp app on a free loopback port."""
+def loopback_socket() -> tuple[socket.socket, str]:
+    """A socket bound to a free loopback port, and the address it will answer at."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
-    runner = web.AppRunner(app, access_log=None)
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+async def serve_app(
+    app: web.Application,
+    *,
+    shutdown_timeout: float = 60.0,
+    sock: socket.socket | None = None,
+) -> tuple[web.AppRunner, str]:
+    """Serve an aiohttp app on a free loopback port (or ``sock``, when the app must know its
+    address before it starts). ``cleanup()`` waits up to ``shutdown_timeout`` seconds for
+    the requests still being answered."""
+    if sock is None:
+        sock, _address = loopback_socket()
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     await web.SockSite(runner, sock).start()
     return runner, f"http://127.0.0.1:{sock.getsockname()[1]}"

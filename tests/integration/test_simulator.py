@@ -8,25 +8,14 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiogram import Bot
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Runtime, build_dispatcher
-from bot.channels.local import Hub, LocalSession
-from bot.channels.telegram import bot_properties
-from bot.config import Settings
+from bot.app import Runtime
 from bot.demo import load_demo
-from bot.web.app import build_web_app
-from bot.web.simulator import (
-    CITIZEN_ID,
-    CITY_OFFICIAL_ID,
-    OFFICIAL_ID,
-    SECRETARY_BASE,
-    Simulator,
-    routes,
-)
+from bot.web.simulator import CITIZEN_ID, CITY_OFFICIAL_ID, OFFICIAL_ID, SECRETARY_BASE
 from scheduler.clock import FrozenClock
-from tests.fakes.telegram import serve_app
 from tests.seed import seed_ward
+from tests.simulator import serve_simulator
 
 
 class Page:
@@ -55,35 +44,22 @@ class Page:
 
 @pytest.fixture
 async def page(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[Page]:
-    runtime = Runtime.create(Settings(database_url=sqlite_url), clock)
-    async with runtime.sessions() as session:
+    async def ward(session: AsyncSession, _runtime: Runtime) -> None:
         await seed_ward(session)
-        await session.commit()
-    dp = build_dispatcher(runtime)
-    hub = Hub(clock)
-    bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    runner, url = await serve_app(build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))))
-    async with aiohttp.ClientSession() as http:
+
+    async with serve_simulator(sqlite_url, clock, ward) as url, aiohttp.ClientSession() as http:
         yield Page(http, url)
-    await runner.cleanup()
-    await runtime.close()
 
 
 @pytest.fixture
 async def demo_page(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[Page]:
     """The page over the demo (``make run`` without a token): a city, two wards, 19 cells."""
-    runtime = Runtime.create(Settings(database_url=sqlite_url), clock)
-    async with runtime.sessions() as session:
+
+    async def demo(session: AsyncSession, runtime: Runtime) -> None:
         await load_demo(session=session, key=runtime.key, now=clock.now(), ttl=timedelta(days=7))
-        await session.commit()
-    dp = build_dispatcher(runtime)
-    hub = Hub(clock)
-    bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    runner, url = await serve_app(build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))))
-    async with aiohttp.ClientSession() as http:
+
+    async with serve_simulator(sqlite_url, clock, demo) as url, aiohttp.ClientSession() as http:
         yield Page(http, url)
-    await runner.cleanup()
-    await runtime.close()
 
 
 async def test_the_demo_offers_every_level_grouped_by_unit(demo_page: Page) -> None:

@@ -1,9 +1,9 @@
-"""QR codes and posters: every code printed is read back by a real decoder (zxing-cpp)."""
+"""QR codes and PNG posters: every code printed is read back by a real decoder (zxing-cpp).
+The PDF poster: tests/unit/test_poster_pdf.py."""
 
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import string
 import unicodedata
@@ -17,22 +17,25 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from bot.render.fonts import ENV_VAR, FontMissing, font, font_files
-from bot.render.poster import HEIGHT, RED, WIDTH, PosterText, render_poster
+from bot.render.poster import HEIGHT, render_poster
+from bot.render.poster_layout import RED, WIDTH, PosterCodes, PosterText
 from bot.render.qr import qr_image, qr_png
 
 DEEP_LINK = "https://t.me/gopy_test_bot?start=gy-7K3QM"
 # Telegram allows up to 64 characters of start payload.
 LONGEST_DEEP_LINK = "https://t.me/gopy_test_bot?start=" + "gy-7K3QM_" * 7 + "A"
 FULL_TEXT = "https://ngocha.hanoi.gov.vn/van-kien/du-thao-bao-cao-chinh-tri-dai-hoi-xiv.pdf"
+LANDING = "https://gopy.example.vn/q/GY-7K3QM"
 TEXT = PosterText(
     title="Góp ý dự thảo văn kiện Đại hội XIV",
     target="Dự thảo Báo cáo chính trị — Phần I. Kết quả thực hiện Nghị quyết Đại hội XIII",
     call_to_action="Quét mã QR để góp ý",
-    handle="@gopy_bot",
-    short_code_line="Không quét được? Nhắn mã GY-7K3QM cho @gopy_bot",
-    full_text_label="Quét để đọc toàn văn dự thảo",
+    code="GY-7K3QM",
+    code_hint="Không quét được? Nhắn mã trên cho @gopy_bot trên Telegram",
+    full_text_label="Đọc toàn văn dự thảo",
     footer="Đảng ủy phường Ngọc Hà",
 )
+CODES = PosterCodes(LANDING, "gopy.example.vn/q/GY-7K3QM", FULL_TEXT)
 LONG_TARGET = " ".join(
     ["Dự thảo Báo cáo tổng kết một số vấn đề lý luận và thực tiễn về công cuộc đổi mới"]
     + ["theo định hướng xã hội chủ nghĩa ở Việt Nam trong 40 năm qua — ỘẪỄ ỰỮỲ"] * 6
@@ -130,48 +133,37 @@ def test_any_printable_ascii_round_trips(data: str) -> None:
     assert code.text == data
 
 
-# --- the poster ---------------------------------------------------------------------------------
+# --- the poster as PNG ---------------------------------------------------------------------------
 
 
 def test_poster_carries_both_codes_the_big_one_to_the_link() -> None:
-    page = png_image(render_poster(TEXT, link=DEEP_LINK, full_text_url=FULL_TEXT))
+    page = png_image(render_poster(TEXT, CODES))
 
     assert page.size == (WIDTH, HEIGHT) == (1748, 2480)
     assert page.info["dpi"] == pytest.approx((300, 300), abs=0.01)
     codes = sorted(decoded(page), key=area, reverse=True)
-    assert [code.text for code in codes] == [DEEP_LINK, FULL_TEXT]
+    assert [code.text for code in codes] == [LANDING, FULL_TEXT]
     main = codes[0].position
-    # About 60 % of the page width with its quiet zone: the dark modules alone are over 40 %.
-    assert main.bottom_right.x - main.top_left.x > 0.4 * WIDTH
+    # Over half the page width with its quiet zone: the dark modules alone are over 35 %.
+    assert main.bottom_right.x - main.top_left.x > 0.35 * WIDTH
 
 
 def test_poster_without_full_text_has_one_code() -> None:
-    page = png_image(render_poster(TEXT, link=LONGEST_DEEP_LINK, full_text_url=None))
+    page = png_image(render_poster(TEXT, PosterCodes(LONGEST_DEEP_LINK, "t.me/gopy_test_bot")))
 
     assert [code.text for code in decoded(page)] == [LONGEST_DEEP_LINK]
 
 
-def test_poster_pdf_is_one_a5_page_whose_codes_still_read() -> None:
-    pdf = render_poster(TEXT, link=DEEP_LINK, full_text_url=FULL_TEXT, fmt="pdf")
+def test_poster_without_a_link_has_no_code_but_the_code_to_type() -> None:
+    with_code = png_image(render_poster(TEXT, CODES))
+    without = png_image(render_poster(TEXT, PosterCodes(None)))
 
-    assert pdf.startswith(b"%PDF-")
-    boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.\s]+?)\s*\]", pdf)
-    assert len(boxes) == 1
-    x0, y0, x1, y1 = (float(value) for value in boxes[0].split())
-    # A5 is 148 × 210 mm: 419.5 × 595.3 pt.
-    assert (x0, y0) == (0, 0)
-    assert x1 == pytest.approx(148 / 25.4 * 72, abs=0.5)
-    assert y1 == pytest.approx(210 / 25.4 * 72, abs=0.5)
-    # The page is one JPEG image: the codes must survive its compression.
-    start = pdf.index(b"stream", pdf.index(b"/DCTDecode")) + len(b"stream")
-    jpeg = pdf[start : pdf.index(b"endstream", start)].strip(b"\r\n")
-    page = Image.open(io.BytesIO(jpeg))
-    assert page.size == (WIDTH, HEIGHT)
-    assert {code.text for code in decoded(page)} == {DEEP_LINK, FULL_TEXT}
+    assert decoded(without) == []
+    assert ImageChops.difference(with_code.convert("RGB"), without.convert("RGB")).getbbox()
 
 
 def test_title_is_drawn_in_white_on_the_red_band() -> None:
-    page = png_image(render_poster(TEXT, link=DEEP_LINK, full_text_url=None)).convert("RGB")
+    page = png_image(render_poster(TEXT, PosterCodes(DEEP_LINK))).convert("RGB")
 
     band = 0
     while page.getpixel((4, band)) == RED:
@@ -192,11 +184,13 @@ def test_very_long_texts_shrink_and_stay_on_the_page() -> None:
         title=LONG_TARGET[:160],
         target=LONG_TARGET,
         call_to_action="Quét mã QR bằng Zalo hoặc Telegram để gửi ý kiến đóng góp của bạn",
-        short_code_line=TEXT.short_code_line * 3,
+        code_hint=TEXT.code_hint * 3,
         full_text_label=LONG_TARGET,
         footer=LONG_TARGET,
     )
-    page = png_image(render_poster(text, link=LONGEST_DEEP_LINK, full_text_url=FULL_TEXT))
+    page = png_image(
+        render_poster(text, PosterCodes(LONGEST_DEEP_LINK, LONGEST_DEEP_LINK, FULL_TEXT))
+    )
 
     codes = sorted(decoded(page), key=area, reverse=True)
     assert [code.text for code in codes] == [LONGEST_DEEP_LINK, FULL_TEXT]
@@ -215,8 +209,8 @@ def test_decomposed_vietnamese_is_drawn_as_precomposed() -> None:
     )
     assert decomposed.title != TEXT.title
 
-    composed = png_image(render_poster(TEXT, link=DEEP_LINK, full_text_url=None))
-    from_nfd = png_image(render_poster(decomposed, link=DEEP_LINK, full_text_url=None))
+    composed = png_image(render_poster(TEXT, PosterCodes(DEEP_LINK)))
+    from_nfd = png_image(render_poster(decomposed, PosterCodes(DEEP_LINK)))
 
     assert (
         ImageChops.difference(composed.convert("RGB"), from_nfd.convert("RGB")).getbbox() is None

@@ -13,7 +13,6 @@ from bot.commands_comments import make_qr
 from bot.config import Settings, TelegramSettings
 from bot.runner import page_routes
 from bot.web.app import build_web_app
-from bot.web.drafts import draft_routes
 from scheduler.clock import FrozenClock
 from tests.fakes.telegram import loopback_socket, serve_app
 from tests.posters import codes
@@ -66,7 +65,7 @@ async def serve_poster_site(database_url: str, clock: FrozenClock) -> AsyncItera
             await session.commit()
         city = await city_consultation(runtime, seed, clock)
         codes = await poster_codes(runtime, seed, city, clock)
-        routes = [*page_routes(runtime, []), *draft_routes(runtime.sessions)]
+        routes = page_routes(runtime, [])
         runner, _url = await serve_app(build_web_app(routes), sock=sock, shutdown_timeout=1)
         try:
             yield PosterSite(base, runtime, settings, seed, city, codes)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from bot.web.site import TelegramUsername
 
 log = logging.getLogger(__name__)
+SHUTDOWN_SECONDS = 5.0
 console = Console()
 
 
@@ -215,7 +216,9 @@ def _zalo_secret(settings: Settings) -> str:
 
 async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
     # No access log: a webhook path is derived from its secret, and the simulator long-polls.
-    runner = web.AppRunner(app, access_log=None)
+    # Stopping waits this long for requests in flight: a webhook is answered in well under a
+    # second, while an open simulator page long-polls for 25 s and would hold Ctrl-C that long.
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     return runner

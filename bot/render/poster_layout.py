@@ -171,7 +171,7 @@ def _styles(tight: int, *, scanned: bool) -> dict[str, _Style]:
         "target": style(((66, 46, 4), (56, 46, 3), (46, 42, 3)), True, INK),
         # People type it: two lines hold any reasonable address, and the text cuts it where
         # it must (no hyphen to mistake for part of it).
-        "printed": style(((42, 30, 2), (38, 30, 2), (34, 28, 2)), False, INK),
+        "printed": style(((48, 32, 2), (42, 30, 2), (36, 28, 2)), False, INK),
         "action": style(action, True, RED),
         "code": style(code, True, INK),
         "hint": style(((44, 32, 2), (40, 32, 2), (34, 30, 2)), False, GREY),

@@ -67,12 +67,12 @@ async def ask_qr(
     )
     target = await choose_campaign(message, session, campaigns, QR, also=[report])
     if target is not None:
+        await _send_entry(message, session, member, target, clock, files, channel)
         # No list was shown to carry the quick report's button: it comes on its own.
         await message.answer(
             _("Or the quick report poster for secretaries:"),
             reply_markup=InlineKeyboardMarkup(inline_keyboard=[[report]]),
         )
-        await _send_entry(message, session, member, target, clock, files, channel)
 
 
 async def pick_qr(

@@ -13,7 +13,7 @@ import pytest
 
 from bot.app import build_dispatcher
 from storage.drafts import store_file
-from storage.models import RoleKind
+from storage.models import Campaign, RoleKind, Unit, UnitLevel
 from tests import posters
 from tests.chat import Chat, texts
 from tests.conftest import BotApp
@@ -172,3 +172,39 @@ async def test_the_quick_report_poster_on_zalo_says_what_to_send(zalo_app: ZaloA
     assert posters.codes(pdf) == []
     text = posters.text(pdf)
     assert "/report" in text and "bot.gopy trên Zalo" in text
+
+
+async def test_a_campaign_without_drafts_gets_its_poster_and_the_report_button(
+    app: BotApp,
+) -> None:
+    """Nothing to choose from: the campaign-wide poster at once, then the quick report's
+    button on its own (no list carried it)."""
+    seed = app.seed
+    async with app.runtime.sessions() as session:
+        ward = Unit(code="KIMMA", name="Đảng ủy phường Kim Mã", level=UnitLevel.WARD)
+        session.add(ward)
+        await session.flush()
+        assert ward.id is not None
+        session.add(
+            Campaign(
+                code="km",
+                title="Góp ý dự thảo của phường Kim Mã",
+                unit_id=ward.id,
+                form_id=seed.campaign.form_id,
+                starts_at=seed.campaign.starts_at,
+                ends_at=seed.campaign.ends_at,
+            )
+        )
+        await session.commit()
+        code = await invite(session, ward, role=RoleKind.OFFICIAL)
+    chat = app.chat(7402, "Lê Văn Tâm")
+    await chat.say(f"/start i-{code}")
+
+    said = [c for c in await chat.say("/qr") if c.method != "getMe"]
+
+    assert [c.method for c in said] == ["sendPhoto", "sendDocument", "sendMessage"]
+    poster = posters.text(said[1].upload.data)
+    assert "Góp ý dự thảo của phường Kim Mã" in poster and "Đảng ủy phường Kim Mã" in poster
+    assert "áp phích báo cáo nhanh" in said[2].text
+    report = [c for c in await chat.press("Áp phích báo cáo nhanh") if c.method == "sendPhoto"]
+    assert posters.decode_png(report[0].upload.data) == ["https://t.me/gopy_test_bot?start=report"]

@@ -1,13 +1,16 @@
 """Choosing a campaign, then a draft document, then a section, with buttons.
 
 Shared by the citizen who comments without a poster and by the official who prints a QR code:
-each step either shows the next, narrower list or hands back the chosen ``Target``.
+each step either shows the next, narrower list or hands back the chosen ``Target``. A caller's
+own choices (``also``) go at the end of the first list, in the same message: on Zalo only the
+latest list answers to a typed number, so a second message of buttons would hide the first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,13 +27,18 @@ MAX_BUTTONS = 40
 
 
 async def choose_campaign(
-    message: Answerable, session: AsyncSession, campaigns: Sequence[Campaign], purpose: str
+    message: Answerable,
+    session: AsyncSession,
+    campaigns: Sequence[Campaign],
+    purpose: str,
+    also: Sequence[InlineKeyboardButton] = (),
 ) -> Target | None:
-    """Ask which campaign, or go on to its documents when there is only one."""
+    """Ask which campaign, or go on to its documents when there is only one; ``also`` ends
+    the list shown (none is shown when a target comes back)."""
     if len(campaigns) == 1:
         assert campaigns[0].id is not None
         return await choose_within(
-            message, session, PickDraft(campaign_id=campaigns[0].id, purpose=purpose)
+            message, session, PickDraft(campaign_id=campaigns[0].id, purpose=purpose), also
         )
     builder = InlineKeyboardBuilder()
     for campaign in campaigns[:MAX_BUTTONS]:
@@ -38,6 +46,7 @@ async def choose_campaign(
         builder.button(
             text=campaign.title, callback_data=PickDraft(campaign_id=campaign.id, purpose=purpose)
         )
+    builder.add(*also)
     builder.adjust(1)
     questions = {
         "qr": _("A QR code for which consultation?"),
@@ -50,9 +59,13 @@ async def choose_campaign(
 
 
 async def choose_within(
-    message: Answerable, session: AsyncSession, pick: PickDraft
+    message: Answerable,
+    session: AsyncSession,
+    pick: PickDraft,
+    also: Sequence[InlineKeyboardButton] = (),
 ) -> Target | None:
-    """The target of ``pick`` when it is final, else the list of what lies inside it."""
+    """The target of ``pick`` when it is final, else the list of what lies inside it, with
+    ``also`` at its end."""
     target = await target_of(
         session=session,
         campaign_id=pick.campaign_id,
@@ -117,6 +130,7 @@ async def choose_within(
             }.get(pick.purpose)
             or _("Which part of «{document}»?")
         ).format(document=escape(target.document.title))
+    builder.add(*also)
     builder.adjust(1)
     await message.answer(question, reply_markup=builder.as_markup())
     return None

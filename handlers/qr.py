@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import keyboards
@@ -56,18 +61,18 @@ async def ask_qr(
         await message.answer(_("No campaign of your unit to print a QR code for."))
         return
     assert campaigns[0].id is not None
-    builder = InlineKeyboardBuilder()
-    builder.button(
+    report = InlineKeyboardButton(
         text=_("📝 Quick report poster for secretaries"),
-        callback_data=ReportQr(campaign_id=campaigns[0].id),
+        callback_data=ReportQr(campaign_id=campaigns[0].id).pack(),
     )
-    await message.answer(
-        _("Which QR code? Choose a draft below, or the quick report poster:"),
-        reply_markup=builder.as_markup(),
-    )
-    target = await choose_campaign(message, session, campaigns, QR)
+    target = await choose_campaign(message, session, campaigns, QR, also=[report])
     if target is not None:
         await _send_entry(message, session, member, target, clock, files, channel)
+        # No list was shown to carry the quick report's button: it comes on its own.
+        await message.answer(
+            _("Or the quick report poster for secretaries:"),
+            reply_markup=InlineKeyboardMarkup(inline_keyboard=[[report]]),
+        )
 
 
 async def pick_qr(

@@ -28,13 +28,21 @@ def rendered(pdf: bytes, dpi: int = 150) -> Image.Image:
 
 def codes(pdf: bytes, dpi: int = 150) -> list[str]:
     """The QR codes on the page, the biggest first."""
-    found = [code for code in zxingcpp.read_barcodes(rendered(pdf, dpi)) if code.valid]
+    return _sorted(zxingcpp.read_barcodes(rendered(pdf, dpi)))
 
+
+def _sorted(found: list[zxingcpp.Barcode]) -> list[str]:
     def area(code: zxingcpp.Barcode) -> int:
         corner, far = code.position.top_left, code.position.bottom_right
         return (far.x - corner.x) * (far.y - corner.y)
 
-    return [code.text for code in sorted(found, key=area, reverse=True)]
+    valid = [code for code in found if code.valid]
+    return [code.text for code in sorted(valid, key=area, reverse=True)]
+
+
+def decode_png(data: bytes) -> list[str]:
+    """The QR codes of a PNG (the code alone, or the PNG poster), the biggest first."""
+    return _sorted(zxingcpp.read_barcodes(png(data)))
 
 
 def page_size(pdf: bytes) -> tuple[float, float]:

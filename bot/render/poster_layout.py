@@ -169,8 +169,9 @@ def _styles(tight: int, *, scanned: bool) -> dict[str, _Style]:
     return {
         "title": style(((84, 56, 3), (70, 56, 2), (56, 50, 2)), True, WHITE),
         "target": style(((66, 46, 4), (56, 46, 3), (46, 42, 3)), True, INK),
-        # Never cut: people type it. Two lines hold any reasonable address.
-        "printed": style(((42, 30, 2), (38, 30, 2), (34, 28, 2)), False, INK),
+        # People type it: two lines hold any reasonable address, and the text cuts it where
+        # it must (no hyphen to mistake for part of it).
+        "printed": style(((48, 32, 2), (42, 30, 2), (36, 28, 2)), False, INK),
         "action": style(action, True, RED),
         "code": style(code, True, INK),
         "hint": style(((44, 32, 2), (40, 32, 2), (34, 30, 2)), False, GREY),

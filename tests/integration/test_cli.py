@@ -289,12 +289,6 @@ def test_qr_and_export_mistakes_are_clear(env: Path, args: list[str], message: s
     assert "Traceback" not in result.output
 
 
-def test_qr_needs_the_bot_name(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("GOPY_TELEGRAM_BOT_USERNAME")
-    result = runner.invoke(app, ["qr", "dh14"])
-    assert result.exit_code == 1 and "GOPY_TELEGRAM_BOT_USERNAME" in result.output
-
-
 def test_comments_export_of_an_empty_campaign(env: Path) -> None:
     assert runner.invoke(app, ["demo"]).exit_code == 0
     result = runner.invoke(

@@ -381,6 +381,9 @@ def smoke(smoke: Smoke) -> None:
         cli("qr", "dh14", "--document", "bctt", "--out", "qr.png", "--poster", "poster.png")
         check_png(here / "qr.png", link=True)
         check_png(here / "poster.png", link=False)
+        cli("qr", "dh14", "--document", "bctt", "--poster", "poster.pdf", "--size", "a4")
+        if not (here / "poster.pdf").read_bytes().startswith(b"%PDF-"):
+            raise SmokeFailure("gopy qr did not write a PDF poster")
     with smoke.step("gopy run answers /help from the fake Bot API in Vietnamese"):
         check_reply(asyncio.run(answer_one_update(venv, here, env)))
     # Last: it catches a data file that none of the commands above happened to read.

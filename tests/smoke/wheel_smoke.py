@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 from babel.messages.pofile import read_po
 
 from tests.fakes.telegram import FakeTelegram, command_update, serve
@@ -268,15 +269,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def answer_one_update(venv: Path, here: Path, env: dict[str, str]) -> str:
-    """``gopy run`` polls the fake Bot API, answers ``/help``, and stops on SIGINT."""
+async def answer_one_update(venv: Path, here: Path, env: dict[str, str], poster: str) -> str:
+    """``gopy run`` polls the fake Bot API, answers ``/help``, serves the landing page and the
+    full draft of the poster code ``poster`` (templates and catalogue read from the wheel), and
+    stops on SIGINT."""
     fake = FakeTelegram()
     fake.pending.append(command_update(1, CHAT_ID, "/help"))
     server, api_url = await serve(fake)
+    port = free_port()
     env = env | {
         "GOPY_TELEGRAM_TOKEN": "42:SMOKE",
         "GOPY_TELEGRAM_API_URL": api_url,
-        "GOPY_WEB_PORT": str(free_port()),
+        "GOPY_WEB_PORT": str(port),
+        "GOPY_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     log = here / "gopy-run.log"
     with log.open("wb") as output:
@@ -292,6 +297,7 @@ async def answer_one_update(venv: Path, here: Path, env: dict[str, str]) -> str:
         )
         try:
             reply = await _reply(fake, process, log)
+            await check_landing(f"http://127.0.0.1:{port}", poster, log)
             process.send_signal(signal.SIGINT)
             try:
                 code = await asyncio.wait_for(process.wait(), timeout=30)
@@ -332,6 +338,25 @@ async def _reply(fake: FakeTelegram, process: asyncio.subprocess.Process, log: P
                 )
     finally:
         exited.cancel()
+
+
+async def check_landing(base: str, poster: str, log: Path) -> None:
+    """The poster's landing page in Vietnamese, and its full draft as a PDF."""
+    async with aiohttp.ClientSession() as client:
+        async with client.get(f"{base}/q/{poster}") as response:
+            page = await response.text()
+            if response.status != 200 or "Góp ý ngay trên trang này" not in page:
+                raise SmokeFailure(
+                    f"gopy run served /q/{poster} with {response.status} and no Vietnamese "
+                    f"landing page (templates or catalogue missing from the wheel?):\n"
+                    f"{page[:2000]}\n{_log(log)}"
+                )
+        async with client.get(f"{base}/q/{poster}/draft") as response:
+            body = await response.read()
+            if response.status != 200 or not body.startswith(b"%PDF-"):
+                raise SmokeFailure(
+                    f"gopy run served /q/{poster}/draft with {response.status}, not a PDF"
+                )
 
 
 def check_reply(reply: str) -> None:
@@ -378,14 +403,19 @@ def smoke(smoke: Smoke) -> None:
         cli("export", "--unit", "NGOCHA", "--format", "docx", "--out", "report.docx")
         check_docx(here / "report.docx")
     with smoke.step("gopy qr --out --poster"):
-        cli("qr", "dh14", "--document", "bctt", "--out", "qr.png", "--poster", "poster.png")
+        printed = cli(
+            "qr", "dh14", "--document", "bctt", "--out", "qr.png", "--poster", "poster.png"
+        ).stdout
+        poster_codes = re.findall(r"GY-[A-Z0-9]{5}", printed)
+        if not poster_codes:
+            raise SmokeFailure(f"gopy qr printed no poster code:\n{printed}")
         check_png(here / "qr.png", link=True)
         check_png(here / "poster.png", link=False)
         cli("qr", "dh14", "--document", "bctt", "--poster", "poster.pdf", "--size", "a4")
         if not (here / "poster.pdf").read_bytes().startswith(b"%PDF-"):
             raise SmokeFailure("gopy qr did not write a PDF poster")
-    with smoke.step("gopy run answers /help from the fake Bot API in Vietnamese"):
-        check_reply(asyncio.run(answer_one_update(venv, here, env)))
+    with smoke.step("gopy run answers /help in Vietnamese and serves a poster's page"):
+        check_reply(asyncio.run(answer_one_update(venv, here, env, poster_codes[0])))
     # Last: it catches a data file that none of the commands above happened to read.
     with smoke.step("the wheel holds every file of the packages"):
         check_contents(wheel)

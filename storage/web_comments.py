@@ -163,6 +163,11 @@ class WebSubmitted:
     retry_at: datetime | None = None  # the *_LIMITED outcomes: when a new try is taken
     problem: str | None = None  # INVALID: a msgid of ``Problem``
 
+    @property
+    def taken(self) -> bool:
+        """Stored, now or lately (a duplicate): ``comment`` has the receipt."""
+        return self.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE)
+
 
 _FROM_CHAT = {
     Outcome.NEW: WebOutcome.NEW,
@@ -181,9 +186,11 @@ def _invalid(problem: str) -> WebSubmitted:
 
 
 @dataclass(frozen=True, slots=True)
-class _Form:
-    """The form once every field is read: what ``submit_comment`` takes."""
+class CheckedComment:
+    """A web comment past every check that needs no database (``check_web_comment``): its
+    fields read and its photos decoded, ready for ``store_web_comment``."""
 
+    comment: WebComment
     text: str
     identity: Identity
     photos: list[CleanPhoto]
@@ -235,7 +242,7 @@ async def _read_photos(given: Sequence[Photo], limits: WebLimits) -> list[CleanP
     return clean
 
 
-async def _read_form(comment: WebComment, limits: WebLimits) -> _Form | WebSubmitted:
+async def _read_form(comment: WebComment, limits: WebLimits) -> CheckedComment | WebSubmitted:
     """Every field read and checked, or the first problem; no database involved."""
     text = _read_text(comment)
     if isinstance(text, WebSubmitted):
@@ -246,7 +253,7 @@ async def _read_form(comment: WebComment, limits: WebLimits) -> _Form | WebSubmi
     photos = await _read_photos(comment.photos, limits)
     if isinstance(photos, str):
         return _invalid(photos)
-    return _Form(text, identity, photos)
+    return CheckedComment(comment, text, identity, photos)
 
 
 async def _place(
@@ -291,6 +298,20 @@ async def phone_limited_until(
     return frees_at(sorted(result.scalars().all()), now, per_hour)
 
 
+async def check_web_comment(
+    *, entry: Entry, sender: WebSender, comment: WebComment, now: datetime, limits: WebLimits
+) -> CheckedComment | WebSubmitted:
+    """The checks that need no database, in order: the campaign's dates, the browser's id,
+    the fields, the photos (decoded off the event loop, for tenths of a second each). A caller
+    holding a writer's lock runs this first, so nobody queues behind a decode."""
+    if not is_open(entry.target.campaign, now):
+        return WebSubmitted(WebOutcome.CLOSED)
+    browser = sender.browser.strip()
+    if not browser or len(browser) > MAX_BROWSER:
+        return _invalid(Problem.NO_COOKIE)
+    return await _read_form(comment, limits)
+
+
 async def submit_web_comment(
     *,
     session: AsyncSession,
@@ -301,21 +322,43 @@ async def submit_web_comment(
     now: datetime,
     limits: WebLimits,
 ) -> WebSubmitted:
-    """Store a comment sent from the web form, or say why not (nothing is written then).
+    """``check_web_comment``, then ``store_web_comment``: store a comment sent from the web
+    form, or say why not (nothing is written then)."""
+    checked = await check_web_comment(
+        entry=entry, sender=sender, comment=comment, now=now, limits=limits
+    )
+    if isinstance(checked, WebSubmitted):
+        return checked
+    return await store_web_comment(
+        session=session,
+        entry=entry,
+        sender=sender,
+        checked=checked,
+        key=key,
+        now=now,
+        limits=limits,
+    )
 
-    In order: the campaign's dates; the fields, without the database (photos decoded off
-    the event loop); the place; then the chat's duplicate and hourly rules for this browser
-    (a re-sent comment finds its receipt even past the other limits), the limits per
-    address and per phone. The sender's person is created only to store."""
+
+async def store_web_comment(
+    *,
+    session: AsyncSession,
+    entry: Entry,
+    sender: WebSender,
+    checked: CheckedComment,
+    key: ServerKey,
+    now: datetime,
+    limits: WebLimits,
+) -> WebSubmitted:
+    """Store a comment that ``check_web_comment`` let through (same entry, sender and
+    moment), or say why not (nothing is written then).
+
+    In order: the place; the chat's duplicate and hourly rules for this browser (a re-sent
+    comment finds its receipt even past the other limits); the limits per address and per
+    phone. The sender's person is created only to store."""
     target = entry.target
-    if not is_open(target.campaign, now):
-        return WebSubmitted(WebOutcome.CLOSED)
     browser = sender.browser.strip()
-    if not browser or len(browser) > MAX_BROWSER:
-        return _invalid(Problem.NO_COOKIE)
-    form = await _read_form(comment, limits)
-    if isinstance(form, WebSubmitted):
-        return form
+    comment, form = checked.comment, checked
     unit_id = await _place(session, entry, comment.unit_id)
     if isinstance(unit_id, WebSubmitted):
         return unit_id

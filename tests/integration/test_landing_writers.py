@@ -1,0 +1,54 @@
+"""The web form beside the process's other writers, on SQLite and PostgreSQL: its photos are
+decoded before it queues for the SQLite writer lock (chat updates do not wait on a decode), and
+the same browser's posts sent at once are taken one after the other (one comment, the limits
+kept)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from sqlmodel import select
+
+from scheduler.clock import FrozenClock
+from storage.models import Comment
+from storage.web_photos import CleanPhoto, clean_photo
+from tests.integration.test_landing import JPEG
+from tests.web_pages import serve_pages
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_photos_are_decoded_before_the_sqlite_writer_lock_is_taken(
+    database_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A phone's photo takes tenths of a second to decode, three of them more: every chat
+    update of the process queues for its final write behind whoever holds the lock."""
+    decoding, decoded = threading.Event(), threading.Event()
+
+    def slow_decode(data: bytes, *, max_bytes: int) -> CleanPhoto:
+        decoding.set()
+        assert decoded.wait(30), "the test never let the decode finish"
+        return clean_photo(data, max_bytes=max_bytes)
+
+    monkeypatch.setattr("storage.web_comments.clean_photo", slow_decode)
+    async with serve_pages(database_url, clock) as pages:
+        lock = pages.runtime.write_lock
+        assert lock is not None, "SQLite: the process has a writer lock"
+        code = pages.codes.section
+        token = await pages.csrf(code)
+        sending = asyncio.create_task(
+            pages.send(
+                code, "Ảnh ổ gà trước số nhà 12.", csrf=token, photos=[("image/jpeg", JPEG)]
+            )
+        )
+        try:
+            assert await asyncio.to_thread(decoding.wait, 30), "the photo was never decoded"
+            held = lock.locked()
+        finally:
+            decoded.set()
+            status, _location, _html = await sending
+        async with pages.runtime.sessions() as session:
+            stored = (await session.execute(select(Comment))).scalars().all()
+    assert status == 303 and len(stored) == 1
+    assert not held, "a chat update would have waited for the photo to decode"

@@ -36,6 +36,7 @@ from storage.comments import (
     store_submission,
 )
 from storage.comments import CommentLimits as ChatLimits
+from storage.dialect import one_at_a_time
 from storage.entries import Entry, Target, target_of
 from storage.forms import MAX_TEXT, InvalidValue, clean_text
 from storage.keys import ServerKey
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
 
 WEB = "web"  # the channel of web senders and of their comments
 MAX_BROWSER = 128  # a cookie's id is far shorter; anything longer is not one of ours
+# The lock that stores web comments one at a time ("gopy_web" in ASCII): see store_web_comment.
+_ONE_AT_A_TIME = 0x676F70795F776562
 
 
 def N_(message: str) -> str:  # marks a msgid for extraction; the page translates it
@@ -355,7 +358,11 @@ async def store_web_comment(
 
     In order: the place; the chat's duplicate and hourly rules for this browser (a re-sent
     comment finds its receipt even past the other limits); the limits per address and per
-    phone. The sender's person is created only to store."""
+    phone. The sender's person is created only to store.
+
+    One at a time: a double tap sends the form twice at once, and a program sends many. Each
+    must read what the one before stored, or both pass the duplicate rule and the limits."""
+    await one_at_a_time(session, _ONE_AT_A_TIME)
     target = entry.target
     browser = sender.browser.strip()
     comment, form = checked.comment, checked

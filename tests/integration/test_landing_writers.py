@@ -11,6 +11,7 @@ import threading
 import pytest
 from sqlmodel import select
 
+from bot.config import CommentSettings
 from scheduler.clock import FrozenClock
 from storage.models import Comment
 from storage.web_photos import CleanPhoto, clean_photo
@@ -52,3 +53,40 @@ async def test_photos_are_decoded_before_the_sqlite_writer_lock_is_taken(
             stored = (await session.execute(select(Comment))).scalars().all()
     assert status == 303 and len(stored) == 1
     assert not held, "a chat update would have waited for the photo to decode"
+
+
+async def test_the_same_comment_sent_twice_at_once_is_stored_once(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """A double tap on «Gửi góp ý», or a phone sending again on a slow network: both posts
+    arrive together, and both lead to the one receipt."""
+    async with serve_pages(database_url, clock) as pages:
+        code = pages.codes.section
+        token = await pages.csrf(code)
+        sent = await asyncio.gather(
+            *(pages.send(code, "Gửi một lần, bấm hai lần.", csrf=token) for _ in range(3))
+        )
+        async with pages.runtime.sessions() as session:
+            stored = (await session.execute(select(Comment))).scalars().all()
+    assert [status for status, _location, _html in sent] == [303] * 3
+    assert len({location for _status, location, _html in sent}) == 1
+    assert len(stored) == 1
+
+
+async def test_posts_sent_at_once_count_against_the_hourly_limit(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """A program posting many comments at once from one browser gets no more through than
+    one posting them one by one."""
+    async with serve_pages(
+        database_url, clock, comments=CommentSettings(per_hour=2, web_photo_bytes=1 << 16)
+    ) as pages:
+        code = pages.codes.section
+        token = await pages.csrf(code)
+        sent = await asyncio.gather(
+            *(pages.send(code, f"Ý kiến số {n}.", csrf=token) for n in range(6))
+        )
+        async with pages.runtime.sessions() as session:
+            stored = (await session.execute(select(Comment))).scalars().all()
+    assert sorted(status for status, _location, _html in sent) == [303, 303, 429, 429, 429, 429]
+    assert len(stored) == 2

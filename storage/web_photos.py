@@ -32,6 +32,7 @@ LONG_SIDE = 2048
 MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 85
 CONTENT_TYPE = "image/jpeg"
+_WIDE_GREY = ("I", "I;16", "I;16L", "I;16B", "I;16N")  # Pillow's modes of a 16-bit grey PNG
 WEB_PREFIX = "web:"  # the ``file_id`` of a web photo: not a messenger's id
 
 
@@ -96,7 +97,13 @@ def clean_photo(data: bytes, *, max_bytes: int) -> CleanPhoto:
 
 def _upright_rgb(image: Image.Image) -> Image.Image:
     upright = ImageOps.exif_transpose(image)
-    if upright.mode in ("RGBA", "LA") or (upright.mode == "P" and "transparency" in upright.info):
+    if upright.mode in _WIDE_GREY:
+        # A scanner's 16-bit grey PNG: levels up to 65535, which a conversion to 8 bits clips
+        # (all but the darkest come out white). Scaled instead.
+        upright = upright.convert("I").point(lambda level: level / 256).convert("L")
+    # An alpha channel, or PNG's other transparency: a palette entry, grey or colour
+    # declared transparent (``transparency`` in ``info``, any mode).
+    if upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info:
         # Transparent parts on white, as a page shows them (not black, as RGB would).
         rgba = upright.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")

@@ -96,6 +96,47 @@ def test_a_transparent_png_is_on_white() -> None:
         assert min(red, green, blue) > 240, "not black"
 
 
+def _png(width: int, height: int, depth: int, colour: int, row: bytes) -> bytes:
+    """A PNG written chunk by chunk, for the kinds Pillow does not write (16-bit grey)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + checksum
+
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + row for _ in range(height)))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
+def _grey(data: bytes) -> tuple[int, int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        red, green, blue = image.convert("RGB").getpixel((4, 4))  # type: ignore[misc]
+    return red, green, blue
+
+
+@pytest.mark.parametrize(("level", "seen"), [(0x0000, 0), (0x8000, 128), (0xFFFF, 255)])
+def test_a_16_bit_grey_scan_keeps_its_greys(level: int, seen: int) -> None:
+    """A scanner's 16-bit greyscale PNG (a handwritten letter) was kept all white: its
+    levels of 0-65535 were clipped at 255 instead of scaled."""
+    scan = _png(8, 8, 16, 0, level.to_bytes(2, "big") * 8)
+    red, green, blue = _grey(clean_photo(scan, max_bytes=LIMIT).data)
+    assert red == green == blue and abs(red - seen) <= 2
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_colour_marked_transparent_is_on_white(mode: str) -> None:
+    """PNG's other transparency: one grey or colour declared transparent (tRNS), as a
+    drawing exported on a clear background is. It showed as that colour, black here."""
+    out = io.BytesIO()
+    Image.new(mode, (8, 8), 0).save(out, "PNG", transparency=0 if mode == "L" else (0, 0, 0))
+    assert min(_grey(clean_photo(out.getvalue(), max_bytes=LIMIT).data)) > 240
+
+
 def test_a_large_photo_is_scaled_to_the_screen() -> None:
     clean = clean_photo(phone_photo(size=(4000, 3000)), max_bytes=LIMIT)
     with Image.open(io.BytesIO(clean.data)) as image:

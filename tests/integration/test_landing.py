@@ -408,6 +408,29 @@ async def test_many_browsers_behind_one_address_meet_its_limit(
     assert "Bạn vui lòng chọn lại ảnh." in html, "a browser cannot keep the chosen files"
 
 
+async def test_a_phone_changing_its_ipv6_address_meets_the_limit_of_its_network(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """A phone on IPv6 picks any address of its network's /64, and a new one whenever it
+    likes: counted by address, it had no limit at all. Behind the office's proxy here."""
+    async with serve_pages(
+        database_url,
+        clock,
+        trusted_proxies="127.0.0.1",
+        comments=CommentSettings(per_address_hour=1, web_photo_bytes=1 << 16),
+    ) as pages:
+        code = pages.codes.section
+        first = {"X-Forwarded-For": "2001:db8:7:42::1"}
+        assert (await pages.send(code, "Lần một.", headers=first))[0] == 303
+        pages.client.session.cookie_jar.clear()
+        again = {"X-Forwarded-For": "2001:db8:7:42:a1b2:c3d4:e5f6:1"}
+        status, _location, html = await pages.send(code, "Lần hai.", headers=again)
+        assert status == 429 and "gửi từ mạng của bạn" in html
+        pages.client.session.cookie_jar.clear()
+        elsewhere = {"X-Forwarded-For": "2001:db8:7:43::1"}  # the next /64: another network
+        assert (await pages.send(code, "Mạng khác.", headers=elsewhere))[0] == 303
+
+
 async def test_one_phone_number_meets_the_hourly_limit_from_any_browser(
     database_url: str, clock: FrozenClock
 ) -> None:

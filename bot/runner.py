@@ -193,12 +193,13 @@ def page_routes(runtime: Runtime, bots: list[Bot]) -> list[web.RouteDef]:
     from bot.web.drafts import draft_routes
     from bot.web.landing import landing_routes
 
-    return draft_routes(runtime.sessions) + landing_routes(
+    i18n = build_i18n(runtime.settings.locale)
+    return draft_routes(runtime.sessions, i18n) + landing_routes(
         sessions=runtime.sessions,
         clock=runtime.clock,
         settings=runtime.settings,
         key=runtime.key,
-        i18n=build_i18n(runtime.settings.locale),
+        i18n=i18n,
         telegram_username=telegram_username(runtime.settings, bots),
         write_lock=runtime.write_lock,
     )

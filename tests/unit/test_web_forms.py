@@ -134,6 +134,9 @@ def test_any_bytes_urlencoded_are_a_form_or_broken(body: bytes) -> None:
         ("en;q=nan", "vi"),
         ("de,fr", "vi"),
         ("*", "vi"),
+        ("en;q=0.4, vi;q=0.6", "vi"),
+        ("de, en-GB;q=0.7", "en"),
+        ("en;q=abc, fr", "vi"),
     ],
 )
 def test_accept_language(header: str, expected: str) -> None:

@@ -153,6 +153,7 @@ class WebOutcome(StrEnum):
     NEW = "new"
     DUPLICATE = "duplicate"  # the same words (and photos) lately: ``comment`` is the earlier one
     CLOSED = "closed"
+    NOT_YET_OPEN = "not_yet_open"  # before the campaign's first day: come back then
     RATE_LIMITED = "rate_limited"  # this browser: ``per_hour`` a rolling hour
     ADDRESS_LIMITED = "address_limited"  # this network address: ``per_address_hour``
     PHONE_LIMITED = "phone_limited"  # this phone number: ``per_hour`` a rolling hour
@@ -307,8 +308,10 @@ async def check_web_comment(
     """The checks that need no database, in order: the campaign's dates, the browser's id,
     the fields, the photos (decoded off the event loop, for tenths of a second each). A caller
     holding a writer's lock runs this first, so nobody queues behind a decode."""
-    if not is_open(entry.target.campaign, now):
-        return WebSubmitted(WebOutcome.CLOSED)
+    campaign = entry.target.campaign
+    if not is_open(campaign, now):
+        early = now < campaign.starts_at
+        return WebSubmitted(WebOutcome.NOT_YET_OPEN if early else WebOutcome.CLOSED)
     browser = sender.browser.strip()
     if not browser or len(browser) > MAX_BROWSER:
         return _invalid(Problem.NO_COOKIE)

@@ -199,7 +199,8 @@ class Landing:
         site, code, entry = self.site, poster.code, poster.entry
         target = entry.target
         campaign = target.campaign
-        open_now = is_open(campaign, site.clock.now())
+        now = site.clock.now()
+        open_now, early = is_open(campaign, now), now < campaign.starts_at
         documents = await _documents(session, poster)
         wards = await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
         draft = None
@@ -212,7 +213,11 @@ class Landing:
 
         def context() -> Mapping[str, Any]:
             closed = None
-            if not open_now:
+            if early:  # a poster put up before the first day
+                closed = _(
+                    "The consultation opens at {time}. Please come back then to comment."
+                ).format(time=moment(campaign.starts_at, campaign.timezone))
+            elif not open_now:
                 closed = _(
                     "The consultation ended at {time}; comments are no longer taken."
                 ).format(time=moment(campaign.ends_at, campaign.timezone))

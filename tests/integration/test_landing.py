@@ -461,6 +461,26 @@ async def test_after_the_consultation_the_form_is_gone_and_a_post_is_410(
     assert status == 410 and "đã kết thúc" in html
 
 
+async def test_before_the_consultation_opens_the_page_says_when_it_will(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """Posters go up before the first day: the page said the consultation had ended, at its
+    closing date weeks ahead, and a post was 410 Gone."""
+    async with serve_pages(database_url, clock) as pages:
+        code = pages.codes.section
+        token = await pages.csrf(code)
+        clock.set(at("2025-10-14 08:00"))  # the seed's campaign opens on 15/10 at 00:00
+        status, html, page = await get(pages, f"/q/GY-{code}")
+        assert status == 200 and "comment" not in page.by_id and "draft" in page.by_id
+        assert "đã kết thúc" not in html
+        assert "Đợt lấy ý kiến bắt đầu lúc 00:00 thứ Tư, 15/10" in html
+        status, _location, html = await pages.send(code, "Sớm quá.", csrf=token)
+        assert status == 409 and "đã kết thúc" not in html
+        assert "bắt đầu lúc 00:00 thứ Tư, 15/10" in html
+        _status, html, _page = await get(pages, f"/q/GY-{code}?lang=en")
+        assert "The consultation opens at 00:00 Wednesday, 15/10" in html
+
+
 # --- the receipt page ---------------------------------------------------------------------
 
 

@@ -201,8 +201,11 @@ class CheckedComment:
 
 
 def _read_text(comment: WebComment) -> str | WebSubmitted:
+    # A browser sends a text box's line breaks as CRLF (HTML's rule for forms), where its box
+    # counted one character: stored with the chat's LF, and counted as the box counted them.
+    text = comment.text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        return clean_text(comment.text, max_length=MAX_TEXT)
+        return clean_text(text, max_length=MAX_TEXT)
     except InvalidValue as error:
         if error.reason == "too_long":
             return _invalid(Problem.TOO_LONG)

@@ -19,6 +19,7 @@ from bot import links
 from bot.config import CommentSettings, ZaloSettings
 from scheduler.clock import FrozenClock
 from storage.comments import add_reply
+from storage.forms import MAX_TEXT
 from storage.models import (
     Comment,
     CommentAttachment,
@@ -372,6 +373,17 @@ async def test_an_empty_comment_comes_back_with_a_polite_400(pages: Pages) -> No
     assert page.by_id["name"]["value"] == "An", "what was typed is kept"
     assert 'role="alert"' in html
     assert await comments(pages) == []
+
+
+async def test_a_text_filling_the_box_with_line_breaks_is_taken_as_typed(pages: Pages) -> None:
+    """The box takes ``MAX_TEXT`` characters, a line break one of them; the browser sends each
+    break as CRLF (HTML's rule for a form), which counted two and came back «too long»."""
+    typed = ("Ý kiến về mục I." + "." * 83 + "\n") * (MAX_TEXT // 100)
+    assert len(typed) == MAX_TEXT
+    status, _location, _html = await pages.send(pages.codes.section, typed.replace("\n", "\r\n"))
+    assert status == 303
+    (comment,) = await comments(pages)
+    assert comment.text == typed.strip(), "stored with the chat's line ends"
 
 
 async def test_past_the_hourly_limit_the_form_says_when_to_come_back(

@@ -35,7 +35,7 @@ from handlers.words import CATEGORY_LABELS, STANCE_LABELS
 from scheduler.clock import Clock
 from storage.campaigns import campaign_documents
 from storage.codes import entry_label, entry_payload
-from storage.comments import is_open
+from storage.comments import MAX_NAME, is_open
 from storage.database import SessionFactory
 from storage.drafts import files_of
 from storage.forms import MAX_TEXT
@@ -237,6 +237,7 @@ class Landing:
                 "csrf": csrf,
                 "typed": typed,
                 "max_text": MAX_TEXT,
+                "max_name": MAX_NAME,
                 "photo_note": self._photo_note(),
                 "stances": [("", _("Skip"))]
                 + [(s.value, _(label)) for s, label in STANCE_LABELS.items()],

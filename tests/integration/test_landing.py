@@ -18,7 +18,7 @@ from sqlmodel import select
 from bot import links
 from bot.config import CommentSettings, ZaloSettings
 from scheduler.clock import FrozenClock
-from storage.comments import add_reply
+from storage.comments import MAX_NAME, add_reply
 from storage.forms import MAX_TEXT
 from storage.models import (
     Comment,
@@ -384,6 +384,13 @@ async def test_a_text_filling_the_box_with_line_breaks_is_taken_as_typed(pages: 
     assert status == 303
     (comment,) = await comments(pages)
     assert comment.text == typed.strip(), "stored with the chat's line ends"
+
+
+async def test_the_boxes_take_no_more_than_the_comment_keeps(pages: Pages) -> None:
+    """A name of 101 to 255 letters fitted the box and came back as «not letters»."""
+    _status, _html, page = await get(pages, f"/q/GY-{pages.codes.section}")
+    assert page.by_id["text"]["maxlength"] == str(MAX_TEXT)
+    assert page.by_id["name"]["maxlength"] == str(MAX_NAME)
 
 
 async def test_past_the_hourly_limit_the_form_says_when_to_come_back(

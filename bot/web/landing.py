@@ -44,6 +44,7 @@ from storage.models import AuthorCategory, Document, Stance
 from storage.places import place_name
 from storage.web_comments import (
     Photo,
+    Problem,
     WebComment,
     WebLimits,
     WebSender,
@@ -127,15 +128,17 @@ class Landing:
             )
         browser = browser_of(request)
         if browser is None or not token_matches(site.key, browser, form.text("csrf")):
-            return site.problem(
-                request,
-                403,
-                lambda: _("Please send the form again"),
-                lambda: _(
+
+            def why() -> str:
+                if browser is None:  # refusing cookies: trying again would fail again
+                    return _(Problem.NO_COOKIE)
+                return _(
                     "This form has expired or was not sent from this page. Please open the "
                     "page again and send your comment from there."
-                ),
-                back=back,
+                )
+
+            return site.problem(
+                request, 403, lambda: _("Please send the form again"), why, back=back
             )
         if form.text("website"):
             # The honeypot, a field people do not see, was filled: a program sent this. It

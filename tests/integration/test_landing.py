@@ -348,6 +348,17 @@ async def test_a_form_without_its_token_is_refused_and_nothing_stored(pages: Pag
     assert await comments(pages) == []
 
 
+async def test_a_browser_that_keeps_no_cookie_is_asked_to_allow_cookies(pages: Pages) -> None:
+    """Without its cookie the form cannot be proven this browser's: «open the page again and
+    send from there» was all it said, which a browser refusing cookies can repeat forever."""
+    code = pages.codes.section
+    token = await pages.csrf(code)
+    pages.client.session.cookie_jar.clear()
+    status, _location, html = await pages.send(code, "Trình duyệt không giữ cookie.", csrf=token)
+    assert status == 403 and "cho phép cookie" in html
+    assert await comments(pages) == []
+
+
 async def test_a_filled_honeypot_looks_sent_and_stores_nothing(pages: Pages) -> None:
     status, _location, html = await pages.send(
         pages.codes.section, "Quảng cáo", website="http://spam.example"

@@ -54,7 +54,7 @@ from storage.models import (
 from storage.people import create_person
 from storage.phones import InvalidPhone, parse_phone
 from storage.places import campaign_places, fold, place_name
-from storage.web_attempts import address_limited_until, record_attempt
+from storage.web_attempts import count_address, record_attempt
 from storage.web_photos import (
     CleanPhoto,
     PhotoProblem,
@@ -390,15 +390,15 @@ async def store_web_comment(
         )
         if refused is not None:
             return _web(refused)
-    retry_at = await address_limited_until(
+    address = await count_address(
         session=session,
         key=key,
         address=sender.address,
         now=now,
         per_hour=limits.per_address_hour,
     )
-    if retry_at is not None:
-        return WebSubmitted(WebOutcome.ADDRESS_LIMITED, retry_at=retry_at)
+    if address.retry_at is not None:
+        return WebSubmitted(WebOutcome.ADDRESS_LIMITED, retry_at=address.retry_at)
     phone = form.identity.phone
     if phone is not None:
         retry_at = await phone_limited_until(
@@ -433,7 +433,7 @@ async def store_web_comment(
         ),
     )
     await keep_photos(session=session, rows=rows, photos=form.photos)
-    await record_attempt(session=session, key=key, address=sender.address, now=now)
+    await record_attempt(session=session, count=address, now=now)
     return WebSubmitted(WebOutcome.NEW, stored)
 
 

@@ -13,6 +13,7 @@ from PIL import Image, TiffImagePlugin
 
 from storage.web_photos import (
     LONG_SIDE,
+    MAX_PIXELS,
     PhotoProblem,
     PhotoRefused,
     clean_photo,
@@ -181,6 +182,33 @@ def test_a_file_claiming_a_giant_picture_is_too_big(side: int) -> None:
     with pytest.raises(PhotoRefused) as refused:
         clean_photo(_png_claiming(side, side), max_bytes=LIMIT)
     assert refused.value.problem is PhotoProblem.TOO_BIG
+
+
+def test_a_png_decoded_whole_is_bounded_lower_than_a_jpeg_decoded_small() -> None:
+    """A JPEG is decoded straight at a fraction of its size; a PNG or WebP only whole. A
+    155 kB PNG of 6300×6300 (under 40 megapixels) took 640 MB to read: a few posted at once
+    were enough to have the system kill gopy for its memory."""
+    side = 6300
+    flat = _png(side, side, 8, 6, bytes(side * 4))  # transparent black, compressed to nothing
+    assert len(flat) < 200_000 and side * side <= MAX_PIXELS
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(flat, max_bytes=LIMIT)
+    assert refused.value.problem is PhotoProblem.TOO_BIG
+    # A photo's own size as a JPEG is read (as the phones' 12 to 36 megapixels are).
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), "navy").save(out, "JPEG", quality=50)
+    with Image.open(io.BytesIO(clean_photo(out.getvalue(), max_bytes=LIMIT).data)) as image:
+        assert image.size == (LONG_SIDE, LONG_SIDE)
+
+
+def test_a_screenshot_or_a_scanned_page_as_png_is_taken() -> None:
+    """What a PNG from a citizen is: a tablet's screenshot, an A4 page scanned at 400 dpi."""
+    for width, height in ((2048, 2732), (3307, 4677)):
+        out = io.BytesIO()
+        Image.new("L", (width, height), 250).save(out, "PNG")
+        clean = clean_photo(out.getvalue(), max_bytes=LIMIT)
+        with Image.open(io.BytesIO(clean.data)) as image:
+            assert max(image.size) == LONG_SIDE
 
 
 def _damaged(cut: tuple[int, bytes]) -> bytes:

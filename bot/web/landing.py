@@ -9,6 +9,7 @@ may be, the limits and the duplicates. Here: the browser's cookie and form token
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -57,6 +58,9 @@ from storage.web_comments import (
 # The form's other fields and its multipart framing, beyond the text (at most 4 bytes a
 # character in UTF-8) and the photos.
 FORM_SLACK = 64 << 10
+# Forms whose photos are decoded at once: each decode takes up to ~180 MB for a second or so
+# (storage.web_photos), and a burst of forms must not take the server's memory with it.
+PHOTO_DECODES_AT_ONCE = 2
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -84,6 +88,7 @@ class Landing:
         self.limits = WebLimits.from_settings(site.settings)
         self.body_limit = 4 * MAX_TEXT + comments.web_photos * comments.web_photo_bytes
         self.body_limit += FORM_SLACK
+        self.decoding = asyncio.Semaphore(PHOTO_DECODES_AT_ONCE)
 
     async def show(self, request: web.Request) -> web.StreamResponse:
         """GET: the page, and a browser id for a browser that comes for the first time."""
@@ -167,9 +172,10 @@ class Landing:
     ) -> WebSubmitted:
         """The comment checked (its photos decoded) first, then stored behind the other
         writers: a decode takes tenths of a second, which no chat update should wait for."""
-        checked = await check_web_comment(
-            entry=poster.entry, sender=sender, comment=comment, now=now, limits=self.limits
-        )
+        async with self.decoding if comment.photos else contextlib.nullcontext():
+            checked = await check_web_comment(
+                entry=poster.entry, sender=sender, comment=comment, now=now, limits=self.limits
+            )
         if isinstance(checked, WebSubmitted):
             return checked
         site = self.site

@@ -90,3 +90,42 @@ async def test_posts_sent_at_once_count_against_the_hourly_limit(
             stored = (await session.execute(select(Comment))).scalars().all()
     assert sorted(status for status, _location, _html in sent) == [303, 303, 429, 429, 429, 429]
     assert len(stored) == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_photos_of_forms_sent_at_once_are_decoded_two_at_a_time(
+    database_url: str, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decode holds up to ~180 MB for a second: forms posted at once each had theirs, as
+    many at once as the thread pool has threads. Each decode here waits a second for a third
+    to start beside it; none may."""
+    guard = threading.Lock()
+    third = threading.Event()
+    active = [0]
+    most = [0]
+
+    def watched_decode(data: bytes, *, max_bytes: int) -> CleanPhoto:
+        with guard:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+            if active[0] > 2:
+                third.set()
+        try:
+            third.wait(1.0)
+            return clean_photo(data, max_bytes=max_bytes)
+        finally:
+            with guard:
+                active[0] -= 1
+
+    monkeypatch.setattr("storage.web_comments.clean_photo", watched_decode)
+    async with serve_pages(database_url, clock) as pages:
+        code = pages.codes.section
+        token = await pages.csrf(code)
+        sent = await asyncio.gather(
+            *(
+                pages.send(code, f"Ảnh số {n}.", csrf=token, photos=[("image/jpeg", JPEG)])
+                for n in range(4)
+            )
+        )
+    assert [status for status, _location, _html in sent] == [303] * 4
+    assert most[0] == 2, most

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SHUTDOWN_SECONDS = 5.0
+# A landing page waits at most this long for the Telegram bot's username (getMe), then goes
+# without its Telegram button: aiogram's own limit is a minute, long past a reader's patience.
+ASK_TELEGRAM_SECONDS = 2.0
 console = Console()
 
 
@@ -179,8 +182,10 @@ def telegram_username(settings: Settings, bots: list[Bot]) -> TelegramUsername:
         if configured or telegram is None:
             return configured
         try:
-            return (await telegram.me()).username
-        except TelegramAPIError:  # Telegram unreachable for now: the page goes without it
+            # aiogram keeps the answer once it has one: only the first pages ever wait.
+            async with asyncio.timeout(ASK_TELEGRAM_SECONDS):
+                return (await telegram.me()).username
+        except (TelegramAPIError, TimeoutError):  # unreachable for now: a page without it
             log.warning("web: getMe failed; the landing pages show no Telegram button for now")
             return None
 
@@ -193,12 +198,13 @@ def page_routes(runtime: Runtime, bots: list[Bot]) -> list[web.RouteDef]:
     from bot.web.drafts import draft_routes
     from bot.web.landing import landing_routes
 
-    return draft_routes(runtime.sessions) + landing_routes(
+    i18n = build_i18n(runtime.settings.locale)
+    return draft_routes(runtime.sessions, i18n) + landing_routes(
         sessions=runtime.sessions,
         clock=runtime.clock,
         settings=runtime.settings,
         key=runtime.key,
-        i18n=build_i18n(runtime.settings.locale),
+        i18n=i18n,
         telegram_username=telegram_username(runtime.settings, bots),
         write_lock=runtime.write_lock,
     )

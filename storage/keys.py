@@ -69,11 +69,11 @@ class ServerKey:
         in a cookie, which a dump cannot tie back to that browser."""
         return hmac.new(self._browsers, browser.encode(), hashlib.sha256).hexdigest()
 
-    def address_key(self, *, address: str, hour: datetime) -> str:
-        """A network address within one clock hour (``hour``: its start): equal for the same
-        address in the same hour, unrelated across hours, so the web form's kept attempts
-        cannot follow one address through the day."""
-        message = f"{hour.astimezone(UTC).isoformat()}|{address}".encode()
+    def address_key(self, *, address: str, hour: datetime, slot: int = 0) -> str:
+        """The ``slot``-th comment from a network address within one clock hour (``hour``:
+        its start): unrelated across hours and across slots, so the web form's kept attempts
+        can neither follow one address through the day nor be grouped by address."""
+        message = f"{hour.astimezone(UTC).isoformat()}|{slot}|{address}".encode()
         return hmac.new(self._addresses, message, hashlib.sha256).hexdigest()
 
     def invite_hash(self, code: str) -> str:

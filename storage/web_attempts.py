@@ -1,18 +1,22 @@
 """The web form's limit per network address: comments per clock hour from one address.
 
-What is kept must not tie a comment to where it came from. So an attempt is a keyed hash of
-the address *and the hour* (``ServerKey.address_key``) with the hour's start as its time:
-rows of one hour cannot be matched to a comment by its second, nor followed into the next
-hour. The price is a fixed window (up to twice the limit across an hour's turn) where the
-per-person limit has a rolling one; this limit is the loose one (a mobile network puts many
-phones behind one address), so that is fine.
+What is kept must not tie a comment to where it came from. An attempt is a keyed hash of the
+address, *the hour* and its place in that hour's count (``ServerKey.address_key``: the first,
+the second… comment from the address), with the hour's start as its time. Rows of one hour
+cannot be matched to a comment by its second, nor followed into the next hour; and as no two
+rows are alike, rows kept in the order of the comments (their ids, a table's own order) do not
+tell which comments came from one network. Counting is asking which of the ``per_hour``
+keys of the address this hour are taken. The price is a fixed window (up to twice the limit
+across an hour's turn) where the per-person limit has a rolling one; this limit is the loose
+one (a mobile network puts many phones behind one address), so that is fine.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -27,28 +31,40 @@ def hour_of(now: datetime) -> datetime:
     return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
 
 
-async def address_limited_until(
+@dataclass(frozen=True, slots=True)
+class AddressCount:
+    """An address's comments this hour: the key its next one takes, or None at the limit."""
+
+    hour: datetime
+    free: str | None
+
+    @property
+    def retry_at(self) -> datetime | None:
+        """When the address may send again (the next hour), or None if it may now."""
+        return self.hour + HOUR if self.free is None else None
+
+
+async def count_address(
     *, session: AsyncSession, key: ServerKey, address: str, now: datetime, per_hour: int
-) -> datetime | None:
-    """When ``address`` may send again (the next hour), or None if it may now."""
+) -> AddressCount:
+    """Which of the address's ``per_hour`` keys of this hour are taken, and the first free."""
     hour = hour_of(now)
-    source = key.address_key(address=address, hour=hour)
-    count = await session.scalar(
-        select(func.count())
-        .select_from(WebAttempt)
-        .where(col(WebAttempt.source_key) == source, col(WebAttempt.attempted_at) == hour)
+    keys = [key.address_key(address=address, hour=hour, slot=n) for n in range(per_hour)]
+    rows = await session.execute(
+        select(col(WebAttempt.source_key)).where(
+            col(WebAttempt.source_key).in_(keys), col(WebAttempt.attempted_at) == hour
+        )
     )
-    return hour + HOUR if (count or 0) >= per_hour else None
+    taken = set(rows.scalars().all())
+    return AddressCount(hour, next((k for k in keys if k not in taken), None))
 
 
-async def record_attempt(
-    *, session: AsyncSession, key: ServerKey, address: str, now: datetime
-) -> None:
-    """Count a comment from ``address``; and forget the attempts older than a day."""
-    hour = hour_of(now)
-    session.add(
-        WebAttempt(source_key=key.address_key(address=address, hour=hour), attempted_at=hour)
-    )
+async def record_attempt(*, session: AsyncSession, count: AddressCount, now: datetime) -> None:
+    """Count a comment from the address ``count`` was made for, in its free key; and forget
+    the attempts older than a day. Callers count and record one at a time, in one transaction
+    (``storage.web_comments``)."""
+    if count.free is not None:
+        session.add(WebAttempt(source_key=count.free, attempted_at=count.hour))
     await _forget_old(session, now)
     await session.flush()
 

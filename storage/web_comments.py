@@ -36,6 +36,7 @@ from storage.comments import (
     store_submission,
 )
 from storage.comments import CommentLimits as ChatLimits
+from storage.dialect import one_at_a_time
 from storage.entries import Entry, Target, target_of
 from storage.forms import MAX_TEXT, InvalidValue, clean_text
 from storage.keys import ServerKey
@@ -53,7 +54,7 @@ from storage.models import (
 from storage.people import create_person
 from storage.phones import InvalidPhone, parse_phone
 from storage.places import campaign_places, fold, place_name
-from storage.web_attempts import address_limited_until, record_attempt
+from storage.web_attempts import count_address, record_attempt
 from storage.web_photos import (
     CleanPhoto,
     PhotoProblem,
@@ -68,6 +69,8 @@ if TYPE_CHECKING:
 
 WEB = "web"  # the channel of web senders and of their comments
 MAX_BROWSER = 128  # a cookie's id is far shorter; anything longer is not one of ours
+# The lock that stores web comments one at a time ("gopy_web" in ASCII): see store_web_comment.
+_ONE_AT_A_TIME = 0x676F70795F776562
 
 
 def N_(message: str) -> str:  # marks a msgid for extraction; the page translates it
@@ -150,6 +153,7 @@ class WebOutcome(StrEnum):
     NEW = "new"
     DUPLICATE = "duplicate"  # the same words (and photos) lately: ``comment`` is the earlier one
     CLOSED = "closed"
+    NOT_YET_OPEN = "not_yet_open"  # before the campaign's first day: come back then
     RATE_LIMITED = "rate_limited"  # this browser: ``per_hour`` a rolling hour
     ADDRESS_LIMITED = "address_limited"  # this network address: ``per_address_hour``
     PHONE_LIMITED = "phone_limited"  # this phone number: ``per_hour`` a rolling hour
@@ -162,6 +166,11 @@ class WebSubmitted:
     comment: Comment | None = None
     retry_at: datetime | None = None  # the *_LIMITED outcomes: when a new try is taken
     problem: str | None = None  # INVALID: a msgid of ``Problem``
+
+    @property
+    def taken(self) -> bool:
+        """Stored, now or lately (a duplicate): ``comment`` has the receipt."""
+        return self.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE)
 
 
 _FROM_CHAT = {
@@ -181,17 +190,22 @@ def _invalid(problem: str) -> WebSubmitted:
 
 
 @dataclass(frozen=True, slots=True)
-class _Form:
-    """The form once every field is read: what ``submit_comment`` takes."""
+class CheckedComment:
+    """A web comment past every check that needs no database (``check_web_comment``): its
+    fields read and its photos decoded, ready for ``store_web_comment``."""
 
+    comment: WebComment
     text: str
     identity: Identity
     photos: list[CleanPhoto]
 
 
 def _read_text(comment: WebComment) -> str | WebSubmitted:
+    # A browser sends a text box's line breaks as CRLF (HTML's rule for forms), where its box
+    # counted one character: stored with the chat's LF, and counted as the box counted them.
+    text = comment.text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        return clean_text(comment.text, max_length=MAX_TEXT)
+        return clean_text(text, max_length=MAX_TEXT)
     except InvalidValue as error:
         if error.reason == "too_long":
             return _invalid(Problem.TOO_LONG)
@@ -235,7 +249,7 @@ async def _read_photos(given: Sequence[Photo], limits: WebLimits) -> list[CleanP
     return clean
 
 
-async def _read_form(comment: WebComment, limits: WebLimits) -> _Form | WebSubmitted:
+async def _read_form(comment: WebComment, limits: WebLimits) -> CheckedComment | WebSubmitted:
     """Every field read and checked, or the first problem; no database involved."""
     text = _read_text(comment)
     if isinstance(text, WebSubmitted):
@@ -246,7 +260,7 @@ async def _read_form(comment: WebComment, limits: WebLimits) -> _Form | WebSubmi
     photos = await _read_photos(comment.photos, limits)
     if isinstance(photos, str):
         return _invalid(photos)
-    return _Form(text, identity, photos)
+    return CheckedComment(comment, text, identity, photos)
 
 
 async def _place(
@@ -291,6 +305,22 @@ async def phone_limited_until(
     return frees_at(sorted(result.scalars().all()), now, per_hour)
 
 
+async def check_web_comment(
+    *, entry: Entry, sender: WebSender, comment: WebComment, now: datetime, limits: WebLimits
+) -> CheckedComment | WebSubmitted:
+    """The checks that need no database, in order: the campaign's dates, the browser's id,
+    the fields, the photos (decoded off the event loop, for tenths of a second each). A caller
+    holding a writer's lock runs this first, so nobody queues behind a decode."""
+    campaign = entry.target.campaign
+    if not is_open(campaign, now):
+        early = now < campaign.starts_at
+        return WebSubmitted(WebOutcome.NOT_YET_OPEN if early else WebOutcome.CLOSED)
+    browser = sender.browser.strip()
+    if not browser or len(browser) > MAX_BROWSER:
+        return _invalid(Problem.NO_COOKIE)
+    return await _read_form(comment, limits)
+
+
 async def submit_web_comment(
     *,
     session: AsyncSession,
@@ -301,21 +331,47 @@ async def submit_web_comment(
     now: datetime,
     limits: WebLimits,
 ) -> WebSubmitted:
-    """Store a comment sent from the web form, or say why not (nothing is written then).
+    """``check_web_comment``, then ``store_web_comment``: store a comment sent from the web
+    form, or say why not (nothing is written then)."""
+    checked = await check_web_comment(
+        entry=entry, sender=sender, comment=comment, now=now, limits=limits
+    )
+    if isinstance(checked, WebSubmitted):
+        return checked
+    return await store_web_comment(
+        session=session,
+        entry=entry,
+        sender=sender,
+        checked=checked,
+        key=key,
+        now=now,
+        limits=limits,
+    )
 
-    In order: the campaign's dates; the fields, without the database (photos decoded off
-    the event loop); the place; then the chat's duplicate and hourly rules for this browser
-    (a re-sent comment finds its receipt even past the other limits), the limits per
-    address and per phone. The sender's person is created only to store."""
+
+async def store_web_comment(
+    *,
+    session: AsyncSession,
+    entry: Entry,
+    sender: WebSender,
+    checked: CheckedComment,
+    key: ServerKey,
+    now: datetime,
+    limits: WebLimits,
+) -> WebSubmitted:
+    """Store a comment that ``check_web_comment`` let through (same entry, sender and
+    moment), or say why not (nothing is written then).
+
+    In order: the place; the chat's duplicate and hourly rules for this browser (a re-sent
+    comment finds its receipt even past the other limits); the limits per address and per
+    phone. The sender's person is created only to store.
+
+    One at a time: a double tap sends the form twice at once, and a program sends many. Each
+    must read what the one before stored, or both pass the duplicate rule and the limits."""
+    await one_at_a_time(session, _ONE_AT_A_TIME)
     target = entry.target
-    if not is_open(target.campaign, now):
-        return WebSubmitted(WebOutcome.CLOSED)
     browser = sender.browser.strip()
-    if not browser or len(browser) > MAX_BROWSER:
-        return _invalid(Problem.NO_COOKIE)
-    form = await _read_form(comment, limits)
-    if isinstance(form, WebSubmitted):
-        return form
+    comment, form = checked.comment, checked
     unit_id = await _place(session, entry, comment.unit_id)
     if isinstance(unit_id, WebSubmitted):
         return unit_id
@@ -334,15 +390,15 @@ async def submit_web_comment(
         )
         if refused is not None:
             return _web(refused)
-    retry_at = await address_limited_until(
+    address = await count_address(
         session=session,
         key=key,
         address=sender.address,
         now=now,
         per_hour=limits.per_address_hour,
     )
-    if retry_at is not None:
-        return WebSubmitted(WebOutcome.ADDRESS_LIMITED, retry_at=retry_at)
+    if address.retry_at is not None:
+        return WebSubmitted(WebOutcome.ADDRESS_LIMITED, retry_at=address.retry_at)
     phone = form.identity.phone
     if phone is not None:
         retry_at = await phone_limited_until(
@@ -377,7 +433,7 @@ async def submit_web_comment(
         ),
     )
     await keep_photos(session=session, rows=rows, photos=form.photos)
-    await record_attempt(session=session, key=key, address=sender.address, now=now)
+    await record_attempt(session=session, count=address, now=now)
     return WebSubmitted(WebOutcome.NEW, stored)
 
 

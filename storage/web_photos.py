@@ -30,8 +30,12 @@ LONG_SIDE = 2048
 # Refused above this before decoding: 12-36 megapixel phone cameras pass; a small file
 # that claims a giant picture (a decompression bomb) does not.
 MAX_PIXELS = 40_000_000
+# A PNG or WebP is decoded whole (a JPEG at a fraction of its size): 4 bytes a pixel, and a
+# tiny file can claim a huge flat picture. Screenshots and A4 pages scanned at 400 dpi pass.
+MAX_WHOLE_PIXELS = 4096 * 4096
 JPEG_QUALITY = 85
 CONTENT_TYPE = "image/jpeg"
+_WIDE_GREY = ("I", "I;16", "I;16L", "I;16B", "I;16N")  # Pillow's modes of a 16-bit grey PNG
 WEB_PREFIX = "web:"  # the ``file_id`` of a web photo: not a messenger's id
 
 
@@ -77,12 +81,17 @@ def clean_photo(data: bytes, *, max_bytes: int) -> CleanPhoto:
             probe.verify()
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             width, height = image.size
-            if width * height > MAX_PIXELS:
+            bound = MAX_PIXELS if image.format == "JPEG" else MAX_WHOLE_PIXELS
+            if width * height > bound:
                 raise PhotoRefused(PhotoProblem.TOO_BIG)
             # A JPEG is decoded straight at a fraction of its size (no-op for the others).
             image.draft("RGB", (LONG_SIDE, LONG_SIDE))
             image.load()
-            return _encode(_upright_rgb(image))
+            # Scaled down first, so that every copy after it is of the small picture: a PNG
+            # of 40 megapixels is 160 MB decoded, and each full-size copy as much again.
+            small = _eight_bit(image)
+            small.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
+            return _encode(_flat(ImageOps.exif_transpose(small)))
     except PhotoRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
@@ -94,19 +103,32 @@ def clean_photo(data: bytes, *, max_bytes: int) -> CleanPhoto:
         raise PhotoRefused(PhotoProblem.NOT_AN_IMAGE) from error
 
 
-def _upright_rgb(image: Image.Image) -> Image.Image:
-    upright = ImageOps.exif_transpose(image)
-    if upright.mode in ("RGBA", "LA") or (upright.mode == "P" and "transparency" in upright.info):
-        # Transparent parts on white, as a page shows them (not black, as RGB would).
-        rgba = upright.convert("RGBA")
-        background = Image.new("RGB", rgba.size, "white")
-        background.paste(rgba, mask=rgba.getchannel("A"))
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """The decoded picture in a mode that scales smoothly: 8-bit grey or colour, with its
+    transparency as alpha (a palette or a single bit scales only by dropping pixels)."""
+    if image.mode in _WIDE_GREY:
+        # A scanner's 16-bit grey PNG: levels up to 65535, which a conversion to 8 bits clips
+        # (all but the darkest come out white). Scaled instead.
+        return image.convert("I").point(lambda level: level / 256).convert("L")
+    # An alpha channel, or PNG's other transparency: a palette entry, grey or colour
+    # declared transparent (``transparency`` in ``info``, any mode).
+    if image.mode in ("LA", "PA") or "transparency" in image.info:
+        return image.convert("RGBA")
+    if image.mode in ("1", "P"):
+        return image.convert("RGB")
+    return image
+
+
+def _flat(image: Image.Image) -> Image.Image:
+    """RGB, transparent parts on white, as a page shows them (not black, as RGB would)."""
+    if image.mode == "RGBA":
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=image.getchannel("A"))
         return background
-    return upright.convert("RGB")
+    return image.convert("RGB")
 
 
 def _encode(image: Image.Image) -> CleanPhoto:
-    image.thumbnail((LONG_SIDE, LONG_SIDE), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     # A new image from the pixels carries no EXIF, XMP, ICC profile or comment.
     clean = Image.new("RGB", image.size)

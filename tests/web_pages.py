@@ -4,7 +4,7 @@ with posters of a section (printed by a cell), of a ward, and campaign-wide."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -71,6 +71,7 @@ class Pages:
         *,
         csrf: str | None = None,
         photos: Sequence[tuple[str, bytes]] = (),
+        headers: Mapping[str, str] | None = None,
         **fields: str,
     ) -> tuple[int, str, str]:
         """Post the form as a browser does; the status, the Location header and the page."""
@@ -84,7 +85,9 @@ class Pages:
             )
         for name, value in fields.items():
             form.add_field(name, value)
-        response = await self.client.post(f"/q/GY-{code}", data=form, allow_redirects=False)
+        response = await self.client.post(
+            f"/q/GY-{code}", data=form, headers=headers, allow_redirects=False
+        )
         return response.status, response.headers.get("Location", ""), await response.text()
 
 

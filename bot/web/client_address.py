@@ -17,6 +17,8 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # More hops than any real chain of proxies: a longer header is not worth reading.
 MAX_HOPS = 16
+# An IPv6 network handed to one home or one phone: its devices pick any address in it.
+IPV6_NETWORK = 64
 
 
 @functools.lru_cache(maxsize=8)  # read on every request, from one setting
@@ -62,3 +64,16 @@ def client_address(peer: str | None, forwarded_for: str | None, proxies: Sequenc
         if not any(parsed in network for network in proxies):
             return address
     return address
+
+
+def network_of(address: str) -> str:
+    """What a per-address limit counts for ``address``: an IPv4 address itself; for IPv6, the
+    /64 it belongs to (one home's or one phone's: a device picks any address within it, and a
+    new one daily, or at will); an IPv4 address written as IPv6 (``::ffff:1.2.3.4``), that
+    IPv4 address. Anything else (no address) is kept as it is."""
+    parsed = _address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/{IPV6_NETWORK}", strict=False))
+    return address if parsed is None else str(parsed)

@@ -9,12 +9,11 @@ polite 404, whatever the path holds.
 
 from __future__ import annotations
 
-import html
 import unicodedata
-from typing import Final
 from urllib.parse import quote
 
 from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
 from aiohttp import hdrs, web
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
@@ -22,12 +21,12 @@ from yarl import URL
 from bot.cli_i18n import N_
 from bot.i18n import build_i18n
 from bot.links import DOCUMENT_ROUTE, DRAFT_ROUTE, landing_path
+from bot.web.pages import Pages
 from storage.codes import entry_from_text
 from storage.database import SessionFactory
 from storage.draft_lookup import Choose, Elsewhere, Hosted, draft_of
 from storage.drafts import DraftFile, file_data
 
-LANGUAGES: Final = ("vi", "en")
 # Long enough for a reader coming back the same evening; short enough that a replaced draft
 # (a new sha256, a new ETag) reaches everyone within minutes.
 CACHE = "public, max-age=300"
@@ -35,26 +34,6 @@ NOT_FOUND_TITLE = N_("Draft not found")
 NOT_FOUND_TEXT = N_(
     "There is no draft at this address. Please check the code printed under the QR code."
 )
-
-
-def language(accept: str | None) -> str:
-    """``vi`` or ``en``, whichever the browser prefers (Vietnamese when it says neither)."""
-    best, best_q = LANGUAGES[0], 0.0
-    for part in (accept or "")[:500].split(","):
-        tag, _sep, params = part.partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        q = 1.0
-        for param in params.split(";"):
-            name, _eq, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        # Strictly better only: on a tie the browser's first choice stands.
-        if primary in LANGUAGES and 0 < q <= 1 and q > best_q:
-            best, best_q = primary, q
-    return best
 
 
 def _ascii(text: str) -> str:
@@ -111,7 +90,7 @@ class DraftPages:
 
     def __init__(self, sessions: SessionFactory, i18n: I18n) -> None:
         self.sessions = sessions
-        self.i18n = i18n
+        self.pages = Pages(i18n)
 
     async def draft(self, request: web.Request) -> web.StreamResponse:
         return await self._answer(request, request.match_info["code"], None)
@@ -157,25 +136,17 @@ class DraftPages:
         return web.Response(body=data, headers=headers, content_type=current.content_type)
 
     def not_found(self, request: web.Request) -> web.Response:
-        lang = language(request.headers.get(hdrs.ACCEPT_LANGUAGE))
-        title = html.escape(self.i18n.gettext(NOT_FOUND_TITLE, locale=lang))
-        text = html.escape(self.i18n.gettext(NOT_FOUND_TEXT, locale=lang))
-        body = (
-            f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{title}</title></head>"
-            '<body style="font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em">'
-            f"<h1>{title}</h1><p>{text}</p></body></html>"
-        )
-        return web.Response(
+        """The site's page of a problem, in the language the reader chose (``?lang=``, the
+        landing page's cookie) or their browser prefers."""
+        return self.pages.render(
+            request,
+            "problem.html",
+            lambda: {"title": _(NOT_FOUND_TITLE), "message": _(NOT_FOUND_TEXT), "back": None},
             status=404,
-            text=body,
-            content_type="text/html",
-            headers={hdrs.X_CONTENT_TYPE_OPTIONS: "nosniff", hdrs.CONTENT_LANGUAGE: lang},
         )
 
 
-def draft_routes(sessions: SessionFactory) -> list[web.RouteDef]:
+def draft_routes(sessions: SessionFactory, i18n: I18n | None = None) -> list[web.RouteDef]:
     """GET (and HEAD) of ``links.DRAFT_ROUTE`` and ``links.DOCUMENT_ROUTE``."""
-    pages = DraftPages(sessions, build_i18n())
+    pages = DraftPages(sessions, i18n or build_i18n())
     return [web.get(DRAFT_ROUTE, pages.draft), web.get(DOCUMENT_ROUTE, pages.document)]

@@ -128,12 +128,18 @@ def _part(piece: bytes) -> tuple[str, str | None, str, bytes]:
 
 def _header_params(value: str) -> tuple[str, dict[str, str]]:
     """``multipart/form-data; boundary="x"`` → (``multipart/form-data``, {boundary: x}),
-    with quoting and RFC 2231 undone by the standard library's header parser."""
+    with quoting and RFC 2231 undone by the standard library's header parser; ``Broken`` for
+    a parameter in a charset that does not decode."""
     message = Message()
     # A header value with a line break would start another header: there is none in one.
     message["X"] = value.replace("\r", " ").replace("\n", " ")
     kind = value.split(";", 1)[0].strip().lower()
     params: dict[str, str] = {}
     for key, raw in message.get_params(header="X", failobj=[])[1:]:
-        params.setdefault(key.lower(), collapse_rfc2231_value(raw))
+        try:
+            # RFC 2231 names the charset (``name*=utf-8''…``): some codecs refuse "replace"
+            # (idna) or are no codec at all (undefined), and the standard library lets that out.
+            params.setdefault(key.lower(), collapse_rfc2231_value(raw))
+        except (UnicodeError, LookupError) as error:
+            raise Broken("a parameter in a charset that does not decode") from error
     return kind, params

@@ -9,8 +9,10 @@ may be, the limits and the duplicates. Here: the browser's cookie and form token
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -34,7 +36,7 @@ from handlers.words import CATEGORY_LABELS, STANCE_LABELS
 from scheduler.clock import Clock
 from storage.campaigns import campaign_documents
 from storage.codes import entry_label, entry_payload
-from storage.comments import is_open
+from storage.comments import MAX_NAME, is_open
 from storage.database import SessionFactory
 from storage.drafts import files_of
 from storage.forms import MAX_TEXT
@@ -43,17 +45,22 @@ from storage.models import AuthorCategory, Document, Stance
 from storage.places import place_name
 from storage.web_comments import (
     Photo,
+    Problem,
     WebComment,
     WebLimits,
-    WebOutcome,
     WebSender,
-    submit_web_comment,
+    WebSubmitted,
+    check_web_comment,
+    store_web_comment,
     wards_to_choose,
 )
 
 # The form's other fields and its multipart framing, beyond the text (at most 4 bytes a
 # character in UTF-8) and the photos.
 FORM_SLACK = 64 << 10
+# Forms whose photos are decoded at once: each decode takes up to ~180 MB for a second or so
+# (storage.web_photos), and a burst of forms must not take the server's memory with it.
+PHOTO_DECODES_AT_ONCE = 2
 E = TypeVar("E", bound=StrEnum)
 
 
@@ -81,6 +88,7 @@ class Landing:
         self.limits = WebLimits.from_settings(site.settings)
         self.body_limit = 4 * MAX_TEXT + comments.web_photos * comments.web_photo_bytes
         self.body_limit += FORM_SLACK
+        self.decoding = asyncio.Semaphore(PHOTO_DECODES_AT_ONCE)
 
     async def show(self, request: web.Request) -> web.StreamResponse:
         """GET: the page, and a browser id for a browser that comes for the first time."""
@@ -125,35 +133,26 @@ class Landing:
             )
         browser = browser_of(request)
         if browser is None or not token_matches(site.key, browser, form.text("csrf")):
-            return site.problem(
-                request,
-                403,
-                lambda: _("Please send the form again"),
-                lambda: _(
+
+            def why() -> str:
+                if browser is None:  # refusing cookies: trying again would fail again
+                    return _(Problem.NO_COOKIE)
+                return _(
                     "This form has expired or was not sent from this page. Please open the "
                     "page again and send your comment from there."
-                ),
-                back=back,
+                )
+
+            return site.problem(
+                request, 403, lambda: _("Please send the form again"), why, back=back
             )
         if form.text("website"):
             # The honeypot, a field people do not see, was filled: a program sent this. It
             # gets a page like success, and nothing is stored, so it has nothing to adapt to.
             return self.receipts.pretend(request, poster)
         now = site.clock.now()
-        async with site.writing() as session:
-            submitted = await submit_web_comment(
-                session=session,
-                entry=poster.entry,
-                sender=WebSender(browser=browser, address=address_of(request, site.settings)),
-                comment=_comment(form),
-                key=site.key,
-                now=now,
-                limits=self.limits,
-            )
-            taken = submitted.outcome in (WebOutcome.NEW, WebOutcome.DUPLICATE)
-            if taken:  # the receipt page says "received": stored first (a refusal writes none)
-                await session.commit()
-        if taken:
+        sender = WebSender(browser=browser, address=address_of(request, site.settings))
+        submitted = await self._submit(poster, sender, _comment(form), now)
+        if submitted.taken:
             assert submitted.comment is not None
             raise web.HTTPSeeOther(links.receipt_path(poster.code, submitted.comment.receipt))
         status, notice = refusals.refusal(submitted, poster.entry, site.settings)
@@ -167,6 +166,33 @@ class Landing:
             wait = int((submitted.retry_at - now).total_seconds()) + 1
             response.headers["Retry-After"] = str(max(1, wait))
         return response
+
+    async def _submit(
+        self, poster: Poster, sender: WebSender, comment: WebComment, now: datetime
+    ) -> WebSubmitted:
+        """The comment checked (its photos decoded) first, then stored behind the other
+        writers: a decode takes tenths of a second, which no chat update should wait for."""
+        async with self.decoding if comment.photos else contextlib.nullcontext():
+            checked = await check_web_comment(
+                entry=poster.entry, sender=sender, comment=comment, now=now, limits=self.limits
+            )
+        if isinstance(checked, WebSubmitted):
+            return checked
+        site = self.site
+        async with site.writing() as session:
+            submitted = await store_web_comment(
+                session=session,
+                entry=poster.entry,
+                sender=sender,
+                checked=checked,
+                key=site.key,
+                now=now,
+                limits=self.limits,
+            )
+            if submitted.taken:
+                # The receipt page says "received": stored first (a refusal writes none).
+                await session.commit()
+        return submitted
 
     async def _page(
         self,
@@ -182,7 +208,8 @@ class Landing:
         site, code, entry = self.site, poster.code, poster.entry
         target = entry.target
         campaign = target.campaign
-        open_now = is_open(campaign, site.clock.now())
+        now = site.clock.now()
+        open_now, early = is_open(campaign, now), now < campaign.starts_at
         documents = await _documents(session, poster)
         wards = await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
         draft = None
@@ -195,7 +222,11 @@ class Landing:
 
         def context() -> Mapping[str, Any]:
             closed = None
-            if not open_now:
+            if early:  # a poster put up before the first day
+                closed = _(
+                    "The consultation opens at {time}. Please come back then to comment."
+                ).format(time=moment(campaign.starts_at, campaign.timezone))
+            elif not open_now:
                 closed = _(
                     "The consultation ended at {time}; comments are no longer taken."
                 ).format(time=moment(campaign.ends_at, campaign.timezone))
@@ -215,6 +246,7 @@ class Landing:
                 "csrf": csrf,
                 "typed": typed,
                 "max_text": MAX_TEXT,
+                "max_name": MAX_NAME,
                 "photo_note": self._photo_note(),
                 "stances": [("", _("Skip"))]
                 + [(s.value, _(label)) for s, label in STANCE_LABELS.items()],

@@ -135,6 +135,7 @@ class Pages:
             text=html, status=status, content_type="text/html", charset="utf-8"
         )
         response.headers.update(security_headers(nonce))
+        response.headers["Content-Language"] = lang
         if chosen:
             response.set_cookie(
                 LANG_COOKIE,

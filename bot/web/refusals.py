@@ -15,7 +15,8 @@ def refusal(submitted: WebSubmitted, entry: Entry, settings: Settings) -> tuple[
     """The status and the polite words of a comment not taken (the form comes back as typed).
 
     A closed consultation is 410, not 400: the form was right, and sending it again will never
-    work. The limits are 429, with the local time they lift (and Retry-After).
+    work; one not open yet is 409, until it opens. The limits are 429, with the local time
+    they lift (and Retry-After).
     """
     campaign = entry.target.campaign
     tz = campaign.timezone
@@ -24,6 +25,11 @@ def refusal(submitted: WebSubmitted, entry: Entry, settings: Settings) -> tuple[
         return 410, lambda: _(
             "The consultation ended at {time}; your comment could not be sent."
         ).format(time=moment(campaign.ends_at, tz))
+    if outcome is WebOutcome.NOT_YET_OPEN:
+        return 409, lambda: _(
+            "The consultation opens at {time}; your comment could not be sent yet. Please "
+            "send it again then."
+        ).format(time=moment(campaign.starts_at, tz))
     retry = submitted.retry_at
     per_hour = settings.comments.per_hour
     if outcome is WebOutcome.ADDRESS_LIMITED and retry is not None:

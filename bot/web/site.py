@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import links
 from bot.config import Settings
-from bot.web.client_address import client_address, parse_networks
+from bot.web.client_address import client_address, network_of, parse_networks
 from bot.web.pages import Pages
 from scheduler.clock import Clock
 from storage.codes import entry_from_text, entry_label
@@ -108,10 +108,12 @@ def usual_spelling(request: web.Request, code: str) -> str:
 
 
 def address_of(request: web.Request, settings: Settings) -> str:
-    """The network address the request came from, through the trusted proxies
-    (``GOPY_TRUSTED_PROXIES``)."""
-    return client_address(
+    """The network the request came from (``client_address.network_of``: an IPv4 address, an
+    IPv6 /64), through the trusted proxies (``GOPY_TRUSTED_PROXIES``): what the limits per
+    address count."""
+    address = client_address(
         request.remote,
         request.headers.get("X-Forwarded-For"),
         parse_networks(settings.trusted_proxies),
     )
+    return network_of(address)

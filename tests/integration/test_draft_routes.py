@@ -19,7 +19,7 @@ from yarl import URL
 from bot.importers.draft_files import DOCX, PDF
 from bot.links import draft_path, landing_path
 from bot.web.app import build_web_app
-from bot.web.drafts import ascii_name, draft_routes, language
+from bot.web.drafts import ascii_name, draft_routes
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.drafts import drop_files, store_file
 from storage.entries import Target, entry_for
@@ -225,13 +225,20 @@ async def test_an_unknown_code_or_document_is_a_polite_404_in_the_readers_langua
         assert words in await response.text()
 
 
-def test_the_language_is_the_one_the_browser_prefers() -> None:
-    assert language(None) == "vi"
-    assert language("en") == "en"
-    assert language("en;q=0.4, vi;q=0.6") == "vi"
-    assert language("de, en-GB;q=0.7") == "en"
-    assert language("en;q=abc, fr") == "vi"
-    assert language("en;q=0") == "vi"
+async def test_a_404_speaks_the_language_the_reader_chose_on_the_landing_page(
+    world: World,
+) -> None:
+    """The landing page's toggle (``?lang=``, kept in the ``lang`` cookie) wins over the
+    browser's header, on the draft's pages as on the landing page."""
+    path = draft_path(world.code["campaign"], "nope")
+    vietnamese_phone = {"Accept-Language": "vi-VN,vi;q=0.9"}
+    async with world.client.get(f"{path}?lang=en", headers=vietnamese_phone) as response:
+        assert response.status == 404 and "Draft not found" in await response.text()
+    world.client.session.cookie_jar.update_cookies({"lang": "en"})
+    async with world.client.get(path, headers=vietnamese_phone) as response:
+        assert response.status == 404 and "Draft not found" in await response.text()
+        assert response.headers["Content-Language"] == "en"
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
 
 
 def test_the_ascii_name_keeps_letters_digits_and_the_extension() -> None:

@@ -18,7 +18,8 @@ from sqlmodel import select
 from bot import links
 from bot.config import CommentSettings, ZaloSettings
 from scheduler.clock import FrozenClock
-from storage.comments import add_reply
+from storage.comments import MAX_NAME, add_reply
+from storage.forms import MAX_TEXT
 from storage.models import (
     Comment,
     CommentAttachment,
@@ -337,11 +338,24 @@ async def test_a_form_without_its_token_is_refused_and_nothing_stored(pages: Pag
     token = await pages.csrf(code)
     status, _location, html = await pages.send(code, "Không có mã chống giả mạo.", csrf="")
     assert status == 403 and "Bạn vui lòng gửi lại" in html
-    status, _location, _html = await pages.send(code, "Mã sai.", csrf=token[:-1] + "0")
+    # One hex digit changed (a "0" put in place of a last "0" was the right token: 1 run in 16).
+    wrong = token[:-1] + ("1" if token.endswith("0") else "0")
+    status, _location, _html = await pages.send(code, "Mã sai.", csrf=wrong)
     assert status == 403
     pages.client.session.cookie_jar.clear()  # another browser, with the first one's token
     status, _location, _html = await pages.send(code, "Trình duyệt khác.", csrf=token)
     assert status == 403
+    assert await comments(pages) == []
+
+
+async def test_a_browser_that_keeps_no_cookie_is_asked_to_allow_cookies(pages: Pages) -> None:
+    """Without its cookie the form cannot be proven this browser's: «open the page again and
+    send from there» was all it said, which a browser refusing cookies can repeat forever."""
+    code = pages.codes.section
+    token = await pages.csrf(code)
+    pages.client.session.cookie_jar.clear()
+    status, _location, html = await pages.send(code, "Trình duyệt không giữ cookie.", csrf=token)
+    assert status == 403 and "cho phép cookie" in html
     assert await comments(pages) == []
 
 
@@ -370,6 +384,24 @@ async def test_an_empty_comment_comes_back_with_a_polite_400(pages: Pages) -> No
     assert page.by_id["name"]["value"] == "An", "what was typed is kept"
     assert 'role="alert"' in html
     assert await comments(pages) == []
+
+
+async def test_a_text_filling_the_box_with_line_breaks_is_taken_as_typed(pages: Pages) -> None:
+    """The box takes ``MAX_TEXT`` characters, a line break one of them; the browser sends each
+    break as CRLF (HTML's rule for a form), which counted two and came back «too long»."""
+    typed = ("Ý kiến về mục I." + "." * 83 + "\n") * (MAX_TEXT // 100)
+    assert len(typed) == MAX_TEXT
+    status, _location, _html = await pages.send(pages.codes.section, typed.replace("\n", "\r\n"))
+    assert status == 303
+    (comment,) = await comments(pages)
+    assert comment.text == typed.strip(), "stored with the chat's line ends"
+
+
+async def test_the_boxes_take_no_more_than_the_comment_keeps(pages: Pages) -> None:
+    """A name of 101 to 255 letters fitted the box and came back as «not letters»."""
+    _status, _html, page = await get(pages, f"/q/GY-{pages.codes.section}")
+    assert page.by_id["text"]["maxlength"] == str(MAX_TEXT)
+    assert page.by_id["name"]["maxlength"] == str(MAX_NAME)
 
 
 async def test_past_the_hourly_limit_the_form_says_when_to_come_back(
@@ -406,6 +438,29 @@ async def test_many_browsers_behind_one_address_meet_its_limit(
     assert "Bạn vui lòng chọn lại ảnh." in html, "a browser cannot keep the chosen files"
 
 
+async def test_a_phone_changing_its_ipv6_address_meets_the_limit_of_its_network(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """A phone on IPv6 picks any address of its network's /64, and a new one whenever it
+    likes: counted by address, it had no limit at all. Behind the office's proxy here."""
+    async with serve_pages(
+        database_url,
+        clock,
+        trusted_proxies="127.0.0.1",
+        comments=CommentSettings(per_address_hour=1, web_photo_bytes=1 << 16),
+    ) as pages:
+        code = pages.codes.section
+        first = {"X-Forwarded-For": "2001:db8:7:42::1"}
+        assert (await pages.send(code, "Lần một.", headers=first))[0] == 303
+        pages.client.session.cookie_jar.clear()
+        again = {"X-Forwarded-For": "2001:db8:7:42:a1b2:c3d4:e5f6:1"}
+        status, _location, html = await pages.send(code, "Lần hai.", headers=again)
+        assert status == 429 and "gửi từ mạng của bạn" in html
+        pages.client.session.cookie_jar.clear()
+        elsewhere = {"X-Forwarded-For": "2001:db8:7:43::1"}  # the next /64: another network
+        assert (await pages.send(code, "Mạng khác.", headers=elsewhere))[0] == 303
+
+
 async def test_one_phone_number_meets_the_hourly_limit_from_any_browser(
     database_url: str, clock: FrozenClock
 ) -> None:
@@ -434,6 +489,26 @@ async def test_after_the_consultation_the_form_is_gone_and_a_post_is_410(
         assert status == 200 and "comment" not in page.by_id and "draft" in page.by_id
         status, _location, html = await pages.send(code, "Muộn rồi.", csrf=token)
     assert status == 410 and "đã kết thúc" in html
+
+
+async def test_before_the_consultation_opens_the_page_says_when_it_will(
+    database_url: str, clock: FrozenClock
+) -> None:
+    """Posters go up before the first day: the page said the consultation had ended, at its
+    closing date weeks ahead, and a post was 410 Gone."""
+    async with serve_pages(database_url, clock) as pages:
+        code = pages.codes.section
+        token = await pages.csrf(code)
+        clock.set(at("2025-10-14 08:00"))  # the seed's campaign opens on 15/10 at 00:00
+        status, html, page = await get(pages, f"/q/GY-{code}")
+        assert status == 200 and "comment" not in page.by_id and "draft" in page.by_id
+        assert "đã kết thúc" not in html
+        assert "Đợt lấy ý kiến bắt đầu lúc 00:00 thứ Tư, 15/10" in html
+        status, _location, html = await pages.send(code, "Sớm quá.", csrf=token)
+        assert status == 409 and "đã kết thúc" not in html
+        assert "bắt đầu lúc 00:00 thứ Tư, 15/10" in html
+        _status, html, _page = await get(pages, f"/q/GY-{code}?lang=en")
+        assert "The consultation opens at 00:00 Wednesday, 15/10" in html
 
 
 # --- the receipt page ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
@@ -134,3 +135,30 @@ async def test_garbage_is_answered_4xx_never_5xx(database_url: str, clock: Froze
     assert set(statuses) <= {200, 303, 400, 403, 404, 413, 429}, statuses
     # A comment is only ever stored from a well-formed form with its token: rare here.
     assert stored is not None and stored <= statuses[303]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        # RFC 2231 names the charset of a parameter: one that cannot decode with "replace"
+        # (idna), or is no text codec (undefined), raised from the standard library: a 500.
+        ("multipart/form-data; boundary*=idna''B", b"--B\r\n"),
+        ("multipart/form-data; boundary*=undefined''B", b"--B\r\n"),
+        ("multipart/form-data; boundary*=punycode''%ffB", b"--B\r\n"),
+        (
+            "multipart/form-data; boundary=B",
+            b"--B\r\nContent-Disposition: form-data; name*=idna''text\r\n\r\nx\r\n--B--\r\n",
+        ),
+    ],
+)
+async def test_a_parameter_in_a_charset_that_cannot_decode_is_a_400(
+    database_url: str, clock: FrozenClock, content_type: str, body: bytes
+) -> None:
+    async with serve_pages(database_url, clock) as pages:
+        code = pages.codes.section
+        await pages.csrf(code)
+        response = await pages.client.post(
+            f"/q/GY-{code}", data=body, headers={"Content-Type": content_type}
+        )
+        assert response.status == 400, await response.text()
+        assert "Ý kiến chưa đến đầy đủ" in await response.text()

@@ -33,7 +33,9 @@ LATER_TEXT = "Ý kiến ẩn danh thứ hai, một giờ sau"
 HA = 731_944_590
 
 
-async def _web(app: BotApp, text: str, browser: str, minutes: int = 0, **form: Any) -> Comment:
+async def _web(
+    app: BotApp, text: str, browser: str, minutes: int = 0, address: str = ADDRESS, **form: Any
+) -> Comment:
     code = await poster(app)
     async with app.runtime.sessions() as session:
         entry = await resolve_entry(session=session, code=code)
@@ -41,7 +43,7 @@ async def _web(app: BotApp, text: str, browser: str, minutes: int = 0, **form: A
         done = await submit_web_comment(
             session=session,
             entry=entry,
-            sender=WebSender(browser=browser, address=ADDRESS),
+            sender=WebSender(browser=browser, address=address),
             comment=WebComment(text=text, **form),
             key=app.runtime.key,
             now=app.clock.now() + timedelta(minutes=minutes),
@@ -127,7 +129,7 @@ async def test_a_dump_does_not_tell_which_browser_or_address_sent_an_anonymous_w
     first_hour = [
         r["source_key"] for r in attempts if r["attempted_at"] == attempts[0]["attempted_at"]
     ]
-    assert len(first_hour) == 2 and len(set(first_hour)) == 1, "one hour: one key, no order"
+    assert len(first_hour) == len(set(first_hour)) == 2, "no two rows alike (next test)"
     assert attempts[2]["source_key"] not in first_hour, "the next hour cannot be followed"
 
     # The named comment keeps its author, and nothing above was vacuous.
@@ -139,3 +141,16 @@ async def test_a_dump_does_not_tell_which_browser_or_address_sent_an_anonymous_w
     for record in caplog.records:
         message = record.getMessage()
         assert not any(identity in message for identity in identities), message
+
+
+async def test_a_dump_does_not_tell_which_web_comments_came_from_one_network(app: BotApp) -> None:
+    """The attempts are kept in the order of the comments (their ids, the table's own order):
+    rows sharing a key said which comments of the hour came from one network, so which
+    anonymous comment the author of a named one likely sent. No two rows are alike now."""
+    await _web(app, "Ý kiến có tên", "browser-of-cuong", name="Lê Minh Cường")
+    await _web(app, "Từ mạng khác", "browser-elsewhere", 1, address="198.51.100.9")
+    await _web(app, SECRET_TEXT, "browser-of-cuong", 2)
+    await _web(app, "Ý kiến thứ tư", "browser-of-cuong", 3, name="Lê Minh Cường")
+    tables, _lines = await _dump(app)
+    keys = [row["source_key"] for row in tables["web_attempt"]]
+    assert len(keys) == 4 and len(set(keys)) == 4, keys

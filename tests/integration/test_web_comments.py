@@ -186,9 +186,12 @@ async def test_what_is_wrong_is_invalid_and_nothing_is_written(
 
 async def test_a_closed_campaign_takes_nothing(session: AsyncSession, world: World) -> None:
     entry = await world.entry(session)
-    for moment in (at("2025-10-14 23:59"), at("2025-12-31 17:01")):
+    for moment, outcome in (
+        (at("2025-10-14 23:59"), WebOutcome.NOT_YET_OPEN),
+        (at("2025-12-31 17:01"), WebOutcome.CLOSED),
+    ):
         done = await send(session, entry, now=moment)
-        assert done.outcome is WebOutcome.CLOSED
+        assert done.outcome is outcome
     assert await _count(session, Person) == 0
 
 

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import Settings
-from bot.web.client_address import client_address, parse_networks
+from bot.web.client_address import client_address, network_of, parse_networks
 
 PROXIES = parse_networks("10.0.0.0/8, ::1")
 
@@ -59,3 +59,17 @@ def test_any_header_gives_an_address_and_never_a_trusted_one_when_an_untrusted_h
 ) -> None:
     found = client_address("10.0.0.5", header, PROXIES)
     ipaddress.ip_address(found)  # always an address, whatever the header holds
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:7:42::1", "2001:db8:7:42::/64"),
+        ("2001:0DB8:0007:0042:a1b2:c3d4:e5f6:0001", "2001:db8:7:42::/64"),
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 seen by a server listening on IPv6
+        ("", ""),
+    ],
+)
+def test_a_limit_counts_an_ipv4_address_or_an_ipv6_network(address: str, network: str) -> None:
+    assert network_of(address) == network

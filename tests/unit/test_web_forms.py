@@ -4,6 +4,7 @@ language a visitor reads, the anti-forgery token and the brake on receipt guesse
 from __future__ import annotations
 
 import contextlib
+import encodings.aliases
 from datetime import timedelta
 
 import pytest
@@ -72,6 +73,25 @@ def test_a_broken_body_is_broken(body: bytes) -> None:
         _multipart(body, BOUNDARY)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "multipart/form-data; boundary*=idna''B",
+        "multipart/form-data; boundary*=undefined''B",
+        "form-data; name*=punycode''%ffx",
+    ],
+)
+def test_a_parameter_in_a_charset_that_does_not_decode_is_broken(header: str) -> None:
+    with pytest.raises(Broken):
+        _header_params(header)
+
+
+@given(charset=st.sampled_from(sorted(set(encodings.aliases.aliases.values()))))
+def test_a_parameter_in_any_charset_is_read_or_broken(charset: str) -> None:
+    with contextlib.suppress(Broken):
+        _header_params(f"form-data; name*={charset}''%ff%fe%41x")
+
+
 def test_an_urlencoded_form() -> None:
     form = _urlencoded(b"text=%C3%BD+ki%E1%BA%BFn&stance=agree&stance=x")
     assert form.fields == {"text": "ý kiến", "stance": "agree"}
@@ -134,6 +154,9 @@ def test_any_bytes_urlencoded_are_a_form_or_broken(body: bytes) -> None:
         ("en;q=nan", "vi"),
         ("de,fr", "vi"),
         ("*", "vi"),
+        ("en;q=0.4, vi;q=0.6", "vi"),
+        ("de, en-GB;q=0.7", "en"),
+        ("en;q=abc, fr", "vi"),
     ],
 )
 def test_accept_language(header: str, expected: str) -> None:

@@ -13,6 +13,7 @@ from PIL import Image, TiffImagePlugin
 
 from storage.web_photos import (
     LONG_SIDE,
+    MAX_PIXELS,
     PhotoProblem,
     PhotoRefused,
     clean_photo,
@@ -96,6 +97,47 @@ def test_a_transparent_png_is_on_white() -> None:
         assert min(red, green, blue) > 240, "not black"
 
 
+def _png(width: int, height: int, depth: int, colour: int, row: bytes) -> bytes:
+    """A PNG written chunk by chunk, for the kinds Pillow does not write (16-bit grey)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        checksum = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + checksum
+
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + row for _ in range(height)))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
+def _grey(data: bytes) -> tuple[int, int, int]:
+    with Image.open(io.BytesIO(data)) as image:
+        red, green, blue = image.convert("RGB").getpixel((4, 4))  # type: ignore[misc]
+    return red, green, blue
+
+
+@pytest.mark.parametrize(("level", "seen"), [(0x0000, 0), (0x8000, 128), (0xFFFF, 255)])
+def test_a_16_bit_grey_scan_keeps_its_greys(level: int, seen: int) -> None:
+    """A scanner's 16-bit greyscale PNG (a handwritten letter) was kept all white: its
+    levels of 0-65535 were clipped at 255 instead of scaled."""
+    scan = _png(8, 8, 16, 0, level.to_bytes(2, "big") * 8)
+    red, green, blue = _grey(clean_photo(scan, max_bytes=LIMIT).data)
+    assert red == green == blue and abs(red - seen) <= 2
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_colour_marked_transparent_is_on_white(mode: str) -> None:
+    """PNG's other transparency: one grey or colour declared transparent (tRNS), as a
+    drawing exported on a clear background is. It showed as that colour, black here."""
+    out = io.BytesIO()
+    Image.new(mode, (8, 8), 0).save(out, "PNG", transparency=0 if mode == "L" else (0, 0, 0))
+    assert min(_grey(clean_photo(out.getvalue(), max_bytes=LIMIT).data)) > 240
+
+
 def test_a_large_photo_is_scaled_to_the_screen() -> None:
     clean = clean_photo(phone_photo(size=(4000, 3000)), max_bytes=LIMIT)
     with Image.open(io.BytesIO(clean.data)) as image:
@@ -140,6 +182,33 @@ def test_a_file_claiming_a_giant_picture_is_too_big(side: int) -> None:
     with pytest.raises(PhotoRefused) as refused:
         clean_photo(_png_claiming(side, side), max_bytes=LIMIT)
     assert refused.value.problem is PhotoProblem.TOO_BIG
+
+
+def test_a_png_decoded_whole_is_bounded_lower_than_a_jpeg_decoded_small() -> None:
+    """A JPEG is decoded straight at a fraction of its size; a PNG or WebP only whole. A
+    155 kB PNG of 6300×6300 (under 40 megapixels) took 640 MB to read: a few posted at once
+    were enough to have the system kill gopy for its memory."""
+    side = 6300
+    flat = _png(side, side, 8, 6, bytes(side * 4))  # transparent black, compressed to nothing
+    assert len(flat) < 200_000 and side * side <= MAX_PIXELS
+    with pytest.raises(PhotoRefused) as refused:
+        clean_photo(flat, max_bytes=LIMIT)
+    assert refused.value.problem is PhotoProblem.TOO_BIG
+    # A photo's own size as a JPEG is read (as the phones' 12 to 36 megapixels are).
+    out = io.BytesIO()
+    Image.new("RGB", (side, side), "navy").save(out, "JPEG", quality=50)
+    with Image.open(io.BytesIO(clean_photo(out.getvalue(), max_bytes=LIMIT).data)) as image:
+        assert image.size == (LONG_SIDE, LONG_SIDE)
+
+
+def test_a_screenshot_or_a_scanned_page_as_png_is_taken() -> None:
+    """What a PNG from a citizen is: a tablet's screenshot, an A4 page scanned at 400 dpi."""
+    for width, height in ((2048, 2732), (3307, 4677)):
+        out = io.BytesIO()
+        Image.new("L", (width, height), 250).save(out, "PNG")
+        clean = clean_photo(out.getvalue(), max_bytes=LIMIT)
+        with Image.open(io.BytesIO(clean.data)) as image:
+            assert max(image.size) == LONG_SIDE
 
 
 def _damaged(cut: tuple[int, bytes]) -> bytes:

@@ -87,6 +87,10 @@ class Problem:
         "That does not look like a Vietnamese phone number. Please type it like 0912 345 678, "
         "or leave it empty."
     )
+    PHONE_WITHOUT_NAME = N_(
+        "You typed a phone number but no name. Please add your name, or clear the phone "
+        "number to comment anonymously."
+    )
     TOO_MANY_PHOTOS = N_("Too many photos for one comment. Please remove some.")
     PHOTO_TOO_BIG = N_("A photo is too large. Please choose a smaller one.")
     NOT_A_PHOTO = N_("A file is not a photo that can be read. Please send JPEG, PNG or WebP.")
@@ -112,8 +116,8 @@ class WebSender:
 
 @dataclass(frozen=True, slots=True)
 class WebComment:
-    """The form as sent. ``name`` blank: anonymous (the phone is then not kept); the phone
-    is optional with a name, as in the chat. ``unit_id``: the ward chosen on a
+    """The form as sent. ``name`` blank: anonymous (a phone without a name is refused); the
+    phone is optional with a name, as in the chat. ``unit_id``: the ward chosen on a
     campaign-wide poster (a ward's poster already says where)."""
 
     text: str
@@ -215,12 +219,14 @@ def _read_text(comment: WebComment) -> str | WebSubmitted:
 
 def _read_identity(comment: WebComment) -> Identity | WebSubmitted:
     raw_name = (comment.name or "").strip()
+    raw_phone = (comment.phone or "").strip()
     if not raw_name:
-        return Identity()  # anonymous: the phone, if typed, is not kept
+        # A number typed without a name wants an answer: it is not silently dropped into an
+        # anonymous comment, nor kept with one (anonymous keeps nothing).
+        return _invalid(Problem.PHONE_WITHOUT_NAME) if raw_phone else Identity()
     name = clean_name(raw_name)
     if name is None:
         return _invalid(Problem.NAME)
-    raw_phone = (comment.phone or "").strip()
     if not raw_phone:
         return Identity(anonymous=False, name=name)
     try:

@@ -118,7 +118,7 @@ async def test_a_sections_poster_shows_the_section_and_every_way_to_comment(
         "Dự thảo Báo cáo chính trị",
         "I. Kết quả thực hiện Nghị quyết Đại hội XIII",
         "Đánh giá thành tựu nổi bật nhiệm kỳ 2021–2025.",
-        "Mã của: Chi bộ Tổ dân phố số 1",
+        "Áp phích của Chi bộ Tổ dân phố số 1",
         "gõ mã này vào Zalo",
     ):
         assert words in html
@@ -157,7 +157,7 @@ async def test_a_wards_poster_names_the_ward_and_links_the_kept_draft(pages: Pag
     code = pages.codes.ward
     status, html, page = await get(pages, f"/q/GY-{code}")
     assert status == 200
-    assert "Dự thảo Luật Thủ đô" in html and "Mã của: Đảng ủy phường Ba Đình" in html
+    assert "Dự thảo Luật Thủ đô" in html and "Áp phích của Đảng ủy phường Ba Đình" in html
     assert page.by_id["draft"]["href"] == links.draft_path(code)
     assert "ward" not in page.by_id
 
@@ -166,7 +166,7 @@ async def test_a_campaign_wide_poster_lists_the_drafts_and_asks_the_ward(pages: 
     code = pages.codes.city
     status, html, page = await get(pages, f"/q/GY-{code}")
     assert status == 200
-    assert "Mã của" not in html, "a campaign-wide poster belongs to no unit"
+    assert "Áp phích của" not in html, "a campaign-wide poster belongs to no unit"
     assert "draft" not in page.by_id
     document_links = [
         a["href"] for t, a in page.tags if t == "a" and "/draft" in a.get("href", "")

@@ -97,7 +97,6 @@ async def test_a_first_comment_makes_a_web_person_and_is_the_chats_comment(
         photos=[jpeg()],
         stance=Stance.PARTLY,
         category=AuthorCategory.WORKER,
-        phone="0912 345 678",  # without a name: anonymous, and the phone is not kept
     )
     assert done.outcome is WebOutcome.NEW and done.comment is not None
     comment = done.comment
@@ -160,6 +159,7 @@ async def test_a_photo_alone_is_a_comment_and_an_empty_file_field_no_photo(
         ({"name": "12345"}, Problem.NAME),
         ({"name": "A" * 101}, Problem.NAME),
         ({"name": "An", "phone": "12345"}, Problem.PHONE),
+        ({"phone": "0912 345 678"}, Problem.PHONE_WITHOUT_NAME),
         ({"photos": [jpeg()] * 4}, Problem.TOO_MANY_PHOTOS),
         ({"photos": [Photo("image/jpeg", b"\xff\xd8" + b"x" * 2000)]}, Problem.PHOTO_TOO_BIG),
         ({"photos": [Photo("image/jpeg", b"GIF89a not a jpeg")]}, Problem.NOT_A_PHOTO),

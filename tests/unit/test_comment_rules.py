@@ -53,7 +53,16 @@ def typed_codes(draw: st.DrawFn) -> tuple[str, str]:
     code = draw(entry_codes)
     body = draw(st.sampled_from([code, code.lower()]))
     if draw(st.booleans()):
-        prefix = draw(st.sampled_from(["GY-", "GY ", "GY", "gy-", "gy ", "gy", "Gy - ", "ＧＹ－"]))
+        prefix = draw(
+            st.sampled_from(
+                [
+                    *("GY-", "GY ", "GY", "gy-", "gy ", "gy", "Gy - ", "ＧＹ－"),
+                    # What phone keyboards and copied text add: a no-break space, an en dash,
+                    # a zero-width space or a byte order mark.
+                    *("GY\u00a0", "GY\u2013", "\u200bGY-", "GY-\u200b", "\ufeffGY "),
+                ]
+            )
+        )
         typed = prefix + body
     else:
         scheme = draw(st.sampled_from(["", "http://", "https://", "HTTPS://"]))

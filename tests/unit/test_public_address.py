@@ -36,6 +36,7 @@ def test_a_public_address_prefixes_the_posters_links(value: str, landing: str) -
         # was taken, and every QR code then opened «…/?lang=vi/q/GY-…»: the home page.
         "https://gopy.example.vn/?lang=vi",
         "https://gopy.example.vn/#gop-y",
+        "https://gopy.example.vn?",
         "https://so.hanoi.gov.vn/gop-y?from=portal",
         "https://",
         "https:///gop-y",

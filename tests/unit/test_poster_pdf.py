@@ -222,6 +222,34 @@ def test_the_consultations_name_is_printed_whole_when_it_can_be(size: str) -> No
     assert posters.codes(pdf) == [PREFIXED, PREFIXED + "/draft"]
 
 
+# A consultation named by its letter's subject line (the ward's letter in the tests' seeds).
+SUBJECT_TITLE = (
+    "Đẩy mạnh tuyên truyền, tổ chức tốt đợt cao điểm lấy ý kiến, tổng hợp ý kiến góp ý của "
+    "cán bộ, đảng viên và Nhân dân vào dự thảo văn kiện trình Đại hội XIV của Đảng"
+)
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+def test_a_title_as_long_as_a_letters_subject_is_printed_whole(size: str) -> None:
+    """Regression: a 150-character name was cut («… vào dự thảo văn…») at every tightness,
+    three lines at most, though a smaller size on three lines left the code 80 mm wide."""
+    text = replace(
+        TEXT,
+        title=SUBJECT_TITLE,
+        target="Tuyên truyền những chủ đề lớn, trọng tâm từ nay đến Đại hội đại biểu toàn quốc "
+        "lần thứ XIV của Đảng — II. Nhiệm vụ và giải pháp",
+        footer="Ban Thường vụ Đảng ủy Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu",
+    )
+    codes = PosterCodes(PREFIXED, PREFIXED.removeprefix("https://"), PREFIXED + "/draft")
+    pdf = render_poster_pdf(text, codes, size="a4" if size == "a4" else "a5")
+
+    found = " ".join(posters.text(pdf).split())
+    assert SUBJECT_TITLE in found and "…" not in found
+    for metrics in (PdfMetrics(font_files()), PillowMetrics()):
+        check_on_the_page(text, codes, metrics, A5_HEIGHT)
+    assert posters.codes(pdf) == [PREFIXED, PREFIXED + "/draft"]
+
+
 # A draft kept elsewhere, at an address as ministries' sites spell it (the file's Vietnamese
 # name percent-encoded): the poster's second code when gopy has no public address.
 LONG_DRAFT = (

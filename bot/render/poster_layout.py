@@ -161,28 +161,40 @@ class _Style:
     colour: Colour
 
 
+# The ladder of tightness: 0 roomy, 1 and 2 tighter (smaller, fewer lines); then LONG, for
+# texts too long for any of them: smaller letters again, on as many lines as at 0.
+TIGHTEST = 2
+LONG = 3
+
+
 def _styles(tight: int, *, scanned: bool) -> dict[str, _Style]:
-    """The styles at ``tight`` (0: roomy, 2: tightest); ``scanned``: there is a big code."""
-    pick = min(tight, 2)
+    """The styles at ``tight`` (0 to ``LONG``); ``scanned``: there is a big code."""
+    pick = min(tight, LONG)
 
     def style(steps: tuple[tuple[int, int, int], ...], bold: bool, colour: Colour) -> _Style:
         largest, smallest, lines = steps[pick]
         return _Style(largest, smallest, lines, bold, colour)
 
     # Without a code to scan, the code to type is the poster's centre.
-    code = ((150, 100, 2), (130, 96, 2), (110, 90, 2)) if scanned else ((240, 150, 2),) * 3
-    action = ((92, 60, 2), (76, 60, 2), (60, 56, 1)) if scanned else ((100, 64, 2),) * 3
+    code = (
+        ((150, 100, 2), (130, 96, 2), (110, 90, 2), (110, 90, 2))
+        if scanned
+        else ((240, 150, 2),) * 4
+    )
+    action = (
+        ((92, 60, 2), (76, 60, 2), (60, 56, 1), (60, 56, 1)) if scanned else ((100, 64, 2),) * 4
+    )
     return {
-        "title": style(((84, 56, 3), (70, 56, 2), (56, 50, 2)), True, WHITE),
-        "target": style(((66, 46, 4), (56, 46, 3), (46, 42, 3)), True, INK),
+        "title": style(((84, 56, 3), (70, 56, 2), (56, 50, 2), (52, 42, 3)), True, WHITE),
+        "target": style(((66, 46, 4), (56, 46, 3), (46, 42, 3), (44, 36, 4)), True, INK),
         # People type it: two lines hold any reasonable address, and the text cuts it where
         # it must (no hyphen to mistake for part of it).
-        "printed": style(((48, 32, 2), (42, 30, 2), (36, 28, 2)), False, INK),
+        "printed": style(((48, 32, 2), (42, 30, 2), (36, 28, 2), (36, 28, 2)), False, INK),
         "action": style(action, True, RED),
         "code": style(code, True, INK),
-        "hint": style(((44, 32, 2), (40, 32, 2), (34, 30, 2)), False, GREY),
-        "label": style(((50, 34, 4), (44, 34, 3), (38, 32, 3)), True, INK),
-        "footer": style(((46, 34, 2), (40, 32, 2), (34, 30, 2)), True, INK),
+        "hint": style(((44, 32, 2), (40, 32, 2), (34, 30, 2), (34, 30, 2)), False, GREY),
+        "label": style(((50, 34, 4), (44, 34, 3), (38, 32, 3), (38, 32, 4)), True, INK),
+        "footer": style(((46, 34, 2), (40, 32, 2), (34, 30, 2), (34, 30, 3)), True, INK),
     }
 
 
@@ -254,12 +266,16 @@ def lay_out(
 
     The texts are set tighter (smaller, fewer lines) until the big code is big enough to scan;
     of the layouts where it is, the one that cuts the fewest texts with "…" (the loosest of
-    equals): a tighter layout may set a long title whole that a looser one had to cut.
+    equals): a tighter layout may set a long title whole that a looser one had to cut, and
+    texts cut at every step get smaller letters on more lines (``LONG``).
     """
     text = _normalised(text)
     chosen: _Attempt | None = None
-    for tight in range(3):
+    tightest: _Attempt | None = None
+    for tight in range(LONG + 1):
         attempt = _attempt(text, codes, metrics, height, tight)
+        if tight == TIGHTEST:
+            tightest = attempt
         if attempt.main_side is not None and attempt.main_side < MIN_MAIN_QR:
             continue
         if chosen is None or attempt.cut < chosen.cut:
@@ -267,8 +283,9 @@ def lay_out(
         if not chosen.cut:
             break
     # No layout leaves the big code big enough: the tightest comes closest.
-    shapes = attempt.shapes if chosen is None else chosen.shapes
-    return Layout(WIDTH, height, tuple(shapes))
+    found = chosen or tightest
+    assert found is not None
+    return Layout(WIDTH, height, tuple(found.shapes))
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +301,7 @@ class _Attempt:
 def _attempt(
     text: PosterText, codes: PosterCodes, metrics: Metrics, height: float, tight: int
 ) -> _Attempt:
-    """The poster laid out at one tightness (0: roomy, 2: tightest)."""
+    """The poster laid out at one tightness (0 to ``LONG``)."""
     styles = _styles(tight, scanned=codes.link is not None)
     shapes: list[Shape] = []
     title = _block(text.title, styles["title"], metrics)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -228,7 +229,17 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _public_url(cls, value: str | None) -> str | None:
-        return _web_address(value, "GOPY_PUBLIC_URL")
+        address = _web_address(value, "GOPY_PUBLIC_URL")
+        if address is None:
+            return None
+        # Posters append their paths (/q/GY-…): an address copied with ?… or #… from a
+        # browser would print a QR code to the home page on every poster.
+        if not urlsplit(address).hostname or any(c in "?#" or c.isspace() for c in address):
+            raise ValueError(
+                "GOPY_PUBLIC_URL is gopy's address alone (https://host, perhaps with a path), "
+                "without ?… or #…"
+            )
+        return address
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -165,11 +165,11 @@ def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
 
 
 def _shelf(runtime: Runtime) -> Shelf:
-    """Files for Zalo (which cannot send any) as links to this web app. Without a public
-    address (GOPY_WEBHOOK_URL) the links point at the local one: good for a trial only."""
+    """Files for Zalo (which cannot send any) as links to this web app, at its public address
+    (GOPY_PUBLIC_URL, else GOPY_WEBHOOK_URL). Without one the links point at the local one:
+    good for a trial only."""
     settings = runtime.settings
-    base = settings.webhook.url or settings.local_base
-    return Shelf(runtime.clock, base_url=base)
+    return Shelf(runtime.clock, base_url=settings.public_base or settings.local_base)
 
 
 def telegram_username(settings: Settings, bots: list[Bot]) -> TelegramUsername:

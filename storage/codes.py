@@ -19,11 +19,15 @@ ENTRY_LENGTH = 5
 LANDING_PREFIX = "/q/"
 # Longer than any short URL a person copies from a poster, query and all.
 MAX_TYPED_URL = 512
-# A short URL as typed: the scheme optional, any host, the landing path and its code, then
-# perhaps a slash, a query or a fragment. No part can take another's characters (the host and
-# the code stop at "/", "?" and "#"), so matching stays linear.
+# A short URL as typed: the scheme optional, any host, perhaps a path gopy is served under
+# (GOPY_PUBLIC_URL=https://so.hanoi.gov.vn/gop-y), the landing path and its code, then perhaps a
+# slash, a query or a fragment. Any host: the code is public and opens gopy's own draft, whoever
+# printed the address. The host, each path segment and the code stop at "/", "?" and "#", so
+# no part can take another's characters; MAX_TYPED_URL bounds the backtracking over segments.
 _SHORT_URL = re.compile(
-    r"(?:https?://)?[^\s/?#]+" + re.escape(LANDING_PREFIX) + r"([^\s/?#]+)/?(?:[?#]\S*)?",
+    r"(?:https?://)?[^\s/?#]+(?:/[^\s/?#]+)*?"
+    + re.escape(LANDING_PREFIX)
+    + r"([^\s/?#]+)/?(?:[?#]\S*)?",
     re.IGNORECASE,
 )
 

@@ -117,16 +117,17 @@ def _kind(name: str | None, message: dict[str, Any]) -> str | None:
 
 
 def _typed(message: dict[str, Any]) -> str | None:
-    """The text of a text or link message: what was typed, else the URL of its link."""
+    """The text of a text or link message: what was typed, else the URL of its link (a
+    blank text beside a link is none)."""
     text = message.get("text")
-    if isinstance(text, str):
+    if isinstance(text, str) and text.strip():
         return text
     links = message.get("links")
     for link in [message.get("link"), *(links if isinstance(links, list) else [])]:
         url = _dict(link).get("url")
         if isinstance(url, str) and 0 < len(url) <= MAX_URL:
             return url
-    return None
+    return text if isinstance(text, str) else None
 
 
 def _id(value: Any) -> str | None:

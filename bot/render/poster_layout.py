@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass, fields, replace
 from typing import Literal, Protocol
 
+from bot.render.qr import qr_modules
 from bot.render.text_fit import Width, fit
 
 WIDTH = 1748
@@ -35,7 +36,12 @@ PaperSize = Literal["a5", "a4"]
 MAIN_QR_SHARE = 0.6  # of the page width, at most
 # Below this the texts are set tighter (smaller, fewer lines): 55 mm on A5.
 MIN_MAIN_QR = 650
+# The code to the full draft: 25 mm on A5, larger when its address makes many modules, so that
+# each stays at least 6 units (0.5 mm on A5, 0.7 mm on A4), up to 51 mm (an address of
+# some 500 characters); whole units per module keep the PNG's modules sharp.
 SIDE_QR = 300
+SIDE_MODULE = 6
+MAX_SIDE_QR = 600
 CODE_FRAME = 6
 # Probes for line metrics (never drawn): the tallest Vietnamese capitals carry two stacked marks
 # above the cap height, and "ỵ" a dot below the descender.
@@ -155,28 +161,40 @@ class _Style:
     colour: Colour
 
 
+# The ladder of tightness: 0 roomy, 1 and 2 tighter (smaller, fewer lines); then LONG, for
+# texts too long for any of them: smaller letters again, on as many lines as at 0.
+TIGHTEST = 2
+LONG = 3
+
+
 def _styles(tight: int, *, scanned: bool) -> dict[str, _Style]:
-    """The styles at ``tight`` (0: roomy, 2: tightest); ``scanned``: there is a big code."""
-    pick = min(tight, 2)
+    """The styles at ``tight`` (0 to ``LONG``); ``scanned``: there is a big code."""
+    pick = min(tight, LONG)
 
     def style(steps: tuple[tuple[int, int, int], ...], bold: bool, colour: Colour) -> _Style:
         largest, smallest, lines = steps[pick]
         return _Style(largest, smallest, lines, bold, colour)
 
     # Without a code to scan, the code to type is the poster's centre.
-    code = ((150, 100, 2), (130, 96, 2), (110, 90, 2)) if scanned else ((240, 150, 2),) * 3
-    action = ((92, 60, 2), (76, 60, 2), (60, 56, 1)) if scanned else ((100, 64, 2),) * 3
+    code = (
+        ((150, 100, 2), (130, 96, 2), (110, 90, 2), (110, 90, 2))
+        if scanned
+        else ((240, 150, 2),) * 4
+    )
+    action = (
+        ((92, 60, 2), (76, 60, 2), (60, 56, 1), (60, 56, 1)) if scanned else ((100, 64, 2),) * 4
+    )
     return {
-        "title": style(((84, 56, 3), (70, 56, 2), (56, 50, 2)), True, WHITE),
-        "target": style(((66, 46, 4), (56, 46, 3), (46, 42, 3)), True, INK),
+        "title": style(((84, 56, 3), (70, 56, 2), (56, 50, 2), (52, 42, 3)), True, WHITE),
+        "target": style(((66, 46, 4), (56, 46, 3), (46, 42, 3), (44, 36, 4)), True, INK),
         # People type it: two lines hold any reasonable address, and the text cuts it where
         # it must (no hyphen to mistake for part of it).
-        "printed": style(((48, 32, 2), (42, 30, 2), (36, 28, 2)), False, INK),
+        "printed": style(((48, 32, 2), (42, 30, 2), (36, 28, 2), (36, 28, 2)), False, INK),
         "action": style(action, True, RED),
         "code": style(code, True, INK),
-        "hint": style(((44, 32, 2), (40, 32, 2), (34, 30, 2)), False, GREY),
-        "label": style(((50, 34, 4), (44, 34, 3), (38, 32, 3)), True, INK),
-        "footer": style(((46, 34, 2), (40, 32, 2), (34, 30, 2)), True, INK),
+        "hint": style(((44, 32, 2), (40, 32, 2), (34, 30, 2), (34, 30, 2)), False, GREY),
+        "label": style(((50, 34, 4), (44, 34, 3), (38, 32, 3), (38, 32, 4)), True, INK),
+        "footer": style(((46, 34, 2), (40, 32, 2), (34, 30, 2), (34, 30, 3)), True, INK),
     }
 
 
@@ -188,6 +206,8 @@ class _Block:
     size: int
     style: _Style
     metrics: Metrics
+    # The text did not fit: its last line ends with "…".
+    cut: bool = False
 
     @functools.cached_property
     def ascent(self) -> float:
@@ -229,7 +249,7 @@ def _block(text: str, style: _Style, metrics: Metrics, width: float = CONTENT) -
         max_lines=style.max_lines,
         width=width,
     )
-    return _Block(fitted.lines, fitted.size, style, metrics)
+    return _Block(fitted.lines, fitted.size, style, metrics, fitted.cut)
 
 
 def _width_at(metrics: Metrics, bold: bool, size: int) -> Width:
@@ -242,23 +262,52 @@ def _width_at(metrics: Metrics, bold: bool, size: int) -> Width:
 def lay_out(
     text: PosterText, codes: PosterCodes, metrics: Metrics, *, height: float = A5_HEIGHT
 ) -> Layout:
-    """The poster's shapes on a page ``height`` design units high (A5: 2480, A4: 2472)."""
+    """The poster's shapes on a page ``height`` design units high (A5: 2480, A4: 2472).
+
+    The texts are set tighter (smaller, fewer lines) until the big code is big enough to scan;
+    of the layouts where it is, the one that cuts the fewest texts with "…" (the loosest of
+    equals): a tighter layout may set a long title whole that a looser one had to cut, and
+    texts cut at every step get smaller letters on more lines (``LONG``).
+    """
     text = _normalised(text)
-    for tight in range(3):
-        shapes, main_side = _attempt(text, codes, metrics, height, tight)
-        if main_side is None or main_side >= MIN_MAIN_QR:
+    chosen: _Attempt | None = None
+    tightest: _Attempt | None = None
+    for tight in range(LONG + 1):
+        attempt = _attempt(text, codes, metrics, height, tight)
+        if tight == TIGHTEST:
+            tightest = attempt
+        if attempt.main_side is not None and attempt.main_side < MIN_MAIN_QR:
+            continue
+        if chosen is None or attempt.cut < chosen.cut:
+            chosen = attempt
+        if not chosen.cut:
             break
-    return Layout(WIDTH, height, tuple(shapes))
+    # No layout leaves the big code big enough: the tightest comes closest.
+    found = chosen or tightest
+    assert found is not None
+    return Layout(WIDTH, height, tuple(found.shapes))
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """The shapes at one tightness, the side of the big code (None: there is none), and how
+    many texts were cut with "…"."""
+
+    shapes: list[Shape]
+    main_side: int | None
+    cut: int
 
 
 def _attempt(
     text: PosterText, codes: PosterCodes, metrics: Metrics, height: float, tight: int
-) -> tuple[list[Shape], int | None]:
-    """The shapes at one tightness, and the side of the big code (None: there is none)."""
+) -> _Attempt:
+    """The poster laid out at one tightness (0 to ``LONG``)."""
     styles = _styles(tight, scanned=codes.link is not None)
     shapes: list[Shape] = []
-    band_bottom = _band(shapes, _block(text.title, styles["title"], metrics))
-    footer_top = _footer(shapes, _block(text.footer, styles["footer"], metrics), height)
+    title = _block(text.title, styles["title"], metrics)
+    footer = _block(text.footer, styles["footer"], metrics)
+    band_bottom = _band(shapes, title)
+    footer_top = _footer(shapes, footer, height)
 
     target = _block(text.target, styles["target"], metrics)
     action = _block(text.call_to_action, styles["action"], metrics)
@@ -268,10 +317,15 @@ def _attempt(
     if codes.link is not None and codes.printed:
         printed = _block(codes.printed, styles["printed"], metrics)
     side = None
+    blocks = [title, footer, target, action, code.text, hint]
+    if printed is not None:
+        blocks.append(printed)
     if codes.full_text is not None:
-        label_width = CONTENT - SIDE_QR - _SideRow.gap
+        side_qr = _side_qr(codes.full_text)
+        label_width = CONTENT - side_qr - _SideRow.gap
         label = _block(text.full_text_label, styles["label"], metrics, label_width)
-        side = _SideRow(codes.full_text, label)
+        side = _SideRow(codes.full_text, label, side_qr)
+        blocks.append(label)
 
     # Each item with the space above it and its share of what is left. The big code brings
     # its quiet zone (4 modules of white), so the text next to it needs no gap of its own.
@@ -304,7 +358,13 @@ def _attempt(
             rule_y = y + space / 2
             shapes.append(Fill(MARGIN, rule_y - 1.5, WIDTH - MARGIN, rule_y + 1.5, RULE))
         y = item.place(shapes, y + space, main_side or 0)
-    return shapes, main_side
+    return _Attempt(shapes, main_side, sum(block.cut for block in blocks))
+
+
+@functools.lru_cache(maxsize=256)  # asked once per tightness
+def _side_qr(data: str) -> int:
+    """The side of the code to the full draft: ``SIDE_QR``, or more for a long address."""
+    return min(MAX_SIDE_QR, max(SIDE_QR, qr_modules(data) * SIDE_MODULE))
 
 
 def _band(shapes: list[Shape], title: _Block) -> float:
@@ -395,17 +455,19 @@ class _SideRow:
 
     data: str
     label: _Block
+    side: int = SIDE_QR
     gap = 44
 
     @property
     def height(self) -> float:
-        return max(SIDE_QR, self.label.height)
+        return max(self.side, self.label.height)
 
     def place(self, shapes: list[Shape], top: float, main_side: int = 0) -> float:
-        left = round((WIDTH - (SIDE_QR + self.gap + self.label.width)) / 2)
-        shapes.append(Code(self.data, left, round(top + (self.height - SIDE_QR) / 2), SIDE_QR))
+        side = self.side
+        left = round((WIDTH - (side + self.gap + self.label.width)) / 2)
+        shapes.append(Code(self.data, left, round(top + (self.height - side) / 2), side))
         label_top = top + (self.height - self.label.height) / 2
-        shapes += self.label.place(label_top, left=left + SIDE_QR + self.gap)
+        shapes += self.label.place(label_top, left=left + side + self.gap)
         return top + self.height
 
 

@@ -53,6 +53,11 @@ def qr_matrix(data: str, *, border: int = QUIET_ZONE) -> list[list[bool]]:
     return [list(row) for row in _code(data, border).get_matrix()]
 
 
+def qr_modules(data: str, *, border: int = QUIET_ZONE) -> int:
+    """How many modules wide the code of ``data`` is, its border of ``border`` included."""
+    return _code(data, border).modules_count + 2 * border
+
+
 def _modules(data: str, border: int) -> Image.Image:
     """One pixel per module, mode "1", with a white border of ``border`` modules."""
     code = _code(data, border)

@@ -18,10 +18,12 @@ BREAK_AFTER = (".", ",", ";", ":", "!", "?", "—", "–", ")")
 
 @dataclass(frozen=True, slots=True)
 class Fitted:
-    """The lines of a text and the size they are set in."""
+    """The lines of a text and the size they are set in; ``cut``: it did not fit, and its last
+    line ends with "…"."""
 
     lines: tuple[str, ...]
     size: int
+    cut: bool = False
 
 
 def fit(
@@ -46,7 +48,7 @@ def fit(
         measure = width_at(smallest)
         lines = _wrap(text, measure, width)[:max_lines]
         lines[-1] = _with_ellipsis(lines[-1], measure, width)
-        return Fitted(tuple(lines), smallest)
+        return Fitted(tuple(lines), smallest, cut=True)
     for smaller in range(size - 2, max(smallest, round(size * 0.85)) - 1, -2):
         fewer = _wrap(text, width_at(smaller), width)
         if len(fewer) < len(lines):

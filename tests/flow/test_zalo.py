@@ -150,6 +150,19 @@ async def test_a_short_url_zalo_sends_as_a_link_message_opens_the_draft(
     assert f"{len(OPINION)} ký tự" in texts(await chat.say(OPINION))
 
 
+async def test_a_short_url_under_a_portals_path_opens_the_draft(zalo_app: ZaloApp) -> None:
+    """Regression: gopy behind a city's portal (GOPY_PUBLIC_URL=https://so.hanoi.gov.vn/gop-y)
+    prints so.hanoi.gov.vn/gop-y/q/GY-…; typed or sent as a link, it was no code."""
+    code = await poster(zalo_app)
+    chat = chat_in(zalo_app, "Lê Thị Cúc")
+
+    typed = texts(await chat.say(f"so.hanoi.gov.vn/gop-y/q/GY-{code}"))
+    assert "Mời bạn gửi ý kiến" in typed
+    await chat.say("/cancel")
+    link = link_event(chat.user, f"https://so.hanoi.gov.vn/gop-y/q/GY-{code}")
+    assert "Mời bạn gửi ý kiến" in texts(await chat.feed(link))
+
+
 async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: ZaloApp) -> None:
     code = await poster(zalo_app, section=None)
     chat = chat_in(zalo_app)

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.links import absolute, landing_path
+from bot.poster_links import printed
 from storage.codes import (
     ALPHABET,
     ENTRY_LENGTH,
@@ -52,12 +53,30 @@ def typed_codes(draw: st.DrawFn) -> tuple[str, str]:
     code = draw(entry_codes)
     body = draw(st.sampled_from([code, code.lower()]))
     if draw(st.booleans()):
-        prefix = draw(st.sampled_from(["GY-", "GY ", "GY", "gy-", "gy ", "gy", "Gy - ", "ＧＹ－"]))
+        prefix = draw(
+            st.sampled_from(
+                [
+                    *("GY-", "GY ", "GY", "gy-", "gy ", "gy", "Gy - ", "ＧＹ－"),
+                    # What phone keyboards and copied text add: a no-break space, an en dash,
+                    # a zero-width space or a byte order mark.
+                    *("GY\u00a0", "GY\u2013", "\u200bGY-", "GY-\u200b", "\ufeffGY "),
+                ]
+            )
+        )
         typed = prefix + body
     else:
         scheme = draw(st.sampled_from(["", "http://", "https://", "HTTPS://"]))
         host = draw(
-            st.sampled_from(["gopy.example.vn", "Gopy.Example.VN", "localhost:8080", "góp-ý.vn"])
+            st.sampled_from(
+                [
+                    "gopy.example.vn",
+                    "Gopy.Example.VN",
+                    "localhost:8080",
+                    "góp-ý.vn",
+                    "so.hanoi.gov.vn/gop-y",
+                    "hanoi.gov.vn/dich-vu/Gop-Y",
+                ]
+            )
         )
         path = draw(st.sampled_from(["/q/", "/Q/"]))
         prefix = draw(st.sampled_from(["GY-", "gy-", "GY", "gy"]))
@@ -74,9 +93,23 @@ def test_every_spelling_of_a_poster_code_opens_it(typed: tuple[str, str]) -> Non
     assert not looks_like_entry(text)
 
 
-@given(entry_codes, st.sampled_from(["https://gopy.example.vn", "http://127.0.0.1:8080/"]))
+@given(
+    entry_codes,
+    st.sampled_from(
+        [
+            "https://gopy.example.vn",
+            "http://127.0.0.1:8080/",
+            # Regression: gopy behind a city's portal, under a path of its own, printed a short
+            # URL that typed into the chat was no code.
+            "https://so.hanoi.gov.vn/gop-y/",
+            "https://hanoi.gov.vn/dich-vu/gop-y",
+        ]
+    ),
+)
 def test_the_printed_short_url_reads_back_as_its_code(code: str, base: str) -> None:
-    assert entry_from_text(absolute(base, landing_path(code))) == code
+    link = absolute(base, landing_path(code))
+    assert entry_from_text(link) == code
+    assert entry_from_text(printed(link)) == code, "as printed under the code"
 
 
 @given(

@@ -26,6 +26,7 @@ from bot.render.poster_layout import (
     lay_out,
 )
 from bot.render.poster_pdf import PAGES, PdfMetrics, render_poster_pdf
+from bot.render.qr import qr_matrix
 from tests import posters
 
 LANDING = "https://gopy.example.vn/q/GY-7K3QM"
@@ -188,3 +189,86 @@ def test_any_words_stay_inside_the_margins_of_the_pdf(
 def test_any_words_stay_inside_the_margins_of_the_png(title: str, target: str, label: str) -> None:
     text = replace(TEXT, title=title, target=target, full_text_label=label)
     check_on_the_page(text, CODES, PillowMetrics(), A5_HEIGHT)
+
+
+# --- regressions found in review ---------------------------------------------------------------
+
+# The consultation's name as the letters spell it (tests' seeds: the ward's and the province's
+# letters), and the demo's first section.
+LETTERS_TITLE = (
+    "Lấy ý kiến góp ý của cán bộ, đảng viên và Nhân dân vào dự thảo các văn kiện trình "
+    "Đại hội XIV của Đảng"
+)
+PREFIXED = "https://so.hanoi.gov.vn/gop-y/q/GY-7K3QM"
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+def test_the_consultations_name_is_printed_whole_when_it_can_be(size: str) -> None:
+    """Regression: the first tightness whose code was big enough won even with the title cut
+    ("… trình Đại hội…"), though the next one set it whole beside a bigger code."""
+    text = replace(
+        TEXT,
+        title=LETTERS_TITLE,
+        target="Dự thảo Báo cáo chính trị trình Đại hội XIV của Đảng — I. Kết quả thực hiện "
+        "Nghị quyết Đại hội XIII",
+        footer="Ban Thường vụ Đảng ủy Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu",
+    )
+    codes = PosterCodes(PREFIXED, PREFIXED.removeprefix("https://"), PREFIXED + "/draft")
+    pdf = render_poster_pdf(text, codes, size="a4" if size == "a4" else "a5")
+
+    found = " ".join(posters.text(pdf).split())
+    assert LETTERS_TITLE in found
+    assert "…" not in found
+    assert posters.codes(pdf) == [PREFIXED, PREFIXED + "/draft"]
+
+
+# A consultation named by its letter's subject line (the ward's letter in the tests' seeds).
+SUBJECT_TITLE = (
+    "Đẩy mạnh tuyên truyền, tổ chức tốt đợt cao điểm lấy ý kiến, tổng hợp ý kiến góp ý của "
+    "cán bộ, đảng viên và Nhân dân vào dự thảo văn kiện trình Đại hội XIV của Đảng"
+)
+
+
+@pytest.mark.parametrize("size", ["a5", "a4"])
+def test_a_title_as_long_as_a_letters_subject_is_printed_whole(size: str) -> None:
+    """Regression: a 150-character name was cut («… vào dự thảo văn…») at every tightness,
+    three lines at most, though a smaller size on three lines left the code 80 mm wide."""
+    text = replace(
+        TEXT,
+        title=SUBJECT_TITLE,
+        target="Tuyên truyền những chủ đề lớn, trọng tâm từ nay đến Đại hội đại biểu toàn quốc "
+        "lần thứ XIV của Đảng — II. Nhiệm vụ và giải pháp",
+        footer="Ban Thường vụ Đảng ủy Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu",
+    )
+    codes = PosterCodes(PREFIXED, PREFIXED.removeprefix("https://"), PREFIXED + "/draft")
+    pdf = render_poster_pdf(text, codes, size="a4" if size == "a4" else "a5")
+
+    found = " ".join(posters.text(pdf).split())
+    assert SUBJECT_TITLE in found and "…" not in found
+    for metrics in (PdfMetrics(font_files()), PillowMetrics()):
+        check_on_the_page(text, codes, metrics, A5_HEIGHT)
+    assert posters.codes(pdf) == [PREFIXED, PREFIXED + "/draft"]
+
+
+# A draft kept elsewhere, at an address as ministries' sites spell it (the file's Vietnamese
+# name percent-encoded): the poster's second code when gopy has no public address.
+LONG_DRAFT = (
+    "https://tulieuvankien.dangcongsan.vn/Uploads/2025/10/15/"
+    + "%E1%BB%B1%20th%E1%BA%A3o%20b%C3%A1o%20c%C3%A1o%20ch%C3%ADnh%20tr%E1%BB%8B" * 3
+    + ".pdf"
+)
+A5_MM_PER_UNIT = 148 / WIDTH
+
+
+@pytest.mark.parametrize("draft", [DRAFT, LONG_DRAFT])
+def test_the_smaller_code_keeps_modules_a_phone_can_see(draft: str) -> None:
+    """Regression: the second code was 25 mm on A5 whatever it held; a long address made its
+    modules 0.3 mm, below what a phone reads from arm's length on a notice board."""
+    codes = PosterCodes(None, None, draft)
+    for metrics in (PdfMetrics(font_files()), PillowMetrics()):
+        layout = lay_out(TEXT, codes, metrics)
+        (side,) = [s for s in layout.shapes if isinstance(s, Code)]
+        modules = len(qr_matrix(draft))
+        assert side.side / modules * A5_MM_PER_UNIT >= 0.5, (len(draft), modules)
+        check_on_the_page(TEXT, codes, metrics, A5_HEIGHT)
+    assert posters.codes(render_poster_pdf(TEXT, codes)) == [draft]

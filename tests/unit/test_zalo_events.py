@@ -84,6 +84,9 @@ def test_an_image_without_a_url_and_unknown_message_events_are_unsupported() -> 
         {"text": "gopy.example.vn/q/GY-7K3QM"},
         {"link": {"url": "gopy.example.vn/q/GY-7K3QM", "title": "Góp ý"}},
         {"links": [{"url": "gopy.example.vn/q/GY-7K3QM"}]},
+        # Regression: a blank text beside the link hid it (the handlers got "").
+        {"text": "", "link": {"url": "gopy.example.vn/q/GY-7K3QM"}},
+        {"text": " \n", "links": [{"url": "gopy.example.vn/q/GY-7K3QM"}]},
     ],
 )
 def test_a_link_message_is_text_to_the_handlers(fields: dict[str, Any]) -> None:

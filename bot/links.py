@@ -7,7 +7,7 @@ registered from the same patterns, so a printed link and its route cannot drift 
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from storage.codes import LANDING_PREFIX, entry_label
 
@@ -37,3 +37,10 @@ def receipt_path(code: str, receipt: str) -> str:
 
 def absolute(base: str, path: str) -> str:
     return base.rstrip("/") + path
+
+
+def mount_point(base: str | None) -> str:
+    """The path gopy is published under (``/gop-y`` for ``https://so.hanoi.gov.vn/gop-y``),
+    empty at a host's root. The reverse proxy strips it before gopy sees a request (as for the
+    webhook), so routes stay at the root while the links pages print must carry it."""
+    return urlsplit(base).path.rstrip("/") if base else ""

@@ -23,6 +23,7 @@ from bot.channels.telegram import bot_properties, build_telegram_bot
 from bot.cli_i18n import _
 from bot.config import Settings
 from bot.i18n import build_i18n
+from bot.links import mount_point
 from bot.web.app import build_web_app
 from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
@@ -199,7 +200,8 @@ def page_routes(runtime: Runtime, bots: list[Bot]) -> list[web.RouteDef]:
     from bot.web.landing import landing_routes
 
     i18n = build_i18n(runtime.settings.locale)
-    return draft_routes(runtime.sessions, i18n) + landing_routes(
+    mount = mount_point(runtime.settings.public_base)
+    return draft_routes(runtime.sessions, i18n, mount=mount) + landing_routes(
         sessions=runtime.sessions,
         clock=runtime.clock,
         settings=runtime.settings,

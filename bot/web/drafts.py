@@ -88,8 +88,9 @@ def _safe_location(url: str) -> str | None:
 class DraftPages:
     """The two routes' handlers, sharing the sessions and the translations."""
 
-    def __init__(self, sessions: SessionFactory, i18n: I18n) -> None:
+    def __init__(self, sessions: SessionFactory, i18n: I18n, mount: str = "") -> None:
         self.sessions = sessions
+        self.mount = mount  # bot.links.mount_point: the path the public address adds
         self.pages = Pages(i18n)
 
     async def draft(self, request: web.Request) -> web.StreamResponse:
@@ -115,7 +116,7 @@ class DraftPages:
                 raise web.HTTPFound(location)
             found = Choose()
         if isinstance(found, Choose):
-            raise web.HTTPFound(landing_path(code))
+            raise web.HTTPFound(self.mount + landing_path(code))
         return self.not_found(request)
 
     async def _serve(
@@ -146,7 +147,10 @@ class DraftPages:
         )
 
 
-def draft_routes(sessions: SessionFactory, i18n: I18n | None = None) -> list[web.RouteDef]:
-    """GET (and HEAD) of ``links.DRAFT_ROUTE`` and ``links.DOCUMENT_ROUTE``."""
-    pages = DraftPages(sessions, i18n or build_i18n())
+def draft_routes(
+    sessions: SessionFactory, i18n: I18n | None = None, *, mount: str = ""
+) -> list[web.RouteDef]:
+    """GET (and HEAD) of ``links.DRAFT_ROUTE`` and ``links.DOCUMENT_ROUTE``; ``mount`` is the
+    path the public address is published under (``bot.links.mount_point``)."""
+    pages = DraftPages(sessions, i18n or build_i18n(), mount)
     return [web.get(DRAFT_ROUTE, pages.draft), web.get(DOCUMENT_ROUTE, pages.document)]

@@ -112,7 +112,7 @@ class Landing:
             poster = await site.poster(request, session)
         if isinstance(poster, web.Response):
             return poster
-        back = links.landing_path(poster.code)
+        back = site.href(links.landing_path(poster.code))
         try:
             form = await read_form(request, self.body_limit)
         except TooLarge:
@@ -154,7 +154,9 @@ class Landing:
         submitted = await self._submit(poster, sender, _comment(form), now)
         if submitted.taken:
             assert submitted.comment is not None
-            raise web.HTTPSeeOther(links.receipt_path(poster.code, submitted.comment.receipt))
+            raise web.HTTPSeeOther(
+                site.href(links.receipt_path(poster.code, submitted.comment.receipt))
+            )
         status, notice = refusals.refusal(submitted, poster.entry, site.settings)
         if form.uploads("photos"):
             notice = refusals.with_photos_again(notice)
@@ -210,7 +212,7 @@ class Landing:
         campaign = target.campaign
         now = site.clock.now()
         open_now, early = is_open(campaign, now), now < campaign.starts_at
-        documents = await _documents(session, poster)
+        documents = await _documents(session, poster, site)
         wards = await wards_to_choose(session=session, entry=entry) if entry.unit is None else []
         draft = None
         if target.document is not None:
@@ -242,7 +244,7 @@ class Landing:
                 "draft": draft,
                 "closed": closed,
                 "notice": notice() if notice is not None else None,
-                "action": links.landing_path(code),
+                "action": site.href(links.landing_path(code)),
                 "csrf": csrf,
                 "typed": typed,
                 "max_text": MAX_TEXT,
@@ -272,7 +274,7 @@ class Landing:
         )
 
 
-async def _documents(session: AsyncSession, poster: Poster) -> list[dict[str, Any]]:
+async def _documents(session: AsyncSession, poster: Poster, site: Site) -> list[dict[str, Any]]:
     """The poster's document, or the campaign's for a campaign-wide poster, each with the
     address of its full text when gopy keeps its file or knows where it is."""
     target = poster.entry.target
@@ -289,7 +291,7 @@ async def _documents(session: AsyncSession, poster: Poster) -> list[dict[str, An
         {
             "title": document.title,
             "href": (
-                links.draft_path(poster.code, None if one else document.code)
+                site.href(links.draft_path(poster.code, None if one else document.code))
                 if document.url or document.id in hosted
                 else None
             ),

@@ -37,7 +37,7 @@ class Receipts:
         poster = await site.poster(request, session)
         if isinstance(poster, web.Response):
             return poster
-        back = links.landing_path(poster.code)
+        back = site.href(links.landing_path(poster.code))
         address, now = address_of(request, site.settings), site.clock.now()
         # Before the look-up: a blocked address learns nothing, not even of a right guess.
         if self.guesses.blocked(address, now):
@@ -69,7 +69,7 @@ class Receipts:
                 back=back,
             )
         if raw != receipt:
-            raise web.HTTPMovedPermanently(usual_spelling(request, poster.code))
+            raise web.HTTPMovedPermanently(usual_spelling(request, poster.code, site))
         return site.pages.render(request, "receipt.html", lambda: _context(view, back))
 
     def pretend(self, request: web.Request, poster: Poster) -> web.Response:
@@ -87,7 +87,7 @@ class Receipts:
                 "text": "",
                 "photos": 0,
                 "replies": [],
-                "back": links.landing_path(poster.code),
+                "back": self.site.href(links.landing_path(poster.code)),
             },
         )
 

@@ -45,6 +45,11 @@ class Site:
     # The SQLite writer lock of this process (None on PostgreSQL): see bot.app.Runtime.
     write_lock: asyncio.Lock | None = None
 
+    def href(self, path: str) -> str:
+        """``path`` (from ``bot.links``) as the reader's browser must ask for it: under the
+        path the public address is published at."""
+        return links.mount_point(self.settings.public_base) + path
+
     @property
     def secure(self) -> bool:
         """Cookies only over https when the public address is https."""
@@ -67,7 +72,7 @@ class Site:
                 ),
             )
         if raw != entry_label(code) and request.method in ("GET", "HEAD"):
-            raise web.HTTPMovedPermanently(usual_spelling(request, code))
+            raise web.HTTPMovedPermanently(usual_spelling(request, code, self))
         return Poster(code, entry)
 
     def problem(
@@ -96,7 +101,7 @@ class Site:
             yield await stack.enter_async_context(self.sessions())
 
 
-def usual_spelling(request: web.Request, code: str) -> str:
+def usual_spelling(request: web.Request, code: str, site: Site) -> str:
     """The request's address with the poster's code and receipt spelt as printed; the query
     (``?lang=``) goes along."""
     receipt = request.match_info.get("receipt")
@@ -104,7 +109,7 @@ def usual_spelling(request: web.Request, code: str) -> str:
         path = links.landing_path(code)
     else:
         path = links.receipt_path(code, receipt_from_text(receipt) or receipt)
-    return str(request.rel_url.with_path(path, encoded=True, keep_query=True))
+    return str(request.rel_url.with_path(site.href(path), encoded=True, keep_query=True))
 
 
 def address_of(request: web.Request, settings: Settings) -> str:

@@ -230,6 +230,23 @@ async def test_the_browser_cookie_is_secure_behind_https(
         assert response.cookies["gopy_b"]["secure"]
 
 
+async def test_pages_published_under_a_path_link_and_redirect_under_it(
+    database_url: str, clock: FrozenClock
+) -> None:
+    # The proxy publishes gopy at https://so.hanoi.gov.vn/gop-y and strips /gop-y: routes stay
+    # at the root, but every address the browser is given must carry the path.
+    public = "http://so.hanoi.gov.vn/gop-y/"
+    async with serve_pages(database_url, clock, public_url=public) as pages:
+        code = pages.codes.section
+        html = await (await pages.client.get(f"/q/GY-{code}")).text()
+        assert f'action="/gop-y/q/GY-{code}"' in html
+        assert f'href="/gop-y/q/GY-{code}/draft"' in html
+        spelt = await pages.client.get(f"/q/gy-{code.lower()}", allow_redirects=False)
+        assert spelt.status == 301 and spelt.headers["Location"] == f"/gop-y/q/GY-{code}"
+        status, location, _html = await pages.send(code, "Đề nghị làm rõ Điều 5.")
+        assert status == 303 and location.startswith(f"/gop-y/q/GY-{code}/r/YK-")
+
+
 # --- the web comment ----------------------------------------------------------------------
 
 

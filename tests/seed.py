@@ -130,3 +130,36 @@ async def invite(
     )
     await session.commit()
     return code
+
+
+async def city_consultation_of(
+    session: AsyncSession, seed: Seed, places: tuple[str, ...]
+) -> tuple[Unit, dict[str, Unit], Campaign]:
+    """The seed's city, its wards (Ngọc Hà and one per place) and its own consultation on the
+    Capital Law (no document yet), flushed: a city asking its wards, as in the letters."""
+    city = await session.get(Unit, seed.ward.parent_id)
+    ngoc_ha = await session.get(Unit, seed.ward.id)
+    assert city is not None and city.id is not None and ngoc_ha is not None
+    wards = {"Ngọc Hà": ngoc_ha}
+    for n, place in enumerate(places):
+        ward = Unit(
+            code=f"W{n}",
+            name=f"Đảng ủy phường {place}",
+            level=UnitLevel.WARD,
+            parent_id=city.id,
+            place=place,
+        )
+        session.add(ward)
+        wards[place] = ward
+    campaign = Campaign(
+        code="hn",
+        title="Góp ý dự thảo Luật Thủ đô",
+        unit_id=city.id,
+        form_id=seed.campaign.form_id,
+        starts_at=at("2025-10-15 00:00"),
+        ends_at=at("2025-12-31 17:00"),
+    )
+    session.add(campaign)
+    await session.flush()
+    assert campaign.id is not None
+    return city, wards, campaign

@@ -20,9 +20,8 @@ from bot.web.landing import landing_routes
 from scheduler.clock import FrozenClock
 from storage.drafts import store_file
 from storage.entries import Target, entry_for
-from storage.models import Campaign, Document, Section, Unit, UnitLevel
-from tests.chat import at
-from tests.seed import TEST_SECRET, Seed, seed_ward
+from storage.models import Campaign, Document, Section, Unit
+from tests.seed import TEST_SECRET, Seed, city_consultation_of, seed_ward
 
 ZALO_URL = "https://zalo.me/gopy-test"
 SECTION_TEXT = "1. Năm năm qua, đất nước đạt nhiều thành tựu.\n2. Kinh tế tăng trưởng khá."
@@ -94,30 +93,7 @@ class Pages:
 async def city_consultation(runtime: Runtime, seed: Seed, clock: FrozenClock) -> City:
     """The seed's city asks its wards about two drafts; one of them is kept by gopy."""
     async with runtime.sessions() as session:
-        city = await session.get(Unit, seed.ward.parent_id)
-        ngoc_ha = await session.get(Unit, seed.ward.id)
-        assert city is not None and city.id is not None and ngoc_ha is not None
-        wards = {"Ngọc Hà": ngoc_ha}
-        for n, place in enumerate(("Ba Đình", "Hoàn Kiếm")):
-            ward = Unit(
-                code=f"W{n}",
-                name=f"Đảng ủy phường {place}",
-                level=UnitLevel.WARD,
-                parent_id=city.id,
-                place=place,
-            )
-            session.add(ward)
-            wards[place] = ward
-        campaign = Campaign(
-            code="hn",
-            title="Góp ý dự thảo Luật Thủ đô",
-            unit_id=city.id,
-            form_id=seed.campaign.form_id,
-            starts_at=at("2025-10-15 00:00"),
-            ends_at=at("2025-12-31 17:00"),
-        )
-        session.add(campaign)
-        await session.flush()
+        city, wards, campaign = await city_consultation_of(session, seed, ("Ba Đình", "Hoàn Kiếm"))
         assert campaign.id is not None
         documents = [
             Document(campaign_id=campaign.id, code="ltd", title="Dự thảo Luật Thủ đô"),

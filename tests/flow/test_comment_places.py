@@ -10,11 +10,12 @@ import zxingcpp
 from PIL import Image
 
 from storage.entries import Target, entry_for
-from storage.models import Campaign, Document, RoleKind, Unit, UnitLevel
-from tests.chat import Talk, at, skip_questions, texts
+from storage.models import Campaign, Document, RoleKind, Unit
+from tests.chat import Talk, skip_questions, texts
 from tests.conftest import BotApp
 from tests.flow.test_comments import OPINION, comments
 from tests.outreach import join_as
+from tests.seed import city_consultation_of
 from tests.zalo_chat import ZaloApp
 
 WARDS = ("Ba Đình", "Ngọc Khánh", "Hoàn Kiếm")
@@ -33,31 +34,7 @@ class City:
 async def city_consultation(app: BotApp | ZaloApp, extra: tuple[str, ...] = WARDS) -> City:
     seed = app.seed
     async with app.runtime.sessions() as session:
-        city = await session.get(Unit, seed.ward.parent_id)
-        assert city is not None and city.id is not None
-        ngoc_ha = await session.get(Unit, seed.ward.id)
-        assert ngoc_ha is not None
-        wards = {"Ngọc Hà": ngoc_ha}
-        for n, place in enumerate(extra):
-            ward = Unit(
-                code=f"W{n}",
-                name=f"Đảng ủy phường {place}",
-                level=UnitLevel.WARD,
-                parent_id=city.id,
-                place=place,
-            )
-            session.add(ward)
-            wards[place] = ward
-        campaign = Campaign(
-            code="hn",
-            title="Góp ý dự thảo Luật Thủ đô",
-            unit_id=city.id,
-            form_id=seed.campaign.form_id,
-            starts_at=at("2025-10-15 00:00"),
-            ends_at=at("2025-12-31 17:00"),
-        )
-        session.add(campaign)
-        await session.flush()
+        city, wards, campaign = await city_consultation_of(session, seed, extra)
         assert campaign.id is not None
         document = Document(campaign_id=campaign.id, code="ltd", title="Dự thảo Luật Thủ đô")
         session.add(document)

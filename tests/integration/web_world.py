@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.entries import Entry, Target, entry_for, resolve_entry
-from storage.models import Campaign, Document, Unit, UnitLevel
+from storage.models import Campaign, Document, Unit
 from storage.web_comments import (
     Photo,
     WebComment,
@@ -22,7 +22,7 @@ from storage.web_comments import (
     submit_web_comment,
 )
 from tests.chat import at
-from tests.seed import TEST_KEY, Seed, seed_ward
+from tests.seed import TEST_KEY, Seed, city_consultation_of, seed_ward
 
 NOW = at("2025-11-10 09:00")
 WARDS = ("Ba Đình", "Ngọc Khánh", "Hoàn Kiếm")
@@ -70,29 +70,7 @@ class World:
 
 async def build_world(session: AsyncSession) -> World:
     seed = await seed_ward(session)
-    city = await session.get(Unit, seed.ward.parent_id)
-    assert city is not None and city.id is not None
-    wards = {"Ngọc Hà": seed.ward}
-    for n, place in enumerate(WARDS):
-        ward = Unit(
-            code=f"W{n}",
-            name=f"Đảng ủy phường {place}",
-            level=UnitLevel.WARD,
-            parent_id=city.id,
-            place=place,
-        )
-        session.add(ward)
-        wards[place] = ward
-    campaign = Campaign(
-        code="hn",
-        title="Góp ý dự thảo Luật Thủ đô",
-        unit_id=city.id,
-        form_id=seed.campaign.form_id,
-        starts_at=at("2025-10-15 00:00"),
-        ends_at=at("2025-12-31 17:00"),
-    )
-    session.add(campaign)
-    await session.flush()
+    city, wards, campaign = await city_consultation_of(session, seed, WARDS)
     assert campaign.id is not None
     document = Document(campaign_id=campaign.id, code="ltd", title="Dự thảo Luật Thủ đô")
     session.add(document)

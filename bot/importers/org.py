@@ -23,12 +23,14 @@ from bot.importers.yaml_lines import (
 )
 from storage.models import Unit, UnitLevel
 
-_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Not dots alone: "." and ".." end up in addresses (a draft's /q/GY-…/draft/<code>), where
+# they mean "here" and "up".
+_CODE = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,64}$")
 
 
 def _check_code(value: str) -> str:
     if not _CODE.match(value):
-        raise ValueError("use 1 to 64 letters A-Z, digits, '.', '_' or '-'")
+        raise ValueError("use 1 to 64 letters A-Z, digits, '.', '_' or '-', not dots alone")
     return value
 
 

@@ -29,6 +29,7 @@ from storage.comments import CommentLimits
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
 from storage.keys import ServerKey
+from storage.web_base import WebBase
 
 if TYPE_CHECKING:
     from bot.channels.zalo import CommandButtons
@@ -104,6 +105,12 @@ def comment_limits_of(settings: Settings) -> CommentLimits:
     )
 
 
+def web_base_of(settings: Settings) -> WebBase:
+    """Where links sent in chat (the desk's) point: the public address, else this computer."""
+    public = settings.public_base
+    return WebBase(public or settings.local_base, public is not None)
+
+
 def command_buttons() -> CommandButtons:
     """The buttons that are also commands, for a channel that shows them as such (Zalo, where
     a typed number under a count question must be the count): the report form's Back, Skip
@@ -130,6 +137,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         files=Files(i18n, runtime.settings.locale, poster_links(runtime.settings)),
         server_key=runtime.key,
         default_timezone=runtime.settings.timezone,
+        web_base=web_base_of(runtime.settings),
     )
     install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()

@@ -18,6 +18,7 @@ from bot.cli_support import until_signalled
 from bot.cli_support import with_session as _with_session
 from bot.cli_themes import themes_app
 from bot.commands_admin import InviteGroup, register
+from bot.commands_desk import web_link
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,10 @@ mail_app = typer.Typer(
     help=N_("E-mails of signed reports to the office above."), no_args_is_help=True
 )
 app.add_typer(mail_app, name="mail")
+app.command(
+    "web-link",
+    help=N_("A single-use link to the officials' desk (first sign-in without chat)."),
+)(web_link)
 
 
 @app.command(

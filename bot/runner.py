@@ -193,23 +193,43 @@ def telegram_username(settings: Settings, bots: list[Bot]) -> TelegramUsername:
     return username
 
 
-def page_routes(runtime: Runtime, bots: list[Bot]) -> list[web.RouteDef]:
-    """The web pages people open from a poster: landing page, web comment, receipt, and the
-    full draft."""
+def page_routes(runtime: Runtime, dp: Dispatcher, bots: list[Bot]) -> list[web.RouteDef]:
+    """The web pages people open from a poster (landing page, web comment, receipt, the full
+    draft) and the officials' desk."""
+    from bot.web.desk import Desk, desk_routes
     from bot.web.drafts import draft_routes
     from bot.web.landing import landing_routes
+    from bot.web.pages import Pages
+    from bot.web.site import Site
 
-    i18n = build_i18n(runtime.settings.locale)
-    mount = mount_point(runtime.settings.public_base)
-    return draft_routes(runtime.sessions, i18n, mount=mount) + landing_routes(
+    settings = runtime.settings
+    i18n = build_i18n(settings.locale)
+    mount = mount_point(settings.public_base)
+    username = telegram_username(settings, bots)
+    site = Site(
         sessions=runtime.sessions,
         clock=runtime.clock,
-        settings=runtime.settings,
+        settings=settings,
         key=runtime.key,
-        i18n=i18n,
-        telegram_username=telegram_username(runtime.settings, bots),
+        pages=Pages(i18n),
+        telegram_username=username,
         write_lock=runtime.write_lock,
     )
+    # The desk queues and renders as the chat does: the dispatcher's own services.
+    desk = Desk(site, outreach=dp["outreach"], files=dp["files"])
+    return [
+        *draft_routes(runtime.sessions, i18n, mount=mount),
+        *landing_routes(
+            sessions=runtime.sessions,
+            clock=runtime.clock,
+            settings=settings,
+            key=runtime.key,
+            i18n=i18n,
+            telegram_username=username,
+            write_lock=runtime.write_lock,
+        ),
+        *desk_routes(desk),
+    ]
 
 
 def _zalo_secret(settings: Settings) -> str:
@@ -251,7 +271,7 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
             console.print(f"[green]{_('Demo data loaded (gopy demo).')}[/green]")
     hub = Hub(runtime.clock, store=chats_folder(runtime.settings.database_url))
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    pages = page_routes(runtime, [])
+    pages = page_routes(runtime, dp, [])
     runner = await _serve(
         build_web_app([*routes(Simulator(dp, bot, hub, runtime.sessions)), *pages]),
         runtime.settings,
@@ -277,7 +297,7 @@ async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
     runner = await _serve(
-        build_web_app([shelf.route(), *page_routes(runtime, bots)]), runtime.settings
+        build_web_app([shelf.route(), *page_routes(runtime, dp, bots)]), runtime.settings
     )
     try:
         for bot in bots:
@@ -325,7 +345,7 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
     base = (settings.webhook.url or "").rstrip("/")
-    routes, hooks = [shelf.route(), *page_routes(runtime, bots)], []
+    routes, hooks = [shelf.route(), *page_routes(runtime, dp, bots)], []
     for bot in bots:
         if channel_of(bot) == "zalo":
             zalo_secret = _zalo_secret(settings)

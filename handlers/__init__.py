@@ -10,6 +10,7 @@ def build_router() -> Router:
     from handlers import (
         comment,
         common,
+        desk,
         errors,
         export,
         filters,
@@ -48,6 +49,7 @@ def build_router() -> Router:
         start.build_router(),
         history.build_router(),
         officials.build_router(),
+        desk.build_router(),
         my_comments.build_router(),
         moderation.build_router(),
         moderation_buttons.build_router(),

@@ -40,6 +40,7 @@ ROLE_COMMANDS = {
         ("export", N_("Consolidated report")),
         ("letterhead", N_("Letterhead and signer of your letters")),
         ("qr", N_("QR codes and posters")),
+        ("web", N_("Open the desk in a browser")),
     ),
 }
 

@@ -40,6 +40,7 @@ from storage.models import (
     Unit,
 )
 from storage.people import Member
+from storage.places import fold
 from storage.units import ancestors
 
 RECEIPT_PREFIX = "YK-"  # ý kiến
@@ -343,6 +344,7 @@ def comment_values(
         "person_id": person.id if named and person is not None else None,
         "author_key": None if named else author_key,
         "text": text,
+        "search_text": fold(text),
         "anonymous": not named,
         "author_name": identity.name if named else None,
         "phone": identity.phone if named else None,

@@ -36,7 +36,16 @@ class SecretMissing(RuntimeError):
 class ServerKey:
     """Keyed hashes, one sub-key per purpose so one hash never stands in for another."""
 
-    __slots__ = ("_addresses", "_authors", "_browsers", "_chats", "_forms", "_invites")
+    __slots__ = (
+        "_addresses",
+        "_authors",
+        "_browsers",
+        "_chats",
+        "_desk",
+        "_desk_forms",
+        "_forms",
+        "_invites",
+    )
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET:
@@ -47,6 +56,8 @@ class ServerKey:
         self._forms = _derive(secret, b"gopy:web-form")
         self._browsers = _derive(secret, b"gopy:web-browser")
         self._addresses = _derive(secret, b"gopy:web-address")
+        self._desk = _derive(secret, b"gopy:desk-token")
+        self._desk_forms = _derive(secret, b"gopy:desk-form")
 
     def author_key(self, *, campaign_id: int, person_id: int) -> str:
         """Who wrote an anonymous comment, as only the server can tell: equal for the same
@@ -75,6 +86,15 @@ class ServerKey:
         can neither follow one address through the day nor be grouped by address."""
         message = f"{hour.astimezone(UTC).isoformat()}|{slot}|{address}".encode()
         return hmac.new(self._addresses, message, hashlib.sha256).hexdigest()
+
+    def desk_hash(self, token: str) -> str:
+        """What the database keeps of a desk link's or session's token: a dump holds no
+        usable token, and cannot test guesses offline."""
+        return hmac.new(self._desk, token.encode(), hashlib.sha256).hexdigest()
+
+    def desk_form_token(self, session_token: str) -> str:
+        """The anti-forgery token of a desk session's forms (CSRF), unlike any poster form's."""
+        return hmac.new(self._desk_forms, session_token.encode(), hashlib.sha256).hexdigest()
 
     def invite_hash(self, code: str) -> str:
         return hmac.new(self._invites, normalise_code(code).encode(), hashlib.sha256).hexdigest()

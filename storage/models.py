@@ -568,6 +568,9 @@ class Comment(SQLModel, table=True):
     theme_id: int | None = Field(default=None, foreign_key="comment_theme.id", index=True)
     # Moved to its theme by an official: re-grouping leaves it there.
     theme_pinned: bool = False
+    # The text folded for search (``storage.places.fold``: no accents, case or punctuation),
+    # so «Thu do» finds «Thủ đô». On PostgreSQL a GIN index over its words (migration 0011).
+    search_text: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
 
 
 class CommentAttachment(SQLModel, table=True):
@@ -654,3 +657,31 @@ class ChannelMenu(SQLModel, table=True):
     text: str
     options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     shown_at: datetime = _ts()
+
+
+class DeskLink(SQLModel, table=True):
+    """A single-use link to the officials' web desk, sent in chat (``/web``) or printed by
+    ``gopy web-link``. Only a keyed hash of its token is kept (``ServerKey.desk_hash``)."""
+
+    __tablename__ = "desk_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _ts()
+    expires_at: datetime = _ts()
+    used_at: datetime | None = _ts(nullable=True)
+
+
+class DeskSession(SQLModel, table=True):
+    """A browser signed in to the desk: its cookie holds the token, the row its keyed hash.
+    It ends on «Đăng xuất», or after ``storage.desk_access.IDLE`` without a request."""
+
+    __tablename__ = "desk_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    created_at: datetime = _ts()
+    seen_at: datetime = _ts()
+    ended_at: datetime | None = _ts(nullable=True)

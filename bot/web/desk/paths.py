@@ -1,0 +1,33 @@
+"""The desk's addresses, in one place: routes are registered from these, links built from them.
+
+Every desk page lives under ``/desk``, so its session cookie is sent nowhere else.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+ROOT = "/desk"
+SIGN_IN_ROUTE = ROOT + "/signin/{token}"
+SIGN_OUT = ROOT + "/signout"
+BOARD = ROOT
+REMIND = ROOT + "/remind"
+UNIT_ROUTE = ROOT + "/units/{unit}"
+COMMENTS = ROOT + "/comments"
+COMMENT_ROUTE = ROOT + "/comments/{receipt}"
+THEMES = ROOT + "/themes"
+REPORTS = ROOT + "/reports"
+POSTERS = ROOT + "/posters"
+CAMPAIGN = ROOT + "/campaign"
+
+
+def sign_in_path(token: str) -> str:
+    return SIGN_IN_ROUTE.format(token=quote(token, safe=""))
+
+
+def unit_path(unit_id: int) -> str:
+    return UNIT_ROUTE.format(unit=unit_id)
+
+
+def comment_path(receipt: str) -> str:
+    return COMMENT_ROUTE.format(receipt=quote(receipt, safe=""))

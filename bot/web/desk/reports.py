@@ -1,0 +1,9 @@
+"""The desk's reports page (being built)."""
+
+from __future__ import annotations
+
+from bot.web.desk.guard import DeskRoute
+
+
+def routes() -> list[DeskRoute]:
+    return []

@@ -1,0 +1,1 @@
+"""The officials' desk templates (package data, read by ``bot.web.pages``)."""

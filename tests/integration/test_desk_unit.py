@@ -5,132 +5,37 @@ another ward, who gets nothing but 404s, whatever the id."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
-import zxingcpp
-from PIL import Image, ImageDraw
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.config import TelegramSettings
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
-from storage.comments import CommentLimits, Details, Identity, submit_comment
-from storage.entries import Target
-from storage.invites import RedeemOutcome, create_invites, redeem_invite
-from storage.models import Invite, InviteMode, Person, Role, RoleKind, Stance, Unit
+from storage.invites import RedeemOutcome, redeem_invite
+from storage.models import Invite, InviteMode, Person, Role, RoleKind
 from storage.people import get_or_create_person
-from storage.reports import ensure_period, file_report
 from tests.chat import at
-from tests.desk_world import Client, DeskWorld, post_form, serve_desk
+from tests.desk_unit_seed import cell, comment_in, file_week, make_invite, unit_url
+from tests.desk_world import Client, DeskWorld, csrf_of, post_form, serve_desk
+from tests.svg_codes import decode_svg
 
 BOT = "gopy_test_bot"
-VALUES: dict[str, Any] = {
-    "leadership": "Chi ủy họp phân công từng đảng viên",
-    "propaganda": ["meetings", "social"],
-    "news_count": 1200,
-    "meetings_count": 2,
-    "participants_count": 45,
-    "letters_count": 3,
-    "highlights": "Bà con quan tâm chương về kinh tế",
-    "expectations": "Bổ sung nội dung về chuyển đổi số",
-    "difficulties": "",
-}
 
 
 @pytest.fixture
 async def world(database_url: str, clock: FrozenClock) -> AsyncIterator[DeskWorld]:
     async with serve_desk(database_url, clock, telegram=TelegramSettings(bot_username=BOT)) as w:
         yield w
-
-
-def cell(world: DeskWorld, n: int = 1) -> Unit:
-    return world.seed.cells[n - 1]
-
-
-def unit_url(unit: Unit) -> str:
-    assert unit.id is not None
-    return paths.unit_path(unit.id)
-
-
-async def file_week(world: DeskWorld) -> str:
-    """Cell 1's week to Wednesday 05/11 17:00: sent on time on Tuesday, changed on Thursday
-    (a late revision); its receipt."""
-    secretary = world.people["secretary"]
-    async with world.runtime.sessions() as session:
-        period = await ensure_period(
-            session=session,
-            campaign=world.seed.campaign,
-            level=cell(world).level,
-            starts_at=at("2025-10-29 17:00"),
-            deadline_at=at("2025-11-05 17:00"),
-        )
-        first = await file_report(
-            session=session,
-            period=period,
-            unit=cell(world),
-            values=VALUES,
-            person=secretary,
-            now=at("2025-11-04 20:15"),
-            channel="telegram",
-        )
-        await file_report(
-            session=session,
-            period=period,
-            unit=cell(world),
-            values={**VALUES, "meetings_count": 3},
-            person=secretary,
-            now=at("2025-11-06 08:30"),
-            channel="zalo",
-        )
-        await session.commit()
-    return first.report.receipt
-
-
-async def comment_in(world: DeskWorld, unit: Unit, text: str, minutes: int = 0) -> str:
-    async with world.runtime.sessions() as session:
-        author = await get_or_create_person(
-            session=session,
-            channel="telegram",
-            external_id=f"77{minutes}",
-            full_name="Người dân",
-            now=world.clock.now(),
-        )
-        done = await submit_comment(
-            session=session,
-            target=Target(world.seed.campaign, world.seed.documents[0], None),
-            person=author,
-            key=world.runtime.key,
-            text=text,
-            attachments=[],
-            identity=Identity(),
-            channel="telegram",
-            now=world.clock.now() - timedelta(minutes=60 - minutes),
-            limits=CommentLimits(per_hour=1000),
-            details=Details(unit_id=unit.id, stance=Stance.AGREE),
-        )
-        await session.commit()
-    assert done.comment is not None
-    return done.comment.receipt
-
-
-async def make_invite(world: DeskWorld, unit: Unit, role: RoleKind = RoleKind.SECRETARY) -> int:
-    async with world.runtime.sessions() as session:
-        await create_invites(
-            session=session, unit=unit, role=role, key=world.runtime.key, now=world.clock.now()
-        )
-        await session.commit()
-        found = await session.execute(
-            select(Invite.id).where(Invite.unit_id == unit.id).order_by(col(Invite.id).desc())
-        )
-        invite_id = found.scalars().first()
-    assert invite_id is not None
-    return int(invite_id)
 
 
 async def invites(world: DeskWorld) -> list[Invite]:
@@ -260,24 +165,6 @@ async def test_garbage_ids_are_404(world: DeskWorld, raw: str) -> None:
         page=unit_url(world.city),
     )
     assert made.status == 404
-
-
-_RUN = re.compile(r"M(\d+) (\d+)h(\d+)v1h-\d+z")
-
-
-def decode_svg(svg: str) -> str:
-    """What a phone's camera reads off the code: the SVG drawn as pixels, then decoded."""
-    size = int(re.search(r'viewBox="0 0 (\d+) \d+"', svg)[1])  # type: ignore[index]
-    scale = 8
-    image = Image.new("L", (size * scale, size * scale), 255)
-    draw = ImageDraw.Draw(image)
-    for x, y, width in (map(int, run) for run in _RUN.findall(svg)):
-        draw.rectangle(
-            (x * scale, y * scale, (x + width) * scale - 1, (y + 1) * scale - 1), fill=0
-        )
-    found = [code.text for code in zxingcpp.read_barcodes(image) if code.valid]
-    assert len(found) == 1, found
-    return found[0]
 
 
 def cards(text: str) -> list[tuple[str, str | None]]:
@@ -457,3 +344,77 @@ async def count_invites(world: DeskWorld) -> int:
     async with world.runtime.sessions() as session:
         found = (await session.execute(select(func.count()).select_from(Invite))).scalar()
     return int(found or 0)
+
+
+# What a form may carry: the values the page offers, near misses, and anything at all.
+_values = st.sampled_from(
+    [
+        "",
+        "secretary",
+        "official",
+        "add",
+        "replace",
+        "1",
+        "50",
+        "51",
+        "0",
+        "-1",
+        "007",
+        " 3 ",
+        "1e2",
+        "٣",
+        "99999999999999999999",
+        "\x00",
+        "SECRETARY",
+    ]
+) | st.text(max_size=30)
+
+
+async def test_no_form_values_make_a_5xx_or_a_stray_invite(world: DeskWorld) -> None:
+    browser = await world.browser("ward_official")
+    token = csrf_of(await page(browser, unit_url(cell(world))))
+    loop = asyncio.get_running_loop()
+    made: list[int] = []
+    statuses: Counter[int] = Counter()
+
+    async def post(fields: dict[str, str], where: str) -> tuple[int, str]:
+        answer = await browser.post(where, data={"csrf": token, **fields}, allow_redirects=False)
+        return answer.status, await answer.text()
+
+    @given(
+        fields=st.fixed_dictionaries(
+            {},
+            optional={
+                "role": st.sampled_from(["secretary", "official"]) | _values,
+                "mode": st.sampled_from(["add", "replace"]) | _values,
+                "count": st.integers(-2, 60).map(str) | _values,
+                "days": st.integers(-2, 400).map(str) | _values,
+                "unit": _values,
+            },
+        ),
+        where=st.sampled_from(
+            [
+                paths.unit_invites_path(cell(world).id or 0),
+                paths.unit_invites_path(world.seed.ward.id or 0),
+                paths.unit_invites_path(world.other_ward.id or 0),
+            ]
+        ),
+    )
+    @settings(
+        max_examples=120,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        database=None,
+    )
+    def check(fields: dict[str, str], where: str) -> None:
+        # The server runs in the test's event loop; Hypothesis drives it from this thread.
+        sent = asyncio.run_coroutine_threadsafe(post(fields, where), loop)
+        status, text = sent.result(timeout=60)
+        statuses[status] += 1
+        assert status in (200, 400, 404), (status, fields)
+        if status == 200:
+            made.append(text.count('<section class="invite">'))
+
+    await asyncio.to_thread(check)
+    assert await count_invites(world) == sum(made)
+    assert statuses[200] and statuses[400] and statuses[404], statuses

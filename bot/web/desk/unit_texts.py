@@ -259,7 +259,6 @@ def unit_context(
             "level": level_label(unit.level),
         },
         "crumbs": crumbs,
-        "parent": crumbs[-1] if crumbs else None,
         "children": [
             {
                 "name": child.name,

@@ -100,6 +100,11 @@ async def test_the_ward_official_reads_cell_one(world: DeskWorld) -> None:
     assert 'name="role" value="secretary"' in listed
     assert 'name="mode" value="replace"' in listed
 
+    # In English, the same record.
+    english = html.unescape(await page(browser, unit_url(cell(world)) + "?lang=en"))
+    assert "Revision 2 · 08:30 Thursday, 06/11 · Lê Văn Bí (Zalo)" in english
+    assert "late revision" in english and "blocked the bot since" in english
+
     comments = text[text.index('id="comments"') :]
     assert mine in comments and "Đề nghị làm rõ mục tiêu năm 2030" in comments
     assert other not in comments

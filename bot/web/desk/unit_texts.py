@@ -87,7 +87,7 @@ def answers(
     shown = [
         Answer(
             spec.text("label", locale),
-            value_text(spec, values.get(spec.key), locale),
+            _value(spec, values.get(spec.key), locale),
             before is not None and before.get(spec.key) != values.get(spec.key),
         )
         for spec in specs
@@ -98,6 +98,15 @@ def answers(
         changed = before is not None and before.get(key) != value
         shown.append(Answer(key, text, changed))
     return shown
+
+
+def _value(spec: FieldSpec, value: Any, locale: str) -> str:
+    """``value_text``, or the stored value as it is when it does not fit the field (a form
+    replaced since with a count where a text was): the record is shown, never a 500."""
+    try:
+        return value_text(spec, value, locale)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _readable(values: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from bot.config import TelegramSettings
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
-from storage.invites import RedeemOutcome, redeem_invite
+from storage.invites import RedeemOutcome, create_invites, redeem_invite
 from storage.models import Invite, InviteMode, Person, Role, RoleKind
 from storage.people import get_or_create_person
 from tests.chat import at
@@ -423,3 +423,20 @@ async def test_no_form_values_make_a_5xx_or_a_stray_invite(world: DeskWorld) -> 
     await asyncio.to_thread(check)
     assert await count_invites(world) == sum(made)
     assert statuses[200] and statuses[400] and statuses[404], statuses
+
+
+async def test_a_long_list_of_invites_shows_the_newest_hundred(world: DeskWorld) -> None:
+    async with world.runtime.sessions() as session:
+        await create_invites(
+            session=session,
+            unit=cell(world),
+            role=RoleKind.SECRETARY,
+            key=world.runtime.key,
+            now=world.clock.now(),
+            count=101,
+        )
+        await session.commit()
+    browser = await world.browser("ward_official")
+    listed = between(await page(browser, unit_url(cell(world))), "invites", "comments")
+    assert listed.count('<tr id="invite-') == 100
+    assert "Còn 1 mã mời cũ hơn: gopy invite list NGOCHA-CB01" in listed

@@ -32,6 +32,8 @@ from storage.reports import is_late
 from storage.signed import SignedValues
 
 COMMENT_PREVIEW = 300
+# The newest invites listed; the rest are in ``gopy invite list`` (a batch is at most 50).
+INVITES_SHOWN = 100
 
 
 def level_label(level: UnitLevel) -> str:
@@ -279,8 +281,10 @@ def unit_context(
         ],
         "people": [person_view(person, role, tz) for person, role in facts.people],
         "invites": [
-            invite_view(desk, invite, used_by, now, tz) for invite, used_by in facts.invites
+            invite_view(desk, invite, used_by, now, tz)
+            for invite, used_by in facts.invites[:INVITES_SHOWN]
         ],
+        "more_invites": max(0, len(facts.invites) - INVITES_SHOWN),
         "invite_form": {
             "action": desk.href(paths.unit_invites_path(unit.id)),
             "roles": [(role.value, role_label(role)) for role in roles],

@@ -148,6 +148,35 @@ async def test_the_city_official_reads_the_wards_campaign_and_its_reach(
     assert "Đảng ủy phường Kim Mã" in city and "NGOCHA-CB01" in city
 
 
+async def test_a_citys_tree_is_listed_down_to_its_wards_when_cells_are_many(
+    world: DeskWorld,
+) -> None:
+    from storage.campaign_reach import TREE_LIMIT
+
+    async with world.runtime.sessions() as session:
+        session.add_all(
+            Unit(
+                code=f"W0-{n:04d}",
+                name=f"Chi bộ {n}",
+                level=UnitLevel.CELL,
+                parent_id=world.other_ward.id,
+            )
+            for n in range(TREE_LIMIT - 1)  # Kim Mã and its cells: the limit
+        )
+        await session.commit()
+    browser = await world.browser("city_official")
+    page = await browser.get(paths.CAMPAIGN, params={"campaign": str(world.consultation.id)})
+    html = await page.text()
+    assert "chi bộ: <strong>401</strong>" in html  # 399 of Kim Mã and 2 of Ngọc Hà
+    assert "và 399 đơn vị trực thuộc" in html and "và 2 đơn vị trực thuộc" in html
+    assert "W0-0001" not in html and "NGOCHA-CB01" not in html
+    # Kim Mã's official reads their 400 cells one by one.
+    own = await (await world.browser("other_official")).get(
+        paths.CAMPAIGN, params={"campaign": str(world.consultation.id)}
+    )
+    assert "W0-0398" in await own.text()
+
+
 async def test_a_ward_reads_its_share_of_the_citys_consultation(world: DeskWorld) -> None:
     browser = await world.browser("ward_official")
     page = await browser.get(paths.CAMPAIGN, params={"campaign": str(world.consultation.id)})

@@ -78,33 +78,30 @@ def _size(file: DraftFile) -> str:
     return f"{kind}, {max(1, round(file.size / 1024))} kB"
 
 
-async def chosen_scope(call: DeskCall, campaigns: list[Campaign]) -> ReadingScope | bool | None:
-    """The campaign asked for by ``?campaign=`` (False: not the official's, or no such id),
-    else the latest one they take part in (None: none)."""
-    asked = call.request.query.get("campaign")
-    if asked is None:
-        if not campaigns:
-            return None
-        return await reading_scope(session=call.session, member=call.member, campaign=campaigns[0])
+async def asked_scope(call: DeskCall, asked: str) -> ReadingScope | None:
+    """The campaign of ``?campaign=`` as this official reads it; None: no such id, or not
+    one they take part in (the page is a 404 either way)."""
     campaign_id = parse_id(asked)
     campaign = await call.session.get(Campaign, campaign_id) if campaign_id else None
     if campaign is None:
-        return False
-    scope = await reading_scope(session=call.session, member=call.member, campaign=campaign)
-    return scope if scope is not None else False
+        return None
+    return await reading_scope(session=call.session, member=call.member, campaign=campaign)
 
 
 async def campaign_page(call: DeskCall) -> web.StreamResponse:
     session = call.session
     campaigns = await readable_campaigns(session=session, member=call.member, limit=CHOOSER_LIMIT)
-    scope = await chosen_scope(call, campaigns)
-    if scope is False:
-        return call.not_found()
+    asked = call.request.query.get("campaign")
+    scope: ReadingScope | None = None
+    if asked is not None:
+        scope = await asked_scope(call, asked)
+        if scope is None:
+            return call.not_found()
+    elif campaigns:  # the latest they take part in
+        scope = await reading_scope(session=session, member=call.member, campaign=campaigns[0])
     flash = campaign_upload.flash_of(call)
-    shown: Mapping[str, Any] | None = None
-    if isinstance(scope, ReadingScope):
-        shown = await _facts(call, scope)
-    current = scope.campaign.id if isinstance(scope, ReadingScope) else None
+    shown = None if scope is None else await _facts(call, scope)
+    current = None if scope is None else scope.campaign.id
 
     def context() -> Mapping[str, Any]:
         return {

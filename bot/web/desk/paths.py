@@ -21,6 +21,7 @@ THEMES = ROOT + "/themes"
 REPORTS = ROOT + "/reports"
 POSTERS = ROOT + "/posters"
 CAMPAIGN = ROOT + "/campaign"
+CAMPAIGN_UPLOAD = CAMPAIGN + "/upload"
 
 
 def sign_in_path(token: str) -> str:

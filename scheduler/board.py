@@ -21,10 +21,11 @@ from scheduler.notices import Tally
 from scheduler.oversight import Watched, cannot_remind, watched
 from storage.board import (
     BoardUnit,
-    filed_per_period,
+    census,
     filed_units,
     reports_of,
     units_of_level,
+    units_page,
     weekly_periods,
 )
 from storage.completeness import not_filed, unit_states
@@ -162,26 +163,35 @@ async def board(
         Week(w.starts_at, w.deadline_at, stored.get(w.deadline_at)) for w in windows_until(watch)
     ]
     period_ids = [w.period_id for w in weeks if w.period_id is not None]
-    units = await units_of_level(session=session, root_id=watch.root_id, level=watch.level)
-    filed = await filed_per_period(
+    latest = weeks[-1].period_id
+    counted = await census(
         session=session, root_id=watch.root_id, level=watch.level, period_ids=period_ids
     )
-    totals = [
-        Tally(len(units), *filed.get(w.period_id, (0, 0))) if w.period_id else Tally(len(units))
-        for w in weeks
-    ]
-    kept = units
-    if wanted.only_missing:
-        latest = weeks[-1].period_id
-        done = await filed_units(session=session, period_id=latest) if latest else set()
-        kept = [u for u in kept if u.id not in done]
-    if wanted.search:
+    totals = [Tally(counted.units, *counted.filed.get(w.period_id or -1, (0, 0))) for w in weeks]
+    first = (wanted.page - 1) * per_page
+    if wanted.search:  # names are folded here: the databases cannot drop Vietnamese accents
+        kept = await units_of_level(session=session, root_id=watch.root_id, level=watch.level)
+        if wanted.only_missing and latest is not None:
+            done = await filed_units(session=session, period_id=latest)
+            kept = [u for u in kept if u.id not in done]
         needle = fold(wanted.search)
         kept = [u for u in kept if needle in _folded(u.name) or needle in _folded(u.code)]
-    pages = max(1, -(-len(kept) // per_page))
+        matched, shown = len(kept), kept[first : first + per_page]
+    else:
+        matched = totals[-1].missing if wanted.only_missing else counted.units
+        shown = []
+        if first < matched:
+            shown = await units_page(
+                session=session,
+                root_id=watch.root_id,
+                level=watch.level,
+                offset=first,
+                limit=per_page,
+                unfiled_in=latest if wanted.only_missing else None,
+            )
+    pages = max(1, -(-matched // per_page))
     if wanted.page > pages:
         return None
-    shown = kept[(wanted.page - 1) * per_page : wanted.page * per_page]
     found = await reports_of(
         session=session, unit_ids=[u.id for u in shown], period_ids=period_ids
     )
@@ -194,8 +204,17 @@ async def board(
         )
         for unit in shown
     ]
-    several = len({u.parent for u in units}) > 1
-    return Board(watch, weeks, totals, rows, len(units), len(kept), wanted.page, pages, several)
+    return Board(
+        watch,
+        weeks,
+        totals,
+        rows,
+        units=counted.units,
+        matched=matched,
+        page=wanted.page,
+        pages=pages,
+        several_parents=counted.several_parents,
+    )
 
 
 async def could_not_remind(

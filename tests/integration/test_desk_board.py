@@ -171,6 +171,9 @@ async def test_the_ward_sees_its_cells_week_by_week(world: DeskWorld) -> None:
     assert monday.words[CELL_1][0] == "✗ chưa báo cáo"
     assert monday.words[CELL_1][-1] == "… chưa đến hạn"
     assert monday.links[CELL_1] == paths.unit_path(world.seed.cells[0].id or 0)
+    unfiled = await look(world, missing=1)  # no week stored yet: nobody has filed
+    assert set(unfiled.marks) == {CELL_1, CELL_2}
+    assert "Trực thuộc" not in unfiled.html  # both report to Ngọc Hà: no column for it
 
     # Cell 1 files on Tuesday: on time, while cell 2's week is not due yet.
     world.clock.set(at("2025-11-11 20:00"))
@@ -251,6 +254,15 @@ async def test_the_city_sees_its_wards_and_a_ward_only_its_own_cells(world: Desk
     assert "Luật Thủ đô" in city.html and "Đại hội XIV" in city.html  # the campaign chooser
     cells = await look(world, "city_official", campaign=hn, level="cell")
     assert set(cells.marks) == {CELL_1, CELL_2}  # Kim Mã has no cells yet
+    async with world.runtime.sessions() as session:
+        session.add(
+            Unit(code="KIMMA-CB01", name="Chi bộ Kim Mã 1", level=UnitLevel.CELL,
+                 parent_id=world.other_ward.id)
+        )  # fmt: skip
+        await session.commit()
+    cells = await look(world, "city_official", campaign=hn, level="cell")
+    assert set(cells.marks) == {CELL_1, CELL_2, "Chi bộ Kim Mã 1"}
+    assert '<th scope="col">Trực thuộc</th>' in cells.html and f"<td>{kim_ma}</td>" in cells.html
     ward_run = await look(world, "city_official", campaign=world.seed.campaign.id or 0)
     assert set(ward_run.marks) == {CELL_1, CELL_2}
 

@@ -13,8 +13,8 @@ HEIGHT = 120  # the plot, in SVG units: 100 % is this tall
 TOP = 14  # room for the percentage over a full bar
 BOTTOM = 20  # room for the week's day under the bars
 LEFT = 36  # room for the scale
-BAR = 22
-GAP = 10
+BAR = 26
+GAP = 14  # a week's day ("12/11") fits under its bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +49,7 @@ class Chart:
     base: float  # y of 0 %
     right: int  # x where the plot ends
     left: int = LEFT - 2  # x where the scale's lines begin
+    bar: int = BAR  # a bar's width
 
 
 def completeness_chart(

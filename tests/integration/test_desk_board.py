@@ -338,6 +338,9 @@ async def test_query_values_the_board_never_makes(world: DeskWorld) -> None:
         response = await browser.get(URL(f"{paths.BOARD}?{query}", encoded=True))
         assert response.status == expected, query
         assert "<h1>" in await response.text()
+    # Well formed, but about Kim Mã's units: nothing is said about them.
+    forged = await board(browser, reminded=f"{world.other_ward.id}-cell-9-9-0-0")
+    assert 'id="flash"' not in forged.html
 
 
 QUERY_KEYS = st.sampled_from(["campaign", "level", "page", "missing", "q", "reminded", "x"])
@@ -489,3 +492,9 @@ async def test_remind_refuses_a_forged_campaign(world: DeskWorld) -> None:
     for value, expected in (("", 400), ("abc", 400), ("99999", 404)):
         pressed = await post_form(browser, paths.REMIND, {"campaign": value}, page=paths.BOARD)
         assert pressed.status == expected, value
+    dh14 = str(world.seed.campaign.id)
+    for level, back in (("cell", "&level=cell"), ("ward", ""), ("🙂", "")):
+        fields = {"campaign": dh14, "level": level}
+        pressed = await post_form(browser, paths.REMIND, fields, page=paths.BOARD)
+        assert pressed.status == 303
+        assert pressed.headers["Location"].startswith(f"{paths.BOARD}?campaign={dh14}{back}&")

@@ -192,7 +192,7 @@ async def _flashes(
                 overseen, item.missing, item.queued, item.already, nobody, blocked, item.goes_at
             )
         )
-    return done
+    return done if done or not flash else None  # an address naming others' units: no note
 
 
 _SYMBOLS = {Mark.ON_TIME: "✓", Mark.LATE: "!", Mark.MISSING: "✗", Mark.NOT_DUE: "…"}
@@ -316,11 +316,13 @@ async def remind(call: DeskCall) -> web.StreamResponse:
         campaign_id = _number(call.form.text("campaign"))
     except BadQuery:
         return call.bad_form(lambda: _("Please choose a campaign on the board."))
-    level = call.form.text("level")
     now = call.desk.site.clock.now()
     found = await scopes(session=call.session, member=call.member, now=now)
-    if not any(s.campaign_id == campaign_id for s in found):
+    scope = next((s for s in found if s.campaign_id == campaign_id), None)
+    if scope is None:
         return call.not_found()
+    shown = _LEVELS.get(call.form.text("level"))
+    back = shown.value if shown is not None and scope.level(shown) is not None else None
     outreach = call.desk.outreach
     results = await remind_missing(
         session=call.session,
@@ -346,7 +348,7 @@ async def remind(call: DeskCall) -> web.StreamResponse:
     return call.redirect(
         paths.BOARD,
         campaign=campaign_id,
-        level=level if level in _LEVELS else None,
+        level=back,  # the level the board showed, if it is one of the campaign's
         reminded=flash or "none",
     )
 

@@ -135,10 +135,6 @@ class Board:
     pages: int = 1
     several_parents: bool = False  # the units report to more than one unit: name it
 
-    @property
-    def current(self) -> Week:
-        return self.weeks[-1]
-
 
 @lru_cache(maxsize=8192)
 def _folded(text: str) -> str:

@@ -14,13 +14,16 @@ from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.consolidated import Consolidated, consolidate, week_of
+from scheduler.consolidated import Consolidated, begun_weeks, consolidate, week_of
+from scheduler.final import final_period
 from scheduler.reporting import Assignment
-from scheduler.signing import signed_copy, signing_assignments
+from scheduler.signing import own_period, signed_copy, signing_assignments
 from storage.comments import campaigns_run_below, overseen_by_unit
 from storage.letterheads import Letterhead, letterhead_of
-from storage.models import Campaign, Period, ReportRevision, Unit
+from storage.mail_outbox import mails_of_revisions
+from storage.models import Campaign, MailOutbox, Period, Person, Report, ReportRevision, Unit
 from storage.people import Member
+from storage.signed import signed_file, signed_state
 
 ReportFormat = Literal["docx", "xlsx", "csv"]
 FORMATS: tuple[ReportFormat, ...] = ("docx", "xlsx", "csv")
@@ -95,9 +98,11 @@ async def exportable(
         )
     ]
     seen = {item.campaign.id for item in found}
-    for item in await signing_assignments(session=session, member=member, now=now):
-        if item.campaign.id not in seen:
-            found.append(item)
+    signing = await signing_assignments(session=session, member=member, now=now)
+    signs = {(item.unit.id, item.campaign.id) for item in signing}
+    # A unit that oversees a campaign may sign in it too (a city with its own deadline).
+    found = [Assignment(i.unit, i.campaign, (i.unit.id, i.campaign.id) in signs) for i in found]
+    found += [item for item in signing if item.campaign.id not in seen]
     return found
 
 
@@ -108,11 +113,84 @@ async def export_target(
     that oversees the campaign (not who reads its comments: a ward reading its share of the
     city's comments does not make the city's report theirs), or a unit of theirs that signs in
     it; None otherwise."""
+    signing = await signing_assignments(session=session, member=member, now=now)
+    signs = [i for i in signing if i.unit.id == unit_id and i.campaign.id == campaign_id]
     found = await overseen_by_unit(session=session, member=member, campaign_id=campaign_id)
     if found is not None:
         campaign, unit = found
-        return Assignment(unit, campaign) if unit.id == unit_id else None
-    for item in await signing_assignments(session=session, member=member, now=now):
-        if item.unit.id == unit_id and item.campaign.id == campaign_id:
-            return item
-    return None
+        return Assignment(unit, campaign, bool(signs)) if unit.id == unit_id else None
+    return signs[0] if signs else None
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """A unit's latest signature of one of its reports, with who signed and where it went."""
+
+    report: Report
+    revision: ReportRevision
+    signer: str  # the person's name as stored ("" when they gave none)
+    mails: list[MailOutbox]  # e-mails carrying it to the office above (none: not set up)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportWeek:
+    """A week of the reporting units (what ``/export`` calls a week), with the unit's own
+    period that covers it when the unit signs, and its latest signature of that period."""
+
+    period: Period
+    own: Period | None
+    signature: Signature | None
+
+
+async def export_weeks(
+    *, session: AsyncSession, item: Assignment, now: datetime
+) -> list[ExportWeek]:
+    """The weeks begun by ``now``, newest first (``NothingToReport`` as ``begun_weeks``)."""
+    unit, campaign = item.unit, item.campaign
+    periods = await begun_weeks(session=session, unit=unit, campaign=campaign, now=now)
+    weeks = []
+    for period in reversed(periods):
+        own = (
+            await own_period(session=session, unit=unit, campaign=campaign, child=period)
+            if item.signs
+            else None
+        )
+        signature = await signature_of(session=session, unit=unit, period=own) if own else None
+        weeks.append(ExportWeek(period, own, signature))
+    return weeks
+
+
+async def signature_of(*, session: AsyncSession, unit: Unit, period: Period) -> Signature | None:
+    """The unit's latest signature of its report for ``period``; None: never signed."""
+    report, revision = await signed_state(session=session, period=period, unit=unit)
+    if report is None or revision is None or revision.id is None:
+        return None
+    person = await session.get(Person, revision.submitted_by_id)
+    mails = await mails_of_revisions(session=session, revision_ids=[revision.id])
+    return Signature(
+        report, revision, (person.full_name or "") if person else "", mails.get(revision.id, [])
+    )
+
+
+async def signed_final(
+    *, session: AsyncSession, item: Assignment
+) -> tuple[Period, Signature | None] | None:
+    """The unit's final report («Báo cáo tổng kết») and its signature; None when its level
+    has no final report in the campaign (or the unit signs nothing)."""
+    if not item.signs:
+        return None
+    period = await final_period(session=session, campaign=item.campaign, level=item.unit.level)
+    if period is None:
+        return None
+    return period, await signature_of(session=session, unit=item.unit, period=period)
+
+
+async def signed_export(
+    *, signature: Signature, fmt: ReportFormat, session: AsyncSession
+) -> ReportExport | None:
+    """The file ``fmt`` of a signature, as it was signed (the final report's, say)."""
+    assert signature.revision.id is not None
+    kept = await signed_file(session=session, revision_id=signature.revision.id, fmt=fmt)
+    if kept is None:
+        return None
+    return ReportExport(kept.filename, fmt, revision=signature.revision, kept=kept.content)

@@ -3,6 +3,7 @@ unit that prints it (a ward's poster counts its comments for the ward)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -84,6 +85,21 @@ async def entry_for(
             return found
         # Nothing inserted and still no entry: the random code was taken. Draw again.
     raise RuntimeError("could not draw a free entry code")
+
+
+async def entries_made(*, session: AsyncSession, keys: Sequence[str]) -> dict[str, EntryPoint]:
+    """The entry points already made for ``keys`` (``entry_key``), by key; reads only."""
+    found: dict[str, EntryPoint] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), _KEYS_AT_ONCE):
+        chunk = wanted[start : start + _KEYS_AT_ONCE]
+        result = await session.execute(select(EntryPoint).where(col(EntryPoint.target).in_(chunk)))
+        found.update((entry.target, entry) for entry in result.scalars().all())
+    return found
+
+
+# Bound parameters per query: SQLite's limit is far above, a page of posters far below.
+_KEYS_AT_ONCE = 500
 
 
 async def _by_target(session: AsyncSession, key: str) -> EntryPoint | None:

@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
+from scheduler.consolidated import week_period
+from storage.models import Campaign, Unit
 from tests.chat import at
 from tests.desk_chat import DeskAndChat, file_cell, serve_desk_and_chat
 from tests.desk_world import Client
@@ -177,10 +179,6 @@ async def test_garbage_addresses_are_not_found(world: DeskAndChat, address: str)
 
 async def test_a_week_to_come_has_no_file(world: DeskAndChat) -> None:
     """Only the weeks begun, as listed: a period stored for a later week is not served."""
-    from scheduler.consolidated import week_period
-
-    from storage.models import Campaign, Unit
-
     desk = world.desk
     async with desk.runtime.sessions() as session:
         unit = await session.get(Unit, desk.seed.ward.id)

@@ -19,7 +19,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.desk import paths
-from bot.web.desk.guard import DeskCall, DeskRoute
+from bot.web.desk.guard import DeskCall, DeskRoute, Text
 from bot.web.desk.path_ids import db_id
 from handlers.format import moment, period_span, thousands
 from handlers.texts import hint
@@ -74,16 +74,16 @@ async def _signing(call: DeskCall, session: AsyncSession) -> Signing | web.Respo
     if not item.signs:
         return refused(
             call,
-            _("Nothing to sign"),
-            _("Your unit signs no report of its own in this campaign."),
+            lambda: _("Nothing to sign"),
+            lambda: _("Your unit signs no report of its own in this campaign."),
         )
     if period.id not in {
         p.id for p in await signable_periods(session=session, item=item, now=now)
     }:
         return refused(
             call,
-            _("This report cannot be signed now"),
-            _(
+            lambda: _("This report cannot be signed now"),
+            lambda: _(
                 "As in chat, you can sign this week's report, last week's while it is not "
                 "signed, and the final report once the last week has begun."
             ),
@@ -92,11 +92,11 @@ async def _signing(call: DeskCall, session: AsyncSession) -> Signing | web.Respo
     return Signing(item, period, form)
 
 
-def refused(call: DeskCall, title: str, message: str, status: int = 409) -> web.Response:
-    """A polite page: nothing was changed."""
+def refused(call: DeskCall, title: Text, message: Text, status: int = 409) -> web.Response:
+    """A polite page: nothing was changed. The texts are made in the page's language."""
     return call.render(
         "desk/reports_refused.html",
-        {"title": title, "message": message},
+        lambda: {"title": title(), "message": message()},
         nav="reports",
         status=status,
     )
@@ -171,26 +171,28 @@ async def _not_signed(
             session=session, report=stored, person=call.member.person, own=own
         )
         if revision is not None:
+            receipt = stored.receipt
             return refused(
                 call,
-                _("Already signed"),
-                _(
+                lambda: _("Already signed"),
+                lambda: _(
                     "You signed this report at {time} (version {number}, receipt {code}). "
                     "Nothing was changed."
                 ).format(
                     time=moment(revision.submitted_at, tz),
                     number=revision.number,
-                    code=stored.receipt,
+                    code=receipt,
                 ),
             )
+    count = stored.revisions if stored is not None else 0
     return refused(
         call,
-        _("Signed meanwhile"),
-        _(
+        lambda: _("Signed meanwhile"),
+        lambda: _(
             "Someone else signed this report while you were filling it in (it now has "
             "{count} signed versions). Nothing of yours was stored: open it again to see the "
             "latest and sign again if needed."
-        ).format(count=stored.revisions if stored is not None else 0),
+        ).format(count=count),
     )
 
 

@@ -26,7 +26,7 @@ from storage.models import Campaign, Deadline, Unit, UnitLevel
 from storage.reports import file_report
 from tests.chat import Chat
 from tests.desk_world import DeskWorld, Who, serve_desk
-from tests.fakes.telegram import FakeTelegram, serve
+from tests.fakes.telegram import BOT_USER, FakeTelegram, serve
 
 OFFICE = "phongtt.btgdvtu@example.org"
 CELL_ANSWERS: dict[str, Any] = {
@@ -72,7 +72,10 @@ class DeskAndChat:
 async def serve_desk_and_chat(database_url: str, clock: FrozenClock) -> AsyncIterator[DeskAndChat]:
     fake = FakeTelegram()
     runner, api_url = await serve(fake)
-    telegram = TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url)
+    # The username the fake getMe answers: the desk names the bot as /qr does.
+    telegram = TelegramSettings(
+        token=SecretStr("42:TEST"), api_url=api_url, bot_username=BOT_USER["username"]
+    )
     try:
         async with serve_desk(database_url, clock, telegram=telegram) as desk:
             bot = build_telegram_bot(desk.runtime.settings)

@@ -28,7 +28,7 @@ from handlers.comment_texts import section_name, target_name
 from handlers.files import Reach
 from storage.campaigns import documents_of
 from storage.drafts import files_of
-from storage.entries import Target, entries_made, entry_for, entry_key
+from storage.entries import Target, entries_for, entries_made, entry_key
 from storage.models import Campaign, Document, EntryPoint, Section, Unit, UnitLevel
 from storage.posters import PosterReach, poster_reach, printable_campaigns
 
@@ -126,10 +126,8 @@ async def make_codes(call: DeskCall) -> web.StreamResponse:
     plan = await _plan(call, call.session, choice)
     if isinstance(plan, web.Response):
         return plan
-    now = call.desk.site.clock.now()
-    for target in plan.targets:
-        for owner in plan.owners:
-            await entry_for(session=call.session, target=target, now=now, unit=owner)
+    wanted = [(target, owner) for owner in plan.owners for target in plan.targets]
+    await entries_for(session=call.session, posters=wanted, now=call.desk.site.clock.now())
     return _see(call, paths.POSTERS_PDF, choice)
 
 

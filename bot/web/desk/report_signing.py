@@ -9,6 +9,7 @@ answers travel in the form from page to page, as the chat keeps them in its draf
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -390,7 +391,7 @@ def _field(
         "name": field_name(spec),
         "kind": spec.kind.value,
         "label": spec.text("label", locale),
-        "prompt": spec.text("prompt", locale),
+        "prompt": web_prompt(spec.text("prompt", locale)),
         "optional": spec.optional,
         "value": "" if value is None or isinstance(value, list) else str(value),
         "choices": [
@@ -402,6 +403,18 @@ def _field(
         "problem": _problem(problem) if problem is not None else "",
         "max_length": spec.max_length,
     }
+
+
+# A sentence that tells a chat's buttons apart: «Xong», «Bỏ qua».
+_BUTTONS = re.compile(r"[«»]")
+_SENTENCES = re.compile(r"(?<=[.?!])\s+")
+
+
+def web_prompt(prompt: str) -> str:
+    """A question's prompt without what it says about the chat's buttons ("then press
+    «Done»"): a page has checkboxes and empty fields instead."""
+    kept = [s for s in _SENTENCES.split(prompt) if not _BUTTONS.search(s)]
+    return " ".join(kept)
 
 
 def _problem(problem: InvalidValue) -> str:

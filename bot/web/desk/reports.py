@@ -52,7 +52,8 @@ class Row:
 
     label: str
     due: str
-    state: str  # "signed", "sent", "draft" or "" (the unit signs nothing of its own)
+    # "signed", "sent", "draft", "overdue" or "" (the unit signs nothing of its own)
+    state: str
     state_text: str
     details: list[str]
     files: Sequence[tuple[str, str]]  # (format, address)
@@ -65,6 +66,7 @@ class Section:
     item: Assignment
     weeks: list[ExportWeek]
     final: tuple[Period, Signature | None] | None
+    now: datetime
     signable: set[int] = field(default_factory=set)
 
 
@@ -84,7 +86,8 @@ async def reports(call: DeskCall) -> web.StreamResponse:
                 if item.signs
                 else set()
             )
-            sections.append(Section(item, weeks, final, {i for i in signable if i is not None}))
+            signable_ids = {i for i in signable if i is not None}
+            sections.append(Section(item, weeks, final, now, signable_ids))
         await session.commit()
     signed = call.request.query.get("signed", "")
 
@@ -168,6 +171,8 @@ def _signature_row(
     own_due = _("Your unit's report is due {deadline}").format(
         deadline=moment(own.deadline_at, tz)
     )
+    if signature is None and own.deadline_at <= section.now:
+        return Row(label, due, "overdue", _("Not signed, overdue"), [own_due], files, sign)
     if signature is None:
         return Row(label, due, "draft", _("Not signed yet"), [own_due], files, sign)
     revision = signature.revision

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from aiogram import Bot
@@ -87,9 +88,12 @@ async def serve_desk_and_chat(database_url: str, clock: FrozenClock) -> AsyncIte
         await runner.cleanup()
 
 
-async def make_chain(world: DeskWorld, *, email: str | None = OFFICE) -> None:
-    """The seed's campaign run by the city: cells by Wednesday 17:00, wards by Thursday 11:30,
-    the city by Friday 17:00; the ward's letters e-mailed to ``email``."""
+async def make_chain(
+    world: DeskWorld, *, email: str | None = OFFICE, final_due: datetime | None = None
+) -> None:
+    """The seed's campaign run by the city: cells by Wednesday 17:00, wards by Thursday 11:30
+    (and a final report due ``final_due``), the city by Friday 17:00; the ward's letters
+    e-mailed to ``email``."""
     async with world.runtime.sessions() as session:
         campaign_id = world.seed.campaign.id
         assert campaign_id is not None
@@ -97,7 +101,13 @@ async def make_chain(world: DeskWorld, *, email: str | None = OFFICE) -> None:
             update(Campaign).where(col(Campaign.id) == campaign_id).values(unit_id=world.city.id)
         )
         session.add(
-            Deadline(campaign_id=campaign_id, level=UnitLevel.WARD, weekday=3, time="11:30")
+            Deadline(
+                campaign_id=campaign_id,
+                level=UnitLevel.WARD,
+                weekday=3,
+                time="11:30",
+                final_due=final_due,
+            )
         )
         session.add(
             Deadline(campaign_id=campaign_id, level=UnitLevel.CITY, weekday=4, time="17:00")

@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -421,3 +422,73 @@ async def test_garbage_forms_are_refused(world: DeskAndChat, fields: dict[str, s
     answer = await browser.post(link, data={"csrf": csrf_of(form), **ANSWERS, **fields})
     assert answer.status == 400
     assert (await stored(desk))["reports"] == []
+
+
+async def test_the_final_report_is_signed_and_downloaded_as_signed(world: DeskAndChat) -> None:
+    desk = world.desk
+    due = at("2025-12-31 19:00")  # two hours after the last week's deadline (the end)
+    await make_chain(desk, final_due=due)
+    await file_cell(desk)
+    desk.clock.set(due - timedelta(hours=24))
+    browser = await desk.browser("ward_official")
+    html = await (await browser.get(paths.REPORTS)).text()
+    (row,) = [r for r in html.split("<tr>") if ">Báo cáo tổng kết</th>" in r]
+    assert "Chưa ký" in row and "19:00 thứ Tư, 31/12" in row
+    link = sign_link(html, "Báo cáo tổng kết")
+    form = await (await browser.get(link)).text()
+    assert "Báo cáo tổng kết, hạn 19:00 thứ Tư, 31/12" in form
+    signed = await browser.post(
+        link,
+        data={"csrf": csrf_of(form), "seen": "0", "action": "sign", **ANSWERS},
+        allow_redirects=False,
+    )
+    assert signed.status == 303, await signed.text()
+    html = await (await browser.get(signed.headers["Location"])).text()
+    (row,) = [r for r in html.split("<tr>") if ">Báo cáo tổng kết</th>" in r]
+    assert "Đã ký" in row and "phiên bản 1" in row
+    ward, campaign = desk.seed.ward.id, desk.seed.campaign.id
+    assert ward is not None and campaign is not None
+    async with desk.runtime.sessions() as session:
+        final = (await session.execute(select(Period).where(col(Period.final)))).scalar_one()
+        report = (
+            await session.execute(select(Report).where(Report.period_id == final.id))
+        ).scalar_one()
+        revision = (
+            await session.execute(
+                select(ReportRevision).where(ReportRevision.report_id == report.id)
+            )
+        ).scalar_one()
+        kept = {
+            f.format: f.content
+            for f in (
+                await session.execute(
+                    select(SignedFile).where(SignedFile.revision_id == revision.id)
+                )
+            ).scalars()
+        }
+    for fmt in ("docx", "xlsx", "csv"):
+        answer = await browser.get(paths.report_file_path(ward, campaign, paths.FINAL, fmt))
+        assert answer.status == 200
+        assert await answer.read() == kept[fmt]
+    assert "tổng kết" in docx_text(kept["docx"]).lower()
+
+
+async def test_the_pages_read_in_english(world: DeskAndChat) -> None:
+    desk = world.desk
+    await chain_at_thursday(desk)
+    browser = await desk.browser("ward_official")
+    reports = await browser.get(paths.REPORTS, params={"lang": "en"})
+    html = await reports.text()
+    assert reports.status == 200 and "Not signed, overdue" in html and "Week from 06/11" in html
+    link = sign_link(html, "Week from 06/11 to 12/11/2025")
+    form = await (await browser.get(link)).text()
+    assert "Your unit's own work" in form and "Overall assessment" in form
+    assert "press" not in form.lower(), "no chat buttons on a page"
+    review = await browser.post(
+        link, data={"csrf": csrf_of(form), "seen": "0", "action": "review", **ANSWERS}
+    )
+    assert "Sign and send this report?" in await review.text()
+    posters = await browser.get(
+        paths.POSTERS, params={"campaign": str(desk.seed.campaign.id), "lang": "en"}
+    )
+    assert "What the posters are about" in await posters.text()

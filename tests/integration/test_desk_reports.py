@@ -16,12 +16,13 @@ from openpyxl import load_workbook
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
 from scheduler.consolidated import week_period
-from storage.models import Campaign, Unit
+from storage.models import Campaign, Comment, Unit
 from tests.chat import at
 from tests.desk_chat import DeskAndChat, file_cell, serve_desk_and_chat
 from tests.desk_world import Client
 
 WEEK = "Tuần từ 06/11 đến 12/11/2025"
+QUOTED = "Đề nghị làm rõ hơn vai trò của chi bộ khu dân cư."
 
 
 @pytest.fixture
@@ -117,8 +118,26 @@ async def test_a_week_downloads_as_export_sends_it(world: DeskAndChat) -> None:
 
 
 async def test_the_whole_campaign_is_the_chats_too(world: DeskAndChat) -> None:
+    """With citizens' comments quoted: what the files read is read before the unit of work
+    that made them ends."""
     desk = world.desk
     await file_cell(desk)
+    async with desk.runtime.sessions() as session:
+        session.add(
+            Comment(
+                receipt="YK-DESK22",
+                campaign_id=desk.seed.campaign.id,
+                document_id=desk.seed.documents[0].id,
+                section_id=desk.seed.sections[0].id,
+                person_id=desk.people["citizen"].id,
+                text=QUOTED,
+                anonymous=True,
+                unit_id=desk.seed.cells[0].id,
+                fingerprint="0" * 64,
+                created_at=desk.clock.now(),
+            )
+        )
+        await session.commit()
     browser = await desk.browser("ward_official")
     ward, campaign = desk.seed.ward.id, desk.seed.campaign.id
     assert ward is not None and campaign is not None
@@ -128,7 +147,13 @@ async def test_the_whole_campaign_is_the_chats_too(world: DeskAndChat) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     _name, in_chat = await export_in_chat(world, "Cả đợt", "xlsx")
-    assert workbook_values(await answer.read()) == workbook_values(in_chat)
+    book = workbook_values(await answer.read())
+    assert book == workbook_values(in_chat)
+    assert any(QUOTED in row for sheet in book for row in sheet)
+    letter = await browser.get(paths.report_file_path(ward, campaign, paths.WHOLE, "docx"))
+    _name, in_chat = await export_in_chat(world, "Cả đợt", "docx")
+    text = docx_text(await letter.read())
+    assert text == docx_text(in_chat) and QUOTED in text
 
 
 async def test_nothing_of_another_ward(world: DeskAndChat) -> None:

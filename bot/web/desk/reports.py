@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiogram.utils.i18n import gettext as _
@@ -67,7 +67,7 @@ class Section:
     weeks: list[ExportWeek]
     final: tuple[Period, Signature | None] | None
     now: datetime
-    signable: set[int] = field(default_factory=set)
+    signable: set[int]  # the ids of the unit's own periods it may sign now
 
 
 async def reports(call: DeskCall) -> web.StreamResponse:
@@ -82,12 +82,10 @@ async def reports(call: DeskCall) -> web.StreamResponse:
                 continue
             final = await signed_final(session=session, item=item)
             signable = (
-                {p.id for p in await signable_periods(session=session, item=item, now=now)}
-                if item.signs
-                else set()
+                await signable_periods(session=session, item=item, now=now) if item.signs else []
             )
-            signable_ids = {i for i in signable if i is not None}
-            sections.append(Section(item, weeks, final, now, signable_ids))
+            ids = {p.id for p in signable if p.id is not None}
+            sections.append(Section(item, weeks, final, now, ids))
         await session.commit()
     signed = call.request.query.get("signed", "")
 
@@ -132,9 +130,8 @@ def _section_view(section: Section) -> dict[str, object]:
             if signature is not None
             else []
         )
-        final_row = _signature_row(
-            _("Final report"), moment(period.deadline_at, tz), period, signature, files, section
-        )
+        # Its due date is the unit's own, told beside its state.
+        final_row = _signature_row(_("Final report"), "—", period, signature, files, section)
     whole = [
         (fmt, paths.report_file_path(unit.id, campaign.id, paths.WHOLE, fmt)) for fmt in FORMATS
     ]

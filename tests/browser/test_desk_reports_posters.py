@@ -4,6 +4,7 @@ Screenshots of each page (``make screens`` keeps them in docs/screens/)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -87,8 +88,8 @@ async def test_a_week_signed_and_sent_from_the_desk(
         await page.click("a[href$='.docx'] >> nth=0")
     download = await info.value
     assert download.suggested_filename.startswith("bao-cao-ngocha-")
-    saved = Path(await download.path())
-    assert saved.read_bytes().startswith(b"PK")
+    saved = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    assert saved.startswith(b"PK")
 
 
 @pytest.mark.parametrize(("size", "name"), [(DESKTOP, "desktop"), (PHONE, "phone")])
@@ -112,7 +113,7 @@ async def test_a_pdf_of_posters_downloads(
         await page.click("#make")
     download = await info.value
     assert download.suggested_filename == "ap-phich-dh14-a5.pdf"
-    pdf = Path(await download.path()).read_bytes()
+    pdf = await asyncio.to_thread(Path(await download.path()).read_bytes)
     pages = posters.pages(pdf)
     assert len(pages) == 7
     assert all(codes for codes, _text in pages)

@@ -122,6 +122,7 @@ async def test_the_whole_campaign_is_the_chats_too(world: DeskAndChat) -> None:
     that made them ends."""
     desk = world.desk
     await file_cell(desk)
+    assert desk.seed.campaign.id is not None
     async with desk.runtime.sessions() as session:
         session.add(
             Comment(

@@ -13,6 +13,7 @@ from bot.web.desk.guard import SESSION_COOKIE
 from scheduler.clock import FrozenClock
 from storage.models import DeskLink, DeskSession
 from tests.desk_world import DeskWorld, csrf_of, post_form, serve_desk
+from tests.webhooks import exchange
 
 
 @pytest.fixture
@@ -81,6 +82,29 @@ async def test_no_session_no_desk(world: DeskWorld) -> None:
     assert "/web" in await page.text()
     browser.session.cookie_jar.update_cookies({SESSION_COOKIE: "forged"})
     assert (await browser.get(paths.BOARD)).status == 401
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        b"\xff\xfe",  # not UTF-8: aiohttp hands it over as lone surrogates
+        b"\xed\xa0\x80" * 15,  # a surrogate in UTF-8's clothing
+        "đăng-nhập".encode(),
+        b"A" * 42 + b"=",
+        b"A" * 5000,
+    ],
+)
+async def test_any_cookie_is_a_polite_401(world: DeskWorld, cookie: bytes) -> None:
+    """Whatever bytes a browser (or anyone) sends as the session's cookie: signed out, never
+    a 500."""
+    request = (
+        b"GET " + paths.BOARD.encode() + b" HTTP/1.1\r\nHost: gopy.example\r\n"
+        b"Cookie: " + SESSION_COOKIE.encode() + b"=" + cookie + b"\r\nConnection: close\r\n\r\n"
+    )
+    port = world.server.port
+    assert port is not None
+    status = await exchange(world.server.host, port, [request], shut=False)
+    assert status == 401
 
 
 async def test_only_officials(world: DeskWorld) -> None:

@@ -283,6 +283,44 @@ async def test_revoking_an_invite(world: DeskWorld) -> None:
     assert again.headers["Location"].endswith("was=expired")
 
 
+async def test_the_citys_invite_replacing_the_wards_officials_is_not_the_wards_to_revoke(
+    world: DeskWorld,
+) -> None:
+    """Making an invite that replaces a unit's officials is for the level above (PEERS);
+    revoking it is too, or the officials being replaced could keep their seat."""
+    city = await world.browser("city_official")
+    ward = world.seed.ward
+    assert ward.id is not None
+    made = await post_form(
+        city,
+        paths.unit_invites_path(ward.id),
+        {"role": "official", "mode": "replace", "count": "1"},
+        page=unit_url(ward),
+    )
+    assert made.status == 200, await made.text()
+    colleague = await make_invite(world, ward, RoleKind.OFFICIAL)  # joins: theirs to revoke
+    replacing, joining = await invites(world)
+    assert replacing.mode is InviteMode.REPLACE and joining.id == colleague
+    assert replacing.id is not None
+
+    official = await world.browser("ward_official")
+    listed = between(await page(official, unit_url(ward)), "invites", "comments")
+    assert f'action="{paths.invite_revoke_path(colleague)}"' in listed
+    assert f'action="{paths.invite_revoke_path(replacing.id)}"' not in listed
+    refused = await post_form(
+        official, paths.invite_revoke_path(replacing.id), page=unit_url(ward)
+    )
+    assert refused.status == 403
+    assert "cấp trên" in await refused.text()
+    stored = {invite.id: invite for invite in await invites(world)}
+    assert stored[replacing.id].expires_at > world.clock.now()  # still open
+    # The city made it, and revokes it.
+    listed = between(await page(city, unit_url(ward)), "invites", "comments")
+    assert f'action="{paths.invite_revoke_path(replacing.id)}"' in listed
+    revoked = await post_form(city, paths.invite_revoke_path(replacing.id), page=unit_url(ward))
+    assert revoked.headers["Location"].endswith("was=open")
+
+
 async def test_a_revoked_code_no_longer_redeems(world: DeskWorld) -> None:
     browser = await world.browser("ward_official")
     made = await post_form(

@@ -21,7 +21,7 @@ from bot.web.desk.guard import DeskCall, DeskRoute, Text
 from bot.web.desk.invite_order import MAX_COUNT, MAX_DAYS, InviteOrder, OrderProblem, read_order
 from bot.web.desk.unit_reach import Reached, reach_invite, reach_unit
 from handlers.format import moment
-from storage.invite_rules import InviteRefusal, refusal
+from storage.invite_rules import InviteRefusal, refusal, revoke_refusal
 from storage.invites import create_invites, revoke_invite
 from storage.models import InviteMode, RoleKind, Unit
 
@@ -155,6 +155,22 @@ async def revoke(call: DeskCall) -> web.StreamResponse:
         return call.not_found()
     invite, reached = found
     assert reached.unit.id is not None
+    if revoke_refusal(
+        unit=reached.unit,
+        above=reached.above_ids,
+        mine=reached.mine,
+        role=invite.role,
+        mode=invite.mode,
+    ):
+        return call.desk.problem(
+            call.request,
+            403,
+            lambda: _("This invite is not yours to revoke"),
+            lambda: _(
+                "It replaces the officials of your own unit: the level above made it, and only "
+                "the level above may revoke it."
+            ),
+        )
     before = await revoke_invite(
         session=call.session, invite=invite, now=call.desk.site.clock.now()
     )

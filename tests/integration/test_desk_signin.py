@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -137,6 +139,45 @@ async def test_sign_out(world: DeskWorld) -> None:
     async with world.runtime.sessions() as session:
         ended = (await session.execute(select(DeskSession))).scalar_one()
     assert ended.ended_at == world.clock.now()
+
+
+async def test_the_language_toggle_after_signing_out_is_a_page(world: DeskWorld) -> None:
+    browser = await world.browser("ward_official")
+    out = await post_form(browser, paths.SIGN_OUT, page=paths.BOARD)
+    found = re.search(r'<a id="lang" href="([^"]+)"', await out.text())
+    assert found is not None
+    english = await browser.get(html.unescape(found[1]))
+    # Signed out, in English: not «405: Method Not Allowed».
+    assert english.status == 401
+    assert english.headers["Content-Language"] == "en"
+    assert "/web" in await english.text()
+    # Signed in, the same address is the board (a GET never signs anyone out).
+    again = await world.browser("ward_official")
+    board = await again.get(paths.SIGN_OUT + "?lang=en")
+    assert board.status == 200 and board.url.path == paths.BOARD
+    assert (await again.get(paths.BOARD)).status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", paths.ROOT + "/"),
+        ("GET", paths.ROOT + "/units/1/"),
+        ("GET", paths.ROOT + "/nothing/here"),
+        ("GET", paths.ROOT + "/signin/"),
+        ("PUT", paths.ROOT + "/units/1"),
+        ("DELETE", paths.SIGN_OUT),
+        ("POST", paths.ROOT + "/units"),
+    ],
+)
+async def test_an_address_the_desk_does_not_have_is_a_polite_404(
+    world: DeskWorld, method: str, path: str
+) -> None:
+    for browser in (await world.anonymous(), await world.browser("ward_official")):
+        answer = await browser.request(method, path, allow_redirects=False)
+        assert answer.status == 404
+        assert answer.content_type == "text/html"
+        assert "Không tìm thấy" in await answer.text()
 
 
 async def test_a_removed_role_closes_the_desk_at_the_next_click(world: DeskWorld) -> None:

@@ -177,8 +177,34 @@ async def revoke(call: DeskCall) -> web.StreamResponse:
     return call.redirect(paths.unit_path(reached.unit.id), invite=invite.id, was=before.value)
 
 
+async def invites_page(call: DeskCall) -> web.StreamResponse:
+    """A GET of the address invites are made at (the language link of the sheet of cards, or
+    of a refusal): the unit's page."""
+    reached = await reach_unit(
+        session=call.session, member=call.member, raw_id=call.request.match_info["unit"]
+    )
+    if reached is None or reached.unit.id is None:
+        return call.not_found()
+    return call.back_to(paths.unit_path(reached.unit.id))
+
+
+async def revoke_page(call: DeskCall) -> web.StreamResponse:
+    """A GET of an invite's revoke address (a refusal's language link): its unit's page."""
+    found = await reach_invite(
+        session=call.session,
+        key=call.desk.site.key,
+        member=call.member,
+        raw_id=call.request.match_info["invite"],
+    )
+    if found is None or found[1].unit.id is None:
+        return call.not_found()
+    return call.back_to(paths.unit_path(found[1].unit.id))
+
+
 def routes() -> list[DeskRoute]:
     return [
         DeskRoute("POST", paths.UNIT_INVITES_ROUTE, make_invites),
+        DeskRoute("GET", paths.UNIT_INVITES_ROUTE, invites_page),
         DeskRoute("POST", paths.INVITE_REVOKE_ROUTE, revoke),
+        DeskRoute("GET", paths.INVITE_REVOKE_ROUTE, revoke_page),
     ]

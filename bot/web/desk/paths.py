@@ -22,6 +22,8 @@ REPORTS = ROOT + "/reports"
 POSTERS = ROOT + "/posters"
 CAMPAIGN = ROOT + "/campaign"
 CAMPAIGN_UPLOAD = CAMPAIGN + "/upload"
+# Registered last: any other address under the desk (a polite 404, not aiohttp's bare one).
+ELSEWHERE_ROUTE = ROOT + "/{rest:.*}"
 
 
 def sign_in_path(token: str) -> str:

@@ -196,3 +196,31 @@ async def test_a_removed_role_closes_the_desk_at_the_next_click(world: DeskWorld
         )
         await session.commit()
     assert (await browser.get(paths.BOARD)).status == 403
+
+
+async def test_a_removed_role_ends_the_session_for_good(world: DeskWorld) -> None:
+    """Once the role is gone the session is of no use, and its holder cannot even sign out
+    (every page is the 403): it ends there. Given the role back (a mistake undone), the
+    person opens a new link; a browser left signed in on an office computer stays out."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from storage.models import Role
+
+    browser = await world.browser("ward_official")
+    person = world.people["ward_official"].id
+    for active in (False, True):
+        async with world.runtime.sessions() as session:
+            await session.execute(
+                update(Role).where(col(Role.person_id) == person).values(active=active)
+            )
+            await session.commit()
+        if not active:
+            refused = await browser.get(paths.BOARD)
+            assert refused.status == 403
+            assert refused.cookies[SESSION_COOKIE].value == ""
+    assert (await browser.get(paths.BOARD)).status == 401
+    async with world.runtime.sessions() as session:
+        ended = (await session.execute(select(DeskSession))).scalar_one()
+    assert ended.ended_at == world.clock.now()
+    assert (await (await world.browser("ward_official")).get(paths.BOARD)).status == 200

@@ -26,7 +26,7 @@ from bot.web.intake import Broken, TooLarge
 from bot.web.pages import LANGUAGES, Context
 from bot.web.site import Site
 from scheduler.oversight import Outreach
-from storage.desk_access import DeskUser, desk_user, touch
+from storage.desk_access import DeskUser, desk_user, end_session, touch
 from storage.people import Member
 
 SESSION_COOKIE = "gopy_desk"
@@ -187,7 +187,12 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
         if user is None:
             return desk.signed_out(request)
         if not user.official:
-            return desk.problem(
+            # Of no use now, and its holder could not even sign out (every page is this one):
+            # the session ends here, and a role given back later needs a new link.
+            async with site.writing() as session:
+                await end_session(session=session, session_id=user.session_id, now=now)
+                await session.commit()
+            refused = desk.problem(
                 request,
                 403,
                 lambda: _("The desk is for officials"),
@@ -196,6 +201,8 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
                     "official's invite."
                 ),
             )
+            refused.del_cookie(SESSION_COOKIE, path=desk.cookie_path)
+            return refused
         if request.method != "POST":
             if user.stale:
                 async with site.writing() as session:

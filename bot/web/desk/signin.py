@@ -119,5 +119,15 @@ def sign_in_routes(desk: Desk) -> list[web.RouteDef]:
     ]
 
 
+async def sign_out_page(call: DeskCall) -> web.StreamResponse:
+    """A GET of the sign-out address (the signed-out page's language link): signing out takes
+    the form's POST, so a signed-in browser is shown the board; a signed-out one got the
+    guard's 401 page, in the language asked."""
+    return call.back_to(paths.BOARD)
+
+
 def sign_out_routes() -> list[DeskRoute]:
-    return [DeskRoute("POST", paths.SIGN_OUT, sign_out)]
+    return [
+        DeskRoute("POST", paths.SIGN_OUT, sign_out),
+        DeskRoute("GET", paths.SIGN_OUT, sign_out_page),
+    ]

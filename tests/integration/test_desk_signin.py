@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from yarl import URL
 
 from bot.web.desk import paths
 from bot.web.desk.guard import SESSION_COOKIE
@@ -146,7 +147,8 @@ async def test_the_language_toggle_after_signing_out_is_a_page(world: DeskWorld)
     out = await post_form(browser, paths.SIGN_OUT, page=paths.BOARD)
     found = re.search(r'<a id="lang" href="([^"]+)"', await out.text())
     assert found is not None
-    english = await browser.get(html.unescape(found[1]))
+    # The link is relative to the page it is on (``?lang=en``).
+    english = await browser.get(out.url.join(URL(html.unescape(found[1]))).path_qs)
     # Signed out, in English: not «405: Method Not Allowed».
     assert english.status == 401
     assert english.headers["Content-Language"] == "en"

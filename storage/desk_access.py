@@ -95,9 +95,16 @@ class LinkRefusal(StrEnum):
 
 async def check_link(
     *, session: AsyncSession, key: ServerKey, token: str, now: datetime
-) -> LinkRefusal | None:
-    """Why the link would be refused, or None if it would open the desk (nothing used)."""
-    return _refusal(await _link(session, key, token), now)
+) -> LinkRefusal | Person:
+    """Whose desk the link would open, or why it would be refused (nothing used). The page
+    names the person: an official tricked into opening someone else's link sees whose it is."""
+    link = await _link(session, key, token)
+    refusal = _refusal(link, now)
+    if refusal is not None:
+        return refusal
+    assert link is not None
+    person = await session.get(Person, link.person_id)
+    return person if person is not None else LinkRefusal.UNKNOWN
 
 
 async def _link(session: AsyncSession, key: ServerKey, token: str) -> DeskLink | None:

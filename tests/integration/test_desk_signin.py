@@ -33,6 +33,8 @@ async def test_a_link_opens_the_desk_once(world: DeskWorld) -> None:
         page = await browser.get(path)
         assert page.status == 200
         assert "Mở bàn làm việc" in await page.text()
+        # Whose desk it opens: someone tricked into opening another's link sees it.
+        assert "Bàn làm việc của Nguyễn Thị Hà." in await page.text()
     entered = await browser.post(
         path, data={"csrf": csrf_of(await page.text())}, allow_redirects=False
     )

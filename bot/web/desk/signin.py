@@ -28,11 +28,11 @@ class SignIn:
         site = self.desk.site
         token = request.match_info["token"]
         async with site.sessions() as session:
-            refusal = await check_link(
+            holder = await check_link(
                 session=session, key=site.key, token=token, now=site.clock.now()
             )
-        if refusal is not None:
-            return self._refused(request, refusal)
+        if isinstance(holder, LinkRefusal):
+            return self._refused(request, holder)
         browser = browser_of(request) or new_browser()
         response = site.pages.render(
             request,
@@ -40,6 +40,7 @@ class SignIn:
             {
                 "action": self.desk.href(paths.sign_in_path(token)),
                 "csrf": site.key.form_token(browser),
+                "name": holder.full_name,
             },
         )
         remember(response, browser, secure=site.secure)

@@ -41,6 +41,7 @@ from scheduler.report_export import (
 from scheduler.reporting import Assignment
 from scheduler.signing import signable_periods
 from storage.models import MailStatus, Period
+from storage.reports import is_late
 
 # The campaigns listed, newest first (``/export`` shows three).
 CAMPAIGNS = 10
@@ -168,7 +169,8 @@ def _signature_row(
     own_due = _("Your unit's report is due {deadline}").format(
         deadline=moment(own.deadline_at, tz)
     )
-    if signature is None and own.deadline_at <= section.now:
+    # Late as a signature now would be (``is_late``): the deadline minute itself is on time.
+    if signature is None and is_late(section.now, own):
         return Row(label, due, "overdue", _("Not signed, overdue"), [own_due], files, sign)
     if signature is None:
         return Row(label, due, "draft", _("Not signed yet"), [own_due], files, sign)

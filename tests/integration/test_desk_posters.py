@@ -292,3 +292,27 @@ async def test_nothing_of_another_ward(world: DeskAndChat) -> None:
 
 async def _token(browser: Client) -> str:
     return csrf_of(await (await browser.get(paths.POSTERS)).text())
+
+
+async def test_the_pdf_is_drawn_holding_no_database_connection(
+    world: DeskAndChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: a file of 300 posters takes seconds to draw (12 s on the review's
+    machine), all the while the page's session kept its connection and an open transaction:
+    a few officials printing at once emptied the pool the chat's updates wait on."""
+    desk = world.desk
+    files = desk.dp["files"]
+    draw = files.posters_pdf
+    pool = desk.runtime.engine.sync_engine.pool
+    busy: list[int] = []
+
+    def watched(*args: Any, **kwargs: Any) -> bytes:
+        busy.append(pool.checkedout())  # type: ignore[attr-defined]
+        return bytes(draw(*args, **kwargs))
+
+    monkeypatch.setattr(files, "posters_pdf", watched)
+    browser = await desk.browser("ward_official")
+    section = desk.seed.sections[0]
+    pdf, _html = await print_pdf(browser, choice(desk, t=[f"s{section.id}"], wide=1))
+    assert len(posters.pages(pdf)) == 1
+    assert busy == [0]

@@ -152,6 +152,8 @@ async def pdf(call: DeskCall) -> web.StreamResponse:
     # A poster is for citizens: in the campaign's language, whatever the desk is read in.
     with site.pages.speaking(site.pages.default):
         sheets = [_sheet(call, page, made, hosted, reach) for page in plan.pages]
+    # Everything is read: the connection goes back to the pool before the seconds of drawing.
+    await call.session.close()
     data = await asyncio.to_thread(files.posters_pdf, sheets, size=choice.size)
     name = f"ap-phich-{plan.campaign.code}-{choice.size}.pdf"
     return attachment(data, filename=name, fmt="pdf")

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from bot.links import absolute, landing_path
 from bot.web.desk import paths
+from bot.web.desk import posters as desk_posters
 from scheduler.clock import FrozenClock
 from storage.codes import entry_from_text
 from storage.entries import resolve_entry
@@ -292,3 +293,68 @@ async def test_nothing_of_another_ward(world: DeskAndChat) -> None:
 
 async def _token(browser: Client) -> str:
     return csrf_of(await (await browser.get(paths.POSTERS)).text())
+
+
+async def test_the_pdf_is_drawn_holding_no_database_connection(
+    world: DeskAndChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: a file of 300 posters takes seconds to draw (12 s on the review's
+    machine), all the while the page's session kept its connection and an open transaction:
+    a few officials printing at once emptied the pool the chat's updates wait on."""
+    desk = world.desk
+    files = desk.dp["files"]
+    draw = files.posters_pdf
+    pool = desk.runtime.engine.sync_engine.pool
+    busy: list[int] = []
+
+    def watched(*args: Any, **kwargs: Any) -> bytes:
+        busy.append(pool.checkedout())  # type: ignore[attr-defined]
+        return bytes(draw(*args, **kwargs))
+
+    monkeypatch.setattr(files, "posters_pdf", watched)
+    browser = await desk.browser("ward_official")
+    section = desk.seed.sections[0]
+    pdf, _html = await print_pdf(browser, choice(desk, t=[f"s{section.id}"], wide=1))
+    assert len(posters.pages(pdf)) == 1
+    assert busy == [0]
+
+
+async def test_a_choice_past_the_limit_is_refused_before_its_posters_are_laid_out(
+    world: DeskAndChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: every poster of a choice was laid out before its count was checked —
+    a city's 9,000 cells × every section made 900,000 of them, two seconds of the event
+    loop (and the chat's webhooks) for a 400, again on the form's own page."""
+    desk = world.desk
+    async with desk.runtime.sessions() as session:
+        session.add_all(
+            Unit(
+                code=f"NGOCHA-Y{n:04}",
+                name=f"Chi bộ {n}",
+                level=UnitLevel.CELL,
+                parent_id=desk.seed.ward.id,
+            )
+            for n in range(1000)
+        )
+        await session.commit()
+    laid_out: list[object] = []
+    page = desk_posters.Page
+
+    def counted(*args: Any) -> desk_posters.Page:
+        laid_out.append(args)
+        return page(*args)
+
+    monkeypatch.setattr(desk_posters, "Page", counted)
+    browser = await desk.browser("ward_official")
+    sections = [f"s{s.id}" for s in desk.seed.sections]
+    query = choice(desk, t=["c", *sections], l=["cell"], wide=1)
+    refused = await browser.get(paths.POSTERS_PRINT, params=query)
+    assert refused.status == 400
+    assert f"{1003 * (1 + len(sections))} áp phích" in await refused.text()
+    form = await browser.get(paths.POSTERS, params=query)
+    assert form.status == 200
+    assert laid_out == []
+    # Within the limit they are laid out as before.
+    small = choice(desk, t=sections[:1], u=[desk.seed.cells[0].id])
+    assert (await browser.get(paths.POSTERS_PRINT, params=small)).status == 200
+    assert len(laid_out) == 1

@@ -7,19 +7,21 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from docx import Document as open_docx
 from openpyxl import load_workbook
+from sqlmodel import select
 
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
-from scheduler.consolidated import week_period
-from storage.models import Campaign, Comment, Unit
+from scheduler.consolidated import Consolidated, consolidate, week_period
+from storage.models import Campaign, Comment, Period, Unit
 from tests.chat import at
 from tests.desk_chat import DeskAndChat, file_cell, serve_desk_and_chat
-from tests.desk_world import Client
+from tests.desk_world import Client, post_form
 
 WEEK = "Tuần từ 06/11 đến 12/11/2025"
 QUOTED = "Đề nghị làm rõ hơn vai trò của chi bộ khu dân cư."
@@ -218,3 +220,41 @@ async def test_a_week_to_come_has_no_file(world: DeskAndChat) -> None:
     assert later.id is not None and unit.id is not None and campaign.id is not None
     answer = await browser.get(paths.report_file_path(unit.id, campaign.id, later.id, "docx"))
     assert answer.status == 404
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_download_consolidates_outside_the_writers_lock(
+    world: DeskAndChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review finding: a download consolidated the report (seconds for a ward of a city with
+    its comments, per tests/bench/consolidated.py) inside ``Site.writing``, so on SQLite
+    every chat update's commit and every desk form waited behind it. The periods are stored
+    in the writer's unit of work; the report is read after it."""
+    desk = world.desk
+    await file_cell(desk)
+    desk.clock.set(at("2025-11-12 18:00"))
+    lock = desk.runtime.write_lock
+    assert lock is not None
+    held: list[bool] = []
+
+    async def watched(**kwargs: Any) -> Consolidated:
+        held.append(lock.locked())
+        return await consolidate(**kwargs)
+
+    monkeypatch.setattr("scheduler.report_export.consolidate", watched)
+    browser = await desk.browser("ward_official")
+    ward, campaign = desk.seed.ward.id, desk.seed.campaign.id
+    assert ward is not None and campaign is not None
+    # The whole campaign first, before any page listed (stored) its weeks.
+    whole, _name = await download(browser, paths.report_file_path(ward, campaign, "all", "csv"))
+    assert "Chi bộ Tổ dân phố số 1" in whole.decode("utf-8-sig")
+    async with desk.runtime.sessions() as session:
+        stored = (await session.execute(select(Period))).scalars().all()
+    assert len(stored) == 6, "the six weeks begun are stored, as /export stores them"
+    week = row_links(await (await browser.get(paths.REPORTS)).text(), WEEK)[0]
+    data, _name = await download(browser, week)
+    assert "Họp chi bộ triển khai" in docx_text(data)
+    assert held == [False, False]
+    # And a form of the desk goes through meanwhile: nothing of the download is held.
+    pressed = await post_form(browser, paths.REMIND, {"campaign": str(campaign)}, page=paths.BOARD)
+    assert pressed.status == 303

@@ -492,3 +492,30 @@ async def test_the_pages_read_in_english(world: DeskAndChat) -> None:
         paths.POSTERS, params={"campaign": str(desk.seed.campaign.id), "lang": "en"}
     )
     assert "What the posters are about" in await posters.text()
+
+
+async def test_at_the_deadline_minute_the_week_is_due_not_overdue(world: DeskAndChat) -> None:
+    # Review finding: the reports page called the ward's week «overdue» at its deadline
+    # minute, while the board says «not yet due» then and a signature then is on time.
+    desk = world.desk
+    await make_chain(desk)
+    await file_cell(desk)
+    desk.clock.set(at("2025-11-13 11:30"))  # the ward's deadline, to the second
+    browser = await desk.browser("ward_official")
+
+    def row_of(html: str) -> str:
+        (row,) = [r for r in html.split("<tr>") if f">{WEEK}</th>" in r]
+        return row
+
+    row = row_of(await (await browser.get(paths.REPORTS)).text())
+    assert "Chưa ký" in row and "quá hạn" not in row and "/sign/" in row
+    _link, form = await open_sign_page(browser)
+    assert "sẽ được ghi là trễ hạn" not in form
+    assert (await sign_on_desk(browser)).status == 303
+    (report,) = (await stored(desk))["reports"]
+    assert report["on_time"] and not report["history"][0]["late"]
+
+    desk.clock.set(at("2025-11-13 11:31"))  # a minute on, the next week's is not yet due
+    later = await desk.browser("ward_official")
+    row = row_of(await (await later.get(paths.REPORTS)).text())
+    assert "Đã ký" in row

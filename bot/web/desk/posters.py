@@ -56,7 +56,7 @@ class Plan:
     choice: Choice
     targets: list[Target]
     owners: list[Unit | None]
-    pages: list[Page]
+    pages: list[Page]  # empty for the form (``complete=False``): it shows the choice only
 
 
 async def posters(call: DeskCall) -> web.StreamResponse:
@@ -152,6 +152,8 @@ async def pdf(call: DeskCall) -> web.StreamResponse:
     # A poster is for citizens: in the campaign's language, whatever the desk is read in.
     with site.pages.speaking(site.pages.default):
         sheets = [_sheet(call, page, made, hosted, reach) for page in plan.pages]
+    # Everything is read: the connection goes back to the pool before the seconds of drawing.
+    await call.session.close()
     data = await asyncio.to_thread(files.posters_pdf, sheets, size=choice.size)
     name = f"ap-phich-{plan.campaign.code}-{choice.size}.pdf"
     return attachment(data, filename=name, fmt="pdf")
@@ -194,28 +196,28 @@ async def _plan(
     owners = _owners(reach, choice)
     if owners is None:
         return call.not_found()
-    pages = [Page(t, o, _footer(reach, o)) for o in owners for t in targets]
-    if choice.report:
-        pages.append(Page(None, None, reach.printer.unit.name))
-    plan = Plan(campaign, reach, choice, targets, owners, pages)
-    if not complete:
-        return plan
-    if not pages:
+    if not complete:  # the form: what is ticked, not the posters it makes
+        return Plan(campaign, reach, choice, targets, owners, [])
+    # Counted before any is laid out: a city's cells × every section would be a million.
+    count = len(owners) * len(targets) + (1 if choice.report else 0)
+    if not count:
         return call.bad_form(
             lambda: _(
                 "Please choose what the posters are about (a document, a section or the "
                 "consultation as a whole) and whose codes they carry."
             )
         )
-    if len(pages) > MAX_POSTERS:
-        count = len(pages)
+    if count > MAX_POSTERS:
         return call.bad_form(
             lambda: _(
                 "That is {count} posters; one file holds at most {limit}. Please choose fewer "
                 "units or sections, and print the rest in a second file."
             ).format(count=count, limit=MAX_POSTERS)
         )
-    return plan
+    pages = [Page(t, o, _footer(reach, o)) for o in owners for t in targets]
+    if choice.report:
+        pages.append(Page(None, None, reach.printer.unit.name))
+    return Plan(campaign, reach, choice, targets, owners, pages)
 
 
 def _targets(

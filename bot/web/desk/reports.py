@@ -4,8 +4,9 @@ or not), its final report, and the files — DOCX, XLSX, CSV — by the one expo
 ``/export`` and ``gopy export`` (``scheduler.report_export``).
 
 Listing and downloading may store a week's period the first time it is asked for, as
-``/export`` does: that runs in the writer's unit of work (``Site.writing``), left before a
-file is written, so a city's workbook holds no other writer up.
+``/export`` does: that runs in the writer's unit of work (``Site.writing``), left before the
+report is consolidated (seconds at a city's scale) and its file written, so a download holds
+no other writer up.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from scheduler.report_export import (
     signed_final,
 )
 from scheduler.reporting import Assignment
-from scheduler.signing import signable_periods
+from scheduler.signing import signable_periods, signed_copy
 from storage.models import MailStatus, Period
+from storage.reports import is_late
 
 # The campaigns listed, newest first (``/export`` shows three).
 CAMPAIGNS = 10
@@ -168,7 +170,8 @@ def _signature_row(
     own_due = _("Your unit's report is due {deadline}").format(
         deadline=moment(own.deadline_at, tz)
     )
-    if signature is None and own.deadline_at <= section.now:
+    # Late as a signature now would be (``is_late``): the deadline minute itself is on time.
+    if signature is None and is_late(section.now, own):
         return Row(label, due, "overdue", _("Not signed, overdue"), [own_due], files, sign)
     if signature is None:
         return Row(label, due, "draft", _("Not signed yet"), [own_due], files, sign)
@@ -235,6 +238,7 @@ async def download(call: DeskCall) -> web.StreamResponse:
         return call.not_found()
     chosen: ReportFormat = "csv" if fmt == "csv" else ("xlsx" if fmt == "xlsx" else "docx")
     now = call.desk.site.clock.now()
+    # What the file is, and the periods it reads stored, in the writer's unit of work.
     async with call.desk.site.writing() as session:
         item = await export_target(
             session=session,
@@ -243,43 +247,71 @@ async def download(call: DeskCall) -> web.StreamResponse:
             campaign_id=campaign_id,
             now=now,
         )
-        export = await _export(session, item, week, chosen, now) if item is not None else None
+        asked = await _asked(session, item, week, chosen, now) if item is not None else None
         await session.commit()
-    if export is None:
+    if item is None or asked is None:
         return call.not_found()
+    export = asked.kept
+    if export is None:
+        # Consolidating reads the units' filings and the comments (seconds for a ward of a
+        # city): read after the writer's lock, as /export reads them, holding no writer up.
+        async with call.desk.site.sessions() as session:
+            try:
+                export = await export_report(
+                    session=session,
+                    unit=item.unit,
+                    campaign=item.campaign,
+                    week=asked.period,
+                    fmt=chosen,
+                    now=now,
+                )
+            except NothingToReport:
+                return call.not_found()
     # A city's workbook takes seconds to write: not on the event loop, nor in the lock.
     data = await asyncio.to_thread(export.render, call.desk.files.report)
     return attachment(data, filename=export.filename, fmt=chosen)
 
 
-async def _export(
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """The file an address names: a signed one as kept, or a week (None: the whole
+    campaign) to consolidate."""
+
+    period: Period | None = None
+    kept: ReportExport | None = None
+
+
+async def _asked(
     session: AsyncSession, item: Assignment, week: str, fmt: ReportFormat, now: datetime
-) -> ReportExport | None:
-    """The file named ``week`` (a week's period id, ``WHOLE`` or ``FINAL``); None: there is
-    none of that name for this unit."""
+) -> _Asked | None:
+    """The file named ``week`` (a week's period id, ``WHOLE`` or ``FINAL``), with the periods
+    its report reads stored; None: there is none of that name for this unit."""
     unit, campaign = item.unit, item.campaign
     if week == paths.FINAL:
         final = await signed_final(session=session, item=item)
         if final is None or final[1] is None:
             return None
-        return await signed_export(session=session, signature=final[1], fmt=fmt)
-    period = None
-    if week != paths.WHOLE:
-        period_id = db_id(week)
-        try:
-            begun = await begun_weeks(session=session, unit=unit, campaign=campaign, now=now)
-        except NothingToReport:
-            return None
-        # Only a week begun, as listed: no report of a week to come.
-        period = next((p for p in begun if p.id == period_id), None)
-        if period is None:
-            return None
+        kept = await signed_export(session=session, signature=final[1], fmt=fmt)
+        return _Asked(kept=kept) if kept is not None else None
     try:
-        return await export_report(
-            session=session, unit=unit, campaign=campaign, week=period, fmt=fmt, now=now
-        )
+        # The weeks begun, stored: a week is one of them (no report of a week to come), and
+        # the whole campaign reads them all.
+        begun = await begun_weeks(session=session, unit=unit, campaign=campaign, now=now)
     except NothingToReport:
         return None
+    if week == paths.WHOLE:
+        return _Asked()
+    period_id = db_id(week)
+    period = next((p for p in begun if p.id == period_id), None)
+    if period is None:
+        return None
+    found = await signed_copy(session=session, unit=unit, campaign=campaign, child=period, fmt=fmt)
+    if found is not None:
+        revision, file = found
+        return _Asked(
+            period, ReportExport(file.filename, fmt, revision=revision, kept=file.content)
+        )
+    return _Asked(period)
 
 
 def routes() -> list[DeskRoute]:

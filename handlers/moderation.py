@@ -31,12 +31,16 @@ from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
 from storage.comment_counts import comment_counts, place_counts
-from storage.comment_scope import readable_campaign, readable_campaigns, reading_scope
+from storage.comment_scope import (
+    readable_campaign,
+    readable_campaigns,
+    readable_comment,
+    reading_scope,
+)
 from storage.comments import (
     CommentView,
     Moderation,
     export_views,
-    find_comment,
     latest_comments,
     moderate,
 )
@@ -275,22 +279,15 @@ async def comment_for(
     """The comment with receipt ``code`` if it is placed where the official reads
     (``storage.comment_scope``), with the unit that answers it; else say why not (the same
     words for a comment of another ward as for no comment: nothing tells it exists)."""
-    comment = await find_comment(session=session, receipt=code.upper())
-    scope = (
-        await readable_campaign(session=session, member=member, campaign_id=comment.campaign_id)
-        if comment is not None
-        else None
-    )
-    unit = scope.root_of(comment) if scope is not None and comment is not None else None
-    campaign = scope.campaign if scope is not None else None
-    if comment is None or campaign is None or unit is None:
+    found = await readable_comment(session=session, member=member, receipt=code.upper())
+    if found is None:
         await message.answer(
             _("No comment {code} among those you oversee. Please check the code.").format(
                 code=escape(code.upper())
             )
         )
         return None
-    return comment, campaign, unit
+    return found.comment, found.scope.campaign, found.unit
 
 
 def _receipt_and_rest(args: str | None) -> tuple[str, str] | None:

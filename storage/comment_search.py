@@ -79,7 +79,7 @@ class Cursor:
     def parse(cls, token: str) -> Cursor | None:
         """``token()``'s inverse; None for anything else (a hand-edited address)."""
         micros, sep, ident = token.partition("_")
-        if not sep or not _digits(micros, 17) or not _digits(ident, 18):
+        if not sep or not _digits(micros, 17) or not _digits(ident, 19):
             return None
         try:
             at = datetime.fromtimestamp(int(micros) // 1_000_000, UTC)

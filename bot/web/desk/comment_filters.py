@@ -133,10 +133,11 @@ def _cursor(value: str) -> Cursor | None:
 
 
 def _search_text(raw: str) -> str:
-    """What was typed in the search box, to search and to show again: blanks folded, no
-    control or invisible characters (nor a lone surrogate, which no page can be encoded with)."""
-    words = nfc(raw[: 4 * MAX_QUERY]).split()
-    return "".join(ch for ch in " ".join(words) if ch.isprintable())[:MAX_QUERY]
+    """What was typed in the search box, to search and to show again: control and invisible
+    characters (and lone surrogates, which no page can be encoded with) part words as blanks
+    do, as ``fold`` parts them in the comments; blanks folded."""
+    shown = "".join(ch if ch.isprintable() else " " for ch in nfc(raw[: 4 * MAX_QUERY]))
+    return " ".join(shown.split())[:MAX_QUERY]
 
 
 def read_query(query: Mapping[str, str]) -> Asked:

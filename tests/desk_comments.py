@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PIL import Image
+from sqlalchemy import update
+from sqlmodel import col
 
 from storage.comments import insert_comment
 from storage.models import (
@@ -20,6 +22,7 @@ from storage.models import (
     CommentAttachment,
     CommentMedium,
     CommentStatus,
+    CommentTheme,
     Document,
     Person,
     Section,
@@ -123,5 +126,43 @@ class Writer:
         """The comment as stored now."""
         async with self.world.runtime.sessions() as session:
             found = await session.get(Comment, comment.id)
+            assert found is not None
+            return found
+
+    async def theme(
+        self,
+        label: str,
+        *,
+        campaign: Campaign | None = None,
+        section: Section | None = None,
+        members: tuple[Comment, ...] = (),
+    ) -> CommentTheme:
+        """A group of opinions of ``section`` (None: the campaign as a whole), as grouping
+        found it, holding ``members``."""
+        world = self.world
+        campaign = campaign or world.seed.campaign
+        assert campaign.id is not None
+        async with world.runtime.sessions() as session:
+            theme = CommentTheme(
+                campaign_id=campaign.id,
+                document_id=section.document_id if section else None,
+                section_id=section.id if section else None,
+                label=label,
+                created_at=world.clock.now(),
+                updated_at=world.clock.now(),
+            )
+            session.add(theme)
+            await session.flush()
+            for member in members:
+                await session.execute(
+                    update(Comment).where(col(Comment.id) == member.id).values(theme_id=theme.id)
+                )
+            await session.commit()
+            await session.refresh(theme)
+        return theme
+
+    async def get_theme(self, theme: CommentTheme) -> CommentTheme:
+        async with self.world.runtime.sessions() as session:
+            found = await session.get(CommentTheme, theme.id)
             assert found is not None
             return found

@@ -23,11 +23,12 @@ from storage.models import (
     Outbox,
     Purpose,
     Stance,
+    Unit,
 )
 from storage.replies import reply_key
 from tests.chat import Chat
 from tests.desk_comments import Writer, jpeg
-from tests.desk_world import DeskWorld, csrf_of, post_form, serve_desk
+from tests.desk_world import DeskWorld, Who, csrf_of, post_form, serve_desk
 from tests.fakes.telegram import FakeTelegram
 from tests.outreach import FakeSleep
 
@@ -281,7 +282,11 @@ async def test_the_unit_that_signs_is_the_officials_root(world: DeskWorld, write
         unit=world.seed.cells[0],
         author=world.people["citizen"],
     )
-    for who, unit in (("ward_official", world.seed.ward), ("city_official", world.city)):
+    signers: list[tuple[Who, Unit]] = [
+        ("ward_official", world.seed.ward),
+        ("city_official", world.city),
+    ]
+    for who, unit in signers:
         browser = await world.browser(who)
         sent = await post_form(
             browser,

@@ -202,6 +202,7 @@ async def test_pages_hold_still_while_comments_arrive(world: DeskWorld, writer: 
     third = await listing(browser, second.older)
     assert third.receipts == newest_first[100:]
     assert third.older is None and third.count == "123 ý kiến"
+    assert third.newer is not None
     back = await listing(browser, third.newer)
     assert back.receipts == newest_first[50:100]
 

@@ -121,12 +121,12 @@ async def comment_response(
     kept: str = "",
 ) -> web.Response:
     """The comment's page; with ``problem`` (a 400), the answer typed is ``kept`` in its box."""
-    values = await _values(call, found)
+    shown = await _shown(call, found)
     done = DONE.get(call.request.query.get("done", ""))
 
     def context() -> Mapping[str, Any]:
         return {
-            **_words(call, found, values),
+            **_words(call, found, shown),
             "done": done() if done is not None and problem is None else "",
             "problem": problem() if problem is not None else "",
             "kept": kept,
@@ -138,7 +138,29 @@ async def comment_response(
     return response
 
 
-async def _values(call: DeskCall, found: Readable) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Answer:
+    reply: CommentReply
+    unit: str
+    official: str
+    letter: OutboxStatus | None  # its letter's, when one was queued
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What the comment's page shows besides the comment itself."""
+
+    document: Document | None
+    section: Section | None
+    place: Unit | None
+    photos: list[Photo]
+    other_files: int  # voice notes, documents: seen in chat
+    answers: list[Answer]
+    theme: CommentTheme | None  # None also when the official may not see it
+    targets: list[CommentTheme]  # the groups it may be moved to (none: may not move it)
+
+
+async def _shown(call: DeskCall, found: Readable) -> Shown:
     session = call.session
     comment = found.comment
     document = await session.get(Document, comment.document_id) if comment.document_id else None
@@ -172,19 +194,19 @@ async def _values(call: DeskCall, found: Readable) -> dict[str, Any]:
     if access is not None:
         themes = await live_themes(session=session, scope=access.scope)
         targets = [t for t in themes if t.id != comment.theme_id]
-    return {
-        "document": document,
-        "section": section,
-        "place": place,
-        "photos": await photos_of(call, comment),
-        "other_files": sum(1 for kind in files.scalars().all() if kind != "photo"),
-        "answers": [
-            (reply, unit, official, sent.get(reply_key(reply.id or 0)))
+    return Shown(
+        document=document,
+        section=section,
+        place=place,
+        photos=await photos_of(call, comment),
+        other_files=sum(1 for kind in files.scalars().all() if kind != "photo"),
+        answers=[
+            Answer(reply, unit, official, sent.get(reply_key(reply.id or 0)))
             for reply, unit, official in answers
         ],
-        "theme": theme,
-        "targets": targets,
-    }
+        theme=theme,
+        targets=targets,
+    )
 
 
 def _delivery(status: OutboxStatus | None, comment: Comment) -> str:
@@ -199,7 +221,7 @@ def _delivery(status: OutboxStatus | None, comment: Comment) -> str:
     return _("waiting to be sent")
 
 
-def _words(call: DeskCall, found: Readable, values: Mapping[str, Any]) -> Mapping[str, Any]:
+def _words(call: DeskCall, found: Readable, shown: Shown) -> Mapping[str, Any]:
     href = call.desk.href
     comment = found.comment
     campaign = found.scope.campaign
@@ -211,8 +233,7 @@ def _words(call: DeskCall, found: Readable, values: Mapping[str, Any]) -> Mappin
         CommentStatus.SPAM: [("restore", _("Show again")), ("hide", _("Hide"))],
         CommentStatus.WITHDRAWN: [],
     }[comment.status]
-    photos: list[Photo] = values["photos"]
-    theme: CommentTheme | None = values["theme"]
+    photos, theme = shown.photos, shown.theme
     if answered_on_the_web(comment):
         route = _("The comment came from the web page: the author reads your answer there.")
     elif comment.person_id is None:
@@ -224,9 +245,9 @@ def _words(call: DeskCall, found: Readable, values: Mapping[str, Any]) -> Mappin
     return {
         "receipt": receipt,
         "campaign": campaign.title,
-        "about": about(values["document"], values["section"], campaign.title),
+        "about": about(shown.document, shown.section, campaign.title),
         "time": moment(comment.created_at, tz),
-        "place": values["place"].name if values["place"] is not None else "",
+        "place": shown.place.name if shown.place is not None else "",
         "author": author_name(comment),
         "phone": author_phone(comment),
         "stance": stance_word(comment.stance),
@@ -241,20 +262,20 @@ def _words(call: DeskCall, found: Readable, values: Mapping[str, Any]) -> Mappin
             if p.kept
         ],
         "chat_photos": sum(1 for p in photos if not p.kept),
-        "other_files": values["other_files"],
+        "other_files": shown.other_files,
         "answers": [
             {
-                "time": moment(reply.created_at, tz),
-                "unit": unit_name,
-                "official": official,
-                "text": reply.text,
-                "delivery": _delivery(status, comment),
+                "time": moment(a.reply.created_at, tz),
+                "unit": a.unit,
+                "official": a.official,
+                "text": a.reply.text,
+                "delivery": _delivery(a.letter, comment),
             }
-            for reply, unit_name, official, status in values["answers"]
+            for a in shown.answers
         ],
         "theme": theme.label if theme is not None else "",
         "theme_href": href(paths.theme_path(theme.id)) if theme and theme.id else "",
-        "targets": [{"id": t.id, "label": t.label} for t in values["targets"]],
+        "targets": [{"id": t.id, "label": t.label} for t in shown.targets],
         "can_reply": comment.status is not CommentStatus.WITHDRAWN,
         "route": route,
         "max_reply": MAX_REPLY,

@@ -50,10 +50,10 @@ from bot.web.app import build_web_app
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
 from storage.codes import ALPHABET
-from storage.comment_search import Cursor
 from storage.comments import latest_comments
 from storage.database import create_engine, create_session_factory
 from storage.desk_access import issue_link
+from storage.keyset import Cursor
 from storage.migrate import upgrade
 from storage.models import (
     AuthorCategory,
@@ -359,6 +359,7 @@ class Officials:
 
 
 async def officials(runtime: Runtime) -> Officials:
+    """The city's official and a ward's (made by the first measurement, then found)."""
     async with runtime.sessions() as session:
         city = (await session.execute(select(Unit).where(col(Unit.code) == "HN"))).scalar_one()
         ward = (
@@ -366,20 +367,29 @@ async def officials(runtime: Runtime) -> Officials:
         ).scalar_one()
         people = []
         for n, unit in enumerate((city, ward)):
-            person = Person(
-                channel="telegram",
-                external_id=str(880_000 + n),
-                full_name=f"Cán bộ {unit.name}",
-                created_at=START,
+            external = str(880_000 + n)
+            found = await session.execute(
+                select(Person).where(col(Person.external_id) == external)
             )
-            session.add(person)
-            await session.flush()
-            assert person.id is not None and unit.id is not None
-            session.add(
-                Role(
-                    person_id=person.id, unit_id=unit.id, kind=RoleKind.OFFICIAL, granted_at=START
+            person = found.scalar_one_or_none()
+            if person is None:
+                person = Person(
+                    channel="telegram",
+                    external_id=external,
+                    full_name=f"Cán bộ {unit.name}",
+                    created_at=START,
                 )
-            )
+                session.add(person)
+                await session.flush()
+                assert person.id is not None and unit.id is not None
+                session.add(
+                    Role(
+                        person_id=person.id,
+                        unit_id=unit.id,
+                        kind=RoleKind.OFFICIAL,
+                        granted_at=START,
+                    )
+                )
             people.append(person)
         await session.commit()
         for person in people:
@@ -562,7 +572,8 @@ async def measure(
 
 async def plan_of(runtime: Runtime, statements: Statements) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the slowest statement seen, as the page plans it."""
-    _seconds, statement, parameters = max(statements.seen, key=lambda s: s[0])
+    queries = [s for s in statements.seen if s[1].lstrip().upper().startswith("SELECT")]
+    _seconds, statement, parameters = max(queries, key=lambda s: s[0])
     async with runtime.sessions() as session:
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         connection = await session.connection()

@@ -17,7 +17,10 @@ from sqlmodel import col
 
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
-from storage.comment_search import Filters, count_comments, search_words
+from storage import comment_search_pg
+from storage.comment_match import search_words
+from storage.comment_search import Filters, find_comments
+from storage.keyset import Cursor
 from storage.models import (
     AuthorCategory,
     Comment,
@@ -215,10 +218,10 @@ async def test_the_count_stops_at_its_cap(world: DeskWorld, writer: Writer) -> N
     assert campaign_id is not None
     async with world.runtime.sessions() as session:
         words = Filters(campaign_id, words=search_words("giao thong"))
-        assert await count_comments(session=session, filters=words, cap=100) == 7
-        assert await count_comments(session=session, filters=words, cap=5) == 6
+        assert (await find_comments(session=session, filters=words, cap=100)).count == 7
+        assert (await find_comments(session=session, filters=words, cap=5)).count == 6
         everything = Filters(campaign_id)
-        assert await count_comments(session=session, filters=everything, cap=3) == 4
+        assert (await find_comments(session=session, filters=everything, cap=3)).count == 4
 
 
 async def test_an_official_of_the_city_reads_every_ward(world: DeskWorld, writer: Writer) -> None:
@@ -327,3 +330,53 @@ async def test_a_moderated_comment_leaves_the_default_list(
     assert (await listing(browser, campaign=world.seed.campaign.id, status="spam")).receipts == [
         comment.receipt
     ]
+
+
+async def test_every_way_of_searching_finds_the_same(
+    world: DeskWorld, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads the newest comments first and turns to the word index for a word too
+    rare among them: with a window of four comments both ways run here, and agree."""
+    monkeypatch.setattr(comment_search_pg, "WINDOW", 4)
+    start = at("2025-10-20 08:00")
+    common, rare = [], []
+    for n in range(12):
+        said = f"Đề nghị số {n}" + (" về karaoke" if n in (1, 6) else "")
+        comment = await writer.add(said, at=start + timedelta(hours=n))
+        common.append(comment)
+        if n in (1, 6):
+            rare.append(comment)
+    await writer.add("karaoke ở chiến dịch khác", campaign=world.consultation)
+    browser = await world.browser("ward_official")
+    campaign = world.seed.campaign.id
+    page = await listing(browser, campaign=campaign, q="karaoke")
+    assert page.receipts == receipts(*reversed(rare)) and page.count == "2 ý kiến"
+    page = await listing(browser, campaign=campaign, q="de nghi")
+    assert page.receipts == receipts(*reversed(common)) and page.count == "12 ý kiến"
+    campaign_id = world.seed.campaign.id
+    assert campaign_id is not None
+    async with world.runtime.sessions() as session:
+        found = await find_comments(
+            session=session,
+            filters=Filters(campaign_id, words=search_words("de nghi")),
+            limit=5,
+            cap=3,
+        )
+        assert [r.comment.receipt for r in found.page.rows] == receipts(*common[::-1][:5])
+        assert found.count == 4, "more than the cap"
+        assert found.page.older is not None
+        older = await find_comments(
+            session=session,
+            filters=Filters(campaign_id, words=search_words("nghi so")),
+            before=found.page.older,
+            limit=5,
+        )
+        assert [r.comment.receipt for r in older.page.rows] == receipts(*common[::-1][5:10])
+        back = await find_comments(
+            session=session,
+            filters=Filters(campaign_id, words=search_words("karaoke")),
+            after=Cursor(common[0].created_at, common[0].id or 0),
+            limit=1,
+        )
+        assert [r.comment.receipt for r in back.page.rows] == [rare[0].receipt]
+        assert back.page.newer is not None, "another one further on"

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.web.desk.comment_filters import Asked, BadQuery, read_query
-from storage.comment_search import MAX_WORDS, Cursor, prefix_query, search_words
+from storage.comment_match import MAX_WORDS, prefix_query, search_words
+from storage.keyset import Cursor
 from storage.models import CommentMedium, CommentStatus, Stance
 
 NAMES = ["campaign", "document", "section", "unit", "stance", "status", "medium"]

@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from storage.comment_search import MAX_QUERY, Cursor
+from storage.comment_match import MAX_QUERY
 from storage.forms import nfc
+from storage.keyset import Cursor
 from storage.models import CommentMedium, CommentStatus, Stance
 
 E = TypeVar("E", Stance, CommentMedium)

@@ -29,16 +29,9 @@ from bot.web.desk.guard import DeskCall
 from handlers.comment_texts import about, section_name
 from handlers.format import moment, thousands
 from storage.campaigns import documents_of
+from storage.comment_match import search_words
 from storage.comment_scope import ReadingScope, readable_campaign, readable_campaigns
-from storage.comment_search import (
-    COUNT_CAP,
-    Filters,
-    Page,
-    Row,
-    comment_page,
-    count_comments,
-    search_words,
-)
+from storage.comment_search import COUNT_CAP, Filters, Page, Row, find_comments
 from storage.models import Campaign, Document, Section, Unit
 from storage.units import is_within
 
@@ -80,14 +73,13 @@ async def comment_list(call: DeskCall) -> web.StreamResponse:
     )
     asked = replace(asked, campaign=campaign_id, document=document)
     filters = _filters(asked, chosen)
-    page = await comment_page(
+    found = await find_comments(
         session=session, filters=filters, before=asked.before, after=asked.after
     )
-    count = await count_comments(session=session, filters=filters)
     units = await _unit_choices(call, chosen)
     return call.render(
         "desk/comments.html",
-        lambda: _context(call, asked, chosen, campaigns, page, count, units),
+        lambda: _context(call, asked, chosen, campaigns, found.page, found.count, units),
         nav="comments",
     )
 

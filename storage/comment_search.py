@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from storage.comment_match import word_conditions
-from storage.comment_search_pg import Search, capped_count
+from storage.comment_search_pg import Count, Search, capped_count
 from storage.completeness import subtree
 from storage.keyset import Cursor, Way
 from storage.models import (
@@ -149,7 +149,7 @@ def _postgres(session: AsyncSession) -> bool:
 @dataclass(frozen=True, slots=True)
 class Found:
     page: Page
-    count: int  # up to ``cap`` + 1: more than ``cap`` when it is that
+    count: Count  # exact up to ``cap``; past it (or past the time a count may take), «more than»
 
 
 async def find_comments(
@@ -163,7 +163,7 @@ async def find_comments(
 ) -> Found:
     """The newest ``limit`` comments matching ``filters`` older than ``before`` (or the
     oldest ``limit`` newer than ``after``, shown newest first), the cursors around them, and
-    how many match in all (counted up to ``cap`` + 1)."""
+    how many match in all (exactly up to ``cap``, else «more than»)."""
     await plan_by_value(session)
     where = await conditions(session, filters)
     way = Way(before, after)
@@ -176,7 +176,8 @@ async def find_comments(
         at, ident = col(Comment.created_at), col(Comment.id)
         query = _rows().where(*where, *way.conditions()).order_by(*way.order(at, ident))
         rows = list((await session.execute(query.limit(limit + 1))).all())
-        count = await capped_count(session, where, cap)
+        n = await capped_count(session, where, cap)
+        count = Count(min(n, cap), exact=n <= cap)
     return Found(_page(rows, way, limit), count)
 
 

@@ -3,9 +3,11 @@
 The planner cannot guess how many comments hold a word's prefix: it guessed 1,881 for
 «karaoke», which 41 of a million hold, and walked the newest million to find 50 (16 s); and
 671 for «chuyển đổi số», which 24,000 hold, and read and sorted them all (0.5 s). So the way
-is chosen by looking: the newest ``WINDOW`` comments that pass the other filters are read in
-order and matched (a few microseconds each), and a common word fills its page there. A word
-too rare for that is looked up in the word index, and only its comments are read.
+is chosen by looking: the newest comments that pass the other filters are read in order and
+matched (``WINDOWS``: 500, then 5,000), and a common word fills its page there. A word too
+rare for that is looked up in the word index, and only its comments are read. The count
+comes from what was read when it can; else from the word index, within ``COUNT_BUDGET``, and
+past it the page says «more than» what it saw.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, literal_column, text
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,18 +25,31 @@ from storage.comment_match import word_conditions, word_index_match
 from storage.keyset import Way
 from storage.models import Comment
 
-WINDOW = 10_000
+# Comments read newest first before the word index is asked: a word in one comment of ten
+# fills a page within the first; one in a hundred, within the second.
+WINDOWS = (500, 5000)
+COUNT_BUDGET = "150ms"  # for counting a middling word through the word index
+_CANCELLED = "57014"  # PostgreSQL's query_canceled: the statement timeout struck
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """How many comments match: ``n`` exactly, or more than ``n`` (not ``exact``)."""
+
+    n: int
+    exact: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
+    size: int  # how many candidates it reads at most
     ids: list[int]  # the first matches, in the page's order (up to its limit + 1)
-    seen: int  # comments in the window: fewer than WINDOW, it held every candidate
-    matches: int  # matches in the window
+    seen: int  # candidates read: fewer than ``size``, it held them all
+    matches: int  # matches among them
 
     @property
     def whole(self) -> bool:
-        return self.seen < WINDOW
+        return self.seen < self.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,22 +60,26 @@ class Search:
 
     async def run(
         self, session: AsyncSession, way: Way, limit: int, cap: int
-    ) -> tuple[list[int], int]:
+    ) -> tuple[list[int], Count]:
         """The ids of the page's comments (up to ``limit`` + 1) and the count."""
-        window = await self.window(session, way, limit)
-        ids = window.ids
-        if len(ids) <= limit and not window.whole:
+        for size in WINDOWS:
+            window = await self.window(session, way, limit, size)
+            if len(window.ids) > limit or window.whole:
+                ids = window.ids
+                break
+        else:
             ids = await self.indexed(session, way, limit)
         first = window if way.before is None and way.after is None else None
         return ids, await self.count(session, first, cap)
 
-    async def window(self, session: AsyncSession, way: Way, limit: int) -> Window:
+    async def window(self, session: AsyncSession, way: Way, limit: int, size: int) -> Window:
+        """The first matches among the newest ``size`` candidates past the cursor."""
         at, ident = col(Comment.created_at), col(Comment.id)
         recent = (
             sa_select(ident.label("id"), at.label("at"), col(Comment.search_text).label("said"))
             .where(*self.where, *way.conditions())
             .order_by(*way.order(at, ident))
-            .limit(WINDOW)
+            .limit(size)
             .subquery("recent")
         )
         sized = sa_select(recent, func.count().over().label("seen")).subquery("sized")
@@ -71,15 +91,15 @@ class Search:
         )
         rows = (await session.execute(matched)).all()
         if rows:
-            return Window([int(r.id) for r in rows], int(rows[0].seen), int(rows[0].matches))
+            return Window(size, [int(r.id) for r in rows], int(rows[0].seen), int(rows[0].matches))
         candidates = (
             sa_select(literal_column("1"))
             .where(*self.where, *way.conditions())
-            .limit(WINDOW)
+            .limit(size)
             .subquery()
         )
         seen = await session.scalar(sa_select(func.count()).select_from(candidates))
-        return Window([], int(seen or 0), 0)
+        return Window(size, [], int(seen or 0), 0)
 
     def _found(self) -> Any:
         """The campaign's comments holding the words, by the word index alone (a CTE kept
@@ -106,28 +126,33 @@ class Search:
         )
         return [i for i in (await session.execute(query)).scalars().all() if i is not None]
 
-    async def count(self, session: AsyncSession, window: Window | None, cap: int) -> int:
+    async def count(self, session: AsyncSession, window: Window | None, cap: int) -> Count:
         if window is None:
-            window = await self.window(session, Way(), 0)
+            window = await self.window(session, Way(), 0, WINDOWS[-1])
         if window.whole:
-            return min(window.matches, cap + 1)
+            return Count(min(window.matches, cap), window.matches <= cap)
         if window.matches > cap:
-            return cap + 1
-        # Rarer than that among the newest: counted through the word index, stopping at
-        # cap + 1 (bitmap scans only: an ordered walk would read every comment to count).
-        await session.execute(text("SET LOCAL enable_indexscan = off"))
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
+            return Count(cap, exact=False)
+        # Rarer than that among the newest: counted through the word index (bitmap scans
+        # only: an ordered walk reads every comment to count a rare word), up to cap + 1,
+        # within the budget; past it, more than what the window saw.
+        where = [*self.where, word_index_match(self.words), *word_conditions(self.words)]
         try:
-            return await capped_count(
-                session,
-                [*self.where, word_index_match(self.words), *word_conditions(self.words)],
-                cap,
-            )
-        finally:
-            await session.execute(text("SET LOCAL enable_indexscan = on"))
-            await session.execute(text("SET LOCAL enable_seqscan = on"))
+            async with session.begin_nested():
+                for setting in ("enable_indexscan = off", "enable_seqscan = off"):
+                    await session.execute(text(f"SET LOCAL {setting}"))
+                await session.execute(text(f"SET LOCAL statement_timeout = '{COUNT_BUDGET}'"))
+                n = await capped_count(session, where, cap)
+                for name in ("enable_indexscan", "enable_seqscan", "statement_timeout"):
+                    await session.execute(text(f"SET LOCAL {name} TO DEFAULT"))
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != _CANCELLED:
+                raise
+            return Count(window.matches, exact=False)
+        return Count(min(n, cap), n <= cap)
 
 
 async def capped_count(session: AsyncSession, where: list[ColumnElement[bool]], cap: int) -> int:
+    """How many rows match ``where``, counted up to ``cap`` + 1."""
     matching = sa_select(literal_column("1")).where(*where).limit(cap + 1).subquery()
     return int(await session.scalar(sa_select(func.count()).select_from(matching)) or 0)

@@ -31,7 +31,8 @@ from handlers.format import moment, thousands
 from storage.campaigns import documents_of
 from storage.comment_match import search_words
 from storage.comment_scope import ReadingScope, readable_campaign, readable_campaigns
-from storage.comment_search import COUNT_CAP, Filters, Page, Row, find_comments
+from storage.comment_search import Filters, Page, Row, find_comments
+from storage.comment_search_pg import Count
 from storage.models import Campaign, Document, Section, Unit
 from storage.units import is_within
 
@@ -174,12 +175,14 @@ def row_view(call: DeskCall, row: Row, campaign: Campaign) -> Mapping[str, Any]:
     }
 
 
-def _count_text(count: int) -> str:
-    if count > COUNT_CAP:
-        return _("More than {count} comments").format(count=thousands(COUNT_CAP))
-    if count == 1:
+def _count_text(count: Count) -> str:
+    if not count.exact:
+        if not count.n:
+            return _("Too many comments to count quickly")
+        return _("More than {count} comments").format(count=thousands(count.n))
+    if count.n == 1:
         return _("1 comment")
-    return _("{count} comments").format(count=thousands(count))
+    return _("{count} comments").format(count=thousands(count.n))
 
 
 def _targets(documents: Sequence[tuple[Document, list[Section]]]) -> list[dict[str, Any]]:
@@ -199,7 +202,7 @@ def _context(
     chosen: Chosen,
     campaigns: list[Campaign],
     page: Page,
-    count: int,
+    count: Count,
     units: list[Unit],
 ) -> Mapping[str, Any]:
     campaign = chosen.scope.campaign

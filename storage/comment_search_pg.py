@@ -7,7 +7,7 @@ is chosen by looking: the newest comments that pass the other filters are read i
 matched (``WINDOWS``: 500, then 5,000), and a common word fills its page there. A word too
 rare for that is looked up in the word index, and only its comments are read. The count
 comes from what was read when it can; else from the word index, within ``COUNT_BUDGET``, and
-past it the page says «more than» what it saw.
+past it, or for a common word, the page says «more than» what it saw.
 """
 
 from __future__ import annotations
@@ -127,15 +127,19 @@ class Search:
         return [i for i in (await session.execute(query)).scalars().all() if i is not None]
 
     async def count(self, session: AsyncSession, window: Window | None, cap: int) -> Count:
-        if window is None:
+        """Counted from the newest ``WINDOWS[-1]`` candidates when they say enough: all of
+        them (exact), more than ``cap`` matches, or a word in one comment of a hundred or
+        more (a common word: more than what they hold; the word index would take long).
+        A rarer word is counted through the word index, within ``COUNT_BUDGET``."""
+        if window is None or not (window.whole or window.size >= WINDOWS[-1]):
             window = await self.window(session, Way(), 0, WINDOWS[-1])
         if window.whole:
             return Count(min(window.matches, cap), window.matches <= cap)
         if window.matches > cap:
             return Count(cap, exact=False)
-        # Rarer than that among the newest: counted through the word index (bitmap scans
-        # only: an ordered walk reads every comment to count a rare word), up to cap + 1,
-        # within the budget; past it, more than what the window saw.
+        if window.matches * 100 >= window.seen:
+            return Count(window.matches, exact=False)
+        # Bitmap scans only: an ordered walk reads every comment to count a rare word.
         where = [*self.where, word_index_match(self.words), *word_conditions(self.words)]
         try:
             async with session.begin_nested():

@@ -493,7 +493,7 @@ async def timed(fn: Timed, runs: int, warm: int = 3) -> list[float]:
 
 
 async def measure(
-    url: str, runs: int, explain: bool
+    url: str, runs: int, explain: bool, only: list[str]
 ) -> tuple[dict[str, list[float]], dict[str, list[float]], dict[str, str]]:
     clock = FrozenClock(START + timedelta(weeks=WEEKS, days=1))
     runtime = Runtime.create(desk_settings(url), clock)
@@ -544,6 +544,8 @@ async def measure(
             figures["baseline: SELECT 1"] = await timed(select_one, runs)
             figures["baseline: chat /comments (50)"] = await timed(chat_comments, runs)
             for probe in probes(campaign.id, ward.id, deep_city, deep_ward):
+                if only and not any(word in probe.name for word in only):
+                    continue
 
                 async def page(probe: Probe = probe) -> None:
                     async with http[probe.who].get(
@@ -621,7 +623,7 @@ async def main_async(args: argparse.Namespace) -> None:
         for step, seconds in (await seed(url, args.comments)).items():
             print(f"  {step:20} {seconds:7.1f} s")
     try:
-        figures, sql, plans = await measure(url, args.runs, args.explain)
+        figures, sql, plans = await measure(url, args.runs, args.explain, args.only)
         report(f"PostgreSQL, {args.comments:,} comments, {args.runs} runs", figures, sql, plans)
         for spec in args.index:
             name, _sep, ddl = spec.partition("=")
@@ -633,7 +635,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     built = time.perf_counter() - started
                 async with engine.execution_options(isolation_level="AUTOCOMMIT").connect() as c:
                     await c.execute(text("ANALYZE comment"))
-                figures, sql, plans = await measure(url, args.runs, args.explain)
+                figures, sql, plans = await measure(url, args.runs, args.explain, args.only)
                 report(f"with {name} (built in {built:.1f} s): {ddl}", figures, sql, plans)
             finally:
                 async with engine.begin() as conn:
@@ -653,6 +655,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
     parser.add_argument("--explain", action="store_true", help="plans of the slowest statements")
     parser.add_argument("--index", action="append", default=[], metavar="NAME=DDL")
+    parser.add_argument("--only", action="append", default=[], help="pages whose name has it")
     started = time.perf_counter()
     asyncio.run(main_async(parser.parse_args()))
     print(f"bench took {time.perf_counter() - started:.0f} s")

@@ -306,7 +306,7 @@ async def test_any_search_is_answered(world: DeskWorld, q: str, said: str) -> No
     """No string typed in the search box is a server error or a broken search query, and a
     comment is found by any of its words, typed with or without accents."""
     writer = Writer(world)
-    await writer.add(q or "trống")
+    await writer.add(q.replace("\x00", "") or "trống")  # no text stored holds a NUL
     plain = await writer.add(said)
     browser = SIGNED_IN.get(id(world)) or await world.browser("ward_official")
     SIGNED_IN[id(world)] = browser
@@ -315,7 +315,8 @@ async def test_any_search_is_answered(world: DeskWorld, q: str, said: str) -> No
     )
     assert page.status == 200, await page.text()
     for typed in (said, fold(said), said.upper()):
-        if search_words(typed):
+        # Upper case is no way back for every letter (dotless «ı» comes back as «i»).
+        if search_words(typed) and fold(typed) == fold(said):
             found = await listing(browser, campaign=world.seed.campaign.id, q=typed)
             assert plain.receipt in found.receipts, typed
 
@@ -338,7 +339,7 @@ async def test_a_moderated_comment_leaves_the_default_list(
 
 
 async def test_every_way_of_searching_finds_the_same(
-    world: DeskWorld, writer: Writer, monkeypatch: pytest.MonkeyPatch
+    world: DeskWorld, writer: Writer, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     """PostgreSQL reads the newest comments first and turns to the word index for a word too
     rare among them: with a window of four comments both ways run here, and agree."""
@@ -357,7 +358,10 @@ async def test_every_way_of_searching_finds_the_same(
     page = await listing(browser, campaign=campaign, q="karaoke")
     assert page.receipts == receipts(*reversed(rare)) and page.count == "2 ý kiến"
     page = await listing(browser, campaign=campaign, q="de nghi")
-    assert page.receipts == receipts(*reversed(common)) and page.count == "12 ý kiến"
+    assert page.receipts == receipts(*reversed(common))
+    # PostgreSQL counts a word that common from the newest it read: more than those four.
+    postgres = database_url.startswith("postgresql")
+    assert page.count == ("Hơn 4 ý kiến" if postgres else "12 ý kiến")
     campaign_id = world.seed.campaign.id
     assert campaign_id is not None
     async with world.runtime.sessions() as session:

@@ -4,8 +4,9 @@ The planner cannot guess how many comments hold a word's prefix: it guessed 1,88
 «karaoke», which 41 of a million hold, and walked the newest million to find 50 (16 s); and
 671 for «chuyển đổi số», which 24,000 hold, and read and sorted them all (0.5 s). So the way
 is chosen by looking: the newest comments that pass the other filters are read in order and
-matched (``WINDOWS``: 500, then 5,000), and a common word fills its page there. A word too
-rare for that is looked up in the word index, and only its comments are read. The count
+matched (``WINDOWS``: 500, then 5,000 if the words were thick enough in the first to fill a
+page there), and a common word fills its page there. A word too rare for that is looked up in
+the word index, and only its comments are read. The count
 comes from what was read when it can; else from the word index, within ``COUNT_BUDGET``, and
 past it, or for a common word, the page says «more than» what it saw.
 """
@@ -62,12 +63,16 @@ class Search:
         self, session: AsyncSession, way: Way, limit: int, cap: int
     ) -> tuple[list[int], Count]:
         """The ids of the page's comments (up to ``limit`` + 1) and the count."""
-        for size in WINDOWS:
+        ids: list[int] | None = None
+        for size, bigger in zip(WINDOWS, [*WINDOWS[1:], 0], strict=True):
             window = await self.window(session, way, limit, size)
             if len(window.ids) > limit or window.whole:
                 ids = window.ids
                 break
-        else:
+            # A bigger window is read only if, as thick as here, the words would fill it.
+            if window.matches * bigger < (limit + 1) * size:
+                break
+        if ids is None:
             ids = await self.indexed(session, way, limit)
         first = window if way.before is None and way.after is None else None
         return ids, await self.count(session, first, cap)
@@ -127,12 +132,13 @@ class Search:
         return [i for i in (await session.execute(query)).scalars().all() if i is not None]
 
     async def count(self, session: AsyncSession, window: Window | None, cap: int) -> Count:
-        """Counted from the newest ``WINDOWS[-1]`` candidates when they say enough: all of
-        them (exact), more than ``cap`` matches, or a word in one comment of a hundred or
-        more (a common word: more than what they hold; the word index would take long).
-        A rarer word is counted through the word index, within ``COUNT_BUDGET``."""
-        if window is None or not (window.whole or window.size >= WINDOWS[-1]):
-            window = await self.window(session, Way(), 0, WINDOWS[-1])
+        """Counted from the newest candidates (those the page read, else the newest
+        ``WINDOWS[0]``) when they say enough: they are all (exact), more than ``cap`` of
+        them match, or one in a hundred or more does (a common word: more than what they
+        hold, for the word index would take long). A rarer word is counted through the word
+        index, within ``COUNT_BUDGET``."""
+        if window is None:
+            window = await self.window(session, Way(), 0, WINDOWS[0])
         if window.whole:
             return Count(min(window.matches, cap), window.matches <= cap)
         if window.matches > cap:

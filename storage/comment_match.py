@@ -1,12 +1,16 @@
 """What a search of the comments means: the words typed, folded as ``Comment.search_text``
-is folded (``storage.places.fold``: «THỦ ĐÔ» and «thu do» are one), each the start of a word
-of the comment. The same on both databases; on PostgreSQL the GIN index ``ix_comment_search``
-on ``to_tsvector('simple', search_text)`` finds the candidates.
+is folded (``storage.places.fold``: «THỦ ĐÔ» and «thu do» are one), each a whole word of the
+comment; the last, when it is long enough to have been cut short, also the start of one
+(«karao» finds «karaoke»). Whole words, for Vietnamese writes in syllables: «thu» as a prefix
+would find thuế, thực, thương… The same on both databases; on PostgreSQL the GIN index
+``ix_comment_search`` on ``to_tsvector('simple', search_text)`` finds the candidates (an exact
+word is a quick look-up there, a short prefix a costly one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, func, literal, literal_column
@@ -21,41 +25,62 @@ MAX_WORDS = 8
 MAX_WORD = 40
 
 
-def search_words(query: str) -> tuple[str, ...]:
+# A last word this long may have been cut short: it also finds longer words it starts.
+PREFIX_FROM = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # folded: letters and digits
+    prefix: bool = False  # also the start of a longer word
+
+
+def search_words(query: str) -> tuple[Word, ...]:
     """The words a search wants, folded, each once, in the order typed."""
-    words = fold(query[:MAX_QUERY]).split()
-    return tuple(dict.fromkeys(w[:MAX_WORD] for w in words))[:MAX_WORDS]
+    typed = list(dict.fromkeys(fold(query[:MAX_QUERY]).split()))[:MAX_WORDS]
+    return tuple(
+        Word(
+            word[:MAX_WORD],
+            prefix=len(word) > MAX_WORD or (n == len(typed) - 1 and len(word) >= PREFIX_FROM),
+        )
+        for n, word in enumerate(typed)
+    )
 
 
-def prefix_query(words: Sequence[str]) -> str:
-    """A tsquery wanting every word as a prefix: ``'thu':* & 'do':*``.
+def ts_query(words: Sequence[Word]) -> str:
+    """A tsquery wanting every word: ``'thu' & 'do'``, ``'karao':*``.
 
     Folded words hold letters and digits only, so nothing in them is tsquery syntax; each is
     quoted all the same (a quote doubled), so no input can make ``to_tsquery`` fail.
     """
-    quoted = ("'" + w.replace("'", "''").replace("\\", "\\\\") + "':*" for w in words)
+    quoted = (
+        "'" + w.text.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if w.prefix else "")
+        for w in words
+    )
     return " & ".join(quoted)
 
 
 def word_conditions(
-    words: Sequence[str], folded: ColumnElement[str] | None = None
+    words: Sequence[Word], folded: ColumnElement[str] | None = None
 ) -> list[ColumnElement[bool]]:
-    """Each word the start of a word of the folded text (``search_text``, or ``folded``):
-    the search's meaning on both databases. Folded words are single-spaced, so « » + the text
-    holds « word» exactly where a word starts with ``word``."""
+    """Each word in the folded text (``search_text``, or ``folded``): the search's meaning
+    on both databases. Folded words are single-spaced, so « » + the text + « » holds
+    « word » exactly where ``word`` is a whole word, and « word» where a word starts with it."""
     column = col(Comment.search_text) if folded is None else folded
-    padded = literal(" ", String) + column
+    blank = literal(" ", String)
     found: list[ColumnElement[bool]] = []
     for word in words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found.append(padded.like(f"% {escaped}%", escape="\\"))
+        escaped = word.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        if word.prefix:
+            found.append((blank + column).like(f"% {escaped}%", escape="\\"))
+        else:
+            found.append((blank + column + blank).like(f"% {escaped} %", escape="\\"))
     return found
 
 
-def word_index_match(words: Sequence[str]) -> ColumnElement[bool]:
-    """PostgreSQL: the comments whose words start with ``words``, as ``ix_comment_search``
-    finds them (its very expression: a regconfig constant, not a bound string, or the index
-    is not used)."""
+def word_index_match(words: Sequence[Word]) -> ColumnElement[bool]:
+    """PostgreSQL: the comments holding ``words``, as ``ix_comment_search`` finds them (its
+    very expression: a regconfig constant, not a bound string, or the index is not used)."""
     simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
     vector = func.to_tsvector(simple, col(Comment.search_text))
-    return vector.op("@@")(func.to_tsquery(simple, prefix_query(words)))
+    return vector.op("@@")(func.to_tsquery(simple, ts_query(words)))

@@ -24,7 +24,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.comment_match import word_conditions
+from storage.comment_match import Word, word_conditions
 from storage.comment_search_pg import Count, Search, capped_count
 from storage.completeness import subtree
 from storage.keyset import Cursor, Way
@@ -64,7 +64,7 @@ class Filters:
     medium: CommentMedium | None = None
     since: datetime | None = None
     until: datetime | None = None
-    words: tuple[str, ...] = ()
+    words: tuple[Word, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

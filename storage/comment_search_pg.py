@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.comment_match import word_conditions, word_index_match
+from storage.comment_match import Word, word_conditions, word_index_match
 from storage.keyset import Way
 from storage.models import Comment
 
@@ -57,7 +57,7 @@ class Window:
 class Search:
     campaign_id: int
     where: list[ColumnElement[bool]]  # the other filters
-    words: tuple[str, ...]
+    words: tuple[Word, ...]
 
     async def run(
         self, session: AsyncSession, way: Way, limit: int, cap: int

@@ -464,6 +464,8 @@ def probes(campaign: int, ward: int, deep_city: str, deep_ward: str) -> list[Pro
         Probe("city: search «đề nghị» (common)", "city", c | {"q": "đề nghị"}),
         Probe("city: search «chuyen doi so»", "city", c | {"q": "chuyen doi so"}),
         Probe("city: search «karaoke» (rare)", "city", c | {"q": "karaoke"}),
+        Probe("city: search, no match", "city", c | {"q": "khong ai viet tu nay"}),
+        Probe("city: every status + search", "city", c | {"status": "all", "q": "xe buyt"}),
         Probe("city: deep page (half-way)", "city", c | {"before": deep_city}),
         Probe(
             "city: deep page + search common",
@@ -473,6 +475,7 @@ def probes(campaign: int, ward: int, deep_city: str, deep_ward: str) -> list[Pro
         Probe("ward: first page", "ward", c),
         Probe("ward: stance = agree", "ward", c | {"stance": "agree"}),
         Probe("ward: search «đề nghị» (common)", "ward", c | {"q": "đề nghị"}),
+        Probe("ward: search «chuyen doi so»", "ward", c | {"q": "chuyen doi so"}),
         Probe("ward: search «karaoke» (rare)", "ward", c | {"q": "karaoke"}),
         Probe("ward: deep page (half-way)", "ward", c | {"before": deep_ward}),
     ]

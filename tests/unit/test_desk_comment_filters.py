@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.web.desk.comment_filters import Asked, BadQuery, read_query
-from storage.comment_match import MAX_WORDS, prefix_query, search_words
+from storage.comment_match import MAX_WORD, MAX_WORDS, Word, search_words, ts_query
 from storage.keyset import Cursor
 from storage.models import CommentMedium, CommentStatus, Stance
 
@@ -119,19 +119,34 @@ def test_malformed_filters(query: dict[str, str]) -> None:
         read_query(query)
 
 
+def texts(words: tuple[Word, ...]) -> tuple[str, ...]:
+    return tuple(w.text for w in words)
+
+
 def test_search_words_are_folded_like_the_comments() -> None:
-    assert search_words("THỦ ĐÔ") == search_words("thu do") == ("thu", "do")
-    assert search_words("Đường") == search_words("duong") == ("duong",)
-    assert search_words("'; DROP TABLE comment; --") == ("drop", "table", "comment")
-    assert search_words("a:* & !b | (c)") == ("a", "b", "c")
+    assert search_words("THỦ ĐÔ") == search_words("thu do") == (Word("thu"), Word("do"))
+    assert texts(search_words("Đường")) == texts(search_words("duong")) == ("duong",)
+    assert texts(search_words("'; DROP TABLE comment; --")) == ("drop", "table", "comment")
+    assert texts(search_words("a:* & !b | (c)")) == ("a", "b", "c")
     assert len(search_words(" ".join(f"w{n}" for n in range(50)))) == MAX_WORDS
 
 
+def test_whole_words_but_a_long_last_one() -> None:
+    """Vietnamese is written in syllables: «thu» is a word, not the start of thuế and thực;
+    a last word of four letters or more may have been cut short («karao»)."""
+    assert search_words("thu do") == (Word("thu"), Word("do"))
+    assert search_words("tieng on karao") == (Word("tieng"), Word("on"), Word("karao", True))
+    assert search_words("karao tieng") == (Word("karao"), Word("tieng", True))
+    long = "a" * (MAX_WORD + 5)
+    assert search_words(f"{long} do") == (Word("a" * MAX_WORD, True), Word("do"))
+    assert ts_query(search_words("thủ đô karao")) == "'thu' & 'do' & 'karao':*"
+
+
 @given(st.text(max_size=300))
-def test_a_search_is_plain_words_as_prefixes(query: str) -> None:
+def test_a_search_is_plain_words(query: str) -> None:
     words = search_words(query)
-    tsquery = prefix_query(words)
+    tsquery = ts_query(words)
     for word in words:
-        assert word.isalnum() and word == word.casefold()
-        assert f"'{word}':*" in tsquery
+        assert word.text.isalnum() and word.text == word.text.casefold()
+        assert f"'{word.text}'" in tsquery
     assert tsquery.count("'") == 2 * len(words)

@@ -93,13 +93,20 @@ async def _units(session: AsyncSession, roots: tuple[int, ...]) -> ColumnElement
     return col(Comment.unit_id).in_(sa_select(subtree(list(roots)).c.id))
 
 
-async def conditions(session: AsyncSession, filters: Filters) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [
-        col(Comment.campaign_id) == filters.campaign_id,
-        col(Comment.status).in_(filters.statuses),
-    ]
+async def place(session: AsyncSession, filters: Filters) -> list[ColumnElement[bool]]:
+    """The campaign, and the units asked for when they are a part of it."""
+    found = [col(Comment.campaign_id) == filters.campaign_id]
     if filters.roots is not None:
         found.append(await _units(session, filters.roots))
+    return found
+
+
+async def conditions(
+    session: AsyncSession, filters: Filters, placed: list[ColumnElement[bool]] | None = None
+) -> list[ColumnElement[bool]]:
+    """Every filter but the words (``placed``: ``place``'s, when already made)."""
+    found = list(placed if placed is not None else await place(session, filters))
+    found.append(col(Comment.status).in_(filters.statuses))
     if filters.section_id is not None:
         found.append(col(Comment.section_id) == filters.section_id)
     elif filters.document_id is not None:
@@ -165,10 +172,11 @@ async def find_comments(
     oldest ``limit`` newer than ``after``, shown newest first), the cursors around them, and
     how many match in all (exactly up to ``cap``, else «more than»)."""
     await plan_by_value(session)
-    where = await conditions(session, filters)
+    placed = await place(session, filters)
+    where = await conditions(session, filters, placed)
     way = Way(before, after)
     if filters.words and _postgres(session):
-        search = Search(filters.campaign_id, where, filters.words)
+        search = Search(placed, where, filters.words, part=filters.roots is not None)
         ids, count = await search.run(session, way, limit, cap)
         rows = await _load(session, ids)
     else:

@@ -55,16 +55,23 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Search:
-    campaign_id: int
-    where: list[ColumnElement[bool]]  # the other filters
+    placed: list[ColumnElement[bool]]  # the campaign, and the part of it asked for
+    where: list[ColumnElement[bool]]  # every other filter too
     words: tuple[Word, ...]
+    # A part of a campaign (a ward's 300 units of a city's 9,000) reads only the first window:
+    # its newest are found among the whole campaign's, thirty walked for each of its own.
+    part: bool = False
+
+    @property
+    def windows(self) -> tuple[int, ...]:
+        return WINDOWS[:1] if self.part else WINDOWS
 
     async def run(
         self, session: AsyncSession, way: Way, limit: int, cap: int
     ) -> tuple[list[int], Count]:
         """The ids of the page's comments (up to ``limit`` + 1) and the count."""
         ids: list[int] | None = None
-        for size, bigger in zip(WINDOWS, [*WINDOWS[1:], 0], strict=True):
+        for size, bigger in zip(self.windows, [*self.windows[1:], 0], strict=True):
             window = await self.window(session, way, limit, size)
             if len(window.ids) > limit or window.whole:
                 ids = window.ids
@@ -107,11 +114,12 @@ class Search:
         return Window(size, [], int(seen or 0), 0)
 
     def _found(self) -> Any:
-        """The campaign's comments holding the words, by the word index alone (a CTE kept
-        apart, so that no walk over the newest is planned around it)."""
+        """The comments holding the words in the campaign (or its part), by the word index
+        (and the units' index: a bitmap of each, and their intersection read), in a CTE kept
+        apart so that no walk over the newest is planned around it."""
         return (
             sa_select(col(Comment.id))
-            .where(col(Comment.campaign_id) == self.campaign_id, word_index_match(self.words))
+            .where(*self.placed, word_index_match(self.words))
             .cte("found")
             .prefix_with("MATERIALIZED")
         )
@@ -133,12 +141,12 @@ class Search:
 
     async def count(self, session: AsyncSession, window: Window | None, cap: int) -> Count:
         """Counted from the newest candidates (those the page read, else the newest
-        ``WINDOWS[0]``) when they say enough: they are all (exact), more than ``cap`` of
+        first window) when they say enough: they are all (exact), more than ``cap`` of
         them match, or one in a hundred or more does (a common word: more than what they
         hold, for the word index would take long). A rarer word is counted through the word
         index, within ``COUNT_BUDGET``."""
         if window is None:
-            window = await self.window(session, Way(), 0, WINDOWS[0])
+            window = await self.window(session, Way(), 0, self.windows[0])
         if window.whole:
             return Count(min(window.matches, cap), window.matches <= cap)
         if window.matches > cap:

@@ -430,3 +430,33 @@ async def test_a_count_that_takes_too_long_says_more_than(
     page = await listing(browser, campaign=world.seed.campaign.id, q="de nghi so")
     assert len(page.receipts) == 7
     assert page.count == "Hơn 2 ý kiến", "more than the newest two it read held"
+
+
+async def test_a_wards_search_through_the_index_keeps_to_the_ward(
+    world: DeskWorld, writer: Writer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part of a campaign reads one window, then asks the word index for its own units."""
+    monkeypatch.setattr(comment_search_pg, "WINDOWS", (2, 4))
+    consultation = world.consultation
+    start = at("2025-10-20 08:00")
+    ours = await writer.add(
+        "Karaoke ồn ào", campaign=consultation, unit=world.seed.cells[1], at=start
+    )
+    for n in range(6):
+        await writer.add(
+            f"Karaoke ở Kim Mã {n}",
+            campaign=consultation,
+            unit=world.other_ward,
+            at=start + timedelta(hours=n + 1),
+        )
+        await writer.add(
+            f"Ý kiến khác {n}",
+            campaign=consultation,
+            unit=world.seed.cells[0],
+            at=start + timedelta(hours=n + 1),
+        )
+    ward = await world.browser("ward_official")
+    page = await listing(ward, campaign=consultation.id, q="karaoke")
+    assert page.receipts == [ours.receipt] and page.count == "1 ý kiến"
+    city = await world.browser("city_official")
+    assert len((await listing(city, campaign=consultation.id, q="karaoke")).receipts) == 7

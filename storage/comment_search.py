@@ -176,7 +176,7 @@ async def find_comments(
     where = await conditions(session, filters, placed)
     way = Way(before, after)
     if filters.words and _postgres(session):
-        search = Search(placed, where, filters.words, part=filters.roots is not None)
+        search = Search(placed, where, filters.words)
         ids, count = await search.run(session, way, limit, cap)
         rows = await _load(session, ids)
     else:

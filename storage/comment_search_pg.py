@@ -1,14 +1,14 @@
-"""The comments search on PostgreSQL, page and count, whatever the word.
+"""The comments search on PostgreSQL, page and count, whatever the words.
 
-The planner cannot guess how many comments hold a word's prefix: it guessed 1,881 for
-«karaoke», which 41 of a million hold, and walked the newest million to find 50 (16 s); and
-671 for «chuyển đổi số», which 24,000 hold, and read and sorted them all (0.5 s). So the way
-is chosen by looking: the newest comments that pass the other filters are read in order and
-matched (``WINDOWS``: 500, then 5,000 if the words were thick enough in the first to fill a
-page there), and a common word fills its page there. A word too rare for that is looked up in
-the word index, and only its comments are read. The count
-comes from what was read when it can; else from the word index, within ``COUNT_BUDGET``, and
-past it, or for a common word, the page says «more than» what it saw.
+The planner cannot guess how many comments hold the words: it guessed 1,881 for «karaoke:*»,
+which 41 of a million hold, and walked the newest million to find 50 (16 s); and 671 for
+«chuyển đổi số», which 24,000 hold, and read and sorted them all (0.5 s). So the way is
+chosen by looking: the newest comments that pass the other filters are read in order and
+matched (``WINDOWS``: 500, then as many as the words' thickness there says a page needs, up
+to 5,000), and a common word fills its page there. Words too rare for that are looked up in
+the word index, and only their comments are read. The count comes from what was read when it
+can; else from the word index within ``COUNT_BUDGET``; past it, or for a common word, the
+page says «more than» what it saw.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from storage.comment_match import Word, word_conditions, word_index_match
 from storage.keyset import Way
 from storage.models import Comment
 
-# Comments read newest first before the word index is asked: a word in one comment of ten
-# fills a page within the first; one in a hundred, within the second.
+# Comments read newest first before the word index is asked: the first window, then as many
+# as the words' thickness there says a page needs, up to the largest. A word in one comment
+# of ten fills a page within the first; one in a hundred, within the largest.
 WINDOWS = (500, 5000)
 COUNT_BUDGET = "150ms"  # for counting a middling word through the word index
 _CANCELLED = "57014"  # PostgreSQL's query_canceled: the statement timeout struck
@@ -58,31 +59,26 @@ class Search:
     placed: list[ColumnElement[bool]]  # the campaign, and the part of it asked for
     where: list[ColumnElement[bool]]  # every other filter too
     words: tuple[Word, ...]
-    # A part of a campaign (a ward's 300 units of a city's 9,000) reads only the first window:
-    # its newest are found among the whole campaign's, thirty walked for each of its own.
-    part: bool = False
-
-    @property
-    def windows(self) -> tuple[int, ...]:
-        return WINDOWS[:1] if self.part else WINDOWS
 
     async def run(
         self, session: AsyncSession, way: Way, limit: int, cap: int
     ) -> tuple[list[int], Count]:
         """The ids of the page's comments (up to ``limit`` + 1) and the count."""
-        ids: list[int] | None = None
-        for size, bigger in zip(self.windows, [*self.windows[1:], 0], strict=True):
+        size, largest = WINDOWS
+        while True:
             window = await self.window(session, way, limit, size)
             if len(window.ids) > limit or window.whole:
                 ids = window.ids
                 break
-            # A bigger window is read only if, as thick as here, the words would fill it.
-            if window.matches * bigger < (limit + 1) * size:
+            # As thick as here, the words fill a page within ``need`` comments (half again,
+            # for luck): read that many if it is within reach, else ask the word index.
+            need = (limit + 1) * window.seen * 3 // (2 * window.matches or 1)
+            if not window.matches or size >= largest or need > largest:
+                ids = await self.indexed(session, way, limit)
                 break
-        if ids is None:
-            ids = await self.indexed(session, way, limit)
-        first = window if way.before is None and way.after is None else None
-        return ids, await self.count(session, first, cap)
+            size = max(need, 2 * size)
+        start = window if way.before is None and way.after is None else None
+        return ids, await self.count(session, start, cap)
 
     async def window(self, session: AsyncSession, way: Way, limit: int, size: int) -> Window:
         """The first matches among the newest ``size`` candidates past the cursor."""
@@ -146,7 +142,7 @@ class Search:
         hold, for the word index would take long). A rarer word is counted through the word
         index, within ``COUNT_BUDGET``."""
         if window is None:
-            window = await self.window(session, Way(), 0, self.windows[0])
+            window = await self.window(session, Way(), 0, WINDOWS[0])
         if window.whole:
             return Count(min(window.matches, cap), window.matches <= cap)
         if window.matches > cap:

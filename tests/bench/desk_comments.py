@@ -577,7 +577,7 @@ async def measure(
 
 async def plan_of(runtime: Runtime, statements: Statements) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the slowest statement seen, as the page plans it."""
-    queries = [s for s in statements.seen if s[1].lstrip().upper().startswith("SELECT")]
+    queries = [s for s in statements.seen if s[1].lstrip().upper().startswith(("SELECT", "WITH"))]
     _seconds, statement, parameters = max(queries, key=lambda s: s[0])
     async with runtime.sessions() as session:
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))

@@ -23,33 +23,34 @@ from handlers.files import FileMaker, Format
 from handlers.fit import fit_items
 from handlers.format import moment
 from handlers.replies import Answerable, refused_unless_official, reply_target
-from handlers.reply_letter import reply_letter
+from handlers.reply_letter import reply_words
 from handlers.texts import escape
 from handlers.themes import themes_button
+from scheduler.answers import MAX_REPLY, Route, answer_comment, clean_answer
 from scheduler.clock import Clock
 from scheduler.oversight import Outreach
 from storage.campaigns import documents_of
 from storage.comment_counts import comment_counts, place_counts
-from storage.comment_scope import readable_campaign, readable_campaigns, reading_scope
+from storage.comment_scope import (
+    readable_campaign,
+    readable_campaigns,
+    readable_comment,
+    reading_scope,
+)
 from storage.comments import (
     CommentView,
     Moderation,
-    add_reply,
     export_views,
-    find_comment,
     latest_comments,
     moderate,
 )
-from storage.forms import InvalidValue, clean_text
-from storage.models import Campaign, Comment, CommentStatus, Person, Unit
-from storage.outbox import enqueue
+from storage.forms import InvalidValue
+from storage.models import Campaign, Comment, CommentStatus, Unit
 from storage.people import Member
 from storage.themes import theme_labels
-from storage.web_comments import answered_on_the_web
 
 LATEST = 5
 LISTED = 10
-MAX_REPLY = 3000
 _RECEIPT = re.compile(r"^\s*(YK[-\s]?[A-Z0-9]{6})\b\s*(.*)$", re.IGNORECASE | re.DOTALL)
 
 
@@ -278,22 +279,15 @@ async def comment_for(
     """The comment with receipt ``code`` if it is placed where the official reads
     (``storage.comment_scope``), with the unit that answers it; else say why not (the same
     words for a comment of another ward as for no comment: nothing tells it exists)."""
-    comment = await find_comment(session=session, receipt=code.upper())
-    scope = (
-        await readable_campaign(session=session, member=member, campaign_id=comment.campaign_id)
-        if comment is not None
-        else None
-    )
-    unit = scope.root_of(comment) if scope is not None and comment is not None else None
-    campaign = scope.campaign if scope is not None else None
-    if comment is None or campaign is None or unit is None:
+    found = await readable_comment(session=session, member=member, receipt=code.upper())
+    if found is None:
         await message.answer(
             _("No comment {code} among those you oversee. Please check the code.").format(
                 code=escape(code.upper())
             )
         )
         return None
-    return comment, campaign, unit
+    return found.comment, found.scope.campaign, found.unit
 
 
 def _receipt_and_rest(args: str | None) -> tuple[str, str] | None:
@@ -332,10 +326,11 @@ async def send_reply(
     code: str,
     rest: str,
 ) -> bool:
-    """Store an official's answer to comment ``code`` and queue its letter; False (after
-    saying why) when nothing was stored. /reply and the «Reply» button both land here."""
+    """Store an official's answer to comment ``code`` and queue its letter
+    (``scheduler.answers``); False (after saying why) when nothing was stored. /reply and
+    the «Reply» button both land here."""
     try:
-        text = clean_text(rest, max_length=MAX_REPLY)
+        text = clean_answer(rest)
     except InvalidValue as error:
         if error.reason == "too_long":
             await message.answer(
@@ -348,44 +343,33 @@ async def send_reply(
     if found is None:
         return False
     comment, campaign, unit = found
-    if comment.status is CommentStatus.WITHDRAWN:
+    now = clock.now()
+    answered = await answer_comment(
+        session=session,
+        comment=comment,
+        campaign=campaign,
+        unit=unit,
+        official=member.person,
+        text=text,
+        defaults=outreach.defaults,
+        words=reply_words(i18n),
+        now=now,
+    )
+    if answered is None:
         await message.answer(
             _("Comment {code} was withdrawn by its author.").format(code=comment.receipt)
         )
         return False
-    now = clock.now()
-    answer = await add_reply(
-        session=session, comment=comment, official=member.person, unit=unit, text=text, now=now
-    )
-    if answered_on_the_web(comment):
-        # No messenger reaches a web sender: the answer waits on the receipt page.
-        await session.commit()
-        await message.answer(_web_reply_text(comment))
-        return True
-    if comment.person_id is None:
-        # Anonymous: nothing stored says who wrote it, so nothing can be sent to them; the
-        # author finds the answer under the comment in /mycomments. Stored before it is said.
-        await session.commit()
-        await message.answer(_anonymous_reply_text(comment))
-        return True
-    author = await session.get(Person, comment.person_id)
-    assert author is not None
-    letter = await reply_letter(
-        session=session,
-        i18n=i18n,
-        comment=comment,
-        campaign=campaign,
-        reply=answer,
-        author=author,
-        unit=unit,
-        defaults=outreach.defaults,
-        now=now,
-    )
-    await enqueue(session=session, letters=[letter], now=now)
-    # Queued rows must be committed before the delivery loop looks for them.
+    # Stored (and a letter queued) before it is said; the delivery loop looks for committed rows.
     await session.commit()
-    outreach.wake()
-    await message.answer(_sent_text(comment, letter.not_before, now, campaign.timezone))
+    if answered.route is Route.RECEIPT_PAGE:
+        await message.answer(_web_reply_text(comment))
+    elif answered.route is Route.MY_COMMENTS:
+        await message.answer(_anonymous_reply_text(comment))
+    else:
+        outreach.wake()
+        goes_at = answered.goes_at or now
+        await message.answer(_sent_text(comment, goes_at, now, campaign.timezone))
     return True
 
 

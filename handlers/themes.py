@@ -1,7 +1,7 @@
 """Groups of opinions («Nhóm ý kiến») in chat, for officials: from /comments, the themes of a
 document or section with counts and a quote each; a theme's comments; merge two themes; move
 a comment to another theme. Typed steps (rename, a new theme) are in ``handlers.theme_typing``.
-The rules are ``storage.themes``'; who may see what is /comments' rule (``overseen_campaign``).
+The rules are ``storage.themes``'; who may see and change what, ``storage.theme_access``.
 """
 
 from __future__ import annotations
@@ -23,15 +23,13 @@ from handlers.fit import fit_items
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
-from storage.comment_scope import reading_scope
-from storage.comments import overseen_campaign
-from storage.models import Campaign, Comment, CommentTheme, Document, Section, Unit
+from storage.models import Campaign, Comment, CommentTheme, Unit
 from storage.people import Member
+from storage.theme_access import ThemeAccess, movable, scope_access, theme_access
 from storage.themes import (
     Among,
     Scope,
     ThemeError,
-    groupable,
     live_themes,
     merge,
     move,
@@ -108,15 +106,18 @@ def themes_button(campaign_id: int, document_id: int | None, section_id: int | N
 
 @dataclass(frozen=True, slots=True)
 class Overseen:
-    """A scope the official may see, and the unit whose subtree they count."""
+    """A scope the official may see (``storage.theme_access``), and its title."""
 
     campaign: Campaign
-    unit: Unit
+    unit: Unit  # whose subtree they count
     scope: Scope
     title: str
-    # The groups are the whole campaign's, as its letter shows them: only officials of the
-    # campaign's unit (or above) rename, merge, move and add; a ward's official reads its share.
-    editor: bool = False
+    editor: bool = False  # may rename, merge, move and add
+
+
+def _overseen(access: ThemeAccess) -> Overseen:
+    title = about(access.document, access.section, access.campaign.title)
+    return Overseen(access.campaign, access.unit, access.scope, title, access.editor)
 
 
 async def overseen_scope(
@@ -128,44 +129,25 @@ async def overseen_scope(
     *,
     edit: bool = False,
 ) -> Overseen | None:
-    """The campaign's document and section if the official reads the campaign's comments (the
-    rule of /comments), and with ``edit`` may change its groups; else None; ids that do not
-    belong together are None too."""
-    found = await overseen_campaign(session=session, member=member, campaign_id=campaign_id)
-    if found is None:
-        return None
-    campaign, unit = found
-    reading = await reading_scope(session=session, member=member, campaign=campaign)
-    editor = reading is not None and reading.whole
-    if edit and not editor:
-        return None
-    document = await session.get(Document, document_id) if document_id else None
-    section = await session.get(Section, section_id) if section_id else None
-    if (document_id and (document is None or document.campaign_id != campaign.id)) or (
-        section_id and (section is None or document is None or section.document_id != document.id)
-    ):
-        return None
-    assert campaign.id is not None
-    scope = Scope(campaign.id, document_id or None, section_id or None)
-    return Overseen(campaign, unit, scope, about(document, section, campaign.title), editor)
+    """The campaign's document and section (0: none) if the official may see its groups
+    (with ``edit``: change them); else None."""
+    access = await scope_access(
+        session=session,
+        member=member,
+        campaign_id=campaign_id,
+        document_id=document_id,
+        section_id=section_id,
+        edit=edit,
+    )
+    return _overseen(access) if access is not None else None
 
 
 async def overseen_theme(
     session: AsyncSession, member: Member, theme_id: int, *, edit: bool = False
 ) -> tuple[CommentTheme, Overseen] | None:
     """A live theme the official may read (with ``edit``: change), with its scope."""
-    theme = await session.get(CommentTheme, theme_id)
-    if theme is None or theme.merged_into_id is not None:
-        return None
-    where = await overseen_scope(
-        session,
-        member,
-        theme.campaign_id,
-        theme.document_id or 0,
-        theme.section_id or 0,
-        edit=edit,
-    )
-    return (theme, where) if where is not None else None
+    found = await theme_access(session=session, member=member, theme_id=theme_id, edit=edit)
+    return (found[0], _overseen(found[1])) if found is not None else None
 
 
 async def _refused(callback: CallbackQuery, member: Member) -> Answerable | None:
@@ -388,33 +370,15 @@ async def move_comment(
     if message is None:
         return
     comment = await session.get(Comment, callback_data.comment_id)
-    where = (
-        await overseen_scope(
-            session,
-            member,
-            comment.campaign_id,
-            comment.document_id or 0,
-            comment.section_id or 0,
-            edit=True,
-        )
+    access = (
+        await movable(session=session, member=member, comment=comment)
         if comment is not None
         else None
     )
-    # A ward's official moves only their ward's comments (not another's, by a forged button).
-    scope = (
-        await reading_scope(session=session, member=member, campaign=where.campaign)
-        if where is not None
-        else None
-    )
-    if (
-        comment is None
-        or where is None
-        or scope is None
-        or not scope.in_scope(comment)
-        or not groupable(comment)
-    ):
+    if comment is None or access is None:
         await gone(message)
         return
+    where = _overseen(access)
     if not callback_data.theme_id:
         await _move_choices(message, session, comment, where)
         return

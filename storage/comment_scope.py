@@ -131,3 +131,31 @@ async def readable_campaigns(
             if len(found) >= limit:
                 break
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class Readable:
+    """A comment an official reads, with their scope of its campaign and the root of that
+    scope it lies in: the unit that signs their answers to it."""
+
+    comment: Comment
+    scope: ReadingScope
+    unit: Unit
+
+
+async def readable_comment(
+    *, session: AsyncSession, member: Member, receipt: str
+) -> Readable | None:
+    """The comment with ``receipt`` if the official reads it; None for no such comment and
+    for one placed elsewhere alike (nothing tells another ward's comment exists)."""
+    result = await session.execute(select(Comment).where(Comment.receipt == receipt))
+    comment = result.scalar_one_or_none()
+    if comment is None:
+        return None
+    scope = await readable_campaign(
+        session=session, member=member, campaign_id=comment.campaign_id
+    )
+    unit = scope.root_of(comment) if scope is not None else None
+    if scope is None or unit is None:
+        return None
+    return Readable(comment, scope, unit)

@@ -17,7 +17,14 @@ UNIT_INVITES_ROUTE = UNIT_ROUTE + "/invites"
 INVITE_REVOKE_ROUTE = ROOT + "/invites/{invite}/revoke"
 COMMENTS = ROOT + "/comments"
 COMMENT_ROUTE = ROOT + "/comments/{receipt}"
+COMMENT_REPLY_ROUTE = COMMENT_ROUTE + "/reply"
+COMMENT_MODERATE_ROUTE = COMMENT_ROUTE + "/moderate"
+COMMENT_THEME_ROUTE = COMMENT_ROUTE + "/theme"
+COMMENT_PHOTO_ROUTE = COMMENT_ROUTE + "/photos/{number}"
 THEMES = ROOT + "/themes"
+THEME_ROUTE = THEMES + "/{theme}"
+THEME_RENAME_ROUTE = THEME_ROUTE + "/rename"
+THEME_MERGE_ROUTE = THEME_ROUTE + "/merge"
 REPORTS = ROOT + "/reports"
 # A unit's report for a week of its reporting units (a period id), the whole campaign
 # (``WHOLE``) or its signed final report (``FINAL``), as docx, xlsx or csv.
@@ -61,3 +68,17 @@ def report_file_path(unit_id: int, campaign_id: int, week: int | str, fmt: str) 
 
 def report_sign_path(unit_id: int, campaign_id: int, period_id: int) -> str:
     return REPORT_SIGN_ROUTE.format(unit=unit_id, campaign=campaign_id, period=period_id)
+
+
+def comment_action_path(route: str, receipt: str) -> str:
+    """A comment's reply, moderate or theme route (``COMMENT_*_ROUTE``) for ``receipt``."""
+    return route.format(receipt=quote(receipt, safe=""))
+
+
+def comment_photo_path(receipt: str, number: int) -> str:
+    return COMMENT_PHOTO_ROUTE.format(receipt=quote(receipt, safe=""), number=number)
+
+
+def theme_path(theme_id: int, route: str = THEME_ROUTE) -> str:
+    """A theme's page (or its ``THEME_*_ROUTE`` action)."""
+    return route.format(theme=theme_id)

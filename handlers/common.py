@@ -58,6 +58,9 @@ async def show_help(message: Message, member: Member) -> None:
         text += "\n" + _(
             "/letterhead shows and changes how your unit's letters are headed and signed."
         )
+        text += "\n" + _(
+            "/web opens the desk in a browser: the board, comments, reports and posters."
+        )
     await message.answer(text, reply_markup=keyboards.main_menu(member))
 
 

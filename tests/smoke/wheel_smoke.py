@@ -35,6 +35,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aiohttp
 from babel.messages.pofile import read_po
@@ -269,10 +270,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def answer_one_update(venv: Path, here: Path, env: dict[str, str], poster: str) -> str:
+async def answer_one_update(
+    venv: Path, here: Path, env: dict[str, str], poster: str, desk_link: str
+) -> str:
     """``gopy run`` polls the fake Bot API, answers ``/help``, serves the landing page and the
-    full draft of the poster code ``poster`` (templates and catalogue read from the wheel), and
-    stops on SIGINT."""
+    full draft of the poster code ``poster``, opens the desk from ``desk_link`` (templates and
+    catalogue read from the wheel), and stops on SIGINT."""
     fake = FakeTelegram()
     fake.pending.append(command_update(1, CHAT_ID, "/help"))
     server, api_url = await serve(fake)
@@ -298,6 +301,7 @@ async def answer_one_update(venv: Path, here: Path, env: dict[str, str], poster:
         try:
             reply = await _reply(fake, process, log)
             await check_landing(f"http://127.0.0.1:{port}", poster, log)
+            await check_desk(f"http://127.0.0.1:{port}", desk_link, log)
             process.send_signal(signal.SIGINT)
             try:
                 code = await asyncio.wait_for(process.wait(), timeout=30)
@@ -359,6 +363,27 @@ async def check_landing(base: str, poster: str, log: Path) -> None:
                 )
 
 
+async def check_desk(base: str, link: str, log: Path) -> None:
+    """The desk opened from a ``gopy web-link`` link: its button, the session, the board."""
+    path = urlsplit(link).path
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        async with client.get(base + path) as response:
+            page = await response.text()
+        token = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+        if response.status != 200 or "Mở bàn làm việc" not in page or token is None:
+            raise SmokeFailure(
+                f"gopy run served the desk's link {path} with {response.status} and no "
+                f"Vietnamese sign-in page:\n{page[:2000]}\n{_log(log)}"
+            )
+        async with client.post(base + path, data={"csrf": token[1]}) as response:
+            board = await response.text()
+            if response.status != 200 or "Bảng theo dõi" not in board:
+                raise SmokeFailure(
+                    f"signing in to the desk ended on {response.url} with {response.status}, "
+                    f"not the board:\n{board[:2000]}\n{_log(log)}"
+                )
+
+
 def check_reply(reply: str) -> None:
     if not any(text in reply for text in vietnamese_strings()):
         raise SmokeFailure(
@@ -414,8 +439,13 @@ def smoke(smoke: Smoke) -> None:
         cli("qr", "dh14", "--document", "bctt", "--poster", "poster.pdf", "--size", "a4")
         if not (here / "poster.pdf").read_bytes().startswith(b"%PDF-"):
             raise SmokeFailure("gopy qr did not write a PDF poster")
-    with smoke.step("gopy run answers /help in Vietnamese and serves a poster's page"):
-        check_reply(asyncio.run(answer_one_update(venv, here, env, poster_codes[0])))
+    with smoke.step("gopy web-link --unit --name"):
+        desk_link = cli("web-link", "--unit", "NGOCHA", "--name", "Văn phòng Đảng ủy").stdout
+        if "/desk/signin/" not in desk_link:
+            raise SmokeFailure(f"gopy web-link printed no desk link:\n{desk_link}")
+    with smoke.step("gopy run answers /help, serves a poster's page and opens the desk"):
+        reply = asyncio.run(answer_one_update(venv, here, env, poster_codes[0], desk_link.strip()))
+        check_reply(reply)
     # Last: it catches a data file that none of the commands above happened to read.
     with smoke.step("the wheel holds every file of the packages"):
         check_contents(wheel)

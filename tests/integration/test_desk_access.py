@@ -13,10 +13,12 @@ not in the table fails ``test_the_table_lists_every_desk_route`` until its row i
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import pytest
 import pytest_asyncio
@@ -362,3 +364,39 @@ async def test_the_table_lists_every_desk_route(matrix: Matrix) -> None:
     assert registered - listed == set(), "desk routes with no row in MATRIX: write them one"
     assert listed - registered == set(), "MATRIX lists routes the desk does not have"
     assert registered >= OPEN_ROUTES
+
+
+# What an address may hold instead of an id or a receipt: nothing of it is ever a 5xx.
+GARBAGE = (
+    "0",
+    "-1",
+    "99999999999999999999999999",
+    "1e3",
+    "abc",
+    "YK-ZZZZZZ",
+    "Ngọc Hà",
+    "\u202e",
+    "%00",
+    "../1",
+)
+WITH_IDS = [
+    row for row in MATRIX if "{" in row.route and (row.method, row.route) not in OPEN_ROUTES
+]
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+@pytest.mark.parametrize("row", WITH_IDS, ids=str)
+async def test_garbage_in_the_address_is_not_found(matrix: Matrix, row: Row, value: str) -> None:
+    """The city's official (who may see everything of Ngọc Hà) asks for what is not there."""
+    browser = await matrix.browser("city_official")
+    names = re.findall(r"\{(\w+)\}", row.route)
+    path = row.route.format(**{name: quote(value, safe="") for name in names})
+    before = await dump(matrix.world) if row.method == "POST" else None
+    if row.method == "GET":
+        answer = await browser.get(path, allow_redirects=False)
+    else:
+        fields = {"csrf": form_token(matrix, browser)}
+        answer = await browser.post(path, data=fields, allow_redirects=False)
+    assert answer.status == 404, await answer.text()
+    if before is not None:
+        assert await dump(matrix.world) == before

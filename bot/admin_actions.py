@@ -3,6 +3,8 @@ invites, remove a role, import units and campaigns."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -107,40 +109,80 @@ async def _full_texts(session: AsyncSession, campaign: Campaign) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class CampaignImported:
+    """What importing a campaign file did: created or updated, and what it now holds."""
+
+    campaign: Campaign
+    created: bool
+    deadlines: int
+    documents: int
+    sections: int
+    added_documents: int = 0
+    removed_documents: int = 0
+    added_sections: int = 0
+    removed_sections: int = 0
+
+
+async def counted_import(
+    *, session: AsyncSession, code: object, run: Callable[[], Awaitable[Campaign]]
+) -> CampaignImported:
+    """Run an import of the campaign ``code`` (as the file writes it) and count what changed."""
+    before = await get_campaign(session=session, code=str(code)) if code is not None else None
+    docs_before, sections_before = await _contents(session, before)
+    campaign = await run()
+    docs, sections = await _contents(session, campaign)
+    return CampaignImported(
+        campaign=campaign,
+        created=before is None,
+        deadlines=len(await deadlines_of(session=session, campaign=campaign)),
+        documents=len(docs),
+        sections=len(sections),
+        added_documents=len(docs - docs_before),
+        removed_documents=len(docs_before - docs),
+        added_sections=len(sections - sections_before),
+        removed_sections=len(sections_before - sections),
+    )
+
+
+def told(imported: CampaignImported, _: Callable[[str], str]) -> str:
+    """The sentence saying what an import did, in the language of the gettext ``_`` given
+    (the command line's, or a desk page's)."""
+    values = {
+        "code": imported.campaign.code,
+        "title": imported.campaign.title,
+        "deadlines": imported.deadlines,
+        "documents": imported.documents,
+        "sections": imported.sections,
+    }
+    if imported.created:
+        return _(
+            "Created campaign {code} — {title}: {deadlines} weekly deadlines, "
+            "{documents} documents, {sections} sections."
+        ).format(**values)
+    return _(
+        "Updated campaign {code} — {title}: {deadlines} weekly deadlines, {documents} "
+        "documents ({added_documents} added, {removed_documents} removed), "
+        "{sections} sections ({added_sections} added, {removed_sections} removed)."
+    ).format(
+        added_documents=imported.added_documents,
+        removed_documents=imported.removed_documents,
+        added_sections=imported.added_sections,
+        removed_sections=imported.removed_sections,
+        **values,
+    )
+
+
 async def import_campaign_told(*, session: AsyncSession, path: Path, now: datetime) -> str:
     """Import a campaign file and say what it created or changed."""
     from bot.importers.campaign import import_campaign
     from bot.importers.yaml_lines import load_yaml
 
-    code = load_yaml(path).get("code")
-    before = await get_campaign(session=session, code=str(code)) if code is not None else None
-    docs_before, sections_before = await _contents(session, before)
-    campaign = await import_campaign(session=session, path=path, now=now)
-    docs, sections = await _contents(session, campaign)
-    deadlines = len(await deadlines_of(session=session, campaign=campaign))
-    values = {
-        "code": campaign.code,
-        "title": campaign.title,
-        "deadlines": deadlines,
-        "documents": len(docs),
-        "sections": len(sections),
-    }
-    if before is None:
-        told = _(
-            "Created campaign {code} — {title}: {deadlines} weekly deadlines, "
-            "{documents} documents, {sections} sections.",
-            **values,
-        )
-    else:
-        told = _(
-            "Updated campaign {code} — {title}: {deadlines} weekly deadlines, {documents} "
-            "documents ({added_documents} added, {removed_documents} removed), "
-            "{sections} sections ({added_sections} added, {removed_sections} removed).",
-            added_documents=len(docs - docs_before),
-            removed_documents=len(docs_before - docs),
-            added_sections=len(sections - sections_before),
-            removed_sections=len(sections_before - sections),
-            **values,
-        )
-    texts = await _full_texts(session, campaign)
-    return told + "\n" + _("Full texts kept by gopy: {files}.", files=texts) if texts else told
+    imported = await counted_import(
+        session=session,
+        code=load_yaml(path).get("code"),
+        run=lambda: import_campaign(session=session, path=path, now=now),
+    )
+    text = told(imported, _)
+    texts = await _full_texts(session, imported.campaign)
+    return text + "\n" + _("Full texts kept by gopy: {files}.", files=texts) if texts else text

@@ -113,10 +113,18 @@ def _targets(docs: list[tuple[Document, list[Section]]]) -> dict[tuple[Any, Any]
 
 
 async def campaign_data(
-    *, session: AsyncSession, code: str, now: datetime, reminders: str, quiet_hours: str
+    *,
+    session: AsyncSession,
+    code: str,
+    now: datetime,
+    reminders: str,
+    quiet_hours: str,
+    locale: str | None = None,
+    entry_points: bool = True,
 ) -> Row:
     """One campaign in full; ``reminders`` and ``quiet_hours`` are the process-wide defaults
-    it falls back on."""
+    it falls back on. ``locale``: the language of the form's labels (default: the command
+    line's); ``entry_points=False`` leaves the QR codes out (a city's run to thousands)."""
     campaign = await campaign_or_fail(session, code)
     unit = await session.get(Unit, campaign.unit_id)
     assert unit is not None
@@ -124,7 +132,8 @@ async def campaign_data(
     form = await form_of(session=session, campaign=campaign)
     docs = await documents_of(session=session, campaign=campaign)
     targets = _targets(docs)
-    locale = cli_locale()
+    locale = locale or cli_locale()
+    entries = await entry_points_of(session=session, campaign=campaign) if entry_points else []
     return {
         "code": campaign.code,
         "title": campaign.title,
@@ -176,7 +185,7 @@ async def campaign_data(
                 "section": targets.get((entry.document_id, entry.section_id), (None, None))[1],
                 "created": iso(entry.created_at, tz),
             }
-            for entry in await entry_points_of(session=session, campaign=campaign)
+            for entry in entries
         ],
     }
 

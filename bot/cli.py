@@ -190,6 +190,7 @@ def invite(
         )
 
     from bot.admin_views import AdminProblem
+    from bot.invite_links import typed_invite
 
     try:
         codes = asyncio.run(_with_session(make))
@@ -197,20 +198,15 @@ def invite(
         raise _fail(str(problem)) from None
     username = _bot_username(settings)
     for code in codes:
-        typer.echo(f"{_pretty(code)}\t{_link(username, code)}")
+        typer.echo(f"{typed_invite(code)}\t{_link(username, code)}")
     typer.echo(_("Expires in {days} days; each code works once.", days=ttl.days), err=True)
 
 
-def _pretty(code: str) -> str:
-    from storage.codes import pretty_code
-
-    return pretty_code(code)
-
-
 def _link(username: str | None, code: str) -> str:
-    if not username:
-        return _("(set GOPY_TELEGRAM_BOT_USERNAME to print links)")
-    return f"https://t.me/{username}?start=i-{code}"
+    from bot.invite_links import invite_link
+
+    link = invite_link(username, code)
+    return link or _("(set GOPY_TELEGRAM_BOT_USERNAME to print links)")
 
 
 def _bot_username(settings: Settings) -> str | None:

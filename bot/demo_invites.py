@@ -11,7 +11,7 @@ from rich.markup import escape
 from bot.admin_tables import level_label, role_label
 from bot.cli_i18n import _
 from bot.demo import DemoData, Invitation
-from storage.codes import pretty_code
+from bot.invite_links import typed_invite
 from storage.models import RoleKind, UnitLevel
 
 
@@ -41,7 +41,7 @@ def print_invites(data: DemoData, *, link: Callable[[str], str] | None, console:
             f"[bold]{escape(unit.name)}[/bold] [dim]({level}, {unit.code})[/dim]", highlight=False
         )
         for invitation in invitations:
-            code = pretty_code(invitation.code)
+            code = typed_invite(invitation.code)
             console.print(f"  {escape(invitee(invitation))}: [bold]{code}[/bold]", highlight=False)
             if link is not None:
                 console.print(f"    {link(invitation.code)}", soft_wrap=True, highlight=False)

@@ -54,15 +54,22 @@ def _number(value: Any) -> Any:
 
 
 def render_value(spec: FieldSpec, value: Any, locale: str) -> str:
+    """An answer as the chat shows it (HTML, a long text cut)."""
+    return escape(value_text(spec, value, locale, cut=SUMMARY_CUT))
+
+
+def value_text(spec: FieldSpec, value: Any, locale: str, *, cut: int | None = None) -> str:
+    """An answer as people read it, plain text: ``1.200``, the choices' labels, the text
+    (cut to ``cut`` characters); «—» for none. The chat's summary and the desk share it."""
     if value is None or value in ("", []):
         return "—"
     if spec.kind is FieldKind.COUNT:
         return str(_number(int(value)))
     if spec.kind is FieldKind.CHOICES:
         labels = {c.key: c.label.get(locale) or c.label["vi"] for c in spec.choices}
-        return escape(", ".join(labels.get(key, key) for key in value))
+        return ", ".join(labels.get(key, key) for key in value)
     text = str(value)
-    return escape(text if len(text) <= SUMMARY_CUT else text[:SUMMARY_CUT] + "…")
+    return text if cut is None or len(text) <= cut else text[:cut] + "…"
 
 
 def escape(text: str) -> str:

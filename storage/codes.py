@@ -55,6 +55,11 @@ def invite_from_text(raw: str) -> str | None:
     return None
 
 
+def invite_payload(code: str) -> str:
+    """The deep-link payload of an invite: ``i-ABCDEFGHJK`` (read back by ``invite_from_text``)."""
+    return INVITE_PREFIX + code
+
+
 def hash_code(code: str) -> str:
     """The unkeyed sha256 of invites made before migration 0007 (``Invite.legacy``); new
     invites use ``storage.keys.ServerKey.invite_hash``."""

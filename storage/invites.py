@@ -140,6 +140,11 @@ async def _holds_role_of(session: AsyncSession, invite: Invite, person: Person) 
 # unused invite expire now, which is what redeeming it then says, and what listing shows.
 
 
+# An invite is still good at the very moment it expires: a revoked one expires just before
+# ``now``, so it is refused from the instant it is revoked.
+_AN_INSTANT = timedelta(microseconds=1)
+
+
 class InviteState(StrEnum):
     OPEN = "open"  # unused and not expired: it still works
     USED = "used"
@@ -192,7 +197,7 @@ async def revoke_invite(*, session: AsyncSession, invite: Invite, now: datetime)
             col(Invite.used_at).is_(None),
             col(Invite.expires_at) >= now,
         )
-        .values(expires_at=now)
+        .values(expires_at=now - _AN_INSTANT)
         .execution_options(synchronize_session=False)
     )
     await session.refresh(invite)
@@ -208,7 +213,7 @@ async def revoke_open_invites(*, session: AsyncSession, unit: Unit, now: datetim
             col(Invite.used_at).is_(None),
             col(Invite.expires_at) >= now,
         )
-        .values(expires_at=now)
+        .values(expires_at=now - _AN_INSTANT)
         .execution_options(synchronize_session=False)
     )
     return rowcount(revoked)

@@ -26,6 +26,14 @@ async def ancestors(*, session: AsyncSession, unit: Unit) -> list[Unit]:
     return chain
 
 
+async def children(*, session: AsyncSession, unit: Unit) -> list[Unit]:
+    """The units right below ``unit`` (a ward's cells), by code."""
+    result = await session.execute(
+        select(Unit).where(col(Unit.parent_id) == unit.id).order_by(col(Unit.code))
+    )
+    return list(result.scalars().all())
+
+
 # Highest first; the enum's order is the hierarchy's.
 _ORDER = tuple(UnitLevel)
 

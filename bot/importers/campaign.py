@@ -169,9 +169,17 @@ def _joined(value: object) -> object:
     return value
 
 
+# ``Campaign.reminders``' column: a list longer than this failed on PostgreSQL (a 500 on the
+# desk) where SQLite kept it.
+REMINDERS_MAX = 64
+
+
 def _check_reminders(value: str) -> str:
     offsets = parse_offsets(value)
-    return ",".join(offset_label(o) for o in offsets) or "off"
+    joined = ",".join(offset_label(o) for o in offsets) or "off"
+    if len(joined) > REMINDERS_MAX:
+        raise ValueError("too many reminders; a few are enough, such as 24h, 2h")
+    return joined
 
 
 class FinalReportSpec(BaseModel):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +38,10 @@ def _check_code(value: str) -> str:
 Code = Annotated[str, AfterValidator(_check_code)]
 
 # Higher rank is lower in the hierarchy; a child's rank must be greater than its parent's.
-RANK = {UnitLevel.CITY: 0, UnitLevel.WARD: 1, UnitLevel.CELL: 2}
+# Every level (the enum's order is the hierarchy's): a district once had none, and an org
+# file naming one failed with a KeyError instead of a line to fix.
+RANK = {level: rank for rank, level in enumerate(UnitLevel)}
+ORDER = " > ".join(level.value for level in UnitLevel)
 
 
 class UnitSpec(BaseModel):
@@ -61,6 +64,18 @@ class OrgFile(BaseModel):
     units: list[UnitSpec] = Field(min_length=1)
 
 
+Outcome = Literal["created", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """One unit of the file as stored, where the file has it, and what the import did."""
+
+    unit: Unit
+    loc: Loc  # ("units", 0, "children", 1): for ``problem_at``
+    outcome: Outcome
+
+
 @dataclass
 class OrgSummary:
     created: int = 0
@@ -68,6 +83,8 @@ class OrgSummary:
     unchanged: int = 0
     # The file's units as stored, in file order (parents before their nested children).
     units: list[Unit] = field(default_factory=list, repr=False)
+    # The same units with their place in the file and outcome (``bot.importers.scoped``).
+    placed: list[Placed] = field(default_factory=list, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +133,7 @@ def _check_below(
             raw,
             (*entry.loc, "level"),
             f"a {entry.spec.level.value} cannot belong to a {parent_level.value} "
-            f"('{parent_code}'); the order is city > ward > cell",
+            f"('{parent_code}'); the order is {ORDER}",
             source=source,
         )
 
@@ -209,7 +226,7 @@ async def _check_stored_links(
 
 def _store(
     session: AsyncSession, entry: _Entry, by_code: dict[str, Unit], summary: OrgSummary
-) -> None:
+) -> Outcome:
     spec = entry.spec
     parent_id = by_code[entry.parent].id if entry.parent is not None else None
     unit = by_code.get(spec.code)
@@ -221,7 +238,7 @@ def _store(
         session.add(unit)
         by_code[spec.code] = unit
         summary.created += 1
-        return
+        return "created"
     # A top-level unit without ``parent:`` keeps the parent it has: a file holding one ward only
     # must not cut it loose from its city.
     new_parent = parent_id if entry.parent is not None else unit.parent_id
@@ -229,10 +246,11 @@ def _store(
     lettered = apply_letter(unit, spec.letter, spec.report_email, spec.model_fields_set)
     if (unit.name, unit.level, unit.place, unit.parent_id) == new and not lettered:
         summary.unchanged += 1
-        return
+        return "unchanged"
     unit.name, unit.level, unit.place, unit.parent_id = new
     session.add(unit)
     summary.updated += 1
+    return "updated"
 
 
 async def import_org(*, session: AsyncSession, path: Path) -> OrgSummary:
@@ -240,19 +258,24 @@ async def import_org(*, session: AsyncSession, path: Path) -> OrgSummary:
 
     The caller commits; this only flushes, so a failed import leaves the session clean.
     """
-    raw = load_yaml(path)
-    source = path.name
+    return await import_org_data(session=session, raw=load_yaml(path), source=path.name)
+
+
+async def import_org_data(*, session: AsyncSession, raw: LineDict, source: str) -> OrgSummary:
+    """``import_org`` of a file already parsed (``parse_yaml``: an upload has no path)."""
     org = validate(OrgFile, raw, source=source)
     entries = list(_walk(org.units, ("units",), None))
     stored = await _check(session, entries, raw, source)
 
     summary = OrgSummary()
     by_code: dict[str, Unit] = dict(stored)
+    outcomes: dict[str, Outcome] = {}
     # Parents rank above their children: flushing rank by rank gives every parent its id first.
     for rank in sorted(set(RANK.values())):
         for entry in entries:
             if RANK[entry.spec.level] == rank:
-                _store(session, entry, by_code, summary)
+                outcomes[entry.spec.code] = _store(session, entry, by_code, summary)
         await session.flush()
     summary.units = [by_code[e.spec.code] for e in entries]
+    summary.placed = [Placed(by_code[e.spec.code], e.loc, outcomes[e.spec.code]) for e in entries]
     return summary

@@ -107,8 +107,21 @@ def _construct_seq(loader: LineLoader, node: SequenceNode) -> LineList:
     return data
 
 
+# What an escape in a quoted scalar ("\\0", "\\ud800") can make and no database column holds:
+# PostgreSQL refuses NUL in text, and a lone surrogate cannot be encoded as UTF-8 at all.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _construct_str(loader: LineLoader, node: ScalarNode) -> str:
-    return unicodedata.normalize("NFC", loader.construct_scalar(node)).strip()
+    text = loader.construct_scalar(node)
+    if _UNSTORABLE.search(text):
+        raise ConstructorError(
+            None,
+            None,
+            "the text holds a NUL or a lone surrogate (\\0, \\ud800…); remove it",
+            node.start_mark,
+        )
+    return unicodedata.normalize("NFC", text).strip()
 
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)

@@ -1,8 +1,9 @@
-"""QR codes as PNG bytes, as a crisp image sized for a poster, or as the module matrix a
-vector painter draws."""
+"""QR codes as PNG bytes, as a crisp image sized for a poster, as the module matrix a
+vector painter draws, or as inline SVG for a web page."""
 
 from __future__ import annotations
 
+import html
 import io
 
 import qrcode
@@ -56,6 +57,36 @@ def qr_matrix(data: str, *, border: int = QUIET_ZONE) -> list[list[bool]]:
 def qr_modules(data: str, *, border: int = QUIET_ZONE) -> int:
     """How many modules wide the code of ``data`` is, its border of ``border`` included."""
     return _code(data, border).modules_count + 2 * border
+
+
+def qr_svg(data: str, *, border: int = QUIET_ZONE, title: str = "") -> str:
+    """An ``<svg>`` element of the code, one unit per module, to put inline in a page: no
+    image file to fetch (a page's policy may allow none), sharp at any size and in print.
+
+    Each row's runs of dark modules are one path segment, so a 41-module code is a few
+    hundred segments, not a rectangle per module. ``title`` (escaped here) is what a screen
+    reader says.
+    """
+    matrix = qr_matrix(data, border=border)
+    size = len(matrix)
+    runs: list[str] = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < size and row[x]:
+                x += 1
+            runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+    label = html.escape(title)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+        f'shape-rendering="crispEdges" role="img" aria-label="{label}">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )
 
 
 def _modules(data: str, border: int) -> Image.Image:

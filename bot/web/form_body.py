@@ -30,6 +30,7 @@ class Upload:
     name: str
     content_type: str
     data: bytes
+    filename: str = ""  # as the browser names it: anything, never a path to open
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ def _multipart(raw: bytes, boundary: str) -> FormBody:
             except UnicodeDecodeError as error:
                 raise Broken("a field is not UTF-8") from error
         else:
-            files.append(Upload(name, content_type, data))
+            files.append(Upload(name, content_type, data, filename))
     if not closed:
         raise Broken("cut short")  # no close delimiter: the body did not arrive whole
     return FormBody(fields, files)

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from bot.channels import updates
 from bot.channels.local import ChatMessage, Hub
+from storage.codes import invite_payload
 from storage.database import SessionFactory
 from storage.forms import MAX_TEXT
 from storage.invites import create_invites
@@ -145,7 +146,7 @@ class Simulator:
                 now=self.hub.clock.now(),
             )
             await session.commit()
-        await self.say(persona, f"/start i-{code}")
+        await self.say(persona, f"/start {invite_payload(code)}")
 
     async def say(self, persona: Persona, text: str) -> None:
         sender = updates.user(persona.id, persona.name)

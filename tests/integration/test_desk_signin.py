@@ -117,7 +117,6 @@ async def test_sign_out(world: DeskWorld) -> None:
 
 async def test_a_removed_role_closes_the_desk_at_the_next_click(world: DeskWorld) -> None:
     from sqlalchemy import update
-
     from sqlmodel import col
 
     from storage.models import Role

@@ -13,12 +13,15 @@ SIGN_OUT = ROOT + "/signout"
 BOARD = ROOT
 REMIND = ROOT + "/remind"
 UNIT_ROUTE = ROOT + "/units/{unit}"
+UNIT_INVITES_ROUTE = UNIT_ROUTE + "/invites"
+INVITE_REVOKE_ROUTE = ROOT + "/invites/{invite}/revoke"
 COMMENTS = ROOT + "/comments"
 COMMENT_ROUTE = ROOT + "/comments/{receipt}"
 THEMES = ROOT + "/themes"
 REPORTS = ROOT + "/reports"
 POSTERS = ROOT + "/posters"
 CAMPAIGN = ROOT + "/campaign"
+CAMPAIGN_UPLOAD = CAMPAIGN + "/upload"
 
 
 def sign_in_path(token: str) -> str:
@@ -27,6 +30,14 @@ def sign_in_path(token: str) -> str:
 
 def unit_path(unit_id: int) -> str:
     return UNIT_ROUTE.format(unit=unit_id)
+
+
+def unit_invites_path(unit_id: int) -> str:
+    return UNIT_INVITES_ROUTE.format(unit=unit_id)
+
+
+def invite_revoke_path(invite_id: int) -> str:
+    return INVITE_REVOKE_ROUTE.format(invite=invite_id)
 
 
 def comment_path(receipt: str) -> str:

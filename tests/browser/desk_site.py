@@ -64,7 +64,8 @@ class DeskSite:
         return found[0]
 
     async def poster(self, document: int = 0) -> str:
-        """The code of the demo campaign's poster for a document."""
+        """The code of Ngọc Hà's poster for a document of the demo campaign: comments sent
+        through it are Ngọc Hà's."""
         async with self.runtime.sessions() as session:
             documents = await session.execute(
                 select(Document)
@@ -73,7 +74,10 @@ class DeskSite:
             )
             chosen = list(documents.scalars())[document]
             entry = await entry_for(
-                session=session, target=Target(self.demo.campaign, chosen), now=self.clock.now()
+                session=session,
+                target=Target(self.demo.campaign, chosen),
+                now=self.clock.now(),
+                unit=self.demo.ward,
             )
             await session.commit()
         return entry.code

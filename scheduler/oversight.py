@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.calendar import WeeklyRule, open_period
+from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
 from scheduler.notices import Completeness, Renderer
 from scheduler.sweeps import (
     Defaults,
@@ -19,7 +19,7 @@ from scheduler.sweeps import (
     timing,
 )
 from storage.campaigns import campaigns_over, deadline_for
-from storage.completeness import unit_states
+from storage.completeness import UnitState, unit_states
 from storage.models import Campaign, Period, Purpose, RoleKind, Unit, UnitLevel
 from storage.outbox import enqueue
 from storage.people import Member
@@ -57,22 +57,51 @@ async def root_for(*, session: AsyncSession, unit: Unit, campaign: Campaign) -> 
     return unit.id if inside else campaign.unit_id
 
 
-async def overseen(*, session: AsyncSession, member: Member, now: datetime) -> list[Overseen]:
-    found: list[Overseen] = []
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """What ``Overseen`` is before its period is stored: the week open for a level, as a
+    window of the campaign's weekly rule (reading only; the desk's pages store nothing)."""
+
+    unit: Unit
+    campaign: Campaign
+    level: UnitLevel
+    rule: WeeklyRule
+    window: PeriodWindow
+    root_id: int
+
+
+async def watched(*, session: AsyncSession, member: Member, now: datetime) -> list[Watched]:
+    """The units, campaigns and levels an official oversees at ``now``, and the week open for
+    each level (after the campaign's end: its last week). Reads only."""
+    found: list[Watched] = []
     for unit in member.units(RoleKind.OFFICIAL):
         for campaign in await campaigns_over(session=session, unit=unit, now=now):
             for level in levels_below(unit.level):
-                period = await _open_period(session, campaign, level, now)
-                if period is not None:
+                opened = await _open_window(session, campaign, level, now)
+                if opened is not None:
                     root = await root_for(session=session, unit=unit, campaign=campaign)
-                    found.append(Overseen(unit, campaign, level, period, root))
+                    found.append(Watched(unit, campaign, level, *opened, root))
     return found
 
 
-async def _open_period(
+async def overseen(*, session: AsyncSession, member: Member, now: datetime) -> list[Overseen]:
+    found: list[Overseen] = []
+    for item in await watched(session=session, member=member, now=now):
+        period = await ensure_period(
+            session=session,
+            campaign=item.campaign,
+            level=item.level,
+            starts_at=item.window.starts_at,
+            deadline_at=item.window.deadline_at,
+        )
+        found.append(Overseen(item.unit, item.campaign, item.level, period, item.root_id))
+    return found
+
+
+async def _open_window(
     session: AsyncSession, campaign: Campaign, level: UnitLevel, now: datetime
-) -> Period | None:
-    """The period of ``level`` open at ``now`` (after the end: the last one), if any."""
+) -> tuple[WeeklyRule, PeriodWindow] | None:
+    """The rule of ``level`` and its period open at ``now`` (after the end: the last one)."""
     deadline = await deadline_for(session=session, campaign=campaign, level=level)
     if deadline is None:
         return None
@@ -80,15 +109,7 @@ async def _open_period(
     window = open_period(
         rule, min(now, campaign.ends_at), starts_at=campaign.starts_at, ends_at=campaign.ends_at
     )
-    if window is None:
-        return None
-    return await ensure_period(
-        session=session,
-        campaign=campaign,
-        level=level,
-        starts_at=window.starts_at,
-        deadline_at=window.deadline_at,
-    )
+    return None if window is None else (rule, window)
 
 
 async def status_views(
@@ -142,15 +163,24 @@ class Reminded:
 
 
 async def remind_missing(
-    *, session: AsyncSession, member: Member, now: datetime, render: Renderer, defaults: Defaults
+    *,
+    session: AsyncSession,
+    member: Member,
+    now: datetime,
+    render: Renderer,
+    defaults: Defaults,
+    campaign_id: int | None = None,
 ) -> list[Reminded]:
-    """Queue a reminder to every unit under the official's that has not filed this week.
+    """Queue a reminder to every unit under the official's that has not filed this week
+    (``campaign_id``: in that campaign only, as the desk's button on its board does).
 
     Once per secretary and period, as every message of the outbox: pressing /remind again
     pings nobody twice (the automatic reminders still come).
     """
     done: list[Reminded] = []
     for item in await overseen(session=session, member=member, now=now):
+        if campaign_id is not None and item.campaign.id != campaign_id:
+            continue
         if item.period.deadline_at <= now:
             continue  # the campaign has ended; its last week can only be filed late
         states = await unit_states(
@@ -166,17 +196,24 @@ async def remind_missing(
             missing, item.campaign, item.period, render, "manual", Purpose.MANUAL, when
         )
         queued = await enqueue(session=session, letters=letters, now=now)
+        nobody, blocked = cannot_remind(missing)
         done.append(
             Reminded(
                 item=item,
                 missing=len(missing),
                 queued=queued,
                 already=len(letters) - queued,
-                nobody=[s.name for s in missing if not s.holders],
-                blocked=[
-                    s.name for s in missing if s.holders and all(h.unreachable for h in s.holders)
-                ],
+                nobody=nobody,
+                blocked=blocked,
                 goes_at=when.not_before,
             )
         )
     return done
+
+
+def cannot_remind(missing: list[UnitState]) -> tuple[list[str], list[str]]:
+    """Of the units that have not filed, the names of those nobody can be reminded for: no
+    secretary has joined yet, and those whose secretaries all blocked the bot."""
+    nobody = [s.name for s in missing if not s.holders]
+    blocked = [s.name for s in missing if s.holders and all(h.unreachable for h in s.holders)]
+    return nobody, blocked

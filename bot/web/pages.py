@@ -125,7 +125,9 @@ class Pages:
         lang, chosen = language_of(request, self.default)
         nonce = secrets.token_urlsafe(16)
         other = next(code for code in LANGUAGES if code != lang)
-        toggle = str(request.rel_url.with_query({"lang": other}))
+        # Relative to the page ("?…"): the page's other choices stay, and it works under the
+        # path a reverse proxy publishes gopy at (which the request here no longer carries).
+        toggle = "?" + request.rel_url.update_query({"lang": other}).raw_query_string
         with self.speaking(lang):
             values = context() if callable(context) else context
             html = self.env.get_template(template).render(

@@ -131,3 +131,10 @@ async def test_a_removed_role_closes_the_desk_at_the_next_click(world: DeskWorld
         )
         await session.commit()
     assert (await browser.get(paths.BOARD)).status == 403
+
+
+async def test_the_language_toggle_keeps_the_page_and_its_choices(world: DeskWorld) -> None:
+    browser = await world.browser("ward_official")
+    page = await browser.get(paths.BOARD, params={"campaign": "1", "level": "cell"})
+    html = await page.text()
+    assert 'id="lang" href="?campaign=1&amp;level=cell&amp;lang=en"' in html

@@ -167,6 +167,13 @@ async def test_an_official_opens_the_desk_from_the_chat(
         await expect(page).to_have_url(site.base + paths.BOARD)
         await expect(page.locator("header .name")).to_have_text("Phạm Thu Hà")
         await expect(page.locator("h1")).to_have_text("Bảng theo dõi")
+        # The demo's campaign, Ngọc Hà's twelve cells, week by week.
+        await expect(page.locator("main h2").first).to_have_text(site.demo.campaign.title)
+        cells = page.locator("table.grid tbody tr")
+        await expect(cells).to_have_count(12)
+        first = cells.first.locator("th")
+        await expect(first).to_contain_text("Chi bộ Tổ dân phố số 1")
+        await expect(first).to_contain_text("NGOCHA-CB01")
         # The link is used up: opened again, it says so.
         again = await context.new_page()
         await again.goto(link)

@@ -19,18 +19,16 @@ from handlers.format import moment
 from scheduler.clock import SystemClock
 from scheduler.consolidated import (
     NothingToReport,
-    begun_weeks,
-    consolidate,
-    in_week,
     iso_week,
     latest_closed,
     related,
     week_of,
+    week_period,
     weeks_of,
 )
-from scheduler.signing import signed_copy
+from scheduler.report_export import ReportExport
+from scheduler.report_export import export_report as report_export
 from storage.campaigns import get_campaign
-from storage.letterheads import letterhead_of
 from storage.models import Campaign, Unit
 from storage.units import get_unit
 
@@ -66,33 +64,6 @@ async def _campaign_of(session: AsyncSession, unit: Unit, code: str | None) -> C
     return found[0]
 
 
-async def _signed(
-    session: AsyncSession,
-    unit: Unit,
-    campaign: Campaign,
-    day: date,
-    fmt: ReportFormat,
-    locale: str,
-) -> tuple[str, bytes] | None:
-    """The file the unit signed for that week, as it was signed; None if it signed none."""
-    weeks = await begun_weeks(
-        session=session, unit=unit, campaign=campaign, now=SystemClock().now()
-    )
-    for period in [p for p in weeks if in_week(p, day, campaign.timezone)][-1:]:
-        found = await signed_copy(
-            session=session, unit=unit, campaign=campaign, child=period, fmt=fmt
-        )
-        if found is None:
-            return None
-        revision, kept = found
-        i18n = build_i18n(locale)
-        with i18n.context(), i18n.use_locale(locale):  # the weekday's name is in the catalogue
-            when = moment(revision.submitted_at, campaign.timezone)
-        caption = _("As signed at {time} (version {number}).", time=when, number=revision.number)
-        return caption, kept.content
-    return None
-
-
 async def export_report(
     *,
     session: AsyncSession,
@@ -119,25 +90,35 @@ async def export_report(
             if chosen is None:
                 raise CommandProblem(_("Campaign {code} has not started yet.", code=campaign.code))
             day = week_of(chosen, campaign.timezone)
-        if day is not None:
-            kept = await _signed(session, unit, campaign, day, fmt, settings.locale)
-            if kept is not None:
-                return kept
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
         ) as progress:
             step = progress.add_task(_("Consolidating the report…"), total=None)
-            report = await consolidate(
-                session=session, unit=unit, campaign=campaign, week=day, as_of=now
+            period = (
+                await week_period(session=session, unit=unit, campaign=campaign, day=day)
+                if day is not None
+                else None
+            )
+            export = await report_export(
+                session=session, unit=unit, campaign=campaign, week=period, fmt=fmt, now=now
             )
             progress.update(step, description=_("Writing the {format} file…", format=fmt.upper()))
-            letterhead = await letterhead_of(session=session, unit=unit)
             files = Files(build_i18n(settings.locale), settings.locale)
-            today = now.astimezone(report.zone).date()
-            data = files.report(report, fmt, letterhead=letterhead, today=today)
-            caption = files.report_caption(report)
+            data = export.render(files.report)
+            caption = _caption(export, files, settings.locale, campaign.timezone)
     except NothingToReport as problem:
         raise CommandProblem(_(REASONS[problem.reason])) from None
     except ValueError as problem:  # a week typed wrong
         raise CommandProblem(_("Not a valid week: {problem}", problem=problem)) from None
     return caption, data
+
+
+def _caption(export: ReportExport, files: Files, locale: str, tz: str) -> str:
+    """What the file covers, or when it was signed."""
+    if export.report is not None:
+        return files.report_caption(export.report)
+    assert export.revision is not None
+    i18n = build_i18n(locale)
+    with i18n.context(), i18n.use_locale(locale):  # the weekday's name is in the catalogue
+        when = moment(export.revision.submitted_at, tz)
+    return _("As signed at {time} (version {number}).", time=when, number=export.revision.number)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from aiogram.utils.i18n import I18n
@@ -19,7 +20,7 @@ from bot.poster_links import PosterLinks, printed
 from bot.render.comments_export import CommentRow, ExportLabels, export_comments
 from bot.render.poster import render_poster
 from bot.render.poster_layout import PosterCodes, PosterText
-from bot.render.poster_pdf import render_poster_pdf
+from bot.render.poster_pdf import render_poster_pdf, render_posters_pdf
 from bot.render.qr import qr_png
 from bot.report_files import completeness, render_report, span, subject
 from bot.report_mail import report_mail
@@ -34,6 +35,14 @@ from storage.comments import CommentView
 from storage.entries import Target
 from storage.letterheads import Letterhead
 from storage.phones import display_phone
+
+
+@dataclass(frozen=True, slots=True)
+class PosterSheet:
+    """A poster's words and codes, to draw alone or with others in one PDF (``posters_pdf``)."""
+
+    words: PosterText
+    codes: PosterCodes
 
 
 class Files:
@@ -92,6 +101,15 @@ class Files:
         fmt: PageFormat | None,
         size: PaperSize = "a5",
     ) -> Poster:
+        sheet = self.comment_sheet(
+            target=target, code=code, reach=reach, hosted_draft=hosted_draft, footer=footer
+        )
+        return _poster(sheet, fmt, size, note=self.links.note(sheet.codes.link))
+
+    def comment_sheet(
+        self, *, target: Target, code: str, reach: Reach, hosted_draft: bool, footer: str
+    ) -> PosterSheet:
+        """The words and codes of a poster inviting comments on ``target`` (entry ``code``)."""
         link = self.links.entry(code, reach)
         document = target.document
         full_text = None
@@ -113,12 +131,16 @@ class Files:
             full_text_label=_("Read the full draft"),
             footer=footer,
         )
-        codes = PosterCodes(link, printed(link) if link else None, full_text)
-        return _poster(words, codes, fmt, size, note=self.links.note(link))
+        return PosterSheet(words, PosterCodes(link, printed(link) if link else None, full_text))
 
     def report_poster(
         self, *, reach: Reach, footer: str, fmt: PageFormat | None, size: PaperSize = "a5"
     ) -> Poster:
+        sheet = self.report_sheet(reach=reach, footer=footer)
+        return _poster(sheet, fmt, size, note=self.links.report_note(sheet.codes.link))
+
+    def report_sheet(self, *, reach: Reach, footer: str) -> PosterSheet:
+        """The words and code of the poster that takes secretaries to the weekly report."""
         link = self.links.report(reach)
         hint = (
             _("Cannot scan? Send the command above to {where}")
@@ -136,8 +158,11 @@ class Files:
             full_text_label="",
             footer=footer,
         )
-        codes = PosterCodes(link, printed(link) if link else None)
-        return _poster(words, codes, fmt, size, note=self.links.report_note(link))
+        return PosterSheet(words, PosterCodes(link, printed(link) if link else None))
+
+    def posters_pdf(self, sheets: Sequence[PosterSheet], *, size: PaperSize = "a5") -> bytes:
+        """Every poster of ``sheets`` in one PDF, a page each, in order."""
+        return render_posters_pdf([(s.words, s.codes) for s in sheets], size=size)
 
     def comments(
         self,
@@ -194,12 +219,9 @@ def _where(reach: Reach) -> str:
 
 
 def _poster(
-    words: PosterText,
-    codes: PosterCodes,
-    fmt: PageFormat | None,
-    size: PaperSize,
-    note: str | None,
+    sheet: PosterSheet, fmt: PageFormat | None, size: PaperSize, note: str | None
 ) -> Poster:
+    words, codes = sheet.words, sheet.codes
     page = None
     if fmt == "png":
         page = render_poster(words, codes)

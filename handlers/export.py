@@ -19,10 +19,8 @@ from handlers.format import moment, period_span
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
-from scheduler.consolidated import NothingToReport, begun_weeks, consolidate, week_of
-from scheduler.signing import signed_copy, signing_assignments
-from storage.comments import campaigns_run_below, overseen_by_unit
-from storage.letterheads import letterhead_of
+from scheduler.consolidated import NothingToReport, begun_weeks
+from scheduler.report_export import export_report, export_target, exportable
 from storage.models import Campaign, Period, Unit
 from storage.people import Member
 
@@ -38,7 +36,7 @@ def build_router() -> Router:
     router = Router(name="export")
     router.message.register(ask_export, Command("export"))
     router.message.register(ask_export, keyboards.MenuButton(keyboards.MENU_EXPORT))
-    router.callback_query.register(export_report, ExportReport.filter())
+    router.callback_query.register(send_report, ExportReport.filter())
     return router
 
 
@@ -48,40 +46,10 @@ async def ask_export(
     if await refused_unless_official(message, member):
         return
     asked = 0
-    for unit, campaign in await _exportable(session, member, clock):
-        asked += await _ask_week(message, session, unit, campaign, clock)
+    for item in await exportable(session=session, member=member, now=clock.now()):
+        asked += await _ask_week(message, session, item.unit, item.campaign, clock)
     if not asked:
         await message.answer(_("No campaign of your unit has reports to consolidate."))
-
-
-async def _exportable(
-    session: AsyncSession, member: Member, clock: Clock
-) -> list[tuple[Unit, Campaign]]:
-    """The campaigns the official's unit oversees, then those of a unit above in which their
-    unit signs its own report (its letter leaves the campaign's comments out)."""
-    found = [
-        (unit, campaign)
-        for campaign, unit in await campaigns_run_below(session=session, member=member, limit=3)
-    ]
-    seen = {campaign.id for _unit, campaign in found}
-    for item in await signing_assignments(session=session, member=member, now=clock.now()):
-        if item.campaign.id not in seen:
-            found.append((item.unit, item.campaign))
-    return found
-
-
-async def _export_target(
-    session: AsyncSession, member: Member, data: ExportReport, clock: Clock
-) -> tuple[Campaign, Unit] | None:
-    """The button's campaign and unit, if the person may export it: the report chain
-    (``overseen_by_unit``; not who reads comments), or an official of a unit that signs in it."""
-    found = await overseen_by_unit(session=session, member=member, campaign_id=data.campaign_id)
-    if found is not None:
-        return found
-    for item in await signing_assignments(session=session, member=member, now=clock.now()):
-        if item.unit.id == data.unit_id and item.campaign.id == data.campaign_id:
-            return item.campaign, item.unit
-    return None
 
 
 async def _ask_week(
@@ -115,7 +83,7 @@ async def _ask_week(
     return 1
 
 
-async def export_report(
+async def send_report(
     callback: CallbackQuery,
     callback_data: ExportReport,
     session: AsyncSession,
@@ -125,22 +93,23 @@ async def export_report(
 ) -> None:
     await callback.answer()
     message = reply_target(callback)
-    # The report quotes the campaign's comments: the report chain decides (a ward reading its
-    # share of the city's comments does not make the city's report theirs), and the button's
-    # unit must be the one that oversees the campaign (or signs in it).
-    found = await _export_target(session, member, callback_data, clock)
-    campaign, unit = found if found is not None else (None, None)
+    # The report quotes the campaign's comments: the report chain decides (``export_target``).
+    found = await export_target(
+        session=session,
+        member=member,
+        unit_id=callback_data.unit_id,
+        campaign_id=callback_data.campaign_id,
+        now=clock.now(),
+    )
     period = (
         await session.get(Period, callback_data.period_id) if callback_data.period_id else None
     )
-    if (
-        unit is None
-        or campaign is None
-        or unit.id != callback_data.unit_id
-        or (callback_data.period_id and (period is None or period.campaign_id != campaign.id))
+    if found is None or (
+        callback_data.period_id and (period is None or period.campaign_id != found.campaign.id)
     ):
         await message.answer(_("This choice is no longer available."))
         return
+    unit, campaign = found.unit, found.campaign
     fmt: ReportFormat = (
         "csv"
         if callback_data.fmt == "csv"
@@ -155,44 +124,23 @@ async def export_report(
         builder.adjust(3)
         await message.answer(_("Which format?"), reply_markup=builder.as_markup())
         return
-    if period is not None and await _send_signed(message, session, unit, campaign, period, fmt):
-        return
-    week = week_of(period, campaign.timezone) if period is not None else None
     try:
-        report = await consolidate(
-            session=session, unit=unit, campaign=campaign, week=week, as_of=clock.now()
+        export = await export_report(
+            session=session, unit=unit, campaign=campaign, week=period, fmt=fmt, now=clock.now()
         )
     except NothingToReport:
         await message.answer(_("This choice is no longer available."))
         return
-    letterhead = await letterhead_of(session=session, unit=unit)
-    today = clock.now().astimezone(report.zone).date()
     # A city's workbook takes seconds to write: not on the event loop.
-    data = await asyncio.to_thread(files.report, report, fmt, letterhead=letterhead, today=today)
-    stamp = clock.now().astimezone(report.zone).strftime("%Y%m%d-%H%M")
-    name = f"bao-cao-{unit.code}-{stamp}.{fmt}".lower()
+    data = await asyncio.to_thread(export.render, files.report)
+    if export.revision is not None:
+        caption = _("The report as signed at {time} (version {number}).").format(
+            time=moment(export.revision.submitted_at, campaign.timezone),
+            number=export.revision.number,
+        )
+    else:
+        assert export.report is not None
+        caption = files.report_caption(export.report)
     await message.answer_document(
-        BufferedInputFile(data, filename=name), caption=files.report_caption(report)
+        BufferedInputFile(data, filename=export.filename), caption=caption
     )
-
-
-async def _send_signed(
-    message: Answerable,
-    session: AsyncSession,
-    unit: Unit,
-    campaign: Campaign,
-    period: Period,
-    fmt: ReportFormat,
-) -> bool:
-    """The unit signed its report for this week: the file as it was signed, not remade."""
-    found = await signed_copy(session=session, unit=unit, campaign=campaign, child=period, fmt=fmt)
-    if found is None:
-        return False
-    revision, kept = found
-    await message.answer_document(
-        BufferedInputFile(kept.content, filename=kept.filename),
-        caption=_("The report as signed at {time} (version {number}).").format(
-            time=moment(revision.submitted_at, campaign.timezone), number=revision.number
-        ),
-    )
-    return True

@@ -16,13 +16,12 @@ from handlers.replies import Answerable
 from handlers.states import ReportFlow
 from scheduler.reporting import Assignment
 from scheduler.signing import draft as signing_draft
-from scheduler.signing import own_form_id
+from scheduler.signing import open_signing, own_form_id
 from storage.campaigns import form_by_id, form_of
 from storage.forms import FieldKind, FormSpec, signing_form
 from storage.models import Campaign, Period, Report, RoleKind, Unit
 from storage.people import Member
 from storage.reports import is_late, latest_values
-from storage.signed import SignedValues
 
 
 def current_locale() -> str:
@@ -112,12 +111,12 @@ async def begin_signing(
     the summary of what was signed, to change and sign again."""
     draft = new_draft(item, period)
     draft.form_id = await own_form_id(session=session, unit=item.unit, campaign=item.campaign)
-    draft.seen = report.revisions if report is not None else 0
+    opened = await open_signing(session=session, report=report)
+    draft.seen = opened.seen
     form = signing_form(await form_by_id(session=session, form_id=draft.form_id))
     tz = item.campaign.timezone
-    if report is not None:
-        signed = SignedValues.load(await latest_values(session=session, report=report))
-        draft.values = dict(signed.own) if signed is not None else {}
+    if opened.report is not None:
+        draft.values = opened.own
         draft.amending = True
         await draft.save(state)
         await state.set_state(ReportFlow.reviewing)

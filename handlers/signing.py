@@ -3,7 +3,6 @@ receipt and the letter as signed."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 
 from aiogram.exceptions import TelegramBadRequest
@@ -17,18 +16,16 @@ from handlers.draft import ReportDraft
 from handlers.files import FileMaker
 from handlers.replies import Answerable, reply_target
 from scheduler.clock import Clock
-from scheduler.consolidated import Consolidated
 from scheduler.oversight import Outreach
 from scheduler.reporting import Assignment
-from scheduler.signing import SignedFormat, sign
+from scheduler.signing import repeated_signature, sign_and_send
 from storage.campaigns import form_by_id
 from storage.forms import signing_form
 from storage.fsm import commit_now
-from storage.letterheads import letterhead_of
 from storage.models import Period, Report
 from storage.people import Member
-from storage.reports import Filed, get_report, latest_revision
-from storage.signed import SignedValues, signed_file
+from storage.reports import Filed, get_report
+from storage.signed import signed_file
 
 
 async def submit_signed(
@@ -45,38 +42,17 @@ async def submit_signed(
 ) -> None:
     period = await session.get(Period, draft.period_id)
     assert period is not None
-    form = signing_form(await form_by_id(session=session, form_id=draft.form_id))
-    now = clock.now()
-    letterhead = await letterhead_of(session=session, unit=item.unit)
-
-    def cover(report: Consolidated, filed: Filed) -> tuple[str, str]:
-        signer = member.person.full_name or letterhead.signer.name
-        return files.report_mail(
-            report,
-            receipt=filed.report.receipt,
-            signed_at=filed.revision.submitted_at,
-            signer=signer,
-        )
-
-    async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
-        today = now.astimezone(report.zone).date()
-        return await asyncio.to_thread(
-            files.report, report, fmt, letterhead=letterhead, today=today
-        )
-
-    signed = await sign(
+    signed = await sign_and_send(
         session=session,
-        unit=item.unit,
-        campaign=item.campaign,
+        item=item,
         period=period,
         own=draft.values,
-        form=form,
+        form=signing_form(await form_by_id(session=session, form_id=draft.form_id)),
         person=member.person,
-        now=now,
         seen=draft.seen,
-        render=render,
+        now=clock.now(),
+        files=files,
         channel=channel,
-        cover=cover,
     )
     message = reply_target(callback)
     if signed is None:
@@ -128,13 +104,10 @@ async def _resend_if_mine(
 ) -> bool:
     """The same press delivered again after the signature was stored (a crash before the
     answer): the signer gets the receipt and the letter of what was stored, not a warning."""
-    revision = await latest_revision(session=session, report=stored)
-    signed = SignedValues.load(revision.values)
-    if (
-        signed is None
-        or revision.submitted_by_id != member.person.id
-        or signed.own != draft.values
-    ):
+    revision = await repeated_signature(
+        session=session, report=stored, person=member.person, own=draft.values
+    )
+    if revision is None:
         return False
     filed = Filed(stored, revision, period, repeated=True)
     await message.answer(

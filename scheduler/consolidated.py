@@ -242,6 +242,21 @@ async def begun_weeks(
     return [await _period(session, campaign, level, w) for w in windows]
 
 
+async def week_period(
+    *, session: AsyncSession, unit: Unit, campaign: Campaign, day: date
+) -> Period:
+    """The stored week of the units ``unit`` reads whose deadline falls in the ISO week of
+    ``day`` (``gopy export --week``); ``NothingToReport("outside")`` when there is none."""
+    level = await reporting_level(session=session, unit=unit, campaign=campaign)
+    if not await related(session=session, unit=unit, campaign=campaign):
+        raise NothingToReport("unrelated")
+    windows = await weeks_of(session=session, unit=unit, campaign=campaign)
+    chosen = [w for w in windows if in_week(w, day, campaign.timezone)]
+    if not chosen:
+        raise NothingToReport("outside")
+    return await _period(session, campaign, level, chosen[-1])
+
+
 def week_of(period: Period | PeriodWindow, tz: str) -> date:
     """The day that names a week for ``consolidate``: its deadline's local date."""
     return period.deadline_at.astimezone(ZoneInfo(tz)).date()

@@ -2,25 +2,28 @@
 shown (what the units below filed as of now, plus the unit's own answers), and signing it.
 
 Calendar meets storage here, as in ``scheduler.reporting``; the files come from the caller
-(``render``), so this layer needs no renderer.
+(``render``, or a ``LetterMaker``), so this layer needs no renderer. Chat and the desk sign
+through ``sign_and_send``, by the same rules (``signable_periods``, ``repeated_signature``).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Any, Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
 from scheduler.final import final_period
-from scheduler.reporting import Assignment, rule_for
+from scheduler.reporting import Assignment, rule_for, target
 from scheduler.signing_context import last_week, weekly_own
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
+from storage.letterheads import Letterhead, letterhead_of
 from storage.mail_outbox import queue_mail, report_mail_key
 from storage.models import (
     Campaign,
@@ -33,7 +36,7 @@ from storage.models import (
     Unit,
 )
 from storage.people import Member
-from storage.reports import Filed, ensure_period, get_report, latest_revision
+from storage.reports import Filed, ensure_period, get_report, latest_revision, latest_values
 from storage.signed import SignedValues, sign_report, signed_file, store_files
 
 SignedFormat = Literal["docx", "xlsx", "csv"]
@@ -42,6 +45,18 @@ FORMATS: tuple[SignedFormat, ...] = ("docx", "xlsx", "csv")
 Render = Callable[[Consolidated, SignedFormat], Awaitable[bytes]]
 # The words of the e-mail to the office above: (subject, body) for the signed report.
 Cover = Callable[[Consolidated, Filed], tuple[str, str]]
+
+
+class LetterMaker(Protocol):
+    """The words and files of a signature (``handlers.files.FileMaker`` is one)."""
+
+    def report(
+        self, report: Consolidated, fmt: SignedFormat, *, letterhead: Letterhead, today: date
+    ) -> bytes: ...
+
+    def report_mail(
+        self, report: Consolidated, *, receipt: str, signed_at: datetime, signer: str
+    ) -> tuple[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,3 +310,96 @@ async def _queue_mail(
         unit_id=unit.id,
         revision_id=filed.revision.id,
     )
+
+
+async def sign_and_send(
+    *,
+    session: AsyncSession,
+    item: Assignment,
+    period: Period,
+    own: dict[str, Any],
+    form: FormSpec,
+    person: Person,
+    seen: int,
+    now: datetime,
+    files: LetterMaker,
+    channel: str,
+) -> Signed | None:
+    """«Ký và gửi», from chat or the desk: ``sign`` with the unit's letterhead, its files
+    written off the event loop, and the e-mail to the office above in the campaign's words,
+    signed by the person's name (else the letterhead's signer). None: someone signed first."""
+    letterhead = await letterhead_of(session=session, unit=item.unit)
+
+    def cover(report: Consolidated, filed: Filed) -> tuple[str, str]:
+        return files.report_mail(
+            report,
+            receipt=filed.report.receipt,
+            signed_at=filed.revision.submitted_at,
+            signer=person.full_name or letterhead.signer.name,
+        )
+
+    async def render(report: Consolidated, fmt: SignedFormat) -> bytes:
+        today = now.astimezone(report.zone).date()
+        return await asyncio.to_thread(
+            files.report, report, fmt, letterhead=letterhead, today=today
+        )
+
+    return await sign(
+        session=session,
+        unit=item.unit,
+        campaign=item.campaign,
+        period=period,
+        own=own,
+        form=form,
+        person=person,
+        now=now,
+        seen=seen,
+        render=render,
+        channel=channel,
+        cover=cover,
+    )
+
+
+async def signable_periods(
+    *, session: AsyncSession, item: Assignment, now: datetime
+) -> list[Period]:
+    """The periods an official signs for ``item`` now, as ``/report`` offers them: once the
+    level's last week has begun, the final report and that week; else this week, and last
+    week while it is unsigned. Empty when the campaign is not open for reports."""
+    current = await target(session=session, assignment=item, now=now)
+    if current is None:
+        return []
+    final = await final_target(session=session, item=item, now=now)
+    if final is not None:
+        return [final, current.period]
+    return [current.period] + ([current.missed] if current.missed is not None else [])
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A unit's report opened to sign: the revisions it has (a signature made meanwhile
+    wins over this one) and the own answers of its latest signature to start from."""
+
+    report: Report | None
+    seen: int
+    own: dict[str, Any]
+
+
+async def open_signing(*, session: AsyncSession, report: Report | None) -> Opened:
+    """The unit's stored report for the period (None: never signed), opened to sign."""
+    if report is None:
+        return Opened(None, 0, {})
+    signed = SignedValues.load(await latest_values(session=session, report=report))
+    return Opened(report, report.revisions, dict(signed.own) if signed is not None else {})
+
+
+async def repeated_signature(
+    *, session: AsyncSession, report: Report, person: Person, own: dict[str, Any]
+) -> ReportRevision | None:
+    """The report's latest signature when a refused one is that very signature again: the
+    same person, the same answers (a press delivered twice, a form sent twice); else None."""
+    revision = await latest_revision(session=session, report=report)
+    signed = SignedValues.load(revision.values)
+    if signed is None or revision.submitted_by_id != person.id or signed.own != own:
+        return None
+    return revision

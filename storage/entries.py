@@ -3,14 +3,16 @@ unit that prints it (a ward's poster counts its comments for the ward)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from storage.codes import ENTRY_LENGTH, random_code
-from storage.dialect import insert_ignore
+from storage.dialect import dialect_insert, insert_ignore
 from storage.models import Campaign, Document, EntryKind, EntryPoint, Section, Unit
 
 
@@ -63,27 +65,67 @@ async def entry_for(
     found = await _by_target(session, key)
     if found is not None:
         return found
-    unit_id = unit.id if unit is not None and unit.id != target.campaign.unit_id else None
     for _attempt in range(8):
-        await session.execute(
-            insert_ignore(
-                session,
-                EntryPoint,
-                code=random_code(ENTRY_LENGTH),
-                target=key,
-                kind=EntryKind.COMMENT,
-                campaign_id=target.campaign.id,
-                document_id=target.document.id if target.document else None,
-                section_id=target.section.id if target.section else None,
-                unit_id=unit_id,
-                created_at=now,
-            )
-        )
+        await session.execute(insert_ignore(session, EntryPoint, **_row(key, target, unit, now)))
         found = await _by_target(session, key)
         if found is not None:
             return found
         # Nothing inserted and still no entry: the random code was taken. Draw again.
     raise RuntimeError("could not draw a free entry code")
+
+
+def _row(key: str, target: Target, unit: Unit | None, now: datetime) -> dict[str, Any]:
+    """A new entry point's columns, with a freshly drawn code."""
+    return {
+        "code": random_code(ENTRY_LENGTH),
+        "target": key,
+        "kind": EntryKind.COMMENT,
+        "campaign_id": target.campaign.id,
+        "document_id": target.document.id if target.document else None,
+        "section_id": target.section.id if target.section else None,
+        "unit_id": unit.id if unit is not None and unit.id != target.campaign.unit_id else None,
+        "created_at": now,
+    }
+
+
+async def entries_for(
+    *, session: AsyncSession, posters: Sequence[tuple[Target, Unit | None]], now: datetime
+) -> dict[str, EntryPoint]:
+    """The entry points of many posters at once (the desk's PDF), by key, created on first
+    use as ``entry_for`` creates one: one read, an insert per hundred missing, and
+    ``entry_for`` again for any whose drawn code was taken."""
+    wanted = {entry_key(target, unit): (target, unit) for target, unit in posters}
+    found = await entries_made(session=session, keys=list(wanted))
+    missing = [key for key in wanted if key not in found]
+    for start in range(0, len(missing), _ROWS_AT_ONCE):
+        rows = [_row(key, *wanted[key], now) for key in missing[start : start + _ROWS_AT_ONCE]]
+        insert = dialect_insert(session)(EntryPoint).values(rows).on_conflict_do_nothing()
+        await session.execute(insert)
+    if missing:
+        found = await entries_made(session=session, keys=list(wanted))
+    for key, (target, unit) in wanted.items():
+        if key not in found:
+            found[key] = await entry_for(session=session, target=target, now=now, unit=unit)
+    return found
+
+
+# Rows of one INSERT: 8 columns each, well within SQLite's bound parameters.
+_ROWS_AT_ONCE = 100
+
+
+async def entries_made(*, session: AsyncSession, keys: Sequence[str]) -> dict[str, EntryPoint]:
+    """The entry points already made for ``keys`` (``entry_key``), by key; reads only."""
+    found: dict[str, EntryPoint] = {}
+    wanted = sorted(set(keys))
+    for start in range(0, len(wanted), _KEYS_AT_ONCE):
+        chunk = wanted[start : start + _KEYS_AT_ONCE]
+        result = await session.execute(select(EntryPoint).where(col(EntryPoint.target).in_(chunk)))
+        found.update((entry.target, entry) for entry in result.scalars().all())
+    return found
+
+
+# Bound parameters per query: SQLite's limit is far above, a page of posters far below.
+_KEYS_AT_ONCE = 500
 
 
 async def _by_target(session: AsyncSession, key: str) -> EntryPoint | None:

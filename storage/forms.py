@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -195,3 +197,37 @@ def parse_value(spec: FieldSpec, raw: str) -> Any:
     if spec.kind is FieldKind.TEXT:
         return clean_text(raw, max_length=spec.max_length)
     raise InvalidValue("use_buttons")
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    """A whole form answered at once (a web page), read question by question."""
+
+    values: dict[str, Any]
+    problems: dict[str, InvalidValue]  # by field key: what to say beside the question
+
+
+def read_answers(
+    form: FormSpec, typed: Callable[[str], str], ticked: Callable[[str, str], bool]
+) -> Answers:
+    """The answers of ``form`` from a page: ``typed(key)`` the text of a question,
+    ``ticked(key, choice)`` whether a choice is ticked. The chat's rules, each question as
+    the chat reads it: ``parse_value`` for texts and counts; an optional question left empty
+    is skipped (None, or no choices); a choice question needs one ticked unless optional."""
+    values: dict[str, Any] = {}
+    problems: dict[str, InvalidValue] = {}
+    for spec in form.fields:
+        if spec.kind is FieldKind.CHOICES:
+            picked = [c.key for c in spec.choices if ticked(spec.key, c.key)]
+            if not picked and not spec.optional:
+                problems[spec.key] = InvalidValue("pick_one")
+            values[spec.key] = picked
+            continue
+        try:
+            values[spec.key] = parse_value(spec, typed(spec.key))
+        except InvalidValue as error:
+            if error.reason == "empty" and spec.optional:
+                values[spec.key] = None
+            else:
+                problems[spec.key] = error
+    return Answers(values, problems)

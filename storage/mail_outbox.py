@@ -11,6 +11,7 @@ That is at-least-once, with a duplicate possible only in that lost-answer window
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -233,3 +234,23 @@ async def retry_mail(*, session: AsyncSession, mail_id: int, now: datetime) -> b
         .values(status=MailStatus.PENDING, not_before=now, attempts=0, lease_until=None)
     )
     return rowcount(result) == 1
+
+
+async def mails_of_revisions(
+    *, session: AsyncSession, revision_ids: Sequence[int]
+) -> dict[int, list[MailOutbox]]:
+    """The e-mails that carry each signed revision upward, oldest first, without their
+    attachments' bytes."""
+    if not revision_ids:
+        return {}
+    result = await session.execute(
+        select(MailOutbox)
+        .options(defer(MailOutbox.attachment))  # type: ignore[arg-type]
+        .where(col(MailOutbox.revision_id).in_(sorted(set(revision_ids))))
+        .order_by(col(MailOutbox.id))
+    )
+    found: dict[int, list[MailOutbox]] = {}
+    for mail in result.scalars().all():
+        assert mail.revision_id is not None
+        found.setdefault(mail.revision_id, []).append(mail)
+    return found

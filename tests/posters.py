@@ -40,6 +40,20 @@ def _sorted(found: list[zxingcpp.Barcode]) -> list[str]:
     return [code.text for code in sorted(valid, key=area, reverse=True)]
 
 
+def pages(pdf: bytes, dpi: int = 150) -> list[tuple[list[str], str]]:
+    """Each page of a document of posters: its QR codes (the biggest first) and its text."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        found = []
+        for page in document:
+            image = page.render(scale=dpi / 72).to_pil().convert("RGB")
+            words = str(page.get_textpage().get_text_range())
+            found.append((_sorted(zxingcpp.read_barcodes(image)), words))
+        return found
+    finally:
+        document.close()
+
+
 def decode_png(data: bytes) -> list[str]:
     """The QR codes of a PNG (the code alone, or the PNG poster), the biggest first."""
     return _sorted(zxingcpp.read_barcodes(png(data)))

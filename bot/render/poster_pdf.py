@@ -25,6 +25,7 @@ from bot.render.poster_layout import (
     Colour,
     Fill,
     Frame,
+    Layout,
     Line,
     PaperSize,
     PosterCodes,
@@ -63,14 +64,21 @@ class PdfMetrics:
 
 def render_poster_pdf(text: PosterText, codes: PosterCodes, *, size: PaperSize = "a5") -> bytes:
     """One page of ``size``, portrait, ready to print as it is."""
+    return render_posters_pdf([(text, codes)], size=size)
+
+
+def render_posters_pdf(
+    posters: Sequence[tuple[PosterText, PosterCodes]], *, size: PaperSize = "a5"
+) -> bytes:
+    """One document with a page of ``size`` per poster, in order: the fonts are embedded
+    once, however many posters (a ward's hundred cells print from one file)."""
+    assert posters, "a document has at least one page"
     metrics = PdfMetrics(font_files())
     page_width, page_height = PAGES[size]
     unit = page_width / WIDTH  # points per design unit
     height = page_height / unit
-    layout = lay_out(text, codes, metrics, height=height)
-
     out = io.BytesIO()
-    # invariant: no creation date or random id, so the same poster is the same bytes.
+    # invariant: no creation date or random id, so the same posters are the same bytes.
     canvas = Canvas(
         out,
         pagesize=(page_width, page_height),
@@ -79,10 +87,22 @@ def render_poster_pdf(text: PosterText, codes: PosterCodes, *, size: PaperSize =
         # Not Helvetica, reportlab's default: only DejaVu Sans is named in the file.
         initialFontName=metrics.name(bold=False),
     )
-    canvas.setTitle(text.title)
-    canvas.setSubject(text.target)
-    canvas.setAuthor(text.footer)
+    first = posters[0][0]
+    canvas.setTitle(first.title)
+    if len(posters) == 1:
+        canvas.setSubject(first.target)
+    canvas.setAuthor(first.footer if all(t.footer == first.footer for t, _c in posters) else "")
     canvas.setCreator("gopy")
+    for text, codes in posters:
+        _draw(canvas, metrics, lay_out(text, codes, metrics, height=height), unit, height)
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def _draw(canvas: Canvas, metrics: PdfMetrics, layout: Layout, unit: float, height: float) -> None:
+    """One poster on the canvas's current page."""
+    canvas.saveState()
     canvas.scale(unit, unit)
     # Design units run downwards from the top; PDF's upwards from the bottom.
     for shape in layout.shapes:
@@ -117,9 +137,7 @@ def render_poster_pdf(text: PosterText, codes: PosterCodes, *, size: PaperSize =
                 canvas.drawString(shape.x, height - shape.baseline, shape.text)
         elif isinstance(shape, Code):
             _code(canvas, qr_matrix(shape.data), shape.x, height - shape.y, shape.side)
-    canvas.showPage()
-    canvas.save()
-    return out.getvalue()
+    canvas.restoreState()
 
 
 def _code(

@@ -25,7 +25,7 @@ from bot.render.poster_layout import (
     PosterText,
     lay_out,
 )
-from bot.render.poster_pdf import PAGES, PdfMetrics, render_poster_pdf
+from bot.render.poster_pdf import PAGES, PdfMetrics, render_poster_pdf, render_posters_pdf
 from bot.render.qr import qr_matrix
 from tests import posters
 
@@ -272,3 +272,21 @@ def test_the_smaller_code_keeps_modules_a_phone_can_see(draft: str) -> None:
         assert side.side / modules * A5_MM_PER_UNIT >= 0.5, (len(draft), modules)
         check_on_the_page(TEXT, codes, metrics, A5_HEIGHT)
     assert posters.codes(render_poster_pdf(TEXT, codes)) == [draft]
+
+
+def test_several_posters_are_one_document_a_page_each() -> None:
+    other = replace(TEXT, code="GY-ABCDE", footer="Chi bộ Tổ dân phố số 1")
+    other_codes = PosterCodes(
+        "https://gopy.example.vn/q/GY-ABCDE", "gopy.example.vn/q/GY-ABCDE", None
+    )
+    pdf = render_posters_pdf([(TEXT, CODES), (other, other_codes)], size="a4")
+
+    (first_codes, first_text), (second_codes, second_text) = posters.pages(pdf)
+    assert first_codes == [LANDING, DRAFT] and "GY-7K3QM" in first_text
+    assert second_codes == [other_codes.link] and "Chi bộ Tổ dân phố số 1" in second_text
+    # Each page is the single poster's page: the same words, the same codes.
+    alone = render_poster_pdf(other, other_codes, size="a4")
+    assert posters.text(alone) == second_text
+    assert posters.page_size(pdf) == pytest.approx(posters.A4, abs=0.01)
+    # The font is embedded once, not once a page.
+    assert len(pdf) < len(render_poster_pdf(TEXT, CODES, size="a4")) + len(alone)

@@ -19,7 +19,16 @@ COMMENTS = ROOT + "/comments"
 COMMENT_ROUTE = ROOT + "/comments/{receipt}"
 THEMES = ROOT + "/themes"
 REPORTS = ROOT + "/reports"
+# A unit's report for a week of its reporting units (a period id), the whole campaign
+# (``WHOLE``) or its signed final report (``FINAL``), as docx, xlsx or csv.
+REPORT_FILE_ROUTE = REPORTS + "/{unit}/{campaign}/{week}.{fmt}"
+WHOLE = "all"
+FINAL = "final"
+# Signing the unit's own report for one of its periods: the form, then «Ký và gửi».
+REPORT_SIGN_ROUTE = REPORTS + "/{unit}/{campaign}/sign/{period}"
 POSTERS = ROOT + "/posters"
+POSTERS_PRINT = POSTERS + "/print"  # what will print, and the button that makes the codes
+POSTERS_PDF = POSTERS + "/pdf"  # the document, once the codes exist
 CAMPAIGN = ROOT + "/campaign"
 CAMPAIGN_UPLOAD = CAMPAIGN + "/upload"
 
@@ -42,3 +51,11 @@ def invite_revoke_path(invite_id: int) -> str:
 
 def comment_path(receipt: str) -> str:
     return COMMENT_ROUTE.format(receipt=quote(receipt, safe=""))
+
+
+def report_file_path(unit_id: int, campaign_id: int, week: int | str, fmt: str) -> str:
+    return REPORT_FILE_ROUTE.format(unit=unit_id, campaign=campaign_id, week=week, fmt=fmt)
+
+
+def report_sign_path(unit_id: int, campaign_id: int, period_id: int) -> str:
+    return REPORT_SIGN_ROUTE.format(unit=unit_id, campaign=campaign_id, period=period_id)

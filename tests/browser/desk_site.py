@@ -63,16 +63,21 @@ class DeskSite:
         assert found is not None, chat.last_text()
         return found[0]
 
-    async def poster(self, document: int = 0) -> str:
-        """The code of Ngọc Hà's poster for a document of the demo campaign: comments sent
-        through it are Ngọc Hà's."""
+    async def document(self, position: int = 0) -> Document:
+        """A draft of the demo campaign, in the campaign file's order."""
         async with self.runtime.sessions() as session:
             documents = await session.execute(
                 select(Document)
                 .where(col(Document.campaign_id) == self.demo.campaign.id)
                 .order_by(col(Document.position))
             )
-            chosen = list(documents.scalars())[document]
+            return list(documents.scalars())[position]
+
+    async def poster(self, document: int = 0) -> str:
+        """The code of Ngọc Hà's poster for a draft of the demo campaign: comments sent
+        through it are Ngọc Hà's."""
+        chosen = await self.document(document)
+        async with self.runtime.sessions() as session:
             entry = await entry_for(
                 session=session,
                 target=Target(self.demo.campaign, chosen),

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pypdfium2
 import pytest
 import pytest_asyncio
 from babel.messages.pofile import read_po
@@ -182,6 +183,26 @@ async def test_an_official_opens_the_desk_from_the_chat(
         await context.close()
 
 
+async def test_a_pdf_of_posters_downloads(site: DeskSite, desk: Page, tmp_path: Path) -> None:
+    await desk.goto(site.base + paths.POSTERS)  # one campaign: straight to its form
+    form = desk.locator("form.pick")
+    draft = await site.document(0)  # the political report, as a whole
+    await form.locator(f'input[name="t"][value="d{draft.id}"]').check()
+    await form.get_by_label("Đảng ủy phường Ngọc Hà").uncheck()  # ticked: the official's own
+    await form.get_by_label("Tất cả đơn vị cấp «Chi bộ» (12)").check()
+    await form.get_by_role("button", name="Tiếp tục").click()
+    await expect(desk.locator("#count")).to_contain_text("12 áp phích")
+    async with desk.expect_download() as started:
+        await desk.locator("#make").click()
+    download = await started.value
+    assert download.suggested_filename.endswith(".pdf")
+    saved = tmp_path / download.suggested_filename
+    await download.save_as(saved)
+    data = saved.read_bytes()
+    assert data.startswith(b"%PDF")
+    assert len(pypdfium2.PdfDocument(data)) == 12  # a poster a cell
+
+
 async def test_the_desk_in_english_and_back(site: DeskSite, desk: Page) -> None:
     await desk.goto(site.base + await first_cell(site, ""))
     try:
@@ -225,9 +246,17 @@ async def first_cell(site: DeskSite, _receipt: str) -> str:
     return paths.unit_path(cell.id)
 
 
+async def a_poster_choice(site: DeskSite, _receipt: str) -> str:
+    ward = site.demo.ward
+    return f"{paths.POSTERS_PRINT}?campaign={site.demo.campaign.id}&t=c&u={ward.id}"
+
+
 PAGES: dict[str, Address] = {
     "01-board": fixed(paths.BOARD),
     "02-unit": first_cell,
+    "06-reports": fixed(paths.REPORTS),
+    "07-posters": fixed(paths.POSTERS),
+    "08-posters-print": a_poster_choice,
     "09-campaign": fixed(paths.CAMPAIGN),
     "10-not-found": fixed(paths.unit_path(999_999)),
 }

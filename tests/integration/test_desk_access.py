@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 import pytest_asyncio
@@ -29,8 +29,12 @@ from sqlmodel import SQLModel, col
 from bot.web.desk import paths
 from bot.web.desk.guard import SESSION_COOKIE
 from scheduler.clock import FrozenClock
+from scheduler.reporting import Assignment, target
+from scheduler.signing import signable_periods
+from storage.entries import Target, entry_for
 from storage.invites import create_invites
-from storage.models import Invite, RoleKind, Unit
+from storage.models import Campaign, Deadline, Invite, Person, RoleKind, Unit, UnitLevel
+from storage.reports import file_report
 from tests.chat import at
 from tests.desk_world import Client, DeskWorld, Who, serve_desk
 
@@ -76,6 +80,9 @@ NGOC_HA_SHEET = expect(other=404, ward=200, city=200)
 WARD_ONLY_PAGE = expect(other=404, ward=200, city=404)
 # A units file is imported within the official's own units: Kim Mã's are not Ngọc Hà's.
 NGOC_HA_UPLOAD = expect(other=400, ward=303, city=303)
+# The posters' first page lists the campaigns to print for; with only one (Kim Mã's
+# official: the city's consultation) it goes straight to that campaign's form.
+POSTER_CAMPAIGNS = expect(other=303, ward=200, city=200)
 # The upload's address, opened: the campaign page, which holds its form.
 TO_THE_CAMPAIGN_PAGE = expect(other=303, ward=303, city=303)
 # Signing out: the page saying so, for any official.
@@ -103,7 +110,10 @@ class NgocHa:
     ward: int
     cell: int
     campaign: int  # dh14, the ward's own
+    document: int  # its draft political report
     consultation: int  # the city's, in which the ward signs a report of its own
+    week: int  # the cells' period of this week in dh14, a report filed in it
+    signable: int  # the ward's own period of this week in the city's consultation
 
 
 @dataclass
@@ -147,6 +157,51 @@ async def new_invite(world: DeskWorld) -> int:
         return invite_id
 
 
+async def filed_week(world: DeskWorld) -> int:
+    """The first cell's report of this week, filed by its secretary; the week's period."""
+    async with world.runtime.sessions() as session:
+        cell = await session.get(Unit, world.seed.cells[0].id)
+        secretary = await session.get(Person, world.people["secretary"].id)
+        assert cell is not None and secretary is not None
+        now = world.clock.now()
+        found = await target(
+            session=session, assignment=Assignment(cell, world.seed.campaign), now=now
+        )
+        assert found is not None
+        filed = await file_report(
+            session=session,
+            period=found.period,
+            unit=cell,
+            values={"leadership": "Họp chi bộ", "news_count": 2},
+            person=secretary,
+            now=now,
+        )
+        await session.commit()
+        assert filed.period.id is not None
+        return filed.period.id
+
+
+async def signable_week(world: DeskWorld) -> int:
+    """The city's consultation asks its cells on Wednesdays and its wards on Thursdays: the
+    period Ngọc Hà's official signs now, as /report offers it."""
+    consultation = world.consultation.id
+    assert consultation is not None
+    async with world.runtime.sessions() as session:
+        for level, weekday, time in ((UnitLevel.CELL, 2, "17:00"), (UnitLevel.WARD, 3, "11:30")):
+            session.add(
+                Deadline(campaign_id=consultation, level=level, weekday=weekday, time=time)
+            )
+        await session.commit()
+        ward = await session.get(Unit, world.seed.ward.id)
+        campaign = await session.get(Campaign, consultation)
+        assert ward is not None and campaign is not None
+        item = Assignment(ward, campaign, signs=True)
+        periods = await signable_periods(session=session, item=item, now=world.clock.now())
+        await session.commit()
+        assert periods and periods[0].id is not None
+        return periods[0].id
+
+
 async def ngoc_ha_of(world: DeskWorld) -> NgocHa:
     seed = world.seed
     assert seed.ward.id and seed.cells[0].id and seed.campaign.id and seed.documents[0].id
@@ -155,7 +210,10 @@ async def ngoc_ha_of(world: DeskWorld) -> NgocHa:
         ward=seed.ward.id,
         cell=seed.cells[0].id,
         campaign=seed.campaign.id,
+        document=seed.documents[0].id,
         consultation=world.consultation.id,
+        week=await filed_week(world),
+        signable=await signable_week(world),
     )
 
 
@@ -224,6 +282,32 @@ UNITS_FILE = (
 ).encode()
 
 
+async def _posters(m: Matrix) -> dict[str, Any]:
+    return {"?": poster_choice(m)}
+
+
+async def _print(m: Matrix) -> dict[str, Any]:
+    return {"choice": urlencode(poster_choice(m))}
+
+
+async def _printed(m: Matrix) -> dict[str, Any]:
+    """The PDF's address once the button has made the codes (as /qr makes them)."""
+    world = m.world
+    async with world.runtime.sessions() as session:
+        cell = await session.get(Unit, m.ngoc_ha.cell)
+        target = Target(world.seed.campaign, world.seed.documents[0])
+        await entry_for(session=session, target=target, now=world.clock.now(), unit=cell)
+        await session.commit()
+    return {"?": poster_choice(m)}
+
+
+def poster_choice(m: Matrix) -> dict[str, Any]:
+    """The first cell's poster of the draft political report, as the posters form asks."""
+    return {"campaign": m.ngoc_ha.campaign, "t": f"d{m.ngoc_ha.document}", "u": m.ngoc_ha.cell}
+
+
+_week_file = given(unit="@ward", campaign="@campaign", week="@week", fmt="csv")
+_signing = given(unit="@ward", campaign="@consultation", period="@signable")
 _never_issued = given(token="never-issued-token")
 
 MATRIX: tuple[Row, ...] = (
@@ -240,6 +324,23 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", paths.UNIT_ROUTE, NGOC_HA_PAGE, given(unit="@ward"), "the ward"),
     Row("POST", paths.UNIT_INVITES_ROUTE, NGOC_HA_SHEET, given(unit="@cell", role="secretary")),
     Row("POST", paths.INVITE_REVOKE_ROUTE, NGOC_HA_ACTION, _fresh_invite),
+    # Reports: a week's file, and signing the ward's own
+    Row("GET", paths.REPORTS, ANY_OFFICIAL),
+    Row("GET", paths.REPORT_FILE_ROUTE, WARD_ONLY_PAGE, _week_file),
+    Row("GET", paths.REPORT_SIGN_ROUTE, WARD_ONLY_PAGE, _signing),
+    Row(
+        "POST",
+        paths.REPORT_SIGN_ROUTE,
+        WARD_ONLY_PAGE,
+        given(unit="@ward", campaign="@consultation", period="@signable", action="edit", seen=0),
+        "«Change»: the form again",
+    ),
+    # Posters: the form, what will print, its button making the codes, the PDF
+    Row("GET", paths.POSTERS, POSTER_CAMPAIGNS),
+    Row("GET", paths.POSTERS, NGOC_HA_PAGE, _posters, "a cell's"),
+    Row("GET", paths.POSTERS_PRINT, NGOC_HA_PAGE, _posters),
+    Row("POST", paths.POSTERS_PRINT, NGOC_HA_ACTION, _print),
+    Row("GET", paths.POSTERS_PDF, NGOC_HA_PAGE, _printed),
     # The campaign page, and uploads
     Row("GET", paths.CAMPAIGN, ANY_OFFICIAL),
     Row("GET", paths.CAMPAIGN_UPLOAD, TO_THE_CAMPAIGN_PAGE),

@@ -10,6 +10,7 @@ an official whose role is removed loses the desk at their next click.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,10 @@ _TOUCH_EVERY = timedelta(minutes=1)
 # Old links and ended sessions are deleted this long after they stopped working.
 _KEEP = timedelta(days=30)
 _TOKEN_BYTES = 32
+# What ``new_token`` makes: 43 characters of base64url. A cookie or an address holding anything
+# else is no token, and is refused before it is hashed (a cookie's bytes that are not UTF-8
+# arrive as lone surrogates, which cannot be encoded to be hashed).
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 DESK_CHANNEL = "desk"  # a person who signs in to the desk only, never writes to the bot
@@ -39,6 +44,11 @@ DESK_CHANNEL = "desk"  # a person who signs in to the desk only, never writes to
 
 def new_token() -> str:
     return secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def well_formed(token: str) -> bool:
+    """Whether ``token`` could be one ``new_token`` made."""
+    return _TOKEN_SHAPE.fullmatch(token) is not None
 
 
 async def issue_link(
@@ -85,12 +95,21 @@ class LinkRefusal(StrEnum):
 
 async def check_link(
     *, session: AsyncSession, key: ServerKey, token: str, now: datetime
-) -> LinkRefusal | None:
-    """Why the link would be refused, or None if it would open the desk (nothing used)."""
-    return _refusal(await _link(session, key, token), now)
+) -> LinkRefusal | Person:
+    """Whose desk the link would open, or why it would be refused (nothing used). The page
+    names the person: an official tricked into opening someone else's link sees whose it is."""
+    link = await _link(session, key, token)
+    refusal = _refusal(link, now)
+    if refusal is not None:
+        return refusal
+    assert link is not None
+    person = await session.get(Person, link.person_id)
+    return person if person is not None else LinkRefusal.UNKNOWN
 
 
 async def _link(session: AsyncSession, key: ServerKey, token: str) -> DeskLink | None:
+    if not well_formed(token):
+        return None
     statement = select(DeskLink).where(DeskLink.token_hash == key.desk_hash(token))
     return (await session.execute(statement)).scalar_one_or_none()
 
@@ -162,6 +181,8 @@ async def desk_user(
 ) -> DeskUser | None:
     """The session's person if the session is live (not ended, used within ``IDLE``), with
     their roles as of now; None otherwise. Reads only: the caller ``touch``es a stale one."""
+    if not well_formed(token):
+        return None
     row = (
         await session.execute(
             select(DeskSession, Person)

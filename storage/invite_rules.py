@@ -7,6 +7,10 @@ An official invites into their own units and the units below them:
 - an official, to join the unit's officials (a colleague, or the officials of a unit below);
 - an official who *replaces* the unit's officials only for a unit below their own: taking a
   unit's officials away is for the level above it, never for a peer.
+
+Revoking follows the same line: any invite of a unit within reach, but for one that replaces
+the officials of the official's own unit — the level above's decision, which those it replaces
+must not be able to undo.
 """
 
 from __future__ import annotations
@@ -42,6 +46,24 @@ def refusal(
         return InviteRefusal.NOT_YOURS
     if role is RoleKind.SECRETARY and filer_role(unit) is not RoleKind.SECRETARY:
         return InviteRefusal.NO_SECRETARY
+    if role is RoleKind.OFFICIAL and mode is InviteMode.REPLACE and not over:
+        return InviteRefusal.PEERS
+    return None
+
+
+def revoke_refusal(
+    *,
+    unit: Unit,
+    above: Collection[int | None],
+    mine: Collection[int | None],
+    role: RoleKind,
+    mode: InviteMode,
+) -> InviteRefusal | None:
+    """Why an official of the units ``mine`` may not revoke an invite of ``role`` and ``mode``
+    into ``unit`` (whose ancestors' ids are ``above``), or None if they may."""
+    over = any(unit_id in mine for unit_id in above)
+    if not over and unit.id not in mine:
+        return InviteRefusal.NOT_YOURS
     if role is RoleKind.OFFICIAL and mode is InviteMode.REPLACE and not over:
         return InviteRefusal.PEERS
     return None

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from yarl import URL
 
 from bot.web.desk import paths
 from bot.web.desk.guard import SESSION_COOKIE
 from scheduler.clock import FrozenClock
 from storage.models import DeskLink, DeskSession
 from tests.desk_world import DeskWorld, csrf_of, post_form, serve_desk
+from tests.webhooks import exchange
 
 
 @pytest.fixture
@@ -29,6 +33,8 @@ async def test_a_link_opens_the_desk_once(world: DeskWorld) -> None:
         page = await browser.get(path)
         assert page.status == 200
         assert "Mở bàn làm việc" in await page.text()
+        # Whose desk it opens: someone tricked into opening another's link sees it.
+        assert "Bàn làm việc của Nguyễn Thị Hà." in await page.text()
     entered = await browser.post(
         path, data={"csrf": csrf_of(await page.text())}, allow_redirects=False
     )
@@ -83,6 +89,29 @@ async def test_no_session_no_desk(world: DeskWorld) -> None:
     assert (await browser.get(paths.BOARD)).status == 401
 
 
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        b"\xff\xfe",  # not UTF-8: aiohttp hands it over as lone surrogates
+        b"\xed\xa0\x80" * 15,  # a surrogate in UTF-8's clothing
+        "đăng-nhập".encode(),
+        b"A" * 42 + b"=",
+        b"A" * 5000,
+    ],
+)
+async def test_any_cookie_is_a_polite_401(world: DeskWorld, cookie: bytes) -> None:
+    """Whatever bytes a browser (or anyone) sends as the session's cookie: signed out, never
+    a 500."""
+    request = (
+        b"GET " + paths.BOARD.encode() + b" HTTP/1.1\r\nHost: gopy.example\r\n"
+        b"Cookie: " + SESSION_COOKIE.encode() + b"=" + cookie + b"\r\nConnection: close\r\n\r\n"
+    )
+    port = world.server.port
+    assert port is not None
+    status = await exchange(world.server.host, port, [request], shut=False)
+    assert status == 401
+
+
 async def test_only_officials(world: DeskWorld) -> None:
     for who in ("citizen", "secretary"):
         browser = await world.browser(who)  # a link issued by hand: /web refuses them
@@ -115,6 +144,46 @@ async def test_sign_out(world: DeskWorld) -> None:
     assert ended.ended_at == world.clock.now()
 
 
+async def test_the_language_toggle_after_signing_out_is_a_page(world: DeskWorld) -> None:
+    browser = await world.browser("ward_official")
+    out = await post_form(browser, paths.SIGN_OUT, page=paths.BOARD)
+    found = re.search(r'<a id="lang" href="([^"]+)"', await out.text())
+    assert found is not None
+    # The link is relative to the page it is on (``?lang=en``).
+    english = await browser.get(out.url.join(URL(html.unescape(found[1]))).path_qs)
+    # Signed out, in English: not «405: Method Not Allowed».
+    assert english.status == 401
+    assert english.headers["Content-Language"] == "en"
+    assert "/web" in await english.text()
+    # Signed in, the same address is the board (a GET never signs anyone out).
+    again = await world.browser("ward_official")
+    board = await again.get(paths.SIGN_OUT + "?lang=en")
+    assert board.status == 200 and board.url.path == paths.BOARD
+    assert (await again.get(paths.BOARD)).status == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", paths.ROOT + "/"),
+        ("GET", paths.ROOT + "/units/1/"),
+        ("GET", paths.ROOT + "/nothing/here"),
+        ("GET", paths.ROOT + "/signin/"),
+        ("PUT", paths.ROOT + "/units/1"),
+        ("DELETE", paths.SIGN_OUT),
+        ("POST", paths.ROOT + "/units"),
+    ],
+)
+async def test_an_address_the_desk_does_not_have_is_a_polite_404(
+    world: DeskWorld, method: str, path: str
+) -> None:
+    for browser in (await world.anonymous(), await world.browser("ward_official")):
+        answer = await browser.request(method, path, allow_redirects=False)
+        assert answer.status == 404
+        assert answer.content_type == "text/html"
+        assert "Không tìm thấy" in await answer.text()
+
+
 async def test_a_removed_role_closes_the_desk_at_the_next_click(world: DeskWorld) -> None:
     from sqlalchemy import update
     from sqlmodel import col
@@ -138,3 +207,31 @@ async def test_the_language_toggle_keeps_the_page_and_its_choices(world: DeskWor
     page = await browser.get(paths.BOARD, params={"campaign": "1", "level": "cell"})
     html = await page.text()
     assert 'id="lang" href="?campaign=1&amp;level=cell&amp;lang=en"' in html
+
+
+async def test_a_removed_role_ends_the_session_for_good(world: DeskWorld) -> None:
+    """Once the role is gone the session is of no use, and its holder cannot even sign out
+    (every page is the 403): it ends there. Given the role back (a mistake undone), the
+    person opens a new link; a browser left signed in on an office computer stays out."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from storage.models import Role
+
+    browser = await world.browser("ward_official")
+    person = world.people["ward_official"].id
+    for active in (False, True):
+        async with world.runtime.sessions() as session:
+            await session.execute(
+                update(Role).where(col(Role.person_id) == person).values(active=active)
+            )
+            await session.commit()
+        if not active:
+            refused = await browser.get(paths.BOARD)
+            assert refused.status == 403
+            assert refused.cookies[SESSION_COOKIE].value == ""
+    assert (await browser.get(paths.BOARD)).status == 401
+    async with world.runtime.sessions() as session:
+        ended = (await session.execute(select(DeskSession))).scalar_one()
+    assert ended.ended_at == world.clock.now()
+    assert (await (await world.browser("ward_official")).get(paths.BOARD)).status == 200

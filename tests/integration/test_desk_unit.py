@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import col, select
+from yarl import URL
 
 from bot.config import TelegramSettings
 from bot.web.desk import paths
@@ -240,6 +241,51 @@ async def test_made_invites_print_with_a_qr_code_and_redeem_in_chat(world: DeskW
     assert listed.count("còn hiệu lực, chưa dùng") == 2
 
 
+def toggle_of(text: str) -> str:
+    """The address of a page's «English» / «Tiếng Việt» link."""
+    found = re.search(r'<a id="lang" href="([^"]+)"', text)
+    assert found is not None
+    return html.unescape(found[1])
+
+
+async def test_the_language_toggle_of_an_invite_answer_lands_on_the_unit_page(
+    world: DeskWorld,
+) -> None:
+    """The sheet of cards, a refused order and a refused revoke answer POSTs: their language
+    link asks for their address with GET, which must land on the unit's page in that
+    language, not on a bare «405: Method Not Allowed»."""
+    browser = await world.browser("ward_official")
+    target = cell(world)
+    assert target.id is not None
+    invite_id = await make_invite(world, target)
+    answers = [
+        await post_form(
+            browser,
+            paths.unit_invites_path(target.id),
+            {"role": "secretary", "count": "1"},
+            page=unit_url(target),
+        ),
+        await post_form(
+            browser, paths.unit_invites_path(target.id), {"role": "x"}, page=unit_url(target)
+        ),
+        await browser.post(paths.invite_revoke_path(invite_id), data={"csrf": "forged"}),
+    ]
+    assert [answer.status for answer in answers] == [200, 400, 403]
+    for answer in answers:
+        toggle = toggle_of(await answer.text())
+        assert "lang=en" in toggle
+        landed = await browser.get(answer.url.join(URL(toggle)).path_qs)  # relative
+        assert landed.status == 200, toggle
+        assert landed.url.path == unit_url(target)
+        assert "<h1>Chi bộ Tổ dân phố số 1</h1>" in await landed.text()
+        assert landed.headers["Content-Language"] == "en"
+        await browser.get(unit_url(target) + "?lang=vi")
+    # Another ward's invite, or none: the same 404 as its POST.
+    stranger = await world.browser("other_official")
+    assert (await stranger.get(paths.invite_revoke_path(invite_id))).status == 404
+    assert (await stranger.get(paths.unit_invites_path(target.id))).status == 404
+
+
 async def test_without_a_telegram_bot_the_cards_show_the_code_to_type(
     database_url: str, clock: FrozenClock
 ) -> None:
@@ -281,6 +327,44 @@ async def test_revoking_an_invite(world: DeskWorld) -> None:
         browser, paths.invite_revoke_path(invite_id), page=unit_url(cell(world, 2))
     )
     assert again.headers["Location"].endswith("was=expired")
+
+
+async def test_the_citys_invite_replacing_the_wards_officials_is_not_the_wards_to_revoke(
+    world: DeskWorld,
+) -> None:
+    """Making an invite that replaces a unit's officials is for the level above (PEERS);
+    revoking it is too, or the officials being replaced could keep their seat."""
+    city = await world.browser("city_official")
+    ward = world.seed.ward
+    assert ward.id is not None
+    made = await post_form(
+        city,
+        paths.unit_invites_path(ward.id),
+        {"role": "official", "mode": "replace", "count": "1"},
+        page=unit_url(ward),
+    )
+    assert made.status == 200, await made.text()
+    colleague = await make_invite(world, ward, RoleKind.OFFICIAL)  # joins: theirs to revoke
+    replacing, joining = await invites(world)
+    assert replacing.mode is InviteMode.REPLACE and joining.id == colleague
+    assert replacing.id is not None
+
+    official = await world.browser("ward_official")
+    listed = between(await page(official, unit_url(ward)), "invites", "comments")
+    assert f'action="{paths.invite_revoke_path(colleague)}"' in listed
+    assert f'action="{paths.invite_revoke_path(replacing.id)}"' not in listed
+    refused = await post_form(
+        official, paths.invite_revoke_path(replacing.id), page=unit_url(ward)
+    )
+    assert refused.status == 403
+    assert "cấp trên" in await refused.text()
+    stored = {invite.id: invite for invite in await invites(world)}
+    assert stored[replacing.id].expires_at > world.clock.now()  # still open
+    # The city made it, and revokes it.
+    listed = between(await page(city, unit_url(ward)), "invites", "comments")
+    assert f'action="{paths.invite_revoke_path(replacing.id)}"' in listed
+    revoked = await post_form(city, paths.invite_revoke_path(replacing.id), page=unit_url(ward))
+    assert revoked.headers["Location"].endswith("was=open")
 
 
 async def test_a_revoked_code_no_longer_redeems(world: DeskWorld) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.invite_rules import InviteRefusal, allowed, refusal
+from storage.invite_rules import InviteRefusal, allowed, refusal, revoke_refusal
 from storage.models import InviteMode, RoleKind, Unit, UnitLevel
 
 CITY = Unit(id=1, code="HN", name="Hà Nội", level=UnitLevel.CITY)
@@ -59,3 +59,25 @@ def test_refusals(
 ) -> None:
     assert unit.id is not None
     assert refusal(unit=unit, above=ABOVE[unit.id], mine=mine, role=role, mode=mode) is why
+
+
+@pytest.mark.parametrize(
+    ("unit", "mine", "role", "mode", "why"),
+    [
+        # The city's invite replacing the ward's officials: the ward cannot undo it.
+        (WARD, {2}, RoleKind.OFFICIAL, InviteMode.REPLACE, InviteRefusal.PEERS),
+        (WARD, {1}, RoleKind.OFFICIAL, InviteMode.REPLACE, None),
+        (WARD, {2}, RoleKind.OFFICIAL, InviteMode.ADD, None),
+        # An invite nobody may make now (a ward's secretary, from the command line) is
+        # still theirs to revoke.
+        (WARD, {2}, RoleKind.SECRETARY, InviteMode.REPLACE, None),
+        (CELL, {2}, RoleKind.OFFICIAL, InviteMode.REPLACE, None),
+        (OTHER, {2}, RoleKind.SECRETARY, InviteMode.ADD, InviteRefusal.NOT_YOURS),
+        (CITY, {2}, RoleKind.OFFICIAL, InviteMode.ADD, InviteRefusal.NOT_YOURS),
+    ],
+)
+def test_revoking(
+    unit: Unit, mine: set[int], role: RoleKind, mode: InviteMode, why: InviteRefusal | None
+) -> None:
+    assert unit.id is not None
+    assert revoke_refusal(unit=unit, above=ABOVE[unit.id], mine=mine, role=role, mode=mode) is why

@@ -1,12 +1,13 @@
 """The officials' web desk: the campaign at a glance, comments to read and answer, reports
 to sign and send, posters to print. One module per page; every route but signing in passes
-``guard`` (session, role, anti-forgery token, unit of work)."""
+``guard`` (session, role, anti-forgery token, unit of work), and any other address under the
+desk is the polite 404 of ``guard.elsewhere_route``, whoever asks."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web.desk.guard import Desk, DeskRoute, route_defs
+from bot.web.desk.guard import Desk, DeskRoute, elsewhere_route, route_defs
 
 __all__ = ["Desk", "desk_routes"]
 
@@ -23,4 +24,4 @@ def desk_routes(desk: Desk) -> list[web.RouteDef]:
         *posters.routes(),
         *campaign.routes(),
     ]
-    return signin.sign_in_routes(desk) + route_defs(desk, guarded)
+    return [*signin.sign_in_routes(desk), *route_defs(desk, guarded), elsewhere_route(desk)]

@@ -11,6 +11,7 @@ it did not say.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import re
@@ -125,7 +126,9 @@ async def upload(call: DeskCall) -> web.StreamResponse:
     try:
         # The rule's refusals speak the page's language (the importers' own are in English).
         with pages.speaking(lang):
-            raw = parse_yaml(sent.data, source=source)
+            # Seconds for a file near the limit, in pure Python: beside the event loop, which
+            # goes on serving the chat and every other page meanwhile.
+            raw = await asyncio.to_thread(parse_yaml, sent.data, source=source)
             if kind == "org":
                 summary = await import_org_within(
                     session=call.session, raw=raw, source=source, roots=roots

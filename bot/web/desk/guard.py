@@ -23,10 +23,10 @@ from bot.files import Files
 from bot.web.desk import paths
 from bot.web.form_body import FormBody, read_form
 from bot.web.intake import Broken, TooLarge
-from bot.web.pages import Context
+from bot.web.pages import LANGUAGES, Context
 from bot.web.site import Site
 from scheduler.oversight import Outreach
-from storage.desk_access import DeskUser, desk_user, touch
+from storage.desk_access import DeskUser, desk_user, end_session, touch
 from storage.people import Member
 
 SESSION_COOKIE = "gopy_desk"
@@ -64,6 +64,14 @@ class Desk:
             "desk/problem.html",
             lambda: {"title": title(), "message": message(), "home": self.href(paths.BOARD)},
             status=status,
+        )
+
+    def not_found(self, request: web.Request) -> web.Response:
+        return self.problem(
+            request,
+            404,
+            lambda: _("Not found"),
+            lambda: _("This page does not exist, or it is not among your units."),
         )
 
     def signed_out(self, request: web.Request) -> web.Response:
@@ -130,12 +138,13 @@ class DeskCall:
     def not_found(self) -> web.Response:
         """404 for what does not exist *or is not this official's*: the desk never says
         which, so ids of other wards cannot be probed."""
-        return self.desk.problem(
-            self.request,
-            404,
-            lambda: _("Not found"),
-            lambda: _("This page does not exist, or it is not among your units."),
-        )
+        return self.desk.not_found(self.request)
+
+    def back_to(self, path: str) -> web.Response:
+        """303 to the page a form is on, in the language asked (``?lang=``): the answer to a
+        POST is a page whose language link asks for the POST's address with GET."""
+        asked = self.request.query.get("lang")
+        return self.redirect(path, lang=asked if asked in LANGUAGES else None)
 
     def bad_form(self, message: Text) -> web.Response:
         return self.desk.problem(self.request, 400, lambda: _("Please check the form"), message)
@@ -155,6 +164,17 @@ def route_defs(desk: Desk, routes: list[DeskRoute]) -> list[web.RouteDef]:
     return [web.route(route.method, route.path, _guarded(desk, route.handler)) for route in routes]
 
 
+def elsewhere_route(desk: Desk) -> web.RouteDef:
+    """Any method at any address under the desk that no route has: the polite 404, the same
+    whoever asks (it says nothing of anyone's units), where aiohttp would answer a bare
+    «404: Not Found» or «405: Method Not Allowed» in English."""
+
+    async def elsewhere(request: web.Request) -> web.StreamResponse:
+        return desk.not_found(request)
+
+    return web.route("*", paths.ELSEWHERE_ROUTE, elsewhere)
+
+
 def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[Any]]:
     async def guarded(request: web.Request) -> web.StreamResponse:
         site = desk.site
@@ -167,7 +187,12 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
         if user is None:
             return desk.signed_out(request)
         if not user.official:
-            return desk.problem(
+            # Of no use now, and its holder could not even sign out (every page is this one):
+            # the session ends here, and a role given back later needs a new link.
+            async with site.writing() as session:
+                await end_session(session=session, session_id=user.session_id, now=now)
+                await session.commit()
+            refused = desk.problem(
                 request,
                 403,
                 lambda: _("The desk is for officials"),
@@ -176,6 +201,8 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
                     "official's invite."
                 ),
             )
+            refused.del_cookie(SESSION_COOKIE, path=desk.cookie_path)
+            return refused
         if request.method != "POST":
             if user.stale:
                 async with site.writing() as session:

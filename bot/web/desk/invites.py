@@ -21,7 +21,7 @@ from bot.web.desk.guard import DeskCall, DeskRoute, Text
 from bot.web.desk.invite_order import MAX_COUNT, MAX_DAYS, InviteOrder, OrderProblem, read_order
 from bot.web.desk.unit_reach import Reached, reach_invite, reach_unit
 from handlers.format import moment
-from storage.invite_rules import InviteRefusal, refusal
+from storage.invite_rules import InviteRefusal, refusal, revoke_refusal
 from storage.invites import create_invites, revoke_invite
 from storage.models import InviteMode, RoleKind, Unit
 
@@ -155,14 +155,56 @@ async def revoke(call: DeskCall) -> web.StreamResponse:
         return call.not_found()
     invite, reached = found
     assert reached.unit.id is not None
+    if revoke_refusal(
+        unit=reached.unit,
+        above=reached.above_ids,
+        mine=reached.mine,
+        role=invite.role,
+        mode=invite.mode,
+    ):
+        return call.desk.problem(
+            call.request,
+            403,
+            lambda: _("This invite is not yours to revoke"),
+            lambda: _(
+                "It replaces the officials of your own unit: the level above made it, and only "
+                "the level above may revoke it."
+            ),
+        )
     before = await revoke_invite(
         session=call.session, invite=invite, now=call.desk.site.clock.now()
     )
     return call.redirect(paths.unit_path(reached.unit.id), invite=invite.id, was=before.value)
 
 
+async def invites_page(call: DeskCall) -> web.StreamResponse:
+    """A GET of the address invites are made at (the language link of the sheet of cards, or
+    of a refusal): the unit's page."""
+    reached = await reach_unit(
+        session=call.session, member=call.member, raw_id=call.request.match_info["unit"]
+    )
+    if reached is None or reached.unit.id is None:
+        return call.not_found()
+    return call.back_to(paths.unit_path(reached.unit.id))
+
+
+async def revoke_page(call: DeskCall) -> web.StreamResponse:
+    """A GET of an invite's revoke address (a refusal's language link): its unit's page."""
+    found = await reach_invite(
+        session=call.session,
+        key=call.desk.site.key,
+        member=call.member,
+        raw_id=call.request.match_info["invite"],
+    )
+    if found is None or found[1].unit.id is None:
+        return call.not_found()
+    return call.back_to(paths.unit_path(found[1].unit.id))
+
+
 def routes() -> list[DeskRoute]:
     return [
         DeskRoute("POST", paths.UNIT_INVITES_ROUTE, make_invites),
+        DeskRoute("GET", paths.UNIT_INVITES_ROUTE, invites_page),
         DeskRoute("POST", paths.INVITE_REVOKE_ROUTE, revoke),
+        DeskRoute("GET", paths.INVITE_REVOKE_ROUTE, revoke_page),
     ]

@@ -31,6 +31,8 @@ POSTERS_PRINT = POSTERS + "/print"  # what will print, and the button that makes
 POSTERS_PDF = POSTERS + "/pdf"  # the document, once the codes exist
 CAMPAIGN = ROOT + "/campaign"
 CAMPAIGN_UPLOAD = CAMPAIGN + "/upload"
+# Registered last: any other address under the desk (a polite 404, not aiohttp's bare one).
+ELSEWHERE_ROUTE = ROOT + "/{rest:.*}"
 
 
 def sign_in_path(token: str) -> str:

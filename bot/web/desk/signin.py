@@ -28,11 +28,11 @@ class SignIn:
         site = self.desk.site
         token = request.match_info["token"]
         async with site.sessions() as session:
-            refusal = await check_link(
+            holder = await check_link(
                 session=session, key=site.key, token=token, now=site.clock.now()
             )
-        if refusal is not None:
-            return self._refused(request, refusal)
+        if isinstance(holder, LinkRefusal):
+            return self._refused(request, holder)
         browser = browser_of(request) or new_browser()
         response = site.pages.render(
             request,
@@ -40,6 +40,7 @@ class SignIn:
             {
                 "action": self.desk.href(paths.sign_in_path(token)),
                 "csrf": site.key.form_token(browser),
+                "name": holder.full_name,
             },
         )
         remember(response, browser, secure=site.secure)
@@ -119,5 +120,15 @@ def sign_in_routes(desk: Desk) -> list[web.RouteDef]:
     ]
 
 
+async def sign_out_page(call: DeskCall) -> web.StreamResponse:
+    """A GET of the sign-out address (the signed-out page's language link): signing out takes
+    the form's POST, so a signed-in browser is shown the board; a signed-out one got the
+    guard's 401 page, in the language asked."""
+    return call.back_to(paths.BOARD)
+
+
 def sign_out_routes() -> list[DeskRoute]:
-    return [DeskRoute("POST", paths.SIGN_OUT, sign_out)]
+    return [
+        DeskRoute("POST", paths.SIGN_OUT, sign_out),
+        DeskRoute("GET", paths.SIGN_OUT, sign_out_page),
+    ]

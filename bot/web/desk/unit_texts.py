@@ -25,6 +25,7 @@ from handlers.signing_texts import period_line
 from handlers.texts import value_text
 from storage.comments import CommentView
 from storage.forms import FieldSpec, FormSpec
+from storage.invite_rules import revoke_refusal
 from storage.invites import InviteState, invite_state
 from storage.models import Invite, InviteMode, Person, Role, RoleKind, UnitLevel
 from storage.report_revisions import ReportRecord, Revision
@@ -192,8 +193,15 @@ def person_view(person: Person, role: Role, tz: str) -> dict[str, Any]:
 
 
 def invite_view(
-    desk: Desk, invite: Invite, used_by: Person | None, now: datetime, tz: str
+    desk: Desk,
+    invite: Invite,
+    used_by: Person | None,
+    now: datetime,
+    tz: str,
+    *,
+    revocable: bool,
 ) -> dict[str, Any]:
+    """An invite as listed; ``revocable``: the official may revoke it (``revoke_refusal``)."""
     assert invite.id is not None
     state = invite_state(invite, now)
     return {
@@ -203,7 +211,7 @@ def invite_view(
         "created": moment(invite.created_at, tz),
         "expires": moment(invite.expires_at, tz),
         "state": invite_state_label(state),
-        "open": state is InviteState.OPEN,
+        "revocable": state is InviteState.OPEN and revocable,
         "used_by": used_by.full_name if used_by is not None else None,
         "used_at": moment(invite.used_at, tz) if invite.used_at is not None else None,
         "revoke": desk.href(paths.invite_revoke_path(invite.id)),
@@ -281,7 +289,21 @@ def unit_context(
         ],
         "people": [person_view(person, role, tz) for person, role in facts.people],
         "invites": [
-            invite_view(desk, invite, used_by, now, tz)
+            invite_view(
+                desk,
+                invite,
+                used_by,
+                now,
+                tz,
+                revocable=revoke_refusal(
+                    unit=unit,
+                    above=reached.above_ids,
+                    mine=reached.mine,
+                    role=invite.role,
+                    mode=invite.mode,
+                )
+                is None,
+            )
             for invite, used_by in facts.invites[:INVITES_SHOWN]
         ],
         "more_invites": max(0, len(facts.invites) - INVITES_SHOWN),

@@ -13,6 +13,7 @@ row fails ``test_the_table_lists_every_desk_route`` until its row is written.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,9 +34,20 @@ from scheduler.reporting import Assignment, target
 from scheduler.signing import signable_periods
 from storage.entries import Target, entry_for
 from storage.invites import create_invites
-from storage.models import Campaign, Deadline, Invite, Person, RoleKind, Unit, UnitLevel
+from storage.models import (
+    Campaign,
+    Comment,
+    CommentStatus,
+    Deadline,
+    Invite,
+    Person,
+    RoleKind,
+    Unit,
+    UnitLevel,
+)
 from storage.reports import file_report
 from tests.chat import at
+from tests.desk_comments import Writer
 from tests.desk_world import Client, DeskWorld, Who, serve_desk
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -120,6 +132,8 @@ class NgocHa:
     document: int  # its draft political report
     consultation: int  # the city's, in which the ward signs a report of its own
     week: int  # the cells' period of this week in dh14, a report filed in it
+    receipt: str  # a citizen's comment on dh14 placed in the first cell, with a web photo
+    theme: int  # a group of opinions of dh14 holding it
     signable: int  # the ward's own period of this week in the city's consultation
 
 
@@ -216,6 +230,12 @@ async def ngoc_ha_of(world: DeskWorld) -> NgocHa:
     seed = world.seed
     assert seed.ward.id and seed.cells[0].id and seed.campaign.id and seed.documents[0].id
     assert world.consultation.id
+    writer = Writer(world)
+    opinion = await writer.add(
+        OPINION, unit=seed.cells[0], author=world.people["citizen"], web_photos=1
+    )
+    group = await writer.theme("Chiếu sáng", campaign=seed.campaign, members=(opinion,))
+    assert group.id is not None
     return NgocHa(
         ward=seed.ward.id,
         cell=seed.cells[0].id,
@@ -223,6 +243,8 @@ async def ngoc_ha_of(world: DeskWorld) -> NgocHa:
         document=seed.documents[0].id,
         consultation=world.consultation.id,
         week=await filed_week(world),
+        receipt=opinion.receipt,
+        theme=group.id,
         signable=await signable_week(world),
     )
 
@@ -316,6 +338,31 @@ def poster_choice(m: Matrix) -> dict[str, Any]:
     return {"campaign": m.ngoc_ha.campaign, "t": f"d{m.ngoc_ha.document}", "u": m.ngoc_ha.cell}
 
 
+async def _moderation(m: Matrix) -> dict[str, Any]:
+    """Hidden by one official, restored by the next: each finds it to act on."""
+    async with m.world.runtime.sessions() as session:
+        comment = (
+            await session.execute(select(Comment).where(col(Comment.receipt) == m.ngoc_ha.receipt))
+        ).scalar_one()
+    hidden = comment.status is CommentStatus.HIDDEN
+    return {"receipt": m.ngoc_ha.receipt, "action": "restore" if hidden else "hide"}
+
+
+async def _rename(m: Matrix) -> dict[str, Any]:
+    return {"theme": m.ngoc_ha.theme, "label": f"Chiếu sáng {next(_labels)}"}
+
+
+async def _merge(m: Matrix) -> dict[str, Any]:
+    """A fresh pair of groups each time: a merged group is gone."""
+    writer = Writer(m.world)
+    first = await writer.theme(f"Vỉa hè {next(_labels)}", campaign=m.world.seed.campaign)
+    second = await writer.theme(f"Cây xanh {next(_labels)}", campaign=m.world.seed.campaign)
+    return {"theme": first.id, "target": second.id}
+
+
+_labels = itertools.count(1)
+_answer = given(receipt="@receipt", text="Cảm ơn bạn đã góp ý")
+_move = given(receipt="@receipt", theme="@theme")
 _week_file = given(unit="@ward", campaign="@campaign", week="@week", fmt="csv")
 _signing = given(unit="@ward", campaign="@consultation", period="@signable")
 _never_issued = given(token="never-issued-token")
@@ -354,6 +401,25 @@ MATRIX: tuple[Row, ...] = (
     Row("GET", paths.POSTERS_PRINT, NGOC_HA_PAGE, _posters),
     Row("POST", paths.POSTERS_PRINT, NGOC_HA_ACTION, _print),
     Row("GET", paths.POSTERS_PDF, NGOC_HA_PAGE, _printed),
+    # Comments and their groups (the ward's own campaign: its comment and two of its groups)
+    Row("GET", paths.COMMENTS, ANY_OFFICIAL),
+    Row("GET", paths.COMMENTS, NGOC_HA_PAGE, query(campaign="@campaign"), "dh14"),
+    Row("GET", paths.COMMENT_ROUTE, NGOC_HA_PAGE, given(receipt="@receipt")),
+    Row("GET", paths.COMMENT_PHOTO_ROUTE, NGOC_HA_PAGE, given(receipt="@receipt", number=1)),
+    Row(
+        "POST", paths.COMMENT_REPLY_ROUTE, NGOC_HA_ACTION, given(receipt="@receipt", text="Cảm ơn")
+    ),
+    Row("POST", paths.COMMENT_MODERATE_ROUTE, NGOC_HA_ACTION, _moderation, "hide, then restore"),
+    Row(
+        "POST",
+        paths.COMMENT_THEME_ROUTE,
+        NGOC_HA_ACTION,
+        given(receipt="@receipt", theme="@theme"),
+    ),
+    Row("GET", paths.THEMES, ANY_OFFICIAL),
+    Row("GET", paths.THEME_ROUTE, NGOC_HA_PAGE, given(theme="@theme")),
+    Row("POST", paths.THEME_RENAME_ROUTE, NGOC_HA_ACTION, _rename),
+    Row("POST", paths.THEME_MERGE_ROUTE, NGOC_HA_ACTION, _merge),
     # Anything else under /desk, by any method
     Row("*", paths.ELSEWHERE_ROUTE, NOWHERE, given(rest="no/such/page")),
     # The campaign page, and uploads

@@ -25,7 +25,7 @@ from bot.web.desk import paths
 from scheduler.clock import FrozenClock
 from tests.browser.conftest import DESKTOP, PHONE, SCREENS, TIMEOUT, Screens, launched
 from tests.browser.desk_site import DeskSite, serve_desk_site
-from tests.chat import Chat, at
+from tests.chat import Chat, at, texts
 from tests.flow.test_comments import write_named
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -183,6 +183,28 @@ async def test_an_official_opens_the_desk_from_the_chat(
         await context.close()
 
 
+async def test_an_answer_typed_on_the_desk_reaches_the_citizens_chat(
+    site: DeskSite, desk: Page, receipt: str
+) -> None:
+    await desk.goto(site.base + paths.COMMENTS)
+    await desk.get_by_role("link", name=receipt).click()
+    await expect(desk.locator("h1")).to_have_text(f"Ý kiến {receipt}")
+    await expect(desk.locator("main")).to_contain_text(OPINION)
+    await desk.locator("#reply-text").fill(ANSWER)
+    await desk.get_by_role("button", name="Gửi câu trả lời").click()
+    await expect(desk).to_have_url(re.compile(re.escape(paths.comment_path(receipt)) + r"\?"))
+    await expect(desk.locator("main")).to_contain_text(ANSWER)
+
+    citizen = site.chat(DAN, "Trần Văn Dân")
+    before = len(citizen.sent())
+    await site.deliver()  # the outbox's loop, woken by the answer's commit
+    letter = texts(citizen.sent()[before:])
+    assert f"Trả lời ý kiến {receipt}" in letter
+    assert ANSWER in letter
+    assert OPINION in letter  # the comment, quoted
+    assert "Đảng ủy phường Ngọc Hà" in letter
+
+
 async def test_a_pdf_of_posters_downloads(site: DeskSite, desk: Page, tmp_path: Path) -> None:
     await desk.goto(site.base + paths.POSTERS)  # one campaign: straight to its form
     form = desk.locator("form.pick")
@@ -246,6 +268,10 @@ async def first_cell(site: DeskSite, _receipt: str) -> str:
     return paths.unit_path(cell.id)
 
 
+async def the_comment(_site: DeskSite, receipt: str) -> str:
+    return paths.comment_path(receipt)
+
+
 async def a_poster_choice(site: DeskSite, _receipt: str) -> str:
     ward = site.demo.ward
     return f"{paths.POSTERS_PRINT}?campaign={site.demo.campaign.id}&t=c&u={ward.id}"
@@ -254,6 +280,9 @@ async def a_poster_choice(site: DeskSite, _receipt: str) -> str:
 PAGES: dict[str, Address] = {
     "01-board": fixed(paths.BOARD),
     "02-unit": first_cell,
+    "03-comments": fixed(paths.COMMENTS),
+    "04-comment": the_comment,
+    "05-themes": fixed(paths.THEMES),
     "06-reports": fixed(paths.REPORTS),
     "07-posters": fixed(paths.POSTERS),
     "08-posters-print": a_poster_choice,

@@ -404,19 +404,20 @@ MATRIX: tuple[Row, ...] = (
     # Comments and their groups (the ward's own campaign: its comment and two of its groups)
     Row("GET", paths.COMMENTS, ANY_OFFICIAL),
     Row("GET", paths.COMMENTS, NGOC_HA_PAGE, query(campaign="@campaign"), "dh14"),
+    Row(
+        "GET",
+        paths.COMMENTS,
+        NGOC_HA_PAGE,
+        query(campaign="@consultation", unit="@ward"),
+        "the city's, Ngọc Hà's share",
+    ),
     Row("GET", paths.COMMENT_ROUTE, NGOC_HA_PAGE, given(receipt="@receipt")),
     Row("GET", paths.COMMENT_PHOTO_ROUTE, NGOC_HA_PAGE, given(receipt="@receipt", number=1)),
-    Row(
-        "POST", paths.COMMENT_REPLY_ROUTE, NGOC_HA_ACTION, given(receipt="@receipt", text="Cảm ơn")
-    ),
+    Row("POST", paths.COMMENT_REPLY_ROUTE, NGOC_HA_ACTION, _answer),
     Row("POST", paths.COMMENT_MODERATE_ROUTE, NGOC_HA_ACTION, _moderation, "hide, then restore"),
-    Row(
-        "POST",
-        paths.COMMENT_THEME_ROUTE,
-        NGOC_HA_ACTION,
-        given(receipt="@receipt", theme="@theme"),
-    ),
+    Row("POST", paths.COMMENT_THEME_ROUTE, NGOC_HA_ACTION, _move),
     Row("GET", paths.THEMES, ANY_OFFICIAL),
+    Row("GET", paths.THEMES, NGOC_HA_PAGE, query(campaign="@campaign"), "dh14"),
     Row("GET", paths.THEME_ROUTE, NGOC_HA_PAGE, given(theme="@theme")),
     Row("POST", paths.THEME_RENAME_ROUTE, NGOC_HA_ACTION, _rename),
     Row("POST", paths.THEME_MERGE_ROUTE, NGOC_HA_ACTION, _merge),

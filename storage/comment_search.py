@@ -14,12 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    func,
-    text,
-)
+from sqlalchemy import ColumnElement, Select, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -93,7 +88,7 @@ async def _units(session: AsyncSession, roots: tuple[int, ...]) -> ColumnElement
     return col(Comment.unit_id).in_(sa_select(subtree(list(roots)).c.id))
 
 
-async def place(session: AsyncSession, filters: Filters) -> list[ColumnElement[bool]]:
+async def placed_in(session: AsyncSession, filters: Filters) -> list[ColumnElement[bool]]:
     """The campaign, and the units asked for when they are a part of it."""
     found = [col(Comment.campaign_id) == filters.campaign_id]
     if filters.roots is not None:
@@ -104,8 +99,8 @@ async def place(session: AsyncSession, filters: Filters) -> list[ColumnElement[b
 async def conditions(
     session: AsyncSession, filters: Filters, placed: list[ColumnElement[bool]] | None = None
 ) -> list[ColumnElement[bool]]:
-    """Every filter but the words (``placed``: ``place``'s, when already made)."""
-    found = list(placed if placed is not None else await place(session, filters))
+    """Every filter but the words (``placed``: ``placed_in``'s, when already made)."""
+    found = list(placed if placed is not None else await placed_in(session, filters))
     found.append(col(Comment.status).in_(filters.statuses))
     if filters.section_id is not None:
         found.append(col(Comment.section_id) == filters.section_id)
@@ -172,7 +167,7 @@ async def find_comments(
     oldest ``limit`` newer than ``after``, shown newest first), the cursors around them, and
     how many match in all (exactly up to ``cap``, else «more than»)."""
     await plan_by_value(session)
-    placed = await place(session, filters)
+    placed = await placed_in(session, filters)
     where = await conditions(session, filters, placed)
     way = Way(before, after)
     if filters.words and _postgres(session):

@@ -14,9 +14,10 @@ given server: created (dropped first if it exists), migrated, seeded with COPY (
 Measured: each page fetched through the desk's routes (``bot.runner.page_routes``) on a
 loopback aiohttp server, signed in as the city's official (reads the whole campaign) and as
 a ward's official (reads its 301 units), ``--runs`` times after warm-up; time to the whole
-body; p50 and p95. A page is two statements (the page and a capped count) plus the scope's
-look-ups. Baselines of the same run: ``/health`` through the same server, ``SELECT 1``, and
-the chat's /comments query (``storage.comments.latest_comments``, 50 newest). Target: < 200 ms.
+body; p50 and p95; and the page's SQL time (its statements' own, summed). A page is the
+guard's and the scope's look-ups, then the list and its count (``storage.comment_search``).
+Baselines of the same run: ``/health`` through the same server, ``SELECT 1``, and the chat's
+/comments query (``storage.comments.latest_comments``, 50 newest). Target: < 200 ms.
 
 ``--index NAME=DDL``: an index created after the first measurement, then everything measured
 again (its effect); dropped before the end. ``--explain``: the plan of each page's slowest

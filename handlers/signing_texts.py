@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiogram.utils.i18n import gettext as _
@@ -24,8 +25,12 @@ def period_line(period: Period, tz: str) -> str:
     )
 
 
-def standing(report: Consolidated, locale: str) -> list[str]:
-    """What the units below had filed by now: how many, who not, and their figures."""
+def standing(
+    report: Consolidated, locale: str, *, mark: Callable[[str], str] = escape
+) -> list[str]:
+    """What the units below had filed by now: how many, who not, and their figures.
+    ``mark`` makes a name safe where it goes: HTML-escaped for the chat (the default), as it
+    is for the desk's page (its template escapes)."""
     tz = report.campaign.timezone
     filed = report.on_time + report.late
     if not filed:
@@ -43,14 +48,14 @@ def standing(report: Consolidated, locale: str) -> list[str]:
         ]
     missing = [m.filing.name for m in report.missing_units()]
     if missing and filed:
-        names = ", ".join(escape(n) for n in missing[:NAMES_SHOWN])
+        names = ", ".join(mark(n) for n in missing[:NAMES_SHOWN])
         if len(missing) > NAMES_SHOWN:
             names += " " + _("and {count} more").format(count=len(missing) - NAMES_SHOWN)
         lines.append(_("Not reported yet: {names}.").format(names=names))
     came = [f for f in report.arrived_after_signing if f.submitted_at is not None]
     if came:
         names = ", ".join(
-            f"{escape(f.name)} ({moment(f.submitted_at, tz)})"
+            f"{mark(f.name)} ({moment(f.submitted_at, tz)})"
             for f in came[:NAMES_SHOWN]
             if f.submitted_at is not None
         )
@@ -61,13 +66,18 @@ def standing(report: Consolidated, locale: str) -> list[str]:
         )
     if filed:
         lines.append(_("Their figures as of {time}:").format(time=moment(report.as_of, tz)))
-        lines += _counts(report, report.children_totals, locale)
+        lines += _counts(report, report.children_totals, locale, mark)
     return lines
 
 
-def _counts(report: Consolidated, counts: dict[str, int], locale: str) -> list[str]:
+def _counts(
+    report: Consolidated,
+    counts: dict[str, int],
+    locale: str,
+    mark: Callable[[str], str] = escape,
+) -> list[str]:
     return [
-        f"- {escape(spec.text('label', locale))}: {thousands(counts.get(spec.key, 0))}"
+        f"- {mark(spec.text('label', locale))}: {thousands(counts.get(spec.key, 0))}"
         for spec in report.form.fields
         if spec.kind is FieldKind.COUNT
     ]

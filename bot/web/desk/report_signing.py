@@ -23,6 +23,7 @@ from bot.web.desk import paths
 from bot.web.desk.guard import DeskCall, DeskRoute, Text
 from bot.web.desk.path_ids import db_id
 from handlers.format import moment, period_span, thousands
+from handlers.signing_texts import standing
 from handlers.texts import hint
 from scheduler.consolidated import Consolidated
 from scheduler.report_export import export_target
@@ -40,7 +41,7 @@ from storage.models import Period
 from storage.reports import get_report, is_late
 
 CHANNEL = "desk"  # a revision signed here says so, as one signed in chat names its channel
-NAMES_SHOWN = 10
+
 _MAX_SEEN = 1_000_000
 
 
@@ -330,56 +331,10 @@ def _heading(
         "campaign": item.campaign.title,
         "when": when,
         "notes": notes,
-        "standing": _standing(preview),
+        "standing": standing(preview, get_i18n().current_locale, mark=str),
         "seen": seen,
         "back": paths.REPORTS,
     }
-
-
-def _standing(report: Consolidated) -> list[str]:
-    """Where the units below stand as of now (the chat's opening lines, as plain text)."""
-    tz = report.campaign.timezone
-    filed = report.on_time + report.late
-    if not filed:
-        lines = [
-            _(
-                "None of the {expected} units below has reported yet. You may still sign; "
-                "the report will say so."
-            ).format(expected=report.expected)
-        ]
-    else:
-        lines = [
-            _("Units below: {filed}/{expected} reported ({on_time} on time, {late} late).").format(
-                filed=filed, expected=report.expected, on_time=report.on_time, late=report.late
-            )
-        ]
-    missing = [m.filing.name for m in report.missing_units()]
-    if missing and filed:
-        names = ", ".join(missing[:NAMES_SHOWN])
-        if len(missing) > NAMES_SHOWN:
-            names += " " + _("and {count} more").format(count=len(missing) - NAMES_SHOWN)
-        lines.append(_("Not reported yet: {names}.").format(names=names))
-    came = [f for f in report.arrived_after_signing if f.submitted_at is not None]
-    if came:
-        names = ", ".join(
-            f"{f.name} ({moment(f.submitted_at, tz)})"
-            for f in came[:NAMES_SHOWN]
-            if f.submitted_at
-        )
-        lines.append(
-            _(
-                "Last week's reports that came after you signed (named in this report): {names}."
-            ).format(names=names)
-        )
-    if filed:
-        lines.append(_("Their figures as of {time}:").format(time=moment(report.as_of, tz)))
-        locale = get_i18n().current_locale
-        lines += [
-            f"{spec.text('label', locale)}: {thousands(report.children_totals.get(spec.key, 0))}"
-            for spec in report.form.fields
-            if spec.kind is FieldKind.COUNT
-        ]
-    return lines
 
 
 def _field(

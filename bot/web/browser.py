@@ -8,12 +8,12 @@ refused (CSRF). The id also stands for the sender in the web form's limits and d
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 
 from aiohttp import web
 
+from bot.web.intake import same_secret
 from storage.keys import ServerKey
 
 BROWSER_COOKIE = "gopy_b"
@@ -48,5 +48,4 @@ def token_matches(key: ServerKey, browser: str | None, given: str) -> bool:
     """Whether ``given`` is this browser's token; compared in constant time."""
     if browser is None:
         return False
-    expected = key.form_token(browser).encode()
-    return hmac.compare_digest(expected, given.encode("utf-8", "surrogateescape"))
+    return same_secret(given, key.form_token(browser))

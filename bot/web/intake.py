@@ -22,12 +22,17 @@ from aiohttp.http_exceptions import HttpProcessingError
 BODY_SECONDS = 30.0
 
 
+def same_secret(given: str, expected: str | bytes) -> bool:
+    """Whether ``given`` (from a request) is ``expected``; compared in constant time."""
+    # aiohttp decodes header and form bytes as UTF-8 with surrogateescape: encode them back
+    # the same way, or bytes that are not UTF-8 raise (a 500) instead of failing to match.
+    wanted = expected.encode() if isinstance(expected, str) else expected
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), wanted)
+
+
 def secret_matches(request: web.Request, header: str, expected: bytes) -> bool:
     """Whether the header holds the secret; compared in constant time."""
-    # aiohttp decodes header bytes as UTF-8 with surrogateescape: encode them back the same
-    # way, or a header of non-UTF-8 bytes raises (a 500) instead of failing to match (401).
-    given = request.headers.get(header, "").encode("utf-8", "surrogateescape")
-    return hmac.compare_digest(given, expected)
+    return same_secret(request.headers.get(header, ""), expected)
 
 
 class TooLarge(Exception):

@@ -12,7 +12,6 @@ it did not say.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import re
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from bot.importers.yaml_lines import ImportProblem, parse_yaml
 from bot.web.desk import paths
 from bot.web.desk.guard import BODY_LIMIT, DeskCall, DeskRoute
 from bot.web.desk.upload_rules import import_campaign_within, import_org_within
+from bot.web.intake import same_secret
 from bot.web.pages import LANGUAGES, language_of
 from storage.models import RoleKind
 
@@ -66,9 +66,7 @@ def flash_of(call: DeskCall) -> str | None:
     if not text or not mac or len(text) > _FLASH_MAX:
         return None
     expected = _signature(call, text)
-    if expected is None or not hmac.compare_digest(
-        expected.encode(), mac.encode("utf-8", "replace")
-    ):
+    if expected is None or not same_secret(mac, expected):
         return None
     return text
 

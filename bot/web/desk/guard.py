@@ -9,7 +9,6 @@ only: a desk route that skipped the guard would be a route the authorization mat
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.files import Files
 from bot.web.desk import paths
 from bot.web.form_body import FormBody, read_form
-from bot.web.intake import Broken, TooLarge
+from bot.web.intake import Broken, TooLarge, same_secret
 from bot.web.pages import LANGUAGES, Context
 from bot.web.site import Site
 from scheduler.oversight import Outreach
@@ -227,9 +226,7 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
                 lambda: _("The form did not arrive whole"),
                 lambda: _("Please go back and send it again."),
             )
-        expected = site.key.desk_form_token(token).encode()
-        given = form.text("csrf").encode("utf-8", "surrogateescape")
-        if not hmac.compare_digest(expected, given):
+        if not same_secret(form.text("csrf"), site.key.desk_form_token(token)):
             return desk.problem(
                 request,
                 403,

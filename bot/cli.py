@@ -539,3 +539,7 @@ def main() -> None:
             err=True,
         )
         raise SystemExit(1) from None
+
+
+if __name__ == "__main__":  # python -m bot.cli: a checkout's own code, not the installed one
+    main()

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import Settings
 from bot.files import Files
 from bot.i18n import build_i18n
+from bot.metrics import observe_updates
 from bot.poster_links import poster_links
 from handlers import build_router
 from handlers.callbacks import FormNav, Nav
@@ -139,6 +140,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         default_timezone=runtime.settings.timezone,
         web_base=web_base_of(runtime.settings),
     )
+    observe_updates(dp)  # outermost: counts and times the whole handling of each update
     install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()
     MemberLocaleMiddleware(i18n).setup(router)

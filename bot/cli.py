@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -65,12 +64,12 @@ app.command(
     help=N_("Start the bot: Telegram and/or Zalo with a token, else the simulator on :8080.")
 )
 def run() -> None:
+    from bot.logs import configure_logging
     from bot.runner import run as run_bot
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    until_signalled(run_bot(_settings()))
+    settings = _settings()
+    configure_logging(settings.log_format)
+    until_signalled(run_bot(settings))
     typer.echo(_("Stopped."))
 
 
@@ -230,6 +229,7 @@ def _bot_username(settings: Settings) -> str | None:
 
 @app.command(help=N_("Run reminders, escalations and digests in their own process (see README)."))
 def scheduler() -> None:
+    from bot.logs import configure_logging
     from bot.runner import run_scheduler
 
     settings = _settings()
@@ -240,9 +240,7 @@ def scheduler() -> None:
                 "GOPY_ZALO_TOKEN. In the simulator, reminders already run inside gopy run."
             )
         )
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_format)
     until_signalled(run_scheduler(settings))
     typer.echo(_("Stopped."))
 

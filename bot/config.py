@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -75,6 +75,9 @@ class SchedulerSettings(BaseSettings):
 
     # Off when a separate ``gopy scheduler`` process does this job.
     enabled: bool = True
+    # ``gopy scheduler`` serves /healthz, /readyz and /metrics on this port (GOPY_WEB_HOST)
+    # when set; unset, it opens no port (it may share a computer with ``gopy run``).
+    web_port: int | None = Field(default=None, ge=1, le=65535)
     # Before each deadline, to those who have not filed; a campaign may set its own.
     reminders: str = "24h,2h"
     quiet_hours: str = "21:00-07:00"
@@ -214,6 +217,10 @@ class Settings(BaseSettings):
     # Keys the hashes that stand for anonymous authors and invite codes (storage.keys). Set it
     # in production; unset, a generated one is kept in a file beside the SQLite database.
     secret_key: SecretStr | None = Field(default=None, min_length=32)
+    # /metrics is served only when this is set, to requests with "Authorization: Bearer <it>".
+    metrics_token: SecretStr | None = Field(default=None, min_length=16)
+    # "json": one JSON object per log line (bot.logs), for a log collector; "text" otherwise.
+    log_format: Literal["text", "json"] = "text"
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     zalo: ZaloSettings = Field(default_factory=ZaloSettings)
     webhook: WebhookSettings = Field(default_factory=WebhookSettings)

@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.i18n import build_i18n
 from bot.links import mount_point
 from bot.web.app import build_web_app
+from bot.web.health import ops_routes, serve_ops
 from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
 from scheduler.delivery import Delivery
@@ -129,12 +130,15 @@ async def run_scheduler(settings: Settings) -> None:
     dp = build_dispatcher(runtime)
     bots = build_bots(runtime, _shelf(runtime))
     service = build_scheduler(runtime, dp, {channel_of(bot): bot for bot in bots})
+    ops = await serve_ops(runtime, bots)  # /healthz, /readyz, /metrics if GOPY_SCHEDULER_WEB_PORT
     try:
         await service.start()
         console.print(_("{name} is running (Ctrl+C to stop).", name="[bold]gopy scheduler[/bold]"))
         await _forever()
     finally:
         await service.stop()
+        if ops is not None:
+            await ops.cleanup()
         for bot in bots:
             await bot.session.close()
         await dp.storage.close()
@@ -218,6 +222,7 @@ def page_routes(runtime: Runtime, dp: Dispatcher, bots: list[Bot]) -> list[web.R
     # The desk queues and renders as the chat does: the dispatcher's own services.
     desk = Desk(site, outreach=dp["outreach"], files=dp["files"])
     return [
+        *ops_routes(runtime, bots),
         *draft_routes(runtime.sessions, i18n, mount=mount),
         *landing_routes(
             sessions=runtime.sessions,

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from handlers import keyboards, texts
 from handlers.callbacks import (
     EditField,
@@ -268,6 +269,7 @@ async def submit(
     # re-delivers it) files the same values again, which stores nothing new and gets the
     # receipt of what was stored.
     await commit_now(session)
+    metrics.REPORTS_FILED.labels("report").inc(0 if filed.repeated else 1)
     if told:
         outreach.wake()
     await state.clear()

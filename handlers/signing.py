@@ -11,6 +11,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from handlers import keyboards, signing_texts
 from handlers.draft import ReportDraft
 from handlers.files import FileMaker
@@ -71,6 +72,7 @@ async def submit_signed(
         return
     # "Signed" promises it is stored: commit before saying anything (see report_form.submit).
     await commit_now(session)
+    metrics.REPORTS_FILED.labels("signed").inc()
     outreach.wake_mail()
     await state.clear()
     await callback.answer(_("Signed"))

@@ -28,6 +28,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from scheduler.clock import Clock
 from scheduler.quiet import QuietHours
 from storage.database import SessionFactory
@@ -238,6 +239,7 @@ class Delivery:
         except TelegramRetryAfter as error:
             self.pace.pause(error.retry_after)
             self.tally.throttled += 1
+            metrics.THROTTLED.labels(parcel.channel).inc()
             log.warning("outbox: told to wait %s s (429)", error.retry_after)
             moment = self.clock.now() + timedelta(seconds=error.retry_after)
             await self._write(
@@ -247,10 +249,12 @@ class Delivery:
             )
         except TelegramForbiddenError as error:
             self.tally.unreachable += 1
+            metrics.DELIVERIES.labels(parcel.channel, "unreachable").inc()
             log.info("outbox %d: recipient blocked the bot", parcel.id)
             await self._unreachable(parcel, f"blocked: {error.message}")
         except (TelegramBadRequest, TelegramNotFound) as error:
             self.tally.failed += 1
+            metrics.DELIVERIES.labels(parcel.channel, "failed").inc()
             log.warning("outbox %d refused: %s", parcel.id, error.message)
             refused = f"refused: {error.message}"
             await self._write(lambda s: give_up(session=s, parcel_id=parcel.id, error=refused))
@@ -258,6 +262,7 @@ class Delivery:
             await self._failed_try(parcel, error)
         else:
             self.tally.sent += 1
+            metrics.DELIVERIES.labels(parcel.channel, "sent").inc()
             sent_at = self.clock.now()
             await self._write(lambda s: mark_sent(session=s, parcel_id=parcel.id, now=sent_at))
 
@@ -273,11 +278,13 @@ class Delivery:
         reason = f"{type(error).__name__}: {error}"[:200]
         if tries >= self.limits.max_attempts:
             self.tally.failed += 1
+            metrics.DELIVERIES.labels(parcel.channel, "failed").inc()
             log.warning("outbox %d: giving up after %d tries (%s)", parcel.id, tries, reason)
             final = f"gave up after {tries} tries: {reason}"
             await self._write(lambda s: give_up(session=s, parcel_id=parcel.id, error=final))
             return
         self.tally.retried += 1
+        metrics.DELIVERIES.labels(parcel.channel, "retried").inc()
         delay = min(BACKOFF_FIRST * 2 ** (tries - 1), BACKOFF_MAX)
         log.info("outbox %d: try %d failed (%s); again in %s", parcel.id, tries, reason, delay)
         moment = self.clock.now() + delay

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import metrics
 from scheduler.clock import Clock
 from scheduler.delivery import Delivery
 from scheduler.mail_delivery import MailDelivery
@@ -119,6 +120,7 @@ class Sweeper:
                         queued = await enqueue(session=session, letters=letters, now=now)
                         await record(session=session, key=sweep.key, now=now, queued=queued)
                         await session.commit()
+                        metrics.QUEUED.labels(sweep.kind.value).inc(queued)
                         log.info("sweep %s: %d queued of %d", sweep.key, queued, len(letters))
                 except Exception:
                     # One bad campaign must not hold up the others; unrecorded, it is tried

@@ -1,0 +1,191 @@
+"""Prometheus metrics: the registry, every ``gopy_*`` name, and the page ``/metrics`` serves.
+
+Counters and histograms are changed where their event happens (an outer dispatcher middleware
+for updates, the delivery loop, the sweeper, the report form); the outbox's depth is read from
+the database when Prometheus asks (``OutboxProbe``), at most once per ``PROBE_SECONDS``.
+
+Several processes: each process counts its own. ``gopy run`` and ``gopy scheduler`` each serve
+``/metrics`` on their own port, and Prometheus scrapes each (its ``instance`` label tells them
+apart; compose.yaml runs each worker as its own service). When several processes answer on one
+port (``gopy run --workers N``), set ``PROMETHEUS_MULTIPROC_DIR`` to an empty folder shared by
+them: prometheus-client then keeps the values in files there and ``/metrics`` adds up all of
+the processes' (its multiprocess mode; the folder must be emptied before they start).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.types import TelegramObject, Update
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+REGISTRY = CollectorRegistry()
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+# The outbox's depth is one indexed query; a scrape every few seconds reads it at most this often.
+PROBE_SECONDS = 10.0
+
+UPDATES = Counter(
+    "gopy_updates_total",
+    "Updates handled, by kind (message, callback_query…) and channel.",
+    ["kind", "channel"],
+    registry=REGISTRY,
+)
+UPDATE_ERRORS = Counter(
+    "gopy_update_errors_total",
+    "Updates whose handling raised, by kind and channel.",
+    ["kind", "channel"],
+    registry=REGISTRY,
+)
+UPDATE_SECONDS = Histogram(
+    "gopy_update_seconds",
+    "Time to handle one update, from the dispatcher to the handler's end, by kind.",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
+DELIVERIES = Counter(
+    "gopy_outbox_deliveries_total",
+    "Queued messages (reminders, escalations, digests, replies) by outcome: sent, retried, "
+    "failed, unreachable.",
+    ["channel", "result"],
+    registry=REGISTRY,
+)
+THROTTLED = Counter(
+    "gopy_throttled_total",
+    "429 Too Many Requests received from a messenger.",
+    ["channel"],
+    registry=REGISTRY,
+)
+QUEUED = Counter(
+    "gopy_sweep_queued_total",
+    "Messages queued by sweeps, by kind of sweep (reminder, escalation, digest…).",
+    ["kind"],
+    registry=REGISTRY,
+)
+REPORTS_FILED = Counter(
+    "gopy_reports_filed_total",
+    "Reports stored: filed by a cell's form, or signed by the unit above.",
+    ["kind"],
+    registry=REGISTRY,
+)
+
+
+def multiprocess() -> bool:
+    """Whether several processes share their metrics through files (PROMETHEUS_MULTIPROC_DIR)."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """The outbox's pending messages and when the oldest was queued (None when empty)."""
+
+    pending: int
+    oldest: datetime | None
+
+
+class OutboxProbe(Collector):
+    """The outbox's depth and the age of its oldest pending message, read at scrape time."""
+
+    def __init__(
+        self,
+        read: Callable[[], Awaitable[Depth]],
+        now: Callable[[], datetime],
+        *,
+        every: float = PROBE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.read = read
+        self.now = now
+        self.every = every
+        self.monotonic = monotonic
+        self._depth: Depth | None = None
+        self._read_at = float("-inf")
+
+    async def refresh(self) -> None:
+        """Read the depth again unless the last reading is younger than ``every`` seconds."""
+        if self.monotonic() - self._read_at < self.every:
+            return
+        self._depth = await self.read()
+        self._read_at = self.monotonic()
+
+    def collect(self) -> Iterator[Metric]:
+        depth = self._depth
+        if depth is None:
+            return
+        pending = GaugeMetricFamily(
+            "gopy_outbox_pending", "Messages waiting in the outbox (all processes)."
+        )
+        pending.add_metric([], depth.pending)
+        age = GaugeMetricFamily(
+            "gopy_outbox_oldest_pending_seconds",
+            "How long the oldest pending message has waited; 0 when none waits.",
+        )
+        age.add_metric([], _seconds_since(depth.oldest, self.now()))
+        yield pending
+        yield age
+
+
+def _seconds_since(moment: datetime | None, now: datetime) -> float:
+    return max((now - moment).total_seconds(), 0.0) if moment is not None else 0.0
+
+
+def exposition(extra: Iterable[Collector] = ()) -> bytes:
+    """The text Prometheus reads: this process's metrics (or all processes' in multiprocess
+    mode), and ``extra`` collectors read now."""
+    registry = CollectorRegistry()
+    if multiprocess():
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry.register(_Forward(REGISTRY))
+    for collector in extra:
+        registry.register(collector)
+    return generate_latest(registry)
+
+
+class _Forward(Collector):
+    """Another registry's metrics, so a scrape adds collectors without touching ``REGISTRY``."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.registry.collect())
+
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+    """Count and time one update (outermost: its whole handling, sessions and locks included)."""
+    kind = event.event_type if isinstance(event, Update) else type(event).__name__
+    # handlers.middlewares.channel_of, read here so the scheduler can import this module alone.
+    channel = str(getattr(getattr(data.get("bot"), "session", None), "channel", "telegram"))
+    started = time.perf_counter()
+    try:
+        return await handler(event, data)
+    except Exception:
+        UPDATE_ERRORS.labels(kind, channel).inc()
+        raise
+    finally:
+        UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        UPDATES.labels(kind, channel).inc()
+
+
+def observe_updates(dp: Dispatcher) -> None:
+    """Count and time every update ``dp`` handles; call before any other outer middleware."""
+    dp.update.outer_middleware(_observe)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit wheel-smoke bench bench-comments bench-report bench-reminders bench-chain setup fonts browser screens clean demo messages
+.PHONY: run test lint typecheck unit wheel-smoke process-smoke compose-tool compose-config bench bench-comments bench-report bench-reminders bench-chain setup fonts browser screens clean demo messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -57,8 +57,32 @@ unit: $(STAMP) fonts browser
 screens: $(STAMP) browser
 	GOPY_TEST_SCREENS=docs/screens $(BIN)/pytest -q -m "not postgres" tests/browser
 
-# The smoke runs before the suite so pytest's summary stays the last line of `make test`.
-test: lint typecheck wheel-smoke unit
+# The smokes run before the suite so pytest's summary stays the last line of `make test`.
+test: lint typecheck compose-config wheel-smoke process-smoke unit
+
+# compose.yaml is checked without a Docker daemon: `docker compose config`, or Debian's
+# docker-compose (1.29, installed here when neither is present) where the plugin is missing.
+compose-tool:
+	@docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq docker-compose >/dev/null; }; } || \
+	  { echo "compose.yaml needs a checker: sudo apt-get install docker-compose"; exit 1; }
+
+# In a scratch folder with .env.example as .env: the checkout's own .env is neither needed
+# nor read (nor created: gopy itself would read it).
+compose-config: compose-tool
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  cp compose.yaml Dockerfile .dockerignore "$$tmp"/ && mkdir "$$tmp/deploy" && \
+	  cp deploy/Caddyfile "$$tmp/deploy/" && cp .env.example "$$tmp/.env" && cd "$$tmp" && \
+	  if docker compose version >/dev/null 2>&1; then compose="docker compose"; \
+	  else compose=docker-compose; fi && \
+	  POSTGRES_PASSWORD=ci $$compose config -q && echo "compose.yaml: valid ($$compose config)"
+
+# Two `gopy run` workers and `gopy scheduler` as processes on this machine's PostgreSQL and
+# Redis (a database and a Redis db of their own), one update through each webhook, SIGTERM.
+process-smoke: $(STAMP)
+	$(BIN)/python -m tests.smoke.processes
 
 # Build the wheel, install it in a fresh venv outside the checkout and run gopy from there
 # (migrations, demo, reminders, a DOCX letter, QR and poster, one update answered in Vietnamese).

@@ -1,0 +1,313 @@
+"""The deployment of compose.yaml as plain processes: two ``gopy run`` workers and one
+``gopy scheduler`` on PostgreSQL and Redis, behind a fake Telegram Bot API on loopback.
+
+``make process-smoke`` (part of ``make test``) runs ``python -m tests.smoke.processes``. It
+creates a database of its own on the local PostgreSQL server (dropped at the end), empties a
+Redis database of its own, migrates once (``gopy db upgrade``, as compose's one-shot service
+does), then starts the three processes as ``python -m bot.cli`` from the checkout, with JSON
+logs and a metrics token:
+
+- each worker serves its webhook on its own port (``GOPY_SCHEDULER_ENABLED=false``), answers
+  /healthz and /readyz with 200, takes a ``/help`` posted to its webhook and answers it
+  through the fake Bot API, and counts it on /metrics;
+- the scheduler answers /healthz and /readyz on ``GOPY_SCHEDULER_WEB_PORT``;
+- every line the processes log on stderr is a JSON object;
+- SIGTERM stops all three with exit 0 within ``STOP_SECONDS``.
+
+Settings: ``GOPY_SMOKE_PG_SERVER`` (default ``postgresql+asyncpg://postgres@127.0.0.1:5432``) and
+``GOPY_SMOKE_REDIS_URL`` (default ``redis://127.0.0.1:6379/14``: the tests use 15).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import text
+
+from bot.web.telegram import SECRET_HEADER, webhook_path
+from storage.database import create_engine
+from tests.databases import PG_SERVER
+from tests.fakes.telegram import FakeTelegram, command_update, serve
+from tests.smoke.wheel_smoke import CHECKOUT, DROPPED, SmokeFailure, free_port
+
+DATABASE = "gopy_process_smoke"
+SECRET = "process-smoke-webhook-secret"
+METRICS_TOKEN = "process-smoke-metrics-token"
+SECRET_KEY = "process-smoke-secret-key-0123456789abcdef"
+START_SECONDS = 60.0
+ANSWER_SECONDS = 30.0
+STOP_SECONDS = 30.0
+
+
+@dataclass
+class Process:
+    name: str
+    process: asyncio.subprocess.Process
+    stdout: Path
+    stderr: Path
+    port: int
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self, lines: int = 30) -> str:
+        out = []
+        for path in (self.stdout, self.stderr):
+            written = path.read_text("utf-8", "replace") if path.exists() else ""
+            last = "\n".join(written.splitlines()[-lines:])
+            out.append(f"--- {self.name} {path.suffix[1:]}\n{last}")
+        return "\n".join(out)
+
+
+def step(name: str) -> None:
+    print(f"process smoke: {name}", flush=True)
+
+
+async def create_database(server: str) -> str:
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
+    finally:
+        await admin.dispose()
+    return f"{server}/{DATABASE}"
+
+
+async def drop_database(server: str) -> None:
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def flush_redis(url: str) -> None:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+def base_env(database_url: str, redis_url: str, api_url: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in DROPPED and not k.startswith(("GOPY_", "PROMETHEUS_"))
+    }
+    return env | {
+        "PYTHONPATH": str(CHECKOUT),  # the checkout's code, whatever the venv has installed
+        "GOPY_DATABASE_URL": database_url,
+        "GOPY_REDIS_URL": redis_url,
+        "GOPY_SECRET_KEY": SECRET_KEY,
+        "GOPY_TELEGRAM_TOKEN": "42:SMOKE",
+        "GOPY_TELEGRAM_API_URL": api_url,
+        "GOPY_WEBHOOK_SECRET": SECRET,
+        "GOPY_WEB_HOST": "127.0.0.1",
+        "GOPY_LOG_FORMAT": "json",
+        "GOPY_METRICS_TOKEN": METRICS_TOKEN,
+    }
+
+
+async def start(name: str, args: list[str], env: dict[str, str], port: int, logs: Path) -> Process:
+    stdout, stderr = logs / f"{name}.stdout", logs / f"{name}.stderr"
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            *args,
+            cwd=CHECKOUT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
+    return Process(name, process, stdout, stderr, port)
+
+
+async def migrate(env: dict[str, str]) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "db",
+        "upgrade",
+        cwd=CHECKOUT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    except TimeoutError:
+        process.kill()
+        raise SmokeFailure("gopy db upgrade: no answer within 120 s") from None
+    if process.returncode != 0:
+        raise SmokeFailure(f"gopy db upgrade: exit {process.returncode}\n{output.decode()}")
+
+
+async def wait_alive(client: aiohttp.ClientSession, proc: Process) -> None:
+    """/healthz answers 200 (the process is up and serving), within ``START_SECONDS``."""
+    deadline = time.monotonic() + START_SECONDS
+    while True:
+        if proc.process.returncode is not None:
+            raise SmokeFailure(f"{proc.name} exited ({proc.process.returncode})\n{proc.tail()}")
+        with contextlib.suppress(aiohttp.ClientError):
+            async with client.get(f"{proc.base}/healthz") as response:
+                if response.status == 200 and await response.text() == "ok":
+                    return
+        if time.monotonic() > deadline:
+            raise SmokeFailure(
+                f"{proc.name}: /healthz not up in {START_SECONDS:.0f} s\n{proc.tail()}"
+            )
+        # Polling a port that is not open yet: nothing to wait on but time.
+        await asyncio.sleep(0.2)
+
+
+async def check_ready(client: aiohttp.ClientSession, proc: Process) -> None:
+    async with client.get(f"{proc.base}/readyz") as response:
+        body = await response.text()
+        if response.status != 200:
+            raise SmokeFailure(f"{proc.name}: /readyz {response.status} {body}\n{proc.tail()}")
+    checks = json.loads(body)["checks"]
+    if set(checks) != {"database", "redis", "telegram"}:
+        raise SmokeFailure(f"{proc.name}: /readyz checked {sorted(checks)}")
+
+
+async def answer_through_webhook(
+    client: aiohttp.ClientSession, fake: FakeTelegram, proc: Process, chat_id: int, update_id: int
+) -> None:
+    url = proc.base + webhook_path(SECRET)
+    update = command_update(update_id, chat_id, "/help")
+    async with client.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
+        if response.status != 200:
+            raise SmokeFailure(f"{proc.name}: webhook answered {response.status}\n{proc.tail()}")
+    deadline = asyncio.get_running_loop().time() + ANSWER_SECONDS
+    while not any(c.method == "sendMessage" and c.chat_id == chat_id for c in fake.calls):
+        left = deadline - asyncio.get_running_loop().time()
+        if left <= 0:
+            raise SmokeFailure(
+                f"{proc.name} did not answer /help in {ANSWER_SECONDS:.0f} s\n{proc.tail()}"
+            )
+        fake.sent.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(fake.sent.wait(), timeout=left)
+
+
+async def check_metrics(client: aiohttp.ClientSession, proc: Process) -> None:
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    async with client.get(f"{proc.base}/metrics", headers=headers) as response:
+        page = await response.text()
+    counted = 'gopy_updates_total{channel="telegram",kind="message"} 1.0'
+    if response.status != 200 or counted not in page or "gopy_outbox_pending" not in page:
+        raise SmokeFailure(f"{proc.name}: /metrics {response.status} without the update:\n{page}")
+
+
+def check_json_logs(proc: Process) -> int:
+    lines = [ln for ln in proc.stderr.read_text("utf-8").splitlines() if ln.strip()]
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise SmokeFailure(f"{proc.name} logged a line that is not JSON: {line!r}") from None
+        if not {"time", "level", "logger", "message"} <= set(record):
+            raise SmokeFailure(f"{proc.name}: a JSON log line lacks its fields: {line!r}")
+    return len(lines)
+
+
+async def stop_all(procs: list[Process]) -> None:
+    for proc in procs:
+        if proc.process.returncode is None:
+            proc.process.send_signal(signal.SIGTERM)
+    started = time.monotonic()
+    waits = [asyncio.wait_for(p.process.wait(), timeout=STOP_SECONDS) for p in procs]
+    results = await asyncio.gather(*waits, return_exceptions=True)
+    took = time.monotonic() - started
+    for proc, result in zip(procs, results, strict=True):
+        if isinstance(result, BaseException):
+            raise SmokeFailure(f"{proc.name} did not stop within {STOP_SECONDS:.0f} s of SIGTERM")
+        if result != 0:
+            raise SmokeFailure(f"{proc.name} stopped with exit {result}\n{proc.tail()}")
+    step(f"SIGTERM: all {len(procs)} stopped with exit 0 in {took:.1f} s")
+
+
+async def smoke(logs: Path, server: str, redis_url: str) -> None:
+    fake = FakeTelegram()
+    api, api_url = await serve(fake)
+    procs: list[Process] = []
+    try:
+        database_url = await create_database(server)
+        await flush_redis(redis_url)
+        env = base_env(database_url, redis_url, api_url)
+        step("gopy db upgrade (once, before the workers)")
+        await migrate(env)
+        for name in ("worker-1", "worker-2"):
+            port = free_port()
+            worker_env = env | {
+                "GOPY_WEB_PORT": str(port),
+                "GOPY_WEBHOOK_URL": f"http://127.0.0.1:{port}",
+                "GOPY_SCHEDULER_ENABLED": "false",
+            }
+            procs.append(await start(name, ["run"], worker_env, port, logs))
+        port = free_port()
+        scheduler_env = env | {"GOPY_SCHEDULER_WEB_PORT": str(port)}
+        procs.append(await start("scheduler", ["scheduler"], scheduler_env, port, logs))
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20)) as client:
+            for proc in procs:
+                await wait_alive(client, proc)
+                await check_ready(client, proc)
+                step(f"{proc.name}: /healthz and /readyz 200 (database, redis, telegram)")
+            for number, worker in enumerate(procs[:2], start=1):
+                await answer_through_webhook(client, fake, worker, 5000 + number, 100 + number)
+                await check_metrics(client, worker)
+                step(f"{worker.name}: /help through its webhook answered; /metrics counts it")
+        await stop_all(procs)
+        lines = sum(check_json_logs(proc) for proc in procs)
+        step(f"{lines} log lines on stderr, each a JSON object")
+    finally:
+        for proc in procs:
+            if proc.process.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.process.pid, signal.SIGKILL)
+                await proc.process.wait()
+        await api.cleanup()
+        with contextlib.suppress(Exception):
+            await flush_redis(redis_url)
+        await drop_database(server)
+
+
+def main() -> int:
+    server = os.environ.get("GOPY_SMOKE_PG_SERVER", PG_SERVER)
+    redis_url = os.environ.get("GOPY_SMOKE_REDIS_URL", "redis://127.0.0.1:6379/14")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="gopy-process-smoke-") as logs:
+        try:
+            asyncio.run(smoke(Path(logs), server, redis_url))
+        except SmokeFailure as failure:
+            print(f"\nprocess smoke FAILED: {failure}", file=sys.stderr, flush=True)
+            return 1
+    print(f"process smoke: passed in {time.monotonic() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,10 +19,8 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiogram import Dispatcher
-from aiogram.types import TelegramObject, Update
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -33,6 +31,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:  # the scheduler and a multiprocess scrape need no aiogram to count
+    from aiogram import Dispatcher
+    from aiogram.types import TelegramObject
 
 REGISTRY = CollectorRegistry()
 CONTENT_TYPE = CONTENT_TYPE_LATEST
@@ -167,12 +169,13 @@ class _Forward(Collector):
         return iter(self.registry.collect())
 
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+Handler = Callable[["TelegramObject", dict[str, Any]], Awaitable[Any]]
 
 
 async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
     """Count and time one update (outermost: its whole handling, sessions and locks included)."""
-    kind = event.event_type if isinstance(event, Update) else type(event).__name__
+    # An Update names its content (message, callback_query…); anything else, its class.
+    kind = str(getattr(event, "event_type", None) or type(event).__name__)
     # handlers.middlewares.channel_of, read here so the scheduler can import this module alone.
     channel = str(getattr(getattr(data.get("bot"), "session", None), "channel", "telegram"))
     started = time.perf_counter()

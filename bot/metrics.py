@@ -3,6 +3,8 @@
 Counters and histograms are changed where their event happens (an outer dispatcher middleware
 for updates, the delivery loop, the sweeper, the report form); the outbox's depth is read from
 the database when Prometheus asks (``OutboxProbe``), at most once per ``PROBE_SECONDS``.
+The metrics are module-level on purpose, the one thing here built at import: an event happens
+once per process whatever builds it, and the multiprocess mode keys its files by name.
 
 Several processes: each process counts its own. ``gopy run`` and ``gopy scheduler`` each serve
 ``/metrics`` on their own port, and Prometheus scrapes each (its ``instance`` label tells them

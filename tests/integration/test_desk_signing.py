@@ -17,6 +17,7 @@ import pytest
 from docx import Document as open_docx
 from sqlmodel import col, select
 
+from bot import metrics
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
 from scheduler.consolidated import week_period
@@ -222,13 +223,19 @@ def fresh_database(url: str, template: Path) -> None:
     forget_forms()
 
 
+def signed_count() -> float:
+    return metrics.REGISTRY.get_sample_value("gopy_reports_filed_total", {"kind": "signed"}) or 0.0
+
+
 async def test_signing_on_the_desk_stores_and_queues_what_the_chat_does(
     database_url: str, clock: FrozenClock, sqlite_template: Path
 ) -> None:
     start = clock.now()
+    counted = signed_count()
     async with serve_desk_and_chat(database_url, clock) as chat_world:
         await chain_at_thursday(chat_world.desk)
         receipt = await sign_in_chat(chat_world)
+        assert signed_count() == counted + 1  # gopy_reports_filed_total{kind="signed"}
         assert "đã được ký và gửi" in receipt and OFFICE in receipt
         in_chat = await stored(chat_world.desk)
         assert await channels(chat_world.desk) == ["", "telegram"]  # the cell's, the ward's
@@ -243,6 +250,7 @@ async def test_signing_on_the_desk_stores_and_queues_what_the_chat_does(
         browser = await desk.browser("ward_official")
         signed = await sign_on_desk(browser)
         assert signed.status == 303, await signed.text()
+        assert signed_count() == counted + 2
         location = signed.headers["Location"]
         assert location.startswith(paths.REPORTS + "?signed=BC-")
         on_desk = await stored(desk)

@@ -19,6 +19,7 @@ from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.web.desk import paths
 from bot.web.desk.guard import DeskCall, DeskRoute, Text
 from bot.web.desk.path_ids import db_id
@@ -157,6 +158,7 @@ async def sign_post(call: DeskCall) -> web.StreamResponse:
     if signed is None:
         return await _not_signed(call, session, signing, answers.values)
     call.after_commit(call.desk.outreach.wake_mail)
+    call.after_commit(metrics.REPORTS_FILED.labels("signed").inc)
     return call.redirect(paths.REPORTS, signed=signed.filed.report.receipt)
 
 

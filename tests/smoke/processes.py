@@ -246,15 +246,21 @@ async def stop_all(procs: list[Process]) -> None:
         if proc.process.returncode is None:
             proc.process.send_signal(signal.SIGTERM)
     started = time.monotonic()
-    waits = [asyncio.wait_for(p.process.wait(), timeout=STOP_SECONDS) for p in procs]
-    results = await asyncio.gather(*waits, return_exceptions=True)
-    took = time.monotonic() - started
+
+    async def stopped(proc: Process) -> tuple[int, float]:
+        code = await asyncio.wait_for(proc.process.wait(), timeout=STOP_SECONDS)
+        return code, time.monotonic() - started
+
+    results = await asyncio.gather(*(stopped(p) for p in procs), return_exceptions=True)
+    took = []
     for proc, result in zip(procs, results, strict=True):
         if isinstance(result, BaseException):
             raise SmokeFailure(f"{proc.name} did not stop within {STOP_SECONDS:.0f} s of SIGTERM")
-        if result != 0:
-            raise SmokeFailure(f"{proc.name} stopped with exit {result}\n{proc.tail()}")
-    step(f"SIGTERM: all {len(procs)} stopped with exit 0 in {took:.1f} s")
+        code, seconds = result
+        if code != 0:
+            raise SmokeFailure(f"{proc.name} stopped with exit {code}\n{proc.tail()}")
+        took.append(f"{proc.name} {seconds:.1f} s")
+    step(f"SIGTERM: all {len(procs)} stopped with exit 0 ({', '.join(took)})")
 
 
 async def smoke(logs: Path, server: str, redis_url: str) -> None:
@@ -298,9 +304,11 @@ async def smoke(logs: Path, server: str, redis_url: str) -> None:
                     os.killpg(proc.process.pid, signal.SIGKILL)
                 await proc.process.wait()
         await api.cleanup()
+        step("fake Bot API stopped")
         with contextlib.suppress(Exception):
             await flush_redis(redis_url)
         await drop_database(server)
+        step("database dropped, Redis db emptied")
 
 
 async def missing(server: str, redis_url: str) -> str | None:

@@ -16,6 +16,7 @@ the processes' (its multiprocess mode; the folder must be emptied before they st
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -174,21 +175,33 @@ class _Forward(Collector):
 Handler = Callable[["TelegramObject", dict[str, Any]], Awaitable[Any]]
 
 
+@functools.cache
+def _series(kind: str, channel: str) -> tuple[Counter, Counter, Histogram]:
+    """The update metrics of one (kind, channel): ``labels()`` costs more than the count
+    itself, and an update's kinds and channels are a handful."""
+    return (
+        UPDATES.labels(kind, channel),
+        UPDATE_ERRORS.labels(kind, channel),
+        UPDATE_SECONDS.labels(kind),
+    )
+
+
 async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
     """Count and time one update (outermost: its whole handling, sessions and locks included)."""
     # An Update names its content (message, callback_query…); anything else, its class.
     kind = str(getattr(event, "event_type", None) or type(event).__name__)
     # handlers.middlewares.channel_of, read here so the scheduler can import this module alone.
     channel = str(getattr(getattr(data.get("bot"), "session", None), "channel", "telegram"))
+    handled, failed, seconds = _series(kind, channel)
     started = time.perf_counter()
     try:
         return await handler(event, data)
     except Exception:
-        UPDATE_ERRORS.labels(kind, channel).inc()
+        failed.inc()
         raise
     finally:
-        UPDATE_SECONDS.labels(kind).observe(time.perf_counter() - started)
-        UPDATES.labels(kind, channel).inc()
+        seconds.observe(time.perf_counter() - started)
+        handled.inc()
 
 
 def observe_updates(dp: Dispatcher) -> None:

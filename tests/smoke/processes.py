@@ -45,7 +45,8 @@ from tests.databases import PG_SERVER
 from tests.fakes.telegram import FakeTelegram, command_update, serve
 from tests.smoke.wheel_smoke import CHECKOUT, DROPPED, SmokeFailure, free_port
 
-DATABASE = "gopy_process_smoke"
+# Its own name per run: two checkouts may run the smoke at once on one server.
+DATABASE = f"gopy_process_smoke_{os.getpid()}"
 SECRET = "process-smoke-webhook-secret"
 METRICS_TOKEN = "process-smoke-metrics-token"
 SECRET_KEY = "process-smoke-secret-key-0123456789abcdef"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -10,7 +9,6 @@ from typing import TYPE_CHECKING
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.files import Files
@@ -26,7 +24,7 @@ from scheduler.delivery import Limits
 from scheduler.oversight import Outreach
 from scheduler.sweeps import Defaults
 from storage.comments import CommentLimits
-from storage.database import SessionFactory, create_engine, create_session_factory
+from storage.database import Database
 from storage.fsm import DatabaseStorage
 from storage.keys import ServerKey
 from storage.web_base import WebBase
@@ -40,29 +38,21 @@ class Runtime:
     """What lives for the whole process: settings, database, clock."""
 
     settings: Settings
-    engine: AsyncEngine
-    sessions: SessionFactory
+    db: Database
     clock: Clock
     key: ServerKey
-    # SQLite takes one writer at a time: writers of this process queue here rather than in
-    # SQLite's busy handler (see handlers.middlewares.Commit). None on PostgreSQL.
-    write_lock: asyncio.Lock | None = None
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
-        engine = create_engine(settings.database_url)
-        lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         return cls(
             settings,
-            engine,
-            create_session_factory(engine),
+            Database.connect(settings.database_url),
             clock or SystemClock(),
             settings.server_key(),
-            lock,
         )
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.db.dispose()
 
 
 def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -75,7 +65,7 @@ def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
             url, key_builder=DefaultKeyBuilder(prefix="gopy", with_bot_id=True, with_destiny=True)
         )
         return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
-    return DatabaseStorage(runtime.sessions, runtime.clock.now), SimpleEventIsolation()
+    return DatabaseStorage(runtime.db.sessions, runtime.clock.now), SimpleEventIsolation()
 
 
 def defaults_of(settings: Settings) -> Defaults:
@@ -128,7 +118,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
     dp = Dispatcher(
         storage=storage,
         events_isolation=isolation,
-        session_factory=runtime.sessions,
+        session_factory=runtime.db.sessions,
         clock=runtime.clock,
         default_locale=runtime.settings.locale,
         outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
@@ -139,7 +129,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         default_timezone=runtime.settings.timezone,
         web_base=web_base_of(runtime.settings),
     )
-    install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
+    install(dp, runtime.db, runtime.clock)
     router = build_router()
     MemberLocaleMiddleware(i18n).setup(router)
     dp.include_router(router)

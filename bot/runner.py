@@ -49,7 +49,7 @@ console = Console()
 async def run(settings: Settings) -> None:
     await upgrade(settings.database_url, key=settings.server_key())
     runtime = Runtime.create(settings)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         # Telegram re-delivers for a day at most; older dedupe keys are dead weight.
         await forget_older_than(session=session, moment=runtime.clock.now() - KEEP_FOR)
         await session.commit()
@@ -70,19 +70,19 @@ def build_scheduler(runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]) -> S
     """Sweeps and the delivery loop for this process, sending through ``bots`` by channel."""
     outreach: Outreach = dp["outreach"]
     delivery = Delivery(
-        sessions=runtime.sessions,
+        sessions=runtime.db.sessions,
         bots=bots,
         clock=runtime.clock,
         limits=limits_of(runtime.settings),
-        write_lock=runtime.write_lock,
+        write_lock=runtime.db.write_lock,
     )
     outreach.wake = delivery.wake
     sweeper = Sweeper(
-        sessions=runtime.sessions,
+        sessions=runtime.db.sessions,
         clock=runtime.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=runtime.write_lock,
+        write_lock=runtime.db.write_lock,
     )
     mail = build_mail(runtime)
     if mail is not None:
@@ -100,7 +100,10 @@ def build_mail(runtime: Runtime) -> MailDelivery | None:
         return None
     log.info("mail: sending through %s:%d as %s", smtp.host, smtp.port, smtp.sender_address)
     return MailDelivery(
-        sessions=runtime.sessions, smtp=smtp, clock=runtime.clock, write_lock=runtime.write_lock
+        sessions=runtime.db.sessions,
+        smtp=smtp,
+        clock=runtime.clock,
+        write_lock=runtime.db.write_lock,
     )
 
 
@@ -152,12 +155,12 @@ def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
         bots.append(
             build_zalo_bot(
                 settings,
-                sessions=runtime.sessions,
+                sessions=runtime.db.sessions,
                 clock=runtime.clock,
                 commands=command_buttons(),
                 shelf=shelf,
                 i18n=build_i18n(settings.locale),
-                write_lock=runtime.write_lock,
+                write_lock=runtime.db.write_lock,
             )
         )
     if settings.telegram.token is not None:
@@ -207,26 +210,26 @@ def page_routes(runtime: Runtime, dp: Dispatcher, bots: list[Bot]) -> list[web.R
     mount = mount_point(settings.public_base)
     username = telegram_username(settings, bots)
     site = Site(
-        sessions=runtime.sessions,
+        sessions=runtime.db.sessions,
         clock=runtime.clock,
         settings=settings,
         key=runtime.key,
         pages=Pages(i18n),
         telegram_username=username,
-        write_lock=runtime.write_lock,
+        write_lock=runtime.db.write_lock,
     )
     # The desk queues and renders as the chat does: the dispatcher's own services.
     desk = Desk(site, outreach=dp["outreach"], files=dp["files"])
     return [
-        *draft_routes(runtime.sessions, i18n, mount=mount),
+        *draft_routes(runtime.db.sessions, i18n, mount=mount),
         *landing_routes(
-            sessions=runtime.sessions,
+            sessions=runtime.db.sessions,
             clock=runtime.clock,
             settings=settings,
             key=runtime.key,
             i18n=i18n,
             telegram_username=username,
-            write_lock=runtime.write_lock,
+            write_lock=runtime.db.write_lock,
         ),
         *desk_routes(desk),
     ]
@@ -261,7 +264,7 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     from bot.demo import load_demo
     from bot.web.simulator import Simulator, chats_folder, routes
 
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         units = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
         if not units:
             await load_demo(
@@ -273,7 +276,7 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
     pages = page_routes(runtime, dp, [])
     runner = await _serve(
-        build_web_app([*routes(Simulator(dp, bot, hub, runtime.sessions)), *pages]),
+        build_web_app([*routes(Simulator(dp, bot, hub, runtime.db.sessions)), *pages]),
         runtime.settings,
     )
     url = f"http://{runtime.settings.web_host}:{runtime.settings.web_port}/"

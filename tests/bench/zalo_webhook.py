@@ -72,10 +72,10 @@ async def _bot(channel: str, runtime: Runtime, api_url: str) -> Bot:
         return build_telegram_bot(settings)
     return build_zalo_bot(
         settings,
-        sessions=runtime.sessions,
+        sessions=runtime.db.sessions,
         clock=runtime.clock,
         commands=command_buttons(),
-        write_lock=runtime.write_lock,
+        write_lock=runtime.db.write_lock,
         poll_floor=0,
     )
 

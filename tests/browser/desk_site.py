@@ -65,7 +65,7 @@ class DeskSite:
 
     async def document(self, position: int = 0) -> Document:
         """A draft of the demo campaign, in the campaign file's order."""
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             documents = await session.execute(
                 select(Document)
                 .where(col(Document.campaign_id) == self.demo.campaign.id)
@@ -77,7 +77,7 @@ class DeskSite:
         """The code of Ngọc Hà's poster for a draft of the demo campaign: comments sent
         through it are Ngọc Hà's."""
         chosen = await self.document(document)
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             entry = await entry_for(
                 session=session,
                 target=Target(self.demo.campaign, chosen),
@@ -113,18 +113,18 @@ async def serve_desk_site(database_url: str, clock: FrozenClock) -> AsyncIterato
     bot = build_telegram_bot(settings)
     dp = build_dispatcher(runtime)
     try:
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             demo = await load_demo(
                 session=session, key=runtime.key, now=clock.now(), ttl=timedelta(days=7)
             )
             await session.commit()
         delivery = Delivery(
-            sessions=runtime.sessions,
+            sessions=runtime.db.sessions,
             bots={"telegram": bot},
             clock=clock,
             limits=limits_of(settings),
             sleep=FakeSleep(clock),
-            write_lock=runtime.write_lock,
+            write_lock=runtime.db.write_lock,
         )
         outreach: Outreach = dp["outreach"]
         outreach.wake = delivery.wake

@@ -34,7 +34,7 @@ class PosterSite:
     async def scan(self, campaign: str, *, document: str | None = None, unit: str) -> list[str]:
         """Print the poster as ``gopy qr --poster poster.pdf`` does and read its QR codes
         back from the page as a phone's camera would: the biggest first."""
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             made = await make_qr(
                 session=session,
                 settings=self.settings,
@@ -60,7 +60,7 @@ async def serve_poster_site(database_url: str, clock: FrozenClock) -> AsyncItera
     )
     runtime = Runtime.create(settings, clock)
     try:
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             seed = await seed_ward(session)
             await session.commit()
         city = await city_consultation(runtime, seed, clock)

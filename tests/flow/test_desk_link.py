@@ -50,7 +50,7 @@ async def desk(public_app: App) -> AsyncIterator[TestClient]:  # type: ignore[ty
 
 
 async def test_an_official_opens_the_desk_from_chat(public_app: App, desk: TestClient) -> None:  # type: ignore[type-arg]
-    async with public_app.runtime.sessions() as session:
+    async with public_app.runtime.db.sessions() as session:
         code = await invite(session, public_app.seed.ward, role=RoleKind.OFFICIAL)
     chat: Chat | ZaloChat = public_app.chat(7700, "Vũ Thị Lan")
     await chat.say(f"/start i-{code}")
@@ -86,7 +86,7 @@ async def test_an_official_opens_the_desk_from_chat(public_app: App, desk: TestC
 
 
 async def test_nobody_else_gets_a_link(public_app: App) -> None:
-    async with public_app.runtime.sessions() as session:
+    async with public_app.runtime.db.sessions() as session:
         code = await invite(session, public_app.seed.cells[0])
     secretary = public_app.chat(7701, "Bí thư")
     await secretary.say(f"/start i-{code}")
@@ -95,12 +95,12 @@ async def test_nobody_else_gets_a_link(public_app: App) -> None:
         await chat.say("/web")
         assert "dành cho cán bộ phường và thành phố" in chat.last_text()
         assert "/desk/" not in chat.last_text()
-    async with public_app.runtime.sessions() as session:
+    async with public_app.runtime.db.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(DeskLink))).scalar() == 0
 
 
 async def test_without_a_public_address_the_official_is_told(any_app: App) -> None:
-    async with any_app.runtime.sessions() as session:
+    async with any_app.runtime.db.sessions() as session:
         code = await invite(session, any_app.seed.ward, role=RoleKind.OFFICIAL)
     chat = any_app.chat(7703, "Vũ Thị Lan")
     await chat.say(f"/start i-{code}")

@@ -374,7 +374,7 @@ async def test_the_scheduler_runs_the_mail_loop_and_a_signing_rings_it(
     assert service.mail is not None
     try:
         await service.start()
-        await queue(runtime.sessions, clock)
+        await queue(runtime.db.sessions, clock)
         outreach: Outreach = dp["outreach"]
         outreach.wake_mail()
         await asyncio.wait_for(server.mailbox.arrived.wait(), WAIT)

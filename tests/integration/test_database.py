@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from storage.database import Database, wrote
 from storage.models import SweepRun
@@ -36,7 +37,7 @@ async def _add(session: AsyncSession, key: str) -> None:
 
 async def _keys(db: Database) -> list[str]:
     async with db.sessions() as session:
-        return sorted((await session.execute(select(SweepRun.key))).scalars())
+        return sorted((await session.execute(select(col(SweepRun.key)))).scalars())
 
 
 async def _yield_many() -> None:

@@ -123,7 +123,7 @@ class Database:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """A session that may write: queued behind this process's other writers on SQLite,
         committed at the end, rolled back on an error."""
-        async with self._queued(), self.sessions() as session:
+        async with self.sessions() as session, self._queued(session):
             session.sync_session.info[QUEUED] = True
             try:
                 yield session
@@ -139,7 +139,7 @@ class Database:
         then would wait for a writer who waits for it. Committed at the end, rolled back on
         an error."""
         already = bool(session.sync_session.info.get(QUEUED)) or wrote(session)
-        async with contextlib.nullcontext() if already else self._queued():
+        async with contextlib.nullcontext() if already else self._queued(session):
             info = session.sync_session.info
             info[QUEUED], before = True, info.get(QUEUED)
             try:
@@ -153,13 +153,23 @@ class Database:
                     info.pop(QUEUED, None)
 
     @property
-    def write_lock(self) -> asyncio.Lock | None:
-        """Transitional: the lock for the call sites not yet moved to ``unit_of_work``."""
-        return self._write_lock
+    def writing_now(self) -> bool:
+        """Whether a writer of this process holds the queue (SQLite; never on PostgreSQL): for
+        probes that slow work runs outside it."""
+        return self._write_lock is not None and self._write_lock.locked()
 
-    def _queued(self) -> contextlib.AbstractAsyncContextManager[object]:
-        lock = self._write_lock
-        return lock if lock is not None else contextlib.nullcontext()
+    @contextlib.asynccontextmanager
+    async def _queued(self, session: AsyncSession) -> AsyncIterator[None]:
+        if self._write_lock is None:
+            yield
+            return
+        # The session's connection first, then the lock, always in this order: an update's
+        # session holds its connection when it comes to write, so a writer that took the lock
+        # first and then waited for a connection would deadlock once such updates hold every
+        # pooled connection.
+        await session.connection()
+        async with self._write_lock:
+            yield
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -238,11 +238,10 @@ async def zalo_app(
     shelf = Shelf(clock, base_url="https://gopy.example")
     bot = build_zalo_bot(
         settings,
-        sessions=runtime.db.sessions,
+        db=runtime.db,
         clock=clock,
         commands=command_buttons(),
         shelf=shelf,
-        write_lock=runtime.db.write_lock,
         poll_floor=0,
     )
     yield ZaloApp(runtime, dp, bot, fake, clock, seed, shelf)

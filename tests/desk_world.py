@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.config import Settings, TelegramSettings
 from bot.runner import page_routes
 from bot.web.app import build_web_app
@@ -175,8 +175,9 @@ async def serve_desk(
         for unit in (city, wards["Kim Mã"], consultation):
             await session.refresh(unit)
     people = await _people(runtime, seed, city, wards["Kim Mã"])
-    dp = build_dispatcher(runtime)
-    server = TestServer(build_web_app(page_routes(runtime, dp, [])))
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
+    server = TestServer(build_web_app(page_routes(gopy, [])))
     await server.start_server()
     world = DeskWorld(
         server, runtime, dp, clock, seed, city, wards["Kim Mã"], consultation, people

@@ -56,20 +56,18 @@ def harness(app: BotApp, **limits: Any) -> Harness:
     outreach: Outreach = app.dp["outreach"]
     sleep = FakeSleep(app.clock)
     delivery = Delivery(
-        sessions=app.runtime.db.sessions,
+        db=app.runtime.db,
         bots={"telegram": app.bot},
         clock=app.clock,
         limits=Limits(**limits),
         sleep=sleep,
-        write_lock=app.runtime.db.write_lock,
     )
     outreach.wake = delivery.wake
     sweeper = Sweeper(
-        sessions=app.runtime.db.sessions,
+        db=app.runtime.db,
         clock=app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=app.runtime.db.write_lock,
     )
     return Harness(app, sweeper, delivery, sleep)
 

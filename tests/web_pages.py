@@ -172,13 +172,12 @@ async def serve_pages(
         return username[0]
 
     routes = landing_routes(
-        sessions=runtime.db.sessions,
+        db=runtime.db,
         clock=clock,
         settings=settings,
         key=runtime.key,
         i18n=build_i18n(settings.locale),
         telegram_username=telegram_username,
-        write_lock=runtime.db.write_lock,
     )
     client = TestClient(TestServer(build_web_app(routes)))
     await client.start_server()

@@ -45,7 +45,7 @@ from rich.table import Table
 from sqlalchemy import event, select, text
 from sqlmodel import col
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
@@ -196,8 +196,9 @@ async def measure(url: str, args: argparse.Namespace) -> None:
     statements = Statements()
     event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", statements)
     person = await add_official(runtime)
-    dp = build_dispatcher(runtime)
-    served = TestServer(build_web_app(page_routes(runtime, dp, [])))
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
+    served = TestServer(build_web_app(page_routes(gopy, [])))
     await served.start_server()
     base = str(served.make_url("")).rstrip("/")
     rows: list[tuple[str, list[float], str, str]] = []

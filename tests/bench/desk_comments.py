@@ -45,7 +45,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
@@ -503,8 +503,9 @@ async def measure(
     runtime = Runtime.create(desk_settings(url), clock)
     statements = Statements()
     statements.listen(runtime.db.engine)
-    dp = build_dispatcher(runtime)
-    runner = web.AppRunner(build_web_app(page_routes(runtime, dp, [])), access_log=None)
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
+    runner = web.AppRunner(build_web_app(page_routes(gopy, [])), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

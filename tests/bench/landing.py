@@ -69,13 +69,12 @@ async def bench(database_url: str, requests: int) -> None:
 
     app = build_web_app(
         landing_routes(
-            sessions=runtime.db.sessions,
+            db=runtime.db,
             clock=clock,
             settings=settings,
             key=runtime.key,
             i18n=build_i18n("vi"),
             telegram_username=username,
-            write_lock=runtime.db.write_lock,
         )
     )
     runner = web.AppRunner(app, access_log=None)

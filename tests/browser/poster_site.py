@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.commands_comments import make_qr
 from bot.config import Settings, TelegramSettings
 from bot.runner import page_routes
@@ -65,7 +65,7 @@ async def serve_poster_site(database_url: str, clock: FrozenClock) -> AsyncItera
             await session.commit()
         city = await city_consultation(runtime, seed, clock)
         codes = await poster_codes(runtime, seed, city, clock)
-        routes = page_routes(runtime, build_dispatcher(runtime), [])
+        routes = page_routes(assemble(runtime, [], scheduling=False), [])
         runner, _url = await serve_app(build_web_app(routes), sock=sock, shutdown_timeout=1)
         try:
             yield PosterSite(base, runtime, settings, seed, city, codes)

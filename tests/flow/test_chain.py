@@ -106,10 +106,9 @@ async def smtp() -> AsyncIterator[SmtpServer]:
 async def deliver_mail(app: App, smtp: SmtpServer) -> int:
     settings = SmtpSettings(host=HOST, port=smtp.port, sender=SENDER, timeout=5.0)
     return await drain_mail(
-        sessions=app.runtime.db.sessions,
+        db=app.runtime.db,
         smtp=settings,
         clock=app.clock,
-        write_lock=app.runtime.db.write_lock,
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.app import build_dispatcher
+from bot.app import assemble, build_dispatcher
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
@@ -42,7 +42,8 @@ async def public_app(any_app: App) -> App:
 @pytest.fixture
 async def desk(public_app: App) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     """The same gopy's web pages (the proxy strips /gop-y, as for the webhook)."""
-    server = TestServer(build_web_app(page_routes(public_app.runtime, public_app.dp, [])))
+    gopy = assemble(public_app.runtime, [], scheduling=False)
+    server = TestServer(build_web_app(page_routes(gopy, [])))
     client = TestClient(server)
     await client.start_server()
     yield client

@@ -223,7 +223,7 @@ async def test_a_replayed_message_is_handled_once(zalo_app: ZaloApp) -> None:
             secret_key=zalo_app.runtime.settings.secret_key,
             zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zalo_app.bot.session.api.base)),
         ),
-        sessions=zalo_app.runtime.db.sessions,
+        db=zalo_app.runtime.db,
         clock=zalo_app.clock,
         commands=command_buttons(),
     )
@@ -245,19 +245,17 @@ async def test_a_reminder_reaches_a_zalo_secretary_through_the_outbox(zalo_app: 
     outreach: Outreach = zalo_app.dp["outreach"]
     sleep = FakeSleep(zalo_app.clock)
     delivery = Delivery(
-        sessions=zalo_app.runtime.db.sessions,
+        db=zalo_app.runtime.db,
         bots={"zalo": zalo_app.bot},
         clock=zalo_app.clock,
         limits=Limits(),
         sleep=sleep,
-        write_lock=zalo_app.runtime.db.write_lock,
     )
     sweeper = Sweeper(
-        sessions=zalo_app.runtime.db.sessions,
+        db=zalo_app.runtime.db,
         clock=zalo_app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=zalo_app.runtime.db.write_lock,
     )
     zalo_app.clock.set(at("2025-11-11 17:00"))  # 24 hours before Wednesday 17:00
     start = len(zalo_app.api.calls)
@@ -285,19 +283,17 @@ async def test_a_blocked_zalo_user_is_marked_unreachable(zalo_app: ZaloApp) -> N
     zalo_app.api.failures[binh.user] = [(403, "Forbidden")] * 3
     outreach: Outreach = zalo_app.dp["outreach"]
     delivery = Delivery(
-        sessions=zalo_app.runtime.db.sessions,
+        db=zalo_app.runtime.db,
         bots={"zalo": zalo_app.bot},
         clock=zalo_app.clock,
         limits=Limits(),
         sleep=FakeSleep(zalo_app.clock),
-        write_lock=zalo_app.runtime.db.write_lock,
     )
     sweeper = Sweeper(
-        sessions=zalo_app.runtime.db.sessions,
+        db=zalo_app.runtime.db,
         clock=zalo_app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=zalo_app.runtime.db.write_lock,
     )
     zalo_app.clock.set(at("2025-11-11 17:00"))
     await sweeper.run_due()

@@ -175,3 +175,29 @@ async def test_writing_inside_a_unit_of_work_does_not_wait_for_itself(db: Databa
             await _add(session, "a")
         await _add(session, "b")
     assert await _keys(db) == ["a", "b"]
+
+
+async def test_a_writer_waiting_for_a_connection_holds_no_lock(database_url: str) -> None:
+    """An update's session holds its pooled connection when it comes to write; a unit of work
+    that took the lock first and then waited for a connection would never get one."""
+    db = Database.connect(database_url, pool_size=1, max_overflow=0)
+    try:
+        async with db.sessions() as update:
+            await _keys_in(update)  # holds the only connection
+            task = asyncio.create_task(_add_in_unit(db, "other"))
+            await _yield_many()
+            async with asyncio.timeout(DEADLOCK), db.writing(update):
+                await _add(update, "update")
+        await asyncio.wait_for(task, DEADLOCK)
+        assert await _keys(db) == ["other", "update"]
+    finally:
+        await db.dispose()
+
+
+async def _keys_in(session: AsyncSession) -> list[str]:
+    return sorted((await session.execute(select(col(SweepRun.key)))).scalars())
+
+
+async def _add_in_unit(db: Database, key: str) -> None:
+    async with db.unit_of_work() as session:
+        await _add(session, key)

@@ -154,12 +154,11 @@ async def test_an_answer_goes_out_as_the_one_typed_in_chat(
 
     # The letter reaches the citizen's chat, as every outbox letter does.
     delivery = Delivery(
-        sessions=world.runtime.db.sessions,
+        db=world.runtime.db,
         bots={"telegram": bot},
         clock=world.clock,
         limits=Limits(),
         sleep=FakeSleep(world.clock),
-        write_lock=world.runtime.db.write_lock,
     )
     await delivery.drain()
     delivered = [c for c in fake.calls if c.method == "sendMessage" and c.chat_id == 9100]

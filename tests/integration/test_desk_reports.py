@@ -227,18 +227,18 @@ async def test_a_download_consolidates_outside_the_writers_lock(
     world: DeskAndChat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Review finding: a download consolidated the report (seconds for a ward of a city with
-    its comments, per tests/bench/consolidated.py) inside ``Site.writing``, so on SQLite
-    every chat update's commit and every desk form waited behind it. The periods are stored
+    its comments, per tests/bench/consolidated.py) inside the writers' unit of work, so on
+    SQLite every chat update's commit and every desk form waited behind it. The periods are stored
     in the writer's unit of work; the report is read after it."""
     desk = world.desk
     await file_cell(desk)
     desk.clock.set(at("2025-11-12 18:00"))
-    lock = desk.runtime.db.write_lock
-    assert lock is not None
+    db = desk.runtime.db
+    assert db.dialect == "sqlite"
     held: list[bool] = []
 
     async def watched(**kwargs: Any) -> Consolidated:
-        held.append(lock.locked())
+        held.append(db.writing_now)
         return await consolidate(**kwargs)
 
     monkeypatch.setattr("scheduler.report_export.consolidate", watched)

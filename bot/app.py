@@ -27,9 +27,9 @@ from handlers.notices import NoticeRenderer
 from scheduler.clock import Clock, SystemClock
 from scheduler.delivery import Delivery, Limits
 from scheduler.mail_delivery import MailDelivery
-from scheduler.oversight import Outreach
 from scheduler.service import SchedulerService, Sweeper
 from scheduler.sweeps import Defaults
+from services.oversight import Outreach
 from storage.comments import CommentLimits
 from storage.database import Database
 from storage.fsm import DatabaseStorage

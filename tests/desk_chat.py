@@ -22,7 +22,7 @@ from sqlmodel import col
 from bot.channels.telegram import build_telegram_bot
 from bot.config import TelegramSettings
 from scheduler.clock import FrozenClock
-from scheduler.reporting import Assignment, target
+from services.reporting import Assignment, target
 from storage.models import Campaign, Deadline, Unit, UnitLevel
 from storage.reports import file_report
 from tests.chat import Chat

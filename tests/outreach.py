@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from scheduler.clock import FrozenClock
 from scheduler.delivery import Delivery, Limits
-from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
+from services.oversight import Outreach
 from storage.models import Outbox, Period, Person, RoleKind, Unit
 from storage.reports import file_report
 from tests.conftest import BotApp
@@ -81,7 +81,7 @@ async def join_as(app: BotApp, user_id: int, unit: Unit, role: RoleKind, name: s
 async def file_for(app: BotApp, user_id: int, unit: Unit, *, late: bool = False) -> None:
     """File the unit's report for the period open now (``late``: the unfiled one before it),
     straight through storage."""
-    from scheduler.reporting import Assignment, target
+    from services.reporting import Assignment, target
 
     async with app.runtime.db.sessions() as session:
         person = (

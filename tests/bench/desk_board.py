@@ -15,8 +15,8 @@ timed GETs of each page:
 
 - **board**: ``/desk`` (the campaign, level ``cell``, the first 100 of 9,000 rows);
 - **board, last page**, **board, not filed** (``missing=1``), **board, search** (``q=``);
-- **query**: ``scheduler.board.scopes`` + ``board`` in-process, the database part of a page;
-- **baseline**: ``scheduler.oversight.status_views`` for the same official (what /status
+- **query**: ``services.board.scopes`` + ``board`` in-process, the database part of a page;
+- **baseline**: ``services.oversight.status_views`` for the same official (what /status
   reads: the open week of the 9,000 cells), rolled back.
 
 Figures are printed (p50, p95, HTML size, SQL statements per page) against the target
@@ -49,9 +49,9 @@ from bot.app import Runtime, assemble
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
-from scheduler.board import Filter, board, scopes
 from scheduler.clock import FrozenClock
-from scheduler.oversight import status_views
+from services.board import Filter, board, scopes
+from services.oversight import status_views
 from storage.database import create_engine
 from storage.desk_access import issue_link
 from storage.migrate import upgrade

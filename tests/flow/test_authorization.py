@@ -30,7 +30,7 @@ from handlers.callbacks import (
     ReportQr,
     UnitStatus,
 )
-from scheduler.consolidated import begun_weeks
+from services.consolidated import begun_weeks
 from storage.comments import Details
 from storage.entries import Target
 from storage.models import Campaign, Comment, Deadline, Period, RoleKind, Unit, UnitLevel

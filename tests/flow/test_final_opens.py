@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from scheduler.calendar import WeeklyRule
 from scheduler.final import final_due_problem, last_weekly_deadline
-from scheduler.reporting import Assignment
-from scheduler.signing import final_target
+from services.reporting import Assignment
+from services.signing import final_target
 from storage.models import Deadline, Unit, UnitLevel
 from tests.conftest import BotApp
 from tests.flow.test_reminders import BINH, CUONG, HA, people

@@ -104,7 +104,7 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
 
 async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
     """Regression: concurrent first filings and amendments used to collide on numbers."""
-    from scheduler.reporting import assignments, target
+    from services.reporting import assignments, target
     from storage.people import load_member
     from storage.reports import file_report
 

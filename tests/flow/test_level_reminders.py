@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlmodel import select
 
 from scheduler.calendar import WeeklyRule, open_period
-from scheduler.consolidated import consolidate
 from scheduler.final import final_period
+from services.consolidated import consolidate
 from storage.models import Deadline, Period, Person, Unit, UnitLevel
 from storage.reports import ensure_period, file_report
 from tests.chat import at

@@ -12,7 +12,7 @@ from handlers.fit import fit_items, size
 from handlers.notices import completeness
 from handlers.officials import remind_text
 from scheduler.notices import Completeness, Named, Person, Tally
-from scheduler.oversight import Overseen, Reminded
+from services.oversight import Overseen, Reminded
 from storage.comments import CommentLimits, Identity, Outcome, submit_comment
 from storage.entries import Target
 from storage.models import Campaign, Period, Purpose, RoleKind, Unit, UnitLevel

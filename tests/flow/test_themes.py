@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.i18n import build_i18n
 from bot.report_files import render_report
 from handlers.themes import MoveComment, ThemeAct, ThemeAction, ThemesView
-from scheduler.consolidated import consolidate
+from services.consolidated import consolidate
 from storage.letterheads import default_letterhead
 from storage.models import Campaign, Comment, CommentTheme, RoleKind, Unit
 from storage.themes import live_themes, regroup

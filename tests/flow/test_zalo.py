@@ -18,8 +18,8 @@ from bot.config import Settings, ZaloSettings
 from bot.web.app import build_web_app
 from bot.web.zalo import SECRET_HEADER, webhook_path, webhook_route
 from scheduler.delivery import Delivery, Limits
-from scheduler.oversight import Outreach
 from scheduler.service import Sweeper
+from services.oversight import Outreach
 from storage.models import (
     AuthorCategory,
     Comment,

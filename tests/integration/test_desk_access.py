@@ -30,8 +30,8 @@ from sqlmodel import SQLModel, col
 from bot.web.desk import paths
 from bot.web.desk.guard import SESSION_COOKIE
 from scheduler.clock import FrozenClock
-from scheduler.reporting import Assignment, target
-from scheduler.signing import signable_periods
+from services.reporting import Assignment, target
+from services.signing import signable_periods
 from storage.entries import Target, entry_for
 from storage.invites import create_invites
 from storage.models import (
@@ -88,7 +88,7 @@ NGOC_HA_ACTION = expect(other=404, ward=303, city=303)
 # Making invites answers with the sheet of their codes (shown once: no redirect can).
 NGOC_HA_SHEET = expect(other=404, ward=200, city=200)
 # The ward's own report is its officials' to sign and take out: the city's official takes
-# out the city's (``scheduler.report_export.export_target``, the rule of /export).
+# out the city's (``services.report_export.export_target``, the rule of /export).
 WARD_ONLY_PAGE = expect(other=404, ward=200, city=404)
 # A units file is imported within the official's own units: Kim Mã's are not Ngọc Hà's.
 NGOC_HA_UPLOAD = expect(other=400, ward=303, city=303)

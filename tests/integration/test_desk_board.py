@@ -21,8 +21,8 @@ from bot.i18n import build_i18n
 from bot.web.desk import paths
 from handlers.officials import remind_text
 from scheduler.clock import FrozenClock
-from scheduler.oversight import Outreach, remind_missing, status_views
-from scheduler.reporting import Assignment, target
+from services.oversight import Outreach, remind_missing, status_views
+from services.reporting import Assignment, target
 from storage.models import Deadline, Outbox, Person, Purpose, Unit, UnitLevel
 from storage.people import load_member
 from storage.reports import file_report

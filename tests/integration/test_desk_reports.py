@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
-from scheduler.consolidated import Consolidated, consolidate, week_period
+from services.consolidated import Consolidated, consolidate, week_period
 from storage.models import Campaign, Comment, Period, Unit
 from tests.chat import at
 from tests.desk_chat import DeskAndChat, file_cell, serve_desk_and_chat
@@ -241,7 +241,7 @@ async def test_a_download_consolidates_outside_the_writers_lock(
         held.append(db.writing_now)
         return await consolidate(**kwargs)
 
-    monkeypatch.setattr("scheduler.report_export.consolidate", watched)
+    monkeypatch.setattr("services.report_export.consolidate", watched)
     browser = await desk.browser("ward_official")
     ward, campaign = desk.seed.ward.id, desk.seed.campaign.id
     assert ward is not None and campaign is not None

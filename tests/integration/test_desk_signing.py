@@ -19,8 +19,8 @@ from sqlmodel import col, select
 
 from bot.web.desk import paths
 from scheduler.clock import FrozenClock
-from scheduler.consolidated import week_period
-from scheduler.signing import own_period
+from services.consolidated import week_period
+from services.signing import own_period
 from storage.campaigns import forget_forms
 from storage.models import (
     Campaign,

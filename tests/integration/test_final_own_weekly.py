@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.final import final_period
-from scheduler.signing import draft, own_form, sign
+from services.signing import draft, own_form, sign
 from storage.models import Person, Unit, UnitLevel
 from storage.reports import ensure_period
 from tests.chat import at

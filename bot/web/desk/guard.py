@@ -24,7 +24,7 @@ from bot.web.form_body import FormBody, read_form
 from bot.web.intake import Broken, TooLarge, same_secret
 from bot.web.pages import LANGUAGES, Context
 from bot.web.site import Site
-from scheduler.oversight import Outreach
+from services.oversight import Outreach
 from storage.desk_access import DeskUser, desk_user, end_session, touch
 from storage.people import Member
 

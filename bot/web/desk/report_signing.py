@@ -1,6 +1,6 @@
 """«Ký và gửi» on the desk: the unit's own answers on one page, the summary to confirm («Sign
 and send this report?»), then the signature, by the chat's rules and functions
-(``scheduler.signing``): which periods may be signed now, the unit's own form, the letter and
+(``services.signing``): which periods may be signed now, the unit's own form, the letter and
 its e-mail to the office above, and a signature sent twice that stores nothing new.
 
 The pages before the signature write nothing but the periods the chat's flow stores too; the
@@ -25,10 +25,10 @@ from bot.web.desk.path_ids import db_id
 from handlers.format import moment, period_span, thousands
 from handlers.signing_texts import standing
 from handlers.texts import hint
-from scheduler.consolidated import Consolidated
-from scheduler.report_export import export_target
-from scheduler.reporting import Assignment
-from scheduler.signing import (
+from services.consolidated import Consolidated
+from services.report_export import export_target
+from services.reporting import Assignment
+from services.signing import (
     draft,
     open_signing,
     own_form,
@@ -223,7 +223,7 @@ def _answers(call: DeskCall, form: FormSpec) -> Answers:
 async def _draft(
     session: AsyncSession, signing: Signing, own: dict[str, Any], now: datetime
 ) -> Consolidated:
-    """What would be signed now (``scheduler.signing.draft``, as the chat's summary)."""
+    """What would be signed now (``services.signing.draft``, as the chat's summary)."""
     item = signing.item
     return await draft(
         session=session,

@@ -1,7 +1,7 @@
 """The desk's reports: for each unit and campaign the official takes reports out of (the report
 chain, as ``/export``), the weeks with the unit's signature of each (by whom, when, e-mailed
 or not), its final report, and the files — DOCX, XLSX, CSV — by the one export path of
-``/export`` and ``gopy export`` (``scheduler.report_export``).
+``/export`` and ``gopy export`` (``services.report_export``).
 
 Listing and downloading may store a week's period the first time it is asked for, as
 ``/export`` does: that runs in a unit of work (``Database.unit_of_work``), left before the
@@ -25,8 +25,8 @@ from bot.web.desk.attachment import attachment
 from bot.web.desk.guard import DeskCall, DeskRoute
 from bot.web.desk.path_ids import db_id
 from handlers.format import moment, period_span
-from scheduler.consolidated import NothingToReport, begun_weeks
-from scheduler.report_export import (
+from services.consolidated import NothingToReport, begun_weeks
+from services.report_export import (
     FORMATS,
     ExportWeek,
     ReportExport,
@@ -39,8 +39,8 @@ from scheduler.report_export import (
     signed_export,
     signed_final,
 )
-from scheduler.reporting import Assignment
-from scheduler.signing import signable_periods, signed_copy
+from services.reporting import Assignment
+from services.signing import signable_periods, signed_copy
 from storage.models import MailStatus, Period
 from storage.reports import is_late
 

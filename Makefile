@@ -48,7 +48,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy bot handlers storage scheduler tests
+	$(BIN)/mypy bot handlers storage scheduler services tests
 
 unit: $(STAMP) fonts browser
 	$(BIN)/pytest -q

@@ -17,7 +17,7 @@ from bot.i18n import build_i18n
 from handlers.files import ReportFormat
 from handlers.format import moment
 from scheduler.clock import SystemClock
-from scheduler.consolidated import (
+from services.consolidated import (
     NothingToReport,
     iso_week,
     latest_closed,
@@ -26,8 +26,8 @@ from scheduler.consolidated import (
     week_period,
     weeks_of,
 )
-from scheduler.report_export import ReportExport
-from scheduler.report_export import export_report as report_export
+from services.report_export import ReportExport
+from services.report_export import export_report as report_export
 from storage.campaigns import get_campaign
 from storage.models import Campaign, Unit
 from storage.units import get_unit

@@ -28,7 +28,7 @@ from handlers.comment_texts import official_label, section_name, target_name
 from handlers.count_texts import category_label, medium_label, stance_label
 from handlers.files import Format, PageFormat, PaperSize, Poster, Reach, ReportFormat
 from handlers.format import moment
-from scheduler.consolidated import Consolidated
+from services.consolidated import Consolidated
 from storage.codes import entry_label
 from storage.comment_counts import PlaceCounts
 from storage.comments import CommentView

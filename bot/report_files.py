@@ -30,8 +30,8 @@ from bot.report_themes import HIGHLIGHTS, theme_paragraphs, themes_section
 from handlers.comment_texts import about, section_name
 from handlers.count_texts import by_medium, count_lines
 from handlers.format import moment, period_span, status_label, week_days, week_label
-from scheduler.consolidated import Consolidated, MissingUnit
-from scheduler.consolidated import Row as TableRow
+from services.consolidated import Consolidated, MissingUnit
+from services.consolidated import Row as TableRow
 from storage.consolidated import Filing
 from storage.forms import FieldKind, FieldSpec, assessment_fields
 from storage.letterheads import Letterhead

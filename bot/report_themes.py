@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.render.letter_docx import LetterSection, Paragraph, vietnamese_number
 from handlers.comment_texts import about
-from scheduler.consolidated import Consolidated
+from services.consolidated import Consolidated
 
 # A quote stands for its theme: a sentence or two, not the whole letter a citizen wrote.
 SHORT = 240

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.files import FileMaker
 from scheduler.clock import Clock
-from scheduler.oversight import Outreach
+from services.oversight import Outreach
 from storage.comments import CommentLimits
 from storage.database import SessionFactory
 from storage.keys import ServerKey

@@ -19,8 +19,8 @@ from handlers.format import moment, period_span
 from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
-from scheduler.consolidated import NothingToReport, begun_weeks
-from scheduler.report_export import export_report, export_target, exportable
+from services.consolidated import NothingToReport, begun_weeks
+from services.report_export import export_report, export_target, exportable
 from storage.models import Campaign, Period, Unit
 from storage.people import Member
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol
 
-from scheduler.consolidated import Consolidated
+from services.consolidated import Consolidated
 from storage.comment_counts import PlaceCounts
 from storage.comments import CommentView
 from storage.entries import Target

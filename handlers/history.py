@@ -14,7 +14,7 @@ from handlers.callbacks import AmendReport, FileMissed
 from handlers.format import moment, period_span, status_label
 from handlers.texts import escape
 from scheduler.clock import Clock
-from scheduler.reporting import assignments, history
+from services.reporting import assignments, history
 from storage.models import RoleKind
 from storage.people import Member
 

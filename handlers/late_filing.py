@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.format import moment, period_span
 from handlers.texts import escape
-from scheduler.signing import SignedAbove, signed_above
 from scheduler.sweeps import Defaults, rules_of, timing
+from services.signing import SignedAbove, signed_above
 from storage.completeness import officials_of
 from storage.models import Campaign, Purpose, Unit
 from storage.outbox import Letter

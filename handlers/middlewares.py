@@ -12,7 +12,6 @@ the same chat always sees them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -23,7 +22,7 @@ from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 
 from scheduler.clock import Clock
-from storage.database import SessionFactory, holds_write_lock
+from storage.database import Database, SessionFactory
 from storage.fsm import DatabaseStorage, FsmScope, current_scope
 from storage.outbox import mark_reachable
 from storage.people import Member, create_person, find_member
@@ -103,15 +102,12 @@ class UpdateSession(BaseMiddleware):
 class Commit(BaseMiddleware):
     """Inside the per-chat lock: run the handler, then write state and dedupe mark, commit."""
 
-    def __init__(
-        self, storage: BaseStorage, clock: Clock, write_lock: asyncio.Lock | None
-    ) -> None:
+    def __init__(self, storage: BaseStorage, clock: Clock, db: Database) -> None:
         self.storage = storage
         self.clock = clock
-        # SQLite: updates queue here for their final write instead of in SQLite's busy handler,
-        # whose sleeps of up to 100 ms made the slowest updates slow. A session that already
-        # holds the write lock (it wrote mid-handler) must not wait behind one that waits for it.
-        self.write_lock = write_lock
+        # The final write queues behind the process's other writers (on SQLite), unless the
+        # session already wrote mid-handler: Database.writing decides.
+        self.db = db
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         scope = current_scope.get()
@@ -130,33 +126,24 @@ class Commit(BaseMiddleware):
         return result
 
     async def _finish(self, scope: FsmScope, data: dict[str, Any]) -> None:
-        if self.write_lock is None or await holds_write_lock(scope.session):
-            await self._write(scope, data)
-            return
-        async with self.write_lock:
-            await self._write(scope, data)
-
-    async def _write(self, scope: FsmScope, data: dict[str, Any]) -> None:
-        if isinstance(self.storage, DatabaseStorage):
-            await self.storage.flush(scope)
-        await mark_seen(
-            session=scope.session,
-            channel=data["channel"],
-            key=data["update_key"],
-            now=self.clock.now(),
-        )
-        await scope.session.commit()
+        async with self.db.writing(scope.session) as session:
+            if isinstance(self.storage, DatabaseStorage):
+                await self.storage.flush(scope)
+            await mark_seen(
+                session=session,
+                channel=data["channel"],
+                key=data["update_key"],
+                now=self.clock.now(),
+            )
 
 
-def install(
-    dp: Dispatcher, sessions: SessionFactory, clock: Clock, write_lock: asyncio.Lock | None
-) -> None:
+def install(dp: Dispatcher, db: Database, clock: Clock) -> None:
     """Place the two middlewares around aiogram's FSM middleware (see the module docstring)."""
     outer = dp.update.outer_middleware
     outer.unregister(dp.fsm)
-    outer.register(UpdateSession(sessions, clock))
+    outer.register(UpdateSession(db.sessions, clock))
     outer.register(dp.fsm)
-    outer.register(Commit(dp.storage, clock, write_lock))
+    outer.register(Commit(dp.storage, clock, db))
 
 
 class MemberLocaleMiddleware(I18nMiddleware):

@@ -26,9 +26,9 @@ from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.reply_letter import reply_words
 from handlers.texts import escape
 from handlers.themes import themes_button
-from scheduler.answers import MAX_REPLY, Route, answer_comment, clean_answer
 from scheduler.clock import Clock
-from scheduler.oversight import Outreach
+from services.answers import MAX_REPLY, Route, answer_comment, clean_answer
+from services.oversight import Outreach
 from storage.campaigns import documents_of
 from storage.comment_counts import comment_counts, place_counts
 from storage.comment_scope import (
@@ -327,7 +327,7 @@ async def send_reply(
     rest: str,
 ) -> bool:
     """Store an official's answer to comment ``code`` and queue its letter
-    (``scheduler.answers``); False (after saying why) when nothing was stored. /reply and
+    (``services.answers``); False (after saying why) when nothing was stored. /reply and
     the «Reply» button both land here."""
     try:
         text = clean_answer(rest)

@@ -19,7 +19,7 @@ from handlers.moderation import apply_moderation, comment_for, send_reply
 from handlers.replies import refused_unless_official, reply_target
 from handlers.states import ReplyFlow
 from scheduler.clock import Clock
-from scheduler.oversight import Outreach
+from services.oversight import Outreach
 from storage.comments import Moderation
 from storage.models import Comment
 from storage.people import Member

@@ -16,7 +16,7 @@ from handlers.format import moment
 from handlers.replies import refused_unless_official, reply_target
 from handlers.texts import escape
 from scheduler.clock import Clock
-from scheduler.oversight import (
+from services.oversight import (
     Outreach,
     Reminded,
     remind_missing,

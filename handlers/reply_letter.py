@@ -1,5 +1,5 @@
 """The words of an official's answer as a letter to the comment's author, in the author's
-language: what ``scheduler.answers`` queues (for /reply, the «Reply» button and the desk)."""
+language: what ``services.answers`` queues (for /reply, the «Reply» button and the desk)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.texts import escape
-from scheduler.answers import ReplyWords
+from services.answers import ReplyWords
 from storage.models import Comment, CommentReply, Unit
 
 QUOTED = 300

@@ -49,8 +49,8 @@ from handlers.report_steps import (
 )
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
-from scheduler.reporting import Assignment, assignments, target
-from scheduler.signing import final_target, signing_assignments
+from services.reporting import Assignment, assignments, target
+from services.signing import final_target, signing_assignments
 from storage.models import Campaign, Period, Report, RoleKind
 from storage.people import Member
 from storage.reports import get_report

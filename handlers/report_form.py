@@ -34,7 +34,7 @@ from handlers.report_steps import (
 from handlers.signing import submit_signed
 from handlers.states import ReportFlow
 from scheduler.clock import Clock
-from scheduler.oversight import Outreach
+from services.oversight import Outreach
 from storage.forms import FieldKind, InvalidValue, parse_value
 from storage.fsm import commit_now
 from storage.models import Period

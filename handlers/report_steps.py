@@ -14,9 +14,9 @@ from handlers.draft import ReportDraft
 from handlers.format import moment
 from handlers.replies import Answerable
 from handlers.states import ReportFlow
-from scheduler.reporting import Assignment
-from scheduler.signing import draft as signing_draft
-from scheduler.signing import open_signing, own_form_id
+from services.reporting import Assignment
+from services.signing import draft as signing_draft
+from services.signing import open_signing, own_form_id
 from storage.campaigns import form_by_id, form_of
 from storage.forms import FieldKind, FormSpec, signing_form
 from storage.models import Campaign, Period, Report, RoleKind, Unit

@@ -17,9 +17,9 @@ from handlers.draft import ReportDraft
 from handlers.files import FileMaker
 from handlers.replies import Answerable, reply_target
 from scheduler.clock import Clock
-from scheduler.oversight import Outreach
-from scheduler.reporting import Assignment
-from scheduler.signing import repeated_signature, sign_and_send
+from services.oversight import Outreach
+from services.reporting import Assignment
+from services.signing import repeated_signature, sign_and_send
 from storage.campaigns import form_by_id
 from storage.forms import signing_form
 from storage.fsm import commit_now

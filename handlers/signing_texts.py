@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.format import moment, period_span, thousands
 from handlers.texts import escape, render_value
-from scheduler.consolidated import Consolidated
+from services.consolidated import Consolidated
 from storage.forms import FieldKind, FormSpec
 from storage.models import Campaign, Period, Unit
 from storage.reports import Filed

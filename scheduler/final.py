@@ -3,7 +3,7 @@
 A level that declares ``final_report: {due: …}`` (``Deadline.final_due``) files one more report
 besides its weekly ones: a *final* period that starts with the campaign and ends at the due
 date. It covers the campaign's weekly periods of the level below that have begun by the moment
-it is made (``scheduler.consolidated.consolidate(week=None, …)``), never one not begun yet.
+it is made (``services.consolidated.consolidate(week=None, …)``), never one not begun yet.
 """
 
 from __future__ import annotations

@@ -80,7 +80,7 @@ class Readiness:
 
 def database_check(runtime: Runtime) -> Check:
     async def check() -> None:
-        async with runtime.engine.connect() as connection:
+        async with runtime.db.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     return check
@@ -130,7 +130,7 @@ def readiness(runtime: Runtime, bots: Sequence[Bot]) -> Readiness:
 
 def outbox_probe(runtime: Runtime) -> OutboxProbe:
     async def read() -> Depth:
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             pending, oldest = await pending_depth(session=session)
         return Depth(pending, oldest)
 

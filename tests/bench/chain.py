@@ -5,11 +5,11 @@
 
 The city of ``tests.bench.consolidated`` (its bulk seed, reused) at the size of issue 14:
 9,000 cells filing weekly to their wards (Wednesday 17:00), the wards signing their own
-reports to the city (Thursday 11:30) through ``scheduler.signing.sign`` with the real DOCX,
+reports to the city (Thursday 11:30) through ``services.signing.sign`` with the real DOCX,
 XLSX and CSV, and the city reporting on Friday 17:00. Then, on a fresh SQLite file and a
 dropped-and-recreated PostgreSQL database ``bench_chain``:
 
-- a ward's draft (``scheduler.signing.draft``), target < 0.3 s;
+- a ward's draft (``services.signing.draft``), target < 0.3 s;
 - the city's letter from its wards' signed reports (``consolidate`` + DOCX), target < 1 s,
   and its workbook (figure only);
 - baselines from the same database: the ward's plain ``consolidate``, a plain join of its
@@ -45,12 +45,12 @@ from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlmodel import col
 
-import scheduler.consolidated
+import services.consolidated
 from bot.i18n import build_i18n
 from bot.report_files import ReportFormat, render_report
-from scheduler.consolidated import Consolidated, consolidate
-from scheduler.reporting import Assignment, target
-from scheduler.signing import draft, own_form, sign
+from services.consolidated import Consolidated, consolidate
+from services.reporting import Assignment, target
+from services.signing import draft, own_form, sign
 from storage.database import create_engine, create_session_factory
 from storage.forms import FormSpec
 from storage.letterheads import Letterhead, letterhead_of
@@ -269,7 +269,7 @@ async def ward_period(session: AsyncSession, chain: Chain, ward: Unit, week: int
 async def sign_as(
     factory: Callable[[], AsyncSession], chain: Chain, ward: Unit, week: int, now: datetime
 ) -> None:
-    """One signature through ``scheduler.signing.sign``, files rendered for real, committed."""
+    """One signature through ``services.signing.sign``, files rendered for real, committed."""
     rng = random.Random(f"{ward.code}-{week}-{now.isoformat()}")
     started = time.perf_counter()
     rendered = 0.0
@@ -638,7 +638,7 @@ async def profile(bench: Bench, engine: AsyncEngine, db: str, out: Path) -> list
         "latest_comments",
         "_add_comments",
     ):
-        phases.wrap(scheduler.consolidated, name)
+        phases.wrap(services.consolidated, name)
     statements = Statements()
     statements.listen(engine)
     all_steps = steps(bench)

@@ -52,10 +52,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import SQLModel, col
 
 import bot.report_files
-import scheduler.consolidated
+import services.consolidated
 from bot.i18n import build_i18n
 from bot.report_files import ReportFormat, render_report
-from scheduler.consolidated import consolidate, weeks_of
+from services.consolidated import consolidate, weeks_of
 from storage.codes import ALPHABET
 from storage.database import create_engine, create_session_factory
 from storage.letterheads import default_letterhead
@@ -874,7 +874,7 @@ async def run_child(scenario: str, url: str, runs: int, profile: Path | None) ->
         "ensure_period",
         "deadline_for",
     ):
-        phases.wrap(scheduler.consolidated, name)
+        phases.wrap(services.consolidated, name)
     for name in ("letter", "workbook", "table_sheet", "render_letter", "write_xlsx", "write_csv"):
         phases.wrap(bot.report_files, name)
     parts = SCENARIOS[scenario]()

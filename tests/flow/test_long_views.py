@@ -12,7 +12,7 @@ from handlers.fit import fit_items, size
 from handlers.notices import completeness
 from handlers.officials import remind_text
 from scheduler.notices import Completeness, Named, Person, Tally
-from scheduler.oversight import Overseen, Reminded
+from services.oversight import Overseen, Reminded
 from storage.comments import CommentLimits, Identity, Outcome, submit_comment
 from storage.entries import Target
 from storage.models import Campaign, Period, Purpose, RoleKind, Unit, UnitLevel
@@ -32,7 +32,7 @@ async def many_comments(app: BotApp, count: int, *, section: bool = False) -> No
     """``count`` named comments, by as many people, whose names and words are all ``&<>``."""
     seed = app.seed
     target = Target(seed.campaign, seed.documents[0], seed.sections[0] if section else None)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         for i in range(count):
             person = await get_or_create_person(
                 session=session,

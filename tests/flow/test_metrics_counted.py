@@ -46,7 +46,7 @@ async def test_reminders_queued_sent_and_throttled(app: BotApp) -> None:
     throttled = count("gopy_throttled_total", channel="telegram")
 
     await h.sweeper.run_due()
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         pending, oldest = await pending_depth(session=session)
     assert (pending, oldest) == (2, app.clock.now())
     assert count("gopy_sweep_queued_total", kind="reminder") == queued + 2
@@ -56,5 +56,5 @@ async def test_reminders_queued_sent_and_throttled(app: BotApp) -> None:
     await h.delivery.drain()
     assert count("gopy_throttled_total", channel="telegram") == throttled + 1
     assert count("gopy_outbox_deliveries_total", channel="telegram", result="sent") == sent + 2
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert await pending_depth(session=session) == (0, None)

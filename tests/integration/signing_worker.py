@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from scheduler.signing import own_form, sign
+from services.signing import own_form, sign
 from storage.database import create_engine, create_session_factory
 from storage.models import Campaign, Period, Person, Unit
 from tests.chat import at

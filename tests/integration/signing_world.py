@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.consolidated import Consolidated
-from scheduler.signing import SignedFormat
+from services.consolidated import Consolidated
+from services.signing import SignedFormat
 from storage.forms import default_form
 from storage.models import Campaign, Deadline, Person, ReportForm, Unit, UnitLevel
 from storage.people import get_or_create_person

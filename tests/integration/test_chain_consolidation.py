@@ -17,9 +17,9 @@ from bot.commands_report import export_report
 from bot.config import Settings
 from bot.i18n import build_i18n
 from bot.report_files import render_report
-from scheduler.consolidated import Consolidated, consolidate, reporting_level
-from scheduler.reporting import Assignment, target
-from scheduler.signing import Signed, SignedFormat, own_form, sign
+from services.consolidated import Consolidated, consolidate, reporting_level
+from services.reporting import Assignment, target
+from services.signing import Signed, SignedFormat, own_form, sign
 from storage.forms import default_form
 from storage.letterheads import default_letterhead
 from storage.models import Campaign, Deadline, Person, ReportForm, Unit, UnitLevel

@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.consolidated import Consolidated, consolidate
-from scheduler.reporting import Assignment, target
-from scheduler.signing import draft, own_form
+from services.consolidated import Consolidated, consolidate
+from services.reporting import Assignment, target
+from services.signing import draft, own_form
 from storage.models import Campaign, Unit, UnitLevel
 from tests.chat import at
 from tests.flow.test_chain import docx_text as _docx_text
@@ -169,7 +169,7 @@ async def test_the_level_above_never_reads_its_units_assessment_or_proposals(
         now=at("2025-11-13 09:00"),
     )
     assert found is not None
-    from scheduler.signing import sign
+    from services.signing import sign
     from tests.integration.test_chain_consolidation import render
 
     form = signing_form(await own_form(session=session, unit=unit, campaign=tree.campaign))

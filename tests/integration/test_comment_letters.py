@@ -10,7 +10,7 @@ from datetime import date
 from openpyxl import load_workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.consolidated import consolidate
+from services.consolidated import consolidate
 from storage.models import AuthorCategory, CommentMedium, Stance, Unit
 from tests.chat import at
 from tests.integration.test_comment_counts import City, city_campaign, comment

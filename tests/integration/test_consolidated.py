@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import build_i18n
 from bot.report_files import ReportFormat, render_report
-from scheduler.consolidated import Consolidated, NothingToReport, consolidate, iso_week
+from services.consolidated import Consolidated, NothingToReport, consolidate, iso_week
 from storage.comments import CommentLimits, Identity, submit_comment
 from storage.entries import Target
 from storage.letterheads import default_letterhead, letterhead_of

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.demo import load_demo
 from bot.i18n import build_i18n
 from bot.report_files import render_report
-from scheduler.consolidated import begun_weeks, consolidate, week_of
+from services.consolidated import begun_weeks, consolidate, week_of
 from storage.letterheads import letterhead_of
 from storage.models import Unit
 from storage.people import get_or_create_person

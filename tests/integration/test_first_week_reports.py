@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.files import Files
 from bot.i18n import build_i18n
-from scheduler.consolidated import Consolidated, consolidate
+from services.consolidated import Consolidated, consolidate
 from storage.comments import CommentLimits, Identity, submit_comment
 from storage.entries import Target
 from storage.models import Unit

@@ -32,9 +32,9 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 from sqlmodel import col
 
-from scheduler.consolidated import Consolidated, consolidate, week_of
-from scheduler.reporting import Assignment, target
-from scheduler.signing import draft, own_form, sign
+from services.consolidated import Consolidated, consolidate, week_of
+from services.reporting import Assignment, target
+from services.signing import draft, own_form, sign
 from storage.forms import FieldKind, FormSpec, default_form
 from storage.models import (
     Period,

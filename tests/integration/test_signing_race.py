@@ -20,8 +20,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
-from scheduler.reporting import Assignment, target
-from scheduler.signing import Signed, own_form, sign
+from services.reporting import Assignment, target
+from services.signing import Signed, own_form, sign
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.models import Campaign, Period, Person, Report, ReportRevision, SignedFile, Unit
 from storage.reports import file_report

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from bot.web.desk.board import BadQuery, Flash, read_query
 from bot.web.desk.chart import HEIGHT, ChartWeek, completeness_chart
-from scheduler.board import Mark, mark, windows_until
 from scheduler.calendar import WeeklyRule, open_period
 from scheduler.notices import Tally
-from scheduler.oversight import Watched
+from services.board import Mark, mark, windows_until
+from services.oversight import Watched
 from storage.models import Campaign, Unit, UnitLevel
 from tests.chat import at
 

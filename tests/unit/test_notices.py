@@ -6,7 +6,7 @@ from bot.i18n import build_i18n
 from handlers.notices import NoticeRenderer
 from handlers.officials import remind_text
 from scheduler.notices import Completeness, Named, Person, Tally
-from scheduler.oversight import Overseen, Reminded
+from services.oversight import Overseen, Reminded
 from storage.models import Campaign, Period, Purpose, Unit, UnitLevel
 from tests.chat import at
 

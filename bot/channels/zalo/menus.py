@@ -16,8 +16,6 @@ then shows.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import secrets
 import unicodedata
@@ -33,7 +31,7 @@ from bot.channels.menus import Menu, numbered_menu
 from bot.channels.zalo.ids import CHANNEL
 from scheduler.clock import Clock
 from storage.channel_menus import drop_menu, get_menu, put_menu
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.fsm import current_scope
 from storage.keys import ServerKey
 
@@ -99,18 +97,16 @@ class MenuBoard:
 
     def __init__(
         self,
-        sessions: SessionFactory,
+        db: Database,
         clock: Clock,
-        write_lock: asyncio.Lock | None = None,
         ttl: timedelta = MENU_TTL,
         key: ServerKey | None = None,
     ) -> None:
         # Menus are stored under a keyed hash of the chat (storage.channel_menus); without the
         # server's key (a test's bare session) a key of this process only.
         self.key = key or ServerKey(secrets.token_bytes(32))
-        self.sessions = sessions
+        self.db = db
         self.clock = clock
-        self.write_lock = write_lock
         self.ttl = ttl
 
     async def shown(
@@ -172,7 +168,7 @@ class MenuBoard:
                 session=scope.session, key=self.key, channel=CHANNEL, chat_id=chat_id
             )
         else:
-            async with self.sessions() as session:
+            async with self.db.sessions() as session:
                 row = await get_menu(
                     session=session, key=self.key, channel=CHANNEL, chat_id=chat_id
                 )
@@ -185,9 +181,5 @@ class MenuBoard:
         if scope is not None:
             await change(scope.session)
             return
-        async with contextlib.AsyncExitStack() as stack:
-            if self.write_lock is not None:
-                await stack.enter_async_context(self.write_lock)
-            session = await stack.enter_async_context(self.sessions())
+        async with self.db.unit_of_work() as session:
             await change(session)
-            await session.commit()

@@ -2,8 +2,8 @@
 time, late, not filed or not yet due, with the totals and a chart of completeness; and
 «Nhắc các đơn vị chưa báo cáo», which does what /remind does in chat.
 
-What the page shows comes from ``scheduler.board`` (read only, nothing stored by a GET); the
-button calls ``scheduler.oversight.remind_missing`` as /remind does, and its outcome comes back
+What the page shows comes from ``services.board`` (read only, nothing stored by a GET); the
+button calls ``services.oversight.remind_missing`` as /remind does, and its outcome comes back
 through the address (``Flash``) so a reload does not remind again.
 """
 
@@ -26,7 +26,7 @@ from bot.web.desk.guard import DeskCall, DeskRoute
 from handlers.format import moment, status_label, week_label
 from handlers.notices import noun
 from handlers.officials import remind_text
-from scheduler.board import (
+from services.board import (
     Board,
     Filter,
     Mark,
@@ -35,7 +35,7 @@ from scheduler.board import (
     could_not_remind,
     scopes,
 )
-from scheduler.oversight import Overseen, Reminded, remind_missing
+from services.oversight import Overseen, Reminded, remind_missing
 from storage.models import Period, UnitLevel
 
 MAX_SEARCH = 100

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scheduler.board import Mark
 from scheduler.notices import Tally
+from services.board import Mark
 
 HEIGHT = 120  # the plot, in SVG units: 100 % is this tall
 TOP = 14  # room for the percentage over a full bar

@@ -1,5 +1,5 @@
 """What an official does to a comment from the desk, by the chat's rules and functions:
-answer it (``scheduler.answers``: /reply), hide, mark as spam or restore it
+answer it (``services.answers``: /reply), hide, mark as spam or restore it
 (``storage.comments.moderate``: /hide, /spam, /restore), move it to another group
 (``storage.themes.move``, for those ``storage.theme_access`` lets). Each answers 303 back to
 the comment's page (Post/Redirect/Get); a refusal is a 400 page and stores nothing."""
@@ -13,7 +13,7 @@ from bot.web.desk import paths
 from bot.web.desk.comment_page import comment_response, readable
 from bot.web.desk.guard import DeskCall
 from handlers.reply_letter import reply_words
-from scheduler.answers import MAX_REPLY, Route, answer_comment, clean_answer
+from services.answers import MAX_REPLY, Route, answer_comment, clean_answer
 from storage.comments import Moderation, moderate
 from storage.forms import InvalidValue
 from storage.theme_access import movable

@@ -30,7 +30,7 @@ from bot.web.desk.comment_words import (
 from bot.web.desk.guard import DeskCall, Text
 from handlers.comment_texts import about
 from handlers.format import moment
-from scheduler.answers import MAX_REPLY
+from services.answers import MAX_REPLY
 from storage.comment_scope import Readable, readable_comment
 from storage.comments import receipt_from_text
 from storage.models import (

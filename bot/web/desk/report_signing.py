@@ -1,6 +1,6 @@
 """«Ký và gửi» on the desk: the unit's own answers on one page, the summary to confirm («Sign
 and send this report?»), then the signature, by the chat's rules and functions
-(``scheduler.signing``): which periods may be signed now, the unit's own form, the letter and
+(``services.signing``): which periods may be signed now, the unit's own form, the letter and
 its e-mail to the office above, and a signature sent twice that stores nothing new.
 
 The pages before the signature write nothing but the periods the chat's flow stores too; the
@@ -26,10 +26,10 @@ from bot.web.desk.path_ids import db_id
 from handlers.format import moment, period_span, thousands
 from handlers.signing_texts import standing
 from handlers.texts import hint
-from scheduler.consolidated import Consolidated
-from scheduler.report_export import export_target
-from scheduler.reporting import Assignment
-from scheduler.signing import (
+from services.consolidated import Consolidated
+from services.report_export import export_target
+from services.reporting import Assignment
+from services.signing import (
     draft,
     open_signing,
     own_form,
@@ -109,7 +109,7 @@ async def sign_page(call: DeskCall) -> web.StreamResponse:
     """The unit's own questions, filled with what it signed last (as ``/report`` reopens a
     signed report), under where its units stand."""
     now = call.desk.site.clock.now()
-    async with call.desk.site.writing() as session:
+    async with call.desk.site.db.unit_of_work() as session:
         signing = await _signing(call, session)
         if isinstance(signing, web.Response):
             return signing
@@ -117,7 +117,6 @@ async def sign_page(call: DeskCall) -> web.StreamResponse:
         report = await get_report(session=session, period=period, unit=item.unit)
         opened = await open_signing(session=session, report=report)
         preview = await _draft(session, signing, {}, now)
-        await session.commit()
     return _form_page(call, signing, preview, opened.own, opened.seen, {}, now)
 
 
@@ -226,7 +225,7 @@ def _answers(call: DeskCall, form: FormSpec) -> Answers:
 async def _draft(
     session: AsyncSession, signing: Signing, own: dict[str, Any], now: datetime
 ) -> Consolidated:
-    """What would be signed now (``scheduler.signing.draft``, as the chat's summary)."""
+    """What would be signed now (``services.signing.draft``, as the chat's summary)."""
     item = signing.item
     return await draft(
         session=session,

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.web.desk.unit_reach import Reached
-from scheduler.signing import own_form
+from services.signing import own_form
 from storage.campaigns import campaigns_for_unit, deadline_for, form_of
 from storage.comment_scope import readable_campaigns
 from storage.comments import CommentView, latest_comments

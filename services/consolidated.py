@@ -1,7 +1,7 @@
 """The consolidated report of a unit: its reporting units' answers for a week (or the whole
 campaign), as of a moment, rolled up, with completeness and citizens' comments.
 
-Calendar meets storage here, as in ``scheduler.reporting``: which weeks a report covers comes
+Calendar meets storage here, as in ``services.reporting``: which weeks a report covers comes
 from the campaign's deadline rule; what was filed comes from ``storage.consolidated``. The
 result is data; ``bot.report_files`` puts it into words and files.
 """
@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, open_period
-from scheduler.consolidated_themes import SectionThemes, period_themes
 from scheduler.final import final_period
-from scheduler.oversight import root_for
+from services.consolidated_themes import SectionThemes, period_themes
+from services.oversight import root_for
 from storage.campaigns import deadline_for, deadlines_of, documents_of, form_of
 from storage.comment_counts import PlaceCounts, comment_counts, covers_campaign, place_counts
 from storage.comments import CommentView, latest_comments

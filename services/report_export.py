@@ -1,7 +1,7 @@
 """One export path for a unit's consolidated report: ``/export`` in chat, ``gopy export`` and the
 desk's downloads all ask here which file a week (or the whole campaign) is, and who may ask.
 
-A week the unit signed is the file as it was signed, byte for byte (``scheduler.signing``);
+A week the unit signed is the file as it was signed, byte for byte (``services.signing``);
 any other is made now from what its reporting units filed. Making it is split from rendering
 it (``ReportExport.render``): a caller holding a lock lets it go before the slow part.
 """
@@ -14,10 +14,10 @@ from typing import Literal, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from scheduler.consolidated import Consolidated, begun_weeks, consolidate, week_of
 from scheduler.final import final_period
-from scheduler.reporting import Assignment
-from scheduler.signing import own_period, signed_copy, signing_assignments
+from services.consolidated import Consolidated, begun_weeks, consolidate, week_of
+from services.reporting import Assignment
+from services.signing import own_period, signed_copy, signing_assignments
 from storage.comments import campaigns_run_below, overseen_by_unit
 from storage.letterheads import Letterhead, letterhead_of
 from storage.mail_outbox import mails_of_revisions

@@ -49,7 +49,7 @@ class PeriodStatus:
 
 async def assignments(*, session: AsyncSession, member: Member, now: datetime) -> list[Assignment]:
     """Every (cell, open campaign) the member is secretary for. Units above the cells sign a
-    report of their own through their officials (``scheduler.signing``), never the cell form."""
+    report of their own through their officials (``services.signing``), never the cell form."""
     found: list[Assignment] = []
     for unit in member.units(RoleKind.SECRETARY):
         if filer_role(unit) is not RoleKind.SECRETARY:

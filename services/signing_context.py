@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from scheduler.calendar import PeriodWindow, WeeklyRule, period_before
-from scheduler.consolidated import Consolidated, weeks_of
-from scheduler.oversight import root_for
+from services.consolidated import Consolidated, weeks_of
+from services.oversight import root_for
 from storage.campaigns import deadline_for
 from storage.consolidated import Filing, filings_as_of
 from storage.models import Campaign, Period, Report, ReportRevision, Unit

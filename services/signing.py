@@ -1,7 +1,7 @@
 """A unit's own report («Ký và gửi»): which units an official signs for, the draft they are
 shown (what the units below filed as of now, plus the unit's own answers), and signing it.
 
-Calendar meets storage here, as in ``scheduler.reporting``; the files come from the caller
+Calendar meets storage here, as in ``services.reporting``; the files come from the caller
 (``render``, or a ``LetterMaker``), so this layer needs no renderer. Chat and the desk sign
 through ``sign_and_send``, by the same rules (``signable_periods``, ``repeated_signature``).
 """
@@ -17,10 +17,10 @@ from typing import Any, Literal, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import WeeklyRule, open_period
-from scheduler.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
 from scheduler.final import final_period
-from scheduler.reporting import Assignment, rule_for, target
-from scheduler.signing_context import last_week, weekly_own
+from services.consolidated import Consolidated, NothingToReport, consolidate, reporting_level
+from services.reporting import Assignment, rule_for, target
+from services.signing_context import last_week, weekly_own
 from storage.campaigns import campaigns_for_unit, deadline_for, form_by_id
 from storage.forms import FormSpec, signing_form
 from storage.letterheads import Letterhead, letterhead_of

@@ -2,7 +2,7 @@
 oversees it (on time, late, not filed, not yet due), read without storing anything.
 
 The weeks are the campaign's weekly rule walked back from the week open now, as /status finds
-it (``scheduler.oversight.watched``); a week nobody has filed for has no stored period and is
+it (``services.oversight.watched``); a week nobody has filed for has no stored period and is
 shown all the same. On time and late are what the chat stored when the report was filed
 (``storage.reports.is_late``): the board reads them, it never judges them again.
 """
@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.calendar import PeriodWindow, period_before
 from scheduler.notices import Tally
-from scheduler.oversight import Watched, cannot_remind, watched
+from services.oversight import Watched, cannot_remind, watched
 from storage.board import (
     BoardUnit,
     census,
@@ -217,7 +217,7 @@ async def could_not_remind(
     *, session: AsyncSession, watch: Watched
 ) -> tuple[list[str], list[str]]:
     """The units of the open week that /remind could not reach, as it names them
-    (``scheduler.oversight.cannot_remind``): without a secretary, and blocked."""
+    (``services.oversight.cannot_remind``): without a secretary, and blocked."""
     assert watch.campaign.id is not None
     stored = await weekly_periods(
         session=session, campaign_id=watch.campaign.id, level=watch.level

@@ -28,6 +28,7 @@ from bot.web.app import build_web_app
 from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
 from scheduler.delivery import Delivery
+from scheduler.leader import leader_for
 from scheduler.mail_delivery import MailDelivery
 from scheduler.oversight import Outreach
 from scheduler.service import SchedulerService, Sweeper
@@ -87,7 +88,8 @@ def build_scheduler(runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]) -> S
     mail = build_mail(runtime)
     if mail is not None:
         outreach.wake_mail = mail.wake
-    return SchedulerService(sweeper, delivery, mail)
+    # One process of those sharing the database runs the sweeps; all of them deliver.
+    return SchedulerService(sweeper, delivery, mail, leader_for(runtime.engine))
 
 
 def build_mail(runtime: Runtime) -> MailDelivery | None:

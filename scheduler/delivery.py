@@ -34,12 +34,13 @@ from storage.database import SessionFactory
 from storage.outbox import (
     Parcel,
     claim,
-    deliverable,
     give_up,
     mark_sent,
     mark_unreachable,
+    next_batch,
     next_due,
     postpone,
+    release,
     retry_at,
     void_obsolete,
 )
@@ -52,6 +53,8 @@ BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 # With nothing due, look again this often (a new message also wakes the loop at once).
 IDLE_POLL = timedelta(seconds=30)
+# Messages taken at a time: on PostgreSQL held together, so sent well within their lease.
+BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,12 @@ class Delivery:
         self._stopping = False
 
     @property
+    def batch_size(self) -> int:
+        """A batch goes out within half its lease at the configured rate."""
+        within = self.limits.rate * self.limits.lease.total_seconds() / 2
+        return max(self.limits.concurrency, min(BATCH, int(within)))
+
+    @property
     def channels(self) -> list[str]:
         return sorted(self.bots)
 
@@ -174,10 +183,17 @@ class Delivery:
             async with self.write_lock, self.sessions() as session:
                 await void_obsolete(session=session, now=now)
                 await session.commit()
-            async with self.sessions() as session:
-                batch = await deliverable(
-                    session=session, now=now, channels=self.channels, limit=200
+            async with self.write_lock, self.sessions() as session:
+                # On PostgreSQL the batch is held for this sender (SKIP LOCKED): senders of
+                # other processes take the next rows.
+                batch = await next_batch(
+                    session=session,
+                    now=now,
+                    channels=self.channels,
+                    until=now + self.limits.lease,
+                    limit=self.batch_size,
                 )
+                await session.commit()
             if not batch:
                 return self.tally
             if not await self._send_batch(batch):
@@ -189,9 +205,11 @@ class Delivery:
         tasks: list[asyncio.Task[None]] = []
         waiting: list[datetime] = []
         booked: set[tuple[str, str]] = set()
+        unsent: list[int] = []
         postponed = False
-        for parcel in batch:
+        for index, parcel in enumerate(batch):
             if self._stopping:
+                unsent += [p.id for p in batch[index:] if p.lease is not None]
                 break
             later = quiet_until(parcel, self.clock.now())
             if later is not None:  # a retry or a long queue ran into the night: no slot used
@@ -202,11 +220,15 @@ class Delivery:
             ready = self.pace.chat_ready_at(chat)
             if chat in booked or (ready is not None and ready > self.clock.now()):
                 waiting.append(ready or self.clock.now())
+                if parcel.lease is not None:
+                    unsent.append(parcel.id)
                 continue
             booked.add(chat)
             await self._slots.acquire()
             await self.pace.take(chat)
             tasks.append(asyncio.create_task(self._deliver(parcel)))
+        if unsent:  # held with the batch, but their chat must wait: free for any sender
+            await self._write(lambda s: release(session=s, parcel_ids=unsent))
         if tasks:
             await asyncio.gather(*tasks)
             return True
@@ -217,7 +239,10 @@ class Delivery:
         return postponed
 
     async def _postpone(self, parcel: Parcel, moment: datetime) -> None:
-        await self._write(lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment))
+        claimed = parcel.lease is not None
+        await self._write(
+            lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment, claimed=claimed)
+        )
 
     async def _deliver(self, parcel: Parcel) -> None:
         try:
@@ -229,7 +254,11 @@ class Delivery:
         now = self.clock.now()
         async with self.write_lock, self.sessions() as session:
             if not await claim(
-                session=session, parcel_id=parcel.id, now=now, until=now + self.limits.lease
+                session=session,
+                parcel_id=parcel.id,
+                now=now,
+                until=now + self.limits.lease,
+                held=parcel.lease,
             ):
                 return  # another sender has it, or it is done
             await session.commit()

@@ -28,6 +28,7 @@ from scheduler.sweeps import Defaults
 from storage.comments import CommentLimits
 from storage.database import SessionFactory, create_engine, create_session_factory
 from storage.fsm import DatabaseStorage
+from storage.inflight import InFlight, RedisInFlight
 from storage.keys import ServerKey
 from storage.web_base import WebBase
 
@@ -76,6 +77,14 @@ def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
         )
         return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
     return DatabaseStorage(runtime.sessions, runtime.clock.now), SimpleEventIsolation()
+
+
+def in_flight_of(storage: BaseStorage) -> InFlight | None:
+    """Updates being handled, seen by every process when the FSM is in Redis (the default,
+    one process's memory, otherwise)."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisInFlight(storage.redis) if isinstance(storage, RedisStorage) else None
 
 
 def defaults_of(settings: Settings) -> Defaults:
@@ -139,7 +148,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         default_timezone=runtime.settings.timezone,
         web_base=web_base_of(runtime.settings),
     )
-    install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
+    install(dp, runtime.sessions, runtime.clock, runtime.write_lock, in_flight_of(storage))
     router = build_router()
     MemberLocaleMiddleware(i18n).setup(router)
     dp.include_router(router)

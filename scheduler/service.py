@@ -171,7 +171,7 @@ class SchedulerService:
         self._delivery_task: asyncio.Task[None] | None = None
         self._mail_task: asyncio.Task[None] | None = None
         self._leader_task: asyncio.Task[None] | None = None
-        # APScheduler does not cancel a running coroutine job on shutdown; stop() does.
+        # The jobs running now: stop() lets them finish (for a while), a step-down cancels them.
         self._running: set[asyncio.Task[object]] = set()
         self._stopped = False
 
@@ -229,8 +229,9 @@ class SchedulerService:
         then cancel what is left, then give up the lead (so no other process starts a sweep
         while this one still runs it)."""
         self._stopped = True
+        # Paused, not shut down yet: APScheduler's shutdown cancels the coroutine jobs running.
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
         if self.delivery is not None:
             self.delivery.stop()
         if self.mail is not None:
@@ -245,6 +246,8 @@ class SchedulerService:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         self.leader.stop()
         if self._leader_task is not None:
             await asyncio.gather(self._leader_task, return_exceptions=True)

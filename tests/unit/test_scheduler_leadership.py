@@ -13,7 +13,7 @@ from scheduler.leader import Hook
 from scheduler.plan import CampaignRules, Sweep
 from scheduler.service import Outcome, SchedulerService, Sweeper
 from storage.models import Campaign
-from tests.seed import at
+from tests.chat import at
 
 TIMEOUT = 10.0
 
@@ -121,4 +121,4 @@ async def test_stop_lets_the_running_sweep_finish_before_giving_up_the_lead() ->
     assert contest.leading and not stopping.done()  # the sweep still runs: still leading
     sweeper.hold.set()
     await asyncio.wait_for(stopping, TIMEOUT)
-    assert not contest.leading and not sweeper.cancelled
+    assert [contest.leading, sweeper.cancelled] == [False, False]  # finished, then let go

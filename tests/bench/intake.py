@@ -12,7 +12,9 @@ of each answer. A warm-up of one update per chat runs first (the chats' first ro
 workers' first connections). Nothing is asserted.
 
 On this machine the figures have a ceiling that is not gopy's: two cores run the workers,
-the load generator, the fake Bot API, PostgreSQL and Redis together.
+the load generator, the fake Bot API, PostgreSQL and Redis together (and, while it is shared,
+other people's work). The workers' CPU time per update is printed too: with a free core per
+worker it, not the wall clock, bounds what each adds.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from tests.databases import truncate_postgres
 from tests.fakes.telegram import FakeTelegram, command_update, serve
 from tests.gopy_processes import (
     ROOT,
+    children_of,
+    cpu_seconds,
     free_port,
     gopy_env,
     kill_tree,
@@ -141,9 +145,12 @@ async def measure(workers: int, args: argparse.Namespace, folder: Path) -> dict[
         await asyncio.sleep(2)  # the workers' own start-up jobs (the catch-up sweep)
         # Threads: the fake Bot API answers in this process's event loop meanwhile.
         await asyncio.to_thread(load, port, 1, args.concurrency * 2, args.chats, args.concurrency)
+        children = children_of(parent.pid)
+        cpu_before = cpu_seconds(children)
         result = await asyncio.to_thread(
             load, port, 100_000, args.updates, args.chats, args.concurrency
         )
+        cpu = cpu_seconds(children) - cpu_before
     finally:
         await asyncio.to_thread(stop, parent, 120.0)
         if parent.poll() is None:
@@ -156,6 +163,8 @@ async def measure(workers: int, args: argparse.Namespace, folder: Path) -> dict[
         "p50": p(latencies, 0.5),
         "p99": p(latencies, 0.99),
         "failures": result["failures"],
+        # CPU of the workers per update: what a free core would bound the rate to.
+        "cpu_ms": cpu / max(1, len(latencies)) * 1000,
     }
 
 
@@ -167,7 +176,7 @@ async def main_async(args: argparse.Namespace) -> None:
         console.print(
             f"  {workers} process(es): {row['rate']:.1f} updates/s, p50 "
             f"{row['p50'] * 1000:.0f} ms, p99 {row['p99'] * 1000:.0f} ms, "
-            f"{row['failures']} failed"
+            f"{row['failures']} failed, workers' CPU {row['cpu_ms']:.1f} ms/update"
         )
         rows.append(row)
     base = rows[0]["rate"] if rows else 0.0
@@ -183,7 +192,8 @@ async def main_async(args: argparse.Namespace) -> None:
             target = f"(target ≥ {TARGET_SCALING}×: {met})"
         console.print(
             f"  {row['workers']} × gopy run: {row['rate']:7.1f} updates/s  "
-            f"p99 {row['p99'] * 1000:6.0f} ms  ×{ratio:.2f} {target}"
+            f"p99 {row['p99'] * 1000:6.0f} ms  ×{ratio:.2f} {target}  "
+            f"workers' CPU {row['cpu_ms']:.1f} ms/update"
         )
     console.print(f"[dim]logs in {folder}[/dim]")
 

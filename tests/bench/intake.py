@@ -145,7 +145,8 @@ async def measure(workers: int, args: argparse.Namespace, folder: Path) -> dict[
         await asyncio.sleep(2)  # the workers' own start-up jobs (the catch-up sweep)
         # Threads: the fake Bot API answers in this process's event loop meanwhile.
         await asyncio.to_thread(load, port, 1, args.concurrency * 2, args.chats, args.concurrency)
-        children = children_of(parent.pid)
+        # One worker runs in the parent itself (no supervisor).
+        children = children_of(parent.pid) if workers > 1 else [parent.pid]
         cpu_before = cpu_seconds(children)
         result = await asyncio.to_thread(
             load, port, 100_000, args.updates, args.chats, args.concurrency

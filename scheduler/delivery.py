@@ -5,6 +5,8 @@ answers 429 with ``retry_after``. The loop spaces messages evenly at the configu
 never writes to one chat twice within ``per_chat_seconds``, and on a 429 stops everything
 for as long as it is told. Each message is claimed (a lease) and committed before it is sent
 and marked sent right after: a crash repeats at most the messages that were on their way.
+Every process runs this loop; on PostgreSQL each takes its own batch (``storage.outbox.
+next_batch``), so several processes drain one outbox side by side.
 """
 
 from __future__ import annotations

@@ -27,6 +27,7 @@ from handlers.middlewares import MemberLocaleMiddleware, channel_of, install
 from handlers.notices import NoticeRenderer
 from scheduler.clock import Clock, SystemClock
 from scheduler.delivery import Delivery, Limits
+from scheduler.leader import leader_for
 from scheduler.mail_delivery import MailDelivery
 from scheduler.service import SchedulerService, Sweeper
 from scheduler.sweeps import Defaults
@@ -34,6 +35,7 @@ from services.oversight import Outreach
 from storage.comments import CommentLimits
 from storage.database import Database
 from storage.fsm import DatabaseStorage
+from storage.inflight import InFlight, RedisInFlight
 from storage.keys import ServerKey
 from storage.web_base import WebBase
 
@@ -76,6 +78,14 @@ def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
         )
         return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
     return DatabaseStorage(runtime.db.sessions, runtime.clock.now), SimpleEventIsolation()
+
+
+def in_flight_of(storage: BaseStorage) -> InFlight | None:
+    """Updates being handled, seen by every process when the FSM is in Redis (the default,
+    one process's memory, otherwise)."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisInFlight(storage.redis) if isinstance(storage, RedisStorage) else None
 
 
 def defaults_of(settings: Settings) -> Defaults:
@@ -161,7 +171,7 @@ def build_dispatcher(runtime: Runtime, services: Services | None = None) -> Disp
         web_base=web_base_of(runtime.settings),
     )
     observe_updates(dp)  # outermost: counts and times the whole handling of each update
-    install(dp, runtime.db, runtime.clock)
+    install(dp, runtime.db, runtime.clock, in_flight_of(storage))
     router = build_router()
     MemberLocaleMiddleware(services.i18n).setup(router)
     dp.include_router(router)
@@ -197,7 +207,8 @@ def build_scheduler(
     mail = build_mail(runtime)
     if mail is not None:
         outreach.wake_mail = mail.wake
-    return SchedulerService(sweeper, delivery, mail)
+    # One process of those sharing the database runs the sweeps; all of them deliver.
+    return SchedulerService(sweeper, delivery, mail, leader_for(runtime.db.engine))
 
 
 def start_with(dp: Dispatcher, service: SchedulerService) -> None:

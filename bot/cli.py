@@ -63,14 +63,57 @@ app.command(
 @app.command(
     help=N_("Start the bot: Telegram and/or Zalo with a token, else the simulator on :8080.")
 )
-def run() -> None:
+def run(
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help=N_(
+                "Processes serving the webhook on one port (webhook mode, PostgreSQL and "
+                "Redis only); the parent restarts one that dies and stops them all on Ctrl+C "
+                "or SIGTERM."
+            ),
+        ),
+    ] = 1,
+) -> None:
     from bot.logs import configure_logging
     from bot.runner import run as run_bot
 
     settings = _settings()
+    if workers > 1:
+        _can_share(settings)
     configure_logging(settings.log_format)
+    if workers > 1:
+        from bot.workers import supervise
+
+        code = supervise(workers)
+        typer.echo(_("Stopped."))
+        raise typer.Exit(code)
     until_signalled(run_bot(settings))
     typer.echo(_("Stopped."))
+
+
+def _can_share(settings: Settings) -> None:
+    """Several workers share their state through PostgreSQL and Redis and take updates from
+    a webhook (one port); refuse anything else before starting any."""
+    from sqlalchemy.engine import make_url
+
+    if settings.simulator or not settings.webhook.url:
+        raise _fail(
+            _(
+                "--workers needs webhook mode (GOPY_WEBHOOK_URL): long polling and the "
+                "simulator run as one process."
+            )
+        )
+    postgres = make_url(settings.database_url).get_backend_name() == "postgresql"
+    if not postgres or not settings.redis_url:
+        raise _fail(
+            _(
+                "--workers needs PostgreSQL (GOPY_DATABASE_URL) and Redis (GOPY_REDIS_URL), "
+                "through which the workers share their data."
+            )
+        )
 
 
 @db_app.command("upgrade", help=N_("Apply the database migrations (safe to run again)."))

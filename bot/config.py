@@ -211,6 +211,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)
+    # Bind with SO_REUSEPORT, beside other processes on the same port (set by
+    # ``gopy run --workers N`` in its children).
+    web_reuse_port: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
     locale: str = "vi"
     invite_ttl_days: int = Field(default=14, ge=1, le=365)

@@ -209,7 +209,9 @@ async def _serve(app: web.Application, settings: Settings) -> web.AppRunner:
     # second, while an open simulator page long-polls for 25 s and would hold Ctrl-C that long.
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
     await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+    # Several workers on one port (bot.workers): the kernel spreads connections over them.
+    reuse_port = True if settings.web_reuse_port else None
+    await web.TCPSite(runner, settings.web_host, settings.web_port, reuse_port=reuse_port).start()
     return runner
 
 

@@ -24,6 +24,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from scheduler.clock import Clock
 from storage.database import Database, SessionFactory
 from storage.fsm import DatabaseStorage, FsmScope, current_scope
+from storage.inflight import InFlight, MemoryInFlight
 from storage.outbox import mark_reachable
 from storage.people import Member, create_person, find_member
 from storage.updates import mark_seen, seen
@@ -41,12 +42,14 @@ def channel_of(bot: Bot) -> str:
 class UpdateSession(BaseMiddleware):
     """Open the update's session, skip re-delivered updates, load the sender as ``member``."""
 
-    def __init__(self, session_factory: SessionFactory, clock: Clock) -> None:
+    def __init__(
+        self, session_factory: SessionFactory, clock: Clock, in_flight: InFlight | None = None
+    ) -> None:
         self.sessions = session_factory
         self.clock = clock
-        # Keys being handled right now: a re-delivery racing the first delivery is dropped
-        # without waiting for the database.
-        self._in_flight: set[str] = set()
+        # Keys being handled right now (in this process, or in any with Redis): a re-delivery
+        # racing the first delivery is dropped without waiting for the database.
+        self._in_flight: InFlight = in_flight or MemoryInFlight()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -58,9 +61,8 @@ class UpdateSession(BaseMiddleware):
         bot: Bot = data["bot"]
         channel = channel_of(bot)
         key = f"{bot.id}:{event.update_id}"
-        if key in self._in_flight:
+        if not await self._in_flight.claim(key):
             return None
-        self._in_flight.add(key)
         try:
             async with self.sessions() as session:
                 if await seen(session=session, channel=channel, key=key):
@@ -77,7 +79,7 @@ class UpdateSession(BaseMiddleware):
                 finally:
                     current_scope.reset(token)
         finally:
-            self._in_flight.discard(key)
+            await self._in_flight.release(key)
 
     async def _member(self, session: Any, channel: str, user: User) -> Member:
         found = await find_member(session=session, channel=channel, external_id=str(user.id))
@@ -137,11 +139,11 @@ class Commit(BaseMiddleware):
             )
 
 
-def install(dp: Dispatcher, db: Database, clock: Clock) -> None:
+def install(dp: Dispatcher, db: Database, clock: Clock, in_flight: InFlight | None = None) -> None:
     """Place the two middlewares around aiogram's FSM middleware (see the module docstring)."""
     outer = dp.update.outer_middleware
     outer.unregister(dp.fsm)
-    outer.register(UpdateSession(db.sessions, clock))
+    outer.register(UpdateSession(db.sessions, clock, in_flight))
     outer.register(dp.fsm)
     outer.register(Commit(dp.storage, clock, db))
 

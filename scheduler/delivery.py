@@ -5,6 +5,8 @@ answers 429 with ``retry_after``. The loop spaces messages evenly at the configu
 never writes to one chat twice within ``per_chat_seconds``, and on a 429 stops everything
 for as long as it is told. Each message is claimed (a lease) and committed before it is sent
 and marked sent right after: a crash repeats at most the messages that were on their way.
+Every process runs this loop; on PostgreSQL each takes its own batch (``storage.outbox.
+next_batch``), so several processes drain one outbox side by side.
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ from storage.database import Database
 from storage.outbox import (
     Parcel,
     claim,
-    deliverable,
     give_up,
     mark_sent,
     mark_unreachable,
+    next_batch,
     next_due,
     postpone,
+    release,
     retry_at,
     void_obsolete,
 )
@@ -53,6 +56,8 @@ BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 # With nothing due, look again this often (a new message also wakes the loop at once).
 IDLE_POLL = timedelta(seconds=30)
+# Messages taken at a time: on PostgreSQL held together, so sent well within their lease.
+BATCH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +157,12 @@ class Delivery:
         self._stopping = False
 
     @property
+    def batch_size(self) -> int:
+        """A batch goes out within half its lease at the configured rate."""
+        within = self.limits.rate * self.limits.lease.total_seconds() / 2
+        return max(self.limits.concurrency, min(BATCH, int(within)))
+
+    @property
     def channels(self) -> list[str]:
         return sorted(self.bots)
 
@@ -172,9 +183,15 @@ class Delivery:
             now = self.clock.now()
             async with self.db.unit_of_work() as session:
                 await void_obsolete(session=session, now=now)
-            async with self.db.sessions() as session:
-                batch = await deliverable(
-                    session=session, now=now, channels=self.channels, limit=200
+            async with self.db.unit_of_work() as session:
+                # On PostgreSQL the batch is held for this sender (SKIP LOCKED): senders of
+                # other processes take the next rows.
+                batch = await next_batch(
+                    session=session,
+                    now=now,
+                    channels=self.channels,
+                    until=now + self.limits.lease,
+                    limit=self.batch_size,
                 )
             if not batch:
                 return self.tally
@@ -187,9 +204,11 @@ class Delivery:
         tasks: list[asyncio.Task[None]] = []
         waiting: list[datetime] = []
         booked: set[tuple[str, str]] = set()
+        unsent: list[int] = []
         postponed = False
-        for parcel in batch:
+        for index, parcel in enumerate(batch):
             if self._stopping:
+                unsent += [p.id for p in batch[index:] if p.lease is not None]
                 break
             later = quiet_until(parcel, self.clock.now())
             if later is not None:  # a retry or a long queue ran into the night: no slot used
@@ -200,11 +219,15 @@ class Delivery:
             ready = self.pace.chat_ready_at(chat)
             if chat in booked or (ready is not None and ready > self.clock.now()):
                 waiting.append(ready or self.clock.now())
+                if parcel.lease is not None:
+                    unsent.append(parcel.id)
                 continue
             booked.add(chat)
             await self._slots.acquire()
             await self.pace.take(chat)
             tasks.append(asyncio.create_task(self._deliver(parcel)))
+        if unsent:  # held with the batch, but their chat must wait: free for any sender
+            await self._write(lambda s: release(session=s, parcel_ids=unsent))
         if tasks:
             await asyncio.gather(*tasks)
             return True
@@ -215,7 +238,10 @@ class Delivery:
         return postponed
 
     async def _postpone(self, parcel: Parcel, moment: datetime) -> None:
-        await self._write(lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment))
+        claimed = parcel.lease is not None
+        await self._write(
+            lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment, claimed=claimed)
+        )
 
     async def _deliver(self, parcel: Parcel) -> None:
         try:
@@ -227,7 +253,11 @@ class Delivery:
         now = self.clock.now()
         async with self.db.unit_of_work() as session:
             claimed = await claim(
-                session=session, parcel_id=parcel.id, now=now, until=now + self.limits.lease
+                session=session,
+                parcel_id=parcel.id,
+                now=now,
+                until=now + self.limits.lease,
+                held=parcel.lease,
             )
         if not claimed:
             return  # another sender has it, or it is done

@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import metrics
 from scheduler.clock import Clock
 from scheduler.delivery import Delivery
+from scheduler.leader import Leadership, SoleLeader
 from scheduler.mail_delivery import MailDelivery
 from scheduler.notices import Renderer
 from scheduler.plan import CampaignRules, Sweep, due, sweeps
@@ -139,14 +140,24 @@ class Sweeper:
 
 class SchedulerService:
     """APScheduler (3.x) in the bot's event loop, and the delivery loops beside it: chat
-    messages, and e-mails when SMTP is configured."""
+    messages, and e-mails when SMTP is configured.
+
+    Delivery runs in every process (outbox rows are claimed, so each goes once); the sweeps
+    and the other jobs only in the one that leads (``scheduler.leader``): sweeps are recorded
+    once anyway, but N processes must not each do the work.
+    """
 
     def __init__(
-        self, sweeper: Sweeper, delivery: Delivery | None, mail: MailDelivery | None = None
+        self,
+        sweeper: Sweeper,
+        delivery: Delivery | None,
+        mail: MailDelivery | None = None,
+        leader: Leadership | None = None,
     ) -> None:
         self.sweeper = sweeper
         self.delivery = delivery
         self.mail = mail
+        self.leader: Leadership = leader or SoleLeader()
         self.scheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={
@@ -159,32 +170,68 @@ class SchedulerService:
         )
         self._delivery_task: asyncio.Task[None] | None = None
         self._mail_task: asyncio.Task[None] | None = None
-        # APScheduler does not cancel a running coroutine job on shutdown; stop() does.
+        self._leader_task: asyncio.Task[None] | None = None
+        # The jobs running now: stop() lets them finish (for a while), a step-down cancels them.
         self._running: set[asyncio.Task[object]] = set()
         self._stopped = False
 
     async def start(self) -> None:
-        self.scheduler.start()
-        # Catch up with what was missed while the bot was down, without holding up its start.
-        self.scheduler.add_job(self.tick, id=CATCH_UP_JOB)
+        # Paused until this process leads; a sole leader (SQLite) leads before start returns.
+        self.scheduler.start(paused=True)
         self.scheduler.add_job(
             self.resync, IntervalTrigger(seconds=RESYNC.total_seconds()), id=RESYNC_JOB
         )
         self.scheduler.add_job(
             self.themes, IntervalTrigger(seconds=THEMES_EVERY.total_seconds()), id=THEMES_JOB
         )
-        await self.sync()
+        leads = asyncio.Event()
+
+        async def on_lead() -> None:
+            await self._lead()
+            leads.set()
+
+        self._leader_task = asyncio.create_task(
+            self.leader.run(on_lead, self._step_down), name="leader"
+        )
+        if isinstance(self.leader, SoleLeader):
+            await leads.wait()
         if self.delivery is not None:
             self._delivery_task = asyncio.create_task(self.delivery.run(), name="outbox")
         if self.mail is not None:
             self._mail_task = asyncio.create_task(self.mail.run(), name="mail")
 
+    async def _lead(self) -> None:
+        """This process now leads: catch up with what was missed (without holding up the
+        start), set the sweeps' jobs and let them fire."""
+        if self._stopped:
+            return
+        self.scheduler.add_job(self.tick, id=CATCH_UP_JOB, replace_existing=True)
+        try:
+            await self.sync()
+        except Exception:  # the resync job tries again
+            log.exception("scheduler: deriving the jobs failed")
+        self.scheduler.resume()
+
+    async def _step_down(self) -> None:
+        """Another process may lead now: no job fires here, and running ones are cancelled
+        (a sweep's letters and its record commit together, so the new leader redoes it)."""
+        if self._stopped:  # stop() lets the running jobs finish
+            return
+        if self.scheduler.running:
+            self.scheduler.pause()
+        running = [*self._running]
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+
     async def stop(self) -> None:
         """Let running jobs and the messages on their way finish (for ``STOP_GRACE`` at most),
-        then cancel what is left."""
+        then cancel what is left, then give up the lead (so no other process starts a sweep
+        while this one still runs it)."""
         self._stopped = True
+        # Paused, not shut down yet: APScheduler's shutdown cancels the coroutine jobs running.
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+            self.scheduler.pause()
         if self.delivery is not None:
             self.delivery.stop()
         if self.mail is not None:
@@ -194,12 +241,16 @@ class SchedulerService:
             tasks.append(self._delivery_task)
         if self._mail_task is not None:
             tasks.append(self._mail_task)
-        if not tasks:
-            return
-        _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE.total_seconds())
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE.total_seconds())
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.leader.stop()
+        if self._leader_task is not None:
+            await asyncio.gather(self._leader_task, return_exceptions=True)
 
     async def tick(self) -> None:
         """Job: run the due sweeps, then wake the delivery loop if anything was queued."""

@@ -111,6 +111,24 @@ class Parcel:
     attempts: int
     quiet_hours: str | None = None
     timezone: str | None = None
+    # Set when the message was held with its batch (PostgreSQL): for this sender until then.
+    lease: datetime | None = None
+
+
+def _parcel(row: Outbox, lease: datetime | None = None) -> Parcel:
+    assert row.id is not None
+    return Parcel(
+        row.id,
+        row.person_id,
+        row.channel,
+        row.chat_id,
+        row.text,
+        row.markup,
+        row.attempts,
+        row.quiet_hours,
+        row.timezone,
+        lease,
+    )
 
 
 def _deliverable(now: datetime, channels: Sequence[str]) -> list[Any]:
@@ -132,21 +150,55 @@ async def deliverable(
         .order_by(col(Outbox.not_before), col(Outbox.id))
         .limit(limit)
     )
-    return [
-        Parcel(
-            row.id,
-            row.person_id,
-            row.channel,
-            row.chat_id,
-            row.text,
-            row.markup,
-            row.attempts,
-            row.quiet_hours,
-            row.timezone,
-        )
-        for row in result.scalars().all()
-        if row.id is not None
-    ]
+    return [_parcel(row) for row in result.scalars().all()]
+
+
+async def next_batch(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    channels: Sequence[str],
+    until: datetime,
+    limit: int = 100,
+) -> list[Parcel]:
+    """The oldest messages that may go now, for this sender.
+
+    PostgreSQL: held together (leased until ``until``) with ``FOR UPDATE SKIP LOCKED``, so
+    that senders in several processes take disjoint batches instead of racing for the same
+    rows; commit before sending. SQLite (one process): read only. Either way each message is
+    claimed (its try counted) just before it goes (``claim``).
+    """
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        return await deliverable(session=session, now=now, channels=channels, limit=limit)
+    free = (
+        select(col(Outbox.id))
+        .where(*_deliverable(now, channels))
+        .order_by(col(Outbox.not_before), col(Outbox.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id).in_(free.scalar_subquery()))
+        .values(lease_until=until)
+        .returning(Outbox)
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted(result.scalars().all(), key=lambda row: (row.not_before, row.id or 0))
+    return [_parcel(row, until) for row in rows]
+
+
+async def release(*, session: AsyncSession, parcel_ids: Sequence[int]) -> None:
+    """Give back messages held with their batch but not sent now (their chat must wait):
+    free for any sender at once."""
+    if not parcel_ids:
+        return
+    await session.execute(
+        update(Outbox)
+        .where(col(Outbox.id).in_(parcel_ids), col(Outbox.status) == OutboxStatus.PENDING)
+        .values(lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def next_due(
@@ -191,15 +243,24 @@ async def void_obsolete(*, session: AsyncSession, now: datetime) -> int:
     return rowcount(done) + rowcount(late)
 
 
-async def claim(*, session: AsyncSession, parcel_id: int, now: datetime, until: datetime) -> bool:
-    """Hold the message for one sender until ``until``; False if another holds it or it is done."""
+async def claim(
+    *,
+    session: AsyncSession,
+    parcel_id: int,
+    now: datetime,
+    until: datetime,
+    held: datetime | None = None,
+) -> bool:
+    """Hold the message for one sender until ``until`` and count the try; False if another
+    holds it or it is done. ``held``: the lease this sender took with its batch (a lease is
+    to the microsecond, so it names its holder)."""
+    lease = col(Outbox.lease_until)
+    free = or_(lease.is_(None), lease <= now)
+    if held is not None:
+        free = or_(free, lease == held)
     result = await session.execute(
         update(Outbox)
-        .where(
-            col(Outbox.id) == parcel_id,
-            col(Outbox.status) == OutboxStatus.PENDING,
-            or_(col(Outbox.lease_until).is_(None), col(Outbox.lease_until) <= now),
-        )
+        .where(col(Outbox.id) == parcel_id, col(Outbox.status) == OutboxStatus.PENDING, free)
         .values(lease_until=until, attempts=col(Outbox.attempts) + 1)
     )
     return rowcount(result) == 1
@@ -224,11 +285,15 @@ async def retry_at(
     await session.execute(update(Outbox).where(col(Outbox.id) == parcel_id).values(**values))
 
 
-async def postpone(*, session: AsyncSession, parcel_id: int, moment: datetime) -> None:
-    """Not now (quiet hours): the message waits, without using up a try."""
-    await session.execute(
-        update(Outbox).where(col(Outbox.id) == parcel_id).values(not_before=moment)
-    )
+async def postpone(
+    *, session: AsyncSession, parcel_id: int, moment: datetime, claimed: bool = False
+) -> None:
+    """Not now (quiet hours): the message waits, without using up a try (``claimed``: it was
+    held with its batch, and is given back)."""
+    values: dict[str, Any] = {"not_before": moment}
+    if claimed:
+        values["lease_until"] = None
+    await session.execute(update(Outbox).where(col(Outbox.id) == parcel_id).values(**values))
 
 
 async def give_up(*, session: AsyncSession, parcel_id: int, error: str) -> None:

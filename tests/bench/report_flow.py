@@ -283,8 +283,8 @@ async def fresh_sqlite(directory: Path, name: str) -> str:
     return url
 
 
-async def ensure_postgres() -> str:
-    return await databases.ensure_postgres(PG_DATABASE)
+async def ensure_postgres(name: str = PG_DATABASE) -> str:
+    return await databases.ensure_postgres(name)
 
 
 async def build_gopy(url: str, api: BenchTelegram, api_url: str, secretaries: int) -> Gopy:
@@ -612,7 +612,7 @@ async def main_async(args: argparse.Namespace) -> None:
                     output=Path(args.profile_dir),
                 )
                 return
-            pg_url = await ensure_postgres() if args.postgres else None
+            pg_url = await ensure_postgres(args.pg_database) if args.postgres else None
             for concurrency in levels:
                 console.print(f"echo C={concurrency} …")
                 runs.append(
@@ -677,7 +677,12 @@ def main() -> None:
     parser.add_argument(
         "--postgres",
         action="store_true",
-        help=f"also run on PostgreSQL (database {PG_DATABASE}, made if missing)",
+        help="also run on PostgreSQL (database --pg-database, made if missing)",
+    )
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help=f"the PostgreSQL database of --postgres (default {PG_DATABASE}; never `test`)",
     )
     parser.add_argument(
         "--profile",

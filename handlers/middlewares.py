@@ -1,15 +1,17 @@
 """Per-update plumbing: deduplication, the unit of work, the person, their language.
 
-Three middlewares, outermost first:
+Two middlewares, in place of aiogram's FSM middleware:
 
-    UpdateSession → UpdateState: per-chat lock, read state → Commit → handler
+    UpdateSession: per-chat lock, unit of work, dedupe mark and state, sender → Commit → handler
 
-``UpdateSession`` opens the update's unit of work (``storage.update_work.UpdateWork``, the
-handler's ``uow``), drops re-delivered updates and loads the sender. ``UpdateState`` is
-aiogram's FSM middleware with the state read through that unit of work. ``Commit`` runs inside
-the per-chat lock: after the handler it writes the FSM changes and the dedupe mark and commits
-them with the handler's writes, so the next update of the same chat always sees them. A handler
-that fails has its writes and state changes rolled back; the dedupe mark is still written.
+``UpdateSession`` takes the chat's lock (aiogram's events isolation), opens the update's unit
+of work (``storage.update_work.UpdateWork``, the handler's ``uow``), reads the dedupe mark and
+the conversation state in one round trip (``storage.update_rows``), drops re-delivered updates,
+loads the sender and gives the handler ``state``, an ``FSMContext`` over the state bound to the
+unit of work. ``Commit`` runs inside the lock: after the handler it writes the state changes and
+the dedupe mark and commits them with the handler's writes, so the next update of the same chat
+always sees them. A handler that fails has its writes and state changes rolled back; the dedupe
+mark is still written, so that it is not run again.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
-from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import TelegramObject, Update, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,8 +37,8 @@ from storage.database import SessionFactory, holds_write_lock
 from storage.fsm import DatabaseStorage
 from storage.outbox import mark_reachable
 from storage.people import Member, create_person, find_member
+from storage.update_rows import opening
 from storage.update_work import UpdateWork
-from storage.updates import seen
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +51,22 @@ def channel_of(bot: Bot) -> str:
 
 
 class UpdateSession(BaseMiddleware):
-    """Open the update's unit of work, skip re-delivered updates, load the sender as ``member``.
+    """Take the chat's lock, open the update's unit of work, skip re-delivered updates, load
+    the sender as ``member`` and the conversation state as ``state``.
 
     The handler gets ``uow`` (``storage.update_work.UpdateWork``), its ``session``, ``member``,
-    ``channel`` and ``locale``.
+    ``state`` and ``raw_state`` (aiogram's), ``channel`` and ``locale``.
     """
 
     def __init__(
-        self, session_factory: SessionFactory, clock: Clock, storage: BaseStorage
+        self, session_factory: SessionFactory, clock: Clock, fsm: FSMContextMiddleware
     ) -> None:
         self.sessions = session_factory
         self.clock = clock
-        self.storage = storage if isinstance(storage, DatabaseStorage) else None
+        # aiogram's FSM middleware, kept out of the chain: it still knows the strategy that
+        # makes a chat's key, the storage and the per-chat lock.
+        self.fsm = fsm
+        self.storage = fsm.storage if isinstance(fsm.storage, DatabaseStorage) else None
         # Keys being handled right now: a re-delivery racing the first delivery is dropped
         # without waiting for the database.
         self._in_flight: set[str] = set()
@@ -73,27 +79,52 @@ class UpdateSession(BaseMiddleware):
             log.debug("update %s has no sender: ignored", event.update_id)
             return None
         bot: Bot = data["bot"]
-        channel = channel_of(bot)
         key = f"{bot.id}:{event.update_id}"
         if key in self._in_flight:
             return None
         self._in_flight.add(key)
         try:
-            async with self.sessions() as session:
-                if await seen(session=session, channel=channel, key=key):
-                    log.info("skipping re-delivered update %s on %s", event.update_id, channel)
-                    return None
-                member = await self._member(session, channel, user)
-                data["member"] = member
-                # A plain value: the error handler runs after this session is closed.
-                data["locale"] = member.person.locale
-                fsm = self.storage.for_update(session) if self.storage is not None else None
-                uow = UpdateWork(session, channel, key, fsm)
-                data.update(uow=uow, session=session, channel=channel, update_key=key)
-                with _joined(bot, data, session):
-                    return await handler(event, data)
+            context = self.fsm.resolve_event_context(bot, data)
+            data["fsm_storage"] = self.fsm.storage
+            if context is None:
+                return await self._handle(handler, event, data, key, None)
+            # The state is read after the lock is ours (aiogram issue 1317).
+            async with self.fsm.events_isolation.lock(key=context.key):
+                return await self._handle(handler, event, data, key, context.key)
         finally:
             self._in_flight.discard(key)
+
+    async def _handle(
+        self,
+        handler: Handler,
+        event: Update,
+        data: dict[str, Any],
+        key: str,
+        state_key: StorageKey | None,
+    ) -> Any:
+        bot: Bot = data["bot"]
+        channel = channel_of(bot)
+        async with self.sessions() as session:
+            fsm = self.storage.for_update(session) if self.storage is not None else None
+            built = fsm.key(state_key) if fsm is not None and state_key is not None else None
+            # The dedupe mark and the state in one round trip.
+            handled, row = await opening(session, channel=channel, key=key, state_key=built)
+            if handled:
+                log.info("skipping re-delivered update %s on %s", event.update_id, channel)
+                return None
+            if fsm is not None and built is not None and row is not None:
+                fsm.preload(built, row)
+            member = await self._member(session, channel, data["event_from_user"])
+            data["member"] = member
+            # A plain value: the error handler runs after this session is closed.
+            data["locale"] = member.person.locale
+            uow = UpdateWork(session, channel, key, fsm)
+            data.update(uow=uow, session=session, channel=channel, update_key=key)
+            if state_key is not None:
+                state = FSMContext(storage=fsm or self.fsm.storage, key=state_key)
+                data.update(state=state, raw_state=await state.get_state())
+            with _joined(bot, data, session):
+                return await handler(event, data)
 
     async def _member(self, session: Any, channel: str, user: User) -> Member:
         found = await find_member(session=session, channel=channel, external_id=str(user.id))
@@ -129,24 +160,6 @@ def _joined(bot: Bot, data: dict[str, Any], session: AsyncSession) -> AbstractCo
     if context is None or context.chat_id is None or not isinstance(transport, JoinsUpdates):
         return contextlib.nullcontext()
     return transport.joining(context.chat_id, session)
-
-
-class UpdateState(FSMContextMiddleware):
-    """aiogram's FSM middleware (per-chat lock, then the state), with the conversation state
-    read through the update's unit of work: ``FSMContext`` gets the storage bound to it."""
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        bot: Bot = data["bot"]
-        context = self.resolve_event_context(bot, data)
-        data["fsm_storage"] = self.storage
-        if context is None:
-            return await handler(event, data)
-        uow: UpdateWork | None = data.get("uow")
-        if uow is not None and uow.fsm is not None:
-            context = FSMContext(storage=uow.fsm, key=context.key)
-        async with self.events_isolation.lock(key=context.key):
-            data.update(state=context, raw_state=await context.get_state())
-            return await handler(event, data)
 
 
 class Commit(BaseMiddleware):
@@ -186,9 +199,7 @@ def install(
     """Place the middlewares around the per-chat lock (see the module docstring)."""
     outer = dp.update.outer_middleware
     outer.unregister(dp.fsm)
-    dp.fsm = UpdateState(dp.storage, dp.fsm.events_isolation, dp.fsm.strategy)
-    outer.register(UpdateSession(sessions, clock, dp.storage))
-    outer.register(dp.fsm)
+    outer.register(UpdateSession(sessions, clock, dp.fsm))
     outer.register(Commit(clock, write_lock))
 
 

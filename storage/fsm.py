@@ -138,9 +138,14 @@ class UpdateFsm(BaseStorage):
 
     async def flush(self) -> None:
         """Write the changed rows in the update's session."""
-        for key in sorted(self.dirty):
-            await self.storage.write(self.session, key, self.rows[key])
+        for key, row in self.changes():
+            await self.storage.write(self.session, key, row)
+
+    def changes(self) -> list[tuple[str, FsmRow]]:
+        """The changed rows, to be written by the caller; from now on they count as written."""
+        changed = [(key, self.rows[key]) for key in sorted(self.dirty)]
         self.dirty.clear()
+        return changed
 
     def forget(self) -> None:
         """The update's transaction was rolled back: what was read or changed is stale."""

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fsm import UpdateFsm
-from storage.updates import mark_seen
+from storage.update_rows import closing
 
 
 @dataclass(slots=True)
@@ -37,9 +37,8 @@ class UpdateWork:
 
     async def finish(self, now: datetime) -> None:
         """Write the state and the dedupe mark, and commit with the handler's own writes."""
-        if self.fsm is not None:
-            await self.fsm.flush()
-        await mark_seen(session=self.session, channel=self.channel, key=self.key, now=now)
+        states = self.fsm.changes() if self.fsm is not None else []
+        await closing(self.session, channel=self.channel, key=self.key, now=now, states=states)
         await self.session.commit()
 
     async def discard(self) -> None:

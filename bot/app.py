@@ -1,16 +1,19 @@
-"""Assembly: the process runtime and the Dispatcher with its storage, middlewares, routers."""
+"""The composition root: the process runtime, the services built once and shared, the
+Dispatcher with its storage, middlewares and routers, and the scheduler hung on its startup and
+shutdown."""
 
 from __future__ import annotations
 
-import asyncio
+import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from sqlalchemy.ext.asyncio import AsyncEngine
+from aiogram.utils.i18n import I18n
 
 from bot.config import Settings
 from bot.files import Files
@@ -19,14 +22,16 @@ from bot.poster_links import poster_links
 from handlers import build_router
 from handlers.callbacks import FormNav, Nav
 from handlers.commands import register_menu
-from handlers.middlewares import MemberLocaleMiddleware, install
+from handlers.middlewares import MemberLocaleMiddleware, channel_of, install
 from handlers.notices import NoticeRenderer
 from scheduler.clock import Clock, SystemClock
-from scheduler.delivery import Limits
+from scheduler.delivery import Delivery, Limits
+from scheduler.mail_delivery import MailDelivery
 from scheduler.oversight import Outreach
+from scheduler.service import SchedulerService, Sweeper
 from scheduler.sweeps import Defaults
 from storage.comments import CommentLimits
-from storage.database import SessionFactory, create_engine, create_session_factory
+from storage.database import Database
 from storage.fsm import DatabaseStorage
 from storage.keys import ServerKey
 from storage.web_base import WebBase
@@ -34,35 +39,29 @@ from storage.web_base import WebBase
 if TYPE_CHECKING:
     from bot.channels.zalo import CommandButtons
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(slots=True)
 class Runtime:
     """What lives for the whole process: settings, database, clock."""
 
     settings: Settings
-    engine: AsyncEngine
-    sessions: SessionFactory
+    db: Database
     clock: Clock
     key: ServerKey
-    # SQLite takes one writer at a time: writers of this process queue here rather than in
-    # SQLite's busy handler (see handlers.middlewares.Commit). None on PostgreSQL.
-    write_lock: asyncio.Lock | None = None
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
-        engine = create_engine(settings.database_url)
-        lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         return cls(
             settings,
-            engine,
-            create_session_factory(engine),
+            Database.connect(settings.database_url),
             clock or SystemClock(),
             settings.server_key(),
-            lock,
         )
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.db.dispose()
 
 
 def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -75,7 +74,7 @@ def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:
             url, key_builder=DefaultKeyBuilder(prefix="gopy", with_bot_id=True, with_destiny=True)
         )
         return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
-    return DatabaseStorage(runtime.sessions, runtime.clock.now), SimpleEventIsolation()
+    return DatabaseStorage(runtime.db.sessions, runtime.clock.now), SimpleEventIsolation()
 
 
 def defaults_of(settings: Settings) -> Defaults:
@@ -122,26 +121,120 @@ def command_buttons() -> CommandButtons:
     }
 
 
-def build_dispatcher(runtime: Runtime) -> Dispatcher:
-    storage, isolation = build_fsm(runtime)
+@dataclass(slots=True)
+class Services:
+    """What the chat, the desk and the scheduler share, built once per process: the words,
+    the queueing of messages (whose bells the delivery loops ring), the files."""
+
+    i18n: I18n
+    outreach: Outreach
+    files: Files
+
+
+def build_services(runtime: Runtime) -> Services:
     i18n = build_i18n(runtime.settings.locale)
+    return Services(
+        i18n=i18n,
+        outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
+        files=Files(i18n, runtime.settings.locale, poster_links(runtime.settings)),
+    )
+
+
+def build_dispatcher(runtime: Runtime, services: Services | None = None) -> Dispatcher:
+    """The dispatcher with its storage, middlewares and routers; the handlers get the shared
+    ``services`` (their own when none are given: a test's bare dispatcher)."""
+    services = services or build_services(runtime)
+    storage, isolation = build_fsm(runtime)
     dp = Dispatcher(
         storage=storage,
         events_isolation=isolation,
-        session_factory=runtime.sessions,
+        session_factory=runtime.db.sessions,
         clock=runtime.clock,
         default_locale=runtime.settings.locale,
-        outreach=Outreach(NoticeRenderer(i18n), defaults_of(runtime.settings)),
+        outreach=services.outreach,
         comment_limits=comment_limits_of(runtime.settings),
         media_dir=runtime.settings.comments.media_dir,
-        files=Files(i18n, runtime.settings.locale, poster_links(runtime.settings)),
+        files=services.files,
         server_key=runtime.key,
         default_timezone=runtime.settings.timezone,
         web_base=web_base_of(runtime.settings),
     )
-    install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
+    install(dp, runtime.db, runtime.clock)
     router = build_router()
-    MemberLocaleMiddleware(i18n).setup(router)
+    MemberLocaleMiddleware(services.i18n).setup(router)
     dp.include_router(router)
-    register_menu(dp, i18n)
+    register_menu(dp, services.i18n)
     return dp
+
+
+def build_mail(runtime: Runtime) -> MailDelivery | None:
+    """The e-mail sender, when SMTP is configured; else signed reports' e-mails wait."""
+    smtp = runtime.settings.mail.smtp()
+    if smtp is None:
+        log.warning(
+            "mail: GOPY_SMTP_URL is not set; e-mails of signed reports stay queued until it is"
+        )
+        return None
+    log.info("mail: sending through %s:%d as %s", smtp.host, smtp.port, smtp.sender_address)
+    return MailDelivery(db=runtime.db, smtp=smtp, clock=runtime.clock)
+
+
+def build_scheduler(
+    runtime: Runtime, services: Services, bots: Mapping[str, Bot]
+) -> SchedulerService:
+    """Sweeps and the delivery loops, sending through ``bots`` by channel; the shared
+    outreach rings their bells."""
+    outreach = services.outreach
+    delivery = Delivery(
+        db=runtime.db, bots=bots, clock=runtime.clock, limits=limits_of(runtime.settings)
+    )
+    outreach.wake = delivery.wake
+    sweeper = Sweeper(
+        db=runtime.db, clock=runtime.clock, render=outreach.render, defaults=outreach.defaults
+    )
+    mail = build_mail(runtime)
+    if mail is not None:
+        outreach.wake_mail = mail.wake
+    return SchedulerService(sweeper, delivery, mail)
+
+
+def start_with(dp: Dispatcher, service: SchedulerService) -> None:
+    """The scheduler starts on the dispatcher's startup and stops on its shutdown."""
+
+    async def start() -> None:
+        try:
+            await service.start()
+        except BaseException:
+            # A start cut short (Ctrl+C meanwhile) still stops what began: a sweep must not
+            # outlive the database engine, and aiogram's polling emits no shutdown then.
+            await service.stop()
+            raise
+
+    dp.startup.register(start)
+    dp.shutdown.register(service.stop)
+
+
+@dataclass(slots=True)
+class Gopy:
+    """One process assembled: its runtime, the shared services, the dispatcher and, when
+    this process schedules, the scheduler (started and stopped with the dispatcher)."""
+
+    runtime: Runtime
+    services: Services
+    dp: Dispatcher
+    scheduler: SchedulerService | None
+
+    async def close(self) -> None:
+        await self.dp.storage.close()
+
+
+def assemble(runtime: Runtime, bots: Sequence[Bot], *, scheduling: bool) -> Gopy:
+    """The composition root: every service once, handed to the dispatcher (its workflow
+    data) and to the scheduler, which runs here when ``scheduling``."""
+    services = build_services(runtime)
+    dp = build_dispatcher(runtime, services)
+    scheduler = None
+    if scheduling:
+        scheduler = build_scheduler(runtime, services, {channel_of(bot): bot for bot in bots})
+        start_with(dp, scheduler)
+    return Gopy(runtime, services, dp, scheduler)

@@ -18,7 +18,7 @@ from handlers.notices import NoticeRenderer
 from scheduler.clock import SystemClock
 from scheduler.plan import SweepKind
 from scheduler.service import Outcome, Sweeper
-from storage.database import create_engine, create_session_factory
+from storage.database import Database, create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import OutboxStatus, Purpose
 from storage.outbox import counts, recent_failures
@@ -40,10 +40,10 @@ def parse_local(text: str, tz: str) -> datetime:
 
 async def run_sweeps(settings: Settings, *, at: str | None, dry_run: bool) -> list[Outcome]:
     await upgrade(settings.database_url, key=settings.server_key())
-    engine = create_engine(settings.database_url)
+    db = Database.connect(settings.database_url)
     try:
         sweeper = Sweeper(
-            sessions=create_session_factory(engine),
+            db=db,
             clock=SystemClock(),
             render=NoticeRenderer(build_i18n(settings.locale)),
             defaults=defaults_of(settings),
@@ -51,7 +51,7 @@ async def run_sweeps(settings: Settings, *, at: str | None, dry_run: bool) -> li
         now = parse_local(at, settings.timezone) if at else None
         return await sweeper.run_due(now=now, dry_run=dry_run)
     finally:
-        await engine.dispose()
+        await db.dispose()
 
 
 def first_line(text: str) -> str:

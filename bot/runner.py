@@ -1,6 +1,10 @@
-"""Running the bot: the local simulator, or Telegram and/or Zalo by long polling or webhook.
+"""Running the bot: the local simulator, or Telegram and/or Zalo by long polling or webhook;
+and ``gopy scheduler``.
 
-With both tokens one process serves both channels: one Dispatcher, two Bots, one outbox.
+Each run mode builds its bots and web app, assembles the process once (``bot.app.assemble``:
+the shared services, the dispatcher, the scheduler hung on its startup and shutdown), then only
+starts and stops the dispatcher. With both tokens one process serves both channels: one
+Dispatcher, two Bots, one outbox.
 """
 
 from __future__ import annotations
@@ -12,13 +16,13 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import web
 from rich.console import Console
 from sqlalchemy import func, select
 
-from bot.app import Runtime, build_dispatcher, command_buttons, limits_of
+from bot.app import Gopy, Runtime, assemble, command_buttons
 from bot.channels.telegram import bot_properties, build_telegram_bot
 from bot.cli_i18n import _
 from bot.config import Settings
@@ -27,15 +31,12 @@ from bot.links import mount_point
 from bot.web.app import build_web_app
 from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
-from scheduler.delivery import Delivery
-from scheduler.mail_delivery import MailDelivery
-from scheduler.oversight import Outreach
-from scheduler.service import SchedulerService, Sweeper
 from storage.migrate import upgrade
 from storage.models import Unit
 from storage.updates import KEEP_FOR, forget_older_than
 
 if TYPE_CHECKING:
+    from bot.channels.local import Hub
     from bot.web.site import TelegramUsername
 
 log = logging.getLogger(__name__)
@@ -49,95 +50,52 @@ console = Console()
 async def run(settings: Settings) -> None:
     await upgrade(settings.database_url, key=settings.server_key())
     runtime = Runtime.create(settings)
-    async with runtime.sessions() as session:
+    async with runtime.db.unit_of_work() as session:
         # Telegram re-delivers for a day at most; older dedupe keys are dead weight.
         await forget_older_than(session=session, moment=runtime.clock.now() - KEEP_FOR)
-        await session.commit()
-    dp = build_dispatcher(runtime)
     try:
         if settings.simulator:
-            await _run_simulator(runtime, dp)
+            await _run_simulator(runtime)
         elif settings.webhook.url:
-            await _run_webhook(runtime, dp)
+            await _run_webhook(runtime)
         else:
-            await _run_polling(runtime, dp)
+            await _run_polling(runtime)
     finally:
-        await dp.storage.close()
         await runtime.close()
 
 
-def build_scheduler(runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]) -> SchedulerService:
-    """Sweeps and the delivery loop for this process, sending through ``bots`` by channel."""
-    outreach: Outreach = dp["outreach"]
-    delivery = Delivery(
-        sessions=runtime.sessions,
-        bots=bots,
-        clock=runtime.clock,
-        limits=limits_of(runtime.settings),
-        write_lock=runtime.write_lock,
-    )
-    outreach.wake = delivery.wake
-    sweeper = Sweeper(
-        sessions=runtime.sessions,
-        clock=runtime.clock,
-        render=outreach.render,
-        defaults=outreach.defaults,
-        write_lock=runtime.write_lock,
-    )
-    mail = build_mail(runtime)
-    if mail is not None:
-        outreach.wake_mail = mail.wake
-    return SchedulerService(sweeper, delivery, mail)
-
-
-def build_mail(runtime: Runtime) -> MailDelivery | None:
-    """The e-mail sender, when SMTP is configured; else signed reports' e-mails wait."""
-    smtp = runtime.settings.mail.smtp()
-    if smtp is None:
-        log.warning(
-            "mail: GOPY_SMTP_URL is not set; e-mails of signed reports stay queued until it is"
-        )
-        return None
-    log.info("mail: sending through %s:%d as %s", smtp.host, smtp.port, smtp.sender_address)
-    return MailDelivery(
-        sessions=runtime.sessions, smtp=smtp, clock=runtime.clock, write_lock=runtime.write_lock
-    )
-
-
 @asynccontextmanager
-async def scheduling(
-    runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]
-) -> AsyncIterator[None]:
-    """Run the scheduler beside the bot unless another process does (GOPY_SCHEDULER_ENABLED)."""
-    if not runtime.settings.scheduler.enabled:
-        yield
-        return
-    service = build_scheduler(runtime, dp, bots)
+async def assembled(runtime: Runtime, bots: list[Bot], *, scheduling: bool) -> AsyncIterator[Gopy]:
+    """The process assembled for a run mode; its FSM storage closed at the end."""
+    gopy = assemble(runtime, bots, scheduling=scheduling)
     try:
-        # Inside the try: a bot stopped while the scheduler starts must still stop it, or a
-        # sweep outlives the database engine and hangs on its closed connection.
-        await service.start()
-        yield
+        yield gopy
     finally:
-        await service.stop()
+        await gopy.close()
 
 
 async def run_scheduler(settings: Settings) -> None:
-    """``gopy scheduler``: sweeps and delivery without taking updates."""
+    """``gopy scheduler``: sweeps and delivery without taking updates. The same assembly as
+    ``gopy run``; with no updates to take, its dispatcher is never started (that would publish
+    the chat menu, a bot's job), so the scheduler is started and stopped here."""
     await upgrade(settings.database_url, key=settings.server_key())
     runtime = Runtime.create(settings)
-    dp = build_dispatcher(runtime)
     bots = build_bots(runtime, _shelf(runtime))
-    service = build_scheduler(runtime, dp, {channel_of(bot): bot for bot in bots})
     try:
-        await service.start()
-        console.print(_("{name} is running (Ctrl+C to stop).", name="[bold]gopy scheduler[/bold]"))
-        await _forever()
+        async with assembled(runtime, bots, scheduling=True) as gopy:
+            service = gopy.scheduler
+            assert service is not None
+            try:
+                await service.start()
+                console.print(
+                    _("{name} is running (Ctrl+C to stop).", name="[bold]gopy scheduler[/bold]")
+                )
+                await _forever()
+            finally:
+                await service.stop()
     finally:
-        await service.stop()
         for bot in bots:
             await bot.session.close()
-        await dp.storage.close()
         await runtime.close()
 
 
@@ -152,12 +110,11 @@ def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
         bots.append(
             build_zalo_bot(
                 settings,
-                sessions=runtime.sessions,
+                db=runtime.db,
                 clock=runtime.clock,
                 commands=command_buttons(),
                 shelf=shelf,
                 i18n=build_i18n(settings.locale),
-                write_lock=runtime.write_lock,
             )
         )
     if settings.telegram.token is not None:
@@ -193,7 +150,7 @@ def telegram_username(settings: Settings, bots: list[Bot]) -> TelegramUsername:
     return username
 
 
-def page_routes(runtime: Runtime, dp: Dispatcher, bots: list[Bot]) -> list[web.RouteDef]:
+def page_routes(gopy: Gopy, bots: list[Bot]) -> list[web.RouteDef]:
     """The web pages people open from a poster (landing page, web comment, receipt, the full
     draft) and the officials' desk."""
     from bot.web.desk import Desk, desk_routes
@@ -202,31 +159,30 @@ def page_routes(runtime: Runtime, dp: Dispatcher, bots: list[Bot]) -> list[web.R
     from bot.web.pages import Pages
     from bot.web.site import Site
 
+    runtime, services = gopy.runtime, gopy.services
     settings = runtime.settings
-    i18n = build_i18n(settings.locale)
+    i18n = services.i18n
     mount = mount_point(settings.public_base)
     username = telegram_username(settings, bots)
     site = Site(
-        sessions=runtime.sessions,
+        db=runtime.db,
         clock=runtime.clock,
         settings=settings,
         key=runtime.key,
         pages=Pages(i18n),
         telegram_username=username,
-        write_lock=runtime.write_lock,
     )
-    # The desk queues and renders as the chat does: the dispatcher's own services.
-    desk = Desk(site, outreach=dp["outreach"], files=dp["files"])
+    # The desk queues and renders as the chat does: the same services.
+    desk = Desk(site, outreach=services.outreach, files=services.files)
     return [
-        *draft_routes(runtime.sessions, i18n, mount=mount),
+        *draft_routes(runtime.db.sessions, i18n, mount=mount),
         *landing_routes(
-            sessions=runtime.sessions,
+            db=runtime.db,
             clock=runtime.clock,
             settings=settings,
             key=runtime.key,
             i18n=i18n,
             telegram_username=username,
-            write_lock=runtime.write_lock,
         ),
         *desk_routes(desk),
     ]
@@ -256,24 +212,32 @@ async def _forever() -> None:
     await asyncio.Event().wait()
 
 
-async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
+async def _run_simulator(runtime: Runtime) -> None:
     from bot.channels.local import Hub, LocalSession
     from bot.demo import load_demo
-    from bot.web.simulator import Simulator, chats_folder, routes
+    from bot.web.simulator import chats_folder
 
-    async with runtime.sessions() as session:
+    async with runtime.db.unit_of_work() as session:
         units = (await session.execute(select(func.count()).select_from(Unit))).scalar_one()
         if not units:
             await load_demo(
                 session=session, key=runtime.key, now=runtime.clock.now(), ttl=timedelta(days=14)
             )
-            await session.commit()
             console.print(f"[green]{_('Demo data loaded (gopy demo).')}[/green]")
     hub = Hub(runtime.clock, store=chats_folder(runtime.settings.database_url))
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    pages = page_routes(runtime, dp, [])
+    async with assembled(runtime, [bot], scheduling=runtime.settings.scheduler.enabled) as gopy:
+        await _simulate(gopy, bot, hub)
+
+
+async def _simulate(gopy: Gopy, bot: Bot, hub: Hub) -> None:
+    from bot.web.simulator import Simulator, routes
+
+    runtime, dp = gopy.runtime, gopy.dp
     runner = await _serve(
-        build_web_app([*routes(Simulator(dp, bot, hub, runtime.sessions)), *pages]),
+        build_web_app(
+            [*routes(Simulator(dp, bot, hub, runtime.db.sessions)), *page_routes(gopy, [])]
+        ),
         runtime.settings,
     )
     url = f"http://{runtime.settings.web_host}:{runtime.settings.web_port}/"
@@ -286,18 +250,27 @@ async def _run_simulator(runtime: Runtime, dp: Dispatcher) -> None:
     )
     try:
         await dp.emit_startup(bot=bot)
-        async with scheduling(runtime, dp, {channel_of(bot): bot}):
-            await _forever()
+        await _forever()
     finally:
         await dp.emit_shutdown(bot=bot)
         await runner.cleanup()
 
 
-async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
+async def _run_polling(runtime: Runtime) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
+    try:
+        async with assembled(runtime, bots, scheduling=runtime.settings.scheduler.enabled) as gopy:
+            await _poll(gopy, bots, shelf)
+    finally:
+        for bot in bots:
+            await bot.session.close()
+
+
+async def _poll(gopy: Gopy, bots: list[Bot], shelf: Shelf) -> None:
+    dp = gopy.dp
     runner = await _serve(
-        build_web_app([shelf.route(), *page_routes(runtime, dp, bots)]), runtime.settings
+        build_web_app([shelf.route(), *page_routes(gopy, bots)]), gopy.runtime.settings
     )
     try:
         for bot in bots:
@@ -324,28 +297,38 @@ async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
                     username=me.username,
                 )
             )
-        async with scheduling(runtime, dp, {channel_of(bot): bot for bot in bots}):
-            await dp.start_polling(
-                *bots, handle_signals=False, allowed_updates=dp.resolve_used_update_types()
-            )
+        # aiogram's polling emits the startup (the scheduler starts) and the shutdown.
+        await dp.start_polling(
+            *bots,
+            handle_signals=False,
+            close_bot_session=False,
+            allowed_updates=dp.resolve_used_update_types(),
+        )
     finally:
         await runner.cleanup()
-        for bot in bots:
-            await bot.session.close()
 
 
-async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
-    from bot.web import telegram, zalo
-
+async def _run_webhook(runtime: Runtime) -> None:
     settings = runtime.settings
     secret = settings.webhook.secret
     if secret is None:
         raise SystemExit(_("GOPY_WEBHOOK_SECRET is required with GOPY_WEBHOOK_URL."))
-    plain = secret.get_secret_value()
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
+    try:
+        async with assembled(runtime, bots, scheduling=settings.scheduler.enabled) as gopy:
+            await _serve_webhook(gopy, bots, shelf, secret.get_secret_value())
+    finally:
+        for bot in bots:
+            await bot.session.close()
+
+
+async def _serve_webhook(gopy: Gopy, bots: list[Bot], shelf: Shelf, plain: str) -> None:
+    from bot.web import telegram, zalo
+
+    dp, settings = gopy.dp, gopy.runtime.settings
     base = (settings.webhook.url or "").rstrip("/")
-    routes, hooks = [shelf.route(), *page_routes(runtime, dp, bots)], []
+    routes, hooks = [shelf.route(), *page_routes(gopy, bots)], []
     for bot in bots:
         if channel_of(bot) == "zalo":
             zalo_secret = _zalo_secret(settings)
@@ -369,10 +352,7 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
                 )
             )
         await dp.emit_startup(bot=bots[-1], bots=bots)
-        async with scheduling(runtime, dp, {channel_of(bot): bot for bot in bots}):
-            await _forever()
+        await _forever()
     finally:
         await dp.emit_shutdown(bot=bots[-1], bots=bots)
         await runner.cleanup()
-        for bot in bots:
-            await bot.session.close()

@@ -16,7 +16,6 @@ mark is still written, so that it is not run again.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -33,7 +32,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
-from storage.database import SessionFactory, holds_write_lock
+from storage.database import Database, SessionFactory
 from storage.fsm import DatabaseStorage
 from storage.outbox import mark_reachable
 from storage.people import Member, create_person, find_member
@@ -165,12 +164,11 @@ def _joined(bot: Bot, data: dict[str, Any], session: AsyncSession) -> AbstractCo
 class Commit(BaseMiddleware):
     """Inside the per-chat lock: run the handler, then write state and dedupe mark, commit."""
 
-    def __init__(self, clock: Clock, write_lock: asyncio.Lock | None) -> None:
+    def __init__(self, clock: Clock, db: Database) -> None:
         self.clock = clock
-        # SQLite: updates queue here for their final write instead of in SQLite's busy handler,
-        # whose sleeps of up to 100 ms made the slowest updates slow. A session that already
-        # holds the write lock (it wrote mid-handler) must not wait behind one that waits for it.
-        self.write_lock = write_lock
+        # The final write queues behind the process's other writers (on SQLite), unless the
+        # session already wrote mid-handler: Database.writing decides.
+        self.db = db
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         uow: UpdateWork | None = data.get("uow")
@@ -186,21 +184,16 @@ class Commit(BaseMiddleware):
         return result
 
     async def _finish(self, uow: UpdateWork) -> None:
-        if self.write_lock is None or await holds_write_lock(uow.session):
-            await uow.finish(self.clock.now())
-            return
-        async with self.write_lock:
-            await uow.finish(self.clock.now())
+        async with self.db.writing(uow.session):
+            await uow.seal(self.clock.now())
 
 
-def install(
-    dp: Dispatcher, sessions: SessionFactory, clock: Clock, write_lock: asyncio.Lock | None
-) -> None:
-    """Place the middlewares around the per-chat lock (see the module docstring)."""
+def install(dp: Dispatcher, db: Database, clock: Clock) -> None:
+    """Place the middlewares in place of aiogram's FSM middleware (see the module docstring)."""
     outer = dp.update.outer_middleware
     outer.unregister(dp.fsm)
-    outer.register(UpdateSession(sessions, clock, dp.fsm))
-    outer.register(Commit(clock, write_lock))
+    outer.register(UpdateSession(db.sessions, clock, dp.fsm))
+    outer.register(Commit(clock, db))
 
 
 class MemberLocaleMiddleware(I18nMiddleware):

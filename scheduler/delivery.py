@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
 from scheduler.quiet import QuietHours
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.outbox import (
     Parcel,
     claim,
@@ -133,20 +133,18 @@ class Delivery:
     def __init__(
         self,
         *,
-        sessions: SessionFactory,
+        db: Database,
         bots: Mapping[str, Bot],
         clock: Clock,
         limits: Limits,
         sleep: Sleep = asyncio.sleep,
-        write_lock: asyncio.Lock | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.db = db
         self.bots = dict(bots)
         self.clock = clock
         self.limits = limits
         self.sleep = sleep
         self.pace = Pace(clock, sleep, limits.rate, limits.per_chat_seconds)
-        self.write_lock = write_lock or asyncio.Lock()
         self.tally = Tally()
         self._wake = asyncio.Event()
         self._slots = asyncio.Semaphore(limits.concurrency)
@@ -171,10 +169,9 @@ class Delivery:
         """Send everything that may go now; return when nothing more may (yet)."""
         while not self._stopping:
             now = self.clock.now()
-            async with self.write_lock, self.sessions() as session:
+            async with self.db.unit_of_work() as session:
                 await void_obsolete(session=session, now=now)
-                await session.commit()
-            async with self.sessions() as session:
+            async with self.db.sessions() as session:
                 batch = await deliverable(
                     session=session, now=now, channels=self.channels, limit=200
                 )
@@ -227,12 +224,12 @@ class Delivery:
 
     async def _deliver_one(self, parcel: Parcel) -> None:
         now = self.clock.now()
-        async with self.write_lock, self.sessions() as session:
-            if not await claim(
+        async with self.db.unit_of_work() as session:
+            claimed = await claim(
                 session=session, parcel_id=parcel.id, now=now, until=now + self.limits.lease
-            ):
-                return  # another sender has it, or it is done
-            await session.commit()
+            )
+        if not claimed:
+            return  # another sender has it, or it is done
         try:
             await self._send(parcel)
         except TelegramRetryAfter as error:
@@ -295,12 +292,11 @@ class Delivery:
         await self._write(change)
 
     async def _write(self, change: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        async with self.write_lock, self.sessions() as session:
+        async with self.db.unit_of_work() as session:
             await change(session)
-            await session.commit()
 
     async def next_wake(self) -> datetime | None:
-        async with self.sessions() as session:
+        async with self.db.sessions() as session:
             return await next_due(session=session, now=self.clock.now(), channels=self.channels)
 
     async def run(self) -> None:

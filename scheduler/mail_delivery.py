@@ -25,7 +25,7 @@ import aiosmtplib
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from scheduler.clock import Clock
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.mail_outbox import Mail, claim_due, mark_failed, mark_retry, mark_sent, next_due
 
 log = logging.getLogger(__name__)
@@ -210,32 +210,25 @@ class MailTally:
     failed: int = 0
 
 
-def _locked(lock: asyncio.Lock | None) -> contextlib.AbstractAsyncContextManager[object]:
-    return lock if lock is not None else contextlib.nullcontext()
-
-
 async def drain_mail(
     *,
-    sessions: SessionFactory,
+    db: Database,
     smtp: SmtpSettings,
     clock: Clock,
-    write_lock: asyncio.Lock | None = None,
     tally: MailTally | None = None,
     stopping: Callable[[], bool] = lambda: False,
 ) -> int:
     """Send every e-mail that may go now, one at a time; returns how many were sent.
 
-    ``write_lock`` is the process's SQLite writer lock (None on PostgreSQL); ``stopping`` is
-    asked before each e-mail (the one on its way is finished)."""
+    ``stopping`` is asked before each e-mail (the one on its way is finished)."""
     tally = tally if tally is not None else MailTally()
     sent = 0
     while not stopping():
         now = clock.now()
-        async with _locked(write_lock), sessions() as session:
+        async with db.unit_of_work() as session:
             claimed = await claim_due(
                 session=session, now=now, until=now + smtp.lease, domain=smtp.domain
             )
-            await session.commit()
         if not claimed:
             return sent
         mail = claimed[0]
@@ -248,9 +241,8 @@ async def drain_mail(
             tally.sent += 1
             log.info("mail %d sent (%s)", mail.id, mail.message_id)
             record = _sent(mail, clock.now())
-        async with _locked(write_lock), sessions() as session:
+        async with db.unit_of_work() as session:
             await record(session)
-            await session.commit()
     return sent
 
 
@@ -291,15 +283,13 @@ class MailDelivery:
     def __init__(
         self,
         *,
-        sessions: SessionFactory,
+        db: Database,
         smtp: SmtpSettings,
         clock: Clock,
-        write_lock: asyncio.Lock | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.db = db
         self.smtp = smtp
         self.clock = clock
-        self.write_lock = write_lock
         self.tally = MailTally()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -318,14 +308,13 @@ class MailDelivery:
             self._wake.clear()
             try:
                 await drain_mail(
-                    sessions=self.sessions,
+                    db=self.db,
                     smtp=self.smtp,
                     clock=self.clock,
-                    write_lock=self.write_lock,
                     tally=self.tally,
                     stopping=lambda: self._stopping,
                 )
-                async with self.sessions() as session:
+                async with self.db.sessions() as session:
                     due = await next_due(session=session, now=self.clock.now())
             except Exception:
                 log.exception("mail: delivery round failed; trying again shortly")

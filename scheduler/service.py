@@ -29,7 +29,7 @@ from scheduler.themes import EVERY as THEMES_EVERY
 from scheduler.themes import update_themes
 from storage.campaigns import campaigns_live
 from storage.completeness import UnitState
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.models import Campaign
 from storage.outbox import Letter, enqueue
 from storage.sweep_runs import ran, record
@@ -63,22 +63,20 @@ class Sweeper:
     def __init__(
         self,
         *,
-        sessions: SessionFactory,
+        db: Database,
         clock: Clock,
         render: Renderer,
         defaults: Defaults,
-        write_lock: asyncio.Lock | None = None,
     ) -> None:
-        self.sessions = sessions
+        self.db = db
         self.clock = clock
         self.render = render
         self.defaults = defaults
-        self.write_lock = write_lock or asyncio.Lock()
 
     async def plan(
         self, since: datetime, until: datetime
     ) -> list[tuple[Sweep, Campaign, CampaignRules]]:
-        async with self.sessions() as session:
+        async with self.db.sessions() as session:
             found: list[tuple[Sweep, Campaign, CampaignRules]] = []
             for campaign in await campaigns_live(session=session, since=since, until=until):
                 rules = await rules_of(session=session, campaign=campaign, defaults=self.defaults)
@@ -93,7 +91,7 @@ class Sweeper:
         planned = await self.plan(now - LOOKBACK, now)
         by_key = {sweep.key: (campaign, rules) for sweep, campaign, rules in planned}
         outcomes: list[Outcome] = []
-        async with self.write_lock, self.sessions() as session:
+        async with self.db.unit_of_work() as session:
             done = await ran(session=session, keys=by_key)
             to_run, dropped = due([s for s, _, _ in planned], now, done)
             for sweep in to_run:
@@ -215,7 +213,7 @@ class SchedulerService:
         await self._guarded(self._themes)
 
     async def _themes(self) -> None:
-        async with self.sweeper.write_lock, self.sweeper.sessions() as session:
+        async with self.sweeper.db.unit_of_work() as session:
             await update_themes(session=session, now=self.sweeper.clock.now())
 
     async def resync(self) -> None:

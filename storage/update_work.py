@@ -2,8 +2,9 @@
 
 It holds the update's session, its conversation state (``storage.fsm.UpdateFsm``; None when
 the state lives in Redis) and its dedupe key. What the handler writes, the state and the dedupe
-mark commit together in ``finish``; a handler that must keep what it stored before a network
-call commits early with ``commit_now``. Nothing finds it but through the handler's data.
+mark commit together after the handler (``seal``, then the caller commits); a handler that
+must keep what it stored before a network call commits early with ``commit_now``. Nothing
+finds it but through the handler's data.
 """
 
 from __future__ import annotations
@@ -35,15 +36,15 @@ class UpdateWork:
             await self.fsm.flush()
         await self.session.commit()
 
-    async def finish(self, now: datetime) -> None:
-        """Write the state and the dedupe mark, and commit with the handler's own writes."""
+    async def seal(self, now: datetime) -> None:
+        """Write the state and the dedupe mark beside the handler's own writes; the caller
+        commits them together (``Database.writing``)."""
         states = self.fsm.changes() if self.fsm is not None else []
         await closing(self.session, channel=self.channel, key=self.key, now=now, states=states)
-        await self.session.commit()
 
     async def discard(self) -> None:
-        """The handler failed: drop its writes and its state changes (``finish`` follows, so
-        that the update is marked handled and not run again)."""
+        """The handler failed: drop its writes and its state changes (``seal`` follows, so that
+        the update is marked handled and not run again)."""
         await self.session.rollback()
         if self.fsm is not None:
             self.fsm.forget()

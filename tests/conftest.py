@@ -180,7 +180,7 @@ async def make_app(
         )
         runtime = Runtime.create(settings, clock)
         if not seeded:
-            async with runtime.sessions() as session:
+            async with runtime.db.sessions() as session:
                 seeded.append(await seed_ward(session))
                 await session.commit()
         app = BotApp(
@@ -231,18 +231,17 @@ async def zalo_app(
         secret_key=SecretStr(TEST_SECRET),
     )
     runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         await session.commit()
     dp = build_dispatcher(runtime)
     shelf = Shelf(clock, base_url="https://gopy.example")
     bot = build_zalo_bot(
         settings,
-        sessions=runtime.sessions,
+        db=runtime.db,
         clock=clock,
         commands=command_buttons(),
         shelf=shelf,
-        write_lock=runtime.write_lock,
         poll_floor=0,
     )
     yield ZaloApp(runtime, dp, bot, fake, clock, seed, shelf)

@@ -94,7 +94,7 @@ async def make_chain(
     """The seed's campaign run by the city: cells by Wednesday 17:00, wards by Thursday 11:30
     (and a final report due ``final_due``), the city by Friday 17:00; the ward's letters
     e-mailed to ``email``."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         campaign_id = world.seed.campaign.id
         assert campaign_id is not None
         await session.execute(
@@ -120,7 +120,7 @@ async def make_chain(
 
 async def file_cell(world: DeskWorld, cell: int = 0) -> None:
     """The secretary files ``cell``'s report for the week open now, through storage."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         unit = await session.get(Unit, world.seed.cells[cell].id)
         campaign = await session.get(Campaign, world.seed.campaign.id)
         assert unit is not None and campaign is not None

@@ -95,7 +95,7 @@ class Writer:
             "medium": medium,
             "theme_id": theme_id,
         }
-        async with world.runtime.sessions() as session:
+        async with world.runtime.db.sessions() as session:
             comment = await insert_comment(session, values)
             assert comment.id is not None
             for position in range(chat_photos + web_photos):
@@ -124,7 +124,7 @@ class Writer:
 
     async def get(self, comment: Comment) -> Comment:
         """The comment as stored now."""
-        async with self.world.runtime.sessions() as session:
+        async with self.world.runtime.db.sessions() as session:
             found = await session.get(Comment, comment.id)
             assert found is not None
             return found
@@ -142,7 +142,7 @@ class Writer:
         world = self.world
         campaign = campaign or world.seed.campaign
         assert campaign.id is not None
-        async with world.runtime.sessions() as session:
+        async with world.runtime.db.sessions() as session:
             theme = CommentTheme(
                 campaign_id=campaign.id,
                 document_id=section.document_id if section else None,
@@ -162,7 +162,7 @@ class Writer:
         return theme
 
     async def get_theme(self, theme: CommentTheme) -> CommentTheme:
-        async with self.world.runtime.sessions() as session:
+        async with self.world.runtime.db.sessions() as session:
             found = await session.get(CommentTheme, theme.id)
             assert found is not None
             return found

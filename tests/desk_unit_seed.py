@@ -44,7 +44,7 @@ async def file_week(world: DeskWorld) -> str:
     """Cell 1's week to Wednesday 05/11 17:00: sent on time on Tuesday, changed on Thursday
     (a late revision); its receipt."""
     secretary = world.people["secretary"]
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         period = await ensure_period(
             session=session,
             campaign=world.seed.campaign,
@@ -75,7 +75,7 @@ async def file_week(world: DeskWorld) -> str:
 
 
 async def comment_in(world: DeskWorld, unit: Unit, text: str, minutes: int = 0) -> str:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         author = await get_or_create_person(
             session=session,
             channel="telegram",
@@ -102,7 +102,7 @@ async def comment_in(world: DeskWorld, unit: Unit, text: str, minutes: int = 0) 
 
 
 async def make_invite(world: DeskWorld, unit: Unit, role: RoleKind = RoleKind.SECRETARY) -> int:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         await create_invites(
             session=session, unit=unit, role=role, key=world.runtime.key, now=world.clock.now()
         )

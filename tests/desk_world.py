@@ -20,7 +20,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.config import Settings, TelegramSettings
 from bot.runner import page_routes
 from bot.web.app import build_web_app
@@ -65,7 +65,7 @@ class DeskWorld:
 
     async def link(self, who: Who) -> str:
         """A fresh single-use link's path for ``who``, as ``/web`` issues it."""
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             token = await issue_link(
                 session=session,
                 key=self.runtime.key,
@@ -132,7 +132,7 @@ async def _people(runtime: Runtime, seed: Seed, city: Unit, other: Unit) -> dict
         "city_official": "Đỗ Văn Thành",
     }
     people: dict[Who, Person] = {}
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         for n, (who, held) in enumerate(roles.items()):
             person = Person(
                 channel="telegram",
@@ -168,15 +168,16 @@ async def serve_desk(
     """The desk of a seeded database on a real server; every browser closed after."""
     settings = desk_settings(database_url, **changes)
     runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         city, wards, consultation = await city_consultation_of(session, seed, ("Kim Mã",))
         await session.commit()
         for unit in (city, wards["Kim Mã"], consultation):
             await session.refresh(unit)
     people = await _people(runtime, seed, city, wards["Kim Mã"])
-    dp = build_dispatcher(runtime)
-    server = TestServer(build_web_app(page_routes(runtime, dp, [])))
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
+    server = TestServer(build_web_app(page_routes(gopy, [])))
     await server.start_server()
     world = DeskWorld(
         server, runtime, dp, clock, seed, city, wards["Kim Mã"], consultation, people

@@ -47,7 +47,7 @@ class Harness:
         return [c for c in self.app.api.calls[start:] if c.method == "sendMessage"]
 
     async def outbox(self) -> list[Outbox]:
-        async with self.app.runtime.sessions() as session:
+        async with self.app.runtime.db.sessions() as session:
             rows = await session.execute(select(Outbox).order_by(col(Outbox.id)))
             return list(rows.scalars().all())
 
@@ -56,26 +56,24 @@ def harness(app: BotApp, **limits: Any) -> Harness:
     outreach: Outreach = app.dp["outreach"]
     sleep = FakeSleep(app.clock)
     delivery = Delivery(
-        sessions=app.runtime.sessions,
+        db=app.runtime.db,
         bots={"telegram": app.bot},
         clock=app.clock,
         limits=Limits(**limits),
         sleep=sleep,
-        write_lock=app.runtime.write_lock,
     )
     outreach.wake = delivery.wake
     sweeper = Sweeper(
-        sessions=app.runtime.sessions,
+        db=app.runtime.db,
         clock=app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=app.runtime.write_lock,
     )
     return Harness(app, sweeper, delivery, sleep)
 
 
 async def join_as(app: BotApp, user_id: int, unit: Unit, role: RoleKind, name: str) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, unit, role=role)
     await app.chat(user_id, name).say(f"/start i-{code}")
 
@@ -85,7 +83,7 @@ async def file_for(app: BotApp, user_id: int, unit: Unit, *, late: bool = False)
     straight through storage."""
     from scheduler.reporting import Assignment, target
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         person = (
             await session.execute(select(Person).where(Person.external_id == str(user_id)))
         ).scalar_one()

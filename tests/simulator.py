@@ -27,13 +27,13 @@ async def serve_simulator(
     """The simulator's page and API over ``load``'s units; yields its base URL."""
     runtime = Runtime.create(Settings(database_url=database_url), clock)
     try:
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             await load(session, runtime)
             await session.commit()
         dp = build_dispatcher(runtime)
         hub = Hub(clock)
         bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-        app = build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions)))
+        app = build_web_app(routes(Simulator(dp, bot, hub, runtime.db.sessions)))
         # A page left open keeps a long poll waiting (up to 25 s) that nobody will read.
         runner, url = await serve_app(app, shutdown_timeout=0.5)
         try:

@@ -92,7 +92,7 @@ class Pages:
 
 async def city_consultation(runtime: Runtime, seed: Seed, clock: FrozenClock) -> City:
     """The seed's city asks its wards about two drafts; one of them is kept by gopy."""
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         city, wards, campaign = await city_consultation_of(session, seed, ("Ba Đình", "Hoàn Kiếm"))
         assert campaign.id is not None
         documents = [
@@ -117,7 +117,7 @@ async def city_consultation(runtime: Runtime, seed: Seed, clock: FrozenClock) ->
 
 
 async def poster_codes(runtime: Runtime, seed: Seed, city: City, clock: FrozenClock) -> Codes:
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         section = await session.get(Section, seed.sections[0].id)
         assert section is not None
         section.text = SECTION_TEXT
@@ -161,7 +161,7 @@ async def serve_pages(
     """The landing routes of a seeded database behind the aiohttp test client."""
     settings = pages_settings(database_url, **changes)
     runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         await session.commit()
     city = await city_consultation(runtime, seed, clock)
@@ -172,13 +172,12 @@ async def serve_pages(
         return username[0]
 
     routes = landing_routes(
-        sessions=runtime.sessions,
+        db=runtime.db,
         clock=clock,
         settings=settings,
         key=runtime.key,
         i18n=build_i18n(settings.locale),
         telegram_username=telegram_username,
-        write_lock=runtime.write_lock,
     )
     client = TestClient(TestServer(build_web_app(routes)))
     await client.start_server()

@@ -161,7 +161,7 @@ async def webhooks(folder: Path, template: Path, clock: FrozenClock) -> AsyncIte
         zalo=ZaloSettings(token=SecretStr(ZALO_TOKEN), api_url=zalo_url),
     )
     runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         await seed_ward(session)
         await session.commit()
     dp = build_dispatcher(runtime)

@@ -37,7 +37,7 @@ from scheduler.clock import Clock
 from storage.campaigns import campaign_documents
 from storage.codes import entry_label, entry_payload
 from storage.comments import MAX_NAME, is_open
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.drafts import files_of
 from storage.forms import MAX_TEXT
 from storage.keys import ServerKey
@@ -94,7 +94,7 @@ class Landing:
         """GET: the page, and a browser id for a browser that comes for the first time."""
         known = browser_of(request)
         browser = known or new_browser()
-        async with self.site.sessions() as session:
+        async with self.site.db.sessions() as session:
             poster = await self.site.poster(request, session)
             if isinstance(poster, web.Response):
                 return poster
@@ -108,7 +108,7 @@ class Landing:
         with what to change."""
         site = self.site
         # A session only for the look-up: none is held while the body arrives.
-        async with site.sessions() as session:
+        async with site.db.sessions() as session:
             poster = await site.poster(request, session)
         if isinstance(poster, web.Response):
             return poster
@@ -160,7 +160,7 @@ class Landing:
         status, notice = refusals.refusal(submitted, poster.entry, site.settings)
         if form.uploads("photos"):
             notice = refusals.with_photos_again(notice)
-        async with site.sessions() as session:
+        async with site.db.sessions() as session:
             response = await self._page(
                 request, session, poster, browser, Typed.of(form), notice=notice, status=status
             )
@@ -181,7 +181,7 @@ class Landing:
         if isinstance(checked, WebSubmitted):
             return checked
         site = self.site
-        async with site.writing() as session:
+        async with site.db.unit_of_work() as session:
             submitted = await store_web_comment(
                 session=session,
                 entry=poster.entry,
@@ -191,9 +191,10 @@ class Landing:
                 now=now,
                 limits=self.limits,
             )
-            if submitted.taken:
-                # The receipt page says "received": stored first (a refusal writes none).
-                await session.commit()
+            # The receipt page says "received": stored (committed) before it is shown; a
+            # refusal keeps nothing.
+            if not submitted.taken:
+                await session.rollback()
         return submitted
 
     async def _page(
@@ -324,23 +325,21 @@ def _choice(kind: type[E], value: str) -> E | None:
 
 def landing_routes(
     *,
-    sessions: SessionFactory,
+    db: Database,
     clock: Clock,
     settings: Settings,
     key: ServerKey,
     i18n: I18n,
     telegram_username: TelegramUsername,
-    write_lock: asyncio.Lock | None = None,
 ) -> list[web.RouteDef]:
     """The poster's pages (landing page, web comment, receipt) from what they depend on."""
     site = Site(
-        sessions=sessions,
+        db=db,
         clock=clock,
         settings=settings,
         key=key,
         pages=Pages(i18n),
         telegram_username=telegram_username,
-        write_lock=write_lock,
     )
     receipts = Receipts(site)
     landing = Landing(site, receipts)

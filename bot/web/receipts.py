@@ -29,7 +29,7 @@ class Receipts:
 
     async def show(self, request: web.Request) -> web.StreamResponse:
         site = self.site
-        async with site.sessions() as session:
+        async with site.db.sessions() as session:
             return await self._show(request, session)
 
     async def _show(self, request: web.Request, session: AsyncSession) -> web.StreamResponse:

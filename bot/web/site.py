@@ -1,11 +1,10 @@
-"""What a poster's pages share: their dependencies, finding the poster behind ``{code}``, the
-polite page of a problem, and the unit of work that writes."""
+"""What a poster's pages share: their dependencies (the database among them, whose unit of
+work the pages that write open), finding the poster behind ``{code}``, the polite page of a
+problem."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiogram.utils.i18n import gettext as _
@@ -19,7 +18,7 @@ from bot.web.pages import Pages
 from scheduler.clock import Clock
 from storage.codes import entry_from_text, entry_label
 from storage.comments import receipt_from_text
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.entries import Entry, resolve_entry
 from storage.keys import ServerKey
 
@@ -36,14 +35,12 @@ class Poster:
 
 @dataclass
 class Site:
-    sessions: SessionFactory
+    db: Database
     clock: Clock
     settings: Settings
     key: ServerKey
     pages: Pages
     telegram_username: TelegramUsername
-    # The SQLite writer lock of this process (None on PostgreSQL): see bot.app.Runtime.
-    write_lock: asyncio.Lock | None = None
 
     def href(self, path: str) -> str:
         """``path`` (from ``bot.links``) as the reader's browser must ask for it: under the
@@ -91,14 +88,6 @@ class Site:
             lambda: {"title": title(), "message": message(), "back": back},
             status=status,
         )
-
-    @contextlib.asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A session that writes, queued behind this process's other SQLite writers."""
-        async with contextlib.AsyncExitStack() as stack:
-            if self.write_lock is not None:
-                await stack.enter_async_context(self.write_lock)
-            yield await stack.enter_async_context(self.sessions())
 
 
 def usual_spelling(request: web.Request, code: str, site: Site) -> str:

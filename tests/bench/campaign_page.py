@@ -43,7 +43,7 @@ WARDS, CELLS = 30, 300
 async def grow_city(world: DeskWorld) -> None:
     """28 more wards beside Ngọc Hà and Kim Mã, 300 cells more under each of the 30
     (bulk-inserted: not measured)."""
-    engine = world.runtime.engine
+    engine = world.runtime.db.engine
     table: Any = Unit.__table__  # type: ignore[attr-defined]
     await insert_fast(
         engine,
@@ -60,7 +60,7 @@ async def grow_city(world: DeskWorld) -> None:
             ]
         ),
     )
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         wards = [
             u
             for u in (await session.execute(Unit.__table__.select())).all()  # type: ignore[attr-defined]
@@ -129,7 +129,7 @@ async def bench(url: str, runs: int) -> None:
 
         async def importer_alone() -> None:
             raw = parse_yaml(new_cells(next(batch)))
-            async with world.runtime.sessions() as session:  # nothing else writes here
+            async with world.runtime.db.sessions() as session:  # nothing else writes here
                 await import_org_data(session=session, raw=raw, source="org.yaml")
                 await session.rollback()
 

@@ -75,7 +75,7 @@ async def build(url: str, api: BenchTelegram, api_url: str) -> CommentBench:
     app = CommentBench(
         runtime, build_dispatcher(runtime), build_telegram_bot(settings), api, clock
     )
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         target = Target(seed.campaign, seed.documents[0], seed.sections[0])
         app.code = (await entry_for(session=session, target=target, now=clock.now())).code
@@ -110,7 +110,7 @@ async def run_comments(
         served = api.served
         wall = await in_parallel(comments, concurrency, one)
         served = api.served - served
-        async with app.runtime.sessions() as session:
+        async with app.runtime.db.sessions() as session:
             stored = (
                 await session.execute(select(func.count()).select_from(Comment))
             ).scalar_one()

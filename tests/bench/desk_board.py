@@ -45,7 +45,7 @@ from rich.table import Table
 from sqlalchemy import event, select, text
 from sqlmodel import col
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
@@ -99,7 +99,7 @@ async def drop_database(server: str) -> None:
 
 async def add_official(runtime: Runtime) -> Person:
     """An official of the city, who oversees its campaign: every cell of every ward."""
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         kept = await session.execute(
             select(Person).where(col(Person.external_id) == str(OFFICIAL))
         )
@@ -129,7 +129,7 @@ async def add_official(runtime: Runtime) -> Person:
 
 
 async def sign_in(client: ClientSession, base: str, runtime: Runtime, person: Person) -> None:
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         token = await issue_link(
             session=session, key=runtime.key, person=person, now=runtime.clock.now()
         )
@@ -194,10 +194,11 @@ async def measure(url: str, args: argparse.Namespace) -> None:
     clock = FrozenClock(now.astimezone(UTC))
     runtime = Runtime.create(desk_settings(url), clock)
     statements = Statements()
-    event.listen(runtime.engine.sync_engine, "before_cursor_execute", statements)
+    event.listen(runtime.db.engine.sync_engine, "before_cursor_execute", statements)
     person = await add_official(runtime)
-    dp = build_dispatcher(runtime)
-    served = TestServer(build_web_app(page_routes(runtime, dp, [])))
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
+    served = TestServer(build_web_app(page_routes(gopy, [])))
     await served.start_server()
     base = str(served.make_url("")).rstrip("/")
     rows: list[tuple[str, list[float], str, str]] = []
@@ -226,11 +227,11 @@ async def measure(url: str, args: argparse.Namespace) -> None:
                 seconds = await timed(get, args.runs)
                 rows.append((name, seconds, f"{sizes[name] / 1024:.0f} KiB", str(counts[name])))
 
-            async with runtime.sessions() as session:
+            async with runtime.db.sessions() as session:
                 member = await load_member(session=session, person=person)
 
             async def query_alone() -> None:
-                async with runtime.sessions() as session:
+                async with runtime.db.sessions() as session:
                     (scope,) = await scopes(session=session, member=member, now=clock.now())
                     await board(
                         session=session, watch=scope.levels[0], now=clock.now(), wanted=Filter()
@@ -242,7 +243,7 @@ async def measure(url: str, args: argparse.Namespace) -> None:
             rows.append(("query alone", await timed(query_alone, args.runs), "", str(query_count)))
 
             async def baseline() -> None:
-                async with runtime.sessions() as session:
+                async with runtime.db.sessions() as session:
                     await status_views(session=session, member=member, now=clock.now())
                     await session.rollback()
 

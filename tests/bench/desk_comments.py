@@ -45,7 +45,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlmodel import col
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
@@ -361,7 +361,7 @@ class Officials:
 
 async def officials(runtime: Runtime) -> Officials:
     """The city's official and a ward's (made by the first measurement, then found)."""
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         city = (await session.execute(select(Unit).where(col(Unit.code) == "HN"))).scalar_one()
         ward = (
             await session.execute(select(Unit).where(col(Unit.code) == WARD_CODE))
@@ -399,7 +399,7 @@ async def officials(runtime: Runtime) -> Officials:
 
 
 async def sign_in(http: aiohttp.ClientSession, base: str, runtime: Runtime, who: Person) -> None:
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         token = await issue_link(
             session=session, key=runtime.key, person=who, now=runtime.clock.now()
         )
@@ -426,7 +426,7 @@ def quantiles(times: list[float]) -> tuple[float, float]:
 
 async def cursor_at(runtime: Runtime, campaign_id: int, depth: int, unit: int | None) -> str:
     """The keyset cursor ``depth`` rows down the newest-first list (a deep page)."""
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         query = (
             select(col(Comment.created_at), col(Comment.id))
             .where(
@@ -502,9 +502,10 @@ async def measure(
     clock = FrozenClock(START + timedelta(weeks=WEEKS, days=1))
     runtime = Runtime.create(desk_settings(url), clock)
     statements = Statements()
-    statements.listen(runtime.engine)
-    dp = build_dispatcher(runtime)
-    runner = web.AppRunner(build_web_app(page_routes(runtime, dp, [])), access_log=None)
+    statements.listen(runtime.db.engine)
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
+    runner = web.AppRunner(build_web_app(page_routes(gopy, [])), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -515,13 +516,13 @@ async def measure(
     plans: dict[str, str] = {}
     try:
         people = await officials(runtime)
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             campaign = (await session.execute(select(Campaign))).scalars().one()
             ward = (
                 await session.execute(select(Unit).where(col(Unit.code) == WARD_CODE))
             ).scalar_one()
         assert campaign.id is not None and ward.id is not None
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             total = await session.scalar(select(func.count()).select_from(Comment)) or 0
         # Half-way down the newest-first list: a million comments, 500,000 down.
         deep_city = await cursor_at(runtime, campaign.id, total // 2, None)
@@ -537,11 +538,11 @@ async def measure(
                     await response.read()
 
             async def select_one() -> None:
-                async with runtime.sessions() as session:
+                async with runtime.db.sessions() as session:
                     await session.execute(text("SELECT 1"))
 
             async def chat_comments() -> None:
-                async with runtime.sessions() as session:
+                async with runtime.db.sessions() as session:
                     await latest_comments(session=session, campaign=campaign, limit=50)
 
             figures["baseline: /health"] = await timed(health, runs)
@@ -580,7 +581,7 @@ async def plan_of(runtime: Runtime, statements: Statements) -> str:
     """EXPLAIN (ANALYZE, BUFFERS) of the slowest statement seen, as the page plans it."""
     queries = [s for s in statements.seen if s[1].lstrip().upper().startswith(("SELECT", "WITH"))]
     _seconds, statement, parameters = max(queries, key=lambda s: s[0])
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         connection = await session.connection()
         rows = await connection.exec_driver_sql(

@@ -87,7 +87,7 @@ def bench_render(count: int) -> None:
 async def bench_desk(url: str, count: int, label: str) -> None:
     clock = FrozenClock(at("2025-11-10 09:00"))
     async with serve_desk(url, clock) as world:
-        async with world.runtime.sessions() as session:
+        async with world.runtime.db.sessions() as session:
             session.add_all(
                 Unit(
                     code=f"NGOCHA-B{n:04}",

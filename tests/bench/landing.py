@@ -58,7 +58,7 @@ async def bench(database_url: str, requests: int) -> None:
     settings = pages_settings(database_url)
     await upgrade(database_url, key=settings.server_key())
     runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         await session.commit()
     city = await city_consultation(runtime, seed, clock)
@@ -69,13 +69,12 @@ async def bench(database_url: str, requests: int) -> None:
 
     app = build_web_app(
         landing_routes(
-            sessions=runtime.sessions,
+            db=runtime.db,
             clock=clock,
             settings=settings,
             key=runtime.key,
             i18n=build_i18n("vi"),
             telegram_username=username,
-            write_lock=runtime.write_lock,
         )
     )
     runner = web.AppRunner(app, access_log=None)

@@ -50,7 +50,7 @@ from scheduler.delivery import Delivery, Limits, Tally
 from scheduler.notices import Notice, Rendered
 from scheduler.service import Outcome, Sweeper
 from scheduler.sweeps import Defaults
-from storage.database import create_engine, create_session_factory
+from storage.database import Database, create_engine, create_session_factory
 from storage.migrate import upgrade
 from storage.models import (
     Deadline,
@@ -269,7 +269,7 @@ async def run_sweep(url: str, fire_at: datetime) -> SweepTimes:
     engine = create_engine(url)
     try:
         sweeper = Sweeper(
-            sessions=create_session_factory(engine),
+            db=Database(engine),
             clock=FrozenClock(fire_at),
             render=TimedRenderer(NoticeRenderer(build_i18n("vi")), times),
             defaults=Defaults(),
@@ -380,7 +380,7 @@ async def drain(
     )
     bot = build_telegram_bot(settings)
     delivery = Delivery(
-        sessions=create_session_factory(engine),
+        db=Database(engine),
         bots={"telegram": bot},
         clock=SystemClock(),
         limits=Limits(rate=rate),

@@ -307,7 +307,7 @@ async def build_gopy(url: str, api: BenchTelegram, api_url: str, secretaries: in
     runtime = Runtime.create(settings, clock)
     app = Gopy(runtime, build_dispatcher(runtime), build_telegram_bot(settings), api, clock)
     codes: list[str] = []
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         # One cell each: a second secretary of a cell would get the "amend" flow instead.
         cells = [
@@ -383,7 +383,7 @@ async def run_gopy(
         served, cpu = api.served - served, time.process_time() - cpu
         if on_stop is not None:
             on_stop()
-        completed = await count_reports(app.runtime.engine) - warmup
+        completed = await count_reports(app.runtime.db.engine) - warmup
         receipts = api.receipts - receipts
     finally:
         await close_gopy(app)
@@ -505,7 +505,7 @@ async def profile_gopy(
 
     def create(settings: Settings, clock: Any = None) -> Runtime:
         runtime = original(settings, clock)
-        counter.attach(runtime.engine)
+        counter.attach(runtime.db.engine)
         return runtime
 
     def start() -> None:

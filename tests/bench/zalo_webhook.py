@@ -72,10 +72,9 @@ async def _bot(channel: str, runtime: Runtime, api_url: str) -> Bot:
         return build_telegram_bot(settings)
     return build_zalo_bot(
         settings,
-        sessions=runtime.sessions,
+        db=runtime.db,
         clock=runtime.clock,
         commands=command_buttons(),
-        write_lock=runtime.write_lock,
         poll_floor=0,
     )
 

@@ -15,7 +15,7 @@ from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 from sqlmodel import col, select
 
-from bot.app import Runtime, build_dispatcher, limits_of
+from bot.app import Runtime, assemble, limits_of
 from bot.channels.telegram import build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from bot.demo import DemoData, load_demo
@@ -23,7 +23,6 @@ from bot.runner import page_routes
 from bot.web.app import build_web_app
 from scheduler.clock import FrozenClock
 from scheduler.delivery import Delivery
-from scheduler.oversight import Outreach
 from storage.entries import Target, entry_for
 from storage.models import Document
 from tests.chat import Chat
@@ -65,7 +64,7 @@ class DeskSite:
 
     async def document(self, position: int = 0) -> Document:
         """A draft of the demo campaign, in the campaign file's order."""
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             documents = await session.execute(
                 select(Document)
                 .where(col(Document.campaign_id) == self.demo.campaign.id)
@@ -77,7 +76,7 @@ class DeskSite:
         """The code of Ngọc Hà's poster for a draft of the demo campaign: comments sent
         through it are Ngọc Hà's."""
         chosen = await self.document(document)
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             entry = await entry_for(
                 session=session,
                 target=Target(self.demo.campaign, chosen),
@@ -111,25 +110,24 @@ async def serve_desk_site(database_url: str, clock: FrozenClock) -> AsyncIterato
     settings = desk_settings(database_url, base, api_url)
     runtime = Runtime.create(settings, clock)
     bot = build_telegram_bot(settings)
-    dp = build_dispatcher(runtime)
+    gopy = assemble(runtime, [], scheduling=False)
+    dp = gopy.dp
     try:
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             demo = await load_demo(
                 session=session, key=runtime.key, now=clock.now(), ttl=timedelta(days=7)
             )
             await session.commit()
         delivery = Delivery(
-            sessions=runtime.sessions,
+            db=runtime.db,
             bots={"telegram": bot},
             clock=clock,
             limits=limits_of(settings),
             sleep=FakeSleep(clock),
-            write_lock=runtime.write_lock,
         )
-        outreach: Outreach = dp["outreach"]
-        outreach.wake = delivery.wake
+        gopy.services.outreach.wake = delivery.wake
         runner, _url = await serve_app(
-            build_web_app(page_routes(runtime, dp, [])), sock=sock, shutdown_timeout=1
+            build_web_app(page_routes(gopy, [])), sock=sock, shutdown_timeout=1
         )
         try:
             yield DeskSite(base, runtime, dp, bot, api, clock, demo, delivery)

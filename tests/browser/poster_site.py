@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble
 from bot.commands_comments import make_qr
 from bot.config import Settings, TelegramSettings
 from bot.runner import page_routes
@@ -34,7 +34,7 @@ class PosterSite:
     async def scan(self, campaign: str, *, document: str | None = None, unit: str) -> list[str]:
         """Print the poster as ``gopy qr --poster poster.pdf`` does and read its QR codes
         back from the page as a phone's camera would: the biggest first."""
-        async with self.runtime.sessions() as session:
+        async with self.runtime.db.sessions() as session:
             made = await make_qr(
                 session=session,
                 settings=self.settings,
@@ -60,12 +60,12 @@ async def serve_poster_site(database_url: str, clock: FrozenClock) -> AsyncItera
     )
     runtime = Runtime.create(settings, clock)
     try:
-        async with runtime.sessions() as session:
+        async with runtime.db.sessions() as session:
             seed = await seed_ward(session)
             await session.commit()
         city = await city_consultation(runtime, seed, clock)
         codes = await poster_codes(runtime, seed, city, clock)
-        routes = page_routes(runtime, build_dispatcher(runtime), [])
+        routes = page_routes(assemble(runtime, [], scheduling=False), [])
         runner, _url = await serve_app(build_web_app(routes), sock=sock, shutdown_timeout=1)
         try:
             yield PosterSite(base, runtime, settings, seed, city, codes)

@@ -60,7 +60,7 @@ async def fits_its_width(page: Page) -> bool:
 
 
 async def comment_of(site: PosterSite, receipt: str) -> tuple[Comment, int]:
-    async with site.runtime.sessions() as session:
+    async with site.runtime.db.sessions() as session:
         comment = (
             await session.execute(select(Comment).where(Comment.receipt == receipt))
         ).scalar_one()
@@ -74,7 +74,7 @@ async def comment_of(site: PosterSite, receipt: str) -> tuple[Comment, int]:
 
 async def answer(site: PosterSite, comment: Comment, text: str) -> None:
     """Ba Đình's official answers the comment (as /comments does, in storage)."""
-    async with site.runtime.sessions() as session:
+    async with site.runtime.db.sessions() as session:
         official = Person(
             channel="telegram",
             external_id="900",

@@ -141,7 +141,7 @@ class World:
 
 
 async def _world(app: BotApp) -> World:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
         assert city is not None
         kimma = Unit(code="KIMMA", name="Đảng ủy phường Kim Mã", level=UnitLevel.WARD)
@@ -294,7 +294,7 @@ def _snapshot(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
 
 
 async def _state(app: BotApp) -> dict[str, list[tuple[Any, ...]]]:
-    async with app.runtime.engine.connect() as connection:
+    async with app.runtime.db.engine.connect() as connection:
         return await connection.run_sync(_snapshot)
 
 

@@ -34,7 +34,7 @@ CITY_ASSESSMENT = "Các phường thực hiện đúng tiến độ."
 async def make_chain(app: App) -> Unit:
     """The seed's campaign run by the city: cells by Wednesday 17:00, wards by Thursday
     11:30, the city by Friday 17:00. Returns the city."""
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
         assert city is not None and city.id is not None
         campaign_id = app.seed.campaign.id
@@ -55,7 +55,7 @@ async def make_chain(app: App) -> Unit:
 async def join_official(app: App, chat: Chat | ZaloChat, unit: Unit) -> None:
     from storage.models import RoleKind
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, unit, role=RoleKind.OFFICIAL, now=app.clock.now())
     await chat.say(f"/start i-{code}")
 
@@ -106,10 +106,9 @@ async def smtp() -> AsyncIterator[SmtpServer]:
 async def deliver_mail(app: App, smtp: SmtpServer) -> int:
     settings = SmtpSettings(host=HOST, port=smtp.port, sender=SENDER, timeout=5.0)
     return await drain_mail(
-        sessions=app.runtime.sessions,
+        db=app.runtime.db,
         smtp=settings,
         clock=app.clock,
-        write_lock=app.runtime.write_lock,
     )
 
 
@@ -118,7 +117,7 @@ async def test_cells_file_the_ward_signs_the_city_reads_and_signs(
 ) -> None:
     app = any_app
     city = await make_chain(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             update(Unit).where(col(Unit.id) == app.seed.ward.id).values(report_email=OFFICE)
         )
@@ -181,7 +180,7 @@ async def test_cells_file_the_ward_signs_the_city_reads_and_signs(
     assert "Số tin, bài đã đăng: 36" in summary, "the ward's 24 and the city's own 12"
     assert "đã được ký và gửi" in texts(await minh.press("Ký và gửi"))
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         reports = (await session.execute(select(Report))).scalars().all()
         files = (await session.execute(select(SignedFile))).scalars().all()
     assert len(reports) == 3  # the cell, the ward, the city

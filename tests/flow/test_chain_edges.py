@@ -53,7 +53,7 @@ async def test_the_signed_letter_is_what_is_downloaded_later(app: BotApp) -> Non
     # Later the other cell files and the ward is renamed: the signed letter stays as it was.
     await join_as(app, 9203, app.seed.cells[1], RoleKind.SECRETARY, "Lê Văn Cường")
     app.clock.set(at("2025-11-13 10:00"))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             update(Unit).where(col(Unit.id) == app.seed.ward.id).values(name="Phường Mới")
         )
@@ -111,7 +111,7 @@ async def test_two_officials_signing_at_once_one_wins(app: BotApp) -> None:
     answers = [texts(s) for s in said]
     assert sum("đã được ký và gửi" in a for a in answers) == 1
     assert sum("một đồng chí khác đã ký" in a for a in answers) == 1
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         revisions = (await session.execute(select(ReportRevision))).scalars().all()
         reports = (await session.execute(select(Report))).scalars().all()
     assert len(reports) == 1 and [r.number for r in revisions] == [1]
@@ -127,7 +127,7 @@ async def test_a_cells_official_cannot_sign_the_wards_report(app: BotApp) -> Non
     assert app.seed.ward.id is not None and app.seed.campaign.id is not None
     forged = PickTarget(unit_id=app.seed.ward.id, campaign_id=app.seed.campaign.id).pack()
     assert "không còn hiệu lực" in texts(await cell_official.press_data(forged))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Report))).first() is None
 
 
@@ -170,7 +170,7 @@ async def test_the_final_report_is_signed_after_the_last_week_and_read_above(
     final report, not the weeks."""
     city = await make_chain(app)
     assert app.seed.campaign.id is not None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             update(Campaign)
             .where(col(Campaign.id) == app.seed.campaign.id)

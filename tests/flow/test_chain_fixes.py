@@ -22,7 +22,7 @@ async def test_ward_official_opening_the_first_week_of_a_thursday_campaign(
     official and then crashes (NothingToReport reaches handlers.errors: «hệ thống vừa gặp sự
     cố»), every time, until 11:30."""
     await make_chain(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             update(Campaign)
             .where(col(Campaign.id) == app.seed.campaign.id)
@@ -52,13 +52,13 @@ async def test_a_secretary_of_a_ward_is_not_given_the_wards_report_on_the_cell_f
 
     await make_chain(app)
     odd = app.chat(9311, "Người Nhập Nhầm")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.ward, role=RoleKind.SECRETARY)
     await odd.say(f"/start i-{code}")
     app.clock.set(at("2025-11-13 09:00"))
     said = texts(await odd.say("/report"))
     assert "Câu 1/" not in said and not odd.sent()[-1].buttons
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Report))).first() is None
 
 
@@ -72,7 +72,7 @@ async def test_the_receipt_says_e_mailed_but_nothing_is_queued(app: BotApp) -> N
     from tests.flow.test_chain import WARD_ASSESSMENT, sign_own_report
 
     await make_chain(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             update(Unit)
             .where(col(Unit.id) == app.seed.ward.id)
@@ -87,7 +87,7 @@ async def test_the_receipt_says_e_mailed_but_nothing_is_queued(app: BotApp) -> N
     await sign_own_report(ha, WARD_ASSESSMENT)
     receipt = texts(await ha.press("Ký và gửi"))
     assert "thư điện tử đến vanphong@tuyengiao.example.org" in receipt
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         queued = (await session.execute(select(func.count()).select_from(MailOutbox))).scalar()
     assert queued == 1, "told it was e-mailed, nothing queued"
 
@@ -107,7 +107,7 @@ async def test_a_ward_with_a_deadline_cannot_sign_when_its_cells_have_none(app: 
     from storage.models import Deadline, UnitLevel
 
     await make_chain(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             delete(Deadline).where(
                 col(Deadline.campaign_id) == app.seed.campaign.id,

@@ -33,7 +33,7 @@ CITY, WARD = 7200, 7201
 async def city_campaign(app: BotApp) -> Campaign:
     """Kim Mã beside Ngọc Hà; the city's campaign with two comments from Ngọc Hà's cells
     (one a letter), one from Kim Mã's and one whose place is not known."""
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
         assert city is not None and city.id is not None
         kimma = Unit(code="KIMMA", name="Đảng ủy phường Kim Mã", level=UnitLevel.WARD)

@@ -15,7 +15,7 @@ async def test_a_place_button_outside_the_campaigns_tree_is_refused(app: BotApp)
     """A forged (or another campaign's) ward button, a cell, the city itself: none is a place
     to answer; the question is asked again and the comment counts only where it may."""
     city = await city_consultation(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         elsewhere = Unit(code="HCM", name="Đảng bộ TP Hồ Chí Minh", level=UnitLevel.CITY)
         session.add(elsewhere)
         await session.flush()

@@ -89,7 +89,7 @@ async def test_reply_reaches_the_citizen_with_the_comment_quoted(app: BotApp) ->
     assert f"<blockquote>{OPINION}</blockquote>" in letter
     assert "Cảm ơn bạn, ý kiến đã được tổng hợp." in letter
     assert "Đảng ủy phường Ngọc Hà" in letter
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         reply = (await session.execute(select(CommentReply))).scalar_one()
         outbox = (await session.execute(select(Outbox))).scalar_one()
         stored = await session.get(Comment, comment.id)
@@ -137,7 +137,7 @@ async def test_reply_to_an_anonymous_author_waits_in_mycomments(app: BotApp) -> 
     said = texts(await app.chat(HA).say(f"/reply {comment.receipt} Cảm ơn bạn, đã ghi nhận."))
     assert "ẩn danh" in said and "/mycomments" in said
     await h.delivery.drain()
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Outbox))).first() is None, "nothing to push"
         reply = (await session.execute(select(CommentReply))).scalar_one()
     assert reply.text == "Cảm ơn bạn, đã ghi nhận."
@@ -155,14 +155,14 @@ async def test_bad_reply_commands(app: BotApp) -> None:
     assert "/reply YK-7K3QMA" in texts(await ha.say(f"/reply {comment.receipt}")), "no text"
     assert "Không có ý kiến YK-222222" in texts(await ha.say("/reply YK-222222 chào"))
     assert "tối đa 3000" in texts(await ha.say(f"/reply {comment.receipt} " + "x" * 3001))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Outbox))).first() is None
 
 
 async def test_an_official_of_another_ward_cannot_touch_the_comment(app: BotApp) -> None:
     await write_anonymously(app.chat(CITIZEN), await poster(app))
     (comment,) = await comments(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         other = Unit(
             code="KIMMA",
             name="Đảng ủy phường Kim Mã",
@@ -182,7 +182,7 @@ async def test_an_official_of_another_ward_cannot_touch_the_comment(app: BotApp)
 
 async def test_city_officials_oversee_the_wards_comments(app: BotApp) -> None:
     await write_anonymously(app.chat(CITIZEN), await poster(app))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
     assert city is not None
     await join_as(app, MINH, city, RoleKind.OFFICIAL, "Hoàng Minh")
@@ -303,6 +303,6 @@ async def test_photos_are_copied_to_the_media_folder_when_configured(
     (copy,) = photos_in(tmp_path)
     assert copy.name == f"{comment.receipt}-0.jpg"
     assert copy.read_bytes() == b"file:photos/letter1-x.jpg"
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         (attachment,) = (await session.execute(select(CommentAttachment))).scalars().all()
     assert attachment.media_path == f"{comment.campaign_id}/{comment.receipt}-0.jpg"

@@ -33,7 +33,7 @@ class City:
 
 async def city_consultation(app: BotApp | ZaloApp, extra: tuple[str, ...] = WARDS) -> City:
     seed = app.seed
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city, wards, campaign = await city_consultation_of(session, seed, extra)
         assert campaign.id is not None
         document = Document(campaign_id=campaign.id, code="ltd", title="Dự thảo Luật Thủ đô")
@@ -46,7 +46,7 @@ async def city_consultation(app: BotApp | ZaloApp, extra: tuple[str, ...] = WARD
 
 async def code_of(app: BotApp | ZaloApp, city: City, ward: str | None = None) -> str:
     """The poster code of the city's draft, printed by ``ward`` (None: campaign-wide)."""
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         entry = await entry_for(
             session=session,
             target=Target(city.campaign, city.document),

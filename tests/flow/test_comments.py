@@ -40,7 +40,7 @@ async def poster(
     seed = app.seed
     doc = seed.documents[document] if document is not None else None
     sec = seed.sections[section] if section is not None and doc is seed.documents[0] else None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         entry = await entry_for(
             session=session, target=Target(seed.campaign, doc, sec), now=app.clock.now()
         )
@@ -49,7 +49,7 @@ async def poster(
 
 
 async def comments(app: BotApp | ZaloApp) -> list[Comment]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         rows = await session.execute(select(Comment).order_by(col(Comment.id)))
         return list(rows.scalars().all())
 
@@ -88,7 +88,7 @@ async def store_comment(
 
 async def comment_directly(app: BotApp, user_id: int, text: str) -> None:
     """A comment the person sent meanwhile some other way (another phone, the other channel)."""
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         target = Target(app.seed.campaign, app.seed.documents[0])
         done = await store_comment(session, app, target, text, user_id=user_id)
         assert done.outcome is Outcome.NEW
@@ -227,7 +227,7 @@ async def test_photos_of_a_handwritten_letter_with_a_caption(app: BotApp) -> Non
     await chat.press("Gửi ý kiến")
 
     (comment,) = await comments(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         files = (await session.execute(select(CommentAttachment))).scalars().all()
     assert comment.text == "Thư góp ý của tổ dân phố"
     assert [(f.kind, f.file_unique_id) for f in files] == [

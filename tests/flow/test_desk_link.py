@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from bot.app import build_dispatcher
+from bot.app import assemble, build_dispatcher
 from bot.runner import page_routes
 from bot.web.app import build_web_app
 from bot.web.desk import paths
@@ -42,7 +42,8 @@ async def public_app(any_app: App) -> App:
 @pytest.fixture
 async def desk(public_app: App) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     """The same gopy's web pages (the proxy strips /gop-y, as for the webhook)."""
-    server = TestServer(build_web_app(page_routes(public_app.runtime, public_app.dp, [])))
+    gopy = assemble(public_app.runtime, [], scheduling=False)
+    server = TestServer(build_web_app(page_routes(gopy, [])))
     client = TestClient(server)
     await client.start_server()
     yield client
@@ -50,7 +51,7 @@ async def desk(public_app: App) -> AsyncIterator[TestClient]:  # type: ignore[ty
 
 
 async def test_an_official_opens_the_desk_from_chat(public_app: App, desk: TestClient) -> None:  # type: ignore[type-arg]
-    async with public_app.runtime.sessions() as session:
+    async with public_app.runtime.db.sessions() as session:
         code = await invite(session, public_app.seed.ward, role=RoleKind.OFFICIAL)
     chat: Chat | ZaloChat = public_app.chat(7700, "Vũ Thị Lan")
     await chat.say(f"/start i-{code}")
@@ -86,7 +87,7 @@ async def test_an_official_opens_the_desk_from_chat(public_app: App, desk: TestC
 
 
 async def test_nobody_else_gets_a_link(public_app: App) -> None:
-    async with public_app.runtime.sessions() as session:
+    async with public_app.runtime.db.sessions() as session:
         code = await invite(session, public_app.seed.cells[0])
     secretary = public_app.chat(7701, "Bí thư")
     await secretary.say(f"/start i-{code}")
@@ -95,12 +96,12 @@ async def test_nobody_else_gets_a_link(public_app: App) -> None:
         await chat.say("/web")
         assert "dành cho cán bộ phường và thành phố" in chat.last_text()
         assert "/desk/" not in chat.last_text()
-    async with public_app.runtime.sessions() as session:
+    async with public_app.runtime.db.sessions() as session:
         assert (await session.execute(select(func.count()).select_from(DeskLink))).scalar() == 0
 
 
 async def test_without_a_public_address_the_official_is_told(any_app: App) -> None:
-    async with any_app.runtime.sessions() as session:
+    async with any_app.runtime.db.sessions() as session:
         code = await invite(session, any_app.seed.ward, role=RoleKind.OFFICIAL)
     chat = any_app.chat(7703, "Vũ Thị Lan")
     await chat.say(f"/start i-{code}")

@@ -85,7 +85,7 @@ async def test_only_officials_of_the_unit(app: BotApp) -> None:
 
 
 async def test_a_city_official_gets_the_wards_rolled_up(app: BotApp) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
     assert city is not None
     await join_as(app, MINH, city, RoleKind.OFFICIAL, "Hoàng Minh")
@@ -105,7 +105,7 @@ async def test_a_ward_official_cannot_export_a_city_campaigns_comments(app: BotA
     """Fault 7: /comments refused a ward official the city's campaign, but a forged «📥»
     button of /export gave its consolidated report, comments quoted. One rule now."""
     await ward_official(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
         assert city is not None and city.id is not None
         campaign = Campaign(

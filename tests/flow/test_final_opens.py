@@ -25,7 +25,7 @@ async def ward_final_due(app: BotApp, *, after_last: timedelta) -> datetime:
     due = last + after_last
     problem = final_due_problem(due, rule, starts_at=campaign.starts_at, ends_at=campaign.ends_at)
     assert problem is None and campaign.id is not None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         session.add(
             Deadline(
                 campaign_id=campaign.id,
@@ -51,7 +51,7 @@ async def test_final_reminder_fires_while_report_cannot_open_the_final(app: BotA
     finals = [c.text for c in sent if c.chat_id == HA and "tổng kết" in c.text]
     assert finals, [c.text for c in sent]  # the official is told to sign the final with /report
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None
         offered = await final_target(
@@ -69,7 +69,7 @@ async def test_a_final_due_at_the_last_weekly_deadline_can_never_be_signed_on_ti
     when ``now > last`` (final_target), i.e. after it is due: never on time."""
     campaign = app.seed.campaign
     last = await ward_final_due(app, after_last=timedelta(0))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None
         item = Assignment(ward, campaign, signs=True)

@@ -19,7 +19,7 @@ from tests.zalo_chat import ZaloApp
 
 
 async def _filed_weeks(app: BotApp | ZaloApp) -> list[tuple[str, bool]]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         rows = await session.execute(
             select(Period.deadline_at, Report.on_time)
             .join(Report, col(Report.period_id) == col(Period.id))
@@ -83,7 +83,7 @@ async def test_forged_late_filing_button_is_refused(app: BotApp) -> None:
     await join(app, chat)
     other = app.seed.cells[1]
     assert other.id is not None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         period = (await session.execute(select(Period))).scalars().first()
     period_id = period.id if period is not None and period.id is not None else 1
     said = texts(await chat.press_data(FileMissed(unit_id=other.id, period_id=period_id).pack()))
@@ -163,7 +163,7 @@ async def test_status_names_why_a_unit_that_has_not_filed_gets_no_reminder(app: 
     """Issue 12: /status said «chưa có bí thư dùng gopy»; the same rule as the dry run."""
     await join_as(app, 811, app.seed.ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
     await join_as(app, 812, app.seed.cells[0], RoleKind.SECRETARY, "Trần Thị Bình")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(
             update(Person)
             .where(col(Person.external_id) == "812")
@@ -224,7 +224,7 @@ async def test_official_replies_and_moderates_from_buttons(app: BotApp) -> None:
     assert first.receipt in asked and "viết câu trả lời" in asked
     sent = texts(await official.say("Cảm ơn bạn, ý kiến đã được ghi nhận."))
     assert "đang được gửi" in sent
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         (reply,) = (await session.execute(select(CommentReply))).scalars().all()
     assert reply.comment_id == first.id and reply.text.startswith("Cảm ơn bạn")
 

@@ -18,7 +18,7 @@ from tests.seed import TEST_KEY, invite
 
 
 async def make_people(app: BotApp, prefix: str, count: int) -> list[Person]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         people = [
             await get_or_create_person(
                 session=session,
@@ -34,7 +34,7 @@ async def make_people(app: BotApp, prefix: str, count: int) -> list[Person]:
 
 
 async def new_code(app: BotApp, **kwargs) -> str:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         return await invite(session, app.seed.cells[0], now=app.clock.now(), **kwargs)
 
 
@@ -62,7 +62,7 @@ async def test_forged_and_unknown_payloads(app: BotApp) -> None:
     assert "không hợp lệ" in texts(await chat.say("/start ../../etc/passwd"))
     assert "không hợp lệ" in texts(await chat.say("/start " + "A" * 64))
     assert "Mã mời không đúng" in texts(await chat.say("/start i-ABCDEFGHJK"))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Role))).first() is None
 
 
@@ -70,7 +70,7 @@ async def test_replace_invite_removes_the_previous_secretary(app: BotApp) -> Non
     await app.chat(706).say(f"/start i-{await new_code(app)}")
     await app.chat(707).say(f"/start i-{await new_code(app, mode=InviteMode.REPLACE)}")
     assert "bí thư chi bộ" in texts(await app.chat(706).say("/report"))  # refused now
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         roles = (await session.execute(select(Role).order_by(col(Role.id)))).scalars().all()
     assert [r.active for r in roles] == [False, True]
 
@@ -78,7 +78,7 @@ async def test_replace_invite_removes_the_previous_secretary(app: BotApp) -> Non
 async def test_add_invite_keeps_both_secretaries(app: BotApp) -> None:
     await app.chat(708).say(f"/start i-{await new_code(app)}")
     await app.chat(709).say(f"/start i-{await new_code(app)}")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         roles = (await session.execute(select(Role))).scalars().all()
     assert len(roles) == 2 and all(r.active and r.kind is RoleKind.SECRETARY for r in roles)
 
@@ -88,7 +88,7 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
     people = await make_people(app, "race", 8)
 
     async def attempt(person: Person) -> RedeemOutcome:
-        async with app.runtime.sessions() as session:
+        async with app.runtime.db.sessions() as session:
             result = await redeem_invite(
                 session=session, code=code, person=person, key=TEST_KEY, now=app.clock.now()
             )
@@ -98,7 +98,7 @@ async def test_invite_used_twice_concurrently_has_one_winner(app: BotApp) -> Non
     outcomes = await asyncio.gather(*(attempt(p) for p in people))
     assert outcomes.count(RedeemOutcome.OK) == 1
     assert outcomes.count(RedeemOutcome.USED) == len(people) - 1
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert len((await session.execute(select(Role))).scalars().all()) == 1
 
 
@@ -111,14 +111,14 @@ async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
     people = await make_people(app, "sec", 4)
     for person in people:
         code = await new_code(app)
-        async with app.runtime.sessions() as session:
+        async with app.runtime.db.sessions() as session:
             await redeem_invite(
                 session=session, code=code, person=person, key=TEST_KEY, now=app.clock.now()
             )
             await session.commit()
 
     async def submit(person: Person, value: int) -> int:
-        async with app.runtime.sessions() as session:
+        async with app.runtime.db.sessions() as session:
             member = await load_member(session=session, person=person)
             (item,) = await assignments(session=session, member=member, now=app.clock.now())
             goal = await target(session=session, assignment=item, now=app.clock.now())
@@ -136,7 +136,7 @@ async def test_two_secretaries_filing_at_once_both_land(app: BotApp) -> None:
 
     numbers = await asyncio.gather(*(submit(p, i) for i, p in enumerate(people)))
     assert sorted(numbers) == [1, 2, 3, 4]
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         from storage.models import Report, ReportRevision
 
         (report,) = (await session.execute(select(Report))).scalars().all()
@@ -169,20 +169,20 @@ async def test_wrong_codes_are_throttled_and_the_right_one_works_after_the_hour(
     waiting = "Bạn đã nhập sai mã nhiều lần. Vui lòng thử lại sau 10:00."
     assert all(waiting in a for a in answers[5:]), answers[5]
     assert waiting in texts(await guesser.say(f"/start i-{code}")), "not even the right code"
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Role))).first() is None
         assert len((await session.execute(select(InviteAttempt))).all()) == 5
 
     app.clock.set(at("2025-11-10 10:00") + timedelta(seconds=1))
     joined = texts(await guesser.say(f"/start i-{code}"))
     assert "Chào mừng" in joined
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert len((await session.execute(select(Role))).all()) == 1
 
 
 async def test_invite_codes_are_kept_as_a_keyed_hash(app: BotApp) -> None:
     code = await new_code(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         stored = (await session.execute(select(Invite))).scalar_one()
     assert stored.code_hash != hashlib.sha256(code.encode()).hexdigest(), "not a plain sha256"
     assert stored.code_hash == TEST_KEY.invite_hash(code) and not stored.legacy

@@ -21,13 +21,13 @@ HA, BINH, CITY = 7400, 7401, 7402
 
 
 async def join(app: BotApp | ZaloApp, chat: Talk, unit: Unit, role: RoleKind) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, unit, role=role)
     await chat.say(f"/start i-{code}")
 
 
 async def stored(app: BotApp | ZaloApp) -> tuple[Letterhead, str | None]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None
         return await letterhead_of(session=session, unit=ward), ward.report_email
@@ -121,7 +121,7 @@ async def test_only_the_units_officials_may_change_it(any_app: BotApp | ZaloApp)
 
     # The city's official has the city's letterhead, not the ward's.
     city = app.chat(CITY, "Lê Văn Thành")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city_unit = await session.get(Unit, app.seed.ward.parent_id)
     assert city_unit is not None
     await join(app, city, city_unit, RoleKind.OFFICIAL)

@@ -40,7 +40,7 @@ async def test_a_menu_key_pressed_while_asked_for_the_place_is_printed_as_the_pl
     await ha.say("/letterhead")
     await ha.press("Địa danh")
     await ha.say("📊 Tình hình")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None
         place = (await letterhead_of(session=session, unit=ward)).place
@@ -66,7 +66,7 @@ async def test_saved_is_said_before_the_commit(app: BotApp, monkeypatch: object)
     monkeypatch.setattr(AsyncSession, "commit", failing)
     said = texts(await ha.say("Đà Nẵng"))
     monkeypatch.undo()
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None
         place = (await letterhead_of(session=session, unit=ward)).place

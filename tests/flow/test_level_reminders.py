@@ -26,7 +26,7 @@ async def chain(app: BotApp, *, cells_filed: bool = True) -> Harness:
     """The seed's ward signs its own report by Thursday 11:30 and a final one by 05/01."""
     h = await people(app)
     assert app.seed.campaign.id is not None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         session.add(
             Deadline(
                 campaign_id=app.seed.campaign.id,
@@ -46,7 +46,7 @@ async def chain(app: BotApp, *, cells_filed: bool = True) -> Harness:
 async def sign(app: BotApp, *, final: bool = False) -> None:
     """The ward's official signs: a report of the ward for its week open now, or its final."""
     campaign = app.seed.campaign
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         stored = (
             await session.execute(select(Person).where(Person.external_id == str(HA)))
         ).scalar_one()
@@ -186,7 +186,7 @@ async def test_after_the_final_due_the_city_is_told_and_nobody_is_reminded(app: 
 async def test_a_final_report_covers_only_the_weeks_begun(app: BotApp) -> None:
     await chain(app)
     campaign = app.seed.campaign
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         final = await final_period(session=session, campaign=campaign, level=UnitLevel.WARD)
         assert ward is not None and final is not None

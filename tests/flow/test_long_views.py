@@ -32,7 +32,7 @@ async def many_comments(app: BotApp, count: int, *, section: bool = False) -> No
     """``count`` named comments, by as many people, whose names and words are all ``&<>``."""
     seed = app.seed
     target = Target(seed.campaign, seed.documents[0], seed.sections[0] if section else None)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         for i in range(count):
             person = await get_or_create_person(
                 session=session,

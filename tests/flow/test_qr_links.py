@@ -37,7 +37,7 @@ def with_public_address(app: App) -> App:
 
 
 async def official(app: App) -> Chat | ZaloChat:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.ward, role=RoleKind.OFFICIAL)
     chat = app.chat(OFFICIAL, "Phạm Thu Hà")
     await chat.say(f"/start i-{code}")
@@ -143,7 +143,7 @@ async def test_a_draft_kept_by_gopy_gets_the_second_code(any_app: App) -> None:
 
     document = app.seed.documents[1]
     assert document.id is not None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await store_file(
             session=session,
             document_id=document.id,
@@ -180,7 +180,7 @@ async def test_a_campaign_without_drafts_gets_its_poster_and_the_report_button(
     """Nothing to choose from: the campaign-wide poster at once, then the quick report's
     button on its own (no list carried it)."""
     seed = app.seed
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = Unit(code="KIMMA", name="Đảng ủy phường Kim Mã", level=UnitLevel.WARD)
         session.add(ward)
         await session.flush()

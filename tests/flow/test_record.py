@@ -40,7 +40,7 @@ async def official(app: BotApp) -> Chat:
 
 
 async def person_id(app: BotApp | ZaloApp, external_id: str) -> int:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         person = (
             await session.execute(select(Person).where(Person.external_id == external_id))
         ).scalar_one()
@@ -92,7 +92,7 @@ async def test_a_letter_with_two_photos_and_a_summary_becomes_the_wards_comment(
     assert comment.text == SUMMARY and comment.section_id == app.seed.sections[1].id
     assert not comment.anonymous and comment.author_name == "Nguyễn Văn Bảy"
     assert comment.person_id is None and comment.author_key is None, "not the official's own"
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         files = (await session.execute(select(CommentAttachment))).scalars().all()
     assert [(f.kind, f.file_unique_id) for f in files] == [("photo", "page1"), ("photo", "page2")]
     kept = photos_in(tmp_path)
@@ -187,7 +187,7 @@ async def test_the_same_letter_twice_is_stored_once(app: BotApp) -> None:
 async def test_dozens_after_a_meeting_are_not_held_to_the_hourly_limit(app: BotApp) -> None:
     await official(app)
     official_id = await person_id(app, str(HA))
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         official_person = await session.get(Person, official_id)
         assert official_person is not None
         outcomes = [
@@ -226,7 +226,7 @@ async def test_a_citizen_cannot_record(app: BotApp) -> None:
 
 
 async def test_a_meetings_remarks_typed_on_zalo(zalo_app: ZaloApp) -> None:
-    async with zalo_app.runtime.sessions() as session:
+    async with zalo_app.runtime.db.sessions() as session:
         code = await invite(session, zalo_app.seed.ward, role=RoleKind.OFFICIAL)
     ha = ZaloChat(zalo_app.dp, zalo_app.bot, zalo_app.api, hex_id(), "Phạm Thu Hà")
     await ha.say(f"/start i-{code}")

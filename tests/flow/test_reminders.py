@@ -25,7 +25,7 @@ async def people(app: BotApp) -> Harness:
     await join_as(app, BINH, cells[0], RoleKind.SECRETARY, "Trần Thị Bình")
     await join_as(app, CUONG, cells[1], RoleKind.SECRETARY, "Lê Văn Cường")
     await join_as(app, HA, ward, RoleKind.OFFICIAL, "Phạm Thu Hà")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, ward.parent_id)
     assert city is not None
     await join_as(app, MINH, city, RoleKind.OFFICIAL, "Hoàng Minh")
@@ -124,7 +124,7 @@ async def test_two_missed_reminders_become_one(app: BotApp) -> None:
 
 async def test_escalation_in_quiet_hours_waits_for_the_morning(app: BotApp) -> None:
     h = await people(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await session.execute(update(Deadline).values(time="22:00"))
         await session.commit()
     app.clock.set(at("2025-11-12 22:01"))
@@ -169,7 +169,7 @@ async def test_blocked_bot_marks_the_secretary_and_the_escalation_says_so(app: B
     assert "đ/c Lê Văn Cường — đã chặn bot, không nhận được nhắc" in sent[HA].text
 
     await app.chat(CUONG).say("/help")  # writing again lifts the mark
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         person = (
             await session.execute(select(Person).where(Person.external_id == str(CUONG)))
         ).scalar_one()
@@ -273,7 +273,7 @@ async def test_dry_run_writes_nothing(app: BotApp, moment: str) -> None:
     assert outcomes == [] or all(o.queued == 0 for o in outcomes)
     assert await h.outbox() == []
     assert [r for r in await h.outbox() if r.status is OutboxStatus.PENDING] == []
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         from storage.models import SweepRun
 
         assert (await session.execute(select(col(SweepRun.key)))).all() == []
@@ -282,7 +282,7 @@ async def test_dry_run_writes_nothing(app: BotApp, moment: str) -> None:
 async def queue(app: BotApp, user_id: int, texts: list[str], quiet: str | None = None) -> None:
     """Queue messages to one person straight into the outbox."""
     now = app.clock.now()
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         person = (
             await session.execute(select(Person).where(Person.external_id == str(user_id)))
         ).scalar_one()
@@ -321,7 +321,7 @@ async def test_a_message_held_by_a_crashed_sender_goes_once_its_lease_ends(app: 
     h = await people(app)
     now = app.clock.now()
     await queue(app, HA, ["x"])
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         (row,) = await h.outbox()
         assert row.id is not None
         await claim(session=session, parcel_id=row.id, now=now, until=now + timedelta(minutes=1))

@@ -97,7 +97,7 @@ async def test_nfd_text_is_stored_nfc(app: BotApp) -> None:
             await chat.say(answer)
     await chat.press("Bỏ qua")
     await chat.press("Gửi báo cáo")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         revision = (await session.execute(select(ReportRevision))).scalar_one()
     assert revision.values["leadership"] == unicodedata.normalize("NFC", decomposed)
 
@@ -144,7 +144,7 @@ async def test_forged_buttons_are_refused(app: BotApp) -> None:
     await join(app, chat)
     other = await at_summary(app, 612, unit_index=1)
     await other.press("Gửi báo cáo")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         from storage.models import Report
 
         report = (await session.execute(select(Report))).scalar_one()
@@ -198,7 +198,7 @@ async def test_receipt_send_failure_loses_nothing_and_files_once(app: BotApp) ->
     app.api.refuse.clear()
     again = await chat.press("Gửi báo cáo")  # the person presses once more
     assert "BC-" in texts(again), "the receipt of what was stored"
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         revisions = (await session.execute(select(ReportRevision))).scalars().all()
     assert len(revisions) == 1
 

@@ -28,7 +28,7 @@ ANSWERS: list[str | None] = [
 
 
 async def join(app: BotApp | ZaloApp, chat: Talk, unit_index: int = 0) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.cells[unit_index])
     await chat.say(f"/start i-{code}")
 
@@ -69,7 +69,7 @@ async def test_secretary_files_report_on_time(any_app: BotApp | ZaloApp) -> None
     receipt = texts(replies)
     assert "BC-" in receipt and "đúng hạn" in receipt
     assert "17:00 thứ Tư, 12/11" in receipt
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         report = (await session.execute(select(Report))).scalar_one()
         revision = (await session.execute(select(ReportRevision))).scalar_one()
     assert report.on_time and report.receipt in receipt
@@ -93,7 +93,7 @@ async def test_amend_before_deadline_keeps_history(app: BotApp) -> None:
     replies = await chat.press("Gửi báo cáo")
 
     assert "lần gửi thứ 2" in texts(replies) and "đúng hạn" in texts(replies)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         revisions = (
             (await session.execute(select(ReportRevision).order_by(col(ReportRevision.number))))
             .scalars()
@@ -122,7 +122,7 @@ async def test_change_after_deadline_is_a_flagged_late_revision(app: BotApp) -> 
     replies = await chat.press("Gửi báo cáo")
 
     assert "bản sửa trễ hạn" in texts(replies)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         report = (await session.execute(select(Report))).scalar_one()
         revisions = (
             (await session.execute(select(ReportRevision).order_by(col(ReportRevision.number))))
@@ -150,7 +150,7 @@ async def test_first_filing_after_deadline_is_late(app: BotApp) -> None:
     replies = await file_last_week_late(chat, app.clock)
     assert "trễ hạn" in texts(replies)
     assert "17:00 thứ Tư, 12/11" in texts(replies)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         report = (await session.execute(select(Report))).scalar_one()
     assert not report.on_time
 
@@ -166,7 +166,7 @@ async def test_back_and_cancel(app: BotApp) -> None:
     assert "Đây là câu đầu tiên" in texts(first)
     cancelled = await chat.say("/cancel")
     assert "Chưa có gì được gửi" in texts(cancelled)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert (await session.execute(select(Report))).first() is None
     assert "Không có việc gì" in texts(await chat.say("/cancel"))
 

@@ -55,7 +55,7 @@ async def test_person_created_once(app: BotApp) -> None:
     chat = app.chat(804)
     await chat.say("/start")
     await chat.say("/help")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         count = (await session.execute(select(func.count()).select_from(Person))).scalar_one()
     assert count == 1
 
@@ -101,7 +101,7 @@ async def test_fsm_storage_outside_an_update_writes_through(app: BotApp) -> None
     key = StorageKey(bot_id=42, chat_id=1, user_id=1)
     await storage.set_state(key, "ReportFlow:filling")
     await storage.set_data(key, {"a": 1})
-    rebuilt = type(storage)(app.runtime.sessions, app.clock.now)  # type: ignore[call-arg]
+    rebuilt = type(storage)(app.runtime.db.sessions, app.clock.now)  # type: ignore[call-arg]
     assert await rebuilt.get_state(key) == "ReportFlow:filling"
     assert await rebuilt.get_data(key) == {"a": 1}
     await storage.set_state(key, None)

@@ -55,12 +55,12 @@ def press_update(chat: Chat, label: str, update_id: int) -> Update:
 
 
 async def revisions(app: BotApp) -> list[ReportRevision]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         return list((await session.execute(select(ReportRevision))).scalars().all())
 
 
 async def stored_comments(app: BotApp) -> list[Comment]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         return list((await session.execute(select(Comment))).scalars().all())
 
 
@@ -142,7 +142,7 @@ async def test_a_press_redelivered_after_a_crash_gets_the_receipt_of_what_was_st
     again = texts(await restarted.chat(7401).feed(press))  # Telegram delivers it again
     assert "đã đóng" not in again
     if flow == "report":
-        async with app.runtime.sessions() as session:
+        async with app.runtime.db.sessions() as session:
             (report,) = (await session.execute(select(Report))).scalars().all()
         assert report.receipt in again and "Đã gửi" in again
     else:
@@ -155,7 +155,7 @@ async def test_an_invite_redelivered_after_a_crash_gets_the_welcome(
     make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app = await make_app()
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.cells[0], now=app.clock.now())
     chat = app.chat(7402)
     joining = updates.text_update(
@@ -179,13 +179,13 @@ async def test_an_invite_redelivered_after_a_crash_gets_the_welcome(
     again = texts(await restarted.chat(7402).feed(joining))
     assert "đã được dùng" not in again
     assert "bí thư Chi bộ Tổ dân phố số 1" in again
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         roles = (await session.execute(select(Role))).scalars().all()
     assert len([r for r in roles if r.kind is RoleKind.SECRETARY and r.active]) == 1
 
 
 async def test_someone_elses_used_invite_is_still_refused(app: BotApp) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.cells[0], now=app.clock.now())
     await app.chat(7403).say(f"/start i-{code}")
     assert "đã được dùng" in texts(await app.chat(7404).say(f"/start i-{code}"))

@@ -31,7 +31,7 @@ LONG_NAME = "Đền bù " * 30
 async def grouped_overnight(app: BotApp | ZaloApp) -> Writer:
     """Citizens' comments on section I, grouped as the scheduler does at night."""
     writer = Writer(app.seed)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         await writer.add_groups(session)
         await regroup(session=session, scope=writer.scope, now=NOW)
         await session.commit()
@@ -39,7 +39,7 @@ async def grouped_overnight(app: BotApp | ZaloApp) -> Writer:
 
 
 async def themes_of(app: BotApp | ZaloApp, writer: Writer) -> dict[str, CommentTheme]:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         return {t.label: t for t in await live_themes(session=session, scope=writer.scope)}
 
 
@@ -77,7 +77,7 @@ async def test_an_official_renames_a_group_and_moves_a_comment(any_app: BotApp |
     moved = texts(await ha.press(other))
     assert f"Đã chuyển {code} sang «{other}»" in moved
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         comment = (await session.execute(select(Comment).where(Comment.receipt == code))).one()[0]
         renamed = before[first]
         assert comment.theme_pinned and comment.theme_id == before[other].id
@@ -145,7 +145,7 @@ async def test_only_officials_of_the_campaign_see_or_change_groups(app: BotApp) 
         refused = texts(await app.chat(CITIZEN).press_data(data))
         assert "dành cho cán bộ" in refused and theme.label not in refused
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         city = await session.get(Unit, app.seed.ward.parent_id)
         assert city is not None
         other = Unit(code="KIMMA", name="Đảng ủy phường Kim Mã", level=city.level)
@@ -166,7 +166,7 @@ async def test_a_wards_official_reads_the_city_groups_but_only_the_city_changes_
     """The groups are the campaign's, as its letter shows them: in the city's consultation a
     ward's official reads its share, and renaming, merging, moving or adding is the city's."""
     writer = await grouped_overnight(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         campaign = await session.get(Campaign, writer.scope.campaign_id)
         city = await session.get(Unit, app.seed.ward.parent_id)
         assert campaign is not None and city is not None

@@ -21,7 +21,7 @@ async def test_a_forged_move_of_a_withdrawn_or_spam_comment_is_refused(app: BotA
     writer = await grouped_overnight(app)
     theme = next(iter((await themes_of(app, writer)).values()))
     assert theme.id is not None
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         withdrawn = await writer.add(
             session, "Tôi rút lại ý kiến, số tôi 0912345678", status=CommentStatus.WITHDRAWN
         )
@@ -36,7 +36,7 @@ async def test_a_forged_move_of_a_withdrawn_or_spam_comment_is_refused(app: BotA
         ):
             refused = texts(await ha.press_data(data.pack()))
             assert "không còn hiệu lực" in refused and comment.receipt not in refused
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         for comment in (withdrawn, spam):
             stored = await session.get(Comment, comment.id)
             assert stored is not None and (stored.theme_id, stored.theme_pinned) == (None, False)
@@ -62,7 +62,7 @@ async def test_a_name_of_invisible_characters_is_asked_again(app: BotApp) -> Non
     await ha.press("Thêm nhóm")
     again = texts(await ha.say(INVISIBLE))
     assert "từ 1 đến 120 ký tự" in again, "a blank name: asked again"
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         labels = [t.label for t in await live_themes(session=session, scope=writer.scope)]
     assert INVISIBLE not in labels and len(labels) == len(before)
 

@@ -23,13 +23,13 @@ from tests.conftest import BotApp
 
 
 async def _person(app: BotApp, user_id: int) -> Person:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         found = await session.execute(select(Person).where(Person.external_id == str(user_id)))
         return found.scalar_one()
 
 
 async def _state(app: BotApp, user_id: int) -> FsmRow:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         suffix = f":{user_id}:{user_id}:default"
         found = await session.execute(select(FsmRecord).where(FsmRecord.key.endswith(suffix)))
         row = found.scalar_one_or_none()
@@ -37,7 +37,7 @@ async def _state(app: BotApp, user_id: int) -> FsmRow:
 
 
 async def _marked(app: BotApp, update_id: int) -> bool:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         found = await session.execute(
             select(ProcessedUpdate).where(
                 ProcessedUpdate.update_key == f"{app.bot.id}:{update_id}"

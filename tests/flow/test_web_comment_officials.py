@@ -48,7 +48,7 @@ App = BotApp | ZaloApp
 
 
 async def official(app: App) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.ward, role=RoleKind.OFFICIAL)
     await app.chat(HA, "Phạm Thu Hà").say(f"/start i-{code}")
 
@@ -57,7 +57,7 @@ async def from_the_web(app: App, words: str = WORDS, **form: Any) -> Comment:
     """A comment sent from the web form of the seed's poster, stored and committed."""
     code = await poster(app)
     runtime: Runtime = app.runtime
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         entry = await resolve_entry(session=session, code=code)
         assert entry is not None
         done = await submit_web_comment(
@@ -109,7 +109,7 @@ async def test_an_official_sees_a_web_comment_and_its_photo_and_answers_on_its_r
 
     said = texts(await ha.press("📷 Ảnh (1)"))
     assert f"{comment.receipt}: ảnh 1/1" in said
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         (blob,) = (await session.execute(select(AttachmentBlob))).scalars().all()
     ((name, data),) = photos_received(app, HA)
     assert data == blob.data and name == f"{comment.receipt}-1.jpg", "the bytes gopy keeps"
@@ -118,7 +118,7 @@ async def test_an_official_sees_a_web_comment_and_its_photo_and_answers_on_its_r
     await ha.press(f"Trả lời {comment.receipt}")
     said = texts(await ha.say(ANSWER))
     assert "trang web" in said and "trang tra cứu" in said, "told where the answer shows"
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         queued = await session.scalar(select(func.count()).select_from(Outbox))
         (reply,) = (await session.execute(select(CommentReply))).scalars().all()
         entry = await resolve_entry(session=session, code=await poster(app))
@@ -138,7 +138,7 @@ async def test_an_anonymous_web_comment_is_answered_on_its_page_not_in_mycomment
     comment = await from_the_web(app)
     said = texts(await app.chat(HA, "Phạm Thu Hà").say(f"/reply {comment.receipt} {ANSWER}"))
     assert "trang tra cứu" in said and "/mycomments" not in said
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Outbox)) == 0
 
 
@@ -185,7 +185,7 @@ async def test_a_media_copy_of_a_web_photo_comes_from_its_bytes(
     messenger is asked for a file id it never made."""
     comment = await from_the_web(app, photos=[jpeg()])
     start = len(app.api.calls)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         stored = await session.get(Comment, comment.id)
         assert stored is not None
         kept = await keep_copies(bot=app.bot, session=session, comment=stored, folder=tmp_path)

@@ -48,7 +48,7 @@ def chat_in(app: ZaloApp, name: str = "Nguyễn Văn An") -> ZaloChat:
 
 
 async def join(app: ZaloApp, chat: ZaloChat, unit_index: int = 0) -> None:
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.cells[unit_index])
     # No deep links on Zalo: the invite code is typed after /start, as the poster says.
     await chat.say(f"/start i-{code}")
@@ -84,7 +84,7 @@ async def test_secretary_files_the_weekly_report_by_typing_numbers(zalo_app: Zal
     receipt = texts(await chat.press("Gửi báo cáo"))
 
     assert "BC-" in receipt and "đúng hạn" in receipt
-    async with zalo_app.runtime.sessions() as session:
+    async with zalo_app.runtime.db.sessions() as session:
         report = (await session.execute(select(Report))).scalar_one()
         revision = (await session.execute(select(ReportRevision))).scalar_one()
         person = (await session.execute(select(Person))).scalar_one()
@@ -132,7 +132,7 @@ async def test_citizen_comments_from_a_typed_poster_code(zalo_app: ZaloApp) -> N
     receipt = texts(await chat.press("Gửi ý kiến"))
 
     assert "Cảm ơn bạn" in receipt
-    async with zalo_app.runtime.sessions() as session:
+    async with zalo_app.runtime.db.sessions() as session:
         (comment,) = (await session.execute(select(Comment))).scalars().all()
     assert comment.receipt in receipt and comment.channel == "zalo" and comment.anonymous
     assert comment.stance is Stance.AGREE and comment.category is AuthorCategory.PARTY_MEMBER
@@ -173,7 +173,7 @@ async def test_a_photo_of_a_handwritten_letter_is_kept_by_its_url(zalo_app: Zalo
     await chat.press("Gửi ẩn danh")
     await chat.press("Gửi ý kiến")
 
-    async with zalo_app.runtime.sessions() as session:
+    async with zalo_app.runtime.db.sessions() as session:
         (comment,) = (await session.execute(select(Comment))).scalars().all()
         (photo,) = (await session.execute(select(CommentAttachment))).scalars().all()
     assert comment.text == "Thư góp ý của tổ dân phố"
@@ -223,7 +223,7 @@ async def test_a_replayed_message_is_handled_once(zalo_app: ZaloApp) -> None:
             secret_key=zalo_app.runtime.settings.secret_key,
             zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=str(zalo_app.bot.session.api.base)),
         ),
-        sessions=zalo_app.runtime.sessions,
+        db=zalo_app.runtime.db,
         clock=zalo_app.clock,
         commands=command_buttons(),
     )
@@ -245,19 +245,17 @@ async def test_a_reminder_reaches_a_zalo_secretary_through_the_outbox(zalo_app: 
     outreach: Outreach = zalo_app.dp["outreach"]
     sleep = FakeSleep(zalo_app.clock)
     delivery = Delivery(
-        sessions=zalo_app.runtime.sessions,
+        db=zalo_app.runtime.db,
         bots={"zalo": zalo_app.bot},
         clock=zalo_app.clock,
         limits=Limits(),
         sleep=sleep,
-        write_lock=zalo_app.runtime.write_lock,
     )
     sweeper = Sweeper(
-        sessions=zalo_app.runtime.sessions,
+        db=zalo_app.runtime.db,
         clock=zalo_app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=zalo_app.runtime.write_lock,
     )
     zalo_app.clock.set(at("2025-11-11 17:00"))  # 24 hours before Wednesday 17:00
     start = len(zalo_app.api.calls)
@@ -274,7 +272,7 @@ async def test_a_reminder_reaches_a_zalo_secretary_through_the_outbox(zalo_app: 
     assert "1. 📝 Báo cáo ngay" in reminder
     opened = texts(await cuong.press("Báo cáo ngay"))
     assert "Tuần này" in opened or "Câu 1" in opened
-    async with zalo_app.runtime.sessions() as session:
+    async with zalo_app.runtime.db.sessions() as session:
         rows = (await session.execute(select(Outbox).order_by(col(Outbox.id)))).scalars().all()
     assert {r.status for r in rows} == {OutboxStatus.SENT}
 
@@ -285,25 +283,23 @@ async def test_a_blocked_zalo_user_is_marked_unreachable(zalo_app: ZaloApp) -> N
     zalo_app.api.failures[binh.user] = [(403, "Forbidden")] * 3
     outreach: Outreach = zalo_app.dp["outreach"]
     delivery = Delivery(
-        sessions=zalo_app.runtime.sessions,
+        db=zalo_app.runtime.db,
         bots={"zalo": zalo_app.bot},
         clock=zalo_app.clock,
         limits=Limits(),
         sleep=FakeSleep(zalo_app.clock),
-        write_lock=zalo_app.runtime.write_lock,
     )
     sweeper = Sweeper(
-        sessions=zalo_app.runtime.sessions,
+        db=zalo_app.runtime.db,
         clock=zalo_app.clock,
         render=outreach.render,
         defaults=outreach.defaults,
-        write_lock=zalo_app.runtime.write_lock,
     )
     zalo_app.clock.set(at("2025-11-11 17:00"))
     await sweeper.run_due()
     await delivery.drain()
     assert delivery.tally.unreachable == 1
-    async with zalo_app.runtime.sessions() as session:
+    async with zalo_app.runtime.db.sessions() as session:
         person = (await session.execute(select(Person))).scalar_one()
     assert person.unreachable_since is not None
 

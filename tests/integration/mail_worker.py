@@ -20,7 +20,7 @@ from pathlib import Path
 
 from scheduler.clock import SystemClock
 from scheduler.mail_delivery import SmtpSettings, drain_mail
-from storage.database import create_engine, create_session_factory
+from storage.database import Database
 from storage.mail_outbox import next_due
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,22 +52,21 @@ async def spawn(url: str, port: int, log: Path) -> AsyncIterator[asyncio.subproc
 
 
 async def work(url: str, port: int) -> int:
-    engine = create_engine(url)
-    sessions = create_session_factory(engine)
+    db = Database.connect(url)
     clock = SystemClock()
     smtp = SmtpSettings(host="127.0.0.1", port=port, sender=SENDER, timeout=30.0)
     sent = 0
     try:
         while True:
-            sent += await drain_mail(sessions=sessions, smtp=smtp, clock=clock)
-            async with sessions() as session:
+            sent += await drain_mail(db=db, smtp=smtp, clock=clock)
+            async with db.sessions() as session:
                 due = await next_due(session=session, now=clock.now())
             if due is None:
                 return sent
             wait = (due - clock.now()).total_seconds()
             await asyncio.sleep(min(max(wait, MIN_POLL), MAX_POLL))
     finally:
-        await engine.dispose()
+        await db.dispose()
 
 
 def main() -> None:

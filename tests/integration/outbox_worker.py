@@ -28,7 +28,7 @@ from bot.channels.telegram import build_telegram_bot
 from bot.config import Settings, TelegramSettings
 from scheduler.clock import SystemClock
 from scheduler.delivery import Delivery, Limits
-from storage.database import create_engine, create_session_factory
+from storage.database import Database, create_engine
 
 TOKEN = "42:TEST"
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +87,7 @@ async def work(args: argparse.Namespace) -> dict[str, int]:
     bot = build_telegram_bot(settings)
     clock = SystemClock()
     delivery = Delivery(
-        sessions=create_session_factory(engine),
+        db=Database(engine),
         bots={"telegram": bot},
         clock=clock,
         limits=Limits(

@@ -52,7 +52,7 @@ def _flat(row: Row) -> str:
 
 
 async def _dump(app: BotApp | ZaloApp) -> tuple[dict[str, list[Row]], list[str]]:
-    async with app.runtime.engine.connect() as connection:
+    async with app.runtime.db.engine.connect() as connection:
         tables = await connection.run_sync(_read_all)
         lines: list[str] = []
         if connection.dialect.name == "sqlite":
@@ -62,7 +62,7 @@ async def _dump(app: BotApp | ZaloApp) -> tuple[dict[str, list[Row]], list[str]]
 
 async def _identities(app: BotApp | ZaloApp) -> tuple[Person, set[str]]:
     """The author's person row and every string that would identify them."""
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         person = (
             await session.execute(select(Person).where(col(Person.full_name) == AUTHOR_NAME))
         ).scalar_one()
@@ -88,7 +88,7 @@ async def test_a_dump_does_not_tell_who_wrote_an_anonymous_comment(
     await write_anonymously(author, await poster(app), SECRET_TEXT)
     await write_anonymously(author, await poster(app, section=1), WITHDRAWN_TEXT)
     await write_named(app.chat(NAMED, "Lê Minh Cường"), await poster(app), "Ý kiến có tên")
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         found = (await session.execute(select(Comment).order_by(col(Comment.id)))).scalars()
         answered, withdrawn, named = found.all()
     await official.say(f"/reply {answered.receipt} Cảm ơn, phường sẽ trả lời cụ thể.")
@@ -161,5 +161,5 @@ async def test_a_dump_does_not_tell_who_wrote_an_anonymous_comment(
 async def _official_code(app: BotApp | ZaloApp) -> str:
     from tests.seed import invite
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         return await invite(session, app.seed.ward, role=RoleKind.OFFICIAL)

@@ -211,7 +211,7 @@ async def prepare(case: Case) -> None:
     )
     clock = FrozenClock(MOMENT)
     runtime = Runtime.create(settings, clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         seed = await seed_ward(session)
         await session.commit()
     app = BotApp(
@@ -225,7 +225,7 @@ async def prepare(case: Case) -> None:
             chat = await at_comment_summary(app, USER)
             case.update = as_json(press_update(chat, "Gửi ý kiến", UPDATE_ID))
         elif case.flow == "invite":
-            async with runtime.sessions() as session:
+            async with runtime.db.sessions() as session:
                 code = await invite(session, seed.cells[0], now=clock.now())
             case.update = as_json(
                 updates.text_update(
@@ -237,7 +237,7 @@ async def prepare(case: Case) -> None:
                 )
             )
         else:
-            async with runtime.sessions() as session:
+            async with runtime.db.sessions() as session:
                 person = await get_or_create_person(
                     session=session,
                     channel="telegram",

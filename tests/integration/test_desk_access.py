@@ -162,7 +162,7 @@ class Matrix:
 
 async def new_invite(world: DeskWorld) -> int:
     """An open secretary's invite of Ngọc Hà's first cell; its id."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         cell = await session.get(Unit, world.seed.cells[0].id)
         assert cell is not None
         (code,) = await create_invites(
@@ -183,7 +183,7 @@ async def new_invite(world: DeskWorld) -> int:
 
 async def filed_week(world: DeskWorld) -> int:
     """The first cell's report of this week, filed by its secretary; the week's period."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         cell = await session.get(Unit, world.seed.cells[0].id)
         secretary = await session.get(Person, world.people["secretary"].id)
         assert cell is not None and secretary is not None
@@ -210,7 +210,7 @@ async def signable_week(world: DeskWorld) -> int:
     period Ngọc Hà's official signs now, as /report offers it."""
     consultation = world.consultation.id
     assert consultation is not None
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         for level, weekday, time in ((UnitLevel.CELL, 2, "17:00"), (UnitLevel.WARD, 3, "11:30")):
             session.add(
                 Deadline(campaign_id=consultation, level=level, weekday=weekday, time=time)
@@ -325,7 +325,7 @@ async def _print(m: Matrix) -> dict[str, Any]:
 async def _printed(m: Matrix) -> dict[str, Any]:
     """The PDF's address once the button has made the codes (as /qr makes them)."""
     world = m.world
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         cell = await session.get(Unit, m.ngoc_ha.cell)
         target = Target(world.seed.campaign, world.seed.documents[0])
         await entry_for(session=session, target=target, now=world.clock.now(), unit=cell)
@@ -340,7 +340,7 @@ def poster_choice(m: Matrix) -> dict[str, Any]:
 
 async def _moderation(m: Matrix) -> dict[str, Any]:
     """Hidden by one official, restored by the next: each finds it to act on."""
-    async with m.world.runtime.sessions() as session:
+    async with m.world.runtime.db.sessions() as session:
         comment = (
             await session.execute(select(Comment).where(col(Comment.receipt) == m.ngoc_ha.receipt))
         ).scalar_one()
@@ -487,7 +487,7 @@ async def module_database(
 async def dump(world: DeskWorld) -> dict[str, list[str]]:
     """Every row of every table (sorted, as text): what a refused request leaves as it was."""
     tables: dict[str, list[str]] = {}
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         connection = await session.connection()
         for table in SQLModel.metadata.sorted_tables:
             rows = await connection.exec_driver_sql(f'SELECT * FROM "{table.name}"')

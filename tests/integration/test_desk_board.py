@@ -137,7 +137,7 @@ CELL_1, CELL_2 = "Chi bộ Tổ dân phố số 1", "Chi bộ Tổ dân phố s�
 async def file_now(world: DeskWorld, cell: int, *, late: bool = False) -> None:
     """The cell's secretary files as /report does: this week's report, or (``late``) the
     missed week before it."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         unit = await session.get(Unit, world.seed.cells[cell].id)
         person = await session.get(Person, world.people["secretary"].id)
         assert unit is not None and person is not None
@@ -212,7 +212,7 @@ async def test_a_get_stores_no_week(world: DeskWorld) -> None:
 
     browser = await world.browser("ward_official")
     await board(browser)
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert (await session.execute(select(Period))).scalars().all() == []
 
 
@@ -233,14 +233,14 @@ async def test_an_official_of_another_ward_cannot_open_ngoc_has_campaign(
     assert own.marks == {}
     pressed = await post_form(browser, paths.REMIND, {"campaign": str(dh14)}, page=paths.BOARD)
     assert pressed.status == 404
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert (await session.execute(select(Outbox))).scalars().all() == []
 
 
 async def test_the_city_sees_its_wards_and_a_ward_only_its_own_cells(world: DeskWorld) -> None:
     hn = world.consultation.id
     assert hn is not None
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         session.add(Deadline(campaign_id=hn, level=UnitLevel.WARD, weekday=3, time="11:30"))
         session.add(Deadline(campaign_id=hn, level=UnitLevel.CELL, weekday=2, time="17:00"))
         await session.commit()
@@ -254,7 +254,7 @@ async def test_the_city_sees_its_wards_and_a_ward_only_its_own_cells(world: Desk
     assert "Luật Thủ đô" in city.html and "Đại hội XIV" in city.html  # the campaign chooser
     cells = await look(world, "city_official", campaign=hn, level="cell")
     assert set(cells.marks) == {CELL_1, CELL_2}  # Kim Mã has no cells yet
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         session.add(
             Unit(code="KIMMA-CB01", name="Chi bộ Kim Mã 1", level=UnitLevel.CELL,
                  parent_id=world.other_ward.id)
@@ -278,7 +278,7 @@ async def test_the_city_sees_its_wards_and_a_ward_only_its_own_cells(world: Desk
 
 async def test_pages_filter_and_search_while_totals_count_every_cell(world: DeskWorld) -> None:
     ward_id = world.seed.ward.id
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         session.add_all(
             Unit(code=f"NGOCHA-K{n:03d}", name=f"Chi bộ Khu phố {n}", level=UnitLevel.CELL,
                  parent_id=ward_id)
@@ -387,7 +387,7 @@ async def what_the_chat_queues(world: DeskWorld) -> tuple[list[tuple[object, ...
     """/remind in chat at this moment, rolled back: the outbox rows it queues, and its answer."""
     outreach: Outreach = world.dp["outreach"]
     i18n = build_i18n("vi")
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         person = await session.get(Person, world.people["ward_official"].id)
         assert person is not None
         member = await load_member(session=session, person=person)
@@ -433,7 +433,7 @@ async def press_remind(world: DeskWorld, browser: Client) -> str:
 async def test_remind_queues_what_remind_in_chat_queues_and_says_what_it_says(
     world: DeskWorld,
 ) -> None:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         # The official asked /status in chat this morning: the week is stored, as it would be.
         person = await session.get(Person, world.people["ward_official"].id)
         assert person is not None
@@ -447,7 +447,7 @@ async def test_remind_queues_what_remind_in_chat_queues_and_says_what_it_says(
 
     said = await press_remind(world, browser)
 
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert await outbox(session) == chat_rows
     assert len(chat_rows) == 1 and chat_rows[0][3] == str(world.people["secretary"].external_id)
     assert chat_rows[0][1] is Purpose.MANUAL
@@ -461,7 +461,7 @@ async def test_remind_queues_what_remind_in_chat_queues_and_says_what_it_says(
     again = await press_remind(world, browser)
     assert "1 người đã được nhắc trong tuần này nên không gửi lại." in again
     assert "Đã gửi nhắc" not in again
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert len(await outbox(session)) == 1
     assert rung == ["ring"]
 
@@ -470,7 +470,7 @@ async def test_remind_in_quiet_hours_says_when_it_goes(world: DeskWorld) -> None
     world.clock.set(at("2025-11-11 22:30"))
     said = await press_remind(world, await world.browser("ward_official"))
     assert "Đang giờ nghỉ: tin nhắc sẽ được gửi lúc 07:00 thứ Tư, 12/11." in said
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         (row,) = (await session.execute(select(Outbox))).scalars().all()
     assert row.not_before == at("2025-11-12 07:00")
 
@@ -483,7 +483,7 @@ async def test_after_the_last_deadline_nobody_is_reminded(world: DeskWorld) -> N
     assert seen.weeks[-1] == "31/12" and seen.row(CELL_1)[-1] == "missing"
     said = await press_remind(world, browser)  # a form kept open from before
     assert "không nhắc thêm ai nữa" in said
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert (await session.execute(select(Outbox))).scalars().all() == []
 
 

@@ -53,7 +53,7 @@ async def upload(
 
 
 async def units_snapshot(world: DeskWorld) -> list[tuple[Any, ...]]:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         rows = await session.execute(
             select(
                 col(Unit.code),
@@ -67,7 +67,7 @@ async def units_snapshot(world: DeskWorld) -> list[tuple[Any, ...]]:
 
 
 async def campaigns_snapshot(world: DeskWorld) -> list[tuple[Any, ...]]:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         rows = await session.execute(
             select(col(Campaign.code), col(Campaign.title), col(Campaign.unit_id)).order_by(
                 col(Campaign.code)
@@ -153,7 +153,7 @@ async def test_a_citys_tree_is_listed_down_to_its_wards_when_cells_are_many(
 ) -> None:
     from storage.campaign_reach import TREE_LIMIT
 
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         session.add_all(
             Unit(
                 code=f"W0-{n:04d}",
@@ -190,7 +190,7 @@ async def test_a_kept_draft_is_linked_through_a_poster_code(world: DeskWorld) ->
     from storage.drafts import store_file
 
     seed = world.seed
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert seed.documents[1].id is not None and seed.campaign.id is not None
         await store_file(
             session=session,
@@ -205,7 +205,7 @@ async def test_a_kept_draft_is_linked_through_a_poster_code(world: DeskWorld) ->
     params = {"campaign": str(seed.campaign.id)}
     html = await (await browser.get(paths.CAMPAIGN, params=params)).text()
     assert "PDF, 1 kB" in html and "/q/GY-" not in html
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         session.add(
             EntryPoint(
                 code="7K3QM",
@@ -246,7 +246,7 @@ async def test_the_ward_official_adds_a_cell_under_ngoc_ha(world: DeskWorld) -> 
     page = await browser.get(answer.headers["Location"])
     html = await page.text()
     assert "Đã tạo 1 đơn vị, cập nhật 0, giữ nguyên 1." in html
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         cell = await get_unit(session=session, code="NGOCHA-CB03")
         assert cell is not None and cell.parent_id == world.seed.ward.id
     # The same file again changes nothing.
@@ -324,7 +324,7 @@ async def test_an_org_upload_beyond_the_ward_is_refused_with_its_line(
 async def test_an_existing_unit_of_kim_ma_cannot_be_moved_into_ngoc_ha(
     world: DeskWorld,
 ) -> None:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         session.add(
             Unit(
                 code="W0-CB01",
@@ -363,7 +363,7 @@ async def test_the_city_official_adds_a_ward_but_no_new_city(world: DeskWorld) -
         """
     )
     assert (await upload(browser, "org", ward)).status == 303
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         added = await get_unit(session=session, code="W9")
         assert added is not None and added.parent_id == world.city.id
     before = await units_snapshot(world)
@@ -457,7 +457,7 @@ async def test_a_campaign_reimported_from_the_web_keeps_its_full_text(world: Des
     from storage.drafts import files_of, store_file
 
     seed = world.seed
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         assert seed.documents[0].id is not None
         kept = await store_file(
             session=session,
@@ -498,7 +498,7 @@ async def test_a_campaign_reimported_from_the_web_keeps_its_full_text(world: Des
     assert answer.status == 303, await answer.text()
     html = await (await browser.get(answer.headers["Location"])).text()
     assert "Đã cập nhật đợt dh14" in html and "(sửa)" in html
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         files = await files_of(session=session, document_ids=[seed.documents[0].id])
     assert files[seed.documents[0].id] == kept
 
@@ -554,7 +554,7 @@ async def test_no_file_or_no_kind_is_a_polite_400(world: DeskWorld) -> None:
 
 
 async def count_units(world: DeskWorld) -> int:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         return int((await session.execute(select(func.count()).select_from(Unit))).scalar_one())
 
 
@@ -677,7 +677,7 @@ async def state_of(world: DeskWorld) -> list[Any]:
     from storage.models import Deadline, Document, DocumentFile, ReportForm, Section
 
     found: list[Any] = []
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         for model in (Unit, Campaign, Deadline, Document, Section, ReportForm, DocumentFile):
             rows = await session.execute(select(model).order_by(col(model.id)))
             found.append([row.model_dump() for row in rows.scalars().all()])

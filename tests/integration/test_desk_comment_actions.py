@@ -58,13 +58,13 @@ def writer(world: DeskWorld) -> Writer:
 
 
 async def outbox(world: DeskWorld) -> list[Outbox]:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         rows = await session.execute(select(Outbox).order_by(col(Outbox.id)))
         return list(rows.scalars().all())
 
 
 async def replies(world: DeskWorld) -> list[CommentReply]:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         rows = await session.execute(select(CommentReply).order_by(col(CommentReply.id)))
         return list(rows.scalars().all())
 
@@ -154,12 +154,11 @@ async def test_an_answer_goes_out_as_the_one_typed_in_chat(
 
     # The letter reaches the citizen's chat, as every outbox letter does.
     delivery = Delivery(
-        sessions=world.runtime.sessions,
+        db=world.runtime.db,
         bots={"telegram": bot},
         clock=world.clock,
         limits=Limits(),
         sleep=FakeSleep(world.clock),
-        write_lock=world.runtime.write_lock,
     )
     await delivery.drain()
     delivered = [c for c in fake.calls if c.method == "sendMessage" and c.chat_id == 9100]

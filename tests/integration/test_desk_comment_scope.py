@@ -100,7 +100,7 @@ async def test_no_action_on_ngoc_ha_does_anything(scene: Scene) -> None:
     assert (
         await post_form(browser, move, {"theme": str(scene.other_group.id)}, page=page)
     ).status == 404
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         comments = (await session.execute(select(Comment))).scalars().all()
         assert {c.status for c in comments} == {CommentStatus.RECEIVED}
         assert {c.theme_id for c in comments if c.id != scene.ward_own.id} == {scene.group.id}
@@ -130,7 +130,7 @@ async def test_the_groups_count_kim_ma_and_stay_the_citys(scene: Scene) -> None:
     assert (
         await browser.get(paths.THEMES, params={"campaign": str(world.seed.campaign.id)})
     ).status == 404
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         rows = (
             (await session.execute(select(CommentTheme).order_by(col(CommentTheme.id))))
             .scalars()

@@ -222,7 +222,7 @@ async def test_the_count_stops_at_its_cap(world: DeskWorld, writer: Writer) -> N
     await writer.add("Không liên quan")
     campaign_id = world.seed.campaign.id
     assert campaign_id is not None
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         words = Filters(campaign_id, words=search_words("giao thong"))
         assert (await find_comments(session=session, filters=words, cap=100)).count == Count(7)
         assert (await find_comments(session=session, filters=words, cap=5)).count == Count(
@@ -332,7 +332,7 @@ async def test_a_moderated_comment_leaves_the_default_list(
     comment = await writer.add("Sẽ bị ẩn")
     browser = await world.browser("ward_official")
     assert (await listing(browser, campaign=world.seed.campaign.id)).receipts == [comment.receipt]
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         await session.execute(
             update(Comment).where(col(Comment.id) == comment.id).values(status=CommentStatus.SPAM)
         )
@@ -369,7 +369,7 @@ async def test_every_way_of_searching_finds_the_same(
     assert page.count == ("Hơn 2 ý kiến" if postgres else "12 ý kiến")
     campaign_id = world.seed.campaign.id
     assert campaign_id is not None
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         found = await find_comments(
             session=session,
             filters=Filters(campaign_id, words=search_words("de nghi")),

@@ -68,7 +68,7 @@ async def print_pdf(browser: Client, query: list[tuple[str, str]]) -> tuple[byte
 
 async def entry_of(world: DeskWorld, code: str) -> tuple[str, int | None]:
     """What a printed code opens: its target and the unit it counts comments for."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         typed = entry_from_text(code)
         assert typed is not None
         entry = await resolve_entry(session=session, code=typed)
@@ -142,7 +142,7 @@ async def test_a_poster_is_the_one_qr_sends_in_chat(world: DeskAndChat) -> None:
     on_desk, _summary = await print_pdf(browser, choice(desk, t=[f"s{section.id}"], wide=1))
     # The same entry, the same words, the same drawing: the same bytes.
     assert on_desk == in_chat
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         entries = (await session.execute(select(EntryPoint))).scalars().all()
     assert len(entries) == 1
 
@@ -154,7 +154,7 @@ async def test_printing_again_makes_no_new_code(world: DeskAndChat) -> None:
     first, _ = await print_pdf(browser, query)
     again, _ = await print_pdf(browser, query)
     assert first == again
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         entries = (await session.execute(select(EntryPoint))).scalars().all()
     assert len(entries) == 2
     # A kept address of the PDF opens it again, with no write.
@@ -172,7 +172,7 @@ async def test_a_pdf_address_before_its_codes_exist_goes_to_the_button(
     assert answer.status == 303
     assert answer.headers["Location"].startswith(paths.POSTERS_PRINT + "?")
     assert dict(parse_qsl(urlsplit(answer.headers["Location"]).query))["t"] == "c"
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         assert (await session.execute(select(EntryPoint))).first() is None
 
 
@@ -202,7 +202,7 @@ async def test_a_ward_prints_its_own_codes_in_the_citys_consultation(
 
 async def test_too_many_posters_are_refused_politely(world: DeskAndChat) -> None:
     desk = world.desk
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         session.add_all(
             Unit(
                 code=f"NGOCHA-X{n:03}",
@@ -219,7 +219,7 @@ async def test_too_many_posters_are_refused_politely(world: DeskAndChat) -> None
     answer = await browser.get(paths.POSTERS_PRINT, params=query)
     assert answer.status == 400
     assert "324 áp phích" in await answer.text() and "300" in await answer.text()
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         assert (await session.execute(select(EntryPoint))).first() is None
 
 
@@ -255,7 +255,7 @@ async def test_garbage_choices_are_a_400(world: DeskAndChat, changes: dict[str, 
         data={"csrf": await _token(browser), "choice": "&".join(f"{k}={v}" for k, v in query)},
     )
     assert made.status == 400
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         assert (await session.execute(select(EntryPoint))).first() is None
 
 
@@ -286,7 +286,7 @@ async def test_nothing_of_another_ward(world: DeskAndChat) -> None:
     own = choice(desk, campaign=desk.consultation.id, t=["c"], u=[desk.other_ward.id])
     pdf, _ = await print_pdf(kim_ma, own)
     assert len(posters.pages(pdf)) == 1
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         units = (await session.execute(select(col(EntryPoint.unit_id)))).scalars().all()
     assert list(units) == [desk.other_ward.id]
 
@@ -304,7 +304,7 @@ async def test_the_pdf_is_drawn_holding_no_database_connection(
     desk = world.desk
     files = desk.dp["files"]
     draw = files.posters_pdf
-    pool = desk.runtime.engine.sync_engine.pool
+    pool = desk.runtime.db.engine.sync_engine.pool
     busy: list[int] = []
 
     def watched(*args: Any, **kwargs: Any) -> bytes:
@@ -326,7 +326,7 @@ async def test_a_choice_past_the_limit_is_refused_before_its_posters_are_laid_ou
     a city's 9,000 cells × every section made 900,000 of them, two seconds of the event
     loop (and the chat's webhooks) for a 400, again on the form's own page."""
     desk = world.desk
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         session.add_all(
             Unit(
                 code=f"NGOCHA-Y{n:04}",

@@ -125,7 +125,7 @@ async def test_the_whole_campaign_is_the_chats_too(world: DeskAndChat) -> None:
     desk = world.desk
     await file_cell(desk)
     assert desk.seed.campaign.id is not None
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         session.add(
             Comment(
                 receipt="YK-DESK22",
@@ -208,7 +208,7 @@ async def test_garbage_addresses_are_not_found(world: DeskAndChat, address: str)
 async def test_a_week_to_come_has_no_file(world: DeskAndChat) -> None:
     """Only the weeks begun, as listed: a period stored for a later week is not served."""
     desk = world.desk
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         unit = await session.get(Unit, desk.seed.ward.id)
         campaign = await session.get(Campaign, desk.seed.campaign.id)
         assert unit is not None and campaign is not None
@@ -227,18 +227,18 @@ async def test_a_download_consolidates_outside_the_writers_lock(
     world: DeskAndChat, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Review finding: a download consolidated the report (seconds for a ward of a city with
-    its comments, per tests/bench/consolidated.py) inside ``Site.writing``, so on SQLite
-    every chat update's commit and every desk form waited behind it. The periods are stored
+    its comments, per tests/bench/consolidated.py) inside the writers' unit of work, so on
+    SQLite every chat update's commit and every desk form waited behind it. The periods are stored
     in the writer's unit of work; the report is read after it."""
     desk = world.desk
     await file_cell(desk)
     desk.clock.set(at("2025-11-12 18:00"))
-    lock = desk.runtime.write_lock
-    assert lock is not None
+    db = desk.runtime.db
+    assert db.dialect == "sqlite"
     held: list[bool] = []
 
     async def watched(**kwargs: Any) -> Consolidated:
-        held.append(lock.locked())
+        held.append(db.writing_now)
         return await consolidate(**kwargs)
 
     monkeypatch.setattr("scheduler.report_export.consolidate", watched)
@@ -248,7 +248,7 @@ async def test_a_download_consolidates_outside_the_writers_lock(
     # The whole campaign first, before any page listed (stored) its weeks.
     whole, _name = await download(browser, paths.report_file_path(ward, campaign, "all", "csv"))
     assert "Chi bộ Tổ dân phố số 1" in whole.decode("utf-8-sig")
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         stored = (await session.execute(select(Period))).scalars().all()
     assert len(stored) == 6, "the six weeks begun are stored, as /export stores them"
     week = row_links(await (await browser.get(paths.REPORTS)).text(), WEEK)[0]

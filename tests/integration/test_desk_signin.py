@@ -65,7 +65,7 @@ async def test_expired_and_unknown_links(world: DeskWorld) -> None:
 async def test_the_database_keeps_no_usable_token(world: DeskWorld) -> None:
     path = await world.link("ward_official")
     token = path.rsplit("/", 1)[1]
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         link = (await session.execute(select(DeskLink))).scalar_one()
     assert token not in link.token_hash
     assert link.token_hash == world.runtime.key.desk_hash(token)
@@ -139,7 +139,7 @@ async def test_sign_out(world: DeskWorld) -> None:
     assert out.status == 200
     assert "Bạn đã rời bàn làm việc" in await out.text()
     assert (await browser.get(paths.BOARD)).status == 401
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         ended = (await session.execute(select(DeskSession))).scalar_one()
     assert ended.ended_at == world.clock.now()
 
@@ -192,7 +192,7 @@ async def test_a_removed_role_closes_the_desk_at_the_next_click(world: DeskWorld
 
     browser = await world.browser("ward_official")
     assert (await browser.get(paths.BOARD)).status == 200
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         await session.execute(
             update(Role)
             .where(col(Role.person_id) == world.people["ward_official"].id)
@@ -221,7 +221,7 @@ async def test_a_removed_role_ends_the_session_for_good(world: DeskWorld) -> Non
     browser = await world.browser("ward_official")
     person = world.people["ward_official"].id
     for active in (False, True):
-        async with world.runtime.sessions() as session:
+        async with world.runtime.db.sessions() as session:
             await session.execute(
                 update(Role).where(col(Role.person_id) == person).values(active=active)
             )
@@ -231,7 +231,7 @@ async def test_a_removed_role_ends_the_session_for_good(world: DeskWorld) -> Non
             assert refused.status == 403
             assert refused.cookies[SESSION_COOKIE].value == ""
     assert (await browser.get(paths.BOARD)).status == 401
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         ended = (await session.execute(select(DeskSession))).scalar_one()
     assert ended.ended_at == world.clock.now()
     assert (await (await world.browser("ward_official")).get(paths.BOARD)).status == 200

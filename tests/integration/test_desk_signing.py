@@ -128,7 +128,7 @@ def docx_text(data: bytes) -> str:
 
 async def stored(world: DeskWorld) -> dict[str, Any]:
     """What a signature leaves in the database, receipts and ids made comparable."""
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         reports = (
             (await session.execute(select(Report).where(Report.unit_id == world.seed.ward.id)))
             .scalars()
@@ -207,7 +207,7 @@ async def stored(world: DeskWorld) -> dict[str, Any]:
 
 
 async def channels(world: DeskWorld) -> list[str]:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         rows = await session.execute(select(col(ReportRevision.channel)))
         return sorted(str(c) for c in rows.scalars().all())
 
@@ -276,7 +276,7 @@ async def test_the_signed_week_downloads_as_signed(world: DeskAndChat) -> None:
     assert "Đã ký" in row and "phiên bản 1" in row
     docx = next(unquote(h) for h in re.findall(r'href="([^"]+\.docx)"', row))
     answer = await browser.get(docx)
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         kept = (
             await session.execute(select(SignedFile).where(SignedFile.format == "docx"))
         ).scalar_one()
@@ -348,7 +348,7 @@ async def test_what_cannot_be_signed_now_is_refused(world: DeskAndChat) -> None:
     ward, campaign = desk.seed.ward.id, desk.seed.campaign.id
     assert ward is not None and campaign is not None
     # The seed's campaign is the ward's own, with the cells' deadline only: nothing to sign.
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         unit = await session.get(Unit, ward)
         run = await session.get(Campaign, campaign)
         assert unit is not None and run is not None
@@ -371,7 +371,7 @@ async def test_what_cannot_be_signed_now_is_refused(world: DeskAndChat) -> None:
     html = await (await browser.get(paths.REPORTS)).text()
     link = sign_link(html)
     assert link == paths.report_sign_path(ward, campaign, own.id), "this week's, now"
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         unit = await session.get(Unit, ward)
         run = await session.get(Campaign, campaign)
         assert unit is not None and run is not None
@@ -448,7 +448,7 @@ async def test_the_final_report_is_signed_and_downloaded_as_signed(world: DeskAn
     assert "Đã ký" in row and "phiên bản 1" in row
     ward, campaign = desk.seed.ward.id, desk.seed.campaign.id
     assert ward is not None and campaign is not None
-    async with desk.runtime.sessions() as session:
+    async with desk.runtime.db.sessions() as session:
         final = (await session.execute(select(Period).where(col(Period.final)))).scalar_one()
         report = (
             await session.execute(select(Report).where(Report.period_id == final.id))

@@ -116,7 +116,7 @@ async def test_rename_merge_and_move(world: DeskWorld, writer: Writer) -> None:
     )
     assert refused.status == 400
     assert (await writer.get(parking)).theme_id == bus.id
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         live = await session.execute(
             select(col(CommentTheme.label)).where(col(CommentTheme.merged_into_id).is_(None))
         )
@@ -170,6 +170,6 @@ async def test_a_wards_official_reads_the_citys_groups_but_edits_none(
         page=paths.comment_path(ours.receipt),
     )
     assert refused.status == 404
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         stored = await session.get(Comment, ours.id)
         assert stored is not None and stored.theme_id == group.id

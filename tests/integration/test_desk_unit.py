@@ -40,7 +40,7 @@ async def world(database_url: str, clock: FrozenClock) -> AsyncIterator[DeskWorl
 
 
 async def invites(world: DeskWorld) -> list[Invite]:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         return list((await session.execute(select(Invite).order_by(col(Invite.id)))).scalars())
 
 
@@ -60,7 +60,7 @@ async def test_the_ward_official_reads_cell_one(world: DeskWorld) -> None:
     receipt = await file_week(world)
     mine = await comment_in(world, cell(world), "Đề nghị làm rõ mục tiêu năm 2030", 1)
     other = await comment_in(world, world.other_ward, "Ý kiến của phường Kim Mã", 2)
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         secretary = await session.get(Person, world.people["secretary"].id)
         assert secretary is not None
         secretary.unreachable_since = at("2025-11-08 10:00")
@@ -211,7 +211,7 @@ async def test_made_invites_print_with_a_qr_code_and_redeem_in_chat(world: DeskW
     # A new secretary sends the first code in chat (as the link's /start does): the old one
     # loses the role, and the unit's page says who used the invite.
     code = printed[0][0]
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         newcomer = await get_or_create_person(
             session=session,
             channel="zalo",
@@ -383,7 +383,7 @@ async def test_a_revoked_code_no_longer_redeems(world: DeskWorld) -> None:
     )
     assert revoked.status == 303
     # At the very instant it was revoked, it is refused.
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         person = await get_or_create_person(
             session=session,
             channel="telegram",
@@ -429,7 +429,7 @@ async def test_a_bad_order_is_a_400_and_makes_nothing(
 
 
 async def count_invites(world: DeskWorld) -> int:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         found = (await session.execute(select(func.count()).select_from(Invite))).scalar()
     return int(found or 0)
 
@@ -509,7 +509,7 @@ async def test_no_form_values_make_a_5xx_or_a_stray_invite(world: DeskWorld) -> 
 
 
 async def test_a_long_list_of_invites_shows_the_newest_hundred(world: DeskWorld) -> None:
-    async with world.runtime.sessions() as session:
+    async with world.runtime.db.sessions() as session:
         await create_invites(
             session=session,
             unit=cell(world),

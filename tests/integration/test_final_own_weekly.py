@@ -17,7 +17,7 @@ from tests.integration.signing_world import render
 async def test_the_wards_final_leaves_out_its_own_weekly_work(app: BotApp) -> None:
     await chain(app)  # two cells filed this week (news_count 1 each in the seed's filing)
     campaign = app.seed.campaign
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         ward = await session.get(Unit, app.seed.ward.id)
         assert ward is not None
         form = await own_form(session=session, unit=ward, campaign=campaign)

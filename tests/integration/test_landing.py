@@ -98,7 +98,7 @@ async def get(pages: Pages, path: str, **headers: str) -> tuple[int, str, Elemen
 
 
 async def comments(pages: Pages) -> list[Comment]:
-    async with pages.runtime.sessions() as session:
+    async with pages.runtime.db.sessions() as session:
         return list((await session.execute(select(Comment))).scalars().all())
 
 
@@ -273,7 +273,7 @@ async def test_a_web_comment_gets_a_receipt_and_is_stored_for_the_posters_unit(
     )
     assert (comment.stance, str(comment.category)) == (Stance.PARTLY, "worker")
     assert comment.anonymous and comment.author_name is None and comment.phone is None
-    async with pages.runtime.sessions() as session:
+    async with pages.runtime.db.sessions() as session:
         (attachment,) = (
             await session.execute(
                 select(CommentAttachment).where(CommentAttachment.comment_id == comment.id)
@@ -313,7 +313,7 @@ async def test_a_campaign_wide_comment_counts_for_the_ward_chosen(pages: Pages) 
 async def test_an_answer_shows_on_the_receipt_page_and_moderation_never(pages: Pages) -> None:
     code = pages.codes.section
     _status, location, _html = await pages.send(code, "Xin hỏi về lộ trình thực hiện.")
-    async with pages.runtime.sessions() as session:
+    async with pages.runtime.db.sessions() as session:
         comment = (await session.execute(select(Comment))).scalar_one()
         official = Person(
             channel="telegram",
@@ -343,7 +343,7 @@ async def test_an_answer_shows_on_the_receipt_page_and_moderation_never(pages: P
 
 async def test_a_withdrawn_comment_reads_withdrawn(pages: Pages) -> None:
     _status, location, _html = await pages.send(pages.codes.section, "Tôi sẽ rút ý kiến này.")
-    async with pages.runtime.sessions() as session:
+    async with pages.runtime.db.sessions() as session:
         comment = (await session.execute(select(Comment))).scalar_one()
         comment.status = CommentStatus.WITHDRAWN
         await session.commit()

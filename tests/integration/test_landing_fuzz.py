@@ -130,7 +130,7 @@ async def test_garbage_is_answered_4xx_never_5xx(database_url: str, clock: Froze
             assert 300 <= status < 500 or status == 200, status
 
         await asyncio.to_thread(check)
-        async with pages.runtime.sessions() as session:
+        async with pages.runtime.db.sessions() as session:
             stored = (await session.execute(select(func.count()).select_from(Comment))).scalar()
     assert set(statuses) <= {200, 303, 400, 403, 404, 413, 429}, statuses
     # A comment is only ever stored from a well-formed form with its token: rare here.

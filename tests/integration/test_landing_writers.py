@@ -34,8 +34,8 @@ async def test_photos_are_decoded_before_the_sqlite_writer_lock_is_taken(
 
     monkeypatch.setattr("storage.web_comments.clean_photo", slow_decode)
     async with serve_pages(database_url, clock) as pages:
-        lock = pages.runtime.write_lock
-        assert lock is not None, "SQLite: the process has a writer lock"
+        db = pages.runtime.db
+        assert db.dialect == "sqlite", "SQLite: the process queues its writers"
         code = pages.codes.section
         token = await pages.csrf(code)
         sending = asyncio.create_task(
@@ -45,11 +45,11 @@ async def test_photos_are_decoded_before_the_sqlite_writer_lock_is_taken(
         )
         try:
             assert await asyncio.to_thread(decoding.wait, 30), "the photo was never decoded"
-            held = lock.locked()
+            held = db.writing_now
         finally:
             decoded.set()
             status, _location, _html = await sending
-        async with pages.runtime.sessions() as session:
+        async with pages.runtime.db.sessions() as session:
             stored = (await session.execute(select(Comment))).scalars().all()
     assert status == 303 and len(stored) == 1
     assert not held, "a chat update would have waited for the photo to decode"
@@ -66,7 +66,7 @@ async def test_the_same_comment_sent_twice_at_once_is_stored_once(
         sent = await asyncio.gather(
             *(pages.send(code, "Gửi một lần, bấm hai lần.", csrf=token) for _ in range(3))
         )
-        async with pages.runtime.sessions() as session:
+        async with pages.runtime.db.sessions() as session:
             stored = (await session.execute(select(Comment))).scalars().all()
     assert [status for status, _location, _html in sent] == [303] * 3
     assert len({location for _status, location, _html in sent}) == 1
@@ -86,7 +86,7 @@ async def test_posts_sent_at_once_count_against_the_hourly_limit(
         sent = await asyncio.gather(
             *(pages.send(code, f"Ý kiến số {n}.", csrf=token) for n in range(6))
         )
-        async with pages.runtime.sessions() as session:
+        async with pages.runtime.db.sessions() as session:
             stored = (await session.execute(select(Comment))).scalars().all()
     assert sorted(status for status, _location, _html in sent) == [303, 303, 429, 429, 429, 429]
     assert len(stored) == 2

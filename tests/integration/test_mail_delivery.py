@@ -18,13 +18,11 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.app import Runtime, build_dispatcher
+from bot.app import Runtime, assemble, build_mail
 from bot.config import MailSettings, Settings
-from bot.runner import build_mail, build_scheduler
 from scheduler.clock import FrozenClock
 from scheduler.mail_delivery import MailDelivery, SmtpSettings, drain_mail
-from scheduler.oversight import Outreach
-from storage.database import SessionFactory, create_engine, create_session_factory
+from storage.database import Database, SessionFactory, create_engine, create_session_factory
 from storage.mail_outbox import backoff, queue_mail
 from storage.models import MailOutbox, MailStatus
 from tests.fakes.smtp import HOST, Mailbox, SmtpServer, smtp_server
@@ -42,12 +40,17 @@ WAIT = 10.0  # a bound, far above what a step takes
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
-    engine = create_engine(database_url)
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database.connect(database_url)
     try:
-        yield create_session_factory(engine)
+        yield database
     finally:
-        await engine.dispose()
+        await database.dispose()
+
+
+@pytest.fixture
+def sessions(db: Database) -> SessionFactory:
+    return db.sessions
 
 
 @pytest.fixture
@@ -105,15 +108,15 @@ def attachment_of(message: EmailMessage) -> tuple[str | None, bytes]:
 
 
 async def test_a_signed_report_reaches_the_office_above_once_with_its_attachment_intact(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     smtp = settings_for(server)
     assert await queue(sessions, clock) is True
     assert await queue(sessions, clock) is False  # signing retried: still one e-mail
 
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 1
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 1
     clock.advance(timedelta(days=1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
 
     [delivered] = server.mailbox.accepted
     assert delivered.mail_from == "bao-cao@ngocha.example.vn"
@@ -142,14 +145,14 @@ async def test_a_signed_report_reaches_the_office_above_once_with_its_attachment
 
 
 async def test_two_senders_at_once_deliver_each_mail_once(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     smtp = settings_for(server)
     for n in range(6):
         await queue(sessions, clock, key=f"report:{n}", to=f"office{n}@example.vn")
     counts = await asyncio.gather(
-        drain_mail(sessions=sessions, smtp=smtp, clock=clock),
-        drain_mail(sessions=sessions, smtp=smtp, clock=clock),
+        drain_mail(db=db, smtp=smtp, clock=clock),
+        drain_mail(db=db, smtp=smtp, clock=clock),
     )
     assert sum(counts) == 6
     recipients = sorted(r for d in server.mailbox.accepted for r in d.rcpt_tos)
@@ -160,22 +163,22 @@ async def test_two_senders_at_once_deliver_each_mail_once(
 
 
 async def test_a_busy_server_gets_the_same_message_again_later(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     smtp = settings_for(server)
     server.mailbox.answers.append("451 4.3.0 Mailbox busy, try again later")
     await queue(sessions, clock)
 
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     [row] = await rows(sessions)
     assert row.status == MailStatus.PENDING and row.attempts == 1
     assert row.last_error is not None and "451" in row.last_error
     assert row.not_before == clock.now() + backoff(1)
     # Not before its time.
     clock.advance(backoff(1) - timedelta(seconds=1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     clock.advance(timedelta(seconds=1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 1
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 1
 
     refused, accepted = server.mailbox.offered
     assert server.mailbox.accepted == [accepted]
@@ -187,16 +190,16 @@ async def test_a_busy_server_gets_the_same_message_again_later(
 
 
 async def test_an_answer_lost_after_acceptance_repeats_the_mail_with_its_message_id(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     """SMTP cannot be exactly-once: the receiver sees one Message-ID twice and can tell."""
     smtp = settings_for(server)
     server.mailbox.lose_answers = 1
     await queue(sessions, clock)
 
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     clock.advance(backoff(1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 1
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 1
 
     first, second = server.mailbox.messages()
     assert first["Message-ID"] == second["Message-ID"]
@@ -212,6 +215,7 @@ async def test_an_answer_lost_after_acceptance_repeats_the_mail_with_its_message
     ids=["data", "recipient"],
 )
 async def test_a_refusal_for_good_fails_the_mail_with_the_servers_reason(
+    db: Database,
     sessions: SessionFactory,
     clock: FrozenClock,
     server: SmtpServer,
@@ -224,20 +228,20 @@ async def test_a_refusal_for_good_fails_the_mail_with_the_servers_reason(
     server.mailbox.refused.update(refused)
     await queue(sessions, clock)
 
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     [row] = await rows(sessions)
     assert row.status == MailStatus.FAILED and row.last_error == reason
     clock.advance(timedelta(days=1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     assert server.mailbox.accepted == []
     assert len(server.mailbox.offered) == (1 if answers else 0)
 
 
 async def test_an_address_that_is_not_one_fails_without_a_try(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     await queue(sessions, clock, to="phong van thu")
-    assert await drain_mail(sessions=sessions, smtp=settings_for(server), clock=clock) == 0
+    assert await drain_mail(db=db, smtp=settings_for(server), clock=clock) == 0
     [row] = await rows(sessions)
     assert row.status == MailStatus.FAILED
     assert row.last_error == "refused: not an e-mail address: 'phong van thu'"
@@ -245,47 +249,47 @@ async def test_an_address_that_is_not_one_fails_without_a_try(
 
 
 async def test_a_server_that_is_down_gets_the_mail_once_it_is_back(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     smtp = settings_for(server)
     await queue(sessions, clock)
     await server.stop()
 
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     [row] = await rows(sessions)
     assert row.status == MailStatus.PENDING and row.attempts == 1
     assert row.last_error is not None and "SMTPConnectError" in row.last_error
     # Still down at the second try: the wait doubles.
     clock.advance(backoff(1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     [row] = await rows(sessions)
     assert row.attempts == 2 and row.not_before == clock.now() + backoff(2)
 
     await server.start()
     clock.advance(backoff(2))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 1
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 1
     [delivered] = server.mailbox.accepted
     assert delivered.message()["Message-ID"] == (await rows(sessions))[0].message_id
 
 
 async def test_a_mail_that_never_gets_through_fails_after_its_last_try(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     smtp = settings_for(server, max_attempts=2)
     await queue(sessions, clock)
     await server.stop()
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     clock.advance(backoff(1))
-    assert await drain_mail(sessions=sessions, smtp=smtp, clock=clock) == 0
+    assert await drain_mail(db=db, smtp=smtp, clock=clock) == 0
     [row] = await rows(sessions)
     assert row.status == MailStatus.FAILED
     assert row.last_error is not None and row.last_error.startswith("gave up after 2 tries")
 
 
 async def test_the_mail_loop_sends_when_woken_and_stops(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
-    loop = MailDelivery(sessions=sessions, smtp=settings_for(server), clock=clock)
+    loop = MailDelivery(db=db, smtp=settings_for(server), clock=clock)
     task = asyncio.create_task(loop.run())
     try:
         await queue(sessions, clock)
@@ -301,9 +305,9 @@ def test_without_smtp_the_sender_says_once_that_mail_waits(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     runtime = Runtime.create(Settings(database_url=sqlite_url, mail=MailSettings()))
-    with caplog.at_level(logging.WARNING, logger="bot.runner"):
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
         assert build_mail(runtime) is None
-    [record] = [r for r in caplog.records if r.name == "bot.runner"]
+    [record] = [r for r in caplog.records if r.name == "bot.app"]
     assert record.levelno == logging.WARNING and "GOPY_SMTP_URL" in record.getMessage()
 
 
@@ -369,29 +373,28 @@ async def test_the_scheduler_runs_the_mail_loop_and_a_signing_rings_it(
     mail = MailSettings(smtp_url=SecretStr(f"smtp://{HOST}:{server.port}"), sender=SENDER)
     settings = Settings(database_url=database_url, secret_key=SecretStr(TEST_SECRET), mail=mail)
     runtime = Runtime.create(settings, clock)
-    dp = build_dispatcher(runtime)
-    service = build_scheduler(runtime, dp, {})
-    assert service.mail is not None
+    gopy = assemble(runtime, [], scheduling=True)
+    service = gopy.scheduler
+    assert service is not None and service.mail is not None
     try:
         await service.start()
-        await queue(runtime.sessions, clock)
-        outreach: Outreach = dp["outreach"]
-        outreach.wake_mail()
+        await queue(runtime.db.sessions, clock)
+        gopy.services.outreach.wake_mail()
         await asyncio.wait_for(server.mailbox.arrived.wait(), WAIT)
     finally:
         await service.stop()
-        await dp.storage.close()
+        await gopy.close()
         await runtime.close()
     assert len(server.mailbox.accepted) == 1 and service.mail.tally.sent == 1
 
 
 async def test_a_stop_finishes_the_mail_on_its_way_and_claims_no_other(
-    sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
+    db: Database, sessions: SessionFactory, clock: FrozenClock, server: SmtpServer
 ) -> None:
     for n in range(3):
         await queue(sessions, clock, key=f"report:{n}")
     sent = await drain_mail(
-        sessions=sessions,
+        db=db,
         smtp=settings_for(server),
         clock=clock,
         stopping=lambda: bool(server.mailbox.accepted),

@@ -28,7 +28,9 @@ async def simulator(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[Page]:
     dp = build_dispatcher(runtime)
     hub = Hub(clock, store=chats_folder(sqlite_url))
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    runner, url = await serve_app(build_web_app(routes(Simulator(dp, bot, hub, runtime.sessions))))
+    runner, url = await serve_app(
+        build_web_app(routes(Simulator(dp, bot, hub, runtime.db.sessions)))
+    )
     try:
         async with aiohttp.ClientSession() as http:
             yield Page(http, url)
@@ -39,7 +41,7 @@ async def simulator(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[Page]:
 
 async def _seeded(sqlite_url: str, clock: FrozenClock) -> None:
     runtime = Runtime.create(Settings(database_url=sqlite_url), clock)
-    async with runtime.sessions() as session:
+    async with runtime.db.sessions() as session:
         await seed_ward(session)
         await session.commit()
     await runtime.close()

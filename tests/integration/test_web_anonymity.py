@@ -37,7 +37,7 @@ async def _web(
     app: BotApp, text: str, browser: str, minutes: int = 0, address: str = ADDRESS, **form: Any
 ) -> Comment:
     code = await poster(app)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         entry = await resolve_entry(session=session, code=code)
         assert entry is not None
         done = await submit_web_comment(
@@ -58,7 +58,7 @@ async def test_a_dump_does_not_tell_which_browser_or_address_sent_an_anonymous_w
     app: BotApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         code = await invite(session, app.seed.ward, role=RoleKind.OFFICIAL)
     official = app.chat(HA, "Phạm Thu Hà")
     await official.say(f"/start i-{code}")
@@ -70,7 +70,7 @@ async def test_a_dump_does_not_tell_which_browser_or_address_sent_an_anonymous_w
     said = texts(await official.say(f"/reply {answered.receipt} Cảm ơn, phường sẽ trả lời."))
     assert "trang tra cứu" in said
 
-    async with app.runtime.sessions() as session:
+    async with app.runtime.db.sessions() as session:
         person = (await session.execute(select(Person).where(Person.channel == WEB))).scalar_one()
         stored = (await session.execute(select(Comment).order_by(col(Comment.id)))).scalars()
         rows_of = {c.id: c for c in stored.all()}

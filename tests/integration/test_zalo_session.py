@@ -21,7 +21,7 @@ from bot.channels.zalo import CommandButtons, ZaloSession, build_zalo_bot, html_
 from bot.config import Settings, ZaloSettings
 from bot.web.shelf import Shelf
 from scheduler.clock import FrozenClock
-from storage.database import create_engine, create_session_factory
+from storage.database import Database, create_engine
 from tests.fakes.telegram import serve_app
 from tests.fakes.zalo import TOKEN, FakeZalo, text_event
 
@@ -40,7 +40,7 @@ async def zalo(sqlite_url: str, clock: FrozenClock) -> AsyncIterator[tuple[Bot, 
     )
     bot = build_zalo_bot(
         settings,
-        sessions=create_session_factory(engine),
+        db=Database(engine),
         clock=clock,
         commands=COMMANDS,
         shelf=Shelf(clock, base_url="https://gopy.example"),
@@ -211,7 +211,7 @@ async def test_polls_wait_only_after_nothing_new(
     )
     bot = build_zalo_bot(
         settings,
-        sessions=create_session_factory(engine),
+        db=Database(engine),
         clock=clock,
         commands=COMMANDS,
         poll_floor=0.3,
@@ -265,9 +265,7 @@ async def test_a_menu_survives_a_restart(
     settings = Settings(
         database_url=sqlite_url, zalo=ZaloSettings(token=SecretStr(TOKEN), api_url=_base(bot))
     )
-    again = build_zalo_bot(
-        settings, sessions=create_session_factory(engine), clock=clock, commands=COMMANDS
-    )
+    again = build_zalo_bot(settings, db=Database(engine), clock=clock, commands=COMMANDS)
     try:
         update = await session_of(again).to_update(text_event(USER, "１"))  # full-width
         assert update is not None and update.callback_query is not None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from aiogram.utils.i18n import I18n
@@ -14,7 +13,7 @@ from bot.channels.zalo.session import ZaloSession
 from bot.config import Settings
 from bot.web.shelf import Shelf
 from scheduler.clock import Clock
-from storage.database import SessionFactory
+from storage.database import Database
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -23,12 +22,11 @@ if TYPE_CHECKING:
 def build_zalo_bot(
     settings: Settings,
     *,
-    sessions: SessionFactory,
+    db: Database,
     clock: Clock,
     commands: CommandButtons,
     shelf: Shelf | None = None,
     i18n: I18n | None = None,
-    write_lock: asyncio.Lock | None = None,
     poll_floor: float = POLL_FLOOR,
 ) -> Bot:
     """The Zalo bot. The token has the shape ``<digits>:<secret>`` that aiogram checks;
@@ -39,13 +37,12 @@ def build_zalo_bot(
     token = settings.zalo.token
     assert token is not None
     session = ZaloSession(
-        sessions=sessions,
+        db=db,
         clock=clock,
         commands=commands,
         api_url=settings.zalo.api_url,
         shelf=shelf,
         i18n=i18n,
-        write_lock=write_lock,
         poll_floor=poll_floor,
         key=settings.server_key(),
     )

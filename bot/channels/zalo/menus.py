@@ -33,7 +33,7 @@ from bot.channels.menus import Menu, numbered_menu
 from bot.channels.zalo.ids import CHANNEL
 from scheduler.clock import Clock
 from storage.channel_menus import drop_menu, get_menu, put_menu
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.keys import ServerKey
 
 # Buttons that are also commands, by their callback data: ``{"fn:back": "/back"}``.
@@ -101,18 +101,16 @@ class MenuBoard:
 
     def __init__(
         self,
-        sessions: SessionFactory,
+        db: Database,
         clock: Clock,
-        write_lock: asyncio.Lock | None = None,
         ttl: timedelta = MENU_TTL,
         key: ServerKey | None = None,
     ) -> None:
         # Menus are stored under a keyed hash of the chat (storage.channel_menus); without the
         # server's key (a test's bare session) a key of this process only.
         self.key = key or ServerKey(secrets.token_bytes(32))
-        self.sessions = sessions
+        self.db = db
         self.clock = clock
-        self.write_lock = write_lock
         self.ttl = ttl
         # Chats with an update in hand: the task handling it and the update's session.
         self._joined: dict[int, tuple[asyncio.Task[Any] | None, AsyncSession]] = {}
@@ -194,7 +192,7 @@ class MenuBoard:
         if joined is not None:
             row = await get_menu(session=joined, key=self.key, channel=CHANNEL, chat_id=chat_id)
         else:
-            async with self.sessions() as session:
+            async with self.db.sessions() as session:
                 row = await get_menu(
                     session=session, key=self.key, channel=CHANNEL, chat_id=chat_id
                 )
@@ -209,9 +207,5 @@ class MenuBoard:
         if joined is not None:
             await change(joined)
             return
-        async with contextlib.AsyncExitStack() as stack:
-            if self.write_lock is not None:
-                await stack.enter_async_context(self.write_lock)
-            session = await stack.enter_async_context(self.sessions())
+        async with self.db.unit_of_work() as session:
             await change(session)
-            await session.commit()

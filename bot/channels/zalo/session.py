@@ -17,7 +17,6 @@ unchanged (the pattern of aiogram-max).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -62,7 +61,7 @@ from bot.channels.zalo_events import stable_int
 from bot.config import ZALO_BOT_API
 from bot.web.shelf import Shelf
 from scheduler.clock import Clock
-from storage.database import SessionFactory
+from storage.database import Database
 from storage.keys import ServerKey
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ class ZaloSession(BaseSession):
     def __init__(
         self,
         *,
-        sessions: SessionFactory,
+        db: Database,
         clock: Clock,
         commands: CommandButtons,
         api_url: str = ZALO_BOT_API,
@@ -85,7 +84,6 @@ class ZaloSession(BaseSession):
         i18n: I18n | None = None,
         retry_after: int = RETRY_AFTER,
         poll_floor: float = POLL_FLOOR,
-        write_lock: asyncio.Lock | None = None,
         key: ServerKey | None = None,
     ) -> None:
         # ``file="{path}"``: an inbound photo's file path is already its URL (as in aiogram-max).
@@ -96,8 +94,8 @@ class ZaloSession(BaseSession):
         )
         self.clock = clock
         self.transport = ZaloTransport(self.api, wait=self.timeout, retry_after=retry_after)
-        self.ids = ZaloIds(sessions, clock, write_lock)
-        self.menus = MenuBoard(sessions, clock, write_lock, key=key)
+        self.ids = ZaloIds(db, clock)
+        self.menus = MenuBoard(db, clock, key=key)
         self.keyboards = Keyboards(commands, i18n)
         self.files = FileLinks(self.transport, shelf)
         self.inbound = Inbound(self.transport, self.ids, self.menus, clock, poll_floor)

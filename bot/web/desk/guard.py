@@ -181,16 +181,15 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
         if not token:
             return desk.signed_out(request)
         now = site.clock.now()
-        async with site.sessions() as session:
+        async with site.db.sessions() as session:
             user = await desk_user(session=session, key=site.key, token=token, now=now)
         if user is None:
             return desk.signed_out(request)
         if not user.official:
             # Of no use now, and its holder could not even sign out (every page is this one):
             # the session ends here, and a role given back later needs a new link.
-            async with site.writing() as session:
+            async with site.db.unit_of_work() as session:
                 await end_session(session=session, session_id=user.session_id, now=now)
-                await session.commit()
             refused = desk.problem(
                 request,
                 403,
@@ -204,10 +203,9 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
             return refused
         if request.method != "POST":
             if user.stale:
-                async with site.writing() as session:
+                async with site.db.unit_of_work() as session:
                     await touch(session=session, session_id=user.session_id, now=now)
-                    await session.commit()
-            async with site.sessions() as session:
+            async with site.db.sessions() as session:
                 return await handler(DeskCall(request, desk, user, session))
         # The body is read before the writer's lock is taken: a slow phone holds nobody up.
         try:
@@ -233,14 +231,13 @@ def _guarded(desk: Desk, handler: Handler) -> Callable[[web.Request], Awaitable[
                 lambda: _("This form has expired"),
                 lambda: _("Please go back, reload the page and try again."),
             )
-        async with site.writing() as session:
+        async with site.db.unit_of_work() as session:
             await touch(session=session, session_id=user.session_id, now=now)
             call = DeskCall(request, desk, user, session, form)
             response = await handler(call)
             if response.status >= 400:  # refused: nothing it may have begun is kept
                 await session.rollback()
                 return response
-            await session.commit()
         for action in call._after:
             action()
         return response

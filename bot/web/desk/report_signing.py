@@ -108,7 +108,7 @@ async def sign_page(call: DeskCall) -> web.StreamResponse:
     """The unit's own questions, filled with what it signed last (as ``/report`` reopens a
     signed report), under where its units stand."""
     now = call.desk.site.clock.now()
-    async with call.desk.site.writing() as session:
+    async with call.desk.site.db.unit_of_work() as session:
         signing = await _signing(call, session)
         if isinstance(signing, web.Response):
             return signing
@@ -116,7 +116,6 @@ async def sign_page(call: DeskCall) -> web.StreamResponse:
         report = await get_report(session=session, period=period, unit=item.unit)
         opened = await open_signing(session=session, report=report)
         preview = await _draft(session, signing, {}, now)
-        await session.commit()
     return _form_page(call, signing, preview, opened.own, opened.seen, {}, now)
 
 

@@ -4,7 +4,7 @@ or not), its final report, and the files — DOCX, XLSX, CSV — by the one expo
 ``/export`` and ``gopy export`` (``scheduler.report_export``).
 
 Listing and downloading may store a week's period the first time it is asked for, as
-``/export`` does: that runs in the writer's unit of work (``Site.writing``), left before the
+``/export`` does: that runs in a unit of work (``Database.unit_of_work``), left before the
 report is consolidated (seconds at a city's scale) and its file written, so a download holds
 no other writer up.
 """
@@ -75,7 +75,7 @@ class Section:
 async def reports(call: DeskCall) -> web.StreamResponse:
     now = call.desk.site.clock.now()
     sections: list[Section] = []
-    async with call.desk.site.writing() as session:
+    async with call.desk.site.db.unit_of_work() as session:
         items = await exportable(session=session, member=call.member, now=now, limit=CAMPAIGNS)
         for item in items:
             try:
@@ -88,7 +88,6 @@ async def reports(call: DeskCall) -> web.StreamResponse:
             )
             ids = {p.id for p in signable if p.id is not None}
             sections.append(Section(item, weeks, final, now, ids))
-        await session.commit()
     signed = call.request.query.get("signed", "")
 
     def context() -> dict[str, object]:
@@ -239,7 +238,7 @@ async def download(call: DeskCall) -> web.StreamResponse:
     chosen: ReportFormat = "csv" if fmt == "csv" else ("xlsx" if fmt == "xlsx" else "docx")
     now = call.desk.site.clock.now()
     # What the file is, and the periods it reads stored, in the writer's unit of work.
-    async with call.desk.site.writing() as session:
+    async with call.desk.site.db.unit_of_work() as session:
         item = await export_target(
             session=session,
             member=call.member,
@@ -248,14 +247,13 @@ async def download(call: DeskCall) -> web.StreamResponse:
             now=now,
         )
         asked = await _asked(session, item, week, chosen, now) if item is not None else None
-        await session.commit()
     if item is None or asked is None:
         return call.not_found()
     export = asked.kept
     if export is None:
         # Consolidating reads the units' filings and the comments (seconds for a ward of a
         # city): read after the writer's lock, as /export reads them, holding no writer up.
-        async with call.desk.site.sessions() as session:
+        async with call.desk.site.db.sessions() as session:
             try:
                 export = await export_report(
                     session=session,

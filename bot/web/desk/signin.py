@@ -27,7 +27,7 @@ class SignIn:
     async def show(self, request: web.Request) -> web.StreamResponse:
         site = self.desk.site
         token = request.match_info["token"]
-        async with site.sessions() as session:
+        async with site.db.sessions() as session:
             holder = await check_link(
                 session=session, key=site.key, token=token, now=site.clock.now()
             )
@@ -55,15 +55,15 @@ class SignIn:
         if form is None or not token_matches(site.key, browser_of(request), form.text("csrf")):
             # No cookie (blocked) or a form from elsewhere: the link stays unused.
             raise web.HTTPSeeOther(self.desk.href(paths.sign_in_path(request.match_info["token"])))
-        async with site.writing() as session:
+        async with site.db.unit_of_work() as session:
             signed = await redeem_link(
                 session=session,
                 key=site.key,
                 token=request.match_info["token"],
                 now=site.clock.now(),
             )
-            if isinstance(signed, SignedIn):
-                await session.commit()
+            if not isinstance(signed, SignedIn):  # a refused link keeps nothing
+                await session.rollback()
         if not isinstance(signed, SignedIn):
             return self._refused(request, signed)
         response = web.Response(status=303, headers={"Location": self.desk.href(paths.BOARD)})

@@ -1,0 +1,86 @@
+"""bot.app.assemble, the composition root: the services are built once and shared by the
+dispatcher, the desk and the scheduler; the scheduler starts on the dispatcher's startup and
+stops on its shutdown. Against the fake Bot API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram import Bot
+from pydantic import SecretStr
+
+from bot.app import Gopy, Runtime, assemble
+from bot.channels.telegram import build_telegram_bot
+from bot.config import SchedulerSettings, Settings, TelegramSettings
+from scheduler.clock import FrozenClock
+from tests.fakes.telegram import FakeTelegram
+from tests.seed import TEST_SECRET
+
+
+@pytest.fixture
+async def parts(
+    database_url: str, clock: FrozenClock, telegram_api: tuple[FakeTelegram, str]
+) -> AsyncIterator[tuple[Runtime, Bot]]:
+    _fake, api_url = telegram_api
+    settings = Settings(
+        database_url=database_url,
+        telegram=TelegramSettings(token=SecretStr("42:TEST"), api_url=api_url),
+        secret_key=SecretStr(TEST_SECRET),
+        scheduler=SchedulerSettings(enabled=True),
+    )
+    runtime = Runtime.create(settings, clock)
+    bot = build_telegram_bot(settings)
+    try:
+        yield runtime, bot
+    finally:
+        await bot.session.close()
+        await runtime.close()
+
+
+@pytest.fixture
+async def gopy(parts: tuple[Runtime, Bot]) -> AsyncIterator[Gopy]:
+    runtime, bot = parts
+    assembled = assemble(runtime, [bot], scheduling=True)
+    try:
+        yield assembled
+    finally:
+        await assembled.close()
+
+
+async def test_the_services_are_built_once_and_shared(gopy: Gopy) -> None:
+    services, dp, scheduler = gopy.services, gopy.dp, gopy.scheduler
+    assert dp["outreach"] is services.outreach and dp["files"] is services.files
+    assert scheduler is not None and scheduler.delivery is not None
+    # The chat's and the desk's queueing rings the one delivery loop's bell.
+    assert services.outreach.wake == scheduler.delivery.wake
+    assert scheduler.sweeper.render is services.outreach.render
+    assert scheduler.sweeper.db is gopy.runtime.db is scheduler.delivery.db
+
+
+async def test_the_scheduler_starts_and_stops_with_the_dispatcher(
+    gopy: Gopy, parts: tuple[Runtime, Bot]
+) -> None:
+    _runtime, bot = parts
+    scheduler = gopy.scheduler
+    assert scheduler is not None and not scheduler.scheduler.running
+    await gopy.dp.emit_startup(bot=bot, bots=[bot])
+    try:
+        assert scheduler.scheduler.running
+        assert scheduler.scheduler.get_job("resync") is not None
+    finally:
+        await gopy.dp.emit_shutdown(bot=bot, bots=[bot])
+    assert not scheduler.scheduler.running
+
+
+async def test_a_process_that_does_not_schedule_starts_no_scheduler(
+    parts: tuple[Runtime, Bot],
+) -> None:
+    runtime, bot = parts
+    gopy = assemble(runtime, [bot], scheduling=False)
+    try:
+        assert gopy.scheduler is None
+        await gopy.dp.emit_startup(bot=bot, bots=[bot])
+        await gopy.dp.emit_shutdown(bot=bot, bots=[bot])
+    finally:
+        await gopy.close()

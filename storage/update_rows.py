@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.fsm import FsmRow
+from storage.sqlite_driver import execute_all
 
 _OPEN = {
     "sqlite": """
@@ -97,17 +98,20 @@ async def closing(
     states: Sequence[tuple[str, FsmRow]],
 ) -> None:
     """Write the changed FSM rows and the dedupe mark in the session's transaction (the
-    caller commits). PostgreSQL: one statement; SQLite: one hop to aiosqlite's thread each."""
+    caller commits): one round trip (PostgreSQL: one statement; SQLite: one hop to aiosqlite's
+    thread)."""
     dialect, driver = await _driver(session)
     moment = _moment(dialect, now)
     if dialect == "sqlite":
+        statements: list[tuple[str, Any]] = []
         for state_key, row in states:
             if row.state is None and not row.data:
-                await driver.execute_fetchall(_DROP[dialect], (state_key,))
+                statements.append((_DROP[dialect], (state_key,)))
             else:
                 values = (state_key, row.state, json.dumps(row.data), moment)
-                await driver.execute_fetchall(_PUT[dialect], values)
-        await driver.execute_fetchall(_MARK[dialect], (channel, key, moment))
+                statements.append((_PUT[dialect], values))
+        statements.append((_MARK[dialect], (channel, key, moment)))
+        await execute_all(driver, statements)
         return
     if not states:
         await driver.execute(_MARK[dialect], channel, key, moment)

@@ -59,4 +59,5 @@ def build_router() -> Router:
     )
     root = Router(name="gopy")
     root.include_routers(errors.build_router(), private, groups.build_router())
+    filters.checks_without_threads(root)
     return root

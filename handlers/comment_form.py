@@ -31,10 +31,10 @@ from scheduler.clock import Clock
 from storage.comments import MAX_NAME, CommentLimits, Outcome, clean_name, submit_comment
 from storage.entries import Target
 from storage.forms import MAX_TEXT, InvalidValue, clean_text
-from storage.fsm import commit_now
 from storage.keys import ServerKey
 from storage.people import Member
 from storage.phones import InvalidPhone, parse_phone
+from storage.update_work import UpdateWork, commit_now
 
 _PAST_QUESTIONS = (CommentFlow.naming.state, CommentFlow.phone.state, CommentFlow.confirming.state)
 
@@ -319,6 +319,7 @@ async def send(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     channel: str,
@@ -359,7 +360,7 @@ async def send(
     # The receipt promises the comment is stored: commit before answering anything. The draft
     # is dropped only after that: a crash in between leaves it, and the same press (re-delivered)
     # finds the stored comment (the same words: a duplicate) and resends its receipt.
-    await commit_now(session)
+    await commit_now(uow)
     await state.clear()
     await callback.answer()
     await close_buttons(callback)

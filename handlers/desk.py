@@ -13,9 +13,9 @@ from bot.web.desk.paths import sign_in_path
 from handlers.replies import refused_unless_official
 from scheduler.clock import Clock
 from storage.desk_access import issue_link
-from storage.fsm import commit_now
 from storage.keys import ServerKey
 from storage.people import Member
+from storage.update_work import UpdateWork, commit_now
 from storage.web_base import WebBase
 
 
@@ -28,6 +28,7 @@ def build_router() -> Router:
 async def send_link(
     message: Message,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     server_key: ServerKey,
@@ -39,7 +40,7 @@ async def send_link(
         session=session, key=server_key, person=member.person, now=clock.now()
     )
     # Committed by the update's unit of work before the answer goes out.
-    await commit_now(session)
+    await commit_now(uow)
     text = _(
         "Open the officials' desk in a browser:\n{link}\n\n"
         "The link works once, within 10 minutes. Do not forward it."

@@ -6,8 +6,11 @@ hop per check and per update; these checks are trivial, so they are written asyn
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import Router
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from storage.codes import entry_from_payload, entry_from_text, invite_from_text, looks_like_entry
@@ -55,3 +58,29 @@ async def entry_payload(message: Message) -> dict[str, Any] | bool:
 async def has_attachment(message: Message) -> bool:
     """A photo, a voice note or a file: what a comment may carry besides its text."""
     return bool(message.photo or message.voice or message.document)
+
+
+def checks_without_threads(router: Router) -> None:
+    """Run the synchronous checks of ``router`` and the routers below it in the event loop.
+
+    A conversation state used as a filter (``ReportFlow.filling``) or a magic ``F`` filter is a
+    plain function, which aiogram calls in a thread pool: one thread hop per check, about 16
+    per update of the report form. They only compare values, so they are run as coroutines.
+    """
+    for each in router.chain_tail:
+        for observer in each.observers.values():
+            handlers = [*observer.handlers, getattr(observer, "_handler", None)]
+            for handler in handlers:
+                for check in (handler.filters or []) if handler is not None else []:
+                    if not check.awaitable and (
+                        check.magic is not None or isinstance(check.callback, State | StatesGroup)
+                    ):
+                        check.callback = _in_loop(check.callback)
+                        check.awaitable = True
+
+
+def _in_loop(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    return run

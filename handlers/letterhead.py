@@ -23,7 +23,6 @@ from handlers.replies import Answerable, refused_unless_official, reply_target
 from handlers.states import LetterheadFlow
 from handlers.texts import escape
 from scheduler.clock import Clock
-from storage.fsm import commit_now
 from storage.letterheads import (
     LetterheadProblem,
     letterhead_of,
@@ -34,6 +33,7 @@ from storage.letterheads import (
 )
 from storage.models import RoleKind, Unit
 from storage.people import Member
+from storage.update_work import UpdateWork, commit_now
 
 UNIT = "letterhead_unit"
 # A unit's officials see their letterheads one message each; more units than this are rare.
@@ -190,6 +190,7 @@ async def take_part(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     files: FileMaker,
@@ -220,7 +221,7 @@ async def take_part(
         await message.answer(problem_text(problem) + "\n" + _("/cancel keeps it as it is."))
         return
     # "Saved" promises it is stored: commit before saying so.
-    await commit_now(session)
+    await commit_now(uow)
     await state.clear()
     await _show(message, session, unit, files, _now(clock, default_timezone), saved=True)
 

@@ -29,10 +29,10 @@ from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import entry_label
 from storage.entries import Target, entry_for
-from storage.fsm import commit_now
 from storage.models import Campaign
 from storage.people import Member
 from storage.posters import Printer, has_hosted_draft, printable_campaigns, printer
+from storage.update_work import UpdateWork, commit_now
 
 QR = "qr"
 
@@ -49,6 +49,7 @@ def build_router() -> Router:
 async def ask_qr(
     message: Message,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     files: FileMaker,
@@ -67,7 +68,7 @@ async def ask_qr(
     )
     target = await choose_campaign(message, session, campaigns, QR, also=[report])
     if target is not None:
-        await _send_entry(message, session, member, target, clock, files, channel)
+        await _send_entry(message, uow, member, target, clock, files, channel)
         # No list was shown to carry the quick report's button: it comes on its own.
         await message.answer(
             _("Or the quick report poster for secretaries:"),
@@ -79,6 +80,7 @@ async def pick_qr(
     callback: CallbackQuery,
     callback_data: PickDraft,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     files: FileMaker,
@@ -91,25 +93,26 @@ async def pick_qr(
         return
     target = await choose_within(message, session, callback_data)
     if target is not None:
-        await _send_entry(message, session, member, target, clock, files, channel)
+        await _send_entry(message, uow, member, target, clock, files, channel)
 
 
 async def _send_entry(
     message: Answerable,
-    session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     target: Target,
     clock: Clock,
     files: FileMaker,
     channel: str,
 ) -> None:
+    session = uow.session
     # A ward's official prints the ward's code (its comments count for the ward); the
     # campaign's own officials (and those above) print the campaign-wide one.
     found = await printer(session=session, member=member, campaign=target.campaign)
     assert found is not None
     entry = await entry_for(session=session, target=target, now=clock.now(), unit=found.owner)
     # The code must exist before anyone can scan it.
-    await commit_now(session)
+    await commit_now(uow)
     poster = files.comment_poster(
         target=target,
         code=entry.code,

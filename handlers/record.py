@@ -32,10 +32,10 @@ from scheduler.clock import Clock
 from storage.comments import MAX_NAME, CommentLimits, Outcome, is_open
 from storage.entered import Received, record_comment
 from storage.entries import Target
-from storage.fsm import commit_now
 from storage.models import AuthorCategory, Campaign, CommentMedium, RoleKind, Stance
 from storage.people import Member
 from storage.posters import printable_campaigns, printer
+from storage.update_work import UpdateWork, commit_now
 
 RECORD = "record"
 _MEDIUM = "record_medium"
@@ -280,6 +280,7 @@ async def save(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     channel: str,
@@ -316,7 +317,7 @@ async def save(
         duplicate_window=comment_limits.duplicate_window,
     )
     # «Saved» promises the comment is stored: commit before answering (as a citizen's send).
-    await commit_now(session)
+    await commit_now(uow)
     await state.clear()
     await close_buttons(callback)
     menu = keyboards.main_menu(member)

@@ -36,11 +36,11 @@ from handlers.states import ReportFlow
 from scheduler.clock import Clock
 from services.oversight import Outreach
 from storage.forms import FieldKind, InvalidValue, parse_value
-from storage.fsm import commit_now
 from storage.models import Period
 from storage.outbox import enqueue
 from storage.people import Member
 from storage.reports import file_report
+from storage.update_work import UpdateWork, commit_now
 
 
 async def answer(message: Message, state: FSMContext, session: AsyncSession, clock: Clock) -> None:
@@ -223,6 +223,7 @@ async def submit(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     channel: str,
@@ -239,7 +240,7 @@ async def submit(
         return
     if draft.signing:
         await submit_signed(
-            callback, state, session, member, clock, channel, files, outreach, draft, item
+            callback, state, session, uow, member, clock, channel, files, outreach, draft, item
         )
         return
     period = await session.get(Period, draft.period_id)
@@ -268,7 +269,7 @@ async def submit(
     # closed only after that: a crash in between leaves the draft, and the same press (Telegram
     # re-delivers it) files the same values again, which stores nothing new and gets the
     # receipt of what was stored.
-    await commit_now(session)
+    await commit_now(uow)
     metrics.REPORTS_FILED.labels("report").inc(0 if filed.repeated else 1)
     if told:
         outreach.wake()

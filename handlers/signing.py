@@ -22,17 +22,18 @@ from services.reporting import Assignment
 from services.signing import repeated_signature, sign_and_send
 from storage.campaigns import form_by_id
 from storage.forms import signing_form
-from storage.fsm import commit_now
 from storage.models import Period, Report
 from storage.people import Member
 from storage.reports import Filed, get_report
 from storage.signed import signed_file
+from storage.update_work import UpdateWork, commit_now
 
 
 async def submit_signed(
     callback: CallbackQuery,
     state: FSMContext,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     channel: str,
@@ -71,7 +72,7 @@ async def submit_signed(
         )
         return
     # "Signed" promises it is stored: commit before saying anything (see report_form.submit).
-    await commit_now(session)
+    await commit_now(uow)
     metrics.REPORTS_FILED.labels("signed").inc()
     outreach.wake_mail()
     await state.clear()

@@ -18,11 +18,11 @@ from handlers.filters import typed_invite
 from handlers.texts import escape
 from scheduler.clock import Clock
 from storage.codes import invite_from_text
-from storage.fsm import commit_now
 from storage.invites import RedeemOutcome, redeem_invite
 from storage.keys import ServerKey
 from storage.models import RoleKind
 from storage.people import Member, load_member
+from storage.update_work import UpdateWork, commit_now
 
 
 def build_router() -> Router:
@@ -51,6 +51,7 @@ async def start_with_payload(
     message: Message,
     command: CommandObject,
     session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     state: FSMContext,
@@ -65,32 +66,33 @@ async def start_with_payload(
         )
         await start(message, member)
         return
-    await _redeem(message, code, session, member, clock, bot, server_key, default_timezone)
+    await _redeem(message, code, uow, member, clock, bot, server_key, default_timezone)
 
 
 async def typed_code(
     message: Message,
     code: str,
-    session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     bot: Bot,
     server_key: ServerKey,
     default_timezone: str,
 ) -> None:
-    await _redeem(message, code, session, member, clock, bot, server_key, default_timezone)
+    await _redeem(message, code, uow, member, clock, bot, server_key, default_timezone)
 
 
 async def _redeem(
     message: Message,
     code: str,
-    session: AsyncSession,
+    uow: UpdateWork,
     member: Member,
     clock: Clock,
     bot: Bot,
     key: ServerKey,
     tz: str,
 ) -> None:
+    session = uow.session
     result = await redeem_invite(
         session=session, code=code, person=member.person, key=key, now=clock.now()
     )
@@ -121,7 +123,7 @@ async def _redeem(
             )
         )
         return
-    await commit_now(session)
+    await commit_now(uow)
     assert result.unit is not None
     member = await load_member(session=session, person=member.person)
     name = escape(result.unit.name)

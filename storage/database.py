@@ -27,6 +27,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
+from storage.sqlite_driver import one_hop_dbapi
+
 SessionFactory = async_sessionmaker[AsyncSession]
 
 # Keys in a session's ``info``: it has written in its open transaction; it holds the process
@@ -52,6 +54,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # Statement parameters hold what people typed; keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        if url.startswith("sqlite+aiosqlite"):
+            # One hop to aiosqlite's thread per statement instead of four (storage.sqlite_driver).
+            kwargs.setdefault("module", one_hop_dbapi())
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -131,7 +131,7 @@ async def test_ky_va_gui_redelivered_after_a_crash_says_someone_else_signed(
     the official who signed is told «một đồng chí khác đã ký báo cáo này … Phần của đồng chí
     chưa được lưu» — false — and never receives the receipt or the signed letter."""
     import handlers.signing
-    from storage.fsm import commit_now
+    from storage.update_work import UpdateWork, commit_now
     from tests.flow.test_chain import WARD_ASSESSMENT, sign_own_report
     from tests.flow.test_sent_after_stored import Crash, press_update
 
@@ -145,8 +145,8 @@ async def test_ky_va_gui_redelivered_after_a_crash_says_someone_else_signed(
     await sign_own_report(ha, WARD_ASSESSMENT)
     press = press_update(ha, "Ký và gửi", update_id=990_101)
 
-    async def commit_then_die(session: object) -> None:
-        await commit_now(session)  # type: ignore[arg-type]
+    async def commit_then_die(uow: UpdateWork) -> None:
+        await commit_now(uow)
         raise Crash
 
     monkeypatch.setattr(handlers.signing, "commit_now", commit_then_die)

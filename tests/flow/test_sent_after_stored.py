@@ -13,15 +13,14 @@ from typing import Any
 
 import pytest
 from aiogram.types import Message, Update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 import handlers.comment_form
 import handlers.report_form
 import handlers.start
 from bot.channels import updates
-from storage.fsm import commit_now
 from storage.models import Comment, Report, ReportRevision, Role, RoleKind
+from storage.update_work import UpdateWork, commit_now
 from tests.chat import Chat, skip_questions, texts
 from tests.conftest import AppFactory, BotApp
 from tests.fakes.telegram import Call
@@ -34,7 +33,7 @@ class Crash(BaseException):
     """The process dies here."""
 
 
-Commit = Callable[[AsyncSession], Awaitable[None]]
+Commit = Callable[[UpdateWork], Awaitable[None]]
 
 
 def replace_commit(monkeypatch: pytest.MonkeyPatch, module: Any, new: Commit) -> None:
@@ -100,7 +99,7 @@ async def test_nothing_is_said_before_the_commit_and_a_failed_commit_loses_nothi
     said_before_commit: list[Call] = []
     start = len(app.api.calls)
 
-    async def failing(session: AsyncSession) -> None:
+    async def failing(_uow: UpdateWork) -> None:
         said_before_commit.extend(c for c in app.api.calls[start:] if c.chat_id in (None, 7400))
         raise ConnectionError("the database went away")
 
@@ -127,8 +126,8 @@ async def test_a_press_redelivered_after_a_crash_gets_the_receipt_of_what_was_st
     chat = await at_send(app, flow, 7401)
     press = press_update(chat, label, update_id=990_001)
 
-    async def commit_then_die(session: AsyncSession) -> None:
-        await commit_now(session)
+    async def commit_then_die(uow: UpdateWork) -> None:
+        await commit_now(uow)
         raise Crash
 
     replace_commit(monkeypatch, module, commit_then_die)
@@ -167,8 +166,8 @@ async def test_an_invite_redelivered_after_a_crash_gets_the_welcome(
         date=app.clock.now(),
     )
 
-    async def commit_then_die(session: AsyncSession) -> None:
-        await commit_now(session)
+    async def commit_then_die(uow: UpdateWork) -> None:
+        await commit_now(uow)
         raise Crash
 
     monkeypatch.setattr(handlers.start, "commit_now", commit_then_die)

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import TelegramObject, Update
 from redis.asyncio import Redis
 
@@ -29,6 +31,11 @@ async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     await engine.dispose()
 
 
+def _fsm() -> FSMContextMiddleware:
+    """A process's own FSM (state in its memory, its own chat locks)."""
+    return FSMContextMiddleware(storage=MemoryStorage(), events_isolation=SimpleEventIsolation())
+
+
 @pytest.fixture
 async def bot() -> AsyncIterator[Bot]:
     bot = Bot("42:TEST")
@@ -41,7 +48,7 @@ async def test_redelivery_in_another_process_is_dropped_while_handled(
 ) -> None:
     clients = [Redis.from_url(redis_url), Redis.from_url(redis_url)]
     # Two processes: each its own middleware and Redis connection, one Redis.
-    first, second = (UpdateSession(sessions, clock, RedisInFlight(c)) for c in clients)
+    first, second = (UpdateSession(sessions, clock, _fsm(), RedisInFlight(c)) for c in clients)
     update = Update.model_validate(command_update(update_id=501, chat_id=9001))
     assert update.message is not None and update.message.from_user is not None
     user = update.message.from_user

@@ -16,10 +16,12 @@ then shows.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +34,6 @@ from bot.channels.zalo.ids import CHANNEL
 from scheduler.clock import Clock
 from storage.channel_menus import drop_menu, get_menu, put_menu
 from storage.database import Database
-from storage.fsm import current_scope
 from storage.keys import ServerKey
 
 # Buttons that are also commands, by their callback data: ``{"fn:back": "/back"}``.
@@ -92,8 +93,11 @@ class Keyboards:
 class MenuBoard:
     """The live menu of each chat: the latest bot message's numbered buttons, in the database
     (storage.channel_menus), so that it survives a restart and a reminder sent by another
-    process can be answered. Inside a handler the write joins the update's transaction
-    (committed with it, and never waiting on SQLite's lock that transaction may hold)."""
+    process can be answered. While an update of a chat is handled (``joining``, entered by the
+    update's middleware), that chat's menu is read and written in the update's session: the
+    write commits with the update, and never waits on SQLite's lock that transaction may
+    hold. Other chats, and messages sent outside an update, use a short session of their own.
+    """
 
     def __init__(
         self,
@@ -108,6 +112,25 @@ class MenuBoard:
         self.db = db
         self.clock = clock
         self.ttl = ttl
+        # Chats with an update in hand: the task handling it and the update's session.
+        self._joined: dict[int, tuple[asyncio.Task[Any] | None, AsyncSession]] = {}
+
+    @contextlib.contextmanager
+    def joining(self, chat_id: int, session: AsyncSession) -> Iterator[None]:
+        """While an update of ``chat_id`` is handled: that chat's menu goes through
+        ``session``. Only the task handling the update uses it (a session is not shared
+        between tasks); the per-chat lock keeps it the only update of the chat."""
+        self._joined[chat_id] = (asyncio.current_task(), session)
+        try:
+            yield
+        finally:
+            self._joined.pop(chat_id, None)
+
+    def _session_of(self, chat_id: int) -> AsyncSession | None:
+        joined = self._joined.get(chat_id)
+        if joined is None or joined[0] is not asyncio.current_task():
+            return None
+        return joined[1]
 
     async def shown(
         self, chat_id: int, message: Message, menu: Menu | None, keyboard: bool
@@ -117,11 +140,13 @@ class MenuBoard:
             return
         if menu is None or not menu.options:
             await self._write(
-                lambda s: drop_menu(session=s, key=self.key, channel=CHANNEL, chat_id=chat_id)
+                chat_id,
+                lambda s: drop_menu(session=s, key=self.key, channel=CHANNEL, chat_id=chat_id),
             )
             return
         dump = message.model_dump(mode="json", exclude_none=True)
         await self._write(
+            chat_id,
             lambda s: put_menu(
                 session=s,
                 key=self.key,
@@ -131,7 +156,7 @@ class MenuBoard:
                 text=menu.text,
                 options=list(menu.options),
                 now=self.clock.now(),
-            )
+            ),
         )
 
     async def edited(self, chat_id: int, message_id: int, menu: Menu | None) -> None:
@@ -140,7 +165,8 @@ class MenuBoard:
             live = await self._read(chat_id)
             if live is not None and live[0].message_id == message_id:
                 await self._write(
-                    lambda s: drop_menu(session=s, key=self.key, channel=CHANNEL, chat_id=chat_id)
+                    chat_id,
+                    lambda s: drop_menu(session=s, key=self.key, channel=CHANNEL, chat_id=chat_id),
                 )
 
     async def live(self, chat_id: int, message_id: int) -> Menu | None:
@@ -162,11 +188,9 @@ class MenuBoard:
         return (data, message) if data is not None else None
 
     async def _read(self, chat_id: int) -> tuple[Message, Menu] | None:
-        scope = current_scope.get()
-        if scope is not None:
-            row = await get_menu(
-                session=scope.session, key=self.key, channel=CHANNEL, chat_id=chat_id
-            )
+        joined = self._session_of(chat_id)
+        if joined is not None:
+            row = await get_menu(session=joined, key=self.key, channel=CHANNEL, chat_id=chat_id)
         else:
             async with self.db.sessions() as session:
                 row = await get_menu(
@@ -176,10 +200,12 @@ class MenuBoard:
             return None
         return Message.model_validate(row.message), Menu(row.text, tuple(row.options))
 
-    async def _write(self, change: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        scope = current_scope.get()
-        if scope is not None:
-            await change(scope.session)
+    async def _write(
+        self, chat_id: int, change: Callable[[AsyncSession], Awaitable[None]]
+    ) -> None:
+        joined = self._session_of(chat_id)
+        if joined is not None:
+            await change(joined)
             return
         async with self.db.unit_of_work() as session:
             await change(session)

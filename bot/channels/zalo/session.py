@@ -18,6 +18,7 @@ unchanged (the pattern of aiogram-max).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -47,6 +48,7 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, InputFile, Message, Update, User, WebhookInfo
 from aiogram.utils.i18n import I18n
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.params import plain_params
 from bot.channels.zalo.files import FileLinks
@@ -169,6 +171,11 @@ class ZaloSession(BaseSession):
         if isinstance(method, DeleteWebhook | DeleteMessage | SetMyCommands | DeleteMyCommands):
             return True
         raise TelegramBadRequest(method, f"{type(method).__name__} is not available on Zalo")
+
+    def joining(self, chat_id: int, session: AsyncSession) -> AbstractContextManager[None]:
+        """While an update of ``chat_id`` is handled, its menus are kept in that update's
+        session (handlers.middlewares.JoinsUpdates)."""
+        return self.menus.joining(chat_id, session)
 
     async def _send_text(
         self, bot: Bot, method: TelegramMethod[Any], params: dict[str, Any]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.dispatcher.middlewares.user_context import EventContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.types import TelegramObject, Update
@@ -51,6 +52,7 @@ async def test_redelivery_in_another_process_is_dropped_while_handled(
     first, second = (UpdateSession(sessions, clock, _fsm(), RedisInFlight(c)) for c in clients)
     update = Update.model_validate(command_update(update_id=501, chat_id=9001))
     assert update.message is not None and update.message.from_user is not None
+    message = update.message
     user = update.message.from_user
     started, go = asyncio.Event(), asyncio.Event()
     handled: list[str] = []
@@ -62,7 +64,8 @@ async def test_redelivery_in_another_process_is_dropped_while_handled(
         return "done"
 
     def data() -> dict[str, Any]:
-        return {"event_from_user": user, "bot": bot}
+        context = EventContext(chat=message.chat, user=user)
+        return {"event_from_user": user, "event_context": context, "bot": bot}
 
     try:
         running = asyncio.create_task(first(handler, update, data()))

@@ -5,7 +5,8 @@
 creates a database of its own on the local PostgreSQL server (dropped at the end), empties a
 Redis database of its own, migrates once (``gopy db upgrade``, as compose's one-shot service
 does), then starts the three processes as ``python -m bot.cli`` from the checkout, with JSON
-logs and a metrics token:
+logs and a metrics token. They run in a temporary folder: gopy reads ``.env`` from where it runs,
+and the checkout's (a developer's tokens) must not reach them. Checked:
 
 - each worker serves its webhook on its own port (``GOPY_SCHEDULER_ENABLED=false``), answers
   /healthz and /readyz with 200, takes a ``/help`` posted to its webhook and answers it
@@ -141,7 +142,7 @@ async def start(name: str, args: list[str], env: dict[str, str], port: int, logs
             "-m",
             "bot.cli",
             *args,
-            cwd=CHECKOUT,
+            cwd=logs,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -151,14 +152,14 @@ async def start(name: str, args: list[str], env: dict[str, str], port: int, logs
     return Process(name, process, stdout, stderr, port)
 
 
-async def migrate(env: dict[str, str]) -> None:
+async def migrate(env: dict[str, str], cwd: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "db",
         "upgrade",
-        cwd=CHECKOUT,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -272,7 +273,7 @@ async def smoke(logs: Path, server: str, redis_url: str) -> None:
         database_url = await create_database(server)
         await flush_redis(redis_url)
         env = base_env(database_url, redis_url, api_url)
-        await migrate(env)
+        await migrate(env, logs)
         step("gopy db upgrade (once, before the workers)")
         for name in ("worker-1", "worker-2"):
             port = free_port()

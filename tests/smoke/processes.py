@@ -2,11 +2,12 @@
 ``gopy scheduler`` on PostgreSQL and Redis, behind a fake Telegram Bot API on loopback.
 
 ``make process-smoke`` (part of ``make test``) runs ``python -m tests.smoke.processes``. It
-creates a database of its own on the local PostgreSQL server (dropped at the end), empties a
-Redis database of its own, migrates once (``gopy db upgrade``, as compose's one-shot service
-does), then starts the three processes as ``python -m bot.cli`` from the checkout, with JSON
-logs and a metrics token. They run in a temporary folder: gopy reads ``.env`` from where it runs,
-and the checkout's (a developer's tokens) must not reach them. Checked:
+creates a database of its own on the local PostgreSQL server (dropped at the end), is a bot of
+its own in Redis (its keys deleted at the end), migrates once (``gopy db upgrade``, as compose's
+one-shot service does), then starts the three processes as ``python -m bot.cli`` from the
+checkout, with JSON logs and a metrics token. They run in a temporary folder: gopy reads
+``.env`` from where it runs, and the checkout's (a developer's tokens) must not reach them.
+Checked:
 
 - each worker serves its webhook on its own port (``GOPY_SCHEDULER_ENABLED=false``), answers
   /healthz and /readyz with 200, takes a ``/help`` posted to its webhook and answers it
@@ -46,8 +47,10 @@ from tests.databases import PG_SERVER
 from tests.fakes.telegram import FakeTelegram, command_update, serve
 from tests.smoke.wheel_smoke import CHECKOUT, DROPPED, SmokeFailure, free_port
 
-# Its own name per run: two checkouts may run the smoke at once on one server.
+# Its own name per run: two checkouts may run the smoke at once on one server. In Redis, a bot
+# of its own (gopy's keys are gopy:<bot id>:…), whose keys alone it forgets.
 DATABASE = f"gopy_process_smoke_{os.getpid()}"
+BOT_ID = 7_000_000 + os.getpid()
 SECRET = "process-smoke-webhook-secret"
 METRICS_TOKEN = "process-smoke-metrics-token"
 SECRET_KEY = "process-smoke-secret-key-0123456789abcdef"
@@ -105,11 +108,14 @@ async def drop_database(server: str) -> None:
 
 
 async def flush_redis(url: str) -> None:
+    """Forget this run's keys (not the whole db: another run may be using it)."""
     from redis.asyncio import Redis
 
     client = Redis.from_url(url)
     try:
-        await client.flushdb()
+        keys = [key async for key in client.scan_iter(match=f"gopy:{BOT_ID}:*")]
+        if keys:
+            await client.delete(*keys)
     finally:
         await client.aclose()
 
@@ -125,7 +131,7 @@ def base_env(database_url: str, redis_url: str, api_url: str) -> dict[str, str]:
         "GOPY_DATABASE_URL": database_url,
         "GOPY_REDIS_URL": redis_url,
         "GOPY_SECRET_KEY": SECRET_KEY,
-        "GOPY_TELEGRAM_TOKEN": "42:SMOKE",
+        "GOPY_TELEGRAM_TOKEN": f"{BOT_ID}:SMOKE",
         "GOPY_TELEGRAM_API_URL": api_url,
         "GOPY_WEBHOOK_SECRET": SECRET,
         "GOPY_WEB_HOST": "127.0.0.1",
@@ -310,7 +316,7 @@ async def smoke(logs: Path, server: str, redis_url: str) -> None:
         with contextlib.suppress(Exception):
             await flush_redis(redis_url)
         await drop_database(server)
-        step("database dropped, Redis db emptied")
+        step("database dropped, its Redis keys deleted")
 
 
 async def missing(server: str, redis_url: str) -> str | None:

@@ -40,3 +40,27 @@ async def test_gopy_runs_outside_the_checkout(
     for folder in folders:
         assert folder.resolve() != CHECKOUT
         assert CHECKOUT not in folder.resolve().parents
+
+
+# review: DATABASE got a name per run so that two checkouts may run the smoke at once, but both
+# used Redis db 14 as bot 42 and FLUSHDB'd it at their start and end: one run's clean-up wiped
+# the other's conversations and locks mid-run. A run now is a bot of its own and forgets only
+# its own keys.
+@pytest.mark.redis
+async def test_a_run_forgets_only_its_own_redis_keys(redis_url: str) -> None:
+    from redis.asyncio import Redis
+
+    own = f"gopy:{processes.BOT_ID}:5001:5001:default:state"
+    other = f"gopy:{processes.BOT_ID + 1}:5001:5001:default:state"
+    assert processes.base_env("db", redis_url, "api")["GOPY_TELEGRAM_TOKEN"].startswith(
+        f"{processes.BOT_ID}:"
+    )
+    client = Redis.from_url(redis_url)
+    try:
+        await client.set(own, "x")
+        await client.set(other, "y")
+        await processes.flush_redis(redis_url)
+        assert await client.get(own) is None
+        assert await client.get(other) == b"y"
+    finally:
+        await client.aclose()

@@ -186,10 +186,18 @@ def _series(kind: str, channel: str) -> tuple[Counter, Counter, Histogram]:
     )
 
 
+def _kind(event: TelegramObject) -> str:
+    """An Update names its content (message, callback_query…); anything else, its class."""
+    try:
+        kind = getattr(event, "event_type", None)
+    except LookupError:  # UpdateTypeLookupError: no field aiogram knows; it skips the update
+        return "unknown"
+    return str(kind or type(event).__name__)
+
+
 async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
     """Count and time one update (outermost: its whole handling, sessions and locks included)."""
-    # An Update names its content (message, callback_query…); anything else, its class.
-    kind = str(getattr(event, "event_type", None) or type(event).__name__)
+    kind = _kind(event)
     # handlers.middlewares.channel_of, read here so the scheduler can import this module alone.
     channel = str(getattr(getattr(data.get("bot"), "session", None), "channel", "telegram"))
     handled, failed, seconds = _series(kind, channel)

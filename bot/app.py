@@ -140,7 +140,7 @@ def build_dispatcher(runtime: Runtime) -> Dispatcher:
         default_timezone=runtime.settings.timezone,
         web_base=web_base_of(runtime.settings),
     )
-    observe_updates(dp)  # outermost: counts and times the whole handling of each update
+    observe_updates(dp)  # counts and times each update, FSM lock and sessions included
     install(dp, runtime.sessions, runtime.clock, runtime.write_lock)
     router = build_router()
     MemberLocaleMiddleware(i18n).setup(router)

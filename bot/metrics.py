@@ -196,7 +196,7 @@ def _kind(event: TelegramObject) -> str:
 
 
 async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-    """Count and time one update (outermost: its whole handling, sessions and locks included)."""
+    """Count and time one update: its whole handling, FSM lock, sessions and error included."""
     kind = _kind(event)
     # handlers.middlewares.channel_of, read here so the scheduler can import this module alone.
     channel = str(getattr(getattr(data.get("bot"), "session", None), "channel", "telegram"))
@@ -213,5 +213,19 @@ async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]
 
 
 def observe_updates(dp: Dispatcher) -> None:
-    """Count and time every update ``dp`` handles; call before any other outer middleware."""
-    dp.update.outer_middleware(_observe)
+    """Count and time every update ``dp`` handles, from just inside aiogram's errors middleware.
+
+    The Dispatcher registers its own outer middlewares when built (errors, user context, FSM):
+    ``_observe`` goes before all but the errors one, so an update failing in the FSM's (Redis
+    down) counts as failed and the wait for the chat's lock is timed, while an error a handler
+    raised still passes through it before the error handlers answer it.
+    """
+    from aiogram.dispatcher.middlewares.error import ErrorsMiddleware
+
+    outer = dp.update.outer_middleware
+    after = [m for m in outer if not isinstance(m, ErrorsMiddleware)]
+    for middleware in after:
+        outer.unregister(middleware)
+    outer.register(_observe)
+    for middleware in after:
+        outer.register(middleware)

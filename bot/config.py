@@ -70,7 +70,8 @@ class WebhookSettings(BaseSettings):
     model_config = _config("GOPY_WEBHOOK_")
 
     url: str | None = None
-    secret: SecretStr | None = None
+    # Never empty: the webhook compares it to the header, and a missing header reads as "".
+    secret: SecretStr | None = Field(default=None, min_length=1, max_length=256)
 
 
 class SchedulerSettings(BaseSettings):

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr, ValidationError
 
-from bot.config import Settings
+from bot.config import Settings, WebhookSettings
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
@@ -40,3 +41,12 @@ def test_a_line_left_blank_is_unset(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert settings.telegram.token is None
     assert settings.zalo.token is not None
     assert settings.metrics_token is None
+
+
+# review: an empty webhook secret was accepted (GOPY_WEBHOOK_SECRET= of .env.example, before
+# blanks counted as unset, or WebhookSettings(secret="")); the webhook then compared the
+# missing header "" to the secret "" and took any POST to /tg/<sha256("gopy-telegram:")[:32]>,
+# a path anyone can compute: forged updates in any member's name.
+def test_an_empty_webhook_secret_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        WebhookSettings(secret=SecretStr(""))

@@ -356,11 +356,18 @@ def main() -> int:
         return 0
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="gopy-process-smoke-"))
+    # SIGTERM (a CI job's timeout) unwinds like Ctrl+C: asyncio.run then cancels smoke(), whose
+    # finally stops the gopy processes (sessions of their own: nothing else would) and drops
+    # the database.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         asyncio.run(smoke(logs, server, redis_url))
     except SmokeFailure as failure:
         print(f"\nprocess smoke FAILED: {failure}", file=sys.stderr, flush=True)
         return 1
+    except KeyboardInterrupt:
+        print("\nprocess smoke: interrupted, processes stopped", file=sys.stderr, flush=True)
+        return 130
     finally:
         if keep:
             print(f"process smoke: kept the logs in {logs}", flush=True)

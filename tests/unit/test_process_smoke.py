@@ -64,3 +64,43 @@ async def test_a_run_forgets_only_its_own_redis_keys(redis_url: str) -> None:
         assert await client.get(other) == b"y"
     finally:
         await client.aclose()
+
+
+SIGTERMED = """
+import asyncio, os, signal, sys
+from tests.smoke import processes
+
+async def smoke(logs, server, redis_url):
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)  # as CI's timeout, or systemd, stops a job
+        await asyncio.Event().wait()
+    finally:
+        print("cleaned up", flush=True)
+
+async def missing(server, redis_url):
+    return None
+
+processes.smoke = smoke
+processes.missing = missing
+sys.argv = ["processes"]
+sys.exit(processes.main())
+"""
+
+
+# review: SIGTERM (a CI job's timeout) killed the smoke outright: its finally never ran, and the
+# three gopy processes, in sessions of their own, lived on with their ports and the database
+# they kept from being dropped. SIGTERM now unwinds like Ctrl+C.
+def test_sigterm_runs_the_clean_up() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SIGTERMED],
+        cwd=CHECKOUT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "cleaned up" in done.stdout, (done.returncode, done.stderr[-2000:])
+    assert done.returncode != 0

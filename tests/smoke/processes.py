@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,11 +199,24 @@ async def wait_alive(client: aiohttp.ClientSession, proc: Process) -> None:
         await asyncio.sleep(0.2)
 
 
+@contextlib.contextmanager
+def answering(proc: Process) -> Iterator[None]:
+    """A request to ``proc`` that fails (refused, reset, timed out) is a SmokeFailure with the
+    process's last lines: it has most likely died, and its logs say why."""
+    try:
+        yield
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise SmokeFailure(
+            f"{proc.name}: no answer ({type(error).__name__}: {error})\n{proc.tail()}"
+        ) from None
+
+
 async def check_ready(client: aiohttp.ClientSession, proc: Process) -> None:
-    async with client.get(f"{proc.base}/readyz") as response:
-        body = await response.text()
-        if response.status != 200:
-            raise SmokeFailure(f"{proc.name}: /readyz {response.status} {body}\n{proc.tail()}")
+    with answering(proc):
+        async with client.get(f"{proc.base}/readyz") as response:
+            body = await response.text()
+    if response.status != 200:
+        raise SmokeFailure(f"{proc.name}: /readyz {response.status} {body}\n{proc.tail()}")
     checks = json.loads(body)["checks"]
     if set(checks) != {"database", "redis", "telegram"}:
         raise SmokeFailure(f"{proc.name}: /readyz checked {sorted(checks)}")
@@ -213,9 +227,11 @@ async def answer_through_webhook(
 ) -> None:
     url = proc.base + webhook_path(SECRET)
     update = command_update(update_id, chat_id, "/help")
-    async with client.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
-        if response.status != 200:
-            raise SmokeFailure(f"{proc.name}: webhook answered {response.status}\n{proc.tail()}")
+    with answering(proc):
+        async with client.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
+            status = response.status
+    if status != 200:
+        raise SmokeFailure(f"{proc.name}: webhook answered {status}\n{proc.tail()}")
     deadline = asyncio.get_running_loop().time() + ANSWER_SECONDS
     while not any(c.method == "sendMessage" and c.chat_id == chat_id for c in fake.calls):
         left = deadline - asyncio.get_running_loop().time()
@@ -230,8 +246,9 @@ async def answer_through_webhook(
 
 async def check_metrics(client: aiohttp.ClientSession, proc: Process) -> None:
     headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
-    async with client.get(f"{proc.base}/metrics", headers=headers) as response:
-        page = await response.text()
+    with answering(proc):
+        async with client.get(f"{proc.base}/metrics", headers=headers) as response:
+            page = await response.text()
     counted = 'gopy_updates_total{channel="telegram",kind="message"} 1.0'
     if response.status != 200 or counted not in page or "gopy_outbox_pending" not in page:
         raise SmokeFailure(f"{proc.name}: /metrics {response.status} without the update:\n{page}")

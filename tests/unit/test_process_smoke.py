@@ -104,3 +104,21 @@ def test_sigterm_runs_the_clean_up() -> None:
     )
     assert "cleaned up" in done.stdout, (done.returncode, done.stderr[-2000:])
     assert done.returncode != 0
+
+
+# review: a worker that died after /healthz made check_ready (and the webhook and /metrics
+# requests) raise aiohttp's ClientConnectorError, which main() does not catch: a bare traceback,
+# without the process's own last lines, whose log files were then deleted.
+async def test_a_process_that_does_not_answer_is_a_failure_with_its_logs(
+    tmp_path: Path,
+) -> None:
+    import aiohttp
+
+    from tests.smoke.wheel_smoke import SmokeFailure, free_port
+
+    (tmp_path / "worker-1.stderr").write_text('{"message": "the last words"}\n')
+    stdout, stderr = tmp_path / "worker-1.stdout", tmp_path / "worker-1.stderr"
+    proc = processes.Process("worker-1", None, stdout, stderr, free_port())  # type: ignore[arg-type]
+    async with aiohttp.ClientSession() as client:
+        with pytest.raises(SmokeFailure, match="the last words"):
+            await processes.check_ready(client, proc)

@@ -170,7 +170,7 @@ def build_dispatcher(runtime: Runtime, services: Services | None = None) -> Disp
         default_timezone=runtime.settings.timezone,
         web_base=web_base_of(runtime.settings),
     )
-    observe_updates(dp)  # outermost: counts and times the whole handling of each update
+    observe_updates(dp)  # counts and times each update, FSM lock and sessions included
     install(dp, runtime.db, runtime.clock, in_flight_of(storage))
     router = build_router()
     MemberLocaleMiddleware(services.i18n).setup(router)

@@ -20,8 +20,13 @@ ZALO_BOT_API = "https://bot-api.zaloplatforms.com"
 
 
 def _config(prefix: str) -> SettingsConfigDict:
+    # env_ignore_empty: a line left blank (NAME= in .env, or compose's env_file) is unset, not "".
     return SettingsConfigDict(
-        env_prefix=prefix, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=prefix,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        env_ignore_empty=True,
     )
 
 
@@ -65,7 +70,8 @@ class WebhookSettings(BaseSettings):
     model_config = _config("GOPY_WEBHOOK_")
 
     url: str | None = None
-    secret: SecretStr | None = None
+    # Never empty: the webhook compares it to the header, and a missing header reads as "".
+    secret: SecretStr | None = Field(default=None, min_length=1, max_length=256)
 
 
 class SchedulerSettings(BaseSettings):
@@ -159,6 +165,7 @@ class MailSettings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        env_ignore_empty=True,
         populate_by_name=True,
         # The URL holds the password: a bad value must not be echoed in the error.
         hide_input_in_errors=True,

@@ -186,10 +186,18 @@ def _series(kind: str, channel: str) -> tuple[Counter, Counter, Histogram]:
     )
 
 
+def _kind(event: TelegramObject) -> str:
+    """An Update names its content (message, callback_query…); anything else, its class."""
+    try:
+        kind = getattr(event, "event_type", None)
+    except LookupError:  # UpdateTypeLookupError: no field aiogram knows; it skips the update
+        return "unknown"
+    return str(kind or type(event).__name__)
+
+
 async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-    """Count and time one update (outermost: its whole handling, sessions and locks included)."""
-    # An Update names its content (message, callback_query…); anything else, its class.
-    kind = str(getattr(event, "event_type", None) or type(event).__name__)
+    """Count and time one update: its whole handling, FSM lock, sessions and error included."""
+    kind = _kind(event)
     # handlers.middlewares.channel_of, read here so the scheduler can import this module alone.
     channel = str(getattr(getattr(data.get("bot"), "session", None), "channel", "telegram"))
     handled, failed, seconds = _series(kind, channel)
@@ -205,5 +213,19 @@ async def _observe(handler: Handler, event: TelegramObject, data: dict[str, Any]
 
 
 def observe_updates(dp: Dispatcher) -> None:
-    """Count and time every update ``dp`` handles; call before any other outer middleware."""
-    dp.update.outer_middleware(_observe)
+    """Count and time every update ``dp`` handles, from just inside aiogram's errors middleware.
+
+    The Dispatcher registers its own outer middlewares when built (errors, user context, FSM):
+    ``_observe`` goes before all but the errors one, so an update failing in the FSM's (Redis
+    down) counts as failed and the wait for the chat's lock is timed, while an error a handler
+    raised still passes through it before the error handlers answer it.
+    """
+    from aiogram.dispatcher.middlewares.error import ErrorsMiddleware
+
+    outer = dp.update.outer_middleware
+    after = [m for m in outer if not isinstance(m, ErrorsMiddleware)]
+    for middleware in after:
+        outer.unregister(middleware)
+    outer.register(_observe)
+    for middleware in after:
+        outer.register(middleware)

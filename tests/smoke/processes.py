@@ -2,10 +2,12 @@
 ``gopy scheduler`` on PostgreSQL and Redis, behind a fake Telegram Bot API on loopback.
 
 ``make process-smoke`` (part of ``make test``) runs ``python -m tests.smoke.processes``. It
-creates a database of its own on the local PostgreSQL server (dropped at the end), empties a
-Redis database of its own, migrates once (``gopy db upgrade``, as compose's one-shot service
-does), then starts the three processes as ``python -m bot.cli`` from the checkout, with JSON
-logs and a metrics token:
+creates a database of its own on the local PostgreSQL server (dropped at the end), is a bot of
+its own in Redis (its keys deleted at the end), migrates once (``gopy db upgrade``, as compose's
+one-shot service does), then starts the three processes as ``python -m bot.cli`` from the
+checkout, with JSON logs and a metrics token. They run in a temporary folder: gopy reads
+``.env`` from where it runs, and the checkout's (a developer's tokens) must not reach them.
+Checked:
 
 - each worker serves its webhook on its own port (``GOPY_SCHEDULER_ENABLED=false``), answers
   /healthz and /readyz with 200, takes a ``/help`` posted to its webhook and answers it
@@ -33,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +48,10 @@ from tests.databases import PG_SERVER
 from tests.fakes.telegram import FakeTelegram, command_update, serve
 from tests.smoke.wheel_smoke import CHECKOUT, DROPPED, SmokeFailure, free_port
 
-# Its own name per run: two checkouts may run the smoke at once on one server.
+# Its own name per run: two checkouts may run the smoke at once on one server. In Redis, a bot
+# of its own (gopy's keys are gopy:<bot id>:…), whose keys alone it forgets.
 DATABASE = f"gopy_process_smoke_{os.getpid()}"
+BOT_ID = 7_000_000 + os.getpid()
 SECRET = "process-smoke-webhook-secret"
 METRICS_TOKEN = "process-smoke-metrics-token"
 SECRET_KEY = "process-smoke-secret-key-0123456789abcdef"
@@ -104,11 +109,14 @@ async def drop_database(server: str) -> None:
 
 
 async def flush_redis(url: str) -> None:
+    """Forget this run's keys (not the whole db: another run may be using it)."""
     from redis.asyncio import Redis
 
     client = Redis.from_url(url)
     try:
-        await client.flushdb()
+        keys = [key async for key in client.scan_iter(match=f"gopy:{BOT_ID}:*")]
+        if keys:
+            await client.delete(*keys)
     finally:
         await client.aclose()
 
@@ -124,7 +132,7 @@ def base_env(database_url: str, redis_url: str, api_url: str) -> dict[str, str]:
         "GOPY_DATABASE_URL": database_url,
         "GOPY_REDIS_URL": redis_url,
         "GOPY_SECRET_KEY": SECRET_KEY,
-        "GOPY_TELEGRAM_TOKEN": "42:SMOKE",
+        "GOPY_TELEGRAM_TOKEN": f"{BOT_ID}:SMOKE",
         "GOPY_TELEGRAM_API_URL": api_url,
         "GOPY_WEBHOOK_SECRET": SECRET,
         "GOPY_WEB_HOST": "127.0.0.1",
@@ -141,7 +149,7 @@ async def start(name: str, args: list[str], env: dict[str, str], port: int, logs
             "-m",
             "bot.cli",
             *args,
-            cwd=CHECKOUT,
+            cwd=logs,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
@@ -151,14 +159,14 @@ async def start(name: str, args: list[str], env: dict[str, str], port: int, logs
     return Process(name, process, stdout, stderr, port)
 
 
-async def migrate(env: dict[str, str]) -> None:
+async def migrate(env: dict[str, str], cwd: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "db",
         "upgrade",
-        cwd=CHECKOUT,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -191,11 +199,24 @@ async def wait_alive(client: aiohttp.ClientSession, proc: Process) -> None:
         await asyncio.sleep(0.2)
 
 
+@contextlib.contextmanager
+def answering(proc: Process) -> Iterator[None]:
+    """A request to ``proc`` that fails (refused, reset, timed out) is a SmokeFailure with the
+    process's last lines: it has most likely died, and its logs say why."""
+    try:
+        yield
+    except (aiohttp.ClientError, TimeoutError) as error:
+        raise SmokeFailure(
+            f"{proc.name}: no answer ({type(error).__name__}: {error})\n{proc.tail()}"
+        ) from None
+
+
 async def check_ready(client: aiohttp.ClientSession, proc: Process) -> None:
-    async with client.get(f"{proc.base}/readyz") as response:
-        body = await response.text()
-        if response.status != 200:
-            raise SmokeFailure(f"{proc.name}: /readyz {response.status} {body}\n{proc.tail()}")
+    with answering(proc):
+        async with client.get(f"{proc.base}/readyz") as response:
+            body = await response.text()
+    if response.status != 200:
+        raise SmokeFailure(f"{proc.name}: /readyz {response.status} {body}\n{proc.tail()}")
     checks = json.loads(body)["checks"]
     if set(checks) != {"database", "redis", "telegram"}:
         raise SmokeFailure(f"{proc.name}: /readyz checked {sorted(checks)}")
@@ -206,9 +227,11 @@ async def answer_through_webhook(
 ) -> None:
     url = proc.base + webhook_path(SECRET)
     update = command_update(update_id, chat_id, "/help")
-    async with client.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
-        if response.status != 200:
-            raise SmokeFailure(f"{proc.name}: webhook answered {response.status}\n{proc.tail()}")
+    with answering(proc):
+        async with client.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
+            status = response.status
+    if status != 200:
+        raise SmokeFailure(f"{proc.name}: webhook answered {status}\n{proc.tail()}")
     deadline = asyncio.get_running_loop().time() + ANSWER_SECONDS
     while not any(c.method == "sendMessage" and c.chat_id == chat_id for c in fake.calls):
         left = deadline - asyncio.get_running_loop().time()
@@ -223,8 +246,9 @@ async def answer_through_webhook(
 
 async def check_metrics(client: aiohttp.ClientSession, proc: Process) -> None:
     headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
-    async with client.get(f"{proc.base}/metrics", headers=headers) as response:
-        page = await response.text()
+    with answering(proc):
+        async with client.get(f"{proc.base}/metrics", headers=headers) as response:
+            page = await response.text()
     counted = 'gopy_updates_total{channel="telegram",kind="message"} 1.0'
     if response.status != 200 or counted not in page or "gopy_outbox_pending" not in page:
         raise SmokeFailure(f"{proc.name}: /metrics {response.status} without the update:\n{page}")
@@ -272,7 +296,7 @@ async def smoke(logs: Path, server: str, redis_url: str) -> None:
         database_url = await create_database(server)
         await flush_redis(redis_url)
         env = base_env(database_url, redis_url, api_url)
-        await migrate(env)
+        await migrate(env, logs)
         step("gopy db upgrade (once, before the workers)")
         for name in ("worker-1", "worker-2"):
             port = free_port()
@@ -309,7 +333,7 @@ async def smoke(logs: Path, server: str, redis_url: str) -> None:
         with contextlib.suppress(Exception):
             await flush_redis(redis_url)
         await drop_database(server)
-        step("database dropped, Redis db emptied")
+        step("database dropped, its Redis keys deleted")
 
 
 async def missing(server: str, redis_url: str) -> str | None:
@@ -349,11 +373,18 @@ def main() -> int:
         return 0
     started = time.monotonic()
     logs = Path(tempfile.mkdtemp(prefix="gopy-process-smoke-"))
+    # SIGTERM (a CI job's timeout) unwinds like Ctrl+C: asyncio.run then cancels smoke(), whose
+    # finally stops the gopy processes (sessions of their own: nothing else would) and drops
+    # the database.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         asyncio.run(smoke(logs, server, redis_url))
     except SmokeFailure as failure:
         print(f"\nprocess smoke FAILED: {failure}", file=sys.stderr, flush=True)
         return 1
+    except KeyboardInterrupt:
+        print("\nprocess smoke: interrupted, processes stopped", file=sys.stderr, flush=True)
+        return 130
     finally:
         if keep:
             print(f"process smoke: kept the logs in {logs}", flush=True)

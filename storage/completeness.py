@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CTE, and_, case, func, select
+from sqlalchemy import CTE, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -123,6 +123,17 @@ def _people_columns() -> list[Any]:
     ]
 
 
+def _of_level(root_id: int, level: UnitLevel) -> Any:
+    """Units of ``level`` at or under ``root_id``. A unit sits below its parent's level
+    (``bot.importers.org``), so the walk down stops above ``level`` and the units of ``level``
+    are found by their parent: a city's 100,000 cells are not walked one by one."""
+    above = levels_above(level)
+    if not above:
+        return col(Unit.id) == root_id
+    tree = subtree(root_id, down_to=above[0])
+    return or_(col(Unit.id) == root_id, col(Unit.parent_id).in_(select(tree.c.id)))
+
+
 async def unit_states(
     *,
     session: AsyncSession,
@@ -133,39 +144,51 @@ async def unit_states(
 ) -> list[UnitState]:
     """Every unit of ``level`` under ``root_id`` (optionally: only children of ``parent_id``)
     with its report for the period (None: no period, all unfiled) and the active holders of
-    the role that files it (cells: secretaries; above: officials), ordered by unit code."""
+    the role that files it (cells: secretaries; above: officials), ordered by unit code.
+
+    One query, a row per holder (or per unit without any): a city's reminder sweep reads
+    100,000 of them, unpacked by position.
+    """
     role = filer_role(level)
-    tree = subtree(root_id)
-    where = [col(Unit.level) == level]
+    where = [col(Unit.level) == level, _of_level(root_id, level)]
     if parent_id is not None:
         where.append(col(Unit.parent_id) == parent_id)
-    units = await session.execute(
-        select(col(Unit.id), col(Unit.name), col(Unit.parent_id), col(Report.on_time))
-        .join(tree, tree.c.id == col(Unit.id))
+    rows = await session.execute(
+        select(
+            col(Unit.id),
+            col(Unit.name),
+            col(Unit.parent_id),
+            col(Report.on_time),
+            *_people_columns(),
+        )
         .outerjoin(
             Report,
             and_(col(Report.unit_id) == col(Unit.id), col(Report.period_id) == (period_id or -1)),
         )
+        .outerjoin(
+            Role,
+            and_(
+                col(Role.unit_id) == col(Unit.id),
+                col(Role.kind) == role,
+                col(Role.active).is_(True),
+            ),
+        )
+        .outerjoin(Person, col(Person.id) == col(Role.person_id))
         .where(*where)
-        .order_by(col(Unit.code))
+        .order_by(col(Unit.code), col(Role.id))
     )
-    states = {
-        row.id: UnitState(row.id, row.name, row.parent_id, row.on_time, role=role)
-        for row in units.all()
-    }
-    people = await session.execute(
-        select(col(Role.unit_id), *_people_columns())
-        .join(Person, col(Person.id) == col(Role.person_id))
-        .join(Unit, col(Unit.id) == col(Role.unit_id))
-        .join(tree, tree.c.id == col(Unit.id))
-        .where(col(Role.kind) == role, col(Role.active).is_(True), *where)
-        .order_by(col(Role.id))
-    )
-    for row in people.all():
-        state = states.get(row.unit_id)
-        if state is not None:
-            state.holders.append(_holder(row))
-    return list(states.values())
+    states: list[UnitState] = []
+    state: UnitState | None = None
+    for unit_id, name, parent, on_time, person_id, *person in rows.all():
+        if state is None or state.unit_id != unit_id:
+            state = UnitState(unit_id, name, parent, on_time, [], role)
+            states.append(state)
+        if person_id is not None:
+            full_name, channel, chat_id, locale, unreachable = person
+            state.holders.append(
+                Holder(person_id, full_name, channel, chat_id, locale, unreachable is not None)
+            )
+    return states
 
 
 async def officials_of(

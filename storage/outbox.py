@@ -6,7 +6,7 @@ crash loses nothing and repeats at most the messages that were on their way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +15,8 @@ from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from storage.dialect import dialect_insert, rowcount
+from storage.bulk_insert import insert_new
+from storage.dialect import rowcount
 from storage.models import Outbox, OutboxStatus, Person, Purpose, Report
 
 REMINDERS = (Purpose.REMINDER, Purpose.MANUAL)
@@ -46,56 +47,52 @@ class Letter:
 async def enqueue(*, session: AsyncSession, letters: Sequence[Letter], now: datetime) -> int:
     """Queue the letters whose key is new; returns how many were queued.
 
-    Keys already queued are left out first (a sweep run again queues nothing); ON CONFLICT
-    still guards against another process queueing the same key meanwhile. A Core insert of
-    plain rows, without RETURNING: a sweep of 100,000 letters spends its time here.
+    A key already queued (a sweep run again, another process queueing the same letter
+    meanwhile) is left out by the insert itself. A sweep of 100,000 letters spends its time
+    here, so the rows go in column by column past the ORM (``storage.bulk_insert``), and the
+    values all letters share are given once.
     """
     if not letters:
         return 0
-    known = await existing_keys(session=session, keys=[letter.key for letter in letters])
-    rows = [
-        {
-            "key": letter.key,
-            "purpose": letter.purpose,
-            "person_id": letter.person_id,
-            "channel": letter.channel,
-            "chat_id": letter.chat_id,
-            "text": letter.text,
-            "markup": letter.markup,
-            "unit_id": letter.unit_id,
-            "period_id": letter.period_id,
-            "created_at": now,
-            "not_before": letter.not_before,
-            "expires_at": letter.expires_at,
-            "quiet_hours": letter.quiet_hours,
-            "timezone": letter.timezone,
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-        }
-        for letter in letters
-        if letter.key not in known
-    ]
+    columns: dict[str, list[Any]] = {
+        name: [getattr(letter, name) for letter in letters] for name in _PER_LETTER
+    }
+    shared = {
+        name: values[0] for name, values in columns.items() if name != "key" and _all_same(values)
+    }
+    for name in shared:
+        del columns[name]
     table = Outbox.__table__  # type: ignore[attr-defined]
-    statement = dialect_insert(session)(table).on_conflict_do_nothing(index_elements=["key"])
-    queued = 0
-    # Chunks keep each statement's parameter list within the drivers' limits.
-    for start in range(0, len(rows), 5000):
-        result = await session.execute(statement, rows[start : start + 5000])
-        count = rowcount(result)
-        # asyncpg's executemany does not count rows: trust the filter above.
-        queued += count if count >= 0 else len(rows[start : start + 5000])
-    return queued
+    return await insert_new(
+        session,
+        table,
+        columns,
+        key="key",
+        same={**shared, "created_at": now, "status": OutboxStatus.PENDING, "attempts": 0},
+    )
 
 
-async def existing_keys(*, session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    wanted = list(keys)
-    found: set[str] = set()
-    for start in range(0, len(wanted), 5000):
-        result = await session.execute(
-            select(col(Outbox.key)).where(col(Outbox.key).in_(wanted[start : start + 5000]))
-        )
-        found.update(result.scalars().all())
-    return found
+# The outbox's columns a letter fills, in the letter's field names.
+_PER_LETTER = (
+    "key",
+    "purpose",
+    "person_id",
+    "channel",
+    "chat_id",
+    "text",
+    "markup",
+    "unit_id",
+    "period_id",
+    "not_before",
+    "expires_at",
+    "quiet_hours",
+    "timezone",
+)
+
+
+def _all_same(values: list[Any]) -> bool:
+    first = values[0]
+    return all(value == first for value in values)
 
 
 @dataclass(frozen=True, slots=True)

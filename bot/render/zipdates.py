@@ -14,7 +14,7 @@ _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 def restamp(data: bytes, day: datetime.date) -> bytes:
     """``data`` (a zip: XLSX) rewritten with every member dated ``day`` 00:00 and the core
-    properties' modification time set to it (openpyxl writes the clock's time on saving)."""
+    properties' modification time set to it (the XLSX writer puts the clock's time there)."""
     when = (max(day.year, 1980), day.month, day.day, 0, 0, 0)  # the zip format starts in 1980
     stamp = f"{day.isoformat()}T00:00:00Z".encode()
     out = io.BytesIO()

@@ -1137,6 +1137,7 @@ async def prepare_all(args: argparse.Namespace, directory: Path) -> list[Databas
 
 
 def main() -> None:
+    global PG_DATABASE  # noqa: PLW0603  (the database's name, read where it is made)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cells", type=int, default=10_000, help="cells in the city")
     parser.add_argument("--wards", type=int, default=100, help="wards (cells split evenly)")
@@ -1153,6 +1154,9 @@ def main() -> None:
         action="store_true",
         help=f"also run on PostgreSQL (database {PG_DATABASE}, made if missing)",
     )
+    parser.add_argument(
+        "--pg-database", default=PG_DATABASE, help="the PostgreSQL database of --postgres"
+    )
     parser.add_argument("--no-sqlite", dest="sqlite", action="store_false")
     parser.add_argument("--dir", type=Path, help="keep the SQLite file here (default: a temp dir)")
     parser.add_argument(
@@ -1165,6 +1169,7 @@ def main() -> None:
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    PG_DATABASE = args.pg_database
     if args.child:
         result = asyncio.run(run_child(args.child, args.url, args.runs, args.profile_to))
         print(json.dumps(result))

@@ -24,6 +24,9 @@ from bot.cli_i18n import _
 from bot.config import Settings
 from bot.i18n import build_i18n
 from bot.links import mount_point
+from bot.throttle.build import build_throttle, close_throttle
+from bot.throttle.middleware import Throttle, throttle_of
+from bot.throttle.overflow import OutboxOverflow
 from bot.web.app import build_web_app
 from bot.web.shelf import Shelf
 from handlers.middlewares import channel_of
@@ -77,6 +80,10 @@ def build_scheduler(runtime: Runtime, dp: Dispatcher, bots: dict[str, Bot]) -> S
         write_lock=runtime.write_lock,
     )
     outreach.wake = delivery.wake
+    for bot in bots.values():
+        throttle = throttle_of(bot)
+        if throttle is not None and isinstance(throttle.overflow, OutboxOverflow):
+            throttle.overflow.wake = delivery.wake  # a reply moved there goes out at once
     sweeper = Sweeper(
         sessions=runtime.sessions,
         clock=runtime.clock,
@@ -136,7 +143,7 @@ async def run_scheduler(settings: Settings) -> None:
     finally:
         await service.stop()
         for bot in bots:
-            await bot.session.close()
+            await close_bot(bot)
         await dp.storage.close()
         await runtime.close()
 
@@ -158,11 +165,28 @@ def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
                 shelf=shelf,
                 i18n=build_i18n(settings.locale),
                 write_lock=runtime.write_lock,
+                throttle=_throttle(runtime, "zalo"),
             )
         )
     if settings.telegram.token is not None:
-        bots.append(build_telegram_bot(settings))
+        bots.append(build_telegram_bot(settings, _throttle(runtime, "telegram")))
     return bots
+
+
+def _throttle(runtime: Runtime, channel: str) -> Throttle:
+    """The bot's limiter, which every reply and the outbox share."""
+    return build_throttle(
+        runtime.settings,
+        channel,
+        sessions=runtime.sessions,
+        clock=runtime.clock,
+        write_lock=runtime.write_lock,
+    )
+
+
+async def close_bot(bot: Bot) -> None:
+    await bot.session.close()
+    await close_throttle(bot)
 
 
 def _shelf(runtime: Runtime) -> Shelf:
@@ -331,7 +355,7 @@ async def _run_polling(runtime: Runtime, dp: Dispatcher) -> None:
     finally:
         await runner.cleanup()
         for bot in bots:
-            await bot.session.close()
+            await close_bot(bot)
 
 
 async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
@@ -375,4 +399,4 @@ async def _run_webhook(runtime: Runtime, dp: Dispatcher) -> None:
         await dp.emit_shutdown(bot=bots[-1], bots=bots)
         await runner.cleanup()
         for bot in bots:
-            await bot.session.close()
+            await close_bot(bot)

@@ -259,7 +259,7 @@ class Delivery:
         except NoHeadroom as busy:
             # Replies took every slot: back in the queue, not counted as a try.
             log.info("outbox %d: no free slot (%s); back in the queue", parcel.id, busy)
-            later = self.clock.now() + timedelta(seconds=busy.waited)
+            later = self.clock.now() + timedelta(seconds=busy.seconds)
             await self._write(
                 lambda s: retry_at(
                     session=s, parcel_id=parcel.id, moment=later, error="busy", counted=False

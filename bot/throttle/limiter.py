@@ -34,10 +34,12 @@ class Rate:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """``booked``: the slot is ours once ``wait`` seconds have passed; else come back then."""
+    """``booked``: the slot is ours once ``wait`` seconds have passed; else come back then.
+    ``at``: that moment on the limiter's clock (for checks: the slots booked never crowd)."""
 
     wait: float
     booked: bool
+    at: float
 
 
 class Limiter(Protocol):
@@ -72,16 +74,16 @@ class MemoryLimiter:
         if chat is not None:
             ready = max(ready, self._chats.get(chat, -math.inf))
         if ready > now:
-            return Slot(ready - now, booked=False)
+            return Slot(ready - now, booked=False, at=ready)
         at = max(now, self._next)
         if background and at > now:
-            return Slot(at - now, booked=False)
+            return Slot(at - now, booked=False, at=at)
         self._next = at + self.rate.interval
         if chat is not None and self.rate.per_chat_seconds > 0:
             self._chats[chat] = at + self.rate.per_chat_seconds
             if len(self._chats) > 50_000:  # forget chats long past their gap
                 self._chats = {k: v for k, v in self._chats.items() if v > now}
-        return Slot(at - now, booked=True)
+        return Slot(at - now, booked=True, at=at)
 
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.now() + seconds)

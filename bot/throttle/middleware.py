@@ -64,12 +64,13 @@ def deferred(message: Message) -> bool:
 
 
 class NoHeadroom(Exception):
-    """Outbox traffic found no free slot for ``waited`` seconds: replies take them all. The
-    delivery loop puts the message back instead of holding it (and its lease) longer."""
+    """Outbox traffic finds no free slot within its patience: replies have booked the next
+    ``seconds``. The delivery loop puts the message back instead of holding it (and its lease)
+    that long."""
 
-    def __init__(self, waited: float) -> None:
-        super().__init__(f"no free slot for {waited:.1f} s")
-        self.waited = waited
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no free slot for {seconds:.1f} s")
+        self.seconds = seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +152,8 @@ class Throttle(BaseRequestMiddleware):
         while True:
             slot = await self.limiter.book(chat, background=background)
             if background and not slot.booked:
-                if waited >= self.patience:
-                    raise NoHeadroom(waited)
+                if waited + slot.wait > self.patience:
+                    raise NoHeadroom(slot.wait)
                 waited += slot.wait
             if slot.wait > 0:
                 await self.sleep(slot.wait)

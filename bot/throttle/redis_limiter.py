@@ -16,7 +16,8 @@ MICRO = 1_000_000
 
 # KEYS: the bot's next free moment, the chat's, the pause. ARGV: the interval and the per-chat
 # gap (µs), whether the caller is background traffic, whether there is a chat.
-# Returns {booked (0/1), wait (µs)}. Keys expire soon after their moment: nothing piles up.
+# Returns {booked (0/1), wait (µs), the slot's moment (µs)}. Keys expire soon after their
+# moment: nothing piles up.
 BOOK = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -29,11 +30,11 @@ if has_chat then
   ready = math.max(ready, tonumber(redis.call('GET', KEYS[2]) or '0'))
 end
 if ready > now then
-  return {0, ready - now}
+  return {0, ready - now, ready}
 end
 local at = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
 if background and at > now then
-  return {0, at - now}
+  return {0, at - now, at}
 end
 local bot_next = at + interval
 redis.call('SET', KEYS[1], string.format('%.0f', bot_next),
@@ -43,7 +44,7 @@ if has_chat and per_chat > 0 then
   redis.call('SET', KEYS[2], string.format('%.0f', chat_next),
     'PX', math.floor((chat_next - now) / 1000) + 1000)
 end
-return {1, at - now}
+return {1, at - now, at}
 """
 
 # KEYS: the pause. ARGV: its length (µs). A shorter pause never cuts a longer one short.
@@ -93,8 +94,8 @@ class RedisLimiter:
             int(background),
             int(chat is not None),
         ]
-        booked, wait = await self._book(keys=keys, args=args)
-        return Slot(int(wait) / MICRO, booked=bool(int(booked)))
+        booked, wait, at = await self._book(keys=keys, args=args)
+        return Slot(int(wait) / MICRO, booked=bool(int(booked)), at=int(at) / MICRO)
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{self.prefix}:pause"], args=[round(seconds * MICRO)])

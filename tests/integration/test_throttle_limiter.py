@@ -109,8 +109,8 @@ async def test_slots_never_crowd_and_chats_keep_their_gap(
     window = 0.05
     for start in moments:
         assert sum(start <= m < start + window for m in moments) <= RATE.per_second * window + 1
-    for chat in {key for key, _ in booked if key is not None}:
-        assert not crowded([at for key, at in booked if key == chat], RATE.per_chat_seconds)
+    for one in {key for key, _ in booked if key is not None}:
+        assert not crowded([at for key, at in booked if key == one], RATE.per_chat_seconds)
 
 
 async def test_a_chat_waits_its_gap(kind: Kind) -> None:
@@ -119,31 +119,31 @@ async def test_a_chat_waits_its_gap(kind: Kind) -> None:
     second = await limiter.book("7")
     assert first.booked and first.wait == 0
     assert not second.booked
-    assert RATE.per_chat_seconds - 0.005 < second.wait <= RATE.per_chat_seconds + EPSILON
+    assert 0 < second.wait <= RATE.per_chat_seconds + EPSILON
+    assert second.at == pytest.approx(first.at + RATE.per_chat_seconds, abs=EPSILON)
     other = await limiter.book("8")  # another chat is not held up by chat 7's gap
     assert other.booked and other.wait <= RATE.interval
 
 
 async def test_outbox_traffic_takes_only_headroom(kind: Kind) -> None:
     limiter = kind.make()
-    await limiter.book("1")
-    ahead = await limiter.book("2")  # a reply booked a slot ahead
-    assert ahead.booked and ahead.wait > 0
-    background = await limiter.book("3", background=True)
+    for chat in range(40):  # replies booked slots 0.2 s ahead
+        await limiter.book(str(chat))
+    background = await limiter.book("x", background=True)
     assert not background.booked
     assert background.wait > 0
     await kind.sleep(background.wait + 0.001)
-    assert (await limiter.book("3", background=True)).booked
+    assert (await limiter.book("x", background=True)).booked
 
 
 async def test_a_pause_stops_everything_and_a_shorter_one_does_not_cut_it(kind: Kind) -> None:
     limiter = kind.make()
-    await limiter.pause(0.2)
+    await limiter.pause(0.5)
     await limiter.pause(0.01)
     slot = await limiter.book("1")
     assert not slot.booked
-    assert 0.15 < slot.wait <= 0.2 + EPSILON
-    assert 0.15 < await limiter.paused_for() <= 0.2 + EPSILON
+    assert 0.3 < slot.wait <= 0.5 + EPSILON
+    assert 0.3 < await limiter.paused_for() <= 0.5 + EPSILON
     await kind.sleep(slot.wait + 0.001)
     assert await limiter.paused_for() == 0
     assert (await limiter.book("1")).booked

@@ -9,6 +9,7 @@ import heapq
 import itertools
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -197,7 +198,10 @@ async def test_past_the_bound_a_reply_goes_to_the_outbox() -> None:
     async def overflow(bot: Bot, method: SendMessage) -> Message:
         stored.append(method)
         return Message(
-            message_id=DEFERRED_ID, date=0, chat=Chat(id=1, type="private"), text=method.text
+            message_id=DEFERRED_ID,
+            date=datetime(2025, 11, 10, tzinfo=UTC),
+            chat=Chat(id=1, type="private"),
+            text=method.text,
         )
 
     middleware = throttle(time, bound=RetryBound(tries=1, seconds=60), overflow=overflow)

@@ -108,7 +108,10 @@ class Recorder(BaseRequestMiddleware):
         except Exception:
             made.outcome = "error"
             raise
-        made.outcome = "deferred" if isinstance(result, Message) and deferred(result) else "sent"
+        # The session hands back the method's result (a Message for a send), whatever the
+        # middleware protocol's annotation says.
+        outcome: Any = result
+        made.outcome = "deferred" if isinstance(outcome, Message) and deferred(outcome) else "sent"
         return result
 
     def tally(self) -> Counter[str]:

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (

@@ -47,6 +47,11 @@ class Limiter(Protocol):
         """Book the next slot for a message (to ``chat``; None: the bot's budget only)."""
         ...
 
+    async def sent(self, chat: str) -> None:
+        """A message to ``chat`` has just gone out: its gap counts from now. A send that left
+        late (a busy event loop) must not shorten the gap before the chat's next one."""
+        ...
+
     async def pause(self, seconds: float) -> None:
         """The platform said 429: nothing goes out for ``seconds``."""
         ...
@@ -84,6 +89,11 @@ class MemoryLimiter:
             if len(self._chats) > 50_000:  # forget chats long past their gap
                 self._chats = {k: v for k, v in self._chats.items() if v > now}
         return Slot(at - now, booked=True, at=at)
+
+    async def sent(self, chat: str) -> None:
+        if self.rate.per_chat_seconds > 0:
+            gap_end = self.now() + self.rate.per_chat_seconds
+            self._chats[chat] = max(self._chats.get(chat, -math.inf), gap_end)
 
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.now() + seconds)

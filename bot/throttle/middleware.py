@@ -131,7 +131,7 @@ class Throttle(BaseRequestMiddleware):
                 if self.on_wait is not None:
                     self.on_wait(time.monotonic() - started)
                 try:
-                    return await make_request(bot, method)
+                    result = await make_request(bot, method)
                 except TelegramRetryAfter as error:
                     self.tally.throttled += 1
                     await self.limiter.pause(error.retry_after)
@@ -145,6 +145,10 @@ class Throttle(BaseRequestMiddleware):
                             "Response[TelegramType]", await self._give_way(bot, method, error)
                         )
                     self.tally.retried += 1
+                    continue
+                if chat is not None:
+                    await self.limiter.sent(chat)
+                return result
 
     async def _take(self, chat: str | None, background: bool) -> None:
         """Wait for a booked slot; one booked before a pause began waits the pause out."""

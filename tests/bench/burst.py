@@ -132,6 +132,7 @@ class Figures:
     out_of_order: int
     refusals: int
     refusals_after_first: int
+    reasons: dict[str, int]
     accepted: int
     rate_overall: float
     rate_steady: float
@@ -330,6 +331,7 @@ async def run_burst(
         out_of_order=bad,
         refusals=len(fake.refusals),
         refusals_after_first=max(0, len(fake.refusals) - 1),
+        reasons=dict(fake.reasons),
         accepted=len(fake.accepted),
         rate_overall=overall,
         rate_steady=steady,
@@ -368,7 +370,7 @@ def show(figures: list[Figures]) -> None:
         )
         console.print(
             f"  chats in order: {f.in_order}, out of order: {f.out_of_order}; "
-            f"429s: {f.refusals} (after the first: {f.refusals_after_first})"
+            f"429s: {f.refusals} (after the first: {f.refusals_after_first}; why: {f.reasons})"
         )
         console.print(
             f"  accepted {f.accepted}: {f.rate_overall:.1f}/s overall, "

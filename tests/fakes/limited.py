@@ -44,6 +44,8 @@ class LimitedTelegram(FakeTelegram):
     # The methods the limits apply to, and that ``accepted`` records.
     limited_methods: frozenset[str] = frozenset({"sendMessage"})
     accepted: list[Accepted] = field(default_factory=list)
+    # Why 429s were answered: "overall" (the bot's rate), "chat" (the per-chat gap).
+    reasons: Counter[str] = field(default_factory=Counter)
     # When each 429 was answered (time.monotonic()).
     refusals: list[float] = field(default_factory=list)
     keyboards: dict[int, deque[list[dict[str, str]]]] = field(default_factory=dict)
@@ -155,9 +157,11 @@ class LimitedTelegram(FakeTelegram):
                 self._window.popleft()
             if len(self._window) >= self.per_second:
                 waits.append(self._window[0] + 1.0 - now)
+                self.reasons["overall"] += 1
         last = self._last.get(chat_id)
         if last is not None and now - last < self.per_chat_seconds:
             waits.append(last + self.per_chat_seconds - now)
+            self.reasons["chat"] += 1
         return max(waits)
 
     def _notify(self) -> None:

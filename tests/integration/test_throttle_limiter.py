@@ -166,3 +166,12 @@ async def test_two_processes_share_one_budget(redis_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_late_send_pushes_the_chats_next_slot(kind: Kind) -> None:
+    limiter = kind.make()
+    first = await limiter.book("5")
+    await kind.sleep(0.01)  # the message left late: a busy event loop
+    await limiter.sent("5")
+    second = await take(limiter, kind, "5")
+    assert second >= first.at + 0.01 + RATE.per_chat_seconds - EPSILON

@@ -204,6 +204,9 @@ class Counting:
         self.chats.append(chat)
         return await self.inner.book(chat, background=background)
 
+    async def sent(self, chat: str) -> None:
+        await self.inner.sent(chat)
+
     async def pause(self, seconds: float) -> None:
         await self.inner.pause(seconds)
 

@@ -133,6 +133,10 @@ class Commit(BaseMiddleware):
         if self.write_lock is None or await holds_write_lock(scope.session):
             await self._write(scope, data)
             return
+        # The connection before the lock (a handler's commit_now gave its connection back):
+        # waiting for a pooled connection while holding the lock deadlocks once the updates
+        # queued for the lock hold every connection, as they do at the platform's sending limit.
+        await scope.session.connection()
         async with self.write_lock:
             await self._write(scope, data)
 

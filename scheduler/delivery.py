@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -176,7 +176,7 @@ class Delivery:
         """Send everything that may go now; return when nothing more may (yet)."""
         while not self._stopping:
             now = self.clock.now()
-            async with self.write_lock, self.sessions() as session:
+            async with self._writing() as session:
                 await void_obsolete(session=session, now=now)
                 await session.commit()
             async with self.sessions() as session:
@@ -238,7 +238,7 @@ class Delivery:
 
     async def _deliver_one(self, parcel: Parcel) -> None:
         now = self.clock.now()
-        async with self.write_lock, self.sessions() as session:
+        async with self._writing() as session:
             if not await claim(
                 session=session, parcel_id=parcel.id, now=now, until=now + self.limits.lease
             ):
@@ -316,9 +316,20 @@ class Delivery:
         await self._write(change)
 
     async def _write(self, change: Callable[[AsyncSession], Awaitable[None]]) -> None:
-        async with self.write_lock, self.sessions() as session:
+        async with self._writing() as session:
             await change(session)
             await session.commit()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[AsyncSession]:
+        """A session holding a connection, then the write lock, in the order the updates take
+        them (handlers.middlewares.Commit): the other order deadlocks once updates waiting for
+        the lock hold every pooled connection, as they do at the sending limit, where each
+        update keeps its connection while its replies wait for a slot."""
+        async with self.sessions() as session:
+            await session.connection()
+            async with self.write_lock:
+                yield session
 
     async def next_wake(self) -> datetime | None:
         async with self.sessions() as session:

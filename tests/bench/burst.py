@@ -50,6 +50,7 @@ from bot.throttle.middleware import RetryBound, Throttle, deferred
 from bot.throttle.overflow import OutboxOverflow
 from scheduler.clock import FrozenClock
 from scheduler.delivery import Delivery
+from storage.database import create_engine, create_session_factory
 from storage.entries import Target, entry_for
 from storage.models import Outbox, OutboxStatus
 from tests.bench.comments import TEXT
@@ -123,6 +124,7 @@ class Recorder(BaseRequestMiddleware):
 class Figures:
     side: str
     database: str
+    pool: int
     citizens: int
     wall: float
     made: Counter[str]
@@ -220,6 +222,7 @@ async def run_burst(
     window: float,
     rate: float,
     limited: bool,
+    pool: int,
 ) -> Figures:
     fake = LimitedTelegram(per_second=CEILING, per_chat_seconds=1.0, limited_methods=LIMITED)
     runner, api_url = await serve(fake)
@@ -232,6 +235,13 @@ async def run_burst(
     )
     clock = FrozenClock(at("2025-11-10 09:00"))
     runtime = Runtime.create(settings, clock)
+    if pool:
+        # An update holds its connection until it commits, its replies' waits included: at
+        # the ceiling the default pool (5 + 10, 30 s timeout) runs dry and updates fail. A
+        # pool of ``pool`` without timeout lets the rest queue for a connection instead.
+        await runtime.engine.dispose()
+        runtime.engine = create_engine(url, pool_size=pool, max_overflow=0, pool_timeout=3600)
+        runtime.sessions = create_session_factory(runtime.engine)
     recorder = Recorder()
     waits: list[float] = []
     bot = build_telegram_bot(settings)
@@ -322,6 +332,7 @@ async def run_burst(
     return Figures(
         side="gopy (limiter)" if limited else "baseline (none)",
         database=database,
+        pool=pool,
         citizens=citizens,
         wall=wall,
         made=made,
@@ -360,7 +371,8 @@ async def drained(runtime: Runtime, patience: float = 300.0) -> None:
 def show(figures: list[Figures]) -> None:
     for f in figures:
         console.print(
-            f"[bold]{f.side}[/] on {f.database}: {f.citizens} citizens, {f.wall:.1f} s, "
+            f"[bold]{f.side}[/] on {f.database} (pool {f.pool or 'default'}): "
+            f"{f.citizens} citizens, {f.wall:.1f} s, "
             f"{f.comments} comments stored, {f.stalled} conversations stalled, "
             f"{f.handler_errors} handler errors"
         )
@@ -391,7 +403,6 @@ def show(figures: list[Figures]) -> None:
 
 
 async def drop_postgres() -> None:
-    from storage.database import create_engine
     from tests.databases import PG_SERVER
 
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
@@ -430,6 +441,7 @@ async def main_async(args: argparse.Namespace) -> None:
                             window=args.window,
                             rate=args.rate,
                             limited=limited,
+                            pool=args.pool,
                         )
                     )
         finally:
@@ -445,6 +457,9 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=20.0, help="seconds of arrivals")
     parser.add_argument("--rate", type=float, default=28.0, help="the limiter's rate (/s)")
     parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
+    parser.add_argument(
+        "--pool", type=int, default=40, help="database connections (0: the app's default pool)"
+    )
     args = parser.parse_args()
     logging.getLogger("bot.throttle").setLevel(logging.ERROR)
     logging.getLogger("scheduler.delivery").setLevel(logging.ERROR)

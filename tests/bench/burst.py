@@ -135,6 +135,7 @@ class Figures:
     refusals: int
     refusals_after_first: int
     reasons: dict[str, int]
+    rebooked: int
     accepted: int
     rate_overall: float
     rate_steady: float
@@ -343,6 +344,7 @@ async def run_burst(
         refusals=len(fake.refusals),
         refusals_after_first=max(0, len(fake.refusals) - 1),
         reasons=dict(fake.reasons),
+        rebooked=throttle.tally.rebooked if throttle is not None else 0,
         accepted=len(fake.accepted),
         rate_overall=overall,
         rate_steady=steady,
@@ -392,7 +394,8 @@ def show(figures: list[Figures]) -> None:
         if f.waits:
             console.print(
                 f"  wait for a slot: p50 {percentile(f.waits, 0.5):.2f} s, "
-                f"p99 {percentile(f.waits, 0.99):.2f} s, max {max(f.waits):.2f} s"
+                f"p99 {percentile(f.waits, 0.99):.2f} s, max {max(f.waits):.2f} s; "
+                f"{f.rebooked} woken late booked again"
             )
         if f.latencies:
             console.print(

@@ -20,6 +20,8 @@ from bot.files import Files
 from bot.i18n import build_i18n
 from bot.metrics import observe_updates
 from bot.poster_links import poster_links
+from bot.throttle.middleware import throttle_of
+from bot.throttle.overflow import OutboxOverflow
 from handlers import build_router
 from handlers.callbacks import FormNav, Nav
 from handlers.commands import register_menu
@@ -201,6 +203,10 @@ def build_scheduler(
         db=runtime.db, bots=bots, clock=runtime.clock, limits=limits_of(runtime.settings)
     )
     outreach.wake = delivery.wake
+    for bot in bots.values():
+        throttle = throttle_of(bot)
+        if throttle is not None and isinstance(throttle.overflow, OutboxOverflow):
+            throttle.overflow.wake = delivery.wake  # a reply moved there goes out at once
     sweeper = Sweeper(
         db=runtime.db, clock=runtime.clock, render=outreach.render, defaults=outreach.defaults
     )

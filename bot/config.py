@@ -60,6 +60,12 @@ class ZaloSettings(BaseSettings):
     # Creator): the landing page's «Góp ý qua Zalo» button opens it.
     bot_url: str | None = None
 
+    # Zalo publishes no sending limits (docs/zalo-bot-platform.md §7: an overrun answers 429
+    # "Quota exceeded", with no hint of when to try again): conservative guesses, a third of
+    # Telegram's rate and Telegram's per-chat gap, until measured.
+    rate: float = Field(default=10.0, gt=0, le=1000)
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+
     @field_validator("bot_url")
     @classmethod
     def _bot_url(cls, value: str | None) -> str | None:
@@ -128,6 +134,10 @@ class OutboxSettings(BaseSettings):
     concurrency: int = Field(default=4, ge=1, le=64)
     # How long a sender holds a message; after a crash it is sent again once this passes.
     lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # A direct reply answered 429 is tried again after the pause, at most this many times and
+    # through at most this many seconds of pauses; then it goes to the outbox (bot.throttle).
+    reply_tries: int = Field(default=3, ge=0, le=20)
+    reply_wait_seconds: float = Field(default=20.0, ge=0, le=600)
 
     @property
     def lease(self) -> timedelta:

@@ -28,6 +28,8 @@ from bot.cli_i18n import _
 from bot.config import Settings
 from bot.i18n import build_i18n
 from bot.links import mount_point
+from bot.throttle.build import build_throttle, close_throttle
+from bot.throttle.middleware import Throttle
 from bot.web.app import build_web_app
 from bot.web.health import ops_routes, serve_ops
 from bot.web.shelf import Shelf
@@ -99,7 +101,7 @@ async def run_scheduler(settings: Settings) -> None:
         if ops is not None:
             await ops.cleanup()
         for bot in bots:
-            await bot.session.close()
+            await close_bot(bot)
         await runtime.close()
 
 
@@ -119,11 +121,27 @@ def build_bots(runtime: Runtime, shelf: Shelf) -> list[Bot]:
                 commands=command_buttons(),
                 shelf=shelf,
                 i18n=build_i18n(settings.locale),
+                throttle=_throttle(runtime, "zalo"),
             )
         )
     if settings.telegram.token is not None:
-        bots.append(build_telegram_bot(settings))
+        bots.append(build_telegram_bot(settings, _throttle(runtime, "telegram")))
     return bots
+
+
+def _throttle(runtime: Runtime, channel: str) -> Throttle:
+    """The bot's limiter, which every reply and the outbox share."""
+    return build_throttle(
+        runtime.settings,
+        channel,
+        db=runtime.db,
+        clock=runtime.clock,
+    )
+
+
+async def close_bot(bot: Bot) -> None:
+    await bot.session.close()
+    await close_throttle(bot)
 
 
 def _shelf(runtime: Runtime) -> Shelf:
@@ -271,7 +289,7 @@ async def _run_polling(runtime: Runtime) -> None:
             await _poll(gopy, bots, shelf)
     finally:
         for bot in bots:
-            await bot.session.close()
+            await close_bot(bot)
 
 
 async def _poll(gopy: Gopy, bots: list[Bot], shelf: Shelf) -> None:
@@ -327,7 +345,7 @@ async def _run_webhook(runtime: Runtime) -> None:
             await _serve_webhook(gopy, bots, shelf, secret.get_secret_value())
     finally:
         for bot in bots:
-            await bot.session.close()
+            await close_bot(bot)
 
 
 async def _serve_webhook(gopy: Gopy, bots: list[Bot], shelf: Shelf, plain: str) -> None:

@@ -1,12 +1,15 @@
 """Draining the outbox within the messenger's limits.
 
 Telegram allows about 30 messages a second in all and one a second per chat; above that it
-answers 429 with ``retry_after``. The loop spaces messages evenly at the configured rate,
-never writes to one chat twice within ``per_chat_seconds``, and on a 429 stops everything
-for as long as it is told. Each message is claimed (a lease) and committed before it is sent
-and marked sent right after: a crash repeats at most the messages that were on their way.
-Every process runs this loop; on PostgreSQL each takes its own batch (``storage.outbox.
-next_batch``), so several processes drain one outbox side by side.
+answers 429 with ``retry_after``. A bot built by the composition root carries its limiter
+(bot.throttle), shared with the direct replies: the loop then sends as outbox traffic, which
+takes only the slots replies leave (a reply never waits behind a 5,000-reminder backlog), and
+keeps only its own rule of one message per chat per batch. A bot without one (a test's) is
+paced here: even spacing at the configured rate, ``per_chat_seconds`` per chat, and on a 429
+everything stops for as long as it is told. Each message is claimed (a lease) and committed
+before it is sent and marked sent right after: a crash repeats at most the messages that were
+on their way. Every process runs this loop; on PostgreSQL each takes its own batch
+(``storage.outbox.next_batch``), so several processes drain one outbox side by side.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
+from bot.throttle.middleware import NoHeadroom, background_traffic, throttle_of
 from scheduler.clock import Clock
 from scheduler.quiet import QuietHours
 from storage.database import Database
@@ -216,7 +220,8 @@ class Delivery:
                 postponed = True
                 continue
             chat = (parcel.channel, parcel.chat_id)
-            ready = self.pace.chat_ready_at(chat)
+            paced = self._paced(parcel.channel)
+            ready = self.pace.chat_ready_at(chat) if paced else None
             if chat in booked or (ready is not None and ready > self.clock.now()):
                 waiting.append(ready or self.clock.now())
                 if parcel.lease is not None:
@@ -224,7 +229,8 @@ class Delivery:
                 continue
             booked.add(chat)
             await self._slots.acquire()
-            await self.pace.take(chat)
+            if paced:
+                await self.pace.take(chat)
             tasks.append(asyncio.create_task(self._deliver(parcel)))
         if unsent:  # held with the batch, but their chat must wait: free for any sender
             await self._write(lambda s: release(session=s, parcel_ids=unsent))
@@ -236,6 +242,10 @@ class Delivery:
             await self.sleep(max(delay, 0.001))
             return True
         return postponed
+
+    def _paced(self, channel: str) -> bool:
+        """Whether this loop spaces the channel's messages itself (its bot has no limiter)."""
+        return throttle_of(self.bots[channel]) is None
 
     async def _postpone(self, parcel: Parcel, moment: datetime) -> None:
         claimed = parcel.lease is not None
@@ -274,6 +284,15 @@ class Delivery:
                     session=s, parcel_id=parcel.id, moment=moment, error="429", counted=False
                 )
             )
+        except NoHeadroom as busy:
+            # Replies took every slot: back in the queue, not counted as a try.
+            log.info("outbox %d: no free slot (%s); back in the queue", parcel.id, busy)
+            later = self.clock.now() + timedelta(seconds=busy.seconds)
+            await self._write(
+                lambda s: retry_at(
+                    session=s, parcel_id=parcel.id, moment=later, error="busy", counted=False
+                )
+            )
         except TelegramForbiddenError as error:
             self.tally.unreachable += 1
             metrics.DELIVERIES.labels(parcel.channel, "unreachable").inc()
@@ -296,9 +315,10 @@ class Delivery:
     async def _send(self, parcel: Parcel) -> None:
         bot = self.bots[parcel.channel]
         markup = InlineKeyboardMarkup.model_validate(parcel.markup) if parcel.markup else None
-        await bot.send_message(
-            chat_id=chat_id_of(parcel.chat_id), text=parcel.text, reply_markup=markup
-        )
+        with background_traffic():
+            await bot.send_message(
+                chat_id=chat_id_of(parcel.chat_id), text=parcel.text, reply_markup=markup
+            )
 
     async def _failed_try(self, parcel: Parcel, error: Exception) -> None:
         tries = parcel.attempts + 1

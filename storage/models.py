@@ -310,6 +310,7 @@ class Purpose(StrEnum):
     FINAL = "final"
     REPLY = "reply"  # an official's answer to a citizen's comment
     LATE_FILING = "late_filing"  # a child filed after its parent unit signed
+    DEFERRED = "deferred"  # a direct reply past the platform's limit (bot.throttle)
 
 
 class Outbox(SQLModel, table=True):

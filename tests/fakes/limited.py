@@ -1,10 +1,12 @@
 """A fake Bot API that enforces Telegram's sending limits in real time.
 
-``sendMessage`` is answered 429 (``retry_after``, as Telegram does) when more than
-``per_second`` messages were accepted in the last second overall, or when the chat was
-written to less than ``per_chat_seconds`` ago; chats in ``blocked`` get 403. Every accepted
-message is recorded with its chat, text and ``time.monotonic()``. Other methods answer like
-``tests.fakes.telegram.FakeTelegram``.
+``sendMessage`` (and whatever else ``limited_methods`` names: a bench limits edits too) is
+answered 429 (``retry_after``, as Telegram does) when more than ``per_second`` messages were
+accepted in the last second overall, or when the chat was written to less than
+``per_chat_seconds`` ago; chats in ``blocked`` get 403. Every accepted message is recorded
+with its chat, method, text and ``time.monotonic()``. Other methods answer like
+``tests.fakes.telegram.FakeTelegram``. The newest keyboards of each chat are kept, so that a
+conversation can press their buttons (``callback_data``).
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import math
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.telegram import FakeTelegram, read_params
+from tests.fakes.telegram import Call, FakeTelegram, read_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,7 @@ class Accepted:
     chat_id: int
     text: str
     at: float  # time.monotonic() when the message was accepted
+    method: str = "sendMessage"
 
 
 @dataclass
@@ -37,7 +41,14 @@ class LimitedTelegram(FakeTelegram):
     blocked: set[int] = field(default_factory=set)
     # Simulated network and server time per request, in seconds (0: answer at once).
     latency: float = 0.0
+    # The methods the limits apply to, and that ``accepted`` records.
+    limited_methods: frozenset[str] = frozenset({"sendMessage"})
     accepted: list[Accepted] = field(default_factory=list)
+    # Why 429s were answered: "overall" (the bot's rate), "chat" (the per-chat gap).
+    reasons: Counter[str] = field(default_factory=Counter)
+    # When each 429 was answered (time.monotonic()).
+    refusals: list[float] = field(default_factory=list)
+    keyboards: dict[int, deque[list[dict[str, str]]]] = field(default_factory=dict)
     throttled: int = 0  # 429s answered
     forbidden: int = 0  # 403s answered
     _window: deque[float] = field(default_factory=deque)
@@ -87,7 +98,9 @@ class LimitedTelegram(FakeTelegram):
         params = await read_params(request)
         if self.latency:
             await asyncio.sleep(self.latency)
-        if method != "sendMessage":
+        if method not in self.limited_methods:
+            if "chat_id" in params:
+                self._keep_keyboard(int(params["chat_id"]), params)
             return web.json_response({"ok": True, "result": self._result(method, params)})
         chat_id = int(params.get("chat_id", 0))
         if chat_id in self.blocked:
@@ -104,6 +117,7 @@ class LimitedTelegram(FakeTelegram):
         wait = self._wait(chat_id, now)
         if wait > 0:
             self.throttled += 1
+            self.refusals.append(now)
             retry_after = max(1, math.ceil(wait))
             return web.json_response(
                 {
@@ -116,10 +130,24 @@ class LimitedTelegram(FakeTelegram):
             )
         self._window.append(now)
         self._last[chat_id] = now
-        self.accepted.append(Accepted(chat_id, str(params.get("text", "")), now))
+        self.accepted.append(Accepted(chat_id, str(params.get("text", "")), now, method))
+        self._keep_keyboard(chat_id, params)
         self.sent.set()
         self._notify()
         return web.json_response({"ok": True, "result": self._result(method, params)})
+
+    def _keep_keyboard(self, chat_id: int, params: dict[str, Any]) -> None:
+        buttons = Call("", params).buttons
+        if buttons:
+            self.keyboards.setdefault(chat_id, deque(maxlen=4)).appendleft(buttons)
+
+    def callback_data(self, chat_id: int, label: str) -> str:
+        """The newest button of the chat whose text contains ``label``."""
+        for buttons in self.keyboards.get(chat_id, ()):
+            for button in buttons:
+                if label in button["text"]:
+                    return button["callback_data"]
+        raise LookupError(f"chat {chat_id}: no button {label!r}")
 
     def _wait(self, chat_id: int, now: float) -> float:
         """Seconds until this message would be allowed (0: now)."""
@@ -129,9 +157,11 @@ class LimitedTelegram(FakeTelegram):
                 self._window.popleft()
             if len(self._window) >= self.per_second:
                 waits.append(self._window[0] + 1.0 - now)
+                self.reasons["overall"] += 1
         last = self._last.get(chat_id)
         if last is not None and now - last < self.per_chat_seconds:
             waits.append(last + self.per_chat_seconds - now)
+            self.reasons["chat"] += 1
         return max(waits)
 
     def _notify(self) -> None:

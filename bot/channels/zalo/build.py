@@ -18,6 +18,8 @@ from storage.database import Database
 if TYPE_CHECKING:
     from aiogram import Bot
 
+    from bot.throttle.middleware import Throttle
+
 
 def build_zalo_bot(
     settings: Settings,
@@ -28,10 +30,13 @@ def build_zalo_bot(
     shelf: Shelf | None = None,
     i18n: I18n | None = None,
     poll_floor: float = POLL_FLOOR,
+    throttle: Throttle | None = None,
 ) -> Bot:
     """The Zalo bot. The token has the shape ``<digits>:<secret>`` that aiogram checks;
     ``bot.id`` is its numeric part. ``commands``: the buttons shown as the commands they
-    also are (bot.app.typed_commands), never as numbers."""
+    also are (bot.app.typed_commands), never as numbers. ``throttle``: as for Telegram; the
+    ``ZaloSession`` answers each call itself (``make_request``) but keeps aiogram's
+    ``__call__``, so the request middlewares wrap it as they wrap the stock session."""
     from aiogram import Bot
 
     token = settings.zalo.token
@@ -46,4 +51,6 @@ def build_zalo_bot(
         poll_floor=poll_floor,
         key=settings.server_key(),
     )
+    if throttle is not None:
+        session.middleware(throttle)
     return Bot(token.get_secret_value(), session=session, default=bot_properties())

@@ -47,26 +47,15 @@ end
 return {1, at - now, at}
 """
 
-# KEYS: the chat's next free moment; ARGV: the per-chat gap (µs). Never moves it earlier.
-SENT = """
+# KEYS: a moment (the chat's next free one, or the end of the bot's pause); ARGV: how far from
+# now (µs). Never moves it earlier: a shorter gap or pause does not cut a longer one short.
+LATER = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local chat_next = now + tonumber(ARGV[1])
-if chat_next > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], string.format('%.0f', chat_next),
-    'PX', math.floor((chat_next - now) / 1000) + 1000)
-end
-return 0
-"""
-
-# KEYS: the pause. ARGV: its length (µs). A shorter pause never cuts a longer one short.
-PAUSE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local stop = now + tonumber(ARGV[1])
-if stop > tonumber(redis.call('GET', KEYS[1]) or '0') then
-  redis.call('SET', KEYS[1], string.format('%.0f', stop),
-    'PX', math.floor((stop - now) / 1000) + 1000)
+local moment = now + tonumber(ARGV[1])
+if moment > tonumber(redis.call('GET', KEYS[1]) or '0') then
+  redis.call('SET', KEYS[1], string.format('%.0f', moment),
+    'PX', math.floor((moment - now) / 1000) + 1000)
 end
 return 0
 """
@@ -89,8 +78,7 @@ class RedisLimiter:
         # Whether ``close`` closes the client (built for this limiter) or leaves it.
         self.owned = owned
         self._book = redis.register_script(BOOK)
-        self._sent = redis.register_script(SENT)
-        self._pause = redis.register_script(PAUSE)
+        self._later = redis.register_script(LATER)
         self._paused = redis.register_script(PAUSED)
 
     @classmethod
@@ -113,10 +101,10 @@ class RedisLimiter:
     async def sent(self, chat: str) -> None:
         if self.rate.per_chat_seconds > 0:
             gap = round(self.rate.per_chat_seconds * MICRO)
-            await self._sent(keys=[f"{self.prefix}:chat:{chat}"], args=[gap])
+            await self._later(keys=[f"{self.prefix}:chat:{chat}"], args=[gap])
 
     async def pause(self, seconds: float) -> None:
-        await self._pause(keys=[f"{self.prefix}:pause"], args=[round(seconds * MICRO)])
+        await self._later(keys=[f"{self.prefix}:pause"], args=[round(seconds * MICRO)])
 
     async def paused_for(self) -> float:
         return int(await self._paused(keys=[f"{self.prefix}:pause"])) / MICRO

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
@@ -60,13 +60,24 @@ class Runtime:
     def create(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
         return cls(
             settings,
-            Database.connect(settings.database_url),
+            Database.connect(settings.database_url, **pool_of(settings)),
             clock or SystemClock(),
             settings.server_key(),
         )
 
     async def close(self) -> None:
         await self.db.dispose()
+
+
+def pool_of(settings: Settings) -> dict[str, Any]:
+    """The engine's pool as configured; an in-memory SQLite database has one connection."""
+    if ":memory:" in settings.database_url:
+        return {}
+    return {
+        "pool_size": settings.database_pool_size,
+        "max_overflow": settings.database_pool_overflow,
+        "pool_timeout": settings.database_pool_timeout,
+    }
 
 
 def build_fsm(runtime: Runtime) -> tuple[BaseStorage, BaseEventIsolation]:

@@ -225,6 +225,12 @@ class Settings(BaseSettings):
     # Reverse proxies in front of gopy (addresses or networks, comma-separated): requests from
     # them are traced back through X-Forwarded-For to the citizen's address.
     trusted_proxies: str = ""
+    # Connections each process keeps to the database, and how long an update waits for one. At
+    # the platform's sending limit an update keeps its connection while its replies wait for a
+    # slot (bot.throttle), so a burst queues here: better a long wait than a failed update.
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_pool_overflow: int = Field(default=10, ge=0, le=200)
+    database_pool_timeout: float = Field(default=300.0, gt=0, le=3600)
     redis_url: str | None = None
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=1, le=65535)

@@ -8,7 +8,8 @@ writers side by side: there is no lock, and the unit of work is a plain transact
 Nothing outside ``storage`` sees that lock: code that writes opens ``db.unit_of_work()``, or,
 holding a session opened earlier for reading, enters ``db.writing(session)`` before it writes.
 Whether a session has already written (and so holds SQLite's lock) is tracked from
-SQLAlchemy's typed session events, never read from the SQL text.
+SQLAlchemy's typed session events, never read from the SQL text; code of ``storage`` that
+writes past the session (on its connection or driver) says so with ``writes_past_the_session``.
 """
 
 from __future__ import annotations
@@ -98,6 +99,13 @@ def create_session_factory(engine: AsyncEngine) -> SessionFactory:
 def sync_url(url: str) -> str:
     """The synchronous driver URL for Alembic's offline tooling."""
     return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+def writes_past_the_session(session: AsyncSession) -> None:
+    """Note that ``session``'s transaction is about to write through its connection or driver
+    (``exec_driver_sql``, the driver's own calls), which fire no session event: without the
+    note, ``writing`` would queue it behind a writer who waits in SQLite for its lock."""
+    session.sync_session.info[WROTE] = True
 
 
 def wrote(session: AsyncSession) -> bool:

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
 from storage.database import Database, wrote
-from storage.models import SweepRun
+from storage.fsm import DatabaseStorage, FsmRow
+from storage.models import FsmRecord, ProcessedUpdate, SweepRun
 from storage.outbox import enqueue
+from storage.update_rows import closing, opening
 from tests.integration.test_enqueue import letter, people
 
 NOW = datetime(2025, 11, 10, 2, 0, tzinfo=UTC)
@@ -69,3 +71,54 @@ async def test_a_session_that_queued_letters_does_not_wait_behind_one_that_waits
     async with db.sessions() as session:
         keys = (await session.execute(select(col(SweepRun.key)))).scalars()
         assert sorted(keys) == ["other", "update"]
+
+
+# review (checked sound): the update's closing rows go in as raw SQL through the driver and must
+# read back as the ORM stores them, and the ORM's as they are read: quotes and Vietnamese in the
+# state's data, an aware moment of another zone stored as UTC, a cleared state dropped, a mark
+# written once.
+async def test_the_update_rows_round_trip_with_the_orm(db: Database) -> None:
+    hanoi = timezone(timedelta(hours=7))
+    now = datetime(2025, 11, 10, 9, 30, 15, 123456, tzinfo=hanoi)
+    data = {"text": 'Góp ý: đường "Lê Lợi"\'); DROP TABLE fsm_state; --', "n": [1, None]}
+    async with db.sessions() as session, db.writing(session):
+        await closing(
+            session,
+            channel="telegram",
+            key="7:1",
+            now=now,
+            states=[("a", FsmRow("Flow:writing", data)), ("b", FsmRow(None, {"kept": 1}))],
+        )
+    async with db.sessions() as session:
+        record = await session.get(FsmRecord, "a")
+        assert record is not None
+        assert (record.state, record.data, record.updated_at) == ("Flow:writing", data, now)
+        assert record.updated_at.tzinfo is not None
+        mark = await session.get(ProcessedUpdate, ("telegram", "7:1"))
+        assert mark is not None and mark.received_at == now
+        assert await opening(session, channel="telegram", key="7:1", state_key="a") == (
+            True,
+            FsmRow("Flow:writing", data),
+        )
+        assert await opening(session, channel="telegram", key="7:2", state_key="b") == (
+            False,
+            FsmRow(None, {"kept": 1}),
+        )
+        assert await opening(session, channel="zalo", key="7:1", state_key="nobody") == (
+            False,
+            FsmRow(None, {}),
+        )
+    later = now + timedelta(hours=1)
+    async with db.sessions() as session, db.writing(session):  # cleared; the same mark again
+        await closing(session, channel="telegram", key="7:1", now=later, states=[("a", FsmRow())])
+    storage = DatabaseStorage(db.sessions, lambda: later)
+    async with db.sessions() as session, db.writing(session):
+        await storage.write(session, "c", FsmRow("Other:state", {"ý": "kiến"}))
+    async with db.sessions() as session:
+        assert await session.get(FsmRecord, "a") is None
+        mark = await session.get(ProcessedUpdate, ("telegram", "7:1"))
+        assert mark is not None and mark.received_at == now
+        assert await opening(session, channel="telegram", key="7:3", state_key="c") == (
+            False,
+            FsmRow("Other:state", {"ý": "kiến"}),
+        )

@@ -165,6 +165,12 @@ class Database:
                 if before is None:
                     info.pop(QUEUED, None)
 
+    def waits_for(self, session: AsyncSession) -> bool:
+        """Whether a write on another connection would wait for ``session`` (SQLite, once it
+        has written, until it commits): a writer that ``session``'s task waits for must then
+        write through ``session`` itself, or each waits for the other."""
+        return self._write_lock is not None and wrote(session)
+
     @property
     def writing_now(self) -> bool:
         """Whether a writer of this process holds the queue (SQLite; never on PostgreSQL): for

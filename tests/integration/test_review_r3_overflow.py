@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from aiogram import F
 from aiogram.types import Message
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from sqlmodel import col
 
 from bot.throttle.limiter import MemoryLimiter
 from bot.throttle.middleware import RetryBound
+from bot.throttle.overflow import OutboxOverflow
 from storage.models import Outbox, Person, Purpose
 from storage.people import Member
 from tests.fakes.limited import LimitedTelegram
@@ -28,23 +28,18 @@ __all__ = ["gopy", "limited"]  # the fixtures, shared with the throttle's own te
 # overflow stores it in a unit of work of its own, on another connection: on SQLite that waits
 # for the update's lock, which waits for the overflow, until SQLite's busy timeout (5 s) fails
 # the overflow ("database is locked"): the reply is lost and the handler's write rolled back.
+# Fixed: the letter then goes into the update's session (OutboxOverflow.joining).
 async def test_a_reply_moved_to_the_outbox_while_the_update_wrote(
     gopy: Build,
     limited: tuple[LimitedTelegram, str],
     database_url: str,
-    request: pytest.FixtureRequest,
 ) -> None:
-    if database_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="not fixed: the overflow writes on a connection of its own while the "
-                "update's session holds SQLite's lock (needs the letter in the update's session "
-                "when one is open for the chat, or handlers that commit before they answer)",
-            )
-        )
     fake, _ = limited
     app = await gopy(MemoryLimiter(LOOSE), RetryBound(tries=0, seconds=20))
+    seen: list[str] = []
+    overflow = app.throttle.overflow
+    assert isinstance(overflow, OutboxOverflow)
+    overflow.wake = lambda: seen.append("delivery woken")
 
     async def write_then_answer(message: Message, session: AsyncSession, member: Member) -> None:
         member.person.full_name = "Đã đổi"
@@ -52,6 +47,7 @@ async def test_a_reply_moved_to_the_outbox_while_the_update_wrote(
         await session.flush()  # the update's transaction has written (SQLite: holds the lock)
         await message.answer("first")
         await message.answer("second")  # within the chat's gap: 429, past the bound → outbox
+        seen.append("handler done")
 
     app.dp.message.register(write_then_answer, F.text == "/write-then-answer")
     started = time.monotonic()
@@ -66,3 +62,7 @@ async def test_a_reply_moved_to_the_outbox_while_the_update_wrote(
     assert name == "Đã đổi", "the handler's write was kept"
     assert took < 4.0, f"the overflow waited {took:.1f} s for the update's own lock"
     assert [a.text for a in fake.accepted] == ["first"]
+    if database_url.startswith("sqlite"):  # the letter is the update's: seen once it commits
+        assert seen == ["handler done", "delivery woken"]
+    else:
+        assert seen == ["delivery woken", "handler done"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 
@@ -157,12 +157,18 @@ class JoinsUpdates(Protocol):
     def joining(self, chat_id: int, session: AsyncSession) -> AbstractContextManager[None]: ...
 
 
-def _joined(bot: Bot, data: dict[str, Any], session: AsyncSession) -> AbstractContextManager[None]:
+@contextlib.contextmanager
+def _joined(bot: Bot, data: dict[str, Any], session: AsyncSession) -> Iterator[None]:
+    """The transport and its request middlewares (the throttle's overflow) that keep state per
+    chat write it in the update's session while the update is handled."""
     context: EventContext | None = data.get(EVENT_CONTEXT_KEY)
-    transport = bot.session
-    if context is None or context.chat_id is None or not isinstance(transport, JoinsUpdates):
-        return contextlib.nullcontext()
-    return transport.joining(context.chat_id, session)
+    with contextlib.ExitStack() as stack:
+        if context is not None and context.chat_id is not None:
+            transport = bot.session
+            for joiner in (transport, *transport.middleware):
+                if isinstance(joiner, JoinsUpdates):
+                    stack.enter_context(joiner.joining(context.chat_id, session))
+        yield
 
 
 class Commit(BaseMiddleware):

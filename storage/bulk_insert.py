@@ -18,6 +18,8 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import writes_past_the_session
+
 # Rows per statement on PostgreSQL: bounds the size of one message to the server.
 CHUNK = 50_000
 
@@ -44,6 +46,8 @@ async def insert_new(
         return 0
     assert all(len(values) == count for values in columns.values()), "ragged columns"
     connection = await session.connection()
+    # Past the session: no event of its own says that it wrote.
+    writes_past_the_session(session)
     dialect = connection.dialect
     varying = {name: _bound(table, name, values, dialect) for name, values in columns.items()}
     fixed = {name: _bound(table, name, [value], dialect)[0] for name, value in same.items()}

@@ -8,7 +8,8 @@ writers side by side: there is no lock, and the unit of work is a plain transact
 Nothing outside ``storage`` sees that lock: code that writes opens ``db.unit_of_work()``, or,
 holding a session opened earlier for reading, enters ``db.writing(session)`` before it writes.
 Whether a session has already written (and so holds SQLite's lock) is tracked from
-SQLAlchemy's typed session events, never read from the SQL text.
+SQLAlchemy's typed session events, never read from the SQL text; code of ``storage`` that
+writes past the session (on its connection or driver) says so with ``writes_past_the_session``.
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ def sync_url(url: str) -> str:
     return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
 
 
+def writes_past_the_session(session: AsyncSession) -> None:
+    """Note that ``session``'s transaction is about to write through its connection or driver
+    (``exec_driver_sql``, the driver's own calls), which fire no session event: without the
+    note, ``writing`` would queue it behind a writer who waits in SQLite for its lock."""
+    session.sync_session.info[WROTE] = True
+
+
 def wrote(session: AsyncSession) -> bool:
     """Whether ``session`` has written in its open transaction (SQLite: holds the write lock)."""
     return session.in_transaction() and bool(session.sync_session.info.get(WROTE))
@@ -156,6 +164,12 @@ class Database:
             finally:
                 if before is None:
                     info.pop(QUEUED, None)
+
+    def waits_for(self, session: AsyncSession) -> bool:
+        """Whether a write on another connection would wait for ``session`` (SQLite, once it
+        has written, until it commits): a writer that ``session``'s task waits for must then
+        write through ``session`` itself, or each waits for the other."""
+        return self._write_lock is not None and wrote(session)
 
     @property
     def writing_now(self) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import writes_past_the_session
 from storage.fsm import FsmRow
 from storage.sqlite_driver import execute_all
 
@@ -101,6 +102,7 @@ async def closing(
     caller commits): one round trip (PostgreSQL: one statement; SQLite: one hop to aiosqlite's
     thread)."""
     dialect, driver = await _driver(session)
+    writes_past_the_session(session)
     moment = _moment(dialect, now)
     if dialect == "sqlite":
         statements: list[tuple[str, Any]] = []

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from aiogram import Bot
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +189,13 @@ class Throttle(BaseRequestMiddleware):
                 self.tally.rebooked += 1
                 continue
             return
+
+    def joining(self, chat_id: int, session: AsyncSession) -> AbstractContextManager[None]:
+        """While an update of ``chat_id`` is handled, a reply of that chat moved to the outbox
+        may go into the update's session (``OutboxOverflow.joining``;
+        handlers.middlewares.JoinsUpdates)."""
+        join = getattr(self.overflow, "joining", None)
+        return nullcontext() if join is None else cast(Any, join)(chat_id, session)
 
     async def _give_way(
         self, bot: Bot, method: TelegramMethod[Any], error: TelegramRetryAfter

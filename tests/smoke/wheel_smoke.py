@@ -43,7 +43,7 @@ from babel.messages.pofile import read_po
 from tests.fakes.telegram import FakeTelegram, command_update, serve
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-PACKAGES = ("bot", "handlers", "storage", "scheduler")
+PACKAGES = ("bot", "handlers", "storage", "scheduler", "services")
 BOT_USERNAME = "gopy_smoke_bot"
 CHAT_ID = 4242
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -150,7 +150,7 @@ def build_wheel(smoke: Smoke) -> Path:
 
 
 def check_contents(wheel: Path) -> None:
-    """Every file of the four packages in the source (data included) is in the wheel."""
+    """Every file of the packages in the source (data included) is in the wheel."""
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     expected = {

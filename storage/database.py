@@ -38,14 +38,19 @@ WROTE = "gopy_wrote"
 QUEUED = "gopy_queued"
 
 
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the simulator page read while the bot writes; NORMAL is durable across a process
-    # crash (only an OS crash may lose the last commits), and a busy timeout rides out the short
-    # writer lock instead of failing the user's update.
+    # crash (only an OS crash may lose the last commits), and a busy timeout rides out the
+    # writer lock instead of failing the user's update. It outlasts the throttle's longest wait
+    # (GOPY_OUTBOX_REPLY_WAIT_SECONDS, 20 s): an update that wrote, then answers into a 429,
+    # holds the lock that long, and another writer must wait for it rather than fail.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

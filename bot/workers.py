@@ -42,7 +42,7 @@ class Policy:
     backoff_max: float = 30.0
     steady: float = 30.0  # a child up this long had not died "at once": backoff starts over
     quick_deaths: int = 5  # this many quick deaths in a row: give up
-    grace: float = 30.0  # a stop waits this long before killing
+    grace: float = 40.0  # a stop waits this long before killing (a worker takes up to 35 s)
     poll: float = 0.2
 
 

@@ -67,3 +67,14 @@ def test_children_stop_when_the_parent_dies(tmp_path: Path, signum: int) -> None
         if parent.poll() is None:
             parent.kill()
             parent.wait()
+
+
+# review: the parent killed a child that was still stopping cleanly: it waited 30 s, while a
+# worker (with the scheduler on, as by default) takes up to the web server's 5 s and then the
+# scheduler's 30 s (the sweep, the messages on their way).
+def test_the_parent_waits_as_long_as_a_worker_takes_to_stop() -> None:
+    from bot.runner import SHUTDOWN_SECONDS
+    from bot.workers import Policy
+    from scheduler.service import STOP_GRACE
+
+    assert Policy().grace >= SHUTDOWN_SECONDS + STOP_GRACE.total_seconds()

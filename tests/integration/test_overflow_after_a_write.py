@@ -48,7 +48,7 @@ async def test_a_reply_deferred_after_the_handler_wrote_is_stored(
             message = await asyncio.wait_for(
                 overflow(Bot("42:TEST"), SendMessage(chat_id=CHAT, text="Đã nhận")), 20
             )
-            assert deferred(message)
+            assert message is not None and deferred(message)
             await update.commit()
     finally:
         await db.engine.dispose()

@@ -9,11 +9,13 @@ The parent forwards SIGTERM and SIGINT to the children and waits for them to fin
 again a child that dies (waiting longer after each quick death, and giving up when one keeps
 dying at once: a mistake in the settings is not fixed by retrying), and exits when asked.
 The children run in their own session so that Ctrl-C in a terminal reaches the parent only,
-which passes it on once.
+which passes it on once; on Linux each is also told (SIGTERM, the parent-death signal) when the
+parent dies without passing anything on (``kill -9``, SIGHUP), so that no worker outlives it.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -40,7 +42,7 @@ class Policy:
     backoff_max: float = 30.0
     steady: float = 30.0  # a child up this long had not died "at once": backoff starts over
     quick_deaths: int = 5  # this many quick deaths in a row: give up
-    grace: float = 30.0  # a stop waits this long before killing
+    grace: float = 40.0  # a stop waits this long before killing (a worker takes up to 35 s)
     poll: float = 0.2
 
 
@@ -51,6 +53,26 @@ class Child:
     started: float = 0.0
     quick_deaths: int = 0
     restart_at: float | None = None
+
+
+# prctl(2): the signal a child gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_signal() -> Callable[[], None] | None:
+    """For ``Popen(preexec_fn=...)``: the child gets SIGTERM when the parent dies (Linux; elsewhere
+    nothing). libc is loaded here, in the parent: the forked child only makes the call."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+    parent = os.getpid()
+
+    def arm() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the parent died before the call: nobody will tell us
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arm
 
 
 def child_command() -> list[str]:
@@ -95,7 +117,10 @@ class Supervisor:
     def _start(self, child: Child) -> None:
         env = {**self.env, REUSE_PORT: "1", WORKER: str(child.index)}
         child.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            list(self.command), env=env, start_new_session=True
+            list(self.command),
+            env=env,
+            start_new_session=True,
+            preexec_fn=_parent_death_signal(),  # noqa: PLW1509 - the parent runs no threads
         )
         child.started = self.clock()
         child.restart_at = None

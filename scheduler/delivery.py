@@ -233,7 +233,8 @@ class Delivery:
                 await self.pace.take(chat)
             tasks.append(asyncio.create_task(self._deliver(parcel)))
         if unsent:  # held with the batch, but their chat must wait: free for any sender
-            await self._write(lambda s: release(session=s, parcel_ids=unsent))
+            held = next(p.lease for p in batch if p.lease is not None)
+            await self._write(lambda s: release(session=s, parcel_ids=unsent, held=held))
         if tasks:
             await asyncio.gather(*tasks)
             return True
@@ -248,9 +249,8 @@ class Delivery:
         return throttle_of(self.bots[channel]) is None
 
     async def _postpone(self, parcel: Parcel, moment: datetime) -> None:
-        claimed = parcel.lease is not None
         await self._write(
-            lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment, claimed=claimed)
+            lambda s: postpone(session=s, parcel_id=parcel.id, moment=moment, held=parcel.lease)
         )
 
     async def _deliver(self, parcel: Parcel) -> None:

@@ -26,6 +26,15 @@ log = logging.getLogger(__name__)
 SCHEDULER_LOCK = 0x676F_7079_5343_4844  # "gopySCHD"
 # Tries and checks this often: a leader's death is noticed within this bound (≤ 30 s wanted).
 INTERVAL = 10.0
+# The server frees the lock when it sees the leader's session end. A leader whose host vanishes
+# (power cut, network gone) sends nothing: the server sees it through TCP keepalive only, by
+# default after two hours. The held connection asks for probes soon instead: seen within
+# 5 + 3 × 5 = 20 s, and another process leads at its next try (INTERVAL): ≤ 30 s.
+KEEPALIVE = (
+    "SET tcp_keepalives_idle = 5",
+    "SET tcp_keepalives_interval = 5",
+    "SET tcp_keepalives_count = 3",
+)
 
 Hook = Callable[[], Awaitable[None]]
 Sleep = Callable[[float], Awaitable[None]]
@@ -116,6 +125,9 @@ class AdvisoryLeader:
         try:
             if self._connection is None:
                 self._connection = await self.engine.connect()
+                # Never back to the pool (``_drop`` invalidates it): the settings stay here.
+                for statement in KEEPALIVE:
+                    await self._connection.execute(text(statement))
             got = await self._connection.scalar(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
             )

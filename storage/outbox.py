@@ -185,14 +185,19 @@ async def next_batch(
     return [_parcel(row, until) for row in rows]
 
 
-async def release(*, session: AsyncSession, parcel_ids: Sequence[int]) -> None:
+async def release(*, session: AsyncSession, parcel_ids: Sequence[int], held: datetime) -> None:
     """Give back messages held with their batch but not sent now (their chat must wait):
-    free for any sender at once."""
+    free for any sender at once. Only those still under ``held``, this sender's lease: one
+    whose lease ran out may be another sender's by now, on its way."""
     if not parcel_ids:
         return
     await session.execute(
         update(Outbox)
-        .where(col(Outbox.id).in_(parcel_ids), col(Outbox.status) == OutboxStatus.PENDING)
+        .where(
+            col(Outbox.id).in_(parcel_ids),
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.lease_until) == held,
+        )
         .values(lease_until=None)
         .execution_options(synchronize_session=False)
     )
@@ -283,14 +288,17 @@ async def retry_at(
 
 
 async def postpone(
-    *, session: AsyncSession, parcel_id: int, moment: datetime, claimed: bool = False
+    *, session: AsyncSession, parcel_id: int, moment: datetime, held: datetime | None = None
 ) -> None:
-    """Not now (quiet hours): the message waits, without using up a try (``claimed``: it was
-    held with its batch, and is given back)."""
+    """Not now (quiet hours): the message waits, without using up a try. ``held``: it was
+    held with its batch under this lease, and is given back; if the lease ran out and
+    another sender holds it now, it is theirs and left alone."""
     values: dict[str, Any] = {"not_before": moment}
-    if claimed:
+    where = [col(Outbox.id) == parcel_id]
+    if held is not None:
         values["lease_until"] = None
-    await session.execute(update(Outbox).where(col(Outbox.id) == parcel_id).values(**values))
+        where.append(col(Outbox.lease_until) == held)
+    await session.execute(update(Outbox).where(*where).values(**values))
 
 
 async def give_up(*, session: AsyncSession, parcel_id: int, error: str) -> None:

@@ -6,7 +6,8 @@ were made (within this process; across processes aiogram's event isolation alrea
 one chat's updates). Past the bound a ``sendMessage`` is moved to the outbox (``overflow``) and
 the handler gets a message with id 0 (``deferred``) instead of an error: the person gets the
 reply later rather than an apology now. Outbox traffic (``background_traffic``) is not retried
-here: the delivery loop reschedules it itself.
+here (the delivery loop reschedules it itself), and waits for headroom without holding its
+chat's turn: a reply to that chat meanwhile goes first.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ DEFERRED_ID = 0
 
 # A call woken late books again at most this often, then goes whatever the lateness.
 MAX_REBOOKS = 3
+# Outbox traffic that finds a reply to its chat on the way comes back this much later.
+YIELD_TO_REPLY = 1.0
 
 _background: ContextVar[bool] = ContextVar("gopy_background_traffic", default=False)
 
@@ -130,13 +133,14 @@ class Throttle(BaseRequestMiddleware):
         if not counted(method):
             return await make_request(bot, method)
         chat = chat_of(method)
-        background = _background.get()
         started = time.monotonic()
+        if _background.get():
+            return await self._outbox_call(make_request, bot, method, chat, started)
         async with self._turn(chat):
             tries = 0
             paused = 0.0
             while True:
-                await self._take(chat, background)
+                await self._take(chat, background=False)
                 if self.on_wait is not None:
                     self.on_wait(time.monotonic() - started)
                 try:
@@ -145,8 +149,6 @@ class Throttle(BaseRequestMiddleware):
                     self.tally.throttled += 1
                     await self.limiter.pause(error.retry_after)
                     log.warning("429: the bot pauses %s s", error.retry_after)
-                    if background:
-                        raise
                     tries += 1
                     paused += error.retry_after
                     if tries > self.bound.tries or paused > self.bound.seconds:
@@ -159,11 +161,41 @@ class Throttle(BaseRequestMiddleware):
                     await self.limiter.sent(chat)
                 return result
 
+    async def _outbox_call(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        chat: str | None,
+        started: float,
+    ) -> Response[TelegramType]:
+        """Outbox traffic: waits for headroom without holding the chat's turn (a reply to the
+        chat meanwhile must not queue behind it), gives way to a reply that has the turn, and
+        is tried once (the delivery loop reschedules it)."""
+        await self._take(chat, background=True)
+        if chat is not None and chat in self._turns:
+            raise NoHeadroom(YIELD_TO_REPLY)  # a reply took the chat's turn meanwhile
+        async with self._turn(chat):  # free: taken at once, and held while this one goes
+            if self.on_wait is not None:
+                self.on_wait(time.monotonic() - started)
+            try:
+                result = await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                self.tally.throttled += 1
+                await self.limiter.pause(error.retry_after)
+                log.warning("429: the bot pauses %s s", error.retry_after)
+                raise
+            if chat is not None:
+                await self.limiter.sent(chat)
+            return result
+
     async def _take(self, chat: str | None, background: bool) -> None:
         """Wait for a booked slot; one booked before a pause began waits the pause out."""
         waited = 0.0
         rebooked = 0
         while True:
+            if background and chat is not None and chat in self._turns:
+                raise NoHeadroom(YIELD_TO_REPLY)  # a reply to this chat goes first
             slot = await self.limiter.book(chat, background=background)
             if background and not slot.booked:
                 if waited + slot.wait > self.patience:

@@ -62,7 +62,7 @@ async def test_batches_of_two_senders_are_disjoint(pg_url: str) -> None:
         assert len(rest) == 2
         await first.commit()
         # Given back (their chat must wait), they may go with the next batch of anyone.
-        await release(session=first, parcel_ids=[p.id for p in mine])
+        await release(session=first, parcel_ids=[p.id for p in mine], held=until)
         await first.commit()
         again = await next_batch(
             session=second, now=now, channels=["telegram"], until=until, limit=10

@@ -29,7 +29,7 @@ from handlers.middlewares import MemberLocaleMiddleware, channel_of, install
 from handlers.notices import NoticeRenderer
 from scheduler.clock import Clock, SystemClock
 from scheduler.delivery import Delivery, Limits
-from scheduler.leader import leader_for
+from scheduler.leader import NeverLeads, leader_for
 from scheduler.mail_delivery import MailDelivery
 from scheduler.service import SchedulerService, Sweeper
 from scheduler.sweeps import Defaults
@@ -205,7 +205,7 @@ def build_mail(runtime: Runtime) -> MailDelivery | None:
 
 
 def build_scheduler(
-    runtime: Runtime, services: Services, bots: Mapping[str, Bot]
+    runtime: Runtime, services: Services, bots: Mapping[str, Bot], *, sweeps: bool = True
 ) -> SchedulerService:
     """Sweeps and the delivery loops, sending through ``bots`` by channel; the shared
     outreach rings their bells."""
@@ -225,7 +225,10 @@ def build_scheduler(
     if mail is not None:
         outreach.wake_mail = mail.wake
     # One process of those sharing the database runs the sweeps; all of them deliver.
-    return SchedulerService(sweeper, delivery, mail, leader_for(runtime.db.engine))
+    # GOPY_SCHEDULER_ENABLED=false: this process only delivers (a reply moved to the outbox
+    # goes out from here at once, not at another process's next poll).
+    leader = leader_for(runtime.db.engine) if sweeps else NeverLeads()
+    return SchedulerService(sweeper, delivery, mail, leader)
 
 
 def start_with(dp: Dispatcher, service: SchedulerService) -> None:
@@ -258,13 +261,18 @@ class Gopy:
         await self.dp.storage.close()
 
 
-def assemble(runtime: Runtime, bots: Sequence[Bot], *, scheduling: bool) -> Gopy:
+def assemble(
+    runtime: Runtime, bots: Sequence[Bot], *, scheduling: bool, sweeps: bool = True
+) -> Gopy:
     """The composition root: every service once, handed to the dispatcher (its workflow
-    data) and to the scheduler, which runs here when ``scheduling``."""
+    data) and to the scheduler, which runs here when ``scheduling`` — its sweeps only when
+    ``sweeps`` (and this process wins the lead), its delivery loops in any case."""
     services = build_services(runtime)
     dp = build_dispatcher(runtime, services)
     scheduler = None
     if scheduling:
-        scheduler = build_scheduler(runtime, services, {channel_of(bot): bot for bot in bots})
+        scheduler = build_scheduler(
+            runtime, services, {channel_of(bot): bot for bot in bots}, sweeps=sweeps
+        )
         start_with(dp, scheduler)
     return Gopy(runtime, services, dp, scheduler)

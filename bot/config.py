@@ -85,7 +85,8 @@ class SchedulerSettings(BaseSettings):
 
     model_config = _config("GOPY_SCHEDULER_")
 
-    # Off when a separate ``gopy scheduler`` process does this job.
+    # Off: this process never runs the sweeps (a separate ``gopy scheduler`` does); it still
+    # delivers the outbox, as every process does.
     enabled: bool = True
     # ``gopy scheduler`` serves /healthz, /readyz and /metrics on this port (GOPY_WEB_HOST)
     # when set; unset, it opens no port (it may share a computer with ``gopy run``).

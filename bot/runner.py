@@ -68,9 +68,11 @@ async def run(settings: Settings) -> None:
 
 
 @asynccontextmanager
-async def assembled(runtime: Runtime, bots: list[Bot], *, scheduling: bool) -> AsyncIterator[Gopy]:
+async def assembled(
+    runtime: Runtime, bots: list[Bot], *, scheduling: bool, sweeps: bool = True
+) -> AsyncIterator[Gopy]:
     """The process assembled for a run mode; its FSM storage closed at the end."""
-    gopy = assemble(runtime, bots, scheduling=scheduling)
+    gopy = assemble(runtime, bots, scheduling=scheduling, sweeps=sweeps)
     try:
         yield gopy
     finally:
@@ -251,7 +253,9 @@ async def _run_simulator(runtime: Runtime) -> None:
             console.print(f"[green]{_('Demo data loaded (gopy demo).')}[/green]")
     hub = Hub(runtime.clock, store=chats_folder(runtime.settings.database_url))
     bot = Bot("0:local", session=LocalSession(hub), default=bot_properties())
-    async with assembled(runtime, [bot], scheduling=runtime.settings.scheduler.enabled) as gopy:
+    async with assembled(
+        runtime, [bot], scheduling=True, sweeps=runtime.settings.scheduler.enabled
+    ) as gopy:
         await _simulate(gopy, bot, hub)
 
 
@@ -285,7 +289,9 @@ async def _run_polling(runtime: Runtime) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
     try:
-        async with assembled(runtime, bots, scheduling=runtime.settings.scheduler.enabled) as gopy:
+        async with assembled(
+            runtime, bots, scheduling=True, sweeps=runtime.settings.scheduler.enabled
+        ) as gopy:
             await _poll(gopy, bots, shelf)
     finally:
         for bot in bots:
@@ -341,7 +347,9 @@ async def _run_webhook(runtime: Runtime) -> None:
     shelf = _shelf(runtime)
     bots = build_bots(runtime, shelf)
     try:
-        async with assembled(runtime, bots, scheduling=settings.scheduler.enabled) as gopy:
+        async with assembled(
+            runtime, bots, scheduling=True, sweeps=settings.scheduler.enabled
+        ) as gopy:
             await _serve_webhook(gopy, bots, shelf, secret.get_secret_value())
     finally:
         for bot in bots:

@@ -72,6 +72,24 @@ class SoleLeader:
         self._stopped.set()
 
 
+class NeverLeads:
+    """A process told not to schedule (``GOPY_SCHEDULER_ENABLED=false``): it delivers the
+    outbox like every process, and never runs the sweeps."""
+
+    def __init__(self) -> None:
+        self._stopped = asyncio.Event()
+
+    @property
+    def leading(self) -> bool:
+        return False
+
+    async def run(self, on_lead: Hook, on_lose: Hook) -> None:
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
 class AdvisoryLeader:
     """PostgreSQL: lead while holding ``pg_try_advisory_lock(key)`` on a held connection."""
 

@@ -4,16 +4,21 @@ stops on its shutdown. Against the fake Bot API, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from aiogram import Bot
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from bot.app import Gopy, Runtime, assemble
 from bot.channels.telegram import build_telegram_bot
 from bot.config import SchedulerSettings, Settings, TelegramSettings
 from scheduler.clock import FrozenClock
+from storage.models import Purpose, SweepRun
+from storage.outbox import Letter, enqueue
+from storage.people import create_person
 from tests.fakes.telegram import FakeTelegram
 from tests.seed import TEST_SECRET
 
@@ -82,5 +87,46 @@ async def test_a_process_that_does_not_schedule_starts_no_scheduler(
         assert gopy.scheduler is None
         await gopy.dp.emit_startup(bot=bot, bots=[bot])
         await gopy.dp.emit_shutdown(bot=bot, bots=[bot])
+    finally:
+        await gopy.close()
+
+
+async def test_a_process_that_does_not_sweep_still_delivers_the_outbox(
+    parts: tuple[Runtime, Bot], telegram_api: tuple[FakeTelegram, str], clock: FrozenClock
+) -> None:
+    """GOPY_SCHEDULER_ENABLED=false (compose's workers): never a sweep, but a letter queued
+    here (a reply moved to the outbox, a desk's answer) goes out from this process at once."""
+    runtime, bot = parts
+    fake, _url = telegram_api
+    async with runtime.db.unit_of_work() as session:
+        person = await create_person(
+            session=session, channel="telegram", external_id="777", full_name="A", now=clock.now()
+        )
+        letter = Letter(
+            key="assembly:1",
+            purpose=Purpose.DEFERRED,
+            person_id=person.id or 0,
+            channel="telegram",
+            chat_id="777",
+            text="Đã nhận",
+            markup=None,
+            not_before=clock.now(),
+        )
+        await enqueue(session=session, letters=[letter], now=clock.now())
+    gopy = assemble(runtime, [bot], scheduling=True, sweeps=False)
+    try:
+        scheduler = gopy.scheduler
+        assert scheduler is not None
+        await gopy.dp.emit_startup(bot=bot, bots=[bot])
+        try:
+            await asyncio.wait_for(fake.sent.wait(), 10)
+            assert [c.params["text"] for c in fake.calls if c.method == "sendMessage"] == [
+                "Đã nhận"
+            ]
+            assert not scheduler.leader.leading
+        finally:
+            await asyncio.wait_for(gopy.dp.emit_shutdown(bot=bot, bots=[bot]), 10)
+        async with runtime.db.sessions() as session:
+            assert (await session.scalars(select(SweepRun))).all() == []
     finally:
         await gopy.close()

@@ -359,6 +359,9 @@ class Delivery:
     async def run(self) -> None:
         """Drain until stopped: now, whenever woken, and when the next message comes due."""
         while not self._stopping:
+            # Cleared before the round, not after it: a bell rung meanwhile (a letter queued, a
+            # stop) is heard at once instead of after the idle poll.
+            self._wake.clear()
             try:
                 await self.drain()
                 due = await self.next_wake()
@@ -367,6 +370,5 @@ class Delivery:
                 due = None
             now = self.clock.now()
             wait = IDLE_POLL if due is None else min(max(due - now, timedelta(0)), IDLE_POLL)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait.total_seconds())

@@ -146,9 +146,7 @@ class Throttle(BaseRequestMiddleware):
                 try:
                     result = await make_request(bot, method)
                 except TelegramRetryAfter as error:
-                    self.tally.throttled += 1
-                    await self.limiter.pause(error.retry_after)
-                    log.warning("429: the bot pauses %s s", error.retry_after)
+                    await self._told_to_wait(error)
                     tries += 1
                     paused += error.retry_after
                     if tries > self.bound.tries or paused > self.bound.seconds:
@@ -160,6 +158,12 @@ class Throttle(BaseRequestMiddleware):
                 if chat is not None:
                     await self.limiter.sent(chat)
                 return result
+
+    async def _told_to_wait(self, error: TelegramRetryAfter) -> None:
+        """A 429: the whole bot pauses, in every process sharing the limiter."""
+        self.tally.throttled += 1
+        await self.limiter.pause(error.retry_after)
+        log.warning("429: the bot pauses %s s", error.retry_after)
 
     async def _outbox_call(
         self,
@@ -181,9 +185,7 @@ class Throttle(BaseRequestMiddleware):
             try:
                 result = await make_request(bot, method)
             except TelegramRetryAfter as error:
-                self.tally.throttled += 1
-                await self.limiter.pause(error.retry_after)
-                log.warning("429: the bot pauses %s s", error.retry_after)
+                await self._told_to_wait(error)
                 raise
             if chat is not None:
                 await self.limiter.sent(chat)

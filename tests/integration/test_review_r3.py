@@ -4,10 +4,8 @@ regression test. On SQLite files and PostgreSQL unless a test says otherwise."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -16,19 +14,13 @@ from storage.fsm import DatabaseStorage, FsmRow
 from storage.models import FsmRecord, ProcessedUpdate, SweepRun
 from storage.outbox import enqueue
 from storage.update_rows import closing, opening
+from tests.integration.test_database import db
 from tests.integration.test_enqueue import letter, people
+
+__all__ = ["db"]  # the fixture, shared with the Database's own tests
 
 NOW = datetime(2025, 11, 10, 2, 0, tzinfo=UTC)
 DEADLOCK = 10.0
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database.connect(database_url)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 async def _people(db: Database) -> list[tuple[int, str]]:

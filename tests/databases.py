@@ -44,3 +44,29 @@ async def ensure_postgres(name: str) -> str:
     url = f"{PG_SERVER}/{name}"
     await upgrade(url)
     return url
+
+
+async def drop_postgres(name: str, server: str = PG_SERVER) -> None:
+    """Drop database ``name`` on ``server``, cutting the connections still open to it."""
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+async def fresh_postgres(name: str, server: str = PG_SERVER, *, migrate: bool = True) -> str:
+    """Database ``name`` on ``server`` dropped and made again, migrated unless ``migrate`` is
+    false (a caller that runs ``gopy db upgrade`` itself); returns its URL."""
+    await drop_postgres(name, server)
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await admin.dispose()
+    url = f"{server}/{name}"
+    if migrate:
+        await upgrade(url)
+    return url

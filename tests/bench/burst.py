@@ -38,7 +38,7 @@ from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 from pydantic import SecretStr
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import col
 
 from bot.app import Runtime, build_dispatcher, limits_of
@@ -53,6 +53,7 @@ from scheduler.delivery import Delivery
 from storage.database import Database, create_engine
 from storage.entries import Target, entry_for
 from storage.models import Outbox, OutboxStatus
+from tests import databases
 from tests.bench.comments import TEXT
 from tests.bench.report_flow import TOKEN, Gopy, console, fresh_sqlite
 from tests.chat import at
@@ -405,14 +406,7 @@ def show(figures: list[Figures]) -> None:
 
 
 async def drop_postgres() -> None:
-    from tests.databases import PG_SERVER
-
-    admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    await databases.drop_postgres(PG_DATABASE)
 
 
 async def main_async(args: argparse.Namespace) -> None:

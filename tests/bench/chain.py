@@ -141,12 +141,7 @@ async def fresh_database(name: str, directory: Path) -> str:
         url = f"sqlite+aiosqlite:///{path}"
         await upgrade(url)
         return url
-    admin = create_engine(f"{databases.PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    await databases.drop_postgres(PG_DATABASE)
     return await databases.ensure_postgres(PG_DATABASE)
 
 

@@ -142,12 +142,7 @@ async def same_indexes(url: str) -> bool:
 
 
 async def drop_postgres(name: str) -> None:
-    admin = create_engine(f"{databases.PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    await databases.drop_postgres(name)
 
 
 async def visible(url: str) -> str:

@@ -42,7 +42,7 @@ from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestServer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import event, select, text
+from sqlalchemy import event, select
 from sqlmodel import col
 
 from bot.app import Runtime, assemble
@@ -52,12 +52,11 @@ from bot.web.desk import paths
 from scheduler.clock import FrozenClock
 from services.board import Filter, board, scopes
 from services.oversight import status_views
-from storage.database import create_engine
 from storage.desk_access import issue_link
-from storage.migrate import upgrade
 from storage.models import Person, Role, RoleKind, Unit
 from storage.people import load_member
 from tests.bench.consolidated import FIRST_DEADLINE, WEEK, Size, seed_city, seeded_size
+from tests.databases import drop_postgres, fresh_postgres
 from tests.desk_world import csrf_of, desk_settings
 
 PG_DATABASE = "bench_board"
@@ -76,25 +75,11 @@ def server_of(url: str) -> str:
 
 async def fresh_database(server: str) -> str:
     """``bench_board`` dropped and made again, migrated (never the test suite's ``test``)."""
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-            await conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
-    finally:
-        await admin.dispose()
-    url = f"{server}/{PG_DATABASE}"
-    await upgrade(url)
-    return url
+    return await fresh_postgres(PG_DATABASE, server)
 
 
 async def drop_database(server: str) -> None:
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    await drop_postgres(PG_DATABASE, server)
 
 
 async def add_official(runtime: Runtime) -> Person:

@@ -55,7 +55,6 @@ from storage.comments import latest_comments
 from storage.database import create_engine, create_session_factory
 from storage.desk_access import issue_link
 from storage.keyset import Cursor
-from storage.migrate import upgrade
 from storage.models import (
     AuthorCategory,
     Campaign,
@@ -72,6 +71,7 @@ from storage.models import (
 from storage.places import fold
 from tests.bench.chain import Statements
 from tests.bench.consolidated import insert_fast, settle
+from tests.databases import fresh_postgres
 from tests.desk_world import csrf_of, desk_settings
 from tests.seed import seed_ward
 
@@ -249,16 +249,7 @@ def plan_comments(
 
 async def recreate(server: str) -> str:
     """``bench_comments`` on ``server``, empty and migrated."""
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-            await conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    finally:
-        await admin.dispose()
-    url = f"{server}/{DATABASE}"
-    await upgrade(url)
-    return url
+    return await fresh_postgres(DATABASE, server)
 
 
 async def drop(server: str) -> None:

@@ -44,7 +44,7 @@ from sqlalchemy import text
 
 from bot.web.telegram import SECRET_HEADER, webhook_path
 from storage.database import create_engine
-from tests.databases import PG_SERVER
+from tests.databases import PG_SERVER, drop_postgres, fresh_postgres
 from tests.fakes.telegram import FakeTelegram, command_update, serve
 from tests.smoke.wheel_smoke import CHECKOUT, DROPPED, SmokeFailure, free_port
 
@@ -89,23 +89,11 @@ def step(name: str) -> None:
 
 
 async def create_database(server: str) -> str:
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-            await conn.execute(text(f'CREATE DATABASE "{DATABASE}"'))
-    finally:
-        await admin.dispose()
-    return f"{server}/{DATABASE}"
+    return await fresh_postgres(DATABASE, server, migrate=False)
 
 
 async def drop_database(server: str) -> None:
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    await drop_postgres(DATABASE, server)
 
 
 async def flush_redis(url: str) -> None:

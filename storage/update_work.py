@@ -9,8 +9,12 @@ finds it but through the handler's data.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,3 +57,29 @@ class UpdateWork:
 async def commit_now(uow: UpdateWork) -> None:
     """``uow.commit_now()``, as a function a handler module imports (tests replace it)."""
     await uow.commit_now()
+
+
+class JoinedSessions:
+    """The session of the update each chat is handled in, for what writes per chat beside the
+    handler (Zalo's live menus, a reply moved to the outbox): seen only by the task handling
+    that update (a session is not shared between tasks); the per-chat lock keeps it the only
+    update of the chat."""
+
+    def __init__(self) -> None:
+        self._joined: dict[str, tuple[asyncio.Task[Any] | None, AsyncSession]] = {}
+
+    @contextlib.contextmanager
+    def joining(self, chat_id: int | str, session: AsyncSession) -> Iterator[None]:
+        """While an update of ``chat_id`` is handled by this task, with ``session``."""
+        self._joined[str(chat_id)] = (asyncio.current_task(), session)
+        try:
+            yield
+        finally:
+            self._joined.pop(str(chat_id), None)
+
+    def session_of(self, chat_id: int | str) -> AsyncSession | None:
+        """The update's session of ``chat_id`` if this task handles that update, else None."""
+        joined = self._joined.get(str(chat_id))
+        if joined is None or joined[0] is not asyncio.current_task():
+            return None
+        return joined[1]

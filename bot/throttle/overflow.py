@@ -11,12 +11,11 @@ a standing menu the person still has).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
 
 from aiogram.methods import SendMessage
 from aiogram.types import Chat, InlineKeyboardMarkup, Message
@@ -29,6 +28,7 @@ from scheduler.clock import Clock
 from storage.database import Database
 from storage.models import Person, Purpose
 from storage.outbox import Letter, enqueue
+from storage.update_work import JoinedSessions
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -54,24 +54,17 @@ class OutboxOverflow:
         # Set by the composition root to the delivery loop's ``wake``: look at once.
         self.wake: Callable[[], None] | None = None
         # Chat → (the task handling its update, that update's session).
-        self._joined: dict[str, tuple[asyncio.Task[Any] | None, AsyncSession]] = {}
+        self._joined = JoinedSessions()
 
-    @contextlib.contextmanager
-    def joining(self, chat_id: int, session: AsyncSession) -> Iterator[None]:
+    def joining(self, chat_id: int, session: AsyncSession) -> AbstractContextManager[None]:
         """While an update of ``chat_id`` is handled by this task, with ``session``."""
-        self._joined[str(chat_id)] = (asyncio.current_task(), session)
-        try:
-            yield
-        finally:
-            self._joined.pop(str(chat_id), None)
+        return self._joined.joining(chat_id, session)
 
     def _update_session(self, chat: str) -> AsyncSession | None:
         """The session of the update of ``chat`` this task handles, if a write of the letter
         elsewhere would wait for it."""
-        joined = self._joined.get(chat)
-        if joined is None or joined[0] is not asyncio.current_task():
-            return None
-        return joined[1] if self.db.waits_for(joined[1]) else None
+        joined = self._joined.session_of(chat)
+        return joined if joined is not None and self.db.waits_for(joined) else None
 
     async def __call__(self, bot: Bot, method: SendMessage) -> Message | None:
         chat = str(method.chat_id)

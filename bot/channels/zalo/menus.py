@@ -16,12 +16,11 @@ then shows.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +34,7 @@ from scheduler.clock import Clock
 from storage.channel_menus import drop_menu, get_menu, put_menu
 from storage.database import Database
 from storage.keys import ServerKey
+from storage.update_work import JoinedSessions
 
 # Buttons that are also commands, by their callback data: ``{"fn:back": "/back"}``.
 CommandButtons = Mapping[str, str]
@@ -113,24 +113,13 @@ class MenuBoard:
         self.clock = clock
         self.ttl = ttl
         # Chats with an update in hand: the task handling it and the update's session.
-        self._joined: dict[int, tuple[asyncio.Task[Any] | None, AsyncSession]] = {}
+        self._joined = JoinedSessions()
 
-    @contextlib.contextmanager
-    def joining(self, chat_id: int, session: AsyncSession) -> Iterator[None]:
+    def joining(self, chat_id: int, session: AsyncSession) -> AbstractContextManager[None]:
         """While an update of ``chat_id`` is handled: that chat's menu goes through
         ``session``. Only the task handling the update uses it (a session is not shared
         between tasks); the per-chat lock keeps it the only update of the chat."""
-        self._joined[chat_id] = (asyncio.current_task(), session)
-        try:
-            yield
-        finally:
-            self._joined.pop(chat_id, None)
-
-    def _session_of(self, chat_id: int) -> AsyncSession | None:
-        joined = self._joined.get(chat_id)
-        if joined is None or joined[0] is not asyncio.current_task():
-            return None
-        return joined[1]
+        return self._joined.joining(chat_id, session)
 
     async def shown(
         self, chat_id: int, message: Message, menu: Menu | None, keyboard: bool
@@ -188,7 +177,7 @@ class MenuBoard:
         return (data, message) if data is not None else None
 
     async def _read(self, chat_id: int) -> tuple[Message, Menu] | None:
-        joined = self._session_of(chat_id)
+        joined = self._joined.session_of(chat_id)
         if joined is not None:
             row = await get_menu(session=joined, key=self.key, channel=CHANNEL, chat_id=chat_id)
         else:
@@ -203,7 +192,7 @@ class MenuBoard:
     async def _write(
         self, chat_id: int, change: Callable[[AsyncSession], Awaitable[None]]
     ) -> None:
-        joined = self._session_of(chat_id)
+        joined = self._joined.session_of(chat_id)
         if joined is not None:
             await change(joined)
             return
